@@ -1,0 +1,216 @@
+# Bikestore developer tasks: run the system locally, test, lint.
+#
+# `just up` starts nats-server and every service in the background, with all state under the data
+# directory; `just down` stops them. Settings come from the environment:
+#   BIKESTORE_DATA_DIR        data directory (default .data, relative to this file)
+#   BIKESTORE_NATS_PORT       nats-server client port (default 4222)
+#   BIKESTORE_SUBJECT_PREFIX  subject prefix the services use (default bikestore)
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+data_dir := env("BIKESTORE_DATA_DIR", ".data")
+nats_port := env("BIKESTORE_NATS_PORT", "4222")
+prefix := env("BIKESTORE_SUBJECT_PREFIX", "bikestore")
+
+# The services `up` starts, in order; each is the binary target/release/bikestore-<name>.
+services := "inventory"
+
+data := join(justfile_directory(), data_dir)
+nats_url := "nats://127.0.0.1:" + nats_port
+release_dir := join(justfile_directory(), "target", "release")
+
+# Shell helpers shared by the recipes below (each recipe runs in its own shell).
+_helpers := "data=" + quote(data) + "\n" + '''
+run_dir="$data/run"
+log_dir="$data/logs"
+
+# Prints the pid recorded in run/<name>.pid when that process is alive and its command line still
+# contains $2 (a stale pid may have been reused by an unrelated process); fails otherwise.
+live_pid() {
+    local name="$1" program="$2" pid_file="$run_dir/$1.pid" pid
+    [[ -r "$pid_file" ]] || return 1
+    pid="$(<"$pid_file")"
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+    if [[ -r "/proc/$pid/cmdline" ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$program"; then
+        return 1
+    fi
+    printf '%s\n' "$pid"
+}
+
+# Succeeds when something accepts TCP connections on 127.0.0.1:$1.
+port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Stops run/<name>.pid's process: SIGTERM, up to 10 s to exit, then SIGKILL.
+stop() {
+    local name="$1" program="$2" pid
+    if pid="$(live_pid "$name" "$program")"; then
+        echo "stopping $name (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "$name did not stop within 10 s; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    else
+        echo "$name is not running"
+    fi
+    rm -f "$run_dir/$name.pid"
+}
+'''
+
+# List the recipes.
+default:
+    @{{ quote(just_executable()) }} --list --justfile {{ quote(justfile()) }}
+
+# Print the path of a usable nats-server, installing the pinned version into .tools/ if needed.
+nats-server:
+    @nats/ensure-nats-server.sh
+
+# Build every binary with the release profile.
+build:
+    cargo build --profile release --bins
+
+# Start nats-server and the services in the background (state under the data directory).
+up:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    mkdir -p "$run_dir" "$log_dir" "$data/nats"
+    nats="$(nats/ensure-nats-server.sh)"
+
+    if pid="$(live_pid nats nats/server.conf)"; then
+        echo "nats-server already running (pid $pid) on port {{ nats_port }}"
+    else
+        if port_open {{ nats_port }}; then
+            echo "port {{ nats_port }} is in use by another program, not a nats-server started by 'just up'." >&2
+            echo "Pick another port, for example: BIKESTORE_NATS_PORT={{ if nats_port == "4333" { "4334" } else { "4333" } }} just up" >&2
+            exit 1
+        fi
+        echo "starting nats-server on port {{ nats_port }} (log: $log_dir/nats.log)"
+        BIKESTORE_NATS_PORT={{ nats_port }} BIKESTORE_NATS_STORE="$data/nats" \
+            nohup "$nats" -c nats/server.conf -l "$log_dir/nats.log" \
+            </dev/null >>"$log_dir/nats.out" 2>&1 &
+        echo $! >"$run_dir/nats.pid"
+        for _ in $(seq 100); do
+            port_open {{ nats_port }} && break
+            if ! kill -0 "$(<"$run_dir/nats.pid")" 2>/dev/null; then
+                echo "nats-server exited while starting:" >&2
+                tail -n 20 "$log_dir/nats.out" "$log_dir/nats.log" >&2 2>/dev/null || true
+                rm -f "$run_dir/nats.pid"
+                exit 1
+            fi
+            sleep 0.1
+        done
+        port_open {{ nats_port }} || { echo "nats-server did not accept connections within 10 s; see $log_dir/nats.log" >&2; exit 1; }
+    fi
+
+    services=({{ services }})
+    [[ ${#services[@]} -gt 0 ]] || exit 0
+    packages=()
+    for name in "${services[@]}"; do packages+=(-p "bikestore-$name"); done
+    cargo build --profile release "${packages[@]}"
+
+    for name in "${services[@]}"; do
+        binary={{ quote(release_dir) }}/"bikestore-$name"
+        if pid="$(live_pid "$name" "bikestore-$name")"; then
+            echo "$name already running (pid $pid)"
+            continue
+        fi
+        if [[ ! -x "$binary" ]]; then
+            echo "$binary was not built; does services/$name define a bikestore-$name binary?" >&2
+            exit 1
+        fi
+        echo "starting $name (log: $log_dir/$name.out)"
+        nohup "$binary" --nats-url {{ nats_url }} --data-dir "$data" --subject-prefix {{ quote(prefix) }} \
+            </dev/null >>"$log_dir/$name.out" 2>&1 &
+        echo $! >"$run_dir/$name.pid"
+    done
+
+    for name in "${services[@]}"; do
+        binary={{ quote(release_dir) }}/"bikestore-$name"
+        if ! "$binary" ping --nats-url {{ nats_url }} --timeout-ms 10000; then
+            echo "$name did not answer a ping within 10 s; its log:" >&2
+            tail -n 30 "$log_dir/$name.out" >&2 || true
+            exit 1
+        fi
+        echo "$name is ready"
+    done
+
+    if [[ ! -e "$data/seeded" ]]; then
+        {{ quote(just_executable()) }} --justfile {{ quote(justfile()) }} seed
+    fi
+
+# Stop the services (SIGTERM, then SIGKILL after 10 s), then nats-server.
+down:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    services=({{ services }})
+    for ((i = ${#services[@]} - 1; i >= 0; i--)); do
+        stop "${services[i]}" "bikestore-${services[i]}"
+    done
+    stop nats nats/server.conf
+
+# Show whether nats-server and each service are running.
+status:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    show() {
+        local name="$1" program="$2" detail="${3:-}" pid
+        if pid="$(live_pid "$name" "$program")"; then
+            printf '%-14s running (pid %s)%s\n' "$name" "$pid" "$detail"
+        else
+            printf '%-14s stopped\n' "$name"
+        fi
+    }
+    show nats nats/server.conf " on port {{ nats_port }}"
+    for name in {{ services }}; do
+        show "$name" "bikestore-$name"
+    done
+
+# Follow a service's log files under the data directory.
+logs service="inventory":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    shopt -s nullglob
+    files=("$log_dir"/{{ service }}.*)
+    if [[ ${#files[@]} -eq 0 ]]; then
+        echo "no log files for {{ service }} in $log_dir (has 'just up' run?)" >&2
+        exit 1
+    fi
+    exec tail -n 50 -F "${files[@]}"
+
+# Fill the inventory database with demo data (scale multiplies the amount).
+seed scale="1":
+    mkdir -p {{ quote(data) }}
+    cargo build --profile release -p bikestore-inventory
+    {{ quote(release_dir) }}/bikestore-inventory seed --data-dir {{ quote(data) }} --scale {{ scale }}
+    touch {{ quote(data / "seeded") }}
+
+# Run every test against a private nats-server per test (with cargo-nextest when installed).
+test *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    BIKESTORE_NATS_SERVER="$(nats/ensure-nats-server.sh)"
+    export BIKESTORE_NATS_SERVER
+    if cargo nextest --version >/dev/null 2>&1; then
+        cargo nextest run --workspace {{ args }}
+        # nextest does not run doctests; run them too unless the caller chose what to run.
+        if [[ -z "{{ args }}" ]]; then
+            cargo test --workspace --doc
+        fi
+    else
+        cargo test --workspace {{ args }}
+    fi
+
+# Check formatting and clippy lints, as CI does.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings

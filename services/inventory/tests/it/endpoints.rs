@@ -1,0 +1,372 @@
+//! Every endpoint's happy path, over postcard and over JSON.
+
+use bikestore_codec::ContentType;
+use bikestore_contracts::inventory::*;
+use bikestore_contracts::{Cents, ErrorCode, Request, ReservationId};
+use bikestore_runtime::call::CallOptions;
+
+use crate::support::Stack;
+
+const FORMATS: [ContentType; 2] = [ContentType::Postcard, ContentType::Json];
+
+async fn call<R: Request>(
+    stack: &Stack,
+    format: ContentType,
+    request: &R,
+) -> Result<R::Reply, bikestore_contracts::WireError> {
+    let options = CallOptions {
+        content_type: format,
+        ..CallOptions::default()
+    };
+    stack.caller.call_with(request, &options).await
+}
+
+#[tokio::test]
+async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<()> {
+    let (stack, service) = Stack::with_service().await?;
+    for format in FORMATS {
+        let tag = format!("{format:?}");
+        let store = call(
+            &stack,
+            format,
+            &CreateStore {
+                name: format!("Baldwin Bikes {tag}"),
+                phone: "(516) 379-8888".into(),
+                email: "baldwin@bikes.shop".into(),
+                street: "4200 Chestnut Lane".into(),
+                city: "Baldwin".into(),
+                state: "NY".into(),
+                zip_code: "11432".into(),
+            },
+        )
+        .await?;
+        let stores = call(&stack, format, &ListStores {}).await?;
+        assert!(
+            stores
+                .stores
+                .iter()
+                .any(|listed| listed.store_id == store.store_id && listed.city == "Baldwin")
+        );
+
+        let brand = call(
+            &stack,
+            format,
+            &CreateBrand {
+                name: format!("Surly {tag}"),
+            },
+        )
+        .await?;
+        call(
+            &stack,
+            format,
+            &UpdateBrand {
+                brand_id: brand.brand_id,
+                name: format!("Surly Bikes {tag}"),
+            },
+        )
+        .await?;
+        let brands = call(&stack, format, &ListBrands {}).await?;
+        assert!(
+            brands
+                .brands
+                .iter()
+                .any(|named| named.id == brand.brand_id
+                    && named.name == format!("Surly Bikes {tag}"))
+        );
+
+        let category = call(
+            &stack,
+            format,
+            &CreateCategory {
+                name: format!("Road Bikes {tag}"),
+            },
+        )
+        .await?;
+        call(
+            &stack,
+            format,
+            &UpdateCategory {
+                category_id: category.category_id,
+                name: format!("Road {tag}"),
+            },
+        )
+        .await?;
+        let categories = call(&stack, format, &ListCategories {}).await?;
+        assert!(
+            categories
+                .categories
+                .iter()
+                .any(|named| named.id == category.category_id)
+        );
+
+        let fields = ProductFields {
+            name: format!("Surly Straggler 650b {tag}"),
+            brand_id: brand.brand_id,
+            category_id: category.category_id,
+            model_year: 2016,
+            list_price: Cents(154_999),
+        };
+        let product = call(
+            &stack,
+            format,
+            &CreateProduct {
+                product: fields.clone(),
+            },
+        )
+        .await?;
+        let renamed = ProductFields {
+            list_price: Cents(149_999),
+            ..fields.clone()
+        };
+        call(
+            &stack,
+            format,
+            &UpdateProduct {
+                product_id: product.product_id,
+                product: renamed,
+            },
+        )
+        .await?;
+
+        let page = call(
+            &stack,
+            format,
+            &ListProducts {
+                brand_id: Some(brand.brand_id),
+                category_id: Some(category.category_id),
+                text: Some("straggler".into()),
+                min_price: Some(Cents(100_000)),
+                max_price: Some(Cents(150_000)),
+                page: Page {
+                    offset: 0,
+                    limit: 10,
+                },
+            },
+        )
+        .await?;
+        assert_eq!(page.total, 1);
+        assert_eq!(page.products[0].list_price, Cents(149_999));
+        let too_cheap = call(
+            &stack,
+            format,
+            &ListProducts {
+                max_price: Some(Cents(1_000)),
+                text: Some("Straggler".into()),
+                ..ListProducts::default()
+            },
+        )
+        .await?;
+        assert_eq!(too_cheap.total, 0);
+
+        // A brand in use cannot go; once its product is gone, it can.
+        let refused = call(
+            &stack,
+            format,
+            &DeleteBrand {
+                brand_id: brand.brand_id,
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Conflict);
+        call(
+            &stack,
+            format,
+            &DeleteProduct {
+                product_id: product.product_id,
+            },
+        )
+        .await?;
+        call(
+            &stack,
+            format,
+            &DeleteBrand {
+                brand_id: brand.brand_id,
+            },
+        )
+        .await?;
+        call(
+            &stack,
+            format,
+            &DeleteCategory {
+                category_id: category.category_id,
+            },
+        )
+        .await?;
+        let gone = call(
+            &stack,
+            format,
+            &GetProduct {
+                product_id: product.product_id,
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(gone.code, ErrorCode::NotFound);
+    }
+    service.stop().await
+}
+
+#[tokio::test]
+async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Result<()> {
+    let (stack, service) = Stack::with_service().await?;
+    for format in FORMATS {
+        let fixture = stack.fixture(0).await?;
+        let received = call(
+            &stack,
+            format,
+            &ReceiveStock {
+                store_id: fixture.store_id,
+                product_id: fixture.product_id,
+                quantity: 12,
+            },
+        )
+        .await?;
+        assert_eq!(received.level.on_hand, 12);
+        let adjusted = call(
+            &stack,
+            format,
+            &AdjustStock {
+                store_id: fixture.store_id,
+                product_id: fixture.product_id,
+                delta: -2,
+                reason: "damaged in transit".into(),
+            },
+        )
+        .await?;
+        assert_eq!(adjusted.level.available, 10);
+
+        let lines = vec![ReservationLine {
+            product_id: fixture.product_id,
+            quantity: 3,
+        }];
+        let order_a = ReservationId(format!("order-a-{format:?}"));
+        let held = call(
+            &stack,
+            format,
+            &ReserveStock {
+                reservation_id: order_a.clone(),
+                store_id: fixture.store_id,
+                lines: lines.clone(),
+            },
+        )
+        .await?;
+        assert_eq!(held.status, ReservationStatus::Held);
+        let committed = call(
+            &stack,
+            format,
+            &CommitReservation {
+                reservation_id: order_a.clone(),
+            },
+        )
+        .await?;
+        assert_eq!(committed.status, ReservationStatus::Committed);
+
+        let order_b = ReservationId(format!("order-b-{format:?}"));
+        call(
+            &stack,
+            format,
+            &ReserveStock {
+                reservation_id: order_b.clone(),
+                store_id: fixture.store_id,
+                lines,
+            },
+        )
+        .await?;
+        let released = call(
+            &stack,
+            format,
+            &ReleaseReservation {
+                reservation_id: order_b.clone(),
+            },
+        )
+        .await?;
+        assert_eq!(released.status, ReservationStatus::Released);
+        let late_commit = call(
+            &stack,
+            format,
+            &CommitReservation {
+                reservation_id: order_b,
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(late_commit.code, ErrorCode::Conflict);
+
+        let detail = call(
+            &stack,
+            format,
+            &GetProduct {
+                product_id: fixture.product_id,
+            },
+        )
+        .await?;
+        let here = detail
+            .stock
+            .iter()
+            .find(|level| level.store_id == fixture.store_id)
+            .unwrap();
+        assert_eq!((here.on_hand, here.reserved, here.available), (7, 0, 7));
+
+        let store_stock = call(
+            &stack,
+            format,
+            &StoreStock {
+                store_id: fixture.store_id,
+                page: Page::default(),
+            },
+        )
+        .await?;
+        assert_eq!(store_stock.total, 1);
+        assert_eq!(store_stock.levels[0].on_hand, 7);
+
+        let low = call(
+            &stack,
+            format,
+            &LowStock {
+                store_id: Some(fixture.store_id),
+                threshold: Some(7),
+                page: Page::default(),
+            },
+        )
+        .await?;
+        assert_eq!(low.levels.len(), 1);
+        let not_low = call(
+            &stack,
+            format,
+            &LowStock {
+                store_id: Some(fixture.store_id),
+                threshold: Some(6),
+                page: Page::default(),
+            },
+        )
+        .await?;
+        assert!(not_low.levels.is_empty());
+    }
+    service.stop().await
+}
+
+#[tokio::test]
+async fn stock_changes_publish_events_and_crossing_the_threshold_publishes_stock_low()
+-> anyhow::Result<()> {
+    let (stack, service) = Stack::with_service().await?;
+    let fixture = stack.fixture(8).await?;
+    stack
+        .caller
+        .call(&AdjustStock {
+            store_id: fixture.store_id,
+            product_id: fixture.product_id,
+            delta: -4,
+            reason: "count".into(),
+        })
+        .await?;
+    let stream = stack
+        .subjects
+        .event_stream(bikestore_contracts::ServiceName::Inventory);
+    let changed = crate::support::events::<StockChanged>(&stack, &stream, 2).await?;
+    assert_eq!(changed[0].reason, StockChangeReason::Received);
+    assert_eq!(changed[1].level.on_hand, 4);
+    let low = crate::support::events::<StockLow>(&stack, &stream, 1).await?;
+    assert_eq!((low[0].level.available, low[0].threshold), (4, 5));
+    service.stop().await
+}

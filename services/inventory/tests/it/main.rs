@@ -1,0 +1,11 @@
+//! Integration tests of the inventory service against a real nats-server and real SQLite files.
+#![allow(clippy::unwrap_used)]
+
+mod bad_input;
+mod crash_safety;
+mod endpoints;
+mod exactly_once;
+mod expiry;
+mod nats_restart;
+mod oversell;
+mod support;

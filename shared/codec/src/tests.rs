@@ -1,0 +1,119 @@
+use bikestore_contracts::inventory::{ReservationLine, ReserveStock};
+use bikestore_contracts::{ProductId, ReservationId, StoreId};
+use proptest::prelude::*;
+
+use super::*;
+
+fn sample() -> ReserveStock {
+    ReserveStock {
+        reservation_id: ReservationId("order-1".into()),
+        store_id: StoreId(2),
+        lines: vec![ReservationLine {
+            product_id: ProductId(7),
+            quantity: 3,
+        }],
+    }
+}
+
+#[test]
+fn both_formats_round_trip() {
+    for content_type in [ContentType::Postcard, ContentType::Json] {
+        let bytes = encode(content_type, &sample()).expect("encodes");
+        let back: ReserveStock =
+            decode(content_type, None, &bytes, DEFAULT_MAX_REQUEST_BYTES).expect("decodes");
+        assert_eq!(back, sample());
+    }
+}
+
+#[test]
+fn the_postcard_bytes_of_version_1_are_pinned() {
+    let bytes = encode(ContentType::Postcard, &sample()).expect("encodes");
+    assert_eq!(
+        bytes,
+        [7, b'o', b'r', b'd', b'e', b'r', b'-', b'1', 4, 1, 14, 6]
+    );
+}
+
+#[test]
+fn another_schema_version_is_refused_not_misread() {
+    let bytes = encode(ContentType::Postcard, &sample()).expect("encodes");
+    let error = decode::<ReserveStock>(ContentType::Postcard, Some(2), &bytes, 1024)
+        .expect_err("version 2 is unknown");
+    assert_eq!(error.code(), ErrorCode::Invalid);
+    assert!(error.to_string().contains("schema version 2"), "{error}");
+}
+
+#[test]
+fn unknown_json_fields_are_refused() {
+    let body = br#"{"reservation_id":"r","store_id":1,"lines":[],"surprise":true}"#;
+    let error = decode::<ReserveStock>(ContentType::Json, None, body, 1024).expect_err("refused");
+    assert!(error.to_string().contains("surprise"), "{error}");
+}
+
+#[test]
+fn trailing_postcard_bytes_are_refused() {
+    let mut bytes = encode(ContentType::Postcard, &sample()).expect("encodes");
+    bytes.push(0);
+    let error =
+        decode::<ReserveStock>(ContentType::Postcard, None, &bytes, 1024).expect_err("refused");
+    assert!(matches!(error, CodecError::TrailingBytes { count: 1, .. }));
+}
+
+#[test]
+fn an_oversized_body_is_refused_before_parsing() {
+    let error =
+        decode::<ReserveStock>(ContentType::Json, None, &[b' '; 2048], 1024).expect_err("refused");
+    assert_eq!(error.code(), ErrorCode::TooLarge);
+}
+
+#[test]
+fn content_types_parse_with_parameters_and_refuse_others() {
+    assert_eq!(
+        ContentType::from_header(Some("application/json; charset=utf-8")),
+        Ok(ContentType::Json)
+    );
+    assert_eq!(ContentType::from_header(None), Ok(ContentType::Postcard));
+    assert!(ContentType::from_header(Some("text/xml")).is_err());
+}
+
+#[test]
+fn error_bodies_round_trip_and_garbage_becomes_internal() {
+    let wire = WireError::new(ErrorCode::Conflict, "taken").with_detail("name", "Trek");
+    for content_type in [ContentType::Postcard, ContentType::Json] {
+        assert_eq!(
+            decode_error(content_type, &encode_error(content_type, &wire)),
+            wire
+        );
+    }
+    assert_eq!(
+        decode_error(ContentType::Json, b"{").code,
+        ErrorCode::Internal
+    );
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic_the_decoder(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode::<ReserveStock>(ContentType::Postcard, None, &body, 1024);
+        let _ = decode::<ReserveStock>(ContentType::Json, None, &body, 1024);
+    }
+
+    #[test]
+    fn postcard_round_trips_any_reservation(
+        id in "[a-z0-9-]{1,40}",
+        store in any::<i64>(),
+        lines in proptest::collection::vec((any::<i64>(), any::<i64>()), 0..20),
+    ) {
+        let request = ReserveStock {
+            reservation_id: ReservationId(id),
+            store_id: StoreId(store),
+            lines: lines.into_iter().map(|(product, quantity)| ReservationLine {
+                product_id: ProductId(product),
+                quantity,
+            }).collect(),
+        };
+        let bytes = encode(ContentType::Postcard, &request).expect("encodes");
+        let back: ReserveStock = decode(ContentType::Postcard, Some(1), &bytes, usize::MAX).expect("decodes");
+        prop_assert_eq!(back, request);
+    }
+}

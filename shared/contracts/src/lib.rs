@@ -1,0 +1,22 @@
+//! The wire contracts of Bikestore: the one place that says what crosses NATS.
+//!
+//! It owns every request, reply and event type (each with its schema version), the subject
+//! builders, the header, stream and bucket names, the typed IDs and money, and the stable
+//! [`ErrorCode`]s of the wire error. It knows nothing of NATS, SQLite or tokio: it is plain data
+//! that every other crate agrees on.
+//!
+//! Types here are append-only: postcard encodes fields and variants by position, so a field is
+//! never reordered or removed; a breaking change is a new schema version.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod headers;
+pub mod ids;
+pub mod inventory;
+pub mod message;
+pub mod subjects;
+
+pub use error::{ErrorCode, WireError};
+pub use ids::{BrandId, CategoryId, Cents, ProductId, ReservationId, StoreId};
+pub use message::{Event, Message, Request};
+pub use subjects::{ServiceName, Subjects};

@@ -1,0 +1,200 @@
+//! Every subject, stream and bucket name, built from one configurable prefix.
+//!
+//! This is the only module that assembles subject strings; services ask it, never `format!`.
+
+use std::fmt;
+
+/// The default subject prefix.
+pub const DEFAULT_PREFIX: &str = "bikestore";
+
+/// The six services. The name is also the NATS micro service name and queue group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceName {
+    /// Staff, tokens and signing keys.
+    Identity,
+    /// The signed front door.
+    Gateway,
+    /// Catalog and stock.
+    Inventory,
+    /// Customers, orders and payments.
+    Orders,
+    /// Rendering and delivering notifications.
+    Notifications,
+    /// The saga engine.
+    Orchestrator,
+}
+
+impl ServiceName {
+    /// The lower-case name used in subjects, logs and file names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceName::Identity => "identity",
+            ServiceName::Gateway => "gateway",
+            ServiceName::Inventory => "inventory",
+            ServiceName::Orders => "orders",
+            ServiceName::Notifications => "notifications",
+            ServiceName::Orchestrator => "orchestrator",
+        }
+    }
+}
+
+impl fmt::Display for ServiceName {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// Why a subject prefix was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidPrefix(pub String);
+
+impl fmt::Display for InvalidPrefix {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "subject prefix {:?} must be dot-separated tokens of letters, digits, '-' and '_'",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InvalidPrefix {}
+
+/// Builds subjects and JetStream names under one prefix, so two deployments can share a NATS
+/// account without seeing each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subjects {
+    prefix: String,
+}
+
+impl Default for Subjects {
+    fn default() -> Self {
+        Subjects {
+            prefix: DEFAULT_PREFIX.to_owned(),
+        }
+    }
+}
+
+impl Subjects {
+    /// Subjects under `prefix` (for example `bikestore` or `shop2.bikestore`).
+    pub fn new(prefix: &str) -> Result<Subjects, InvalidPrefix> {
+        let valid_token = |token: &str| {
+            !token.is_empty()
+                && token
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        if prefix.split('.').all(valid_token) {
+            Ok(Subjects {
+                prefix: prefix.to_owned(),
+            })
+        } else {
+            Err(InvalidPrefix(prefix.to_owned()))
+        }
+    }
+
+    /// The prefix itself.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The public subject of an operation, served by the gateway: `<prefix>.api.<service>.<op>`.
+    pub fn api(&self, service: ServiceName, operation: &str) -> String {
+        format!("{}.api.{}.{}", self.prefix, service, operation)
+    }
+
+    /// The internal subject of an operation: `<prefix>.svc.<service>.<op>`.
+    pub fn svc(&self, service: ServiceName, operation: &str) -> String {
+        format!("{}.svc.{}.{}", self.prefix, service, operation)
+    }
+
+    /// The internal subject of request type `R`.
+    pub fn request<R: crate::Request>(&self) -> String {
+        self.svc(R::SERVICE, R::OPERATION)
+    }
+
+    /// The subject of one event: `<prefix>.evt.<service>.<event>`.
+    pub fn event(&self, service: ServiceName, event: &str) -> String {
+        format!("{}.evt.{}.{}", self.prefix, service, event)
+    }
+
+    /// The subject of event type `E`.
+    pub fn event_of<E: crate::Event>(&self) -> String {
+        self.event(E::SERVICE, E::EVENT)
+    }
+
+    /// Every event subject of one service: `<prefix>.evt.<service>.>`.
+    pub fn events_of_service(&self, service: ServiceName) -> String {
+        format!("{}.evt.{}.>", self.prefix, service)
+    }
+
+    /// The NATS micro service discovery subject that every instance of `service` answers.
+    pub fn service_ping(service: ServiceName) -> String {
+        format!("$SRV.PING.{service}")
+    }
+
+    /// The JetStream stream holding a service's events, e.g. `BIKESTORE_INVENTORY_EVENTS`.
+    pub fn event_stream(&self, service: ServiceName) -> String {
+        format!(
+            "{}_{}_EVENTS",
+            self.stream_prefix(),
+            service.as_str().to_uppercase()
+        )
+    }
+
+    /// The stream that keeps the max-deliveries advisories of this deployment's consumers, so
+    /// operators can list and replay messages no consumer could handle.
+    pub fn dead_letter_stream(&self) -> String {
+        format!("{}_DEAD_LETTERS", self.stream_prefix())
+    }
+
+    /// The advisory subject the server publishes when a consumer of `stream` gives up on a
+    /// message.
+    pub fn max_deliveries_advisory(&self, stream: &str) -> String {
+        format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.*")
+    }
+
+    /// The subject on which a dead letter is re-published for replay.
+    pub fn dead_letter_replay(&self, stream: &str, consumer: &str) -> String {
+        format!("{}.dlq.{}.{}", self.prefix, stream, consumer)
+    }
+
+    /// The KV bucket holding saga records.
+    pub fn sagas_bucket(&self) -> String {
+        if self.prefix == DEFAULT_PREFIX {
+            "sagas".to_owned()
+        } else {
+            format!("{}_sagas", self.stream_prefix().to_lowercase())
+        }
+    }
+
+    fn stream_prefix(&self) -> String {
+        self.prefix.replace(['.', '-'], "_").to_uppercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_follow_the_prefix() {
+        let subjects = Subjects::new("shop2.bikestore").expect("valid prefix");
+        assert_eq!(
+            subjects.svc(ServiceName::Inventory, "reserve_stock"),
+            "shop2.bikestore.svc.inventory.reserve_stock"
+        );
+        assert_eq!(
+            subjects.event_stream(ServiceName::Inventory),
+            "SHOP2_BIKESTORE_INVENTORY_EVENTS"
+        );
+        assert_eq!(Subjects::default().sagas_bucket(), "sagas");
+    }
+
+    #[test]
+    fn a_prefix_with_wildcards_or_spaces_is_refused() {
+        for bad in ["", "a..b", "a.*", "a.>", "a b", "bike.", ".bike"] {
+            assert!(Subjects::new(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Typed requests to other services, with the error mapping every caller needs.
+//!
+//! A reply carrying the `Nats-Service-Error` header is a [`WireError`]; no responders becomes
+//! `unavailable` and a timeout becomes `timeout`, so callers branch on codes alone.
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::client::RequestErrorKind;
+use bikestore_codec::ContentType;
+use bikestore_contracts::{ErrorCode, Message, Request, Subjects, WireError, headers};
+
+/// The default time a caller waits for a reply.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Per-call options.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// Makes a command apply at most once.
+    pub idempotency_key: Option<String>,
+    /// The saga and step the call belongs to.
+    pub saga: Option<(String, String)>,
+    /// Trace context to pass on.
+    pub traceparent: Option<String>,
+    /// The body format; postcard by default.
+    pub content_type: ContentType,
+    /// How long to wait; [`DEFAULT_TIMEOUT`] when absent.
+    pub timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// Options with just an idempotency key.
+    pub fn idempotent(key: impl Into<String>) -> CallOptions {
+        CallOptions {
+            idempotency_key: Some(key.into()),
+            ..CallOptions::default()
+        }
+    }
+}
+
+/// Sends typed requests to services under one subject prefix.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    client: async_nats::Client,
+    subjects: Subjects,
+}
+
+impl Caller {
+    /// A caller over `client`.
+    pub fn new(client: async_nats::Client, subjects: Subjects) -> Caller {
+        Caller { client, subjects }
+    }
+
+    /// The NATS client underneath.
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// Sends `request` with default options.
+    pub async fn call<R: Request>(&self, request: &R) -> Result<R::Reply, WireError> {
+        self.call_with(request, &CallOptions::default()).await
+    }
+
+    /// Sends `request` with `options`.
+    pub async fn call_with<R: Request>(
+        &self,
+        request: &R,
+        options: &CallOptions,
+    ) -> Result<R::Reply, WireError> {
+        let body = bikestore_codec::encode(options.content_type, request)
+            .map_err(|error| WireError::new(error.code(), error.to_string()))?;
+        let mut request_headers = HeaderMap::new();
+        request_headers.insert(headers::CONTENT_TYPE, options.content_type.header_value());
+        request_headers.insert(
+            headers::SCHEMA_VERSION,
+            R::SCHEMA_VERSION.to_string().as_str(),
+        );
+        if let Some(key) = &options.idempotency_key {
+            request_headers.insert(headers::IDEMPOTENCY_KEY, key.as_str());
+        }
+        if let Some((saga_id, step)) = &options.saga {
+            request_headers.insert(headers::SAGA_ID, saga_id.as_str());
+            request_headers.insert(headers::SAGA_STEP, step.as_str());
+        }
+        if let Some(traceparent) = &options.traceparent {
+            request_headers.insert(headers::TRACEPARENT, traceparent.as_str());
+        }
+        let subject = self.subjects.request::<R>();
+        let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let request = async_nats::Request::new()
+            .headers(request_headers)
+            .payload(body.into())
+            .timeout(Some(timeout));
+        let reply = self
+            .client
+            .send_request(subject.clone(), request)
+            .await
+            .map_err(|error| match error.kind() {
+                RequestErrorKind::NoResponders => WireError::new(
+                    ErrorCode::Unavailable,
+                    format!("no service answers {subject}"),
+                ),
+                RequestErrorKind::TimedOut => WireError::new(
+                    ErrorCode::Timeout,
+                    format!("{subject} did not answer within {timeout:?}"),
+                ),
+                RequestErrorKind::MaxPayloadExceeded => WireError::new(
+                    ErrorCode::TooLarge,
+                    format!("the request to {subject} is larger than the server accepts"),
+                ),
+                RequestErrorKind::InvalidSubject | RequestErrorKind::Other => WireError::new(
+                    ErrorCode::Unavailable,
+                    format!("request to {subject} failed: {error}"),
+                ),
+            })?;
+        decode_reply::<R::Reply>(&reply)
+    }
+}
+
+/// Decodes a reply message: the typed reply, or the wire error it carries.
+pub fn decode_reply<M: Message>(reply: &async_nats::Message) -> Result<M, WireError> {
+    let header = |name: &str| {
+        reply
+            .headers
+            .as_ref()
+            .and_then(|map| map.get(name))
+            .map(|value| value.as_str())
+    };
+    let content_type = ContentType::from_header(header(headers::CONTENT_TYPE))
+        .map_err(|error| WireError::new(ErrorCode::Internal, error.to_string()))?;
+    if header(headers::NATS_SERVICE_ERROR).is_some() {
+        return Err(bikestore_codec::decode_error(content_type, &reply.payload));
+    }
+    let version = bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))
+        .map_err(|error| WireError::new(ErrorCode::Internal, error.to_string()))?;
+    bikestore_codec::decode::<M>(content_type, version, &reply.payload, usize::MAX).map_err(
+        |error| {
+            WireError::new(
+                ErrorCode::Internal,
+                format!("the reply could not be read: {error}"),
+            )
+        },
+    )
+}

@@ -1,0 +1,246 @@
+//! Commands through the inbox, with their events through the outbox, in one transaction.
+//!
+//! [`ServiceDb::command`] runs a command's work on the single writer. With an idempotency key it
+//! first looks the key up in the inbox: a repeat (even a concurrent one, since the writer
+//! serialises them) gets the recorded reply, and the work does not run again. Otherwise the work
+//! runs in its own savepoint; its reply, or its business refusal, is recorded under the key in
+//! the same transaction. Events the work emits go to the outbox in that transaction too, and the
+//! relay is woken once it commits.
+
+use std::sync::Arc;
+
+use bikestore_codec::ContentType;
+use bikestore_contracts::{ErrorCode, Event, Message, Subjects, WireError, headers};
+use bikestore_storage::inbox::{self, RecordedReply};
+use bikestore_storage::outbox::{self, OutboxMessage};
+use bikestore_storage::{Database, StorageError};
+use rusqlite::Connection;
+use tokio::sync::Notify;
+
+use crate::config::Fault;
+use crate::error::ServiceError;
+use crate::host::RequestMeta;
+use crate::now_ms;
+
+/// A service's database, with the inbox, outbox and relay wake-up wired in.
+pub struct ServiceDb {
+    database: Database,
+    subjects: Subjects,
+    outbox_ready: Arc<Notify>,
+    fault: Option<Fault>,
+}
+
+/// What a command's work sees: the writer connection, and a way to emit events.
+pub struct CommandTx<'a> {
+    connection: &'a Connection,
+    subjects: &'a Subjects,
+    now_ms: i64,
+}
+
+impl<'a> CommandTx<'a> {
+    /// The writer connection, inside the command's savepoint.
+    pub fn connection(&self) -> &'a Connection {
+        self.connection
+    }
+
+    /// The time the command started, in milliseconds since the Unix epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// Writes `event` to the outbox; it is published only if the command commits.
+    pub fn emit<E: Event>(&self, event: &E) -> Result<(), StorageError> {
+        let payload = bikestore_codec::encode(ContentType::Json, event)
+            .map_err(|error| StorageError::JobPanicked(error.to_string()))?;
+        outbox::push(
+            self.connection,
+            &OutboxMessage {
+                sequence: 0,
+                message_id: ulid::Ulid::new().to_string(),
+                subject: self.subjects.event_of::<E>(),
+                content_type: ContentType::Json.header_value().to_owned(),
+                schema_version: E::SCHEMA_VERSION,
+                payload,
+                created_at_ms: self.now_ms,
+            },
+        )
+    }
+}
+
+/// The outcome of a command before its inbox bookkeeping is unwrapped.
+enum Recorded<R, E> {
+    Fresh(Result<R, E>),
+    Replayed(Result<R, WireError>),
+}
+
+impl ServiceDb {
+    /// Wraps an open database.
+    pub fn new(database: Database, subjects: Subjects, fault: Option<Fault>) -> ServiceDb {
+        ServiceDb {
+            database,
+            subjects,
+            outbox_ready: Arc::new(Notify::new()),
+            fault,
+        }
+    }
+
+    /// Stops the writer after the jobs already queued.
+    pub async fn close(self) {
+        self.database.close().await;
+    }
+
+    /// The underlying database, for reads and for maintenance jobs.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// The signal the relay waits on.
+    pub fn outbox_ready(&self) -> Arc<Notify> {
+        Arc::clone(&self.outbox_ready)
+    }
+
+    /// Runs a query on a read-only connection.
+    pub async fn query<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        self.database.read(work).await
+    }
+
+    /// Runs a command exactly once per idempotency key; see the module documentation.
+    pub async fn command<R, E, F>(&self, meta: &RequestMeta, work: F) -> Result<R, E>
+    where
+        R: Message,
+        E: ServiceError + From<StorageError> + From<WireError>,
+        F: FnOnce(&CommandTx<'_>) -> Result<R, E> + Send + 'static,
+    {
+        let operation = meta.operation;
+        let key = meta.idempotency_key.clone();
+        let subjects = self.subjects.clone();
+        let recorded = self
+            .database
+            .write(move |connection| {
+                if let Some(key) = &key
+                    && let Some(recorded) = inbox::find(connection, operation, key)?
+                {
+                    return Ok(Recorded::Replayed(replay::<R>(&recorded)));
+                }
+                let transaction = CommandTx {
+                    connection,
+                    subjects: &subjects,
+                    now_ms: now_ms(),
+                };
+                // An inner savepoint lets a refused command leave its inbox row behind while
+                // every change it made is undone.
+                connection
+                    .execute_batch("SAVEPOINT command")
+                    .map_err(StorageError::from)?;
+                let result = work(&transaction);
+                match &result {
+                    Ok(_) => connection.execute_batch("RELEASE command"),
+                    Err(_) => connection.execute_batch("ROLLBACK TO command; RELEASE command"),
+                }
+                .map_err(StorageError::from)?;
+                if let Some(key) = &key
+                    && let Some(reply) = record::<R, E>(&result)
+                {
+                    inbox::record(connection, operation, key, &reply, transaction.now_ms)?;
+                }
+                Ok::<_, E>(Recorded::Fresh(result))
+            })
+            .await?;
+        match recorded {
+            Recorded::Fresh(result) => {
+                if result.is_ok() {
+                    self.after_commit(operation);
+                }
+                result
+            }
+            Recorded::Replayed(result) => result.map_err(E::from),
+        }
+    }
+
+    /// Runs work that is not a request (a timer, a sweep) on the writer, with events; no inbox.
+    pub async fn transact<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&CommandTx<'_>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        let subjects = self.subjects.clone();
+        let result = self
+            .database
+            .write(move |connection| {
+                work(&CommandTx {
+                    connection,
+                    subjects: &subjects,
+                    now_ms: now_ms(),
+                })
+            })
+            .await;
+        if result.is_ok() {
+            self.outbox_ready.notify_one();
+        }
+        result
+    }
+
+    fn after_commit(&self, operation: &str) {
+        if let Some(Fault::CrashAfterCommit(target)) = &self.fault
+            && target == operation
+        {
+            tracing::error!(operation, "fault injection: aborting right after commit");
+            std::process::abort();
+        }
+        self.outbox_ready.notify_one();
+    }
+}
+
+/// The inbox row for a command's outcome: replies always, refusals when they are final.
+/// Infrastructure failures are not recorded, so a retry with the same key can still succeed.
+fn record<R: Message, E: ServiceError>(result: &Result<R, E>) -> Option<RecordedReply> {
+    match result {
+        Ok(reply) => bikestore_codec::encode(ContentType::Postcard, reply)
+            .ok()
+            .map(|body| RecordedReply {
+                body,
+                is_error: false,
+            }),
+        Err(error) => {
+            let code = error.code();
+            let final_refusal = !matches!(
+                code,
+                ErrorCode::Internal | ErrorCode::Unavailable | ErrorCode::Timeout
+            );
+            final_refusal.then(|| RecordedReply {
+                body: bikestore_codec::encode_error(ContentType::Postcard, &error.to_wire()),
+                is_error: true,
+            })
+        }
+    }
+}
+
+fn replay<R: Message>(recorded: &RecordedReply) -> Result<R, WireError> {
+    if recorded.is_error {
+        return Err(bikestore_codec::decode_error(
+            ContentType::Postcard,
+            &recorded.body,
+        ));
+    }
+    bikestore_codec::decode::<R>(ContentType::Postcard, None, &recorded.body, usize::MAX).map_err(
+        |error| {
+            WireError::new(
+                ErrorCode::Internal,
+                format!("the recorded reply could not be read: {error}"),
+            )
+        },
+    )
+}
+
+/// The header names an event carries, for relays and readers.
+pub const EVENT_HEADERS: [&str; 3] = [
+    headers::NATS_MSG_ID,
+    headers::CONTENT_TYPE,
+    headers::SCHEMA_VERSION,
+];

@@ -1,0 +1,131 @@
+//! The configuration every service shares, from flags and environment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bikestore_contracts::Subjects;
+use bikestore_storage::{DatabaseOptions, Synchronous};
+
+use crate::error::RuntimeError;
+
+/// Environment variable for [`CommonConfig::nats_url`].
+pub const ENV_NATS_URL: &str = "BIKESTORE_NATS_URL";
+/// Environment variable for [`CommonConfig::subject_prefix`].
+pub const ENV_SUBJECT_PREFIX: &str = "BIKESTORE_SUBJECT_PREFIX";
+/// Environment variable for [`CommonConfig::data_dir`].
+pub const ENV_DATA_DIR: &str = "BIKESTORE_DATA_DIR";
+/// Environment variable for [`CommonConfig::max_request_bytes`].
+pub const ENV_MAX_REQUEST_BYTES: &str = "BIKESTORE_MAX_REQUEST_BYTES";
+/// Environment variable for [`CommonConfig::durability`].
+pub const ENV_DURABILITY: &str = "BIKESTORE_DURABILITY";
+/// Environment variable for [`CommonConfig::log_to_stderr`].
+pub const ENV_LOG_STDERR: &str = "BIKESTORE_LOG_STDERR";
+/// Environment variable for [`CommonConfig::fault`].
+pub const ENV_FAULT: &str = "BIKESTORE_FAULT";
+
+/// How hard a commit pushes to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Durability {
+    /// SQLite WAL with `synchronous=NORMAL`: survives any process crash.
+    #[default]
+    Default,
+    /// SQLite `synchronous=FULL`: also survives power loss.
+    Durable,
+}
+
+/// A deliberate fault, for tests that prove crash safety.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Abort the process right after the named command's transaction commits, before its
+    /// events are published.
+    CrashAfterCommit(String),
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Fault, String> {
+        match text.split_once('=') {
+            Some(("crash_after_commit", operation)) if !operation.is_empty() => {
+                Ok(Fault::CrashAfterCommit(operation.to_owned()))
+            }
+            _ => Err(format!(
+                "unknown fault {text:?}; the only fault is crash_after_commit=<operation>"
+            )),
+        }
+    }
+}
+
+/// Flags and environment shared by every service binary.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonConfig {
+    /// NATS server URL.
+    #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+    /// Prefix of every subject, stream and bucket, so deployments can share a NATS account.
+    #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = bikestore_contracts::subjects::DEFAULT_PREFIX)]
+    pub subject_prefix: String,
+    /// Folder for the service's database and log files.
+    #[arg(long, env = ENV_DATA_DIR, default_value = ".data")]
+    pub data_dir: PathBuf,
+    /// Requests larger than this many bytes are refused.
+    #[arg(long, env = ENV_MAX_REQUEST_BYTES, default_value_t = bikestore_codec::DEFAULT_MAX_REQUEST_BYTES)]
+    pub max_request_bytes: usize,
+    /// Durability profile: `default` survives a process crash, `durable` also power loss.
+    #[arg(long, env = ENV_DURABILITY, value_enum, default_value_t = Durability::Default)]
+    pub durability: Durability,
+    /// Also log to stderr (log files are always written).
+    #[arg(long, env = ENV_LOG_STDERR, default_value_t = true, action = clap::ArgAction::Set)]
+    pub log_to_stderr: bool,
+    /// Fault injection for crash tests, e.g. `crash_after_commit=receive_stock`.
+    #[arg(long, env = ENV_FAULT, hide = true)]
+    pub fault: Option<Fault>,
+}
+
+impl CommonConfig {
+    /// A configuration with every default, for tests and tools.
+    pub fn new(nats_url: impl Into<String>, data_dir: impl Into<PathBuf>) -> CommonConfig {
+        CommonConfig {
+            nats_url: nats_url.into(),
+            subject_prefix: bikestore_contracts::subjects::DEFAULT_PREFIX.to_owned(),
+            data_dir: data_dir.into(),
+            max_request_bytes: bikestore_codec::DEFAULT_MAX_REQUEST_BYTES,
+            durability: Durability::Default,
+            log_to_stderr: false,
+            fault: None,
+        }
+    }
+
+    /// The subject builder for the configured prefix.
+    pub fn subjects(&self) -> Result<Subjects, RuntimeError> {
+        Subjects::new(&self.subject_prefix).map_err(|error| RuntimeError::Config(error.to_string()))
+    }
+
+    /// Where a service keeps its database.
+    pub fn database_path(&self, service: &str) -> PathBuf {
+        self.data_dir.join(service).join(format!("{service}.db"))
+    }
+
+    /// Where a service writes its log files.
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+
+    /// Database options for the durability profile.
+    pub fn database_options(&self) -> DatabaseOptions {
+        DatabaseOptions {
+            synchronous: match self.durability {
+                Durability::Default => Synchronous::Normal,
+                Durability::Durable => Synchronous::Full,
+            },
+            ..DatabaseOptions::default()
+        }
+    }
+}
+
+/// Parses a duration given in milliseconds on the command line.
+pub fn parse_millis(text: &str) -> Result<Duration, String> {
+    text.parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|_| format!("{text:?} is not a whole number of milliseconds"))
+}

@@ -1,0 +1,324 @@
+//! Hosting a service: NATS micro service registration and the request glue.
+//!
+//! Every endpoint runs in the service's queue group, so instances can be added, and answers
+//! `$SRV.PING/INFO/STATS`. For each request the host decodes the body (postcard, or JSON when
+//! asked), opens a span named after the operation, calls the handler, and encodes the typed
+//! reply or the `{code, message, details}` error in the caller's format. A handler never sees
+//! bytes or headers, and a panic in one becomes an `internal` reply, not a silent timeout.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use async_nats::HeaderMap;
+use async_nats::service::{Service, ServiceExt};
+use bikestore_codec::{CodecError, ContentType};
+use bikestore_contracts::message::OperationKind;
+use bikestore_contracts::{ErrorCode, Request, ServiceName, Subjects, WireError, headers};
+use futures::{FutureExt, StreamExt};
+use tokio::task::JoinSet;
+use tracing::{Instrument, Span, debug, error, field, info, warn};
+
+use crate::error::{RuntimeError, ServiceError, error_chain};
+use crate::shutdown::Shutdown;
+
+/// What the runtime read from a request's headers.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    /// The operation being served.
+    pub operation: &'static str,
+    /// The caller's idempotency key, if any.
+    pub idempotency_key: Option<String>,
+    /// The saga the request belongs to, if any.
+    pub saga_id: Option<String>,
+    /// The saga step, if any.
+    pub saga_step: Option<String>,
+    /// W3C trace context, copied into outgoing requests and events.
+    pub traceparent: Option<String>,
+}
+
+/// What a handler receives beside its request: the service's state and the request's metadata.
+pub struct Ctx<S> {
+    /// The service's shared state.
+    pub state: Arc<S>,
+    /// The request's metadata.
+    pub meta: RequestMeta,
+}
+
+impl<S> std::ops::Deref for Ctx<S> {
+    type Target = S;
+
+    fn deref(&self) -> &S {
+        &self.state
+    }
+}
+
+/// A running NATS micro service with its endpoints.
+pub struct ServiceHost<S> {
+    client: async_nats::Client,
+    subjects: Subjects,
+    name: ServiceName,
+    state: Arc<S>,
+    service: Service,
+    max_request_bytes: usize,
+    shutdown: Shutdown,
+    endpoints: JoinSet<()>,
+}
+
+impl<S: Send + Sync + 'static> ServiceHost<S> {
+    /// Registers the micro service `name` (also its queue group).
+    pub async fn start(
+        client: async_nats::Client,
+        subjects: Subjects,
+        name: ServiceName,
+        description: &str,
+        state: Arc<S>,
+        max_request_bytes: usize,
+        shutdown: Shutdown,
+    ) -> Result<ServiceHost<S>, RuntimeError> {
+        let service = client
+            .service_builder()
+            .description(description)
+            .queue_group(name.as_str())
+            .start(name.as_str(), env!("CARGO_PKG_VERSION"))
+            .await
+            .map_err(|error| RuntimeError::Nats {
+                context: format!("register micro service {name}"),
+                source: error,
+            })?;
+        Ok(ServiceHost {
+            client,
+            subjects,
+            name,
+            state,
+            service,
+            max_request_bytes,
+            shutdown,
+            endpoints: JoinSet::new(),
+        })
+    }
+
+    /// Serves request type `R` with `handler` until shutdown.
+    pub async fn endpoint<R, E, F, Fut>(&mut self, handler: F) -> Result<(), RuntimeError>
+    where
+        R: Request,
+        E: ServiceError,
+        F: Fn(Ctx<S>, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
+    {
+        let subject = self.subjects.svc(self.name, R::OPERATION);
+        let mut endpoint = self
+            .service
+            .endpoint_builder()
+            .name(R::OPERATION)
+            .add(subject.clone())
+            .await
+            .map_err(|error| RuntimeError::Nats {
+                context: format!("add endpoint {subject}"),
+                source: error,
+            })?;
+        let handler = Arc::new(handler);
+        let state = Arc::clone(&self.state);
+        let service_name = self.name;
+        let max_request_bytes = self.max_request_bytes;
+        let mut shutdown = self.shutdown.clone();
+        self.endpoints.spawn(async move {
+            let mut in_flight = JoinSet::new();
+            loop {
+                tokio::select! {
+                    request = endpoint.next() => {
+                        let Some(request) = request else { break };
+                        let exchange = Exchange {
+                            request,
+                            service: service_name,
+                            max_request_bytes,
+                        };
+                        in_flight.spawn(exchange.serve::<R, E, F, Fut, S>(Arc::clone(&handler), Arc::clone(&state)));
+                    }
+                    Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                    _ = shutdown.wait() => break,
+                }
+            }
+            // Stop taking requests, then let the ones already taken finish.
+            let _ = endpoint.stop().await;
+            while in_flight.join_next().await.is_some() {}
+        });
+        Ok(())
+    }
+
+    /// Waits for shutdown, then stops every endpoint after its in-flight requests finish.
+    pub async fn serve(mut self) -> Result<(), RuntimeError> {
+        self.shutdown.wait().await;
+        while self.endpoints.join_next().await.is_some() {}
+        self.service
+            .stop()
+            .await
+            .map_err(|error| RuntimeError::Nats {
+                context: "stop micro service".into(),
+                source: error,
+            })?;
+        // Make sure every reply has left before the process goes.
+        self.client
+            .flush()
+            .await
+            .map_err(|error| RuntimeError::nats("flush replies", error))
+    }
+}
+
+struct Exchange {
+    request: async_nats::service::Request,
+    service: ServiceName,
+    max_request_bytes: usize,
+}
+
+impl Exchange {
+    async fn serve<R, E, F, Fut, S>(self, handler: Arc<F>, state: Arc<S>)
+    where
+        R: Request,
+        E: ServiceError,
+        F: Fn(Ctx<S>, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
+        S: Send + Sync + 'static,
+    {
+        let span = tracing::info_span!(
+            "request",
+            otel.name = R::OPERATION,
+            service = %self.service,
+            subject = %self.request.message.subject,
+            idempotency_key = field::Empty,
+            saga_id = field::Empty,
+            saga_step = field::Empty,
+        );
+        let outcome = async {
+            let headers = self.request.message.headers.as_ref();
+            let header = |name: &str| {
+                headers
+                    .and_then(|map| map.get(name))
+                    .map(|value| value.as_str())
+            };
+            // An unreadable content type is answered in JSON, the format a human is most likely
+            // to be typing.
+            let content_type = match ContentType::from_header(header(headers::CONTENT_TYPE)) {
+                Ok(content_type) => content_type,
+                Err(error) => return (ContentType::Json, Err(codec_error(&error))),
+            };
+            let meta = RequestMeta {
+                operation: R::OPERATION,
+                idempotency_key: header(headers::IDEMPOTENCY_KEY).map(str::to_owned),
+                saga_id: header(headers::SAGA_ID).map(str::to_owned),
+                saga_step: header(headers::SAGA_STEP).map(str::to_owned),
+                traceparent: header(headers::TRACEPARENT).map(str::to_owned),
+            };
+            let span = Span::current();
+            if let Some(key) = &meta.idempotency_key {
+                span.record("idempotency_key", key.as_str());
+            }
+            if let Some(saga_id) = &meta.saga_id {
+                span.record("saga_id", saga_id.as_str());
+            }
+            if let Some(step) = &meta.saga_step {
+                span.record("saga_step", step.as_str());
+            }
+            let request =
+                bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))
+                    .and_then(|version| {
+                        bikestore_codec::decode::<R>(
+                            content_type,
+                            version,
+                            &self.request.message.payload,
+                            self.max_request_bytes,
+                        )
+                    });
+            let request = match request {
+                Ok(request) => request,
+                Err(error) => return (content_type, Err(codec_error(&error))),
+            };
+            let context = Ctx { state, meta };
+            let result = AssertUnwindSafe(handler(context, request))
+                .catch_unwind()
+                .await;
+            let reply = match result {
+                Ok(Ok(reply)) => Ok(reply),
+                Ok(Err(error)) => Err(report(&error)),
+                Err(_) => {
+                    error!(operation = R::OPERATION, "handler panicked");
+                    Err(WireError::new(
+                        ErrorCode::Internal,
+                        "internal error; the service log has the details",
+                    ))
+                }
+            };
+            (content_type, reply)
+        }
+        .instrument(span.clone())
+        .await;
+        let _entered = span.enter();
+        self.respond::<R>(outcome.0, outcome.1).await;
+    }
+
+    async fn respond<R: Request>(
+        &self,
+        content_type: ContentType,
+        reply: Result<R::Reply, WireError>,
+    ) {
+        if self.request.message.reply.is_none() {
+            debug!("request without a reply subject; nothing to answer");
+            return;
+        }
+        let mut reply_headers = HeaderMap::new();
+        reply_headers.insert(headers::CONTENT_TYPE, content_type.header_value());
+        let body = match reply.and_then(|reply| {
+            bikestore_codec::encode(content_type, &reply).map_err(|error| codec_error(&error))
+        }) {
+            Ok(body) => {
+                reply_headers.insert(
+                    headers::SCHEMA_VERSION,
+                    <R::Reply as bikestore_contracts::Message>::SCHEMA_VERSION
+                        .to_string()
+                        .as_str(),
+                );
+                body
+            }
+            Err(wire_error) => {
+                reply_headers.insert(headers::NATS_SERVICE_ERROR, wire_error.message.as_str());
+                reply_headers.insert(
+                    headers::NATS_SERVICE_ERROR_CODE,
+                    wire_error.code.status().to_string().as_str(),
+                );
+                bikestore_codec::encode_error(content_type, &wire_error)
+            }
+        };
+        // The error travels in our own headers and body, so the framework's `Err` path (which
+        // sends an empty body) is not used; replying through the request keeps `$SRV.STATS` counts.
+        if let Err(error) = self
+            .request
+            .respond_with_headers(Ok(body.into()), reply_headers)
+            .await
+        {
+            warn!(error = %error, "could not send the reply");
+        }
+        if R::KIND == OperationKind::Command {
+            debug!("command answered");
+        }
+    }
+}
+
+fn codec_error(error: &CodecError) -> WireError {
+    debug!(error = %error, "refused an unreadable request");
+    WireError::new(error.code(), error.to_string())
+}
+
+/// Logs a handler error once, where it becomes a reply, and returns its wire form.
+fn report<E: ServiceError>(error: &E) -> WireError {
+    let wire_error = error.to_wire();
+    match wire_error.code {
+        ErrorCode::Internal => {
+            error!(code = %wire_error.code, error = %error_chain(error), "request failed")
+        }
+        ErrorCode::Unavailable | ErrorCode::Timeout => {
+            warn!(code = %wire_error.code, error = %error_chain(error), "request failed")
+        }
+        _ => info!(code = %wire_error.code, error = %wire_error.message, "request refused"),
+    }
+    wire_error
+}

@@ -1,0 +1,40 @@
+//! The Bikestore service runtime: everything a service needs that is not a business rule.
+//!
+//! - [`config`]: the flags and environment every service shares;
+//! - [`telemetry`]: tracing to stderr and to rotating per-service JSON log files;
+//! - [`connect`]: a NATS connection that retries at start and reconnects for ever;
+//! - [`host`]: registration as a NATS micro service, one queue group per service, and the glue
+//!   that decodes a request, calls its handler and encodes the typed reply or error;
+//! - [`commands`]: command execution through the inbox (exactly once per idempotency key) with
+//!   events written to the outbox in the same transaction;
+//! - [`relay`]: the outbox relay that publishes events to JetStream with `Nats-Msg-Id`;
+//! - [`call`]: typed requests to other services;
+//! - [`shutdown`]: SIGTERM/SIGINT handling and the shared shutdown signal.
+//!
+//! It holds no business rules and knows no service's schema.
+#![warn(missing_docs)]
+
+pub mod call;
+pub mod commands;
+pub mod config;
+pub mod connect;
+mod error;
+pub mod host;
+pub mod relay;
+pub mod shutdown;
+pub mod streams;
+pub mod telemetry;
+
+pub use commands::{CommandTx, ServiceDb};
+pub use config::CommonConfig;
+pub use error::{RuntimeError, ServiceError, error_chain};
+pub use host::{Ctx, RequestMeta, ServiceHost};
+pub use shutdown::Shutdown;
+
+/// Milliseconds since the Unix epoch, the one clock services use for stored timestamps.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
+}

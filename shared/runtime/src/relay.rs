@@ -1,0 +1,104 @@
+//! The outbox relay: publishes committed events to JetStream, at least once, de-duplicated.
+//!
+//! It reads the oldest pending outbox rows, publishes each with its message ID in
+//! `Nats-Msg-Id`, waits for the acknowledgements, and only then deletes the rows. If the process
+//! dies in between, the next start publishes the same rows again and JetStream drops the
+//! duplicates inside its duplicate window. It wakes when a command commits, and also every
+//! second so that rows left by another process on the same database are not stranded.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream;
+use bikestore_contracts::headers;
+use bikestore_storage::StorageError;
+use bikestore_storage::outbox;
+use tokio::sync::Notify;
+use tracing::{debug, warn};
+
+use crate::commands::ServiceDb;
+use crate::error::{RuntimeError, error_chain};
+use crate::shutdown::Shutdown;
+
+const BATCH: usize = 256;
+const IDLE_POLL: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Publishes `db`'s outbox until shutdown, then flushes what is left (bounded by `grace`).
+pub async fn run(
+    db: Arc<ServiceDb>,
+    jetstream: jetstream::Context,
+    mut shutdown: Shutdown,
+    grace: Duration,
+) {
+    let ready: Arc<Notify> = db.outbox_ready();
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        match flush(&db, &jetstream).await {
+            Ok(()) => backoff = Duration::from_millis(50),
+            Err(error) => {
+                warn!(error = %error_chain(&error), "outbox relay could not publish; will retry");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.wait() => break,
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        }
+        tokio::select! {
+            _ = ready.notified() => {}
+            _ = tokio::time::sleep(IDLE_POLL) => {}
+            _ = shutdown.wait() => break,
+        }
+    }
+    match tokio::time::timeout(grace, flush(&db, &jetstream)).await {
+        Ok(Ok(())) => debug!("outbox flushed at shutdown"),
+        Ok(Err(error)) => {
+            warn!(error = %error_chain(&error), "outbox not flushed at shutdown; it will be at next start")
+        }
+        Err(_) => warn!("outbox flush timed out at shutdown; it will finish at next start"),
+    }
+}
+
+/// Publishes every pending row, batch by batch, until the outbox is empty.
+pub async fn flush(db: &ServiceDb, jetstream: &jetstream::Context) -> Result<(), RuntimeError> {
+    loop {
+        let pending = db
+            .query(|connection| outbox::pending(connection, BATCH))
+            .await?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut acknowledgements = Vec::with_capacity(pending.len());
+        for message in &pending {
+            let mut message_headers = HeaderMap::new();
+            message_headers.insert(headers::NATS_MSG_ID, message.message_id.as_str());
+            message_headers.insert(headers::CONTENT_TYPE, message.content_type.as_str());
+            message_headers.insert(
+                headers::SCHEMA_VERSION,
+                message.schema_version.to_string().as_str(),
+            );
+            let acknowledgement = jetstream
+                .publish_with_headers(
+                    message.subject.clone(),
+                    message_headers,
+                    message.payload.clone().into(),
+                )
+                .await
+                .map_err(|error| RuntimeError::nats("publish an outbox event", error))?;
+            acknowledgements.push(acknowledgement);
+        }
+        for acknowledgement in acknowledgements {
+            acknowledgement
+                .await
+                .map_err(|error| RuntimeError::nats("await an outbox acknowledgement", error))?;
+        }
+        let sequences: Vec<i64> = pending.iter().map(|message| message.sequence).collect();
+        db.database()
+            .write(move |connection| outbox::remove(connection, &sequences))
+            .await
+            .map_err(|error: StorageError| RuntimeError::Storage(error))?;
+    }
+}

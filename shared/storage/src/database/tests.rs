@@ -1,0 +1,154 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::{inbox, outbox};
+
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL);
+     INSERT INTO counter VALUES (1, 0);",
+    "ALTER TABLE counter ADD COLUMN note TEXT;",
+];
+
+fn open(directory: &tempfile::TempDir) -> Database {
+    Database::open(
+        &directory.path().join("test.db"),
+        MIGRATIONS,
+        &DatabaseOptions::default(),
+    )
+    .expect("opens")
+}
+
+async fn value(database: &Database) -> i64 {
+    database
+        .read(|connection| {
+            connection
+                .query_row("SELECT value FROM counter WHERE id = 1", [], |row| {
+                    row.get(0)
+                })
+                .map_err(StorageError::from)
+        })
+        .await
+        .expect("reads")
+}
+
+#[tokio::test]
+async fn migrations_run_once_and_survive_reopening() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    database
+        .write(|connection| {
+            connection.execute("UPDATE counter SET value = 5, note = 'x'", [])?;
+            Ok::<_, StorageError>(())
+        })
+        .await
+        .expect("writes");
+    database.close().await;
+    let reopened = open(&directory);
+    assert_eq!(value(&reopened).await, 5);
+}
+
+#[tokio::test]
+async fn a_failing_job_rolls_back_only_itself() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = Arc::new(open(&directory));
+    let mut tasks = Vec::new();
+    for index in 0..50 {
+        let database = Arc::clone(&database);
+        tasks.push(tokio::spawn(async move {
+            database
+                .write(move |connection| {
+                    connection.execute("UPDATE counter SET value = value + 1", [])?;
+                    if index % 5 == 0 {
+                        return Err(StorageError::WriterStopped);
+                    }
+                    Ok(())
+                })
+                .await
+        }));
+    }
+    let mut failures = 0;
+    for task in tasks {
+        if task.await.expect("joins").is_err() {
+            failures += 1;
+        }
+    }
+    assert_eq!(failures, 10);
+    assert_eq!(value(&database).await, 40);
+}
+
+#[tokio::test]
+async fn a_panicking_job_is_an_error_and_the_writer_carries_on() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    let result: Result<(), StorageError> = database
+        .write(|connection| {
+            connection.execute("UPDATE counter SET value = 99", [])?;
+            panic!("boom")
+        })
+        .await;
+    assert!(matches!(result, Err(StorageError::JobPanicked(ref text)) if text == "boom"));
+    assert_eq!(value(&database).await, 0);
+    database
+        .write(|connection| {
+            connection.execute("UPDATE counter SET value = 1", [])?;
+            Ok::<_, StorageError>(())
+        })
+        .await
+        .expect("the writer still works");
+    assert_eq!(value(&database).await, 1);
+}
+
+#[tokio::test]
+async fn inbox_and_outbox_rows_commit_with_the_change() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    database
+        .write(|connection| {
+            let reply = inbox::RecordedReply {
+                body: vec![1, 2],
+                is_error: false,
+            };
+            inbox::record(connection, "op", "key-1", &reply, 10)?;
+            outbox::push(
+                connection,
+                &outbox::OutboxMessage {
+                    sequence: 0,
+                    message_id: "m1".into(),
+                    subject: "s".into(),
+                    content_type: "application/json".into(),
+                    schema_version: 1,
+                    payload: b"{}".to_vec(),
+                    created_at_ms: 10,
+                },
+            )?;
+            Ok::<_, StorageError>(())
+        })
+        .await
+        .expect("writes");
+    let (recorded, pending) = database
+        .read(|connection| {
+            Ok::<_, StorageError>((
+                inbox::find(connection, "op", "key-1")?,
+                outbox::pending(connection, 10)?,
+            ))
+        })
+        .await
+        .expect("reads");
+    assert_eq!(recorded.map(|reply| reply.body), Some(vec![1, 2]));
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].message_id, "m1");
+}
+
+#[tokio::test]
+async fn reads_are_refused_writes() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    let result = database
+        .read(|connection| {
+            connection
+                .execute("UPDATE counter SET value = 7", [])
+                .map_err(StorageError::from)
+        })
+        .await;
+    assert!(result.is_err());
+}

@@ -1,0 +1,59 @@
+//! A small pool of read-only connections, used from `spawn_blocking`.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+use tokio::sync::Semaphore;
+
+use crate::database::{DatabaseOptions, open_read_only};
+use crate::error::StorageError;
+
+pub(crate) struct ReaderPool {
+    idle: Arc<Mutex<Vec<Connection>>>,
+    permits: Arc<Semaphore>,
+}
+
+impl ReaderPool {
+    pub(crate) fn open(path: &Path, options: &DatabaseOptions) -> Result<ReaderPool, StorageError> {
+        let count = options.readers.max(1);
+        let connections = (0..count)
+            .map(|_| open_read_only(path, options))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ReaderPool {
+            idle: Arc::new(Mutex::new(connections)),
+            permits: Arc::new(Semaphore::new(count)),
+        })
+    }
+
+    pub(crate) async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        // The semaphore guarantees a connection is idle for every permit holder.
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| E::from(StorageError::ReadCancelled))?;
+        let idle = Arc::clone(&self.idle);
+        let task = tokio::task::spawn_blocking(move || {
+            let connection = idle
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .pop();
+            let Some(connection) = connection else {
+                return Err(E::from(StorageError::ReadCancelled));
+            };
+            let result = work(&connection);
+            idle.lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(connection);
+            drop(permit);
+            result
+        });
+        task.await
+            .unwrap_or_else(|_| Err(E::from(StorageError::ReadCancelled)))
+    }
+}

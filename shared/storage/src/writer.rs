@@ -1,0 +1,164 @@
+//! The single writer thread, with group commit.
+//!
+//! Jobs queue on a bounded channel. The thread takes every job waiting (up to a batch limit),
+//! opens one `BEGIN IMMEDIATE` transaction, runs each job in its own savepoint, commits once,
+//! and only then sends each job its result. One commit, and so one fsync, serves a whole batch,
+//! which is what lets many concurrent commands share the cost of durability.
+
+use std::panic::AssertUnwindSafe;
+use std::thread::JoinHandle;
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::StorageError;
+
+const QUEUE_CAPACITY: usize = 1024;
+
+trait Job: Send {
+    /// Runs the work inside a savepoint, keeping its result until the commit is known.
+    fn run(&mut self, connection: &Connection);
+    /// Sends the kept result, or the commit failure.
+    fn finish(self: Box<Self>, commit: Result<(), &StorageError>);
+}
+
+struct TypedJob<F, T, E> {
+    work: Option<F>,
+    result: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
+}
+
+impl<F, T, E> Job for TypedJob<F, T, E>
+where
+    F: FnOnce(&Connection) -> Result<T, E> + Send,
+    T: Send,
+    E: From<StorageError> + Send,
+{
+    fn run(&mut self, connection: &Connection) {
+        let Some(work) = self.work.take() else {
+            return;
+        };
+        if let Err(error) = connection.execute_batch("SAVEPOINT job") {
+            self.result = Some(Err(E::from(StorageError::Sqlite(error))));
+            return;
+        }
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| work(connection)));
+        let result = match outcome {
+            Ok(result) => result,
+            Err(panic) => Err(E::from(StorageError::JobPanicked(panic_message(&panic)))),
+        };
+        let close = if result.is_ok() {
+            connection.execute_batch("RELEASE job")
+        } else {
+            connection.execute_batch("ROLLBACK TO job; RELEASE job")
+        };
+        self.result = Some(match close {
+            Ok(()) => result,
+            Err(error) => Err(E::from(StorageError::Sqlite(error))),
+        });
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), &StorageError>) {
+        let result = match (commit, self.result) {
+            (Ok(()), Some(result)) => result,
+            (Err(error), _) => Err(E::from(clone_error(error))),
+            (Ok(()), None) => Err(E::from(StorageError::WriterStopped)),
+        };
+        // The caller may have gone away (a cancelled request); its result is then moot.
+        let _ = self.reply.send(result);
+    }
+}
+
+pub(crate) struct Writer {
+    sender: mpsc::Sender<Box<dyn Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    pub(crate) fn start(connection: Connection, max_batch: usize) -> Writer {
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(connection, receiver, max_batch.max(1)))
+            .ok();
+        Writer { sender, thread }
+    }
+
+    pub(crate) async fn submit<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        let (reply, result) = oneshot::channel();
+        let job = Box::new(TypedJob {
+            work: Some(work),
+            result: None,
+            reply,
+        });
+        if self.thread.is_none() || self.sender.send(job).await.is_err() {
+            return Err(E::from(StorageError::WriterStopped));
+        }
+        result
+            .await
+            .unwrap_or_else(|_| Err(E::from(StorageError::WriterStopped)))
+    }
+
+    pub(crate) async fn stop(mut self) {
+        let Writer { sender, thread } = &mut self;
+        drop(std::mem::replace(sender, mpsc::channel(1).0));
+        if let Some(thread) = thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+fn write_loop(
+    connection: Connection,
+    mut receiver: mpsc::Receiver<Box<dyn Job>>,
+    max_batch: usize,
+) {
+    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(max_batch);
+    while let Some(first) = receiver.blocking_recv() {
+        batch.push(first);
+        while batch.len() < max_batch {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let commit = run_batch(&connection, &mut batch);
+        for job in batch.drain(..) {
+            job.finish(commit.as_ref().map(|_| ()));
+        }
+    }
+}
+
+fn run_batch(connection: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), StorageError> {
+    connection.execute_batch("BEGIN IMMEDIATE")?;
+    for job in batch.iter_mut() {
+        job.run(connection);
+    }
+    if let Err(error) = connection.execute_batch("COMMIT") {
+        let _ = connection.execute_batch("ROLLBACK");
+        return Err(StorageError::Sqlite(error));
+    }
+    Ok(())
+}
+
+fn clone_error(error: &StorageError) -> StorageError {
+    match error {
+        StorageError::Sqlite(rusqlite::Error::SqliteFailure(code, message)) => {
+            StorageError::Sqlite(rusqlite::Error::SqliteFailure(*code, message.clone()))
+        }
+        other => StorageError::JobPanicked(format!("batch commit failed: {other}")),
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}

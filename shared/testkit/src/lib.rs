@@ -1,0 +1,36 @@
+//! Test kit for Bikestore: real infrastructure for tests, never mocks.
+//!
+//! It owns starting a private `nats-server` per test ([`NatsServer`]), running service binaries as
+//! child processes ([`ChildProcess`], [`cargo_bin`]), and the waiting helpers ([`eventually`],
+//! [`wait_for_service`]).
+//! It must only ever be a dev-dependency, and it never depends on a service crate: tests hand it
+//! what to run.
+//!
+//! Layout:
+//! - `binary`: finding the nats-server binary, the workspace root and workspace binaries.
+//! - `nats`: [`NatsServer`], one server per test with its own port and JetStream store.
+//! - `process`: [`ChildProcess`], a service binary running as a real process.
+//! - `eventually`: [`eventually`], the only polling helper tests may use.
+//! - `service`: [`wait_for_service`], readiness of a NATS micro service.
+//! - `bad_input`: [`assert_survives_bad_input`], the bad-input suite every endpoint must pass.
+
+#![warn(missing_docs)]
+
+mod bad_input;
+mod binary;
+mod eventually;
+mod nats;
+mod process;
+mod service;
+
+pub use bad_input::assert_survives_bad_input;
+pub use binary::{cargo_bin, nats_server_binary, workspace_root};
+pub use eventually::{Check, eventually};
+pub use nats::NatsServer;
+pub use process::ChildProcess;
+pub use service::wait_for_service;
+
+/// Whether test logs should be printed: only when the `TEST_LOG` environment variable is set.
+fn test_log_enabled() -> bool {
+    std::env::var_os("TEST_LOG").is_some()
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the test kit itself, against real nats-server processes.
+//!
+//! One test binary (see STYLE.md, "Tests"); each module covers one part of the kit.
+
+mod nats_server;
+mod processes;
