@@ -21,7 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bikestore_contracts::ServiceName;
-use bikestore_runtime::{RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, relay, streams};
+use bikestore_runtime::{
+    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, dead_letters, relay, streams,
+};
 use bikestore_storage::Database;
 use tracing::info;
 
@@ -81,6 +83,8 @@ pub async fn run(config: InventoryConfig, shutdown: Shutdown) -> Result<(), Runt
     let client = connect::connect(&config.common.nats_url, ServiceName::Inventory.as_str()).await?;
     let jetstream = async_nats::jetstream::new(client.clone());
     streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
+    // Created by every service at start, so a consumer's give-ups are kept from the first one.
+    dead_letters::ensure_stream(&jetstream, &subjects).await?;
 
     let mut host = ServiceHost::start(
         client,

@@ -35,6 +35,8 @@ enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         scale: u32,
     },
+    /// Lists or replays messages that a consumer gave up on.
+    DeadLetters(bikestore_runtime::ops::DeadLetterArgs),
     /// Exits 0 once an inventory service answers `$SRV.PING`, 1 if none does in time.
     Ping {
         /// NATS server URL.
@@ -52,6 +54,9 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Seed { config, scale }) => seed_demo(config, scale).await,
+        Some(Command::DeadLetters(args)) => bikestore_runtime::ops::dead_letters(args)
+            .await
+            .map_err(anyhow::Error::new),
         Some(Command::Ping {
             nats_url,
             timeout_ms,

@@ -1,3 +1,5 @@
+//! Round trips, refusals and properties of the codec.
+
 use bikestore_contracts::inventory::{ReservationLine, ReserveStock};
 use bikestore_contracts::{ProductId, ReservationId, StoreId};
 use proptest::prelude::*;
@@ -115,5 +117,49 @@ proptest! {
         let bytes = encode(ContentType::Postcard, &request).expect("encodes");
         let back: ReserveStock = decode(ContentType::Postcard, Some(1), &bytes, usize::MAX).expect("decodes");
         prop_assert_eq!(back, request);
+    }
+}
+
+/// Decodes `body` as `M` in both formats; only a panic could fail this.
+fn decode_both<M: bikestore_contracts::Message>(body: &[u8]) {
+    let _ = decode::<M>(ContentType::Postcard, None, body, DEFAULT_MAX_REQUEST_BYTES);
+    let _ = decode::<M>(ContentType::Json, None, body, DEFAULT_MAX_REQUEST_BYTES);
+}
+
+/// One decoder per request type of every endpoint.
+const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
+    use bikestore_contracts::inventory::*;
+    &[
+        decode_both::<CreateStore>,
+        decode_both::<ListStores>,
+        decode_both::<CreateBrand>,
+        decode_both::<UpdateBrand>,
+        decode_both::<DeleteBrand>,
+        decode_both::<ListBrands>,
+        decode_both::<CreateCategory>,
+        decode_both::<UpdateCategory>,
+        decode_both::<DeleteCategory>,
+        decode_both::<ListCategories>,
+        decode_both::<CreateProduct>,
+        decode_both::<UpdateProduct>,
+        decode_both::<DeleteProduct>,
+        decode_both::<ListProducts>,
+        decode_both::<GetProduct>,
+        decode_both::<ReceiveStock>,
+        decode_both::<AdjustStock>,
+        decode_both::<ReserveStock>,
+        decode_both::<CommitReservation>,
+        decode_both::<ReleaseReservation>,
+        decode_both::<StoreStock>,
+        decode_both::<LowStock>,
+    ]
+};
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic_any_endpoint_decoder(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+        for decoder in EVERY_REQUEST_DECODER {
+            decoder(&body);
+        }
     }
 }

@@ -14,6 +14,8 @@ pub const SAGA_STEP: &str = "Bikestore-Saga-Step";
 pub const TRACEPARENT: &str = "traceparent";
 /// JetStream's de-duplication header.
 pub const NATS_MSG_ID: &str = "Nats-Msg-Id";
+/// On a replayed dead letter: the stream sequence of the original message.
+pub const REPLAY_OF: &str = "Bikestore-Replay-Of";
 /// Set by the NATS service framework on an error reply: a short status text.
 pub const NATS_SERVICE_ERROR: &str = "Nats-Service-Error";
 /// Set by the NATS service framework on an error reply: a numeric code.

@@ -25,6 +25,16 @@ pub enum ServiceName {
 }
 
 impl ServiceName {
+    /// Every service.
+    pub const ALL: [ServiceName; 6] = [
+        ServiceName::Identity,
+        ServiceName::Gateway,
+        ServiceName::Inventory,
+        ServiceName::Orders,
+        ServiceName::Notifications,
+        ServiceName::Orchestrator,
+    ];
+
     /// The lower-case name used in subjects, logs and file names.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -129,8 +139,13 @@ impl Subjects {
     }
 
     /// The NATS micro service discovery subject that every instance of `service` answers.
-    pub fn service_ping(service: ServiceName) -> String {
+    pub fn service_ping(service: impl fmt::Display) -> String {
         format!("$SRV.PING.{service}")
+    }
+
+    /// The NATS micro service statistics subject that every instance of `service` answers.
+    pub fn service_stats(service: impl fmt::Display) -> String {
+        format!("$SRV.STATS.{service}")
     }
 
     /// The JetStream stream holding a service's events, e.g. `BIKESTORE_INVENTORY_EVENTS`.
@@ -154,9 +169,13 @@ impl Subjects {
         format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.*")
     }
 
-    /// The subject on which a dead letter is re-published for replay.
-    pub fn dead_letter_replay(&self, stream: &str, consumer: &str) -> String {
-        format!("{}.dlq.{}.{}", self.prefix, stream, consumer)
+    /// The advisory subjects the dead-letter stream captures: one per event stream of this
+    /// deployment, so another deployment's advisories never land here.
+    pub fn dead_letter_sources(&self) -> Vec<String> {
+        ServiceName::ALL
+            .into_iter()
+            .map(|service| self.max_deliveries_advisory(&self.event_stream(service)))
+            .collect()
     }
 
     /// The KV bucket holding saga records.

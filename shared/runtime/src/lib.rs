@@ -9,6 +9,9 @@
 //!   events written to the outbox in the same transaction;
 //! - [`relay`]: the outbox relay that publishes events to JetStream with `Nats-Msg-Id`;
 //! - [`call`]: typed requests to other services;
+//! - [`consumer`]: durable pull consumers with bounded redelivery that survive reconnects;
+//! - [`dead_letters`]: capture of messages a consumer gave up on, for listing and replay;
+//! - [`ops`]: operator subcommands every service binary shares (dead letters);
 //! - [`shutdown`]: SIGTERM/SIGINT handling and the shared shutdown signal.
 //!
 //! It holds no business rules and knows no service's schema.
@@ -18,8 +21,11 @@ pub mod call;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod consumer;
+pub mod dead_letters;
 mod error;
 pub mod host;
+pub mod ops;
 pub mod relay;
 pub mod shutdown;
 pub mod streams;

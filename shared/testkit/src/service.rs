@@ -6,13 +6,10 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use async_nats::service::{PingResponse, Verb};
+use async_nats::service::PingResponse;
+use bikestore_contracts::Subjects;
 
 use crate::eventually;
-
-/// The NATS micro protocol's subject prefix (`$SRV.<verb>.<service name>`). async-nats keeps its
-/// own copy private, and this is protocol, not a Bikestore subject, so it is not in contracts.
-const SERVICE_API_PREFIX: &str = "$SRV";
 
 /// How long one ping waits for a reply.
 const PING_TIMEOUT: Duration = Duration::from_millis(250);
@@ -23,7 +20,7 @@ pub async fn wait_for_service(
     service_name: &str,
     deadline: Duration,
 ) -> anyhow::Result<()> {
-    let subject = format!("{SERVICE_API_PREFIX}.{}.{service_name}", Verb::Ping);
+    let subject = Subjects::service_ping(service_name);
     eventually(
         &format!("service {service_name} to answer {subject}"),
         deadline,

@@ -151,7 +151,7 @@ async fn instance_stats(
     use futures::StreamExt;
     let inbox = client.new_inbox();
     let mut replies = client.subscribe(inbox.clone()).await?;
-    let subject = Subjects::service_ping(ServiceName::Inventory).replacen("PING", "STATS", 1);
+    let subject = Subjects::service_stats(ServiceName::Inventory);
     client.publish_with_reply(subject, inbox, "".into()).await?;
     let mut stats = Vec::new();
     while stats.len() < expected {

@@ -1,3 +1,5 @@
+//! The writer, reader pool, migrations, inbox and outbox against real SQLite files.
+
 use std::sync::Arc;
 
 use super::*;

@@ -1,0 +1,151 @@
+//! Durable JetStream consumers that never hang: bounded redelivery, and a consumer loop that
+//! re-creates its subscription after a missed heartbeat, a lost connection or a restarted server.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, AckKind, consumer};
+use futures::StreamExt;
+use tracing::{debug, warn};
+
+use crate::error::RuntimeError;
+use crate::shutdown::Shutdown;
+
+/// How many times a message is delivered before the server gives up on it and announces it
+/// with a max-deliveries advisory, which the dead-letter stream keeps.
+pub const DEFAULT_MAX_DELIVER: i64 = 5;
+
+/// The heartbeat the server sends on an idle pull; two missed ones end the subscription, which
+/// the loop then re-creates.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// A durable pull consumer's definition.
+#[derive(Debug, Clone)]
+pub struct DurableConsumer {
+    /// The stream it reads.
+    pub stream: String,
+    /// Its durable name, shared by every instance of the service.
+    pub name: String,
+    /// The subjects it wants; all of the stream when empty.
+    pub filter_subjects: Vec<String>,
+    /// Deliveries before the message becomes a dead letter; always bounded.
+    pub max_deliver: i64,
+    /// How long the server waits for an acknowledgement before redelivering.
+    pub ack_wait: Duration,
+}
+
+impl DurableConsumer {
+    /// A consumer of `stream` named `name` with the default bounds.
+    pub fn new(stream: impl Into<String>, name: impl Into<String>) -> DurableConsumer {
+        DurableConsumer {
+            stream: stream.into(),
+            name: name.into(),
+            filter_subjects: Vec::new(),
+            max_deliver: DEFAULT_MAX_DELIVER,
+            ack_wait: Duration::from_secs(30),
+        }
+    }
+
+    fn config(&self) -> consumer::pull::Config {
+        consumer::pull::Config {
+            durable_name: Some(self.name.clone()),
+            filter_subjects: self.filter_subjects.clone(),
+            ack_policy: consumer::AckPolicy::Explicit,
+            max_deliver: self.max_deliver.max(1),
+            ack_wait: self.ack_wait,
+            ..Default::default()
+        }
+    }
+
+    /// Creates the consumer if it does not exist yet.
+    pub async fn ensure(
+        &self,
+        jetstream: &jetstream::Context,
+    ) -> Result<consumer::PullConsumer, RuntimeError> {
+        let stream = jetstream
+            .get_stream(&self.stream)
+            .await
+            .map_err(|error| RuntimeError::nats(format!("find stream {}", self.stream), error))?;
+        stream
+            .get_or_create_consumer(&self.name, self.config())
+            .await
+            .map_err(|error| RuntimeError::nats(format!("create consumer {}", self.name), error))
+    }
+}
+
+/// What to do with a message once handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Done: acknowledge it.
+    Ack,
+    /// Failed for now: redeliver after the delay (until `max_deliver`).
+    Retry(Duration),
+}
+
+/// Hands every message of `definition` to `handle`, one at a time, until shutdown. Any
+/// subscription failure (missed heartbeats, a restarted server, a deleted consumer) is logged
+/// and the consumer and its subscription are created again after a short pause.
+pub async fn run<F, Fut>(
+    jetstream: jetstream::Context,
+    definition: DurableConsumer,
+    mut shutdown: Shutdown,
+    handle: F,
+) where
+    F: Fn(jetstream::Message) -> Fut,
+    Fut: Future<Output = Disposition>,
+{
+    let mut pause = Duration::from_millis(50);
+    while !shutdown.is_triggered() {
+        let messages = match definition.ensure(&jetstream).await {
+            Ok(consumer) => consumer
+                .stream()
+                .heartbeat(HEARTBEAT)
+                .messages()
+                .await
+                .map_err(|error| {
+                    RuntimeError::nats(format!("subscribe consumer {}", definition.name), error)
+                }),
+            Err(error) => Err(error),
+        };
+        let mut messages = match messages {
+            Ok(messages) => {
+                pause = Duration::from_millis(50);
+                messages
+            }
+            Err(error) => {
+                warn!(consumer = %definition.name, error = %crate::error_chain(&error), "consumer not ready; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = shutdown.wait() => return,
+                }
+                pause = (pause * 2).min(Duration::from_secs(2));
+                continue;
+            }
+        };
+        loop {
+            let next = tokio::select! {
+                next = messages.next() => next,
+                _ = shutdown.wait() => return,
+            };
+            match next {
+                Some(Ok(message)) => {
+                    let acknowledgement = match handle(message.clone()).await {
+                        Disposition::Ack => message.ack().await,
+                        Disposition::Retry(delay) => {
+                            message.ack_with(AckKind::Nak(Some(delay))).await
+                        }
+                    };
+                    if let Err(error) = acknowledgement {
+                        // The message will be redelivered; the handler is idempotent.
+                        debug!(consumer = %definition.name, error = %error, "acknowledgement lost");
+                    }
+                }
+                Some(Err(error)) => {
+                    warn!(consumer = %definition.name, error = %error, "consumer subscription failed; re-creating it");
+                    break;
+                }
+                None => break,
+            }
+        }
+    }
+}

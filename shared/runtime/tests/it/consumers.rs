@@ -1,0 +1,140 @@
+//! Durable consumers: bounded redelivery into the dead-letter stream, replay, and recovery
+//! after a nats-server restart.
+
+use std::time::Duration;
+
+use async_nats::jetstream;
+use bikestore_contracts::{ServiceName, Subjects};
+use bikestore_runtime::consumer::{self, Disposition, DurableConsumer};
+use bikestore_runtime::shutdown::Shutdown;
+use bikestore_runtime::{dead_letters, streams};
+use bikestore_testkit::{NatsServer, eventually};
+use tokio::sync::mpsc;
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn test_consumer(subjects: &Subjects, name: &str, max_deliver: i64) -> DurableConsumer {
+    DurableConsumer {
+        max_deliver,
+        ack_wait: Duration::from_secs(1),
+        ..DurableConsumer::new(subjects.event_stream(ServiceName::Inventory), name)
+    }
+}
+
+#[tokio::test]
+async fn a_message_past_max_deliver_becomes_a_dead_letter_that_can_be_replayed()
+-> anyhow::Result<()> {
+    let nats = NatsServer::start().await?;
+    let jetstream = jetstream::new(nats.client().await?);
+    let subjects = Subjects::default();
+    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
+    dead_letters::ensure_stream(&jetstream, &subjects).await?;
+
+    let (trigger, shutdown) = Shutdown::new();
+    let (deliveries, mut delivered) = mpsc::channel(16);
+    let failing = tokio::spawn(consumer::run(
+        jetstream.clone(),
+        test_consumer(&subjects, "always-fails", 2),
+        shutdown,
+        move |message: jetstream::Message| {
+            let deliveries = deliveries.clone();
+            async move {
+                let _ = deliveries.send(message.payload.clone()).await;
+                Disposition::Retry(Duration::from_millis(10))
+            }
+        },
+    ));
+    let subject = subjects.event(ServiceName::Inventory, "stock_changed");
+    jetstream
+        .publish(subject.clone(), "poison".into())
+        .await?
+        .await?;
+    for _ in 0..2 {
+        let payload = tokio::time::timeout(PATIENCE, delivered.recv())
+            .await?
+            .unwrap();
+        assert_eq!(&payload[..], b"poison");
+    }
+    let letters = eventually("the max-deliveries advisory", PATIENCE, async || {
+        let letters = dead_letters::list(&jetstream, &subjects, 10).await.ok()?;
+        (!letters.is_empty()).then_some(letters)
+    })
+    .await?;
+    trigger.trigger();
+    failing.await?;
+    assert_eq!(letters.len(), 1);
+    let letter = &letters[0];
+    assert_eq!(letter.consumer, "always-fails");
+    assert_eq!(letter.deliveries, 2);
+    assert_eq!(letter.subject.as_deref(), Some(subject.as_str()));
+    assert_eq!(letter.payload.as_deref(), Some(&b"poison"[..]));
+
+    dead_letters::replay(&jetstream, &subjects, letter.id).await?;
+    assert!(
+        dead_letters::list(&jetstream, &subjects, 10)
+            .await?
+            .is_empty()
+    );
+    let mut events = jetstream
+        .get_stream(subjects.event_stream(ServiceName::Inventory))
+        .await?;
+    assert_eq!(
+        events.info().await?.state.messages,
+        2,
+        "the replay is a new message"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_consumer_carries_on_after_the_server_restarts() -> anyhow::Result<()> {
+    let mut nats = NatsServer::start().await?;
+    let client = bikestore_runtime::connect::connect(&nats.url(), "consumer-test").await?;
+    let jetstream = jetstream::new(client);
+    let subjects = Subjects::default();
+    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
+
+    let (trigger, shutdown) = Shutdown::new();
+    let (deliveries, mut delivered) = mpsc::channel(64);
+    let running = tokio::spawn(consumer::run(
+        jetstream.clone(),
+        test_consumer(&subjects, "survivor", 5),
+        shutdown,
+        move |message: jetstream::Message| {
+            let deliveries = deliveries.clone();
+            async move {
+                let _ = deliveries.send(message.payload.clone()).await;
+                Disposition::Ack
+            }
+        },
+    ));
+    let subject = subjects.event(ServiceName::Inventory, "stock_changed");
+    let mut seen = std::collections::BTreeSet::new();
+    for round in 0..2 {
+        for index in 0..5 {
+            let body = format!("{round}-{index}");
+            eventually("a publish to be acknowledged", PATIENCE, async || {
+                jetstream
+                    .publish(subject.clone(), body.clone().into())
+                    .await
+                    .ok()?
+                    .await
+                    .ok()
+            })
+            .await?;
+        }
+        while seen.len() < (round + 1) * 5 {
+            let payload = tokio::time::timeout(PATIENCE, delivered.recv())
+                .await?
+                .unwrap();
+            seen.insert(String::from_utf8(payload.to_vec())?);
+        }
+        if round == 0 {
+            nats.restart().await?;
+        }
+    }
+    assert_eq!(seen.len(), 10);
+    trigger.trigger();
+    running.await?;
+    Ok(())
+}

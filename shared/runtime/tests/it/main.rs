@@ -1,0 +1,4 @@
+//! Integration tests of the runtime's JetStream parts against a real nats-server.
+#![allow(clippy::unwrap_used)]
+
+mod consumers;
