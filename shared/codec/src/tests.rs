@@ -129,6 +129,7 @@ fn decode_both<M: bikestore_contracts::Message>(body: &[u8]) {
 /// One decoder per request type of every endpoint.
 const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
     use bikestore_contracts::inventory::*;
+    use bikestore_contracts::{notifications, orders};
     &[
         decode_both::<CreateStore>,
         decode_both::<ListStores>,
@@ -152,6 +153,20 @@ const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
         decode_both::<ReleaseReservation>,
         decode_both::<StoreStock>,
         decode_both::<LowStock>,
+        decode_both::<orders::CreateCustomer>,
+        decode_both::<orders::UpdateCustomer>,
+        decode_both::<orders::GetCustomer>,
+        decode_both::<orders::SearchCustomers>,
+        decode_both::<orders::CreateOrder>,
+        decode_both::<orders::ChangeOrderStatus>,
+        decode_both::<orders::GetOrder>,
+        decode_both::<orders::ListOrders>,
+        decode_both::<orders::AuthorizePayment>,
+        decode_both::<orders::CapturePayment>,
+        decode_both::<orders::VoidPayment>,
+        decode_both::<orders::RefundPayment>,
+        decode_both::<orders::GetPayment>,
+        decode_both::<notifications::ListNotifications>,
     ]
 };
 

@@ -36,6 +36,27 @@ integer_id!(
     ProductId
 );
 
+integer_id!(
+    /// A customer.
+    CustomerId
+);
+integer_id!(
+    /// An order.
+    OrderId
+);
+integer_id!(
+    /// A payment attempt on an order.
+    PaymentId
+);
+integer_id!(
+    /// A member of staff.
+    StaffId
+);
+integer_id!(
+    /// A notification.
+    NotificationId
+);
+
 /// Names a stock reservation; chosen by the caller (a saga uses its order or transfer ID), so a
 /// retried reserve finds the reservation it already made.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

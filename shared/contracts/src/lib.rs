@@ -14,9 +14,14 @@ pub mod headers;
 pub mod ids;
 pub mod inventory;
 pub mod message;
+pub mod notifications;
+pub mod orders;
 pub mod subjects;
 
 pub use error::{ErrorCode, WireError};
-pub use ids::{BrandId, CategoryId, Cents, ProductId, ReservationId, StoreId};
+pub use ids::{
+    BrandId, CategoryId, Cents, CustomerId, NotificationId, OrderId, PaymentId, ProductId,
+    ReservationId, StaffId, StoreId,
+};
 pub use message::{Event, Message, Request};
 pub use subjects::{ServiceName, Subjects};

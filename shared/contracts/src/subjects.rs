@@ -133,6 +133,16 @@ impl Subjects {
         self.event(E::SERVICE, E::EVENT)
     }
 
+    /// The live feed of one store's notifications, for consoles: `<prefix>.live.<store>.notifications`.
+    pub fn live_store_notifications(&self, store: crate::StoreId) -> String {
+        format!("{}.live.{}.notifications", self.prefix, store)
+    }
+
+    /// Every store's live notification feed: `<prefix>.live.*.notifications`.
+    pub fn live_notifications(&self) -> String {
+        format!("{}.live.*.notifications", self.prefix)
+    }
+
     /// Every event subject of one service: `<prefix>.evt.<service>.>`.
     pub fn events_of_service(&self, service: ServiceName) -> String {
         format!("{}.evt.{}.>", self.prefix, service)

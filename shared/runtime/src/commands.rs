@@ -109,6 +109,26 @@ impl ServiceDb {
         self.database.read(work).await
     }
 
+    /// The reply already recorded for this request's idempotency key, if any: for commands that
+    /// call something outside the database (a payment provider) before writing, so a repeat
+    /// is answered without calling it again. [`ServiceDb::command`] still checks again inside
+    /// the transaction, which is what makes a concurrent repeat safe.
+    pub async fn recorded<R, E>(&self, meta: &RequestMeta) -> Result<Option<Result<R, E>>, E>
+    where
+        R: Message,
+        E: From<StorageError> + From<WireError> + Send + 'static,
+    {
+        let Some(key) = meta.idempotency_key.clone() else {
+            return Ok(None);
+        };
+        let operation = meta.operation;
+        let recorded = self
+            .database
+            .read(move |connection| inbox::find(connection, operation, &key))
+            .await?;
+        Ok(recorded.map(|recorded| replay::<R>(&recorded).map_err(E::from)))
+    }
+
     /// Runs a command exactly once per idempotency key; see the module documentation.
     pub async fn command<R, E, F>(&self, meta: &RequestMeta, work: F) -> Result<R, E>
     where

@@ -12,6 +12,7 @@
 //! - `process`: [`ChildProcess`], a service binary running as a real process.
 //! - `eventually`: [`eventually`], the only polling helper tests may use.
 //! - `service`: [`wait_for_service`], readiness of a NATS micro service.
+//! - `in_process`: [`InProcess`], a service's `run` inside the test process.
 //! - `bad_input`: [`assert_survives_bad_input`], the bad-input suite every endpoint must pass.
 
 #![warn(missing_docs)]
@@ -19,6 +20,7 @@
 mod bad_input;
 mod binary;
 mod eventually;
+mod in_process;
 mod nats;
 mod process;
 mod service;
@@ -26,6 +28,7 @@ mod service;
 pub use bad_input::assert_survives_bad_input;
 pub use binary::{cargo_bin, nats_server_binary, workspace_root};
 pub use eventually::{Check, eventually};
+pub use in_process::{InProcess, SERVICE_READY};
 pub use nats::NatsServer;
 pub use process::ChildProcess;
 pub use service::wait_for_service;

@@ -10,27 +10,11 @@ use bikestore_contracts::inventory::{
 use bikestore_contracts::{Cents, ProductId, ServiceName, StoreId, Subjects};
 use bikestore_inventory::InventoryConfig;
 use bikestore_runtime::call::Caller;
-use bikestore_runtime::shutdown::ShutdownTrigger;
-use bikestore_runtime::{CommonConfig, RuntimeError, Shutdown};
-use bikestore_testkit::{ChildProcess, NatsServer, cargo_bin, wait_for_service};
+use bikestore_runtime::CommonConfig;
+use bikestore_testkit::{ChildProcess, InProcess, NatsServer, cargo_bin};
 use tempfile::TempDir;
-use tokio::task::JoinHandle;
 
-pub const READY: Duration = Duration::from_secs(20);
-
-/// A running inventory service inside the test process.
-pub struct InProcess {
-    trigger: ShutdownTrigger,
-    task: JoinHandle<Result<(), RuntimeError>>,
-}
-
-impl InProcess {
-    pub async fn stop(self) -> anyhow::Result<()> {
-        self.trigger.trigger();
-        self.task.await.context("the service task panicked")??;
-        Ok(())
-    }
-}
+pub const READY: Duration = bikestore_testkit::SERVICE_READY;
 
 /// nats-server + data folder + a caller.
 pub struct Stack {
@@ -63,10 +47,10 @@ impl Stack {
     }
 
     pub async fn start_in_process(&self, config: InventoryConfig) -> anyhow::Result<InProcess> {
-        let (trigger, shutdown) = Shutdown::new();
-        let task = tokio::spawn(bikestore_inventory::run(config, shutdown));
-        wait_for_service(&self.client, ServiceName::Inventory.as_str(), READY).await?;
-        Ok(InProcess { trigger, task })
+        InProcess::start(&self.client, ServiceName::Inventory.as_str(), |shutdown| {
+            bikestore_inventory::run(config, shutdown)
+        })
+        .await
     }
 
     /// A stack with one in-process inventory using the default test configuration.
