@@ -22,6 +22,9 @@ use tracing::{Instrument, Span, debug, error, field, info, warn};
 use crate::error::{RuntimeError, ServiceError, error_chain};
 use crate::shutdown::Shutdown;
 
+/// How long shutdown waits for requests already delivered to an endpoint.
+const DRAIN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What the runtime read from a request's headers.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
@@ -124,23 +127,35 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
         let mut shutdown = self.shutdown.clone();
         self.endpoints.spawn(async move {
             let mut in_flight = JoinSet::new();
+            let serve = |in_flight: &mut JoinSet<()>, request| {
+                let exchange = Exchange {
+                    request,
+                    service: service_name,
+                    max_request_bytes,
+                };
+                in_flight.spawn(exchange.serve::<R, E, F, Fut, S>(
+                    Arc::clone(&handler),
+                    Arc::clone(&state),
+                ));
+            };
             loop {
                 tokio::select! {
-                    request = endpoint.next() => {
-                        let Some(request) = request else { break };
-                        let exchange = Exchange {
-                            request,
-                            service: service_name,
-                            max_request_bytes,
-                        };
-                        in_flight.spawn(exchange.serve::<R, E, F, Fut, S>(Arc::clone(&handler), Arc::clone(&state)));
-                    }
+                    request = endpoint.next() => match request {
+                        Some(request) => serve(&mut in_flight, request),
+                        None => break,
+                    },
                     Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
-                    _ = shutdown.wait() => break,
+                    _ = shutdown.wait() => {
+                        // Stop taking new requests, but serve those the server already
+                        // delivered: unsubscribing ends the stream after them.
+                        let _ = endpoint.stop().await;
+                        while let Ok(Some(request)) = tokio::time::timeout(DRAIN_PATIENCE, endpoint.next()).await {
+                            serve(&mut in_flight, request);
+                        }
+                        break;
+                    }
                 }
             }
-            // Stop taking requests, then let the ones already taken finish.
-            let _ = endpoint.stop().await;
             while in_flight.join_next().await.is_some() {}
         });
         Ok(())

@@ -6,6 +6,7 @@ mod crash_safety;
 mod endpoints;
 mod exactly_once;
 mod expiry;
+mod graceful_shutdown;
 mod nats_restart;
 mod oversell;
 mod support;

@@ -1,0 +1,81 @@
+//! SIGTERM while requests flow: every request taken is answered, none hangs, and every
+//! committed change has its event published before the process exits.
+
+use std::time::Duration;
+
+use bikestore_contracts::inventory::{ReceiveStock, StockChanged};
+use bikestore_contracts::{ErrorCode, ServiceName};
+use bikestore_runtime::call::CallOptions;
+use bikestore_testkit::{eventually, wait_for_service};
+
+use crate::support::{READY, Stack, count_on_subject};
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_requests_and_flushes_the_outbox() -> anyhow::Result<()> {
+    let stack = Stack::new().await?;
+    let mut process = stack.spawn_process("inventory-terminated", &[])?;
+    wait_for_service(&stack.client, ServiceName::Inventory.as_str(), READY).await?;
+    let fixture = stack.fixture(0).await?;
+    let (answered_sender, mut answered) = tokio::sync::mpsc::channel(256);
+    let mut requests = tokio::task::JoinSet::new();
+    for index in 0..200 {
+        let (caller, answered_sender) = (stack.caller.clone(), answered_sender.clone());
+        requests.spawn(async move {
+            let request = ReceiveStock {
+                store_id: fixture.store_id,
+                product_id: fixture.product_id,
+                quantity: 1,
+            };
+            let options = CallOptions {
+                idempotency_key: Some(format!("delivery-{index}")),
+                timeout: Some(Duration::from_secs(10)),
+                ..CallOptions::default()
+            };
+            let outcome = caller.call_with(&request, &options).await;
+            let _ = answered_sender.send(()).await;
+            outcome
+        });
+    }
+    for _ in 0..20 {
+        answered.recv().await;
+    }
+    let pid = process
+        .pid()
+        .ok_or_else(|| anyhow::anyhow!("the process is gone"))?;
+    let signalled = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()?;
+    assert!(signalled.success());
+    let (mut received, mut refused) = (0_u64, 0_u64);
+    while let Some(outcome) = requests.join_next().await {
+        match outcome? {
+            Ok(_) => received += 1,
+            Err(error) => {
+                assert_eq!(
+                    error.code,
+                    ErrorCode::Unavailable,
+                    "a request taken must be answered: {error}"
+                );
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(received + refused, 200);
+    assert!(received >= 20);
+    let status = tokio::time::timeout(READY, process.wait()).await??;
+    assert!(status.success(), "a graceful stop exits 0: {status:?}");
+
+    let stream = stack.subjects.event_stream(ServiceName::Inventory);
+    let subject = stack.subjects.event_of::<StockChanged>();
+    let published = eventually("the events of every answered request", READY, async || {
+        let count = count_on_subject(&stack, &stream, &subject).await.ok()?;
+        (count >= received).then_some(count)
+    })
+    .await?;
+    assert_eq!(
+        published, received,
+        "the outbox was flushed before exit, once per change"
+    );
+    Ok(())
+}
