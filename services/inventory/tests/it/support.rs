@@ -9,8 +9,8 @@ use bikestore_contracts::inventory::{
 };
 use bikestore_contracts::{Cents, ProductId, ServiceName, StoreId, Subjects};
 use bikestore_inventory::InventoryConfig;
-use bikestore_runtime::call::Caller;
 use bikestore_runtime::CommonConfig;
+use bikestore_runtime::call::Caller;
 use bikestore_testkit::{ChildProcess, InProcess, NatsServer, cargo_bin};
 use tempfile::TempDir;
 
