@@ -335,7 +335,9 @@ impl std::fmt::Debug for Card {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The number and CVC must never reach a log line, even through `{:?}`.
         let digits: String = self.number.chars().filter(char::is_ascii_digit).collect();
-        let last_four = digits.get(digits.len().saturating_sub(4)..).unwrap_or_default();
+        let last_four = digits
+            .get(digits.len().saturating_sub(4)..)
+            .unwrap_or_default();
         formatter
             .debug_struct("Card")
             .field("number", &format_args!("**** {last_four}"))
