@@ -13,14 +13,17 @@ nats_port := env("BIKESTORE_NATS_PORT", "4222")
 prefix := env("BIKESTORE_SUBJECT_PREFIX", "bikestore")
 
 # The services `up` starts, in order; each is the binary target/release/bikestore-<name>.
-services := "inventory"
+services := "inventory orders notifications orchestrator"
+
+# The services whose binaries have a `seed` subcommand that loads demo data.
+seeded := "inventory orders"
 
 data := join(justfile_directory(), data_dir)
 nats_url := "nats://127.0.0.1:" + nats_port
 release_dir := join(justfile_directory(), "target", "release")
 
 # Shell helpers shared by the recipes below (each recipe runs in its own shell).
-_helpers := "data=" + quote(data) + "\n" + '''
+_helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\nseeded_services=" + quote(seeded) + "\n" + '''
 run_dir="$data/run"
 log_dir="$data/logs"
 
@@ -61,6 +64,24 @@ stop() {
     fi
     rm -f "$run_dir/$name.pid"
 }
+
+# Loads the demo data into each seeded service's database at scale $1 (a no-op where it already
+# has data) and records that in $data/seeded. The binaries must be built. Seeding writes the
+# databases directly, so it refuses to run while one of those services is running.
+seed_services() {
+    local scale="$1" pid name
+    for name in $seeded_services; do
+        if pid="$(live_pid "$name" "bikestore-$name")"; then
+            echo "$name is running (pid $pid); seeding writes its database directly, so stop it first: just down" >&2
+            return 1
+        fi
+    done
+    mkdir -p "$data"
+    for name in $seeded_services; do
+        "$release_dir/bikestore-$name" seed --data-dir "$data" --scale "$scale"
+    done
+    touch "$data/seeded"
+}
 '''
 
 # List the recipes.
@@ -75,7 +96,7 @@ nats-server:
 build:
     cargo build --profile release --bins
 
-# Start nats-server and the services in the background (state under the data directory).
+# Start nats-server and the services in the background; the first start seeds demo data before them.
 up:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -115,10 +136,19 @@ up:
     for name in "${services[@]}"; do packages+=(-p "bikestore-$name"); done
     cargo build --profile release "${packages[@]}"
 
+    # First start: load the demo data before any service opens the database.
+    if [[ ! -e "$data/seeded" ]]; then
+        seed_services 1 || echo "not seeding demo data now (run 'just down', then 'just seed')"
+    fi
+
     for name in "${services[@]}"; do
         binary={{ quote(release_dir) }}/"bikestore-$name"
         if pid="$(live_pid "$name" "bikestore-$name")"; then
-            echo "$name already running (pid $pid)"
+            if [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == *" (deleted)" ]]; then
+                echo "$name already running (pid $pid), but from an older build; 'just down' then 'just up' restarts it"
+            else
+                echo "$name already running (pid $pid)"
+            fi
             continue
         fi
         if [[ ! -x "$binary" ]]; then
@@ -140,10 +170,6 @@ up:
         fi
         echo "$name is ready"
     done
-
-    if [[ ! -e "$data/seeded" ]]; then
-        {{ quote(just_executable()) }} --justfile {{ quote(justfile()) }} seed
-    fi
 
 # Stop the services (SIGTERM, then SIGKILL after 10 s), then nats-server.
 down:
@@ -174,25 +200,37 @@ status:
         show "$name" "bikestore-$name"
     done
 
-# Follow a service's log files under the data directory.
+# Each service also writes JSON lines to logs/<service>.log.<date>, for tools; this shows the readable copy.
+# Follow a service's log (`nats` for the nats-server log).
 logs service="inventory":
     #!/usr/bin/env bash
     set -euo pipefail
     {{ _helpers }}
-    shopt -s nullglob
-    files=("$log_dir"/{{ service }}.*)
-    if [[ ${#files[@]} -eq 0 ]]; then
-        echo "no log files for {{ service }} in $log_dir (has 'just up' run?)" >&2
+    if [[ {{ quote(service) }} == nats ]]; then
+        file="$log_dir/nats.log"
+    else
+        file="$log_dir/"{{ quote(service) }}".out"
+    fi
+    if [[ ! -e "$file" ]]; then
+        echo "no log $file (has 'just up' run? services: {{ services }}, or nats)" >&2
         exit 1
     fi
-    exec tail -n 50 -F "${files[@]}"
+    exec tail -n 50 -F "$file"
 
-# Fill the inventory database with demo data (scale multiplies the amount).
+# `just up` seeds at scale 1 on first start; to choose another scale, run this before the first `up`.
+# It refuses while a seeded service is running, because it writes the databases directly.
+# Fill the inventory and orders databases with demo data (scale multiplies it); a no-op where data exists.
 seed scale="1":
-    mkdir -p {{ quote(data) }}
-    cargo build --profile release -p bikestore-inventory
-    {{ quote(release_dir) }}/bikestore-inventory seed --data-dir {{ quote(data) }} --scale {{ scale }}
-    touch {{ quote(data / "seeded") }}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    scale={{ quote(scale) }}
+    # `just seed scale=3` passes "scale=3" positionally; accept it as `just seed 3`.
+    scale="${scale#scale=}"
+    packages=()
+    for name in {{ seeded }}; do packages+=(-p "bikestore-$name"); done
+    cargo build --profile release "${packages[@]}"
+    seed_services "$scale"
 
 # Run every test against a private nats-server per test (with cargo-nextest when installed).
 test *args:

@@ -95,7 +95,8 @@ pub async fn run(config: InventoryConfig, shutdown: Shutdown) -> Result<(), Runt
         config.common.max_request_bytes,
         shutdown.clone(),
     )
-    .await?;
+    .await?
+    .with_fault(config.common.fault.as_ref());
     commands::register(&mut host).await?;
     queries::register(&mut host).await?;
 

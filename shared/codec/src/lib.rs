@@ -131,7 +131,7 @@ pub fn decode<M: Message>(
         ContentType::Json => serde_json::from_slice(body).map_err(|source| CodecError::Malformed {
             message: M::NAME,
             format: "JSON",
-            reason: source.to_string(),
+            reason: redact_long_numbers(&source.to_string()),
         }),
     }
 }
@@ -148,6 +148,32 @@ pub fn decode_error(content_type: ContentType, body: &[u8]) -> WireError {
             "the service answered with an error this client could not read",
         )
     })
+}
+
+/// Masks every run of eight or more digits. A JSON error may quote the value it could not
+/// read, and that value may be a card number sent as a number: error messages go to callers
+/// and logs, so no such run may survive in them.
+fn redact_long_numbers(text: &str) -> String {
+    let mut redacted = String::with_capacity(text.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, redacted: &mut String| {
+        if digits.len() >= 8 {
+            redacted.push_str("[redacted number]");
+        } else {
+            redacted.push_str(digits);
+        }
+        digits.clear();
+    };
+    for character in text.chars() {
+        if character.is_ascii_digit() {
+            digits.push(character);
+        } else {
+            flush(&mut digits, &mut redacted);
+            redacted.push(character);
+        }
+    }
+    flush(&mut digits, &mut redacted);
+    redacted
 }
 
 #[cfg(test)]

@@ -53,6 +53,15 @@ fn unknown_json_fields_are_refused() {
 }
 
 #[test]
+fn a_number_quoted_by_a_json_error_is_redacted() {
+    let body = br#"{"reservation_id":4242424242424242,"store_id":1,"lines":[]}"#;
+    let error = decode::<ReserveStock>(ContentType::Json, None, body, 1024).expect_err("refused");
+    let text = error.to_string();
+    assert!(!text.contains("4242424242424242"), "{text}");
+    assert!(text.contains("[redacted number]"), "{text}");
+}
+
+#[test]
 fn trailing_postcard_bytes_are_refused() {
     let mut bytes = encode(ContentType::Postcard, &sample()).expect("encodes");
     bytes.push(0);
@@ -129,7 +138,7 @@ fn decode_both<M: bikestore_contracts::Message>(body: &[u8]) {
 /// One decoder per request type of every endpoint.
 const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
     use bikestore_contracts::inventory::*;
-    use bikestore_contracts::{notifications, orders};
+    use bikestore_contracts::{notifications, orders, sagas};
     &[
         decode_both::<CreateStore>,
         decode_both::<ListStores>,
@@ -151,6 +160,7 @@ const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
         decode_both::<ReserveStock>,
         decode_both::<CommitReservation>,
         decode_both::<ReleaseReservation>,
+        decode_both::<ReturnReservation>,
         decode_both::<StoreStock>,
         decode_both::<LowStock>,
         decode_both::<orders::CreateCustomer>,
@@ -166,7 +176,18 @@ const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
         decode_both::<orders::VoidPayment>,
         decode_both::<orders::RefundPayment>,
         decode_both::<orders::GetPayment>,
+        decode_both::<orders::TokenizeCard>,
+        decode_both::<orders::AuthorizeWithToken>,
+        decode_both::<orders::CancelOrderPayments>,
         decode_both::<notifications::ListNotifications>,
+        decode_both::<sagas::PlaceOrder>,
+        decode_both::<sagas::CancelOrder>,
+        decode_both::<sagas::TransferStock>,
+        decode_both::<sagas::GetSaga>,
+        decode_both::<sagas::ListSagas>,
+        decode_both::<sagas::RetrySaga>,
+        decode_both::<sagas::ResolveSaga>,
+        decode_both::<sagas::SagaStats>,
     ]
 };
 

@@ -429,6 +429,8 @@ pub enum ReservationStatus {
     Released,
     /// Nobody committed or released it in time; the stock was given back.
     Expired,
+    /// It was committed, then its stock was put back (an order undone or cancelled).
+    Returned,
 }
 
 /// A reservation and its state.
@@ -461,6 +463,23 @@ pub struct CommitReservation {
 pub struct ReleaseReservation {
     /// The reservation.
     pub reservation_id: ReservationId,
+}
+
+/// Puts a reservation's stock back whatever its state: a held one is released, a committed
+/// one has its units returned to the store. Used to undo or cancel an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnReservation {
+    /// The reservation.
+    pub reservation_id: ReservationId,
+}
+
+/// What `return_reservation` found and did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReservationReturned {
+    /// The reservation after the return; `None` if there never was one (nothing to return).
+    pub reservation: Option<Reservation>,
 }
 
 /// Reads a store's stock.
@@ -517,6 +536,8 @@ pub enum StockChangeReason {
     Released,
     /// An expired reservation gave units back.
     Expired,
+    /// Committed units came back to the store.
+    Returned,
 }
 
 /// Published whenever a stock level changes.
@@ -572,6 +593,8 @@ message!(StockUpdated, "stock_updated", v 1);
 message!(command ReserveStock => Reservation, Inventory."reserve_stock", v 1);
 message!(command CommitReservation => Reservation, Inventory."commit_reservation", v 1);
 message!(command ReleaseReservation => Reservation, Inventory."release_reservation", v 1);
+message!(command ReturnReservation => ReservationReturned, Inventory."return_reservation", v 1);
+message!(ReservationReturned, "reservation_returned", v 1);
 message!(Reservation, "reservation", v 1);
 message!(query StoreStock => StockPage, Inventory."store_stock", v 1);
 message!(query LowStock => StockPage, Inventory."low_stock", v 1);

@@ -16,6 +16,7 @@ pub mod inventory;
 pub mod message;
 pub mod notifications;
 pub mod orders;
+pub mod sagas;
 pub mod subjects;
 
 pub use error::{ErrorCode, WireError};

@@ -389,6 +389,36 @@ pub struct AuthorizePayment {
     pub card: Card,
 }
 
+/// Exchanges a card for a provider token, so sagas can pay without ever keeping the card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenizeCard {
+    /// The card.
+    pub card: Card,
+}
+
+/// A provider token for a card, and what is kept of the card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardToken {
+    /// The provider's token.
+    pub token: String,
+    /// What is kept of the card.
+    pub card: CardSummary,
+}
+
+/// Holds money for an order on a card known by its provider token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeWithToken {
+    /// The order paid for.
+    pub order_id: OrderId,
+    /// How much to hold, in cents, more than zero.
+    pub amount: Cents,
+    /// The token from `tokenize_card`.
+    pub card_token: String,
+}
+
 /// Takes held money; at most what was authorized, in one capture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -415,6 +445,22 @@ pub struct RefundPayment {
     pub payment_id: PaymentId,
     /// How much, more than zero.
     pub amount: Cents,
+}
+
+/// Gives back an order's money: voids what is only authorized, refunds what was captured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelOrderPayments {
+    /// The order.
+    pub order_id: OrderId,
+}
+
+/// An order's payments after `cancel_order_payments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderPayments {
+    /// The payments, oldest first.
+    pub payments: Vec<Payment>,
 }
 
 /// Reads one payment.
@@ -533,9 +579,14 @@ message!(Order, "order", v 1);
 message!(query ListOrders => OrderPage, Orders."list_orders", v 1);
 message!(OrderPage, "order_page", v 1);
 message!(command AuthorizePayment => Payment, Orders."authorize_payment", v 1);
+message!(command TokenizeCard => CardToken, Orders."tokenize_card", v 1);
+message!(CardToken, "card_token", v 1);
+message!(command AuthorizeWithToken => Payment, Orders."authorize_with_token", v 1);
 message!(command CapturePayment => Payment, Orders."capture_payment", v 1);
 message!(command VoidPayment => Payment, Orders."void_payment", v 1);
 message!(command RefundPayment => Payment, Orders."refund_payment", v 1);
+message!(command CancelOrderPayments => OrderPayments, Orders."cancel_order_payments", v 1);
+message!(OrderPayments, "order_payments", v 1);
 message!(query GetPayment => Payment, Orders."get_payment", v 1);
 message!(Payment, "payment", v 1);
 message!(event OrderPlaced, Orders."order_placed", v 1);

@@ -185,7 +185,39 @@ impl Subjects {
         ServiceName::ALL
             .into_iter()
             .map(|service| self.max_deliveries_advisory(&self.event_stream(service)))
+            .chain(std::iter::once(
+                self.max_deliveries_advisory(&self.saga_work_stream()),
+            ))
             .collect()
+    }
+
+    /// The work-queue stream all orchestrator replicas take saga work from.
+    pub fn saga_work_stream(&self) -> String {
+        format!("{}_SAGA_WORK", self.stream_prefix())
+    }
+
+    /// The subject of one saga's work items: `<prefix>.saga.work.<saga id>`.
+    pub fn saga_work(&self, saga_id: &str) -> String {
+        format!("{}.saga.work.{}", self.prefix, saga_id)
+    }
+
+    /// Every saga work subject.
+    pub fn saga_work_all(&self) -> String {
+        format!("{}.saga.work.>", self.prefix)
+    }
+
+    /// The subject of one saga's progress events, under the orchestrator's event stream:
+    /// `<prefix>.evt.orchestrator.saga_progressed.<saga id>`.
+    pub fn saga_progress(&self, saga_id: &str) -> String {
+        format!(
+            "{}.evt.orchestrator.saga_progressed.{}",
+            self.prefix, saga_id
+        )
+    }
+
+    /// Every saga's progress events.
+    pub fn saga_progress_all(&self) -> String {
+        format!("{}.evt.orchestrator.saga_progressed.>", self.prefix)
     }
 
     /// The KV bucket holding saga records.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
 use bikestore_codec::ContentType;
-use bikestore_contracts::{ErrorCode, Message, Request, Subjects, WireError, headers};
+use bikestore_contracts::{ErrorCode, Message, Request, ServiceName, Subjects, WireError, headers};
 
 /// The default time a caller waits for a reply.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -69,12 +69,39 @@ impl Caller {
     ) -> Result<R::Reply, WireError> {
         let body = bikestore_codec::encode(options.content_type, request)
             .map_err(|error| WireError::new(error.code(), error.to_string()))?;
+        let subject = self.subjects.request::<R>();
+        let reply = self.send(subject, body, R::SCHEMA_VERSION, options).await?;
+        decode_reply::<R::Reply>(&reply)
+    }
+
+    /// Sends an already encoded request to `subject` and returns the reply's body, or the
+    /// wire error it carries: for callers that hold requests type-erased, like the saga engine.
+    pub async fn call_raw(
+        &self,
+        service: ServiceName,
+        operation: &str,
+        body: Vec<u8>,
+        schema_version: u16,
+        options: &CallOptions,
+    ) -> Result<bytes::Bytes, WireError> {
+        let subject = self.subjects.svc(service, operation);
+        let reply = self.send(subject, body, schema_version, options).await?;
+        if let Some(error) = carried_error(&reply) {
+            return Err(error);
+        }
+        Ok(reply.payload)
+    }
+
+    async fn send(
+        &self,
+        subject: String,
+        body: Vec<u8>,
+        schema_version: u16,
+        options: &CallOptions,
+    ) -> Result<async_nats::Message, WireError> {
         let mut request_headers = HeaderMap::new();
         request_headers.insert(headers::CONTENT_TYPE, options.content_type.header_value());
-        request_headers.insert(
-            headers::SCHEMA_VERSION,
-            R::SCHEMA_VERSION.to_string().as_str(),
-        );
+        request_headers.insert(headers::SCHEMA_VERSION, schema_version.to_string().as_str());
         if let Some(key) = &options.idempotency_key {
             request_headers.insert(headers::IDEMPOTENCY_KEY, key.as_str());
         }
@@ -85,14 +112,12 @@ impl Caller {
         if let Some(traceparent) = &options.traceparent {
             request_headers.insert(headers::TRACEPARENT, traceparent.as_str());
         }
-        let subject = self.subjects.request::<R>();
         let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let request = async_nats::Request::new()
             .headers(request_headers)
             .payload(body.into())
             .timeout(Some(timeout));
-        let reply = self
-            .client
+        self.client
             .send_request(subject.clone(), request)
             .await
             .map_err(|error| match error.kind() {
@@ -112,9 +137,21 @@ impl Caller {
                     ErrorCode::Unavailable,
                     format!("request to {subject} failed: {error}"),
                 ),
-            })?;
-        decode_reply::<R::Reply>(&reply)
+            })
     }
+}
+
+/// The wire error a reply carries, if it is an error reply.
+fn carried_error(reply: &async_nats::Message) -> Option<WireError> {
+    let reply_headers = reply.headers.as_ref()?;
+    reply_headers.get(headers::NATS_SERVICE_ERROR)?;
+    let content_type = ContentType::from_header(
+        reply_headers
+            .get(headers::CONTENT_TYPE)
+            .map(|value| value.as_str()),
+    )
+    .unwrap_or_default();
+    Some(bikestore_codec::decode_error(content_type, &reply.payload))
 }
 
 /// Decodes a reply message: the typed reply, or the wire error it carries.
@@ -128,8 +165,8 @@ pub fn decode_reply<M: Message>(reply: &async_nats::Message) -> Result<M, WireEr
     };
     let content_type = ContentType::from_header(header(headers::CONTENT_TYPE))
         .map_err(|error| WireError::new(ErrorCode::Internal, error.to_string()))?;
-    if header(headers::NATS_SERVICE_ERROR).is_some() {
-        return Err(bikestore_codec::decode_error(content_type, &reply.payload));
+    if let Some(error) = carried_error(reply) {
+        return Err(error);
     }
     let version = bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))
         .map_err(|error| WireError::new(ErrorCode::Internal, error.to_string()))?;

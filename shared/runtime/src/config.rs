@@ -39,6 +39,9 @@ pub enum Fault {
     /// Abort the process right after the named command's transaction commits, before its
     /// events are published.
     CrashAfterCommit(String),
+    /// Answer every request to the named operation with `unavailable`, as if its dependency
+    /// were down.
+    FailOperation(String),
 }
 
 impl std::str::FromStr for Fault {
@@ -49,8 +52,11 @@ impl std::str::FromStr for Fault {
             Some(("crash_after_commit", operation)) if !operation.is_empty() => {
                 Ok(Fault::CrashAfterCommit(operation.to_owned()))
             }
+            Some(("fail_operation", operation)) if !operation.is_empty() => {
+                Ok(Fault::FailOperation(operation.to_owned()))
+            }
             _ => Err(format!(
-                "unknown fault {text:?}; the only fault is crash_after_commit=<operation>"
+                "unknown fault {text:?}; faults are crash_after_commit=<operation> and fail_operation=<operation>"
             )),
         }
     }

@@ -2,6 +2,7 @@
 //! re-creates its subscription after a missed heartbeat, a lost connection or a restarted server.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, AckKind, consumer};
@@ -32,6 +33,8 @@ pub struct DurableConsumer {
     pub max_deliver: i64,
     /// How long the server waits for an acknowledgement before redelivering.
     pub ack_wait: Duration,
+    /// How many messages are handled at once; 1 keeps them in order.
+    pub concurrency: usize,
 }
 
 impl DurableConsumer {
@@ -43,6 +46,7 @@ impl DurableConsumer {
             filter_subjects: Vec::new(),
             max_deliver: DEFAULT_MAX_DELIVER,
             ack_wait: Duration::from_secs(30),
+            concurrency: 1,
         }
     }
 
@@ -53,6 +57,7 @@ impl DurableConsumer {
             ack_policy: consumer::AckPolicy::Explicit,
             max_deliver: self.max_deliver.max(1),
             ack_wait: self.ack_wait,
+            max_ack_pending: i64::try_from(self.concurrency.max(1) * 4).unwrap_or(i64::MAX),
             ..Default::default()
         }
     }
@@ -82,7 +87,8 @@ pub enum Disposition {
     Retry(Duration),
 }
 
-/// Hands every message of `definition` to `handle`, one at a time, until shutdown. Any
+/// Hands every message of `definition` to `handle`, up to `definition.concurrency` at a time
+/// (one at a time, in order, by default), until shutdown; in-flight handlers finish first. Any
 /// subscription failure (missed heartbeats, a restarted server, a deleted consumer) is logged
 /// and the consumer and its subscription are created again after a short pause.
 pub async fn run<F, Fut>(
@@ -91,9 +97,12 @@ pub async fn run<F, Fut>(
     mut shutdown: Shutdown,
     handle: F,
 ) where
-    F: Fn(jetstream::Message) -> Fut,
-    Fut: Future<Output = Disposition>,
+    F: Fn(jetstream::Message) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Disposition> + Send + 'static,
 {
+    let handle = Arc::new(handle);
+    let slots = Arc::new(tokio::sync::Semaphore::new(definition.concurrency.max(1)));
+    let mut in_flight = tokio::task::JoinSet::new();
     let mut pause = Duration::from_millis(50);
     while !shutdown.is_triggered() {
         let messages = match definition.ensure(&jetstream).await {
@@ -116,29 +125,41 @@ pub async fn run<F, Fut>(
                 warn!(consumer = %definition.name, error = %crate::error_chain(&error), "consumer not ready; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
-                    _ = shutdown.wait() => return,
+                    _ = shutdown.wait() => break,
                 }
                 pause = (pause * 2).min(Duration::from_secs(2));
                 continue;
             }
         };
         loop {
+            // A free slot first, so no message waits unacknowledged behind busy handlers.
+            let slot = tokio::select! {
+                slot = Arc::clone(&slots).acquire_owned() => slot,
+                _ = shutdown.wait() => break,
+            };
+            let Ok(slot) = slot else { break };
             let next = tokio::select! {
                 next = messages.next() => next,
-                _ = shutdown.wait() => return,
+                _ = shutdown.wait() => break,
             };
+            while in_flight.try_join_next().is_some() {}
             match next {
                 Some(Ok(message)) => {
-                    let acknowledgement = match handle(message.clone()).await {
-                        Disposition::Ack => message.ack().await,
-                        Disposition::Retry(delay) => {
-                            message.ack_with(AckKind::Nak(Some(delay))).await
+                    let handle = Arc::clone(&handle);
+                    let consumer_name = definition.name.clone();
+                    in_flight.spawn(async move {
+                        let acknowledgement = match handle(message.clone()).await {
+                            Disposition::Ack => message.ack().await,
+                            Disposition::Retry(delay) => {
+                                message.ack_with(AckKind::Nak(Some(delay))).await
+                            }
+                        };
+                        if let Err(error) = acknowledgement {
+                            // The message will be redelivered; the handler is idempotent.
+                            debug!(consumer = %consumer_name, error = %error, "acknowledgement lost");
                         }
-                    };
-                    if let Err(error) = acknowledgement {
-                        // The message will be redelivered; the handler is idempotent.
-                        debug!(consumer = %definition.name, error = %error, "acknowledgement lost");
-                    }
+                        drop(slot);
+                    });
                 }
                 Some(Err(error)) => {
                     warn!(consumer = %definition.name, error = %error, "consumer subscription failed; re-creating it");
@@ -148,4 +169,5 @@ pub async fn run<F, Fut>(
             }
         }
     }
+    while in_flight.join_next().await.is_some() {}
 }

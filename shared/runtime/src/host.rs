@@ -19,6 +19,7 @@ use futures::{FutureExt, StreamExt};
 use tokio::task::JoinSet;
 use tracing::{Instrument, Span, debug, error, field, info, warn};
 
+use crate::config::Fault;
 use crate::error::{RuntimeError, ServiceError, error_chain};
 use crate::shutdown::Shutdown;
 
@@ -66,6 +67,7 @@ pub struct ServiceHost<S> {
     max_request_bytes: usize,
     shutdown: Shutdown,
     endpoints: JoinSet<()>,
+    failing_operation: Option<Arc<str>>,
 }
 
 impl<S: Send + Sync + 'static> ServiceHost<S> {
@@ -98,7 +100,17 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
             max_request_bytes,
             shutdown,
             endpoints: JoinSet::new(),
+            failing_operation: None,
         })
+    }
+
+    /// Applies a fault-injection setting: with [`Fault::FailOperation`], that operation answers
+    /// every request with `unavailable`. Register endpoints after calling this.
+    pub fn with_fault(mut self, fault: Option<&Fault>) -> ServiceHost<S> {
+        if let Some(Fault::FailOperation(operation)) = fault {
+            self.failing_operation = Some(Arc::from(operation.as_str()));
+        }
+        self
     }
 
     /// Serves request type `R` with `handler` until shutdown.
@@ -124,6 +136,7 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
         let state = Arc::clone(&self.state);
         let service_name = self.name;
         let max_request_bytes = self.max_request_bytes;
+        let failing = self.failing_operation.as_deref() == Some(R::OPERATION);
         let mut shutdown = self.shutdown.clone();
         self.endpoints.spawn(async move {
             let mut in_flight = JoinSet::new();
@@ -132,6 +145,7 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
                     request,
                     service: service_name,
                     max_request_bytes,
+                    failing,
                 };
                 in_flight.spawn(exchange.serve::<R, E, F, Fut, S>(
                     Arc::clone(&handler),
@@ -182,6 +196,7 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
 
 struct Exchange {
     request: async_nats::service::Request,
+    failing: bool,
     service: ServiceName,
     max_request_bytes: usize,
 }
@@ -248,6 +263,17 @@ impl Exchange {
                 Ok(request) => request,
                 Err(error) => return (content_type, Err(codec_error(&error))),
             };
+            if self.failing {
+                warn!(
+                    operation = R::OPERATION,
+                    "fault injection: answering unavailable"
+                );
+                let fault = WireError::new(
+                    ErrorCode::Unavailable,
+                    format!("{} is failing on purpose (fault injection)", R::OPERATION),
+                );
+                return (content_type, Err(fault));
+            }
             let context = Ctx { state, meta };
             let result = AssertUnwindSafe(handler(context, request))
                 .catch_unwind()

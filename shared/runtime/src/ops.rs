@@ -1,8 +1,9 @@
-//! Operator subcommands every service binary shares: listing and replaying dead letters.
+//! Operator subcommands every service binary shares: listing and replaying dead letters, and
+//! waiting until a service answers a ping.
 
 use std::time::Duration;
 
-use bikestore_contracts::Subjects;
+use bikestore_contracts::{ServiceName, Subjects};
 
 use crate::config::{ENV_NATS_URL, ENV_SUBJECT_PREFIX};
 use crate::dead_letters;
@@ -71,4 +72,40 @@ pub async fn dead_letters(args: DeadLetterArgs) -> Result<(), RuntimeError> {
         }
     }
     Ok(())
+}
+
+/// Waits until an instance of `service` answers `$SRV.PING`, trying for at most `timeout`; for
+/// the `ping` subcommand that scripts use to know a service is up.
+pub async fn ping(
+    nats_url: &str,
+    service: ServiceName,
+    timeout: Duration,
+) -> Result<(), RuntimeError> {
+    let client = tokio::time::timeout(timeout, async_nats::connect(nats_url))
+        .await
+        .map_err(|_| RuntimeError::nats(format!("connect to {nats_url}"), timed_out()))?
+        .map_err(|error| RuntimeError::nats(format!("connect to {nats_url}"), error))?;
+    let subject = Subjects::service_ping(service);
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let attempt = tokio::time::timeout(
+            Duration::from_millis(500),
+            client.request(subject.clone(), "".into()),
+        )
+        .await;
+        if let Ok(Ok(_)) = attempt {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(RuntimeError::nats(
+                format!("no {service} service answered {subject} within {timeout:?}"),
+                timed_out(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn timed_out() -> std::io::Error {
+    std::io::Error::from(std::io::ErrorKind::TimedOut)
 }

@@ -15,9 +15,11 @@
 mod database;
 mod error;
 pub mod inbox;
+mod like;
 pub mod outbox;
 mod readers;
 mod writer;
 
 pub use database::{Database, DatabaseOptions, Synchronous};
 pub use error::StorageError;
+pub use like::like_pattern;

@@ -14,11 +14,13 @@
 //! - `service`: [`wait_for_service`], readiness of a NATS micro service.
 //! - `in_process`: [`InProcess`], a service's `run` inside the test process.
 //! - `bad_input`: [`assert_survives_bad_input`], the bad-input suite every endpoint must pass.
+//! - `events`: [`read_events`] and [`count_on_subject`], what a service published to its stream.
 
 #![warn(missing_docs)]
 
 mod bad_input;
 mod binary;
+mod events;
 mod eventually;
 mod in_process;
 mod nats;
@@ -27,6 +29,7 @@ mod service;
 
 pub use bad_input::assert_survives_bad_input;
 pub use binary::{cargo_bin, nats_server_binary, workspace_root};
+pub use events::{count_on_subject, read_events};
 pub use eventually::{Check, eventually};
 pub use in_process::{InProcess, SERVICE_READY};
 pub use nats::NatsServer;

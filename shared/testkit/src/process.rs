@@ -100,6 +100,21 @@ impl ChildProcess {
             .with_context(|| format!("cannot wait for {}", self.program.display()))
     }
 
+    /// Asks the process to stop (SIGTERM), as an operator or `just down` would, and waits for it
+    /// to exit, so it can finish its requests and flush its logs first.
+    pub async fn terminate(&mut self) -> anyhow::Result<ExitStatus> {
+        if let Some(pid) = self.child.id() {
+            let signalled = Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status()
+                .await
+                .context("cannot run kill -TERM")?;
+            anyhow::ensure!(signalled.success(), "kill -TERM {pid} failed");
+        }
+        self.wait().await
+    }
+
     /// Kills the process at once (SIGKILL), as a crash would, and waits until it is gone.
     pub async fn kill_hard(&mut self) -> anyhow::Result<ExitStatus> {
         // `kill` sends SIGKILL and reaps; it fails only if the process was already reaped, and

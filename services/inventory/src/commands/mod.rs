@@ -15,6 +15,7 @@ mod delete_product;
 mod receive_stock;
 mod release_reservation;
 mod reserve_stock;
+mod return_reservation;
 mod update_brand;
 mod update_category;
 mod update_product;
@@ -40,5 +41,6 @@ pub async fn register(host: &mut ServiceHost<Inventory>) -> Result<(), RuntimeEr
     host.endpoint(reserve_stock::handle).await?;
     host.endpoint(commit_reservation::handle).await?;
     host.endpoint(release_reservation::handle).await?;
+    host.endpoint(return_reservation::handle).await?;
     Ok(())
 }

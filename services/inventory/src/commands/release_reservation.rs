@@ -9,7 +9,8 @@ use crate::error::InventoryError;
 use crate::store::reservations;
 
 /// Releases a held reservation. Releasing one already released or expired answers with it
-/// unchanged, so a compensation can always be repeated; a committed one is a conflict.
+/// (or returned) answers with it unchanged, so a compensation can always be repeated; a
+/// committed one is a conflict.
 pub async fn handle(
     ctx: Ctx<Inventory>,
     request: ReleaseReservation,
@@ -27,7 +28,9 @@ pub async fn handle(
                     ReservationStatus::Released,
                     threshold,
                 ),
-                ReservationStatus::Released | ReservationStatus::Expired => Ok(reservation),
+                ReservationStatus::Released
+                | ReservationStatus::Expired
+                | ReservationStatus::Returned => Ok(reservation),
                 ReservationStatus::Committed => Err(InventoryError::Conflict(format!(
                     "reservation {reservation_id} is committed; its stock has left the store"
                 ))),

@@ -17,6 +17,7 @@ pub fn status_name(status: ReservationStatus) -> &'static str {
         ReservationStatus::Committed => "committed",
         ReservationStatus::Released => "released",
         ReservationStatus::Expired => "expired",
+        ReservationStatus::Returned => "returned",
     }
 }
 
@@ -26,6 +27,7 @@ fn status_from_name(name: &str) -> Result<ReservationStatus, InventoryError> {
         "committed" => Ok(ReservationStatus::Committed),
         "released" => Ok(ReservationStatus::Released),
         "expired" => Ok(ReservationStatus::Expired),
+        "returned" => Ok(ReservationStatus::Returned),
         other => Err(InventoryError::Conflict(format!(
             "reservation has an unknown stored status {other:?}"
         ))),
@@ -72,8 +74,9 @@ pub fn find(
     }))
 }
 
-/// Moves a held reservation to `outcome`, moving its stock: committed units leave the store,
-/// released or expired ones become available again.
+/// Moves a reservation to `outcome`, moving its stock: from held, committed units leave the
+/// store and released or expired ones become available again; from committed, returned units
+/// come back on hand.
 pub fn settle(
     transaction: &CommandTx<'_>,
     reservation: &Reservation,
@@ -84,13 +87,14 @@ pub fn settle(
         ReservationStatus::Committed => StockChangeReason::Committed,
         ReservationStatus::Released => StockChangeReason::Released,
         ReservationStatus::Expired => StockChangeReason::Expired,
+        ReservationStatus::Returned => StockChangeReason::Returned,
         ReservationStatus::Held => return Ok(reservation.clone()),
     };
     for line in &reservation.lines {
-        let on_hand_delta = if outcome == ReservationStatus::Committed {
-            -line.quantity
-        } else {
-            0
+        let (on_hand_delta, reserved_delta) = match outcome {
+            ReservationStatus::Committed => (-line.quantity, -line.quantity),
+            ReservationStatus::Returned => (line.quantity, 0),
+            _ => (0, -line.quantity),
         };
         stock::apply(
             transaction,
@@ -98,7 +102,7 @@ pub fn settle(
                 store_id: reservation.store_id,
                 product_id: line.product_id,
                 on_hand_delta,
-                reserved_delta: -line.quantity,
+                reserved_delta,
                 reason,
                 reservation_id: Some(reservation.reservation_id.clone()),
                 note: None,

@@ -46,7 +46,7 @@ CREATE INDEX stocks_by_product ON stocks (product_id);
 CREATE TABLE reservations (
     reservation_id TEXT    PRIMARY KEY,
     store_id       INTEGER NOT NULL REFERENCES stores (store_id),
-    status         TEXT    NOT NULL CHECK (status IN ('held', 'committed', 'released', 'expired')),
+    status         TEXT    NOT NULL CHECK (status IN ('held', 'committed', 'released', 'expired', 'returned')),
     expires_at     INTEGER NOT NULL,
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL

@@ -159,5 +159,6 @@ fn reason_name(reason: StockChangeReason) -> &'static str {
         StockChangeReason::Committed => "committed",
         StockChangeReason::Released => "released",
         StockChangeReason::Expired => "expired",
+        StockChangeReason::Returned => "returned",
     }
 }

@@ -1,0 +1,77 @@
+//! The live channel: each notification about a store is published, JSON-encoded, on that
+//! store's live subject for the consoles watching it. Notifications without a store skip it.
+//!
+//! Core NATS, not JetStream: a console that is not listening has nothing to catch up on, it
+//! reads the list query instead. A delivery counts once the server has the message (a flush
+//! round trip). A crash between that and recording the delivery publishes it again after the
+//! restart, so consoles drop a notification ID they have already shown.
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use bikestore_codec::ContentType;
+use bikestore_contracts::notifications::Notification;
+use bikestore_contracts::{Message, Subjects, headers};
+use futures::future::BoxFuture;
+
+use crate::channels::{Channel, ChannelError};
+
+/// How long the server gets to confirm it has the message.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Publishes notifications on the live subject of their store.
+pub struct LiveChannel {
+    client: async_nats::Client,
+    subjects: Subjects,
+}
+
+impl LiveChannel {
+    /// The channel's name.
+    pub const NAME: &'static str = "live";
+
+    /// A channel publishing through `client` under `subjects`' prefix.
+    pub fn new(client: async_nats::Client, subjects: Subjects) -> LiveChannel {
+        LiveChannel { client, subjects }
+    }
+}
+
+impl Channel for LiveChannel {
+    fn name(&self) -> &'static str {
+        LiveChannel::NAME
+    }
+
+    fn accepts(&self, notification: &Notification) -> bool {
+        notification.store_id.is_some()
+    }
+
+    fn deliver<'a>(
+        &'a self,
+        notification: &'a Notification,
+    ) -> BoxFuture<'a, Result<(), ChannelError>> {
+        Box::pin(async move {
+            let Some(store_id) = notification.store_id else {
+                return Ok(());
+            };
+            let payload = bikestore_codec::encode(ContentType::Json, notification)
+                .map_err(ChannelError::Encode)?;
+            let mut message_headers = HeaderMap::new();
+            message_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
+            message_headers.insert(
+                headers::SCHEMA_VERSION,
+                Notification::SCHEMA_VERSION.to_string().as_str(),
+            );
+            self.client
+                .publish_with_headers(
+                    self.subjects.live_store_notifications(store_id),
+                    message_headers,
+                    payload.into(),
+                )
+                .await
+                .map_err(|error| ChannelError::Nats(Box::new(error)))?;
+            tokio::time::timeout(FLUSH_TIMEOUT, self.client.flush())
+                .await
+                .map_err(|_| ChannelError::Timeout(FLUSH_TIMEOUT))?
+                .map_err(|error| ChannelError::Nats(Box::new(error)))
+        })
+    }
+}

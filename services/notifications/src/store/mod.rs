@@ -1,0 +1,8 @@
+//! The notifications' SQLite schema and the SQL that the consumer, the delivery worker and the
+//! list query share.
+
+pub mod deliveries;
+pub mod notifications;
+
+/// The schema migrations, in order; each runs once.
+pub const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];

@@ -1,0 +1,82 @@
+//! The orchestrator's configuration. Timeouts and backoffs are settings, so tests run them in
+//! milliseconds.
+
+use std::time::Duration;
+
+use bikestore_runtime::CommonConfig;
+use bikestore_runtime::config::parse_millis;
+
+use crate::engine::RetryPolicy;
+use crate::engine::definition::StepSettings;
+
+/// Environment variable for [`OrchestratorConfig::step_timeout`].
+pub const ENV_STEP_TIMEOUT_MS: &str = "BIKESTORE_ORCHESTRATOR_STEP_TIMEOUT_MS";
+/// Environment variable for [`OrchestratorConfig::max_attempts`].
+pub const ENV_MAX_ATTEMPTS: &str = "BIKESTORE_ORCHESTRATOR_MAX_ATTEMPTS";
+/// Environment variable for [`OrchestratorConfig::initial_backoff`].
+pub const ENV_INITIAL_BACKOFF_MS: &str = "BIKESTORE_ORCHESTRATOR_INITIAL_BACKOFF_MS";
+/// Environment variable for [`OrchestratorConfig::max_backoff`].
+pub const ENV_MAX_BACKOFF_MS: &str = "BIKESTORE_ORCHESTRATOR_MAX_BACKOFF_MS";
+/// Environment variable for [`OrchestratorConfig::workers`].
+pub const ENV_WORKERS: &str = "BIKESTORE_ORCHESTRATOR_WORKERS";
+/// Environment variable for [`OrchestratorConfig::recovery_interval`].
+pub const ENV_RECOVERY_INTERVAL_MS: &str = "BIKESTORE_ORCHESTRATOR_RECOVERY_INTERVAL_MS";
+/// Environment variable for [`OrchestratorConfig::stale_after`].
+pub const ENV_STALE_AFTER_MS: &str = "BIKESTORE_ORCHESTRATOR_STALE_AFTER_MS";
+
+/// Flags and environment of `bikestore-orchestrator`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OrchestratorConfig {
+    /// Settings every service shares.
+    #[command(flatten)]
+    pub common: CommonConfig,
+    /// Milliseconds one attempt of a saga step may take.
+    #[arg(long = "step-timeout-ms", env = ENV_STEP_TIMEOUT_MS, value_parser = parse_millis, default_value = "5000")]
+    pub step_timeout: Duration,
+    /// Attempts of a step that fails for infrastructure reasons, the first included.
+    #[arg(long, env = ENV_MAX_ATTEMPTS, default_value_t = 5)]
+    pub max_attempts: u32,
+    /// Milliseconds before the first retry; doubles after each, with jitter.
+    #[arg(long = "initial-backoff-ms", env = ENV_INITIAL_BACKOFF_MS, value_parser = parse_millis, default_value = "200")]
+    pub initial_backoff: Duration,
+    /// The longest wait between retries, in milliseconds.
+    #[arg(long = "max-backoff-ms", env = ENV_MAX_BACKOFF_MS, value_parser = parse_millis, default_value = "5000")]
+    pub max_backoff: Duration,
+    /// Sagas one replica drives at once.
+    #[arg(long, env = ENV_WORKERS, default_value_t = 256)]
+    pub workers: usize,
+    /// Milliseconds between scans for sagas nobody is driving.
+    #[arg(long = "recovery-interval-ms", env = ENV_RECOVERY_INTERVAL_MS, value_parser = parse_millis, default_value = "30000")]
+    pub recovery_interval: Duration,
+    /// A non-terminal saga unchanged for this many milliseconds is driven again by the scan.
+    #[arg(long = "stale-after-ms", env = ENV_STALE_AFTER_MS, value_parser = parse_millis, default_value = "60000")]
+    pub stale_after: Duration,
+}
+
+impl OrchestratorConfig {
+    /// A configuration with every default, for tests.
+    pub fn new(common: CommonConfig) -> OrchestratorConfig {
+        OrchestratorConfig {
+            common,
+            step_timeout: Duration::from_secs(5),
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            workers: 256,
+            recovery_interval: Duration::from_secs(30),
+            stale_after: Duration::from_secs(60),
+        }
+    }
+
+    /// The step timeout and retry policy every definition uses.
+    pub fn step_settings(&self) -> StepSettings {
+        StepSettings {
+            timeout: self.step_timeout,
+            retry: RetryPolicy {
+                max_attempts: self.max_attempts.max(1),
+                initial_backoff: self.initial_backoff,
+                max_backoff: self.max_backoff,
+            },
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! The saga engine: one loop that drives any [`Definition`] from the record in KV.
+//!
+//! A work item ("advance saga X") arrives from the work queue. The engine reads the record,
+//! runs the current step (a request to the participant with saga ID + run + step + phase as
+//! its idempotency key), and writes the outcome with a compare-and-set. It keeps going, step
+//! after step, until the saga ends or must wait for a retry, so a saga costs one request and
+//! one KV write per step. A lost compare-and-set means another replica moved the saga: the
+//! engine re-reads and carries on from there, and the participants' inboxes make any repeated
+//! request harmless. Nothing about a saga lives only in memory.
+
+pub mod definition;
+pub mod record;
+pub mod store;
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream;
+use bikestore_codec::ContentType;
+use bikestore_contracts::sagas::{Outcome, Phase, SagaId, SagaProgressed, SagaRecord, SagaState};
+use bikestore_contracts::{ErrorCode, Subjects, WireError, headers};
+use bikestore_runtime::call::{CallOptions, Caller};
+use bikestore_runtime::now_ms;
+use tracing::{error, info, warn};
+
+pub use definition::{Call, Definition, RetryPolicy, Step};
+use store::{SagaStore, Written};
+
+use crate::error::OrchestratorError;
+
+/// What became of one work item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advance {
+    /// Nothing more to do now: the saga ended, is stuck, or does not exist.
+    Settled,
+    /// Try again after this delay (a step is waiting for its retry).
+    RetryAfter(Duration),
+    /// The record names a definition or version this orchestrator does not know; another
+    /// (newer) replica should take it.
+    Unknown(Duration),
+}
+
+/// How long a work item for an unknown definition waits before it is offered again.
+const UNKNOWN_VERSION_DELAY: Duration = Duration::from_secs(30);
+
+/// The engine and everything it needs.
+pub struct Engine {
+    store: SagaStore,
+    caller: Caller,
+    jetstream: jetstream::Context,
+    subjects: Subjects,
+    definitions: Vec<Definition>,
+}
+
+impl Engine {
+    /// An engine over `definitions`.
+    pub fn new(
+        store: SagaStore,
+        caller: Caller,
+        jetstream: jetstream::Context,
+        subjects: Subjects,
+        definitions: Vec<Definition>,
+    ) -> Engine {
+        Engine {
+            store,
+            caller,
+            jetstream,
+            subjects,
+            definitions,
+        }
+    }
+
+    /// The record store.
+    pub fn store(&self) -> &SagaStore {
+        &self.store
+    }
+
+    /// The definition a record runs under, if this orchestrator knows it.
+    pub fn definition(&self, name: &str, version: u32) -> Option<&Definition> {
+        self.definitions
+            .iter()
+            .find(|definition| definition.name == name && definition.version == version)
+    }
+
+    /// The newest version of a definition, for new sagas.
+    pub fn latest(&self, name: &str) -> Option<&Definition> {
+        self.definitions
+            .iter()
+            .filter(|definition| definition.name == name)
+            .max_by_key(|definition| definition.version)
+    }
+
+    /// Stores a new saga and queues its first work item. If a saga with this ID exists, it is
+    /// returned unchanged and nothing is queued.
+    pub async fn start(&self, record: SagaRecord) -> Result<(SagaRecord, bool), OrchestratorError> {
+        match self.store.create(&record).await? {
+            Written::Revision(_) => {
+                self.enqueue(&record.saga_id, "start").await?;
+                info!(saga_id = %record.saga_id, definition = %record.definition, "saga started");
+                Ok((record, true))
+            }
+            Written::Lost => {
+                let (existing, _) = self
+                    .store
+                    .load(&record.saga_id)
+                    .await?
+                    .ok_or_else(|| OrchestratorError::SagaNotFound(record.saga_id.clone()))?;
+                Ok((existing, false))
+            }
+        }
+    }
+
+    /// Queues a work item for a saga; `reason` makes the de-duplication ID, so the same
+    /// reason is queued once.
+    pub async fn enqueue(&self, saga_id: &SagaId, reason: &str) -> Result<(), OrchestratorError> {
+        let mut work_headers = HeaderMap::new();
+        work_headers.insert(headers::NATS_MSG_ID, format!("{saga_id}:{reason}").as_str());
+        self.jetstream
+            .publish_with_headers(
+                self.subjects.saga_work(&saga_id.0),
+                work_headers,
+                Default::default(),
+            )
+            .await
+            .map_err(|error| OrchestratorError::nats("queue saga work", error))?
+            .await
+            .map_err(|error| OrchestratorError::nats("queue saga work", error))?;
+        Ok(())
+    }
+
+    /// Drives one saga as far as it can go now.
+    pub async fn advance(&self, saga_id: &SagaId) -> Result<Advance, OrchestratorError> {
+        let mut loaded = self.store.load(saga_id).await?;
+        loop {
+            let Some((mut saga, revision)) = loaded.take() else {
+                return Ok(Advance::Settled);
+            };
+            if saga.state.is_terminal() || saga.state == SagaState::Stuck {
+                return Ok(Advance::Settled);
+            }
+            let Some(definition) = self.definition(&saga.definition, saga.version) else {
+                warn!(
+                    saga_id = %saga.saga_id,
+                    definition = %saga.definition,
+                    version = saga.version,
+                    "saga uses a definition version this orchestrator does not know; leaving it to a replica that does"
+                );
+                return Ok(Advance::Unknown(UNKNOWN_VERSION_DELAY));
+            };
+            if let Some(retry_at_ms) = saga.retry_at_ms {
+                let wait_ms = retry_at_ms - now_ms();
+                if wait_ms > 0 {
+                    return Ok(Advance::RetryAfter(Duration::from_millis(wait_ms as u64)));
+                }
+            }
+            let delay = self.run_step(definition, &mut saga).await;
+            saga.updated_at_ms = now_ms();
+            match self.store.update(&saga, revision).await? {
+                Written::Revision(new_revision) => {
+                    self.publish_progress(definition, &saga).await;
+                    if let Some(delay) = delay {
+                        return Ok(Advance::RetryAfter(delay));
+                    }
+                    loaded = Some((saga, new_revision));
+                }
+                // Another replica wrote first; its view wins, so read it and go on from there.
+                Written::Lost => loaded = self.store.load(saga_id).await?,
+            }
+        }
+    }
+
+    /// Runs the current step's action or compensation once and records the outcome in the
+    /// record; returns a delay when the step must be retried later.
+    async fn run_step(&self, definition: &Definition, saga: &mut SagaRecord) -> Option<Duration> {
+        let index = record::current_index(saga)?;
+        let Some(step) = definition.steps.get(index) else {
+            // A forward cursor past the end means every step is done.
+            record::forward_done(saga, definition.steps.len());
+            return None;
+        };
+        let phase = if saga.state == SagaState::Compensating {
+            Phase::Compensation
+        } else {
+            Phase::Action
+        };
+        let attempt = saga.attempt + 1;
+        let started_at_ms = now_ms();
+        let call = match phase {
+            Phase::Action => (step.action)(&saga.payload),
+            Phase::Compensation => match step.compensation {
+                Some(compensation) => compensation(&saga.payload, saga.error.as_ref()),
+                None => Ok(None),
+            },
+        };
+        let result = match call {
+            Ok(Some(call)) => self
+                .execute(saga, step, phase, call)
+                .await
+                .map(|()| Outcome::Succeeded),
+            Ok(None) => Ok(Outcome::Skipped),
+            Err(error) => Err(error),
+        };
+        let finished_at_ms = now_ms();
+        let history = |outcome, error| {
+            record::entry(
+                step.name,
+                phase,
+                attempt,
+                outcome,
+                error,
+                started_at_ms,
+                finished_at_ms,
+            )
+        };
+        match (phase, result) {
+            (Phase::Action, Ok(outcome)) => {
+                record::push_history(saga, history(outcome, None));
+                record::forward_done(saga, definition.steps.len());
+                None
+            }
+            (Phase::Compensation, Ok(outcome)) => {
+                record::push_history(saga, history(outcome, None));
+                info!(saga_id = %saga.saga_id, step = step.name, "step compensated");
+                record::backward_done(saga);
+                None
+            }
+            (_, Err(failure))
+                if failure.code.is_transient() && attempt < step.retry.max_attempts =>
+            {
+                let delay = step.retry.backoff(attempt);
+                warn!(
+                    saga_id = %saga.saga_id, step = step.name, ?phase, attempt, code = %failure.code,
+                    error = %failure.message, retry_in_ms = delay.as_millis() as u64, "saga step failed; will retry"
+                );
+                record::push_history(saga, history(Outcome::Retrying, Some(failure)));
+                record::schedule_retry(saga, finished_at_ms + delay.as_millis() as i64);
+                Some(delay)
+            }
+            (Phase::Action, Err(failure)) => {
+                warn!(
+                    saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
+                    error = %failure.message, "saga step failed; compensating the steps done"
+                );
+                record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
+                (definition.on_failure)(&mut saga.payload, &failure);
+                record::start_compensating(saga, failure);
+                None
+            }
+            (Phase::Compensation, Err(failure)) => {
+                error!(
+                    saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
+                    error = %failure.message, "saga compensation failed; the saga is stuck until an operator retries or resolves it"
+                );
+                record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
+                record::get_stuck(saga, failure);
+                None
+            }
+        }
+    }
+
+    /// Sends a step's request and applies the reply to the payload.
+    async fn execute(
+        &self,
+        saga: &mut SagaRecord,
+        step: &Step,
+        phase: Phase,
+        call: Call,
+    ) -> Result<(), WireError> {
+        let phase_name = match phase {
+            Phase::Action => "action",
+            Phase::Compensation => "compensation",
+        };
+        let step_key = format!("{}:{}", step.name, phase_name);
+        let options = CallOptions {
+            idempotency_key: Some(format!("{}:{}:{}", saga.saga_id, saga.run, step_key)),
+            saga: Some((saga.saga_id.0.clone(), step_key)),
+            traceparent: None,
+            content_type: ContentType::Postcard,
+            timeout: Some(step.timeout),
+        };
+        let reply = self
+            .caller
+            .call_raw(
+                call.service,
+                call.operation,
+                call.body.clone(),
+                call.schema_version,
+                &options,
+            )
+            .await?;
+        call.apply(&reply, &mut saga.payload)
+    }
+
+    /// Publishes the record's progress for live views. It is fire-and-forget on purpose: the
+    /// record in KV is the truth, and a saga never waits for a view.
+    async fn publish_progress(&self, definition: &Definition, saga: &SagaRecord) {
+        let step = record::current_index(saga)
+            .and_then(|index| definition.steps.get(index))
+            .map(|step| step.name)
+            .unwrap_or("end");
+        let event = SagaProgressed {
+            saga_id: saga.saga_id.clone(),
+            definition: saga.definition.clone(),
+            state: saga.state,
+            step: step.to_owned(),
+            last: saga.history.last().cloned(),
+        };
+        let Ok(body) = bikestore_codec::encode(ContentType::Json, &event) else {
+            return;
+        };
+        let mut event_headers = HeaderMap::new();
+        event_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
+        let subject = self.subjects.saga_progress(&saga.saga_id.0);
+        if let Err(error) = self
+            .caller
+            .client()
+            .publish_with_headers(subject, event_headers, body.into())
+            .await
+        {
+            warn!(saga_id = %saga.saga_id, error = %error, "could not publish saga progress");
+        }
+    }
+}
+
+/// A wire error for a payload that lacks what a step needs: a bug in a definition.
+pub fn missing(what: &str) -> WireError {
+    WireError::new(
+        ErrorCode::Internal,
+        format!("the saga has no {what} yet; its definition runs steps out of order"),
+    )
+}

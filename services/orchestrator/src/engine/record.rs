@@ -1,0 +1,178 @@
+//! Pure changes to a saga record: what happens to it when a step succeeds, fails or is
+//! retried. No IO, so the rules are unit-tested on their own.
+
+use bikestore_contracts::WireError;
+use bikestore_contracts::sagas::{HistoryEntry, Outcome, Phase, SagaRecord, SagaState};
+
+/// The newest history entries a record keeps; older ones are counted, not kept.
+pub const HISTORY_LIMIT: usize = 64;
+
+/// Appends an entry, dropping the oldest past [`HISTORY_LIMIT`].
+pub fn push_history(record: &mut SagaRecord, entry: HistoryEntry) {
+    record.history.push(entry);
+    if record.history.len() > HISTORY_LIMIT {
+        let excess = record.history.len() - HISTORY_LIMIT;
+        record.history.drain(..excess);
+        record.history_dropped = record.history_dropped.saturating_add(excess as u32);
+    }
+}
+
+/// The step index a record is working on in its current phase: forward, the current step;
+/// backward, the step below the cursor.
+pub fn current_index(record: &SagaRecord) -> Option<usize> {
+    match record.state {
+        SagaState::Running => Some(record.step as usize),
+        SagaState::Compensating => (record.step as usize).checked_sub(1),
+        _ => None,
+    }
+}
+
+/// A step attempt's history entry.
+pub fn entry(
+    step: &str,
+    phase: Phase,
+    attempt: u32,
+    outcome: Outcome,
+    error: Option<WireError>,
+    started_at_ms: i64,
+    finished_at_ms: i64,
+) -> HistoryEntry {
+    HistoryEntry {
+        step: step.to_owned(),
+        phase,
+        attempt,
+        outcome,
+        error,
+        started_at_ms,
+        finished_at_ms,
+    }
+}
+
+/// Moves forward past a step that succeeded (or was skipped); completes the saga after the
+/// last step.
+pub fn forward_done(record: &mut SagaRecord, step_count: usize) {
+    record.step += 1;
+    record.completed_steps = record.step;
+    record.attempt = 0;
+    record.retry_at_ms = None;
+    if record.step as usize >= step_count {
+        record.state = SagaState::Completed;
+    }
+}
+
+/// Turns a forward failure into compensation of the steps done, newest first; with nothing
+/// done, the saga has failed at once.
+pub fn start_compensating(record: &mut SagaRecord, error: WireError) {
+    record.error = Some(error);
+    record.attempt = 0;
+    record.retry_at_ms = None;
+    record.step = record.completed_steps;
+    record.state = if record.step == 0 {
+        SagaState::Failed
+    } else {
+        SagaState::Compensating
+    };
+}
+
+/// Moves backward past a step that was compensated (or had nothing to undo); the saga has
+/// failed, cleanly, once the first step is undone.
+pub fn backward_done(record: &mut SagaRecord) {
+    record.step = record.step.saturating_sub(1);
+    record.attempt = 0;
+    record.retry_at_ms = None;
+    if record.step == 0 {
+        record.state = SagaState::Failed;
+    }
+}
+
+/// Schedules another attempt of the current step.
+pub fn schedule_retry(record: &mut SagaRecord, retry_at_ms: i64) {
+    record.attempt += 1;
+    record.retry_at_ms = Some(retry_at_ms);
+}
+
+/// A compensation that cannot succeed: the saga waits for an operator.
+pub fn get_stuck(record: &mut SagaRecord, error: WireError) {
+    record.error = Some(error);
+    record.retry_at_ms = None;
+    record.state = SagaState::Stuck;
+}
+
+#[cfg(test)]
+mod tests {
+    use bikestore_contracts::sagas::{CancelOrderSaga, SagaId, SagaPayload};
+    use bikestore_contracts::{ErrorCode, OrderId};
+
+    use super::*;
+
+    fn record() -> SagaRecord {
+        SagaRecord {
+            saga_id: SagaId("s".into()),
+            definition: "test".into(),
+            version: 1,
+            state: SagaState::Running,
+            step: 0,
+            attempt: 0,
+            run: 0,
+            completed_steps: 0,
+            payload: SagaPayload::CancelOrder(CancelOrderSaga {
+                order_id: OrderId(1),
+                reason: "r".into(),
+            }),
+            error: None,
+            history: Vec::new(),
+            history_dropped: 0,
+            retry_at_ms: None,
+            resolution: None,
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn forward_then_failure_compensates_the_done_steps_in_reverse() {
+        let mut saga = record();
+        forward_done(&mut saga, 3);
+        forward_done(&mut saga, 3);
+        start_compensating(
+            &mut saga,
+            WireError::new(ErrorCode::PaymentDeclined, "declined"),
+        );
+        assert_eq!(
+            (saga.state, current_index(&saga)),
+            (SagaState::Compensating, Some(1))
+        );
+        backward_done(&mut saga);
+        assert_eq!(current_index(&saga), Some(0));
+        backward_done(&mut saga);
+        assert_eq!(saga.state, SagaState::Failed);
+    }
+
+    #[test]
+    fn a_failure_of_the_first_step_fails_at_once() {
+        let mut saga = record();
+        start_compensating(&mut saga, WireError::new(ErrorCode::Invalid, "bad"));
+        assert_eq!(saga.state, SagaState::Failed);
+    }
+
+    #[test]
+    fn the_last_step_completes_the_saga() {
+        let mut saga = record();
+        forward_done(&mut saga, 1);
+        assert_eq!(saga.state, SagaState::Completed);
+    }
+
+    #[test]
+    fn history_keeps_the_newest_entries() {
+        let mut saga = record();
+        for attempt in 0..(HISTORY_LIMIT as u32 + 10) {
+            push_history(
+                &mut saga,
+                entry("s", Phase::Action, attempt, Outcome::Retrying, None, 0, 0),
+            );
+        }
+        assert_eq!(saga.history.len(), HISTORY_LIMIT);
+        assert_eq!(saga.history_dropped, 10);
+        assert_eq!(saga.history[0].attempt, 10);
+    }
+}

@@ -1,0 +1,152 @@
+//! Intake: the commands that start sagas. Each answers at once with the saga ID, or, when the
+//! caller asks to wait, once the saga has ended. The same idempotency key always names the
+//! same saga, so a retried intake never starts a second one.
+
+mod cancel_order;
+mod place_order;
+mod transfer_stock;
+
+use std::time::Duration;
+
+use bikestore_codec::ContentType;
+use bikestore_contracts::sagas::{
+    SagaId, SagaPayload, SagaProgressed, SagaRecord, SagaStarted, SagaState,
+};
+use bikestore_runtime::{RequestMeta, RuntimeError, ServiceHost, now_ms};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+
+use crate::Orchestrator;
+use crate::error::OrchestratorError;
+
+/// The longest a caller may wait for a saga's outcome.
+const MAX_WAIT: Duration = Duration::from_secs(120);
+
+/// Registers the intake endpoints.
+pub async fn register(host: &mut ServiceHost<Orchestrator>) -> Result<(), RuntimeError> {
+    host.endpoint(place_order::handle).await?;
+    host.endpoint(cancel_order::handle).await?;
+    host.endpoint(transfer_stock::handle).await?;
+    Ok(())
+}
+
+/// The saga ID for a request: a digest of the definition and idempotency key when there is a
+/// key (so a repeat finds the same saga), a fresh ULID otherwise.
+pub fn saga_id_for(definition: &str, meta: &RequestMeta) -> SagaId {
+    match &meta.idempotency_key {
+        Some(key) => {
+            let digest = Sha256::new()
+                .chain_update(definition.as_bytes())
+                .chain_update([0])
+                .chain_update(key.as_bytes())
+                .finalize();
+            SagaId(
+                digest
+                    .iter()
+                    .take(16)
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect(),
+            )
+        }
+        None => SagaId(ulid::Ulid::new().to_string()),
+    }
+}
+
+/// A new record, at its first step, under the newest version of `definition`.
+pub fn new_record(
+    orchestrator: &Orchestrator,
+    saga_id: SagaId,
+    definition: &str,
+    payload: SagaPayload,
+) -> Result<SagaRecord, OrchestratorError> {
+    let version = orchestrator
+        .engine
+        .latest(definition)
+        .map(|definition| definition.version)
+        .ok_or_else(|| {
+            OrchestratorError::Conflict(format!("this orchestrator has no {definition} saga"))
+        })?;
+    let now = now_ms();
+    Ok(SagaRecord {
+        saga_id,
+        definition: definition.to_owned(),
+        version,
+        state: SagaState::Running,
+        step: 0,
+        attempt: 0,
+        run: 0,
+        completed_steps: 0,
+        payload,
+        error: None,
+        history: Vec::new(),
+        history_dropped: 0,
+        retry_at_ms: None,
+        resolution: None,
+        created_at_ms: now,
+        updated_at_ms: now,
+    })
+}
+
+/// Starts `record` (or finds the saga its ID already names) and answers, after waiting for
+/// the outcome if asked to.
+pub async fn start_and_reply(
+    orchestrator: &Orchestrator,
+    record: SagaRecord,
+    wait_ms: Option<u64>,
+) -> Result<SagaStarted, OrchestratorError> {
+    let saga_id = record.saga_id.clone();
+    // Subscribe before starting, so no progress event can slip past a waiting caller.
+    let progress = match wait_ms {
+        Some(_) => Some(
+            orchestrator
+                .caller
+                .client()
+                .subscribe(orchestrator.subjects.saga_progress(&saga_id.0))
+                .await
+                .map_err(|error| OrchestratorError::nats("follow saga progress", error))?,
+        ),
+        None => None,
+    };
+    let (mut current, _created) = orchestrator.engine.start(record).await?;
+    if let (Some(wait_ms), Some(mut progress)) = (wait_ms, progress) {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms).min(MAX_WAIT);
+        while !ended(current.state) {
+            let next = tokio::time::timeout_at(deadline, progress.next()).await;
+            let Ok(Some(message)) = next else { break };
+            let Ok(event) = bikestore_codec::decode::<SagaProgressed>(
+                ContentType::Json,
+                None,
+                &message.payload,
+                usize::MAX,
+            ) else {
+                continue;
+            };
+            if ended(event.state)
+                && let Some((record, _)) = orchestrator.engine.store().load(&saga_id).await?
+            {
+                current = record;
+            }
+        }
+    }
+    Ok(started(&current))
+}
+
+/// Whether a caller waiting for the outcome can stop waiting.
+fn ended(state: SagaState) -> bool {
+    state.is_terminal() || state == SagaState::Stuck
+}
+
+/// The intake reply for a record.
+pub fn started(record: &SagaRecord) -> SagaStarted {
+    let order_id = match &record.payload {
+        SagaPayload::PlaceOrder(saga) => saga.order_id,
+        SagaPayload::CancelOrder(saga) => Some(saga.order_id),
+        SagaPayload::TransferStock(_) => None,
+    };
+    SagaStarted {
+        saga_id: record.saga_id.clone(),
+        state: record.state,
+        error: record.error.clone(),
+        order_id,
+    }
+}

@@ -1,0 +1,124 @@
+//! The orchestrator: runs every multi-service workflow as a saga.
+//!
+//! Layout: `engine` is the one saga engine (definitions as declared data, the record store in
+//! the KV bucket, the advance loop); `sagas` declares the three definitions (place order,
+//! cancel order, transfer stock); `intake` serves the commands that start sagas; `operators`
+//! serves listing, showing, retrying, resolving and statistics; `worker` takes work items from
+//! the work-queue stream every replica shares; `recovery` re-queues sagas nobody is driving.
+//! The orchestrator owns no SQLite file: the record in KV is the truth.
+
+pub mod config;
+pub mod engine;
+mod error;
+mod intake;
+mod operators;
+mod recovery;
+pub mod sagas;
+mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, stream};
+use bikestore_contracts::{ServiceName, Subjects};
+use bikestore_runtime::call::Caller;
+use bikestore_runtime::{RuntimeError, ServiceHost, Shutdown, connect, dead_letters, streams};
+use tracing::info;
+
+pub use config::OrchestratorConfig;
+pub use error::OrchestratorError;
+
+use engine::Engine;
+use engine::store::SagaStore;
+
+/// How long JetStream remembers a work item's ID, so a repeated start or recovery is dropped.
+const WORK_DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+
+/// The state every handler shares.
+pub struct Orchestrator {
+    /// The saga engine.
+    pub engine: Arc<Engine>,
+    /// Requests to participants made at intake (card tokens).
+    pub caller: Caller,
+    /// Subject builder.
+    pub subjects: Subjects,
+}
+
+/// Runs the orchestrator until `shutdown`.
+pub async fn run(config: OrchestratorConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
+    let subjects = config.common.subjects()?;
+    let client =
+        connect::connect(&config.common.nats_url, ServiceName::Orchestrator.as_str()).await?;
+    let jetstream = jetstream::new(client.clone());
+    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Orchestrator).await?;
+    dead_letters::ensure_stream(&jetstream, &subjects).await?;
+    ensure_work_stream(&jetstream, &subjects).await?;
+    let store = SagaStore::open(&jetstream, &subjects)
+        .await
+        .map_err(|error| RuntimeError::Config(error.to_string()))?;
+    let caller = Caller::new(client.clone(), subjects.clone());
+    let engine = Arc::new(Engine::new(
+        store,
+        caller.clone(),
+        jetstream.clone(),
+        subjects.clone(),
+        sagas::all(config.step_settings()),
+    ));
+    let orchestrator = Arc::new(Orchestrator {
+        engine: Arc::clone(&engine),
+        caller,
+        subjects: subjects.clone(),
+    });
+
+    let mut host = ServiceHost::start(
+        client,
+        subjects.clone(),
+        ServiceName::Orchestrator,
+        "Sagas: place order, cancel order, transfer stock",
+        Arc::clone(&orchestrator),
+        config.common.max_request_bytes,
+        shutdown.clone(),
+    )
+    .await?;
+    intake::register(&mut host).await?;
+    operators::register(&mut host).await?;
+
+    let worker_task = tokio::spawn(worker::run(
+        Arc::clone(&engine),
+        jetstream,
+        subjects,
+        config.workers,
+        shutdown.clone(),
+    ));
+    let recovery_task = tokio::spawn(recovery::run(
+        Arc::clone(&engine),
+        config.recovery_interval,
+        config.stale_after,
+        shutdown.clone(),
+    ));
+    info!("orchestrator ready");
+    let served = host.serve().await;
+    let _ = worker_task.await;
+    let _ = recovery_task.await;
+    info!("orchestrator stopped");
+    served
+}
+
+async fn ensure_work_stream(
+    jetstream: &jetstream::Context,
+    subjects: &Subjects,
+) -> Result<(), RuntimeError> {
+    let name = subjects.saga_work_stream();
+    jetstream
+        .get_or_create_stream(stream::Config {
+            name: name.clone(),
+            subjects: vec![subjects.saga_work_all()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::File,
+            duplicate_window: WORK_DUPLICATE_WINDOW,
+            ..Default::default()
+        })
+        .await
+        .map_err(|error| RuntimeError::nats(format!("create stream {name}"), error))?;
+    Ok(())
+}

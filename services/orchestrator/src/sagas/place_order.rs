@@ -1,0 +1,235 @@
+//! Place order: create the order (pending), reserve its stock, authorize and capture the
+//! payment, commit the stock, and confirm the order (processing). A business refusal (too
+//! little stock, a declined card) undoes the steps done in reverse: the stock is given back,
+//! the payment voided or refunded, and the order rejected with the reason, which notifies the
+//! customer.
+
+use bikestore_contracts::inventory::{
+    CommitReservation, ReleaseReservation, ReservationLine, ReserveStock, ReturnReservation,
+};
+use bikestore_contracts::orders::{
+    AuthorizeWithToken, CapturePayment, ChangeOrderStatus, CreateOrder, OrderStatus, RefundPayment,
+    VoidPayment,
+};
+use bikestore_contracts::sagas::{PlaceOrderSaga, SagaPayload};
+use bikestore_contracts::{ReservationId, WireError};
+
+use crate::engine::definition::StepSettings;
+use crate::engine::{Call, Definition, Step, missing};
+use crate::sagas::wrong_kind;
+
+/// The definition's name.
+pub const NAME: &str = "place_order";
+/// Its current version.
+pub const VERSION: u32 = 1;
+
+fn saga(payload: &SagaPayload) -> Result<&PlaceOrderSaga, WireError> {
+    match payload {
+        SagaPayload::PlaceOrder(saga) => Ok(saga),
+        _ => Err(wrong_kind(NAME)),
+    }
+}
+
+fn saga_mut(payload: &mut SagaPayload) -> Option<&mut PlaceOrderSaga> {
+    match payload {
+        SagaPayload::PlaceOrder(saga) => Some(saga),
+        _ => None,
+    }
+}
+
+/// The reservation an order's stock is held under: derived from the order, so it is the same
+/// on every retry.
+pub fn reservation_for(order: bikestore_contracts::OrderId) -> ReservationId {
+    ReservationId(format!("order-{order}"))
+}
+
+/// Place order, version 1.
+pub fn definition(settings: StepSettings) -> Definition {
+    let step = |name, action, compensation| Step {
+        name,
+        action,
+        compensation,
+        timeout: settings.timeout,
+        retry: settings.retry,
+    };
+    Definition {
+        name: NAME,
+        version: VERSION,
+        steps: vec![
+            step("create_order", create_order, Some(reject_order)),
+            step("reserve_stock", reserve_stock, Some(release_stock)),
+            step("authorize_payment", authorize_payment, Some(void_payment)),
+            step("capture_payment", capture_payment, Some(refund_payment)),
+            step("commit_reservation", commit_reservation, Some(return_stock)),
+            step("confirm_order", confirm_order, None),
+        ],
+        on_failure: |payload, error| {
+            if let Some(saga) = saga_mut(payload) {
+                saga.failure_reason = Some(error.message.clone());
+            }
+        },
+        reset: |payload| {
+            if let Some(saga) = saga_mut(payload) {
+                saga.order_id = None;
+                saga.total = None;
+                saga.reservation_id = None;
+                saga.payment_id = None;
+                saga.captured = false;
+                saga.failure_reason = None;
+            }
+        },
+    }
+}
+
+fn create_order(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
+    let saga = saga(payload)?;
+    let request = CreateOrder {
+        customer_id: saga.customer_id,
+        store_id: saga.store_id,
+        staff_id: saga.staff_id,
+        lines: saga.lines.clone(),
+        required_date: None,
+    };
+    Call::new(&request, |created, payload| {
+        if let Some(saga) = saga_mut(payload) {
+            saga.order_id = Some(created.order_id);
+            saga.total = Some(created.total);
+        }
+    })
+    .map(Some)
+}
+
+fn reject_order(
+    payload: &SagaPayload,
+    error: Option<&WireError>,
+) -> Result<Option<Call>, WireError> {
+    let saga = saga(payload)?;
+    let Some(order_id) = saga.order_id else {
+        return Ok(None);
+    };
+    let reason = saga
+        .failure_reason
+        .clone()
+        .or_else(|| error.map(|error| error.message.clone()));
+    Call::fire(&ChangeOrderStatus {
+        order_id,
+        to: OrderStatus::Rejected,
+        reason,
+    })
+    .map(Some)
+}
+
+fn reserve_stock(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
+    let saga = saga(payload)?;
+    let order_id = saga.order_id.ok_or_else(|| missing("order"))?;
+    let request = ReserveStock {
+        reservation_id: reservation_for(order_id),
+        store_id: saga.store_id,
+        lines: saga
+            .lines
+            .iter()
+            .map(|line| ReservationLine {
+                product_id: line.product_id,
+                quantity: line.quantity,
+            })
+            .collect(),
+    };
+    Call::new(&request, |reservation, payload| {
+        if let Some(saga) = saga_mut(payload) {
+            saga.reservation_id = Some(reservation.reservation_id);
+        }
+    })
+    .map(Some)
+}
+
+fn release_stock(
+    payload: &SagaPayload,
+    _error: Option<&WireError>,
+) -> Result<Option<Call>, WireError> {
+    let Some(reservation_id) = saga(payload)?.reservation_id.clone() else {
+        return Ok(None);
+    };
+    Call::fire(&ReleaseReservation { reservation_id }).map(Some)
+}
+
+fn authorize_payment(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
+    let saga = saga(payload)?;
+    let request = AuthorizeWithToken {
+        order_id: saga.order_id.ok_or_else(|| missing("order"))?,
+        amount: saga.total.ok_or_else(|| missing("order total"))?,
+        card_token: saga.card_token.clone(),
+    };
+    Call::new(&request, |payment, payload| {
+        if let Some(saga) = saga_mut(payload) {
+            saga.payment_id = Some(payment.payment_id);
+        }
+    })
+    .map(Some)
+}
+
+fn void_payment(
+    payload: &SagaPayload,
+    _error: Option<&WireError>,
+) -> Result<Option<Call>, WireError> {
+    let saga = saga(payload)?;
+    // A captured payment was already refunded by the step after this one.
+    match saga.payment_id {
+        Some(payment_id) if !saga.captured => Call::fire(&VoidPayment { payment_id }).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn capture_payment(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
+    let saga = saga(payload)?;
+    let request = CapturePayment {
+        payment_id: saga.payment_id.ok_or_else(|| missing("payment"))?,
+        amount: saga.total.ok_or_else(|| missing("order total"))?,
+    };
+    Call::new(&request, |_payment, payload| {
+        if let Some(saga) = saga_mut(payload) {
+            saga.captured = true;
+        }
+    })
+    .map(Some)
+}
+
+fn refund_payment(
+    payload: &SagaPayload,
+    _error: Option<&WireError>,
+) -> Result<Option<Call>, WireError> {
+    let saga = saga(payload)?;
+    match (saga.payment_id, saga.total) {
+        (Some(payment_id), Some(amount)) if saga.captured => {
+            Call::fire(&RefundPayment { payment_id, amount }).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn commit_reservation(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
+    let reservation_id = saga(payload)?
+        .reservation_id
+        .clone()
+        .ok_or_else(|| missing("reservation"))?;
+    Call::fire(&CommitReservation { reservation_id }).map(Some)
+}
+
+fn return_stock(
+    payload: &SagaPayload,
+    _error: Option<&WireError>,
+) -> Result<Option<Call>, WireError> {
+    let Some(reservation_id) = saga(payload)?.reservation_id.clone() else {
+        return Ok(None);
+    };
+    Call::fire(&ReturnReservation { reservation_id }).map(Some)
+}
+
+fn confirm_order(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
+    let order_id = saga(payload)?.order_id.ok_or_else(|| missing("order"))?;
+    Call::fire(&ChangeOrderStatus {
+        order_id,
+        to: OrderStatus::Processing,
+        reason: None,
+    })
+    .map(Some)
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the orchestrator: real nats-server, real participants, real SQLite.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+mod transfer_stock;

@@ -1,0 +1,383 @@
+//! The orchestrator's contracts: saga intake and operator requests, and the saga record kept
+//! as JSON in the `sagas` KV bucket (readable with `nats kv get sagas <id>`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::WireError;
+use crate::ids::{CustomerId, OrderId, PaymentId, ProductId, ReservationId, StaffId, StoreId};
+use crate::message;
+use crate::orders::{Card, OrderLine};
+
+/// Names a saga: a ULID, or a digest of the caller's idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SagaId(pub String);
+
+impl std::fmt::Display for SagaId {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+/// Where a saga stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SagaState {
+    /// Running its steps forward.
+    Running,
+    /// Undoing the steps done, in reverse.
+    Compensating,
+    /// Every step done.
+    Completed,
+    /// A step failed and every done step was compensated.
+    Failed,
+    /// A compensation kept failing; an operator must retry or resolve it.
+    Stuck,
+    /// Ended by hand by an operator, with a reason.
+    Resolved,
+}
+
+impl SagaState {
+    /// Whether the saga has ended.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            SagaState::Completed | SagaState::Failed | SagaState::Resolved
+        )
+    }
+}
+
+/// Whether a history entry ran a step's action or its compensation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The step's action.
+    Action,
+    /// The step's compensation.
+    Compensation,
+}
+
+/// How one attempt of a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// It succeeded.
+    Succeeded,
+    /// It failed for good (a business refusal, or retries exhausted).
+    Failed,
+    /// It failed for now and will be retried.
+    Retrying,
+    /// It was skipped (nothing to do).
+    Skipped,
+}
+
+/// One attempt of one step, in a saga's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    /// The step's name.
+    pub step: String,
+    /// Action or compensation.
+    pub phase: Phase,
+    /// The attempt, from 1.
+    pub attempt: u32,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The error, if it failed.
+    pub error: Option<WireError>,
+    /// When it started, in milliseconds since the Unix epoch.
+    pub started_at_ms: i64,
+    /// When it ended.
+    pub finished_at_ms: i64,
+}
+
+/// What a place-order saga works on: its input and what its steps learned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderSaga {
+    /// Who buys.
+    pub customer_id: CustomerId,
+    /// Which store sells.
+    pub store_id: StoreId,
+    /// Who took the order.
+    pub staff_id: StaffId,
+    /// What is bought.
+    pub lines: Vec<OrderLine>,
+    /// The provider's token for the card; the card itself is never kept.
+    pub card_token: String,
+    /// Set by `create_order`.
+    #[serde(default)]
+    pub order_id: Option<OrderId>,
+    /// Set by `create_order`: what to authorize.
+    #[serde(default)]
+    pub total: Option<crate::Cents>,
+    /// Set by `reserve_stock`.
+    #[serde(default)]
+    pub reservation_id: Option<ReservationId>,
+    /// Set by `authorize_payment`.
+    #[serde(default)]
+    pub payment_id: Option<PaymentId>,
+    /// Set by `capture_payment`: undoing the payment then means a refund, not a void.
+    #[serde(default)]
+    pub captured: bool,
+    /// Why the saga failed, for the rejection sent to the customer.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+}
+
+/// What a cancel-order saga works on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelOrderSaga {
+    /// The order to cancel.
+    pub order_id: OrderId,
+    /// Why, for the customer.
+    pub reason: String,
+}
+
+/// What a transfer-stock saga works on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferStockSaga {
+    /// The store giving the stock.
+    pub from_store_id: StoreId,
+    /// The store receiving it.
+    pub to_store_id: StoreId,
+    /// The product.
+    pub product_id: ProductId,
+    /// How many units.
+    pub quantity: i64,
+    /// Set by `reserve_at_source`.
+    #[serde(default)]
+    pub reservation_id: Option<ReservationId>,
+}
+
+/// A saga's working data, by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SagaPayload {
+    /// Place an order.
+    PlaceOrder(PlaceOrderSaga),
+    /// Cancel an order.
+    CancelOrder(CancelOrderSaga),
+    /// Move stock between stores.
+    TransferStock(TransferStockSaga),
+}
+
+/// The saga record: the truth about one saga, one key in the `sagas` bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SagaRecord {
+    /// Its ID, also its key.
+    pub saga_id: SagaId,
+    /// The definition it runs (`place_order`, ...).
+    pub definition: String,
+    /// The definition's version; a saga finishes under the version it started with.
+    pub version: u32,
+    /// Where it stands.
+    pub state: SagaState,
+    /// The step being run (forward) or compensated (backward), as an index.
+    pub step: u32,
+    /// Attempts made at the current step.
+    pub attempt: u32,
+    /// How many times an operator restarted the saga; part of every step's idempotency key,
+    /// so a re-run is not answered with the first run's recorded replies.
+    #[serde(default)]
+    pub run: u32,
+    /// Steps completed forward, so compensation knows what to undo.
+    pub completed_steps: u32,
+    /// Its data.
+    pub payload: SagaPayload,
+    /// The last error, if any.
+    #[serde(default)]
+    pub error: Option<WireError>,
+    /// What happened, oldest first, bounded to the newest entries.
+    pub history: Vec<HistoryEntry>,
+    /// History entries dropped to keep the record small.
+    #[serde(default)]
+    pub history_dropped: u32,
+    /// When a waiting retry is due, in milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub retry_at_ms: Option<i64>,
+    /// For a resolved saga: who resolved it and why.
+    #[serde(default)]
+    pub resolution: Option<String>,
+    /// When it was created.
+    pub created_at_ms: i64,
+    /// When it last changed.
+    pub updated_at_ms: i64,
+}
+
+// ---------------------------------------------------------------- intake
+
+/// Starts a place-order saga. With an `Idempotency-Key` header, a repeat returns the same saga.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrder {
+    /// Who buys.
+    pub customer_id: CustomerId,
+    /// Which store sells.
+    pub store_id: StoreId,
+    /// Who took the order.
+    pub staff_id: StaffId,
+    /// What is bought.
+    pub lines: Vec<OrderLine>,
+    /// How the customer pays; turned into a provider token at intake and never stored.
+    pub card: Card,
+    /// Reply only once the saga has ended (or this many milliseconds passed).
+    #[serde(default)]
+    pub wait_ms: Option<u64>,
+}
+
+/// Starts a cancel-order saga.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelOrder {
+    /// The order.
+    pub order_id: OrderId,
+    /// Why, for the customer.
+    pub reason: String,
+    /// Reply only once the saga has ended (or this many milliseconds passed).
+    #[serde(default)]
+    pub wait_ms: Option<u64>,
+}
+
+/// Starts a transfer-stock saga.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferStock {
+    /// The store giving the stock.
+    pub from_store_id: StoreId,
+    /// The store receiving it.
+    pub to_store_id: StoreId,
+    /// The product.
+    pub product_id: ProductId,
+    /// How many units.
+    pub quantity: i64,
+    /// Reply only once the saga has ended (or this many milliseconds passed).
+    #[serde(default)]
+    pub wait_ms: Option<u64>,
+}
+
+/// The reply to an intake: the saga, and its state when the reply was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SagaStarted {
+    /// The saga.
+    pub saga_id: SagaId,
+    /// Its state now (terminal if the caller waited and it ended).
+    pub state: SagaState,
+    /// Its last error, if it failed.
+    pub error: Option<WireError>,
+    /// The order it created or worked on, if any.
+    pub order_id: Option<OrderId>,
+}
+
+// ---------------------------------------------------------------- operators
+
+/// Reads one saga record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetSaga {
+    /// The saga.
+    pub saga_id: SagaId,
+}
+
+/// Lists sagas, newest first; every filter optional.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ListSagas {
+    /// Only in this state.
+    #[serde(default)]
+    pub state: Option<SagaState>,
+    /// Only of this definition.
+    #[serde(default)]
+    pub definition: Option<String>,
+    /// Only those created at least this many milliseconds ago.
+    #[serde(default)]
+    pub older_than_ms: Option<i64>,
+    /// At most this many (default 100).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A list of saga records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SagaList {
+    /// The sagas, newest first.
+    pub sagas: Vec<SagaRecord>,
+}
+
+/// Retries a stuck or failed saga from where it stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySaga {
+    /// The saga.
+    pub saga_id: SagaId,
+}
+
+/// Ends a saga by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveSaga {
+    /// The saga.
+    pub saga_id: SagaId,
+    /// Why, for the record.
+    pub reason: String,
+}
+
+/// Counts and durations of sagas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SagaStats {}
+
+/// How many sagas are in one state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateCount {
+    /// The state.
+    pub state: SagaState,
+    /// How many.
+    pub count: u64,
+}
+
+/// Saga statistics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SagaStatsReport {
+    /// Counts per state.
+    pub counts: Vec<StateCount>,
+    /// Duration percentiles of ended sagas, in milliseconds: p50, p90, p99, max.
+    pub duration_ms: [i64; 4],
+}
+
+/// Published whenever a saga record changes: for live views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SagaProgressed {
+    /// The saga.
+    pub saga_id: SagaId,
+    /// Its definition.
+    pub definition: String,
+    /// Its state after the change.
+    pub state: SagaState,
+    /// The step it is at.
+    pub step: String,
+    /// The newest history entry.
+    pub last: Option<HistoryEntry>,
+}
+
+message!(command PlaceOrder => SagaStarted, Orchestrator."place_order", v 1);
+message!(command CancelOrder => SagaStarted, Orchestrator."cancel_order", v 1);
+message!(command TransferStock => SagaStarted, Orchestrator."transfer_stock", v 1);
+message!(SagaStarted, "saga_started", v 1);
+message!(query GetSaga => SagaRecord, Orchestrator."get_saga", v 1);
+message!(SagaRecord, "saga_record", v 1);
+message!(query ListSagas => SagaList, Orchestrator."list_sagas", v 1);
+message!(SagaList, "saga_list", v 1);
+message!(command RetrySaga => SagaRecord, Orchestrator."retry_saga", v 1);
+message!(command ResolveSaga => SagaRecord, Orchestrator."resolve_saga", v 1);
+message!(query SagaStats => SagaStatsReport, Orchestrator."saga_stats", v 1);
+message!(SagaStatsReport, "saga_stats_report", v 1);
+message!(event SagaProgressed, Orchestrator."saga_progressed", v 1);
