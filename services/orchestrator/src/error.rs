@@ -39,7 +39,7 @@ pub enum OrchestratorError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A participant refused or failed a request made at intake.
-    #[error("{0}")]
+    #[error("{}", .0.message)]
     Participant(WireError),
 }
 

@@ -7,8 +7,9 @@ use bikestore_contracts::inventory::{
     CreateBrand, CreateCategory, CreateProduct, CreateStore, GetProduct, ProductFields,
     ReceiveStock, StockLevel,
 };
+use bikestore_contracts::orders::{CreateCustomer, CustomerFields};
 use bikestore_contracts::sagas::{GetSaga, SagaId, SagaProgressed, SagaRecord, SagaState};
-use bikestore_contracts::{Cents, ProductId, ServiceName, StoreId, Subjects};
+use bikestore_contracts::{Cents, CustomerId, ProductId, ServiceName, StoreId, Subjects};
 use bikestore_inventory::InventoryConfig;
 use bikestore_orchestrator::OrchestratorConfig;
 use bikestore_runtime::CommonConfig;
@@ -60,6 +61,55 @@ impl Stack {
             bikestore_inventory::run(config, shutdown)
         })
         .await
+    }
+
+    /// Orders with a 300 ms provider timeout, so the card that never answers times out fast.
+    pub async fn start_orders(&self) -> anyhow::Result<InProcess> {
+        let mut config = bikestore_orders::OrdersConfig::new(self.common());
+        config.provider_timeout = Duration::from_millis(300);
+        InProcess::start(&self.client, ServiceName::Orders.as_str(), |shutdown| {
+            bikestore_orders::run(config, shutdown)
+        })
+        .await
+    }
+
+    pub async fn start_notifications(&self) -> anyhow::Result<InProcess> {
+        let config = bikestore_notifications::NotificationsConfig::new(self.common());
+        InProcess::start(
+            &self.client,
+            ServiceName::Notifications.as_str(),
+            |shutdown| bikestore_notifications::run(config, shutdown),
+        )
+        .await
+    }
+
+    /// Every service and one orchestrator.
+    pub async fn everything(&self) -> anyhow::Result<Vec<InProcess>> {
+        Ok(vec![
+            self.start_inventory().await?,
+            self.start_orders().await?,
+            self.start_notifications().await?,
+            self.start_orchestrator(self.orchestrator_config()).await?,
+        ])
+    }
+
+    /// A new customer.
+    pub async fn customer(&self) -> anyhow::Result<CustomerId> {
+        let fields = CustomerFields {
+            first_name: "Debra".into(),
+            last_name: "Burks".into(),
+            email: format!("debra.{}@example.com", ulid::Ulid::new()),
+            phone: String::new(),
+            street: String::new(),
+            city: String::new(),
+            state: String::new(),
+            zip_code: String::new(),
+        };
+        Ok(self
+            .caller
+            .call(&CreateCustomer { customer: fields })
+            .await?
+            .customer_id)
     }
 
     pub async fn start_orchestrator(
@@ -181,4 +231,12 @@ impl Stack {
                 anyhow::anyhow!("store {store_id} has no level for product {product_id}")
             })
     }
+}
+
+/// Stops every service, last started first.
+pub async fn stop_all(services: Vec<InProcess>) -> anyhow::Result<()> {
+    for service in services.into_iter().rev() {
+        service.stop().await?;
+    }
+    Ok(())
 }
