@@ -1,6 +1,9 @@
 //! Integration tests of the orchestrator: real nats-server, real participants, real SQLite.
 #![allow(clippy::unwrap_used)]
 
+mod cancel_order;
 mod place_order;
+mod replicas;
 mod support;
 mod transfer_stock;
+mod versions;
