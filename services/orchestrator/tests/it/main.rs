@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cancel_order;
+mod crash;
 mod place_order;
 mod replicas;
 mod support;
