@@ -5,6 +5,9 @@
 //! has its ended saga, and each customer notification was sent once.
 #![allow(clippy::unwrap_used)]
 
+#[path = "chaos/fleet.rs"]
+mod fleet;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -15,86 +18,16 @@ use bikestore_contracts::inventory::{
 };
 use bikestore_contracts::notifications::{ListNotifications, NotificationKind};
 use bikestore_contracts::orders::{
-    Card, CreateCustomer, CustomerFields, GetPayment, ListOrders, OrderLine, OrderStatus,
+    CreateCustomer, CustomerFields, GetPayment, ListOrders, OrderLine, OrderStatus,
 };
 use bikestore_contracts::sagas::{ListSagas, PlaceOrder, SagaPayload, SagaState};
 use bikestore_contracts::{Cents, ServiceName, StaffId, Subjects};
 use bikestore_runtime::call::{CallOptions, Caller};
-use bikestore_testkit::{ChildProcess, NatsServer, cargo_bin, eventually, wait_for_service};
+use bikestore_testkit::{NatsServer, eventually, wait_for_service};
+use fleet::{Dice, Fleet, SERVICES, card, orchestrator_log_lines};
 
 const SAGAS: usize = 300;
 const STOCK: i64 = 2_000;
-const SERVICES: [&str; 5] = [
-    "inventory",
-    "orders",
-    "notifications",
-    "orchestrator",
-    "orchestrator",
-];
-
-struct Fleet {
-    nats_url: String,
-    data: std::path::PathBuf,
-    processes: Vec<ChildProcess>,
-    starts: usize,
-}
-
-impl Fleet {
-    fn spawn(&mut self, index: usize) -> anyhow::Result<ChildProcess> {
-        let name = SERVICES[index];
-        self.starts += 1;
-        let env = [
-            ("BIKESTORE_NATS_URL", self.nats_url.clone()),
-            ("BIKESTORE_DATA_DIR", self.data.display().to_string()),
-            ("BIKESTORE_ORCHESTRATOR_STEP_TIMEOUT_MS", "1500".to_owned()),
-            ("BIKESTORE_ORCHESTRATOR_MAX_ATTEMPTS", "30".to_owned()),
-            ("BIKESTORE_ORCHESTRATOR_INITIAL_BACKOFF_MS", "50".to_owned()),
-            ("BIKESTORE_ORCHESTRATOR_MAX_BACKOFF_MS", "500".to_owned()),
-            (
-                "BIKESTORE_ORCHESTRATOR_RECOVERY_INTERVAL_MS",
-                "2000".to_owned(),
-            ),
-            ("BIKESTORE_ORCHESTRATOR_STALE_AFTER_MS", "3000".to_owned()),
-            ("BIKESTORE_ORDERS_PROVIDER_TIMEOUT_MS", "1000".to_owned()),
-            (
-                "BIKESTORE_NOTIFICATIONS_EVENT_ACK_WAIT_MS",
-                "2000".to_owned(),
-            ),
-        ];
-        let log = self
-            .data
-            .join(format!("{name}-{index}-{}.out", self.starts));
-        ChildProcess::spawn(
-            &cargo_bin(&format!("bikestore-{name}"))?,
-            &[] as &[&str],
-            &env,
-            &log,
-        )
-    }
-}
-
-/// A deterministic generator, so a failing run can be repeated.
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self, sides: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % sides as u64) as usize
-    }
-}
-
-fn card(number: &str) -> Card {
-    Card {
-        number: number.into(),
-        expiry_month: 12,
-        expiry_year: 2031,
-        cvc: "123".into(),
-        holder: "Chaos".into(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sagas_survive_random_kills_and_every_invariant_holds() -> anyhow::Result<()> {
     let nats = NatsServer::start().await?;
@@ -388,6 +321,25 @@ async fn sagas_survive_random_kills_and_every_invariant_holds() -> anyhow::Resul
         rejected,
         "{kinds:?}"
     );
+
+    // Every failure is in an orchestrator log file with its saga ID, step and error.
+    let failures = orchestrator_log_lines(data.path())?
+        .into_iter()
+        .filter(|line| line["fields"]["message"] == "saga step failed; compensating the steps done")
+        .collect::<Vec<_>>();
+    assert!(
+        !failures.is_empty(),
+        "declined cards and short stock were logged"
+    );
+    for line in &failures {
+        let fields = &line["fields"];
+        assert!(
+            fields["saga_id"].is_string()
+                && fields["step"].is_string()
+                && fields["error"].is_string(),
+            "{line}"
+        );
+    }
 
     for process in &mut fleet.processes {
         process.kill_hard().await?;
