@@ -1,13 +1,12 @@
-//! `bikestore-notifications`: runs the notifications service, lists or replays dead letters,
-//! or checks that the service answers.
+//! `bikestore-notifications`: runs the notifications service, checks that it answers, or lists and replays
+//! dead letters.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use bikestore_contracts::ServiceName;
 use bikestore_notifications::{NotificationsConfig, run};
-use bikestore_runtime::{CommonConfig, Shutdown, ops, telemetry};
-use clap::{Parser, Subcommand};
+use bikestore_runtime::ops::{self, OpsCommand};
+use clap::Parser;
 
 /// The Bikestore notifications service. With no subcommand it serves until SIGTERM or Ctrl-C.
 #[derive(Debug, Parser)]
@@ -18,63 +17,23 @@ use clap::{Parser, Subcommand};
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Option<OpsCommand>,
     #[command(flatten)]
     serve: NotificationsConfig,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Lists or replays messages that a consumer gave up on.
-    DeadLetters(ops::DeadLetterArgs),
-    /// Exits 0 once a notifications service answers `$SRV.PING`, 1 if none does in time.
-    Ping {
-        /// NATS server URL.
-        #[arg(long, env = bikestore_runtime::config::ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
-        nats_url: String,
-        /// How long to keep trying, in milliseconds.
-        #[arg(long, default_value_t = 10_000)]
-        timeout_ms: u64,
-    },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => serve(cli.serve).await,
-        Some(Command::DeadLetters(args)) => {
-            ops::dead_letters(args).await.map_err(anyhow::Error::new)
+        None => {
+            let common = cli.serve.common.clone();
+            ops::serve(ServiceName::Notifications, &common, |shutdown| {
+                run(cli.serve, shutdown)
+            })
+            .await
         }
-        Some(Command::Ping {
-            nats_url,
-            timeout_ms,
-        }) => ops::ping(
-            &nats_url,
-            ServiceName::Notifications,
-            Duration::from_millis(timeout_ms),
-        )
-        .await
-        .map_err(anyhow::Error::new),
+        Some(command) => ops::run_ops(command, ServiceName::Notifications).await,
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("bikestore-notifications: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn serve(config: NotificationsConfig) -> anyhow::Result<()> {
-    let common: &CommonConfig = &config.common;
-    let _telemetry = telemetry::init(
-        ServiceName::Notifications.as_str(),
-        &common.log_dir(),
-        common.log_to_stderr,
-    )?;
-    run(config, Shutdown::on_signals()).await.map_err(|error| {
-        tracing::error!(error = %bikestore_runtime::error_chain(&error), "notifications service failed");
-        anyhow::Error::new(error)
-    })
+    ops::exit_code("bikestore-notifications", result)
 }

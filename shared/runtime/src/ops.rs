@@ -109,3 +109,65 @@ pub async fn ping(
 fn timed_out() -> std::io::Error {
     std::io::Error::from(std::io::ErrorKind::TimedOut)
 }
+
+/// The subcommands every service binary has besides serving; flatten it into the binary's own
+/// subcommand enum.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum OpsCommand {
+    /// Lists or replays messages that a consumer gave up on.
+    DeadLetters(DeadLetterArgs),
+    /// Exits 0 once an instance of the service answers `$SRV.PING`, 1 if none does in time.
+    Ping {
+        /// NATS server URL.
+        #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
+        nats_url: String,
+        /// How long to keep trying, in milliseconds.
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+    },
+}
+
+/// Runs one of the shared subcommands for `service`.
+pub async fn run_ops(command: OpsCommand, service: ServiceName) -> Result<(), RuntimeError> {
+    match command {
+        OpsCommand::DeadLetters(args) => dead_letters(args).await,
+        OpsCommand::Ping {
+            nats_url,
+            timeout_ms,
+        } => ping(&nats_url, service, Duration::from_millis(timeout_ms)).await,
+    }
+}
+
+/// Serves `service` until SIGTERM or Ctrl-C: starts telemetry, runs `run`, and logs a failure
+/// with its cause chain before handing it back.
+pub async fn serve<F, Fut>(
+    service: ServiceName,
+    common: &crate::CommonConfig,
+    run: F,
+) -> Result<(), RuntimeError>
+where
+    F: FnOnce(crate::Shutdown) -> Fut,
+    Fut: std::future::Future<Output = Result<(), RuntimeError>>,
+{
+    let _telemetry =
+        crate::telemetry::init(service.as_str(), &common.log_dir(), common.log_to_stderr)?;
+    run(crate::Shutdown::on_signals())
+        .await
+        .inspect_err(|error| {
+            tracing::error!(error = %crate::error_chain(error), "{service} failed");
+        })
+}
+
+/// The process exit code for a binary's result, printing a failure with its cause chain.
+pub fn exit_code<E: std::fmt::Display>(
+    binary: &str,
+    result: Result<(), E>,
+) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{binary}: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -2,12 +2,12 @@
 
 use bikestore_contracts::inventory::{ListProducts, ProductPage};
 use bikestore_runtime::Ctx;
+use bikestore_storage::like_pattern;
 use rusqlite::types::Value;
 
 use crate::Inventory;
 use crate::domain;
 use crate::error::InventoryError;
-use crate::store::like_pattern;
 use crate::store::products::{PRODUCT_COLUMNS, PRODUCT_JOIN, from_row};
 
 /// Builds one filtered query from the filters given, then reads the page and the total.
