@@ -22,16 +22,13 @@ use std::time::Duration;
 
 use bikestore_contracts::ServiceName;
 use bikestore_runtime::{
-    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, dead_letters, relay, streams,
+    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, dead_letters, streams,
 };
 use bikestore_storage::Database;
 use tracing::info;
 
 pub use config::InventoryConfig;
 pub use error::InventoryError;
-
-/// How long shutdown waits for the outbox to drain.
-const OUTBOX_GRACE: Duration = Duration::from_secs(5);
 
 /// Settings the handlers read.
 #[derive(Debug, Clone)]
@@ -100,17 +97,13 @@ pub async fn run(config: InventoryConfig, shutdown: Shutdown) -> Result<(), Runt
     commands::register(&mut host).await?;
     queries::register(&mut host).await?;
 
-    let relay_task = tokio::spawn(relay::run(
-        Arc::clone(&db),
-        jetstream,
-        shutdown.clone(),
-        OUTBOX_GRACE,
-    ));
+    let mut background =
+        bikestore_runtime::commands::background(&db, jetstream, &config.common, &shutdown);
     let expiry_task = tokio::spawn(expiry::run(Arc::clone(&inventory), shutdown.clone()));
     info!("inventory service ready");
     let served = host.serve().await;
     let _ = expiry_task.await;
-    let _ = relay_task.await;
+    while background.join_next().await.is_some() {}
     drop(inventory);
     if let Ok(db) = Arc::try_unwrap(db) {
         db.close().await;

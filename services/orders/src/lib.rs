@@ -19,11 +19,10 @@ pub mod seed;
 mod store;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bikestore_contracts::ServiceName;
 use bikestore_runtime::{
-    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, dead_letters, relay, streams,
+    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, dead_letters, streams,
 };
 use bikestore_storage::Database;
 use tracing::info;
@@ -32,9 +31,6 @@ pub use config::OrdersConfig;
 pub use error::OrdersError;
 
 use payments::{PaymentProvider, SimulatedProvider, TimedProvider};
-
-/// How long shutdown waits for the outbox to drain.
-const OUTBOX_GRACE: Duration = Duration::from_secs(5);
 
 /// The state every handler shares.
 pub struct Orders {
@@ -98,19 +94,15 @@ pub async fn run_with_provider(
     commands::register(&mut host).await?;
     queries::register(&mut host).await?;
 
-    let relay_task = tokio::spawn(relay::run(
-        Arc::clone(&db),
-        jetstream,
-        shutdown.clone(),
-        OUTBOX_GRACE,
-    ));
+    let mut background =
+        bikestore_runtime::commands::background(&db, jetstream, &config.common, &shutdown);
     info!(
         provider = provider_name,
         provider_timeout_ms = config.provider_timeout.as_millis() as u64,
         "orders service ready"
     );
     let served = host.serve().await;
-    let _ = relay_task.await;
+    while background.join_next().await.is_some() {}
     drop(orders);
     if let Ok(db) = Arc::try_unwrap(db) {
         db.close().await;

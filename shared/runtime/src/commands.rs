@@ -206,6 +206,34 @@ impl ServiceDb {
         result
     }
 
+    /// Forgets recorded replies older than `retention`, every `interval`, until shutdown: a
+    /// repeat older than that is no longer expected, and the inbox must not grow for ever.
+    pub async fn prune_inbox(
+        &self,
+        retention: std::time::Duration,
+        interval: std::time::Duration,
+        mut shutdown: crate::Shutdown,
+    ) {
+        loop {
+            let cutoff = now_ms() - retention.as_millis() as i64;
+            match self
+                .database
+                .write(move |connection| inbox::prune(connection, cutoff))
+                .await
+            {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "pruned old inbox entries"),
+                Err(error) => {
+                    tracing::warn!(error = %crate::error_chain(&error), "could not prune the inbox")
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.wait() => return,
+            }
+        }
+    }
+
     fn after_commit(&self, operation: &str) {
         if let Some(Fault::CrashAfterCommit(target)) = &self.fault
             && target == operation
@@ -264,3 +292,33 @@ pub const EVENT_HEADERS: [&str; 3] = [
     headers::CONTENT_TYPE,
     headers::SCHEMA_VERSION,
 ];
+
+/// How often old inbox entries are pruned.
+const INBOX_PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How long shutdown waits for the outbox to drain.
+const OUTBOX_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Starts a service database's background work until shutdown: the outbox relay (which
+/// flushes what is left when shutdown comes) and the inbox pruner.
+pub fn background(
+    db: &Arc<ServiceDb>,
+    jetstream: async_nats::jetstream::Context,
+    common: &crate::CommonConfig,
+    shutdown: &crate::Shutdown,
+) -> tokio::task::JoinSet<()> {
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(crate::relay::run(
+        Arc::clone(db),
+        jetstream,
+        shutdown.clone(),
+        OUTBOX_GRACE,
+    ));
+    let (pruning_db, retention, pruner_shutdown) =
+        (Arc::clone(db), common.inbox_retention, shutdown.clone());
+    tasks.spawn(async move {
+        pruning_db
+            .prune_inbox(retention, INBOX_PRUNE_INTERVAL, pruner_shutdown)
+            .await
+    });
+    tasks
+}

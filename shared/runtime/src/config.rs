@@ -20,6 +20,8 @@ pub const ENV_MAX_REQUEST_BYTES: &str = "BIKESTORE_MAX_REQUEST_BYTES";
 pub const ENV_DURABILITY: &str = "BIKESTORE_DURABILITY";
 /// Environment variable for [`CommonConfig::log_to_stderr`].
 pub const ENV_LOG_STDERR: &str = "BIKESTORE_LOG_STDERR";
+/// Environment variable for [`CommonConfig::inbox_retention`].
+pub const ENV_INBOX_RETENTION_HOURS: &str = "BIKESTORE_INBOX_RETENTION_HOURS";
 /// Environment variable for [`CommonConfig::fault`].
 pub const ENV_FAULT: &str = "BIKESTORE_FAULT";
 
@@ -83,6 +85,10 @@ pub struct CommonConfig {
     /// Also log to stderr (log files are always written).
     #[arg(long, env = ENV_LOG_STDERR, default_value_t = true, action = clap::ArgAction::Set)]
     pub log_to_stderr: bool,
+    /// Hours a command's recorded reply is kept for repeats of its idempotency key; older
+    /// entries are pruned, so the inbox does not grow for ever.
+    #[arg(long = "inbox-retention-hours", env = ENV_INBOX_RETENTION_HOURS, value_parser = parse_hours, default_value = "168")]
+    pub inbox_retention: Duration,
     /// Fault injection for crash tests, e.g. `crash_after_commit=receive_stock`.
     #[arg(long, env = ENV_FAULT, hide = true)]
     pub fault: Option<Fault>,
@@ -98,6 +104,7 @@ impl CommonConfig {
             max_request_bytes: bikestore_codec::DEFAULT_MAX_REQUEST_BYTES,
             durability: Durability::Default,
             log_to_stderr: false,
+            inbox_retention: Duration::from_secs(168 * 3600),
             fault: None,
         }
     }
@@ -127,6 +134,15 @@ impl CommonConfig {
             ..DatabaseOptions::default()
         }
     }
+}
+
+/// Parses a duration given in whole hours on the command line.
+pub fn parse_hours(text: &str) -> Result<Duration, String> {
+    text.parse::<u64>()
+        .ok()
+        .and_then(|hours| hours.checked_mul(3600))
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?} is not a whole number of hours"))
 }
 
 /// Parses a duration given in milliseconds on the command line.

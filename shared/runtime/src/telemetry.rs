@@ -25,6 +25,10 @@ pub fn init(
     log_dir: &Path,
     to_stderr: bool,
 ) -> Result<TelemetryGuard, RuntimeError> {
+    // The appender prunes old files by reading the folder, so it must exist first.
+    std::fs::create_dir_all(log_dir).map_err(|error| {
+        RuntimeError::Telemetry(format!("log folder {}: {error}", log_dir.display()))
+    })?;
     let appender = Builder::new()
         .rotation(Rotation::DAILY)
         .filename_prefix(format!("{service}.log"))

@@ -77,13 +77,17 @@ impl Database {
             // A missing folder would otherwise surface as SQLite's vaguer "unable to open".
             let _ = std::fs::create_dir_all(parent);
         }
-        let open_error = |source| StorageError::Open {
-            path: path.to_owned(),
-            source,
+        // Another process on the same file (a second instance) may hold the write lock for
+        // longer than the busy timeout while it starts; starting is retried rather than failed.
+        let deadline = std::time::Instant::now() + OPEN_PATIENCE;
+        let connection = loop {
+            match open_writer(path, migrations, options) {
+                Err(error) if error.is_busy() && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                result => break result?,
+            }
         };
-        let mut connection = Connection::open(path).map_err(open_error)?;
-        configure(&connection, options, false).map_err(open_error)?;
-        migrate(&mut connection, migrations)?;
         let readers = ReaderPool::open(path, options)?;
         let writer = Writer::start(connection, options.max_batch);
         Ok(Database {
@@ -124,6 +128,24 @@ impl Database {
     pub async fn close(self) {
         self.writer.stop().await;
     }
+}
+
+/// How long opening waits for another process's lock before giving up.
+const OPEN_PATIENCE: Duration = Duration::from_secs(30);
+
+fn open_writer(
+    path: &Path,
+    migrations: &[&str],
+    options: &DatabaseOptions,
+) -> Result<Connection, StorageError> {
+    let open_error = |source| StorageError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let mut connection = Connection::open(path).map_err(open_error)?;
+    configure(&connection, options, false).map_err(open_error)?;
+    migrate(&mut connection, migrations)?;
+    Ok(connection)
 }
 
 pub(crate) fn open_read_only(

@@ -41,7 +41,9 @@ impl StorageError {
     /// Whether the failure is SQLite being busy or locked, which a retry may cure.
     pub fn is_busy(&self) -> bool {
         let sqlite_error = match self {
-            StorageError::Sqlite(error) | StorageError::Open { source: error, .. } => error,
+            StorageError::Sqlite(error)
+            | StorageError::Open { source: error, .. }
+            | StorageError::Migration { source: error, .. } => error,
             _ => return false,
         };
         matches!(

@@ -154,3 +154,32 @@ async fn reads_are_refused_writes() {
         .await;
     assert!(result.is_err());
 }
+
+#[tokio::test]
+async fn pruning_forgets_only_replies_older_than_the_cutoff() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    let removed = database
+        .write(|connection| {
+            let reply = inbox::RecordedReply {
+                body: vec![],
+                is_error: false,
+            };
+            inbox::record(connection, "op", "old", &reply, 100)?;
+            inbox::record(connection, "op", "new", &reply, 300)?;
+            inbox::prune(connection, 200)
+        })
+        .await
+        .expect("writes");
+    assert_eq!(removed, 1);
+    let (old, new) = database
+        .read(|connection| {
+            Ok::<_, StorageError>((
+                inbox::find(connection, "op", "old")?,
+                inbox::find(connection, "op", "new")?,
+            ))
+        })
+        .await
+        .expect("reads");
+    assert!(old.is_none() && new.is_some());
+}
