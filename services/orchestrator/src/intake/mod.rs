@@ -127,6 +127,13 @@ pub async fn start_and_reply(
                 current = record;
             }
         }
+        // Progress events are fire-and-forget: if the last one was lost, the record still
+        // tells the truth.
+        if !ended(current.state)
+            && let Some((record, _)) = orchestrator.engine.store().load(&saga_id).await?
+        {
+            current = record;
+        }
     }
     Ok(started(&current))
 }
