@@ -138,7 +138,7 @@ fn decode_both<M: bikestore_contracts::Message>(body: &[u8]) {
 /// One decoder per request type of every endpoint.
 const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
     use bikestore_contracts::inventory::*;
-    use bikestore_contracts::{notifications, orders, sagas};
+    use bikestore_contracts::{identity, notifications, orders, sagas};
     &[
         decode_both::<CreateStore>,
         decode_both::<ListStores>,
@@ -188,6 +188,19 @@ const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
         decode_both::<sagas::RetrySaga>,
         decode_both::<sagas::ResolveSaga>,
         decode_both::<sagas::SagaStats>,
+        decode_both::<identity::Login>,
+        decode_both::<identity::Refresh>,
+        decode_both::<identity::Logout>,
+        decode_both::<identity::CreateStaff>,
+        decode_both::<identity::DeactivateStaff>,
+        decode_both::<identity::ResetPassword>,
+        decode_both::<identity::ChangeStaffRole>,
+        decode_both::<identity::ListStaff>,
+        decode_both::<identity::GetStaff>,
+        decode_both::<identity::PublicKeys>,
+        decode_both::<identity::RotateSigningKey>,
+        decode_both::<identity::AccessClaims>,
+        decode_both::<identity::TokenFooter>,
     ]
 };
 

@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod headers;
+pub mod identity;
 pub mod ids;
 pub mod inventory;
 pub mod message;

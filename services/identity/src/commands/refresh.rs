@@ -1,0 +1,64 @@
+//! `refresh`: a refresh token for new tokens, bound to the (possibly new) session key.
+//!
+//! The presented token is spent and replaced by a new one of the same family. Presenting a
+//! spent token again means it was copied: the whole family is revoked, so the thief's and the
+//! owner's newer tokens stop working alike.
+
+use bikestore_auth::secret_digest;
+use bikestore_contracts::identity::{LoginReply, Refresh};
+use bikestore_runtime::Ctx;
+use tracing::{info, instrument, warn};
+
+use crate::Identity;
+use crate::error::IdentityError;
+use crate::sessions::{self, FreshSecret};
+use crate::store::refresh_tokens::{self, Rotation};
+use crate::store::signing_keys;
+
+/// The longest refresh token accepted; ours are 43 characters.
+const MAX_REFRESH_TOKEN_CHARS: usize = 128;
+
+/// Rotates the refresh token and signs a new access token; see the module documentation.
+#[instrument(skip_all)]
+pub async fn handle(ctx: Ctx<Identity>, request: Refresh) -> Result<LoginReply, IdentityError> {
+    let session_key = sessions::session_key(&request.session_public_key)?;
+    let presented = request.refresh_token.expose();
+    if presented.is_empty() || presented.len() > MAX_REFRESH_TOKEN_CHARS {
+        return Err(IdentityError::InvalidRefreshToken);
+    }
+    let presented_digest = secret_digest(presented);
+    let next = FreshSecret::new()?;
+    let next_digest = next.digest.clone();
+    let ttl_ms = ctx.refresh_token_ttl_ms;
+    let (rotation, kid, now_ms) = ctx
+        .db
+        .transact(move |transaction| {
+            let connection = transaction.connection();
+            let now_ms = transaction.now_ms();
+            let rotation = refresh_tokens::rotate(
+                connection,
+                &presented_digest,
+                &next_digest,
+                now_ms,
+                ttl_ms,
+            )?;
+            let kid = signing_keys::current(connection)?;
+            Ok::<_, IdentityError>((rotation, kid, now_ms))
+        })
+        .await?;
+    let member = match rotation {
+        Rotation::Rotated(member) => member,
+        Rotation::Reused { staff_id } => {
+            warn!(%staff_id, "a spent refresh token was presented again; its whole family is revoked");
+            return Err(IdentityError::InvalidRefreshToken);
+        }
+        Rotation::Refused => {
+            info!("refresh refused");
+            return Err(IdentityError::InvalidRefreshToken);
+        }
+    };
+    let signer = sessions::current_signer(&ctx, kid).await?;
+    let reply = sessions::reply(&ctx, &signer, member, &session_key, next.token, now_ms)?;
+    info!(staff_id = %reply.staff.staff_id, "session refreshed");
+    Ok(reply)
+}

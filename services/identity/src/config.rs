@@ -1,0 +1,60 @@
+//! The identity service's configuration.
+
+use std::time::Duration;
+
+use bikestore_runtime::CommonConfig;
+use bikestore_runtime::config::parse_millis;
+
+/// Environment variable for [`IdentityConfig::access_token_ttl`].
+pub const ENV_ACCESS_TOKEN_TTL_MS: &str = "BIKESTORE_IDENTITY_ACCESS_TOKEN_TTL_MS";
+/// Environment variable for [`IdentityConfig::refresh_token_ttl`].
+pub const ENV_REFRESH_TOKEN_TTL_MS: &str = "BIKESTORE_IDENTITY_REFRESH_TOKEN_TTL_MS";
+/// Environment variable for [`IdentityConfig::login_free_attempts`].
+pub const ENV_LOGIN_FREE_ATTEMPTS: &str = "BIKESTORE_IDENTITY_LOGIN_FREE_ATTEMPTS";
+/// Environment variable for [`IdentityConfig::login_base_delay`].
+pub const ENV_LOGIN_BASE_DELAY_MS: &str = "BIKESTORE_IDENTITY_LOGIN_BASE_DELAY_MS";
+/// Environment variable for [`IdentityConfig::login_lock_after`].
+pub const ENV_LOGIN_LOCK_AFTER: &str = "BIKESTORE_IDENTITY_LOGIN_LOCK_AFTER";
+/// Environment variable for [`IdentityConfig::login_lock`].
+pub const ENV_LOGIN_LOCK_MS: &str = "BIKESTORE_IDENTITY_LOGIN_LOCK_MS";
+
+/// Flags and environment of `bikestore-identity`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IdentityConfig {
+    /// Settings every service shares.
+    #[command(flatten)]
+    pub common: CommonConfig,
+    /// Milliseconds an access token is valid.
+    #[arg(long = "access-token-ttl-ms", env = ENV_ACCESS_TOKEN_TTL_MS, value_parser = parse_millis, default_value = "900000")]
+    pub access_token_ttl: Duration,
+    /// Milliseconds a refresh token may wait to be used.
+    #[arg(long = "refresh-token-ttl-ms", env = ENV_REFRESH_TOKEN_TTL_MS, value_parser = parse_millis, default_value = "43200000")]
+    pub refresh_token_ttl: Duration,
+    /// Failed logins of one username answered at once before each further try must wait.
+    #[arg(long, env = ENV_LOGIN_FREE_ATTEMPTS, default_value_t = 3)]
+    pub login_free_attempts: u32,
+    /// Milliseconds the first throttled try waits; each further failure doubles it.
+    #[arg(long = "login-base-delay-ms", env = ENV_LOGIN_BASE_DELAY_MS, value_parser = parse_millis, default_value = "1000")]
+    pub login_base_delay: Duration,
+    /// Failed logins of one username after which it is locked.
+    #[arg(long, env = ENV_LOGIN_LOCK_AFTER, default_value_t = 8)]
+    pub login_lock_after: u32,
+    /// Milliseconds a locked username stays locked.
+    #[arg(long = "login-lock-ms", env = ENV_LOGIN_LOCK_MS, value_parser = parse_millis, default_value = "900000")]
+    pub login_lock: Duration,
+}
+
+impl IdentityConfig {
+    /// A configuration with every default, for tests.
+    pub fn new(common: CommonConfig) -> IdentityConfig {
+        IdentityConfig {
+            common,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(12 * 3600),
+            login_free_attempts: 3,
+            login_base_delay: Duration::from_secs(1),
+            login_lock_after: 8,
+            login_lock: Duration::from_secs(15 * 60),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The identity service: staff accounts, logins, refresh tokens and the keys that sign access
+//! tokens.
+//!
+//! Layout: [`commands`] and [`queries`] hold one module per endpoint; `domain` the validation
+//! rules; `throttle` the login throttling policy; `password` argon2id hashing (always in
+//! `spawn_blocking`); `keys` the private signing-key files; `sessions` the tokens a login or
+//! refresh hands out; `store` the schema and shared SQL; [`seed`] the demo staff. Events
+//! (`staff_changed`, `signing_key_rotated`) go to the outbox with the change and are relayed to
+//! the `<PREFIX>_IDENTITY_EVENTS` stream.
+//!
+//! Who may call the staff-administration commands is decided by the gateway; here they are
+//! plain operations. Passwords and tokens are never logged and never stored: only argon2id
+//! hashes of passwords and SHA-256 digests of refresh tokens are.
+
+pub mod commands;
+pub mod config;
+mod domain;
+mod error;
+mod keys;
+mod password;
+pub mod queries;
+pub mod seed;
+mod sessions;
+mod store;
+mod throttle;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bikestore_contracts::ServiceName;
+use bikestore_contracts::identity::SigningKeyRotated;
+use bikestore_runtime::{
+    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, dead_letters, relay, streams,
+};
+use bikestore_storage::Database;
+use tracing::info;
+
+pub use config::IdentityConfig;
+pub use error::IdentityError;
+pub use keys::KEY_FOLDER;
+pub use password::{
+    ITERATIONS as ARGON2_ITERATIONS, LANES as ARGON2_LANES, MEMORY_KIB as ARGON2_MEMORY_KIB,
+};
+
+use keys::KeyFiles;
+use store::{refresh_tokens, signing_keys};
+use throttle::ThrottlePolicy;
+
+/// How long shutdown waits for the outbox to drain.
+const OUTBOX_GRACE: Duration = Duration::from_secs(5);
+
+/// The state every handler shares.
+pub struct Identity {
+    /// The database, with inbox and outbox.
+    pub db: Arc<ServiceDb>,
+    keys: KeyFiles,
+    policy: ThrottlePolicy,
+    access_token_ttl_ms: i64,
+    refresh_token_ttl_ms: i64,
+    decoy_hash: String,
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Opens the identity database at the configured place, migrating it.
+pub async fn open_database(config: &IdentityConfig) -> Result<Database, RuntimeError> {
+    let path = config.common.database_path(ServiceName::Identity.as_str());
+    let options = config.common.database_options();
+    tokio::task::spawn_blocking(move || Database::open(&path, store::MIGRATIONS, &options))
+        .await
+        .map_err(|error| RuntimeError::Config(format!("database open task failed: {error}")))?
+        .map_err(RuntimeError::from)
+}
+
+/// Where the private signing keys live.
+pub fn key_folder(config: &IdentityConfig) -> std::path::PathBuf {
+    config
+        .common
+        .data_dir
+        .join(ServiceName::Identity.as_str())
+        .join(KEY_FOLDER)
+}
+
+fn startup_error(error: IdentityError) -> RuntimeError {
+    RuntimeError::Config(format!(
+        "identity start-up: {}",
+        bikestore_runtime::error_chain(&error)
+    ))
+}
+
+/// Makes sure a current signing key exists (creating the first one), forgets expired keys and
+/// their files, and prunes expired refresh-token families.
+async fn prepare_keys(identity: &Identity) -> Result<(), IdentityError> {
+    let current = identity.db.query(signing_keys::current).await?;
+    match current {
+        Some(kid) => {
+            identity.keys.load(&kid).await?;
+        }
+        None => {
+            let pair = identity.keys.create().await?;
+            let kid = pair.key_id().0;
+            let public = pair.public_key().to_base64();
+            let created = identity
+                .db
+                .transact(move |transaction| {
+                    let connection = transaction.connection();
+                    // Another replica may have made the first key meanwhile.
+                    if signing_keys::current(connection)?.is_some() {
+                        return Ok::<_, IdentityError>(false);
+                    }
+                    let now_ms = transaction.now_ms();
+                    signing_keys::replace_current(connection, &kid, &public, now_ms, now_ms)?;
+                    transaction.emit(&SigningKeyRotated {
+                        kid: kid.clone(),
+                        previous_kid: None,
+                        previous_not_after_ms: None,
+                        at_ms: now_ms,
+                    })?;
+                    Ok(true)
+                })
+                .await?;
+            if created {
+                info!(kid = %pair.key_id(), "created the first signing key");
+            } else {
+                identity.keys.remove(vec![pair.key_id().0]).await?;
+            }
+        }
+    }
+    let expired = identity
+        .db
+        .transact(|transaction| {
+            let now_ms = transaction.now_ms();
+            refresh_tokens::prune(transaction.connection(), now_ms)?;
+            signing_keys::prune(transaction.connection(), now_ms)
+        })
+        .await?;
+    identity.keys.remove(expired).await
+}
+
+/// Runs the service until `shutdown`: serves every endpoint and relays the outbox; then drains
+/// in-flight requests and flushes the outbox.
+pub async fn run(config: IdentityConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
+    let subjects = config.common.subjects()?;
+    let database = open_database(&config).await?;
+    let db = Arc::new(ServiceDb::new(
+        database,
+        subjects.clone(),
+        config.common.fault.clone(),
+    ));
+    let identity = Arc::new(Identity {
+        db: Arc::clone(&db),
+        keys: KeyFiles::new(key_folder(&config)),
+        policy: ThrottlePolicy::from_config(&config),
+        access_token_ttl_ms: millis(config.access_token_ttl),
+        refresh_token_ttl_ms: millis(config.refresh_token_ttl),
+        decoy_hash: password::decoy_hash().await.map_err(startup_error)?,
+    });
+    prepare_keys(&identity).await.map_err(startup_error)?;
+    let client = connect::connect(&config.common.nats_url, ServiceName::Identity.as_str()).await?;
+    let jetstream = async_nats::jetstream::new(client.clone());
+    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Identity).await?;
+    // Created by every service at start, so a consumer's give-ups are kept from the first one.
+    dead_letters::ensure_stream(&jetstream, &subjects).await?;
+
+    let mut host = ServiceHost::start(
+        client,
+        subjects,
+        ServiceName::Identity,
+        "Staff, logins, tokens and signing keys",
+        Arc::clone(&identity),
+        config.common.max_request_bytes,
+        shutdown.clone(),
+    )
+    .await?
+    .with_fault(config.common.fault.as_ref());
+    commands::register(&mut host).await?;
+    queries::register(&mut host).await?;
+
+    let relay_task = tokio::spawn(relay::run(
+        Arc::clone(&db),
+        jetstream,
+        shutdown.clone(),
+        OUTBOX_GRACE,
+    ));
+    info!(
+        access_token_ttl_ms = identity.access_token_ttl_ms,
+        "identity service ready"
+    );
+    let served = host.serve().await;
+    let _ = relay_task.await;
+    drop(identity);
+    if let Ok(db) = Arc::try_unwrap(db) {
+        db.close().await;
+    }
+    info!("identity service stopped");
+    served
+}

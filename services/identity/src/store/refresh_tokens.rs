@@ -1,0 +1,185 @@
+//! Refresh tokens: issued per login, single use, rotated, revocable by family.
+//!
+//! Only the SHA-256 digest of a token is stored, so a copy of the database opens no session.
+
+use bikestore_contracts::StaffId;
+use bikestore_contracts::identity::StaffSummary;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::IdentityError;
+use crate::store::staff;
+
+/// A token to store: its digest, its family, its owner and lifetime.
+pub struct NewToken<'a> {
+    /// The SHA-256 of the token.
+    pub token_hash: &'a str,
+    /// The family: the digest of the first token of the login.
+    pub family: &'a str,
+    /// Whose it is.
+    pub staff_id: StaffId,
+    /// When it was issued.
+    pub issued_at_ms: i64,
+    /// When it stops working unused.
+    pub expires_at_ms: i64,
+}
+
+/// Stores a new token.
+pub fn insert(connection: &Connection, token: &NewToken<'_>) -> Result<(), IdentityError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO refresh_tokens (token_hash, family, staff_id, issued_at_ms, expires_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            token.token_hash,
+            token.family,
+            token.staff_id.0,
+            token.issued_at_ms,
+            token.expires_at_ms
+        ])?;
+    Ok(())
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug)]
+pub enum Rotation {
+    /// The token was good: it is spent, and a new one of the same family is stored.
+    Rotated(StaffSummary),
+    /// The token had been spent already: its whole family is now revoked.
+    Reused {
+        /// Whose family it was.
+        staff_id: StaffId,
+    },
+    /// Unknown, expired, revoked, or its owner is deactivated.
+    Refused,
+}
+
+/// A stored token's row.
+struct StoredToken {
+    family: String,
+    staff_id: i64,
+    expires_at_ms: i64,
+    spent_at_ms: Option<i64>,
+    revoked_at_ms: Option<i64>,
+}
+
+/// Spends the token with digest `token_hash` and stores `next_hash` in its place; see
+/// [`Rotation`]. A reuse commits the revocation, so the caller must not undo it.
+pub fn rotate(
+    connection: &Connection,
+    token_hash: &str,
+    next_hash: &str,
+    now_ms: i64,
+    ttl_ms: i64,
+) -> Result<Rotation, IdentityError> {
+    let row = connection
+        .prepare_cached(
+            "SELECT family, staff_id, expires_at_ms, spent_at_ms, revoked_at_ms
+             FROM refresh_tokens WHERE token_hash = ?1",
+        )?
+        .query_row(params![token_hash], |row| {
+            Ok(StoredToken {
+                family: row.get(0)?,
+                staff_id: row.get(1)?,
+                expires_at_ms: row.get(2)?,
+                spent_at_ms: row.get(3)?,
+                revoked_at_ms: row.get(4)?,
+            })
+        })
+        .optional()?;
+    let Some(StoredToken {
+        family,
+        staff_id,
+        expires_at_ms,
+        spent_at_ms,
+        revoked_at_ms,
+    }) = row
+    else {
+        return Ok(Rotation::Refused);
+    };
+    let staff_id = StaffId(staff_id);
+    if revoked_at_ms.is_some() {
+        return Ok(Rotation::Refused);
+    }
+    if spent_at_ms.is_some() {
+        revoke_family(connection, &family, now_ms)?;
+        return Ok(Rotation::Reused { staff_id });
+    }
+    if now_ms >= expires_at_ms {
+        return Ok(Rotation::Refused);
+    }
+    let member = staff::get(connection, staff_id)?;
+    if !member.active {
+        return Ok(Rotation::Refused);
+    }
+    connection
+        .prepare_cached("UPDATE refresh_tokens SET spent_at_ms = ?2 WHERE token_hash = ?1")?
+        .execute(params![token_hash, now_ms])?;
+    insert(
+        connection,
+        &NewToken {
+            token_hash: next_hash,
+            family: &family,
+            staff_id,
+            issued_at_ms: now_ms,
+            expires_at_ms: now_ms.saturating_add(ttl_ms),
+        },
+    )?;
+    Ok(Rotation::Rotated(member))
+}
+
+/// Revokes every token of `family`.
+pub fn revoke_family(
+    connection: &Connection,
+    family: &str,
+    now_ms: i64,
+) -> Result<usize, IdentityError> {
+    Ok(connection
+        .prepare_cached(
+            "UPDATE refresh_tokens SET revoked_at_ms = ?2
+             WHERE family = ?1 AND revoked_at_ms IS NULL",
+        )?
+        .execute(params![family, now_ms])?)
+}
+
+/// Revokes the family of the token with digest `token_hash`, if it exists.
+pub fn revoke_family_of(
+    connection: &Connection,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<StaffId>, IdentityError> {
+    let row: Option<(String, i64)> = connection
+        .prepare_cached("SELECT family, staff_id FROM refresh_tokens WHERE token_hash = ?1")?
+        .query_row(params![token_hash], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((family, staff_id)) = row else {
+        return Ok(None);
+    };
+    revoke_family(connection, &family, now_ms)?;
+    Ok(Some(StaffId(staff_id)))
+}
+
+/// Revokes every token of a member: they were deactivated or got a new password.
+pub fn revoke_staff(
+    connection: &Connection,
+    staff_id: StaffId,
+    now_ms: i64,
+) -> Result<usize, IdentityError> {
+    Ok(connection
+        .prepare_cached(
+            "UPDATE refresh_tokens SET revoked_at_ms = ?2
+             WHERE staff_id = ?1 AND revoked_at_ms IS NULL",
+        )?
+        .execute(params![staff_id.0, now_ms])?)
+}
+
+/// Deletes tokens that expired before `before_ms`; spent and revoked ones go with their family
+/// once it has expired, so reuse stays detectable while any token of the family could work.
+pub fn prune(connection: &Connection, before_ms: i64) -> Result<usize, IdentityError> {
+    Ok(connection
+        .prepare_cached(
+            "DELETE FROM refresh_tokens WHERE family IN (
+                 SELECT family FROM refresh_tokens GROUP BY family HAVING MAX(expires_at_ms) < ?1)",
+        )?
+        .execute(params![before_ms])?)
+}

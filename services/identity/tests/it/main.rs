@@ -1,0 +1,10 @@
+//! Integration tests of the identity service against a real nats-server and real SQLite files.
+#![allow(clippy::unwrap_used)]
+
+mod bad_input;
+mod keys;
+mod login;
+mod secrets;
+mod sessions;
+mod staff;
+mod support;

@@ -1,0 +1,154 @@
+//! Staff administration: create, read, list, change role or store, reset a password,
+//! deactivate; each change publishes `staff_changed`; the seed loads the documented demo
+//! logins.
+
+use std::time::Duration;
+
+use bikestore_contracts::identity::{
+    ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, ResetPassword, Role,
+    StaffChange, StaffChanged,
+};
+use bikestore_contracts::{ErrorCode, StoreId};
+use bikestore_testkit::read_events;
+
+use crate::support::Stack;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn new_member(username: &str, role: Role, store: Option<i64>) -> CreateStaff {
+    CreateStaff {
+        username: username.into(),
+        name: "Jo Park".into(),
+        email: "jo.park@bikes.shop".into(),
+        role,
+        store_id: store.map(StoreId),
+        password: PASSWORD.into(),
+    }
+}
+
+#[tokio::test]
+async fn staff_are_created_changed_and_deactivated_with_events() -> anyhow::Result<()> {
+    let (stack, service) = Stack::with_service().await?;
+    let caller = &stack.caller;
+    let staff_id = caller
+        .call(&new_member("jo.park", Role::Sales, Some(1)))
+        .await?
+        .staff_id;
+    let taken = caller
+        .call(&new_member("JO.PARK", Role::Sales, Some(1)))
+        .await
+        .unwrap_err();
+    assert_eq!(taken.code, ErrorCode::Conflict);
+    let no_store = caller
+        .call(&new_member("kim.lee", Role::Manager, None))
+        .await
+        .unwrap_err();
+    assert_eq!(no_store.code, ErrorCode::Invalid);
+    assert_eq!(no_store.details["field"], "store_id");
+    let short = CreateStaff {
+        password: "short".into(),
+        ..new_member("kim.lee", Role::Sales, Some(1))
+    };
+    let short = caller.call(&short).await.unwrap_err();
+    assert_eq!(short.details["field"], "password");
+    assert!(!short.message.contains("short"), "{}", short.message);
+
+    let change = ChangeStaffRole {
+        staff_id,
+        role: Some(Role::Manager),
+        store_id: Some(StoreId(3)),
+    };
+    caller.call(&change).await?;
+    let member = caller.call(&GetStaff { staff_id }).await?;
+    assert_eq!(
+        (member.role, member.store_id),
+        (Role::Manager, Some(StoreId(3)))
+    );
+    let to_admin = ChangeStaffRole {
+        staff_id,
+        role: Some(Role::Admin),
+        store_id: None,
+    };
+    caller.call(&to_admin).await?;
+
+    let (session, _) = stack.login("jo.park", PASSWORD).await?;
+    caller
+        .call(&ResetPassword {
+            staff_id,
+            new_password: "another good password".into(),
+        })
+        .await?;
+    assert!(stack.login("jo.park", PASSWORD).await.is_err());
+    let revoked = stack.refresh(&session.refresh_token).await.unwrap_err();
+    assert_eq!(
+        revoked.code,
+        ErrorCode::Unauthorized,
+        "a reset ends sessions"
+    );
+    stack.login("jo.park", "another good password").await?;
+
+    caller.call(&DeactivateStaff { staff_id }).await?;
+    let active = caller.call(&ListStaff::default()).await?;
+    assert_eq!(active.total, 0);
+    let everyone = ListStaff {
+        include_inactive: true,
+        ..ListStaff::default()
+    };
+    let everyone = caller.call(&everyone).await?;
+    assert_eq!(everyone.total, 1);
+    assert!(!everyone.staff[0].active);
+    let missing = caller
+        .call(&GetStaff {
+            staff_id: bikestore_contracts::StaffId(999),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound);
+
+    let events: Vec<StaffChanged> =
+        read_events(&stack.client, &stack.subjects, 5, Duration::from_secs(10)).await?;
+    let changes: Vec<StaffChange> = events.iter().map(|event| event.change).collect();
+    assert_eq!(
+        changes,
+        [
+            StaffChange::Created,
+            StaffChange::RoleChanged,
+            StaffChange::RoleChanged,
+            StaffChange::PasswordReset,
+            StaffChange::Deactivated
+        ]
+    );
+    assert!(!events[4].active);
+    service.stop().await
+}
+
+#[tokio::test]
+async fn the_seed_loads_the_demo_logins_once() -> anyhow::Result<()> {
+    use bikestore_identity::seed::{SeedOutcome, demo_logins, seed};
+    let stack = Stack::new().await?;
+    let database = bikestore_identity::open_database(&stack.config()).await?;
+    assert_eq!(seed(&database).await?, SeedOutcome::Loaded { staff: 10 });
+    assert_eq!(
+        seed(&database).await?,
+        SeedOutcome::AlreadySeeded { staff: 10 }
+    );
+    database.close().await;
+    let service = stack.start_in_process(stack.config()).await?;
+    let (admin, _) = stack.login("admin", "admin-demo-1").await?;
+    assert_eq!(
+        (admin.staff.role, admin.staff.store_id),
+        (Role::Admin, None)
+    );
+    let (sales, _) = stack.login("sales2b", "sales2b-demo-1").await?;
+    assert_eq!(
+        (sales.staff.role, sales.staff.store_id),
+        (Role::Sales, Some(StoreId(2)))
+    );
+    let store_two = ListStaff {
+        store_id: Some(StoreId(2)),
+        ..ListStaff::default()
+    };
+    assert_eq!(stack.caller.call(&store_two).await?.total, 3);
+    assert_eq!(demo_logins().len(), 10);
+    service.stop().await
+}
