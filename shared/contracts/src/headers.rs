@@ -1,5 +1,20 @@
 //! Names of the NATS headers Bikestore reads and writes.
 
+/// `Bearer <access token>` on a request to the gateway.
+pub const AUTHORIZATION: &str = "Authorization";
+/// The request's signing time, milliseconds since the Unix epoch, on a request to the gateway.
+pub const REQUEST_TIMESTAMP: &str = "Bikestore-Timestamp";
+/// A single-use random value of the request, on a request to the gateway.
+pub const REQUEST_NONCE: &str = "Bikestore-Nonce";
+/// The session key's signature over the request's canonical bytes (base64url).
+pub const REQUEST_SIGNATURE: &str = "Bikestore-Signature";
+/// Set by the gateway on a forwarded request: the caller's staff ID.
+pub const CALLER_STAFF_ID: &str = "Bikestore-Caller-Staff";
+/// Set by the gateway on a forwarded request: the caller's role.
+pub const CALLER_ROLE: &str = "Bikestore-Caller-Role";
+/// Set by the gateway on a forwarded request: the caller's store, if any.
+pub const CALLER_STORE_ID: &str = "Bikestore-Caller-Store";
+
 /// `application/json` or `application/postcard`; postcard when absent.
 pub const CONTENT_TYPE: &str = "Content-Type";
 /// The schema version of the message in the body; the current one when absent.
