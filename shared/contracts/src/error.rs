@@ -34,11 +34,13 @@ pub enum ErrorCode {
     TooLarge,
     /// The request did not finish in time.
     Timeout,
+    /// The caller sent too many requests too quickly; retrying a little later may succeed.
+    RateLimited,
 }
 
 impl ErrorCode {
     /// Every code, in wire order.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::NotFound,
         ErrorCode::Invalid,
         ErrorCode::Unauthorized,
@@ -50,6 +52,7 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::TooLarge,
         ErrorCode::Timeout,
+        ErrorCode::RateLimited,
     ];
 
     /// The snake_case name used on the wire.
@@ -66,6 +69,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Timeout => "timeout",
+            ErrorCode::RateLimited => "rate_limited",
         }
     }
 
@@ -91,12 +95,16 @@ impl ErrorCode {
             ErrorCode::Internal => 500,
             ErrorCode::TooLarge => 413,
             ErrorCode::Timeout => 504,
+            ErrorCode::RateLimited => 429,
         }
     }
 
     /// Whether a caller may retry the same request and hope for another outcome.
     pub fn is_transient(self) -> bool {
-        matches!(self, ErrorCode::Unavailable | ErrorCode::Timeout)
+        matches!(
+            self,
+            ErrorCode::Unavailable | ErrorCode::Timeout | ErrorCode::RateLimited
+        )
     }
 }
 

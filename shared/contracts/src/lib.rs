@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod gateway;
 pub mod headers;
 pub mod identity;
 pub mod ids;

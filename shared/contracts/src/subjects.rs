@@ -46,6 +46,25 @@ impl ServiceName {
             ServiceName::Orchestrator => "orchestrator",
         }
     }
+
+    /// Parses a lower-case service name, as it appears in subjects.
+    pub fn from_name(name: &str) -> Option<ServiceName> {
+        ServiceName::ALL
+            .into_iter()
+            .find(|service| service.as_str() == name)
+    }
+}
+
+/// The longest operation name a public subject may carry.
+pub const MAX_OPERATION_CHARS: usize = 64;
+
+/// The service and operation a public subject `<prefix>.api.<service>.<operation>` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTarget {
+    /// The service that serves it.
+    pub service: ServiceName,
+    /// The snake_case operation name (`a-z`, `0-9`, `_`).
+    pub operation: String,
 }
 
 impl fmt::Display for ServiceName {
@@ -111,6 +130,47 @@ impl Subjects {
     /// The public subject of an operation, served by the gateway: `<prefix>.api.<service>.<op>`.
     pub fn api(&self, service: ServiceName, operation: &str) -> String {
         format!("{}.api.{}.{}", self.prefix, service, operation)
+    }
+
+    /// Every public subject, the gateway's one subscription: `<prefix>.api.>`.
+    pub fn api_all(&self) -> String {
+        format!("{}.api.>", self.prefix)
+    }
+
+    /// Reads a public subject back: exactly `<prefix>.api.<service>.<operation>` with a known
+    /// service (not the gateway itself) and a snake_case operation of at most
+    /// [`MAX_OPERATION_CHARS`]; anything else is `None`. The internal subject to forward to is
+    /// then [`Subjects::svc`] of the two.
+    pub fn parse_api(&self, subject: &str) -> Option<ApiTarget> {
+        let rest = subject.strip_prefix(self.prefix.as_str())?;
+        let rest = rest.strip_prefix(".api.")?;
+        let (service, operation) = rest.split_once('.')?;
+        let service = ServiceName::from_name(service).filter(|s| *s != ServiceName::Gateway)?;
+        let operation_ok = !operation.is_empty()
+            && operation.len() <= MAX_OPERATION_CHARS
+            && operation
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
+        operation_ok.then(|| ApiTarget {
+            service,
+            operation: operation.to_owned(),
+        })
+    }
+
+    /// The audit subject of one operation called through the gateway:
+    /// `<prefix>.audit.<service>.<operation>`.
+    pub fn audit(&self, service: ServiceName, operation: &str) -> String {
+        format!("{}.audit.{}.{}", self.prefix, service, operation)
+    }
+
+    /// Every audit subject: `<prefix>.audit.>`.
+    pub fn audit_all(&self) -> String {
+        format!("{}.audit.>", self.prefix)
+    }
+
+    /// The JetStream stream keeping the gateway's audit records, e.g. `BIKESTORE_AUDIT`.
+    pub fn audit_stream(&self) -> String {
+        format!("{}_AUDIT", self.stream_prefix())
     }
 
     /// The internal subject of an operation: `<prefix>.svc.<service>.<op>`.
@@ -229,6 +289,31 @@ impl Subjects {
         }
     }
 
+    /// A subject of the benchmark's floor measurements: `<prefix>.bench.<part>`.
+    pub fn bench(&self, part: &str) -> String {
+        format!("{}.bench.{}", self.prefix, part)
+    }
+
+    /// The stream the benchmark's floor publishes to, e.g. `BIKESTORE_BENCH`; it captures
+    /// [`Subjects::bench_published`].
+    pub fn bench_stream(&self) -> String {
+        format!("{}_BENCH", self.stream_prefix())
+    }
+
+    /// The subject the benchmark's floor publishes to JetStream: `<prefix>.bench.published`.
+    pub fn bench_published(&self) -> String {
+        self.bench("published")
+    }
+
+    /// The KV bucket of the benchmark's floor: `bench`, or `<prefix>_bench` under another prefix.
+    pub fn bench_bucket(&self) -> String {
+        if self.prefix == DEFAULT_PREFIX {
+            "bench".to_owned()
+        } else {
+            format!("{}_bench", self.stream_prefix().to_lowercase())
+        }
+    }
+
     fn stream_prefix(&self) -> String {
         self.prefix.replace(['.', '-'], "_").to_uppercase()
     }
@@ -250,6 +335,34 @@ mod tests {
             "SHOP2_BIKESTORE_INVENTORY_EVENTS"
         );
         assert_eq!(Subjects::default().sagas_bucket(), "sagas");
+    }
+
+    #[test]
+    fn public_subjects_parse_back_to_service_and_operation() {
+        let subjects = Subjects::new("shop2.bikestore").expect("valid prefix");
+        let target = subjects
+            .parse_api("shop2.bikestore.api.inventory.list_products")
+            .expect("a public subject");
+        assert_eq!(target.service, ServiceName::Inventory);
+        assert_eq!(target.operation, "list_products");
+        assert_eq!(
+            subjects.svc(target.service, &target.operation),
+            "shop2.bikestore.svc.inventory.list_products"
+        );
+        assert_eq!(subjects.api_all(), "shop2.bikestore.api.>");
+        assert_eq!(subjects.audit_stream(), "SHOP2_BIKESTORE_AUDIT");
+        for bad in [
+            "shop2.bikestore.api.inventory",
+            "shop2.bikestore.api.inventory.list.products",
+            "shop2.bikestore.api.nobody.list_products",
+            "shop2.bikestore.api.gateway.list_products",
+            "shop2.bikestore.api.inventory.List",
+            "shop2.bikestore.svc.inventory.list_products",
+            "bikestore.api.inventory.list_products",
+            "shop2.bikestore.api.inventory.",
+        ] {
+            assert_eq!(subjects.parse_api(bad), None, "{bad:?} should be refused");
+        }
     }
 
     #[test]

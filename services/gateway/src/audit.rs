@@ -1,0 +1,74 @@
+//! The audit trail: one JSON [`AuditRecord`] per state-changing call through the gateway, in the
+//! `<PREFIX>_AUDIT` stream on `<prefix>.audit.<service>.<operation>`.
+//!
+//! Records are built from what the gateway decided (who, what, which store, the outcome), never
+//! from the request body, so no password, token, signature or card number can reach the stream.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, stream};
+use bikestore_codec::ContentType;
+use bikestore_contracts::Subjects;
+use bikestore_contracts::gateway::AuditRecord;
+use bikestore_runtime::RuntimeError;
+use bikestore_runtime::streams::START_UP_PATIENCE;
+use tracing::{error, warn};
+
+/// How long audit records are kept.
+const RETENTION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Creates (or finds) the audit stream.
+pub async fn ensure_stream(
+    jetstream: &jetstream::Context,
+    subjects: &Subjects,
+) -> Result<(), RuntimeError> {
+    let name = subjects.audit_stream();
+    let config = stream::Config {
+        name: name.clone(),
+        subjects: vec![subjects.audit_all()],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        max_age: RETENTION,
+        ..Default::default()
+    };
+    let deadline = tokio::time::Instant::now() + START_UP_PATIENCE;
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match jetstream.get_or_create_stream(config.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(error) if tokio::time::Instant::now() + delay < deadline => {
+                warn!(stream = %name, error = %error, "audit stream not ready; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            Err(error) => return Err(RuntimeError::nats(format!("create stream {name}"), error)),
+        }
+    }
+}
+
+/// Writes `record` to the audit stream and waits for the stream to store it.
+pub async fn write(jetstream: &jetstream::Context, subjects: &Subjects, record: &AuditRecord) {
+    let Some(service) = record.service_name() else {
+        warn!(service = %record.service, "audit record of an unknown service; not written");
+        return;
+    };
+    let subject = subjects.audit(service, &record.operation);
+    let body = match bikestore_codec::encode(ContentType::Json, record) {
+        Ok(body) => body,
+        Err(encode_error) => {
+            error!(error = %encode_error, "could not encode an audit record");
+            return;
+        }
+    };
+    let stored = match jetstream.publish(subject, body.into()).await {
+        Ok(ack) => ack.await.map(|_| ()),
+        Err(publish_error) => Err(publish_error),
+    };
+    if let Err(publish_error) = stored {
+        error!(
+            operation = %record.operation,
+            error = %publish_error,
+            "could not write an audit record"
+        );
+    }
+}

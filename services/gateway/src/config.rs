@@ -1,0 +1,60 @@
+//! The gateway's configuration.
+
+use std::time::Duration;
+
+use bikestore_runtime::CommonConfig;
+use bikestore_runtime::config::parse_millis;
+
+/// Environment variable for [`GatewayConfig::forward_timeout`].
+pub const ENV_FORWARD_TIMEOUT_MS: &str = "BIKESTORE_GATEWAY_FORWARD_TIMEOUT_MS";
+/// Environment variable for [`GatewayConfig::rate_per_second`].
+pub const ENV_RATE_PER_SECOND: &str = "BIKESTORE_GATEWAY_RATE_PER_SECOND";
+/// Environment variable for [`GatewayConfig::rate_burst`].
+pub const ENV_RATE_BURST: &str = "BIKESTORE_GATEWAY_RATE_BURST";
+/// Environment variable for [`GatewayConfig::staff_cache_ttl`].
+pub const ENV_STAFF_CACHE_TTL_MS: &str = "BIKESTORE_GATEWAY_STAFF_CACHE_TTL_MS";
+/// Environment variable for [`GatewayConfig::key_refresh_interval`].
+pub const ENV_KEY_REFRESH_INTERVAL_MS: &str = "BIKESTORE_GATEWAY_KEY_REFRESH_INTERVAL_MS";
+/// Environment variable for [`GatewayConfig::replay_capacity`].
+pub const ENV_REPLAY_CAPACITY: &str = "BIKESTORE_GATEWAY_REPLAY_CAPACITY";
+
+/// Flags and environment of `bikestore-gateway`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GatewayConfig {
+    /// Settings every service shares.
+    #[command(flatten)]
+    pub common: CommonConfig,
+    /// Milliseconds a forwarded request may take before the caller gets `timeout`.
+    #[arg(long = "forward-timeout-ms", env = ENV_FORWARD_TIMEOUT_MS, value_parser = parse_millis, default_value = "10000")]
+    pub forward_timeout: Duration,
+    /// Requests per second each member of staff may sustain (and anonymous calls together).
+    #[arg(long, env = ENV_RATE_PER_SECOND, default_value_t = 50)]
+    pub rate_per_second: u32,
+    /// Requests a member may send at once before the sustained rate applies.
+    #[arg(long, env = ENV_RATE_BURST, default_value_t = 100)]
+    pub rate_burst: u32,
+    /// Milliseconds a member's active flag is trusted before identity is asked again.
+    #[arg(long = "staff-cache-ttl-ms", env = ENV_STAFF_CACHE_TTL_MS, value_parser = parse_millis, default_value = "5000")]
+    pub staff_cache_ttl: Duration,
+    /// Least milliseconds between two fetches of identity's public keys for an unknown key ID.
+    #[arg(long = "key-refresh-interval-ms", env = ENV_KEY_REFRESH_INTERVAL_MS, value_parser = parse_millis, default_value = "2000")]
+    pub key_refresh_interval: Duration,
+    /// Most nonces remembered at once; when full of unexpired ones, requests are refused.
+    #[arg(long, env = ENV_REPLAY_CAPACITY, default_value_t = 1_000_000)]
+    pub replay_capacity: usize,
+}
+
+impl GatewayConfig {
+    /// A configuration with every default, for tests.
+    pub fn new(common: CommonConfig) -> GatewayConfig {
+        GatewayConfig {
+            common,
+            forward_timeout: Duration::from_secs(10),
+            rate_per_second: 50,
+            rate_burst: 100,
+            staff_cache_ttl: Duration::from_secs(5),
+            key_refresh_interval: Duration::from_secs(2),
+            replay_capacity: 1_000_000,
+        }
+    }
+}

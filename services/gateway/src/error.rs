@@ -1,0 +1,81 @@
+//! Why the gateway refused or could not serve a request, and each reason's wire code.
+//!
+//! Messages say what was wrong in general terms; they never echo a token, a signature, a key or
+//! anything else the caller sent.
+
+use bikestore_auth::AuthError;
+use bikestore_codec::CodecError;
+use bikestore_contracts::{ErrorCode, WireError};
+use bikestore_runtime::ServiceError;
+
+/// A refused or failed request at the gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The subject names no operation the gateway serves.
+    #[error("no such operation")]
+    NoSuchOperation,
+    /// A signed request lacks a header it needs (the `Authorization`, a timestamp, ...).
+    #[error("the request is not signed: {header} is missing or unreadable")]
+    Unsigned {
+        /// The missing header's name.
+        header: &'static str,
+    },
+    /// The token or the request signature did not verify.
+    #[error("{}", auth_message(.0))]
+    Credentials(#[source] AuthError),
+    /// The nonce was already used within the time window.
+    #[error("the request was already seen (replayed nonce)")]
+    Replayed,
+    /// The member of staff is deactivated or no longer exists.
+    #[error("the member of staff is not active")]
+    Inactive,
+    /// The role or store does not allow this operation.
+    #[error("not allowed: {reason}")]
+    Forbidden {
+        /// Which rule refused, in general terms.
+        reason: &'static str,
+    },
+    /// The member sent more requests than the rate limit allows.
+    #[error("too many requests; slow down and retry shortly")]
+    RateLimited,
+    /// The replay memory is full of unexpired nonces; the gateway refuses rather than forgets.
+    #[error("the gateway is overloaded; retry shortly")]
+    Overloaded,
+    /// The body of a store-scoped request could not be read.
+    #[error("the request body could not be read: {0}")]
+    Unreadable(#[source] CodecError),
+    /// Identity could not be asked about the caller or its keys.
+    #[error("identity could not be reached: {0}")]
+    Identity(#[source] WireError),
+}
+
+fn auth_message(error: &AuthError) -> &'static str {
+    match error {
+        AuthError::BadSignature => "the token or request signature does not verify",
+        AuthError::Expired { .. } => "the access token has expired",
+        AuthError::UnknownKey { .. } => "the access token was signed by an unknown key",
+        AuthError::Malformed { .. } => "the access token or request signature is malformed",
+        AuthError::WrongSession => "the request was signed by another session",
+        AuthError::StaleTimestamp { .. } => "the request timestamp is outside the allowed window",
+        AuthError::NotYetValid => "the access token is not valid yet",
+        AuthError::Randomness(_) => "internal error",
+    }
+}
+
+impl ServiceError for GatewayError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            GatewayError::NoSuchOperation => ErrorCode::NotFound,
+            GatewayError::Unsigned { .. } | GatewayError::Replayed | GatewayError::Inactive => {
+                ErrorCode::Unauthorized
+            }
+            GatewayError::Credentials(error) => error.code(),
+            GatewayError::Forbidden { .. } => ErrorCode::Forbidden,
+            GatewayError::RateLimited => ErrorCode::RateLimited,
+            GatewayError::Overloaded => ErrorCode::Unavailable,
+            GatewayError::Unreadable(error) => error.code(),
+            GatewayError::Identity(error) if error.code.is_transient() => error.code,
+            GatewayError::Identity(_) => ErrorCode::Unavailable,
+        }
+    }
+}

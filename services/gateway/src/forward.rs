@@ -1,0 +1,143 @@
+//! Forwarding an admitted request to its service: a fresh header map with only what services
+//! read (content type, schema version, idempotency key, trace context) plus the caller's
+//! identity as the gateway established it, never as the caller claimed it.
+
+use async_nats::HeaderMap;
+use bikestore_codec::ContentType;
+use bikestore_contracts::{ErrorCode, WireError, headers};
+
+use crate::Gateway;
+use crate::pipeline::{Caller, transport_error};
+use crate::table::Rule;
+
+/// The longest idempotency key or other copied header value accepted.
+pub const MAX_HEADER_VALUE_CHARS: usize = 128;
+
+/// Whether a caller's header value may be passed on: short, printable ASCII.
+pub fn header_value_ok(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= MAX_HEADER_VALUE_CHARS
+        && value.bytes().all(|byte| byte.is_ascii_graphic())
+}
+
+/// Whether `value` is a W3C `traceparent` of version 00.
+fn traceparent_ok(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    let hex = |part: &str, length: usize| {
+        part.len() == length
+            && part
+                .bytes()
+                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+    };
+    parts.len() == 4
+        && parts[0] == "00"
+        && hex(parts[1], 32)
+        && hex(parts[2], 16)
+        && hex(parts[3], 2)
+        && parts[1].bytes().any(|byte| byte != b'0')
+        && parts[2].bytes().any(|byte| byte != b'0')
+}
+
+/// A new sampled trace context with random trace and span IDs.
+fn new_traceparent() -> String {
+    let mut bytes = [0_u8; 24];
+    // Without randomness a constant still forms a valid, if unhelpful, trace.
+    if bikestore_auth::fill_random(&mut bytes).is_err() {
+        bytes = [1; 24];
+    }
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("00-{}-{}-01", &hex[..32], &hex[32..])
+}
+
+/// Sends `message`'s body to the rule's internal subject and waits for the reply.
+pub async fn forward(
+    gateway: &Gateway,
+    rule: &Rule,
+    message: &async_nats::Message,
+    content_type: ContentType,
+    caller: Option<&Caller>,
+) -> Result<async_nats::Message, WireError> {
+    let header = |name: &str| {
+        message
+            .headers
+            .as_ref()
+            .and_then(|map| map.get(name))
+            .map(|value| value.as_str())
+    };
+    let mut forwarded = HeaderMap::new();
+    forwarded.insert(headers::CONTENT_TYPE, content_type.header_value());
+    if let Some(version) =
+        bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))
+            .map_err(|error| WireError::new(error.code(), error.to_string()))?
+    {
+        forwarded.insert(headers::SCHEMA_VERSION, version.to_string().as_str());
+    }
+    if let Some(key) = header(headers::IDEMPOTENCY_KEY) {
+        if !header_value_ok(key) {
+            return Err(WireError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "the idempotency key must be 1 to {MAX_HEADER_VALUE_CHARS} printable ASCII characters"
+                ),
+            ));
+        }
+        forwarded.insert(headers::IDEMPOTENCY_KEY, key);
+    }
+    let traceparent = header(headers::TRACEPARENT)
+        .filter(|value| traceparent_ok(value))
+        .map_or_else(new_traceparent, str::to_owned);
+    forwarded.insert(headers::TRACEPARENT, traceparent.as_str());
+    if let Some(caller) = caller {
+        forwarded.insert(
+            headers::CALLER_STAFF_ID,
+            caller.access.claims.staff_id.to_string().as_str(),
+        );
+        forwarded.insert(headers::CALLER_ROLE, caller.status.role.as_str());
+        if let Some(store) = caller.status.store_id {
+            forwarded.insert(headers::CALLER_STORE_ID, store.to_string().as_str());
+        }
+    }
+    let subject = gateway.subjects.svc(rule.service, rule.operation);
+    let request = async_nats::Request::new()
+        .headers(forwarded)
+        .payload(message.payload.clone())
+        .timeout(Some(gateway.forward_timeout));
+    gateway
+        .client
+        .send_request(subject, request)
+        .await
+        .map_err(|error| transport_error(&error, rule.operation))
+}
+
+/// The code of the error a service's reply carries, if it is an error reply.
+pub fn carried_error_code(reply: &async_nats::Message) -> Option<ErrorCode> {
+    let reply_headers = reply.headers.as_ref()?;
+    reply_headers.get(headers::NATS_SERVICE_ERROR)?;
+    let content_type = ContentType::from_header(
+        reply_headers
+            .get(headers::CONTENT_TYPE)
+            .map(|value| value.as_str()),
+    )
+    .unwrap_or_default();
+    Some(bikestore_codec::decode_error(content_type, &reply.payload).code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_contexts_are_checked_and_made() {
+        assert!(traceparent_ok(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        ));
+        assert!(!traceparent_ok("00-x-y-01"));
+        assert!(!traceparent_ok(
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01"
+        ));
+        assert!(traceparent_ok(&new_traceparent()));
+        assert!(header_value_ok("order-42"));
+        assert!(!header_value_ok("a b"));
+        assert!(!header_value_ok(&"k".repeat(MAX_HEADER_VALUE_CHARS + 1)));
+    }
+}

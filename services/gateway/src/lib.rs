@@ -1,0 +1,145 @@
+//! The gateway: the only service on `<prefix>.api.>`, the front door every console request
+//! passes.
+//!
+//! For each request it finds the operation in the authorization [`table`], verifies the access
+//! token against identity's public keys (`keys`) and the request signature made with the
+//! token's session key, refuses a nonce seen within the window (`replay`), rate-limits the member
+//! (`rate`), checks the member is still active (`staff`), checks role and store against the
+//! table, forwards to `<prefix>.svc.<service>.<operation>` (`forward`) and relays the reply; every
+//! command, allowed or refused, is written to the audit stream (`audit`). `pipeline` runs these
+//! steps in order; `events` follows identity's staff and key events.
+//!
+//! It registers a NATS micro service named `gateway` without endpoints, so `$SRV.PING.gateway`
+//! answers; the public subjects are served by a plain queue-group subscription. It must not
+//! hold business rules of the services it fronts, and it never logs or audits a request body,
+//! token or signature.
+
+mod audit;
+pub mod config;
+mod error;
+mod events;
+mod forward;
+mod keys;
+mod pipeline;
+mod rate;
+mod replay;
+mod staff;
+pub mod table;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bikestore_contracts::{ServiceName, Subjects};
+use bikestore_runtime::call::Caller;
+use bikestore_runtime::{RuntimeError, ServiceHost, Shutdown, connect};
+use futures::StreamExt;
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+
+pub use config::GatewayConfig;
+pub use error::GatewayError;
+
+/// The queue group every gateway instance serves the public subjects in.
+const QUEUE_GROUP: &str = "gateway";
+
+/// How long shutdown waits for requests already taken.
+const DRAIN_PATIENCE: Duration = Duration::from_secs(2);
+
+/// How many requests one instance serves at once; more wait in the subscription.
+const MAX_IN_FLIGHT: usize = 4096;
+
+/// What every request shares.
+pub struct Gateway {
+    client: async_nats::Client,
+    jetstream: async_nats::jetstream::Context,
+    subjects: Subjects,
+    keys: keys::KeyCache,
+    staff: staff::StaffCache,
+    replay: replay::ReplayCache,
+    rate: rate::RateLimiter,
+    forward_timeout: Duration,
+    max_request_bytes: usize,
+}
+
+/// Runs the gateway until `shutdown`, then drains the requests it already took.
+pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
+    let subjects = config.common.subjects()?;
+    let client = connect::connect(&config.common.nats_url, ServiceName::Gateway.as_str()).await?;
+    let jetstream = async_nats::jetstream::new(client.clone());
+    audit::ensure_stream(&jetstream, &subjects).await?;
+    let caller = Caller::new(client.clone(), subjects.clone());
+    let gateway = Arc::new(Gateway {
+        client: client.clone(),
+        jetstream,
+        subjects: subjects.clone(),
+        keys: keys::KeyCache::new(caller.clone(), config.key_refresh_interval),
+        staff: staff::StaffCache::new(caller, config.staff_cache_ttl),
+        replay: replay::ReplayCache::new(config.replay_capacity),
+        rate: rate::RateLimiter::new(config.rate_per_second, config.rate_burst),
+        forward_timeout: config.forward_timeout,
+        max_request_bytes: config.common.max_request_bytes,
+    });
+    let (staff_events, key_events) = events::subscribe(&gateway).await?;
+    if let Err(error) = gateway.keys.refresh().await {
+        // Identity may start after the gateway; the first token then fetches the keys.
+        warn!(error = %error, "no public keys at start; fetching them on first use");
+    }
+    let host = ServiceHost::start(
+        client.clone(),
+        subjects.clone(),
+        ServiceName::Gateway,
+        "The signed front door: authenticates, authorizes, forwards and audits",
+        Arc::clone(&gateway),
+        config.common.max_request_bytes,
+        shutdown.clone(),
+    )
+    .await?;
+    let public = client
+        .queue_subscribe(subjects.api_all(), QUEUE_GROUP.to_owned())
+        .await
+        .map_err(|error| RuntimeError::nats("subscribe to the public subjects", error))?;
+    let mut tasks = JoinSet::new();
+    tasks.spawn(events::run(
+        Arc::clone(&gateway),
+        staff_events,
+        key_events,
+        shutdown.clone(),
+    ));
+    tasks.spawn(serve_public(Arc::clone(&gateway), public, shutdown.clone()));
+    info!(api = %subjects.api_all(), "gateway ready");
+    let served = host.serve().await;
+    while tasks.join_next().await.is_some() {}
+    let _ = client.flush().await;
+    info!("gateway stopped");
+    served
+}
+
+async fn serve_public(
+    gateway: Arc<Gateway>,
+    mut public: async_nats::Subscriber,
+    mut shutdown: Shutdown,
+) {
+    let mut in_flight = JoinSet::new();
+    let spawn = |in_flight: &mut JoinSet<()>, message| {
+        let gateway = Arc::clone(&gateway);
+        in_flight.spawn(async move { pipeline::serve(&gateway, message).await });
+    };
+    loop {
+        tokio::select! {
+            message = public.next(), if in_flight.len() < MAX_IN_FLIGHT => match message {
+                Some(message) => spawn(&mut in_flight, message),
+                None => break,
+            },
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+            _ = shutdown.wait() => {
+                // Stop taking requests, but serve those the server already delivered.
+                let _ = public.unsubscribe().await;
+                while let Ok(Some(message)) = tokio::time::timeout(DRAIN_PATIENCE, public.next()).await {
+                    spawn(&mut in_flight, message);
+                }
+                break;
+            }
+        }
+    }
+    while in_flight.join_next().await.is_some() {}
+}

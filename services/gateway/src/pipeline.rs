@@ -1,0 +1,263 @@
+//! One public request, start to end: find its rule, authenticate, authorize, rate-limit,
+//! forward, relay the reply, audit.
+//!
+//! The order is chosen so the cheap checks run first and nothing is remembered for a request
+//! that has not proved who sent it: token, then rate limit, then the request signature, then the
+//! nonce, then the member's current status, then the table.
+
+use async_nats::HeaderMap;
+use async_nats::client::RequestErrorKind;
+use bikestore_auth::{RequestSignature, VerifiedAccess, verify_request};
+use bikestore_codec::ContentType;
+use bikestore_contracts::gateway::AuditRecord;
+use bikestore_contracts::message::OperationKind;
+use bikestore_contracts::{ErrorCode, WireError, headers};
+use bikestore_runtime::ServiceError;
+use tracing::{debug, info};
+
+use crate::Gateway;
+use crate::error::GatewayError;
+use crate::forward;
+use crate::rate::RateKey;
+use crate::replay::ReplayRefusal;
+use crate::staff::StaffStatus;
+use crate::table::{self, Access, Rule};
+
+/// The `Authorization` scheme the gateway accepts.
+const BEARER: &str = "Bearer ";
+
+/// Who the caller proved to be.
+pub struct Caller {
+    /// The verified token.
+    pub access: VerifiedAccess,
+    /// Their status now.
+    pub status: StaffStatus,
+}
+
+/// Serves one message from the public subjects.
+pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
+    let Some(reply_to) = message.reply.clone() else {
+        debug!("public request without a reply subject; ignored");
+        return;
+    };
+    let header = |name: &str| {
+        message
+            .headers
+            .as_ref()
+            .and_then(|map| map.get(name))
+            .map(|value| value.as_str())
+    };
+    let content_type = ContentType::from_header(header(headers::CONTENT_TYPE));
+    let Ok(content_type) = content_type else {
+        let refusal = WireError::new(ErrorCode::Invalid, "unknown content type");
+        respond_error(gateway, reply_to, ContentType::Json, &refusal).await;
+        return;
+    };
+    let target = gateway.subjects.parse_api(message.subject.as_str());
+    let rule = target
+        .as_ref()
+        .and_then(|target| table::lookup(target.service, &target.operation));
+    let Some(rule) = rule else {
+        let refusal = GatewayError::NoSuchOperation.to_wire();
+        respond_error(gateway, reply_to, content_type, &refusal).await;
+        return;
+    };
+    let mut record = AuditRecord {
+        at_ms: 0,
+        staff_id: None,
+        role: None,
+        service: rule.service.as_str().to_owned(),
+        operation: rule.operation.to_owned(),
+        store_id: None,
+        error: None,
+        idempotency_key: header(headers::IDEMPOTENCY_KEY)
+            .filter(|key| forward::header_value_ok(key))
+            .map(str::to_owned),
+        target_ids: Default::default(),
+    };
+    let outcome = match admit(gateway, rule, &message, content_type, &mut record).await {
+        Ok(caller) => {
+            forward::forward(gateway, rule, &message, content_type, caller.as_ref()).await
+        }
+        Err(error) => {
+            let refusal = error.to_wire();
+            info!(
+                operation = rule.operation,
+                service = %rule.service,
+                code = %refusal.code,
+                reason = %refusal.message,
+                "request refused"
+            );
+            Err(refusal)
+        }
+    };
+    record.error = match outcome {
+        Ok(reply) => {
+            let error = forward::carried_error_code(&reply);
+            let relayed = match reply.headers {
+                Some(reply_headers) => {
+                    gateway
+                        .client
+                        .publish_with_headers(reply_to, reply_headers, reply.payload)
+                        .await
+                }
+                None => gateway.client.publish(reply_to, reply.payload).await,
+            };
+            if let Err(relay_error) = relayed {
+                info!(error = %relay_error, "could not relay a reply");
+            }
+            error
+        }
+        Err(refusal) => {
+            respond_error(gateway, reply_to, content_type, &refusal).await;
+            Some(refusal.code)
+        }
+    };
+    if rule.kind == OperationKind::Command {
+        record.at_ms = bikestore_runtime::now_ms();
+        crate::audit::write(&gateway.jetstream, &gateway.subjects, &record).await;
+    }
+}
+
+/// Everything before forwarding: the caller for signed operations, `None` for public ones.
+async fn admit(
+    gateway: &Gateway,
+    rule: &Rule,
+    message: &async_nats::Message,
+    content_type: ContentType,
+    record: &mut AuditRecord,
+) -> Result<Option<Caller>, GatewayError> {
+    let header = |name: &'static str| {
+        message
+            .headers
+            .as_ref()
+            .and_then(|map| map.get(name))
+            .map(|value| value.as_str())
+            .ok_or(GatewayError::Unsigned { header: name })
+    };
+    if rule.access == Access::Public {
+        if !gateway.rate.admit(RateKey::Anonymous) {
+            return Err(GatewayError::RateLimited);
+        }
+        return Ok(None);
+    }
+    let now_ms = bikestore_runtime::now_ms();
+    let token =
+        header(headers::AUTHORIZATION)?
+            .strip_prefix(BEARER)
+            .ok_or(GatewayError::Unsigned {
+                header: headers::AUTHORIZATION,
+            })?;
+    let access = gateway.keys.verify(token.trim(), now_ms).await?;
+    let staff_id = access.claims.staff_id;
+    record.staff_id = Some(staff_id);
+    record.role = Some(access.claims.role);
+    if !gateway.rate.admit(RateKey::Staff(staff_id)) {
+        return Err(GatewayError::RateLimited);
+    }
+    let timestamp_ms = header(headers::REQUEST_TIMESTAMP)?
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| GatewayError::Unsigned {
+            header: headers::REQUEST_TIMESTAMP,
+        })?;
+    let session_public_key = access.session_key.to_base64url();
+    let signature = RequestSignature {
+        session_public_key: session_public_key.clone(),
+        timestamp_ms,
+        nonce: header(headers::REQUEST_NONCE)?.to_owned(),
+        signature: header(headers::REQUEST_SIGNATURE)?.to_owned(),
+    };
+    verify_request(
+        &access.session_key,
+        message.subject.as_str(),
+        &message.payload,
+        &signature,
+        now_ms,
+    )
+    .map_err(GatewayError::Credentials)?;
+    gateway
+        .replay
+        .check_and_record(&session_public_key, &signature.nonce, timestamp_ms, now_ms)
+        .map_err(|refusal| match refusal {
+            ReplayRefusal::Replayed => GatewayError::Replayed,
+            ReplayRefusal::Full => GatewayError::Overloaded,
+        })?;
+    let status = gateway.staff.status(staff_id).await?;
+    if !status.active {
+        return Err(GatewayError::Inactive);
+    }
+    record.role = Some(status.role);
+    let target_store = match rule.facts {
+        Some(read_facts) => {
+            let version = bikestore_codec::schema_version_from_header(
+                message
+                    .headers
+                    .as_ref()
+                    .and_then(|map| map.get(headers::SCHEMA_VERSION))
+                    .map(|value| value.as_str()),
+            )
+            .map_err(GatewayError::Unreadable)?;
+            let facts = read_facts(
+                content_type,
+                version,
+                &message.payload,
+                gateway.max_request_bytes,
+            )
+            .map_err(GatewayError::Unreadable)?;
+            record.store_id = facts.store;
+            record.target_ids = facts.targets;
+            facts.store.filter(|_| rule.store_scoped)
+        }
+        None => None,
+    };
+    table::allows(rule, status.role, status.store_id, target_store)
+        .map_err(|reason| GatewayError::Forbidden { reason })?;
+    Ok(Some(Caller { access, status }))
+}
+
+/// Answers `reply_to` with `refusal` in the caller's format, as the services answer errors.
+async fn respond_error(
+    gateway: &Gateway,
+    reply_to: async_nats::Subject,
+    content_type: ContentType,
+    refusal: &WireError,
+) {
+    let mut reply_headers = HeaderMap::new();
+    reply_headers.insert(headers::CONTENT_TYPE, content_type.header_value());
+    reply_headers.insert(headers::NATS_SERVICE_ERROR, refusal.message.as_str());
+    reply_headers.insert(
+        headers::NATS_SERVICE_ERROR_CODE,
+        refusal.code.status().to_string().as_str(),
+    );
+    let body = bikestore_codec::encode_error(content_type, refusal);
+    if let Err(error) = gateway
+        .client
+        .publish_with_headers(reply_to, reply_headers, body.into())
+        .await
+    {
+        info!(error = %error, "could not send a refusal");
+    }
+}
+
+/// The wire error for a forwarded request that failed in transport.
+pub fn transport_error(error: &async_nats::RequestError, operation: &str) -> WireError {
+    match error.kind() {
+        RequestErrorKind::NoResponders => WireError::new(
+            ErrorCode::Unavailable,
+            format!("no service answers {operation}"),
+        ),
+        RequestErrorKind::TimedOut => WireError::new(
+            ErrorCode::Timeout,
+            format!("{operation} did not answer in time"),
+        ),
+        RequestErrorKind::MaxPayloadExceeded => WireError::new(
+            ErrorCode::TooLarge,
+            "the request is larger than the server accepts",
+        ),
+        RequestErrorKind::InvalidSubject | RequestErrorKind::Other => WireError::new(
+            ErrorCode::Unavailable,
+            format!("{operation} could not be reached"),
+        ),
+    }
+}

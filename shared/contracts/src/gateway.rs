@@ -1,0 +1,47 @@
+//! What the gateway writes about the calls it lets through or refuses: the audit record.
+//!
+//! An audit record says who called which operation for which store, and how it ended. It never
+//! holds the request body, so no password, token, signature or card number can reach it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::identity::Role;
+use crate::ids::{StaffId, StoreId};
+use crate::{ErrorCode, ServiceName, message};
+
+/// One state-changing call through the gateway, published as JSON to the audit stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditRecord {
+    /// When the gateway answered, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// The caller, once the token verified; `None` for a refused or public call.
+    pub staff_id: Option<StaffId>,
+    /// The caller's role, once known.
+    pub role: Option<Role>,
+    /// The service called (`inventory`, `orders`, ...).
+    pub service: String,
+    /// The operation called.
+    pub operation: String,
+    /// The store the request acts on, for operations that carry one and were read.
+    pub store_id: Option<StoreId>,
+    /// `None` when the call succeeded, else the code it was answered with.
+    pub error: Option<ErrorCode>,
+    /// The caller's idempotency key, if any, to find the command in the service's records.
+    pub idempotency_key: Option<String>,
+    /// The IDs the request names (`staff_id`, `product_id`, `order_id`, ...), by field name,
+    /// once the caller was authenticated.
+    #[serde(default)]
+    pub target_ids: BTreeMap<String, String>,
+}
+
+impl AuditRecord {
+    /// The service name as a [`ServiceName`], when it is one.
+    pub fn service_name(&self) -> Option<ServiceName> {
+        ServiceName::from_name(&self.service)
+    }
+}
+
+message!(AuditRecord, "audit_record", v 1);
