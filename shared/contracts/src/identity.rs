@@ -60,6 +60,11 @@ secret_text!(
     /// An opaque refresh token: single use, stored only as its SHA-256 digest.
     RefreshToken
 );
+secret_text!(
+    /// A console session's Ed25519 private key in its text form (as `KeyPair::to_secret_text`
+    /// writes it); it never crosses the wire, only into a saved session file.
+    SessionSecretKey
+);
 
 /// What a member of staff may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -197,6 +202,24 @@ pub struct Logout {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct LoggedOut {}
+
+/// A logged-in console session as the CLI keeps it between runs, in a file only its owner may
+/// read (mode 0600): it holds secrets, the tokens and the session's private key. It never crosses
+/// the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedSession {
+    /// The access token for the gateway.
+    pub access_token: AccessToken,
+    /// The single-use token that buys the next access token.
+    pub refresh_token: RefreshToken,
+    /// When the access token expires, in milliseconds since the Unix epoch.
+    pub expires_at_ms: i64,
+    /// The session's private key, which signs every request.
+    pub session_secret_key: SessionSecretKey,
+    /// Who logged in.
+    pub staff: StaffSummary,
+}
 
 // ---------------------------------------------------------------- staff
 
@@ -384,6 +407,7 @@ message!(AccessClaims, "access_claims", v 1);
 message!(TokenFooter, "token_footer", v 1);
 message!(command Login => LoginReply, Identity."login", v 1);
 message!(LoginReply, "login_reply", v 1);
+message!(SavedSession, "saved_session", v 1);
 message!(command Refresh => LoginReply, Identity."refresh", v 1);
 message!(command Logout => LoggedOut, Identity."logout", v 1);
 message!(LoggedOut, "logged_out", v 1);

@@ -1,0 +1,186 @@
+//! Bikestore's one client library: what the console, the CLI, the benchmark and the end-to-end
+//! tests use to talk to the system through the gateway.
+//!
+//! [`Client::login`] makes a fresh Ed25519 session key, logs in through the gateway's public
+//! `login` operation and answers a [`Session`]. [`Session::call`] encodes a typed request
+//! (postcard by default, JSON on request), signs it with the session key exactly as the gateway
+//! verifies it (bearer token, timestamp, nonce, signature over subject, time, nonce and body
+//! digest), sends it to the operation's `api` subject and decodes the typed reply or the typed
+//! [`WireError`]. The access token is refreshed before it expires, and once more when the
+//! gateway refuses it as expired.
+//!
+//! It depends on `contracts`, `codec` and `auth` only (plus `async-nats`, `tokio`, `thiserror`):
+//! never on `runtime` or a service. Subjects come from [`Subjects`], never from literals.
+//!
+//! Layout: `lib` (the [`Client`] and the raw request/reply), `session` (signing, refresh,
+//! logout), `saved` (the session file the CLI keeps), `error`.
+#![warn(missing_docs)]
+
+mod error;
+mod saved;
+mod session;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_nats::HeaderMap;
+use async_nats::client::RequestErrorKind;
+use bikestore_contracts::identity::{Login, Password};
+use bikestore_contracts::{ErrorCode, Request, Subjects, WireError, headers};
+
+pub use bikestore_codec::ContentType;
+pub use error::ClientError;
+pub use session::{REFRESH_MARGIN_MS, Session};
+
+/// How long a call waits for its reply unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest reply body the client decodes.
+pub const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
+
+/// How a single call is made; every field has a default.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// A caller-chosen key that makes a command apply at most once.
+    pub idempotency_key: Option<String>,
+    /// How long to wait for the reply; [`DEFAULT_TIMEOUT`] when `None`.
+    pub timeout: Option<Duration>,
+    /// The request's encoding; postcard when `None`. The reply comes back in the same one.
+    pub content_type: Option<ContentType>,
+}
+
+/// A connection to NATS and the subjects of one Bikestore deployment.
+#[derive(Debug, Clone)]
+pub struct Client {
+    nats: async_nats::Client,
+    subjects: Subjects,
+}
+
+impl Client {
+    /// Connects to the NATS server at `nats_url`.
+    pub async fn connect(nats_url: &str, subjects: Subjects) -> Result<Client, ClientError> {
+        let nats = async_nats::connect(nats_url)
+            .await
+            .map_err(|error| ClientError::Transport(error.to_string()))?;
+        Ok(Client::new(nats, subjects))
+    }
+
+    /// A client over an existing NATS connection (which may carry credentials).
+    pub fn new(nats: async_nats::Client, subjects: Subjects) -> Client {
+        Client { nats, subjects }
+    }
+
+    /// The NATS connection, for subscribing to live feeds.
+    pub fn nats(&self) -> &async_nats::Client {
+        &self.nats
+    }
+
+    /// The deployment's subjects.
+    pub fn subjects(&self) -> &Subjects {
+        &self.subjects
+    }
+
+    /// Logs in as `username` with a new session key, through the gateway.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session, ClientError> {
+        let key = bikestore_auth::KeyPair::generate()?;
+        let login = Login {
+            username: username.to_owned(),
+            password: Password::from(password),
+            session_public_key: key.public_key().to_base64url(),
+        };
+        let reply = self.call_public(&login, &CallOptions::default()).await?;
+        Ok(Session::new(self.clone(), key, reply))
+    }
+
+    /// Calls a public operation (login, refresh, logout, public keys): no token, no signature.
+    pub async fn call_public<R: Request>(
+        &self,
+        request: &R,
+        options: &CallOptions,
+    ) -> Result<R::Reply, ClientError> {
+        let content_type = options.content_type.unwrap_or_default();
+        let body = bikestore_codec::encode(content_type, request)?;
+        let mut map = HeaderMap::new();
+        map.insert(headers::CONTENT_TYPE, content_type.header_value());
+        if let Some(key) = &options.idempotency_key {
+            map.insert(headers::IDEMPOTENCY_KEY, key.as_str());
+        }
+        let subject = self.subjects.api(R::SERVICE, R::OPERATION);
+        self.send::<R::Reply>(subject, map, body, options.timeout)
+            .await
+    }
+
+    /// Sends one request and decodes its reply.
+    async fn send<M: bikestore_contracts::Message>(
+        &self,
+        subject: String,
+        map: HeaderMap,
+        body: Vec<u8>,
+        timeout: Option<Duration>,
+    ) -> Result<M, ClientError> {
+        let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let request = async_nats::Request::new()
+            .headers(map)
+            .payload(body.into())
+            .timeout(Some(timeout));
+        let reply = self
+            .nats
+            .send_request(subject.clone(), request)
+            .await
+            .map_err(|error| {
+                let (code, message) = match error.kind() {
+                    RequestErrorKind::NoResponders => {
+                        (ErrorCode::Unavailable, format!("no one answers {subject}"))
+                    }
+                    RequestErrorKind::TimedOut => (
+                        ErrorCode::Timeout,
+                        format!("{subject} did not answer within {timeout:?}"),
+                    ),
+                    RequestErrorKind::MaxPayloadExceeded => (
+                        ErrorCode::TooLarge,
+                        format!("the request to {subject} is larger than the server accepts"),
+                    ),
+                    RequestErrorKind::InvalidSubject | RequestErrorKind::Other => (
+                        ErrorCode::Unavailable,
+                        format!("the request to {subject} failed: {error}"),
+                    ),
+                };
+                ClientError::Wire(WireError::new(code, message))
+            })?;
+        decode_reply(&reply)
+    }
+}
+
+/// Decodes a reply: the typed message, or the wire error it carries (`Nats-Service-Error`).
+fn decode_reply<M: bikestore_contracts::Message>(
+    reply: &async_nats::Message,
+) -> Result<M, ClientError> {
+    let header = |name: &str| {
+        reply
+            .headers
+            .as_ref()
+            .and_then(|map| map.get(name))
+            .map(|value| value.as_str())
+    };
+    let content_type = ContentType::from_header(header(headers::CONTENT_TYPE))?;
+    if header(headers::NATS_SERVICE_ERROR).is_some() {
+        return Err(ClientError::Wire(bikestore_codec::decode_error(
+            content_type,
+            &reply.payload,
+        )));
+    }
+    let version = bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))?;
+    Ok(bikestore_codec::decode::<M>(
+        content_type,
+        version,
+        &reply.payload,
+        MAX_REPLY_BYTES,
+    )?)
+}
+
+/// Milliseconds since the Unix epoch, by this machine's clock.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,251 @@
+//! A logged-in session: signs every call with its key, keeps its tokens fresh, and logs out.
+
+use std::sync::Arc;
+
+use async_nats::HeaderMap;
+use bikestore_auth::{KeyPair, sign_request};
+use bikestore_contracts::identity::{
+    AccessToken, LoginReply, Logout, Refresh, RefreshToken, SavedSession, SessionSecretKey,
+    StaffSummary,
+};
+use bikestore_contracts::{ErrorCode, Request, WireError, headers};
+use tokio::sync::Mutex;
+
+use crate::{CallOptions, Client, ClientError, now_ms};
+
+/// A token expiring within this many milliseconds is refreshed before the next call.
+pub const REFRESH_MARGIN_MS: i64 = 60_000;
+
+/// The tokens of a session, replaced on every refresh.
+struct Tokens {
+    access: AccessToken,
+    refresh: RefreshToken,
+    expires_at_ms: i64,
+    logged_out: bool,
+}
+
+/// A logged-in member of staff: their session key, tokens and summary. Clones share the tokens,
+/// so one refresh serves them all.
+#[derive(Clone)]
+pub struct Session {
+    client: Client,
+    key: Arc<KeyPair>,
+    tokens: Arc<Mutex<Tokens>>,
+    staff: StaffSummary,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Session")
+            .field("staff", &self.staff)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// The session a login or refresh answered, signed with `key`.
+    pub(crate) fn new(client: Client, key: KeyPair, reply: LoginReply) -> Session {
+        Session {
+            client,
+            key: Arc::new(key),
+            tokens: Arc::new(Mutex::new(Tokens {
+                access: reply.access_token,
+                refresh: reply.refresh_token,
+                expires_at_ms: reply.expires_at_ms,
+                logged_out: false,
+            })),
+            staff: reply.staff,
+        }
+    }
+
+    /// Who is logged in, as identity said at login.
+    pub fn whoami(&self) -> &StaffSummary {
+        &self.staff
+    }
+
+    /// The client this session calls through.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// When the current access token expires, in milliseconds since the Unix epoch.
+    pub async fn expires_at_ms(&self) -> i64 {
+        self.tokens.lock().await.expires_at_ms
+    }
+
+    /// Sends `request` through the gateway, signed, in postcard, and decodes its reply.
+    pub async fn call<R: Request>(&self, request: &R) -> Result<R::Reply, ClientError> {
+        self.call_with(request, CallOptions::default()).await
+    }
+
+    /// Sends `request` through the gateway, signed, as `options` say, and decodes its reply.
+    ///
+    /// The access token is refreshed first when it expires within [`REFRESH_MARGIN_MS`]; when the
+    /// gateway still refuses it as expired, it is refreshed once more and the call retried.
+    pub async fn call_with<R: Request>(
+        &self,
+        request: &R,
+        options: CallOptions,
+    ) -> Result<R::Reply, ClientError> {
+        let content_type = options.content_type.unwrap_or_default();
+        let body = bikestore_codec::encode(content_type, request)?;
+        let subject = self.client.subjects().api(R::SERVICE, R::OPERATION);
+        let mut retried = false;
+        loop {
+            let token = self.fresh_token().await?;
+            let signature = sign_request(&self.key, &subject, now_ms(), &body)?;
+            let mut map = HeaderMap::new();
+            map.insert(headers::CONTENT_TYPE, content_type.header_value());
+            map.insert(
+                headers::AUTHORIZATION,
+                format!("Bearer {}", token.expose()).as_str(),
+            );
+            map.insert(
+                headers::REQUEST_TIMESTAMP,
+                signature.timestamp_ms.to_string().as_str(),
+            );
+            map.insert(headers::REQUEST_NONCE, signature.nonce.as_str());
+            map.insert(headers::REQUEST_SIGNATURE, signature.signature.as_str());
+            if let Some(key) = &options.idempotency_key {
+                map.insert(headers::IDEMPOTENCY_KEY, key.as_str());
+            }
+            let result = self
+                .client
+                .send::<R::Reply>(subject.clone(), map, body.clone(), options.timeout)
+                .await;
+            match result {
+                Err(ClientError::Wire(error)) if !retried && refused_as_expired(&error) => {
+                    retried = true;
+                    self.refresh_replacing(&token).await?;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Trades the refresh token for new tokens now (the refresh token rotates).
+    pub async fn refresh(&self) -> Result<(), ClientError> {
+        let mut tokens = self.tokens.lock().await;
+        self.refresh_locked(&mut tokens).await
+    }
+
+    /// Ends the session: identity revokes its refresh token, and this session (and its clones)
+    /// refuses every further call as `unauthorized`.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        let mut tokens = self.tokens.lock().await;
+        if tokens.logged_out {
+            return Ok(());
+        }
+        let logout = Logout {
+            refresh_token: tokens.refresh.clone(),
+        };
+        self.client
+            .call_public(&logout, &CallOptions::default())
+            .await?;
+        tokens.logged_out = true;
+        Ok(())
+    }
+
+    /// The session as the CLI keeps it between runs. It holds secrets: the tokens and the
+    /// session's private key.
+    pub async fn to_saved(&self) -> SavedSession {
+        let tokens = self.tokens.lock().await;
+        SavedSession {
+            access_token: tokens.access.clone(),
+            refresh_token: tokens.refresh.clone(),
+            expires_at_ms: tokens.expires_at_ms,
+            session_secret_key: SessionSecretKey(self.key.to_secret_text()),
+            staff: self.staff.clone(),
+        }
+    }
+
+    /// The session `saved` describes, calling through `client`.
+    pub fn from_saved(client: Client, saved: SavedSession) -> Result<Session, ClientError> {
+        let key = KeyPair::from_secret_text(saved.session_secret_key.expose())?;
+        Ok(Session::new(
+            client,
+            key,
+            LoginReply {
+                access_token: saved.access_token,
+                refresh_token: saved.refresh_token,
+                expires_at_ms: saved.expires_at_ms,
+                staff: saved.staff,
+            },
+        ))
+    }
+
+    /// The access token to send, refreshed first if it expires soon.
+    async fn fresh_token(&self) -> Result<AccessToken, ClientError> {
+        let mut tokens = self.tokens.lock().await;
+        if tokens.logged_out {
+            return Err(logged_out());
+        }
+        if tokens.expires_at_ms - now_ms() <= REFRESH_MARGIN_MS {
+            self.refresh_locked(&mut tokens).await?;
+        }
+        Ok(tokens.access.clone())
+    }
+
+    /// Refreshes unless another call already replaced `stale`.
+    async fn refresh_replacing(&self, stale: &AccessToken) -> Result<(), ClientError> {
+        let mut tokens = self.tokens.lock().await;
+        if tokens.access == *stale {
+            self.refresh_locked(&mut tokens).await?;
+        }
+        Ok(())
+    }
+
+    async fn refresh_locked(&self, tokens: &mut Tokens) -> Result<(), ClientError> {
+        if tokens.logged_out {
+            return Err(logged_out());
+        }
+        let refresh = Refresh {
+            refresh_token: tokens.refresh.clone(),
+            session_public_key: self.key.public_key().to_base64url(),
+        };
+        let reply = self
+            .client
+            .call_public(&refresh, &CallOptions::default())
+            .await?;
+        tokens.access = reply.access_token;
+        tokens.refresh = reply.refresh_token;
+        tokens.expires_at_ms = reply.expires_at_ms;
+        Ok(())
+    }
+}
+
+/// Whether the gateway refused the call because the access token expired.
+fn refused_as_expired(error: &WireError) -> bool {
+    error.code == ErrorCode::Unauthorized && error.message.contains("expired")
+}
+
+fn logged_out() -> ClientError {
+    ClientError::Wire(WireError::new(
+        ErrorCode::Unauthorized,
+        "the session was logged out; log in again",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_expiry_refusal_asks_for_a_refresh() {
+        let expired = WireError::new(ErrorCode::Unauthorized, "the access token has expired");
+        assert!(refused_as_expired(&expired));
+        let bad = WireError::new(
+            ErrorCode::Unauthorized,
+            "the token or request signature does not verify",
+        );
+        assert!(!refused_as_expired(&bad));
+        let other = WireError::new(ErrorCode::NotFound, "expired product");
+        assert!(!refused_as_expired(&other));
+    }
+
+    #[test]
+    fn a_logged_out_session_is_unauthorized() {
+        assert_eq!(logged_out().code(), ErrorCode::Unauthorized);
+    }
+}
