@@ -5,18 +5,24 @@
 #   BIKESTORE_DATA_DIR        data directory (default .data, relative to this file)
 #   BIKESTORE_NATS_PORT       nats-server client port (default 4222)
 #   BIKESTORE_SUBJECT_PREFIX  subject prefix the services use (default bikestore)
+#   BIKESTORE_DURABILITY      durability profile: default (survives any process crash) or durable
+#                             (also power loss: JetStream fsyncs every write, SQLite synchronous=FULL)
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 data_dir := env("BIKESTORE_DATA_DIR", ".data")
 nats_port := env("BIKESTORE_NATS_PORT", "4222")
 prefix := env("BIKESTORE_SUBJECT_PREFIX", "bikestore")
+durability := env("BIKESTORE_DURABILITY", "default")
+
+# The nats-server configuration of each durability profile (both under nats/).
+nats_conf := if durability == "durable" { "nats/server-durable.conf" } else { "nats/server.conf" }
 
 # The services `up` starts, in order; each is the binary target/release/bikestore-<name>.
-services := "inventory orders notifications orchestrator"
+services := "identity inventory orders notifications orchestrator gateway"
 
 # The services whose binaries have a `seed` subcommand that loads demo data.
-seeded := "inventory orders"
+seeded := "identity inventory orders"
 
 data := join(justfile_directory(), data_dir)
 nats_url := "nats://127.0.0.1:" + nats_port
@@ -102,9 +108,17 @@ up:
     set -euo pipefail
     {{ _helpers }}
     mkdir -p "$run_dir" "$log_dir" "$data/nats"
+    case {{ quote(durability) }} in
+        default | durable) ;;
+        *) echo "BIKESTORE_DURABILITY must be default or durable, not {{ durability }}" >&2; exit 1 ;;
+    esac
     nats="$(nats/ensure-nats-server.sh)"
 
-    if pid="$(live_pid nats nats/server.conf)"; then
+    if pid="$(live_pid nats nats/server)"; then
+        if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- {{ quote(nats_conf) }}; then
+            echo "nats-server (pid $pid) runs another durability profile's configuration; 'just down' first to switch to {{ durability }}" >&2
+            exit 1
+        fi
         echo "nats-server already running (pid $pid) on port {{ nats_port }}"
     else
         if port_open {{ nats_port }}; then
@@ -112,9 +126,9 @@ up:
             echo "Pick another port, for example: BIKESTORE_NATS_PORT={{ if nats_port == "4333" { "4334" } else { "4333" } }} just up" >&2
             exit 1
         fi
-        echo "starting nats-server on port {{ nats_port }} (log: $log_dir/nats.log)"
+        echo "starting nats-server on port {{ nats_port }}, durability {{ durability }} (log: $log_dir/nats.log)"
         BIKESTORE_NATS_PORT={{ nats_port }} BIKESTORE_NATS_STORE="$data/nats" \
-            nohup "$nats" -c nats/server.conf -l "$log_dir/nats.log" \
+            nohup "$nats" -c {{ quote(nats_conf) }} -l "$log_dir/nats.log" \
             </dev/null >>"$log_dir/nats.out" 2>&1 &
         echo $! >"$run_dir/nats.pid"
         for _ in $(seq 100); do
@@ -157,6 +171,7 @@ up:
         fi
         echo "starting $name (log: $log_dir/$name.out)"
         nohup "$binary" --nats-url {{ nats_url }} --data-dir "$data" --subject-prefix {{ quote(prefix) }} \
+            --durability {{ quote(durability) }} \
             </dev/null >>"$log_dir/$name.out" 2>&1 &
         echo $! >"$run_dir/$name.pid"
     done
@@ -180,7 +195,7 @@ down:
     for ((i = ${#services[@]} - 1; i >= 0; i--)); do
         stop "${services[i]}" "bikestore-${services[i]}"
     done
-    stop nats nats/server.conf
+    stop nats nats/server
 
 # Show whether nats-server and each service are running.
 status:
@@ -195,7 +210,7 @@ status:
             printf '%-14s stopped\n' "$name"
         fi
     }
-    show nats nats/server.conf " on port {{ nats_port }}"
+    show nats nats/server " on port {{ nats_port }}"
     for name in {{ services }}; do
         show "$name" "bikestore-$name"
     done
@@ -247,6 +262,22 @@ test *args:
     else
         cargo test --workspace {{ args }}
     fi
+
+# Benchmark the place-order saga against its floor (release build; `just bench --help` for flags).
+bench *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    BIKESTORE_NATS_SERVER="$(nats/ensure-nats-server.sh)"
+    export BIKESTORE_NATS_SERVER
+    cargo bench -p bikestore-tests --bench place_order -- {{ args }}
+
+# Benchmark inventory's reserve + commit against its floor.
+bench-inventory *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    BIKESTORE_NATS_SERVER="$(nats/ensure-nats-server.sh)"
+    export BIKESTORE_NATS_SERVER
+    cargo bench -p bikestore-inventory --bench reserve_commit -- {{ args }}
 
 # Check formatting and clippy lints, as CI does.
 lint:

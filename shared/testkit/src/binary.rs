@@ -172,5 +172,6 @@ mod tests {
     #[test]
     fn workspace_root_holds_the_nats_config() {
         assert!(workspace_root().join("nats/server.conf").is_file());
+        assert!(workspace_root().join("nats/server-durable.conf").is_file());
     }
 }

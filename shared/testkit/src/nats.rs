@@ -1,8 +1,9 @@
 //! [`NatsServer`]: a private nats-server per test.
 //!
-//! Each server runs `nats/server.conf` (the file `just up` uses) with its client port chosen by the
-//! server, its JetStream store and log in a temporary directory it owns, and it is killed and
-//! cleaned up on drop. Readiness is a successful client connection, never a fixed sleep.
+//! Each server runs `nats/server.conf` (the file `just up` uses), or `nats/server-durable.conf` for
+//! [`JetStreamSync::Always`], with its client port chosen by the server, its JetStream store and log
+//! in a temporary directory it owns, and it is killed and cleaned up on drop. Readiness is a
+//! successful client connection, never a fixed sleep.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -26,6 +27,34 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const PORT_ENV: &str = "BIKESTORE_NATS_PORT";
 const STORE_ENV: &str = "BIKESTORE_NATS_STORE";
 
+/// When JetStream writes its files to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JetStreamSync {
+    /// The server default (every two minutes): an acknowledged write survives a process crash.
+    #[default]
+    Interval,
+    /// Before every acknowledgement (`sync_interval: always`): it also survives a power loss.
+    /// This is the `durable` profile.
+    Always,
+}
+
+/// How to start a [`NatsServer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NatsOptions {
+    /// When JetStream syncs to disk.
+    pub sync: JetStreamSync,
+}
+
+impl NatsOptions {
+    /// The configuration file for these options, relative to the workspace root.
+    fn config_file(&self) -> &'static str {
+        match self.sync {
+            JetStreamSync::Interval => "nats/server.conf",
+            JetStreamSync::Always => "nats/server-durable.conf",
+        }
+    }
+}
+
 /// A running nats-server with JetStream, private to one test.
 ///
 /// Dropping it kills the server and deletes its store.
@@ -33,6 +62,7 @@ const STORE_ENV: &str = "BIKESTORE_NATS_STORE";
 pub struct NatsServer {
     child: Option<Child>,
     binary: PathBuf,
+    options: NatsOptions,
     port: u16,
     store_dir: PathBuf,
     ports_dir: PathBuf,
@@ -45,6 +75,11 @@ impl NatsServer {
     /// Starts a server on a free port chosen by the server and waits until it accepts a
     /// connection.
     pub async fn start() -> anyhow::Result<NatsServer> {
+        NatsServer::start_with(NatsOptions::default()).await
+    }
+
+    /// Starts a server as [`NatsServer::start`] does, with `options`.
+    pub async fn start_with(options: NatsOptions) -> anyhow::Result<NatsServer> {
         // Finding the binary may run `nats-server --version` once; keep that off the runtime.
         let binary = tokio::task::spawn_blocking(nats_server_binary)
             .await
@@ -61,6 +96,7 @@ impl NatsServer {
         let mut server = NatsServer {
             child: None,
             binary,
+            options,
             port: 0,
             store_dir,
             ports_dir,
@@ -79,6 +115,11 @@ impl NatsServer {
     /// The client port; it stays the same across [`NatsServer::restart`].
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The server's process ID while it runs (for tools that watch its resource use).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// The JetStream store directory; it survives [`NatsServer::restart`].
@@ -142,7 +183,7 @@ impl NatsServer {
                 .context("cannot remove an old ports file")?;
         }
 
-        let config = workspace_root().join("nats/server.conf");
+        let config = workspace_root().join(self.options.config_file());
         // nats-server logs to the file itself with -l; stdout and stderr catch what it prints
         // before that, such as configuration errors. All three append to the same file.
         let log = open_log(&self.log_path)?;

@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use bikestore_testkit::{NatsServer, eventually};
+use bikestore_testkit::{JetStreamSync, NatsOptions, NatsServer, eventually};
 
 const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -18,6 +18,33 @@ async fn two_servers_get_different_ports_and_stores() {
     assert_ne!(first.store_dir(), second.store_dir());
     first.client().await.expect("connect to the first server");
     second.client().await.expect("connect to the second server");
+}
+
+#[tokio::test]
+async fn a_durable_server_runs_the_durable_config_and_acknowledges_writes() {
+    let server = NatsServer::start_with(NatsOptions {
+        sync: JetStreamSync::Always,
+    })
+    .await
+    .expect("durable server starts");
+    let js = jetstream::new(server.client().await.expect("connect"));
+    js.create_stream(jetstream::stream::Config {
+        name: "KIT".to_owned(),
+        subjects: vec!["kit.>".to_owned()],
+        ..Default::default()
+    })
+    .await
+    .expect("create stream");
+    js.publish("kit.durable", "synced".into())
+        .await
+        .expect("publish")
+        .await
+        .expect("ack");
+    assert!(
+        server.read_log().contains("server-durable.conf"),
+        "{}",
+        server.read_log()
+    );
 }
 
 #[tokio::test]

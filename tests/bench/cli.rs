@@ -1,0 +1,178 @@
+//! The benchmark's flags, and the settings they resolve to (`--quick` fills in its own).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// The place-order saga against its primitive floor, measured in one run on one nats-server.
+///
+/// Relative paths are taken from the workspace root (cargo runs benchmarks in the package's
+/// folder, not where it was started).
+#[derive(Debug, Parser)]
+#[command(name = "place_order")]
+pub struct Args {
+    /// Attach to this nats-server instead of starting a private one (no Bikestore service may
+    /// be running on it: the benchmark starts its own).
+    #[arg(long)]
+    pub nats_url: Option<String>,
+    /// Keep the services' databases in this folder instead of a temporary one.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Demo data scale: 321 products and 1,445 customers per unit.
+    #[arg(long)]
+    pub scale: Option<u32>,
+    /// Sagas (and floor operations) in flight at once.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Seconds the floor saga and the place-order saga each run.
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Run exactly this many sagas of each kind instead of running for `--duration`.
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Fraction of orders paid with the declining test card 4000 0000 0000 0002.
+    #[arg(long)]
+    pub decline_share: Option<f64>,
+    /// Fraction of orders asking for more than the store holds.
+    #[arg(long)]
+    pub short_stock_share: Option<f64>,
+    /// Durability profile of nats-server, the services and the floor.
+    #[arg(long, value_enum, default_value_t = Profile::Default)]
+    pub profile: Profile,
+    /// Seconds each primitive of the floor runs, at each concurrency.
+    #[arg(long)]
+    pub primitive_duration: Option<f64>,
+    /// Where the JSON and markdown results go [default: <workspace>/target/bench-results].
+    #[arg(long)]
+    pub results_dir: Option<PathBuf>,
+    /// An earlier run's JSON file: print the change against it.
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+    /// A short smoke run (2 s, concurrency 8, scale 1, some declines and short orders) that
+    /// fails unless every saga reached a terminal state with the expected outcome.
+    #[arg(long)]
+    pub quick: bool,
+    /// Cargo passes `--bench`; it is accepted and ignored.
+    #[arg(long, hide = true)]
+    pub bench: bool,
+}
+
+/// The durability profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// JetStream's default sync (every two minutes) and SQLite WAL `synchronous=NORMAL`:
+    /// survives any process crash.
+    Default,
+    /// JetStream `sync_interval: always` and SQLite `synchronous=FULL`: also survives power loss.
+    Durable,
+}
+
+impl Profile {
+    /// The profile's name, as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Default => "default",
+            Profile::Durable => "durable",
+        }
+    }
+
+    /// SQLite's `synchronous` setting in this profile.
+    pub fn synchronous(self) -> &'static str {
+        match self {
+            Profile::Default => "NORMAL",
+            Profile::Durable => "FULL",
+        }
+    }
+}
+
+/// How long a measured phase runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Until {
+    /// For this long.
+    Elapsed(Duration),
+    /// Until this many operations are done.
+    Count(u64),
+}
+
+/// What one run does, after defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub nats_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub scale: u32,
+    pub concurrency: usize,
+    pub until: Until,
+    pub decline_share: f64,
+    pub short_stock_share: f64,
+    pub profile: Profile,
+    pub primitive_duration: Duration,
+    pub results_dir: Option<PathBuf>,
+    pub compare: Option<PathBuf>,
+    pub quick: bool,
+}
+
+impl Settings {
+    /// Applies the defaults (or `--quick`'s) and checks the ranges.
+    pub fn from_args(args: Args) -> anyhow::Result<Settings> {
+        let quick = args.quick;
+        let seconds = args.duration.unwrap_or(if quick { 2.0 } else { 5.0 });
+        let primitive_seconds = args
+            .primitive_duration
+            .unwrap_or(if quick { 0.25 } else { 1.0 });
+        for (name, value) in [
+            ("duration", seconds),
+            ("primitive-duration", primitive_seconds),
+        ] {
+            anyhow::ensure!(
+                value.is_finite() && value > 0.0 && value < 86_400.0,
+                "--{name} must be a positive number of seconds"
+            );
+        }
+        let decline_share = args.decline_share.unwrap_or(if quick { 0.2 } else { 0.0 });
+        let short_stock_share = args
+            .short_stock_share
+            .unwrap_or(if quick { 0.1 } else { 0.0 });
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&decline_share)
+                && (0.0..=1.0).contains(&short_stock_share)
+                && decline_share + short_stock_share <= 1.0,
+            "--decline-share and --short-stock-share must be fractions that add up to at most 1"
+        );
+        let concurrency = args.concurrency.unwrap_or(if quick { 8 } else { 64 });
+        anyhow::ensure!(
+            (1..=4096).contains(&concurrency),
+            "--concurrency must be 1 to 4096"
+        );
+        let scale = args.scale.unwrap_or(1);
+        anyhow::ensure!((1..=1000).contains(&scale), "--scale must be 1 to 1000");
+        let until = match args.count {
+            Some(0) => anyhow::bail!("--count must be at least 1"),
+            Some(count) => Until::Count(count),
+            None => Until::Elapsed(Duration::from_secs_f64(seconds)),
+        };
+        Ok(Settings {
+            nats_url: args.nats_url,
+            data_dir: args.data_dir.map(from_workspace),
+            scale,
+            concurrency,
+            until,
+            decline_share,
+            short_stock_share,
+            profile: args.profile,
+            primitive_duration: Duration::from_secs_f64(primitive_seconds),
+            results_dir: args.results_dir.map(from_workspace),
+            compare: args.compare.map(from_workspace),
+            quick,
+        })
+    }
+}
+
+/// `path` itself if absolute, else under the workspace root.
+pub fn from_workspace(path: PathBuf) -> PathBuf {
+    if path.is_absolute() {
+        path
+    } else {
+        bikestore_testkit::workspace_root().join(path)
+    }
+}
