@@ -1,6 +1,5 @@
 //! The `bikestore` binary: see the library's documentation.
 
 fn main() -> std::process::ExitCode {
-    eprintln!("bikestore: not built yet");
-    std::process::ExitCode::FAILURE
+    bikestore_tui::cli::run(std::env::args_os().collect())
 }

@@ -64,6 +64,25 @@ impl Client {
         Ok(Client::new(nats, subjects))
     }
 
+    /// Connects to the NATS server at `nats_url` as the NATS user whose credentials file is
+    /// `credentials` (one line `user:password`, as `just up` writes them), or anonymously
+    /// when `None`.
+    pub async fn connect_with_credentials(
+        nats_url: &str,
+        credentials: Option<&std::path::Path>,
+        subjects: Subjects,
+    ) -> Result<Client, ClientError> {
+        let Some(path) = credentials else {
+            return Client::connect(nats_url, subjects).await;
+        };
+        let (user, password) = read_credentials(path)?;
+        let nats = async_nats::ConnectOptions::with_user_and_password(user, password)
+            .connect(nats_url)
+            .await
+            .map_err(|error| ClientError::Transport(error.to_string()))?;
+        Ok(Client::new(nats, subjects))
+    }
+
     /// A client over an existing NATS connection (which may carry credentials).
     pub fn new(nats: async_nats::Client, subjects: Subjects) -> Client {
         Client { nats, subjects }
@@ -175,6 +194,21 @@ fn decode_reply<M: bikestore_contracts::Message>(
         &reply.payload,
         MAX_REPLY_BYTES,
     )?)
+}
+
+/// Reads a NATS credentials file: one line `user:password`.
+pub fn read_credentials(path: &std::path::Path) -> Result<(String, String), ClientError> {
+    let text = std::fs::read_to_string(path)?;
+    let line = text.trim_end_matches(['\r', '\n']);
+    match line.split_once(':') {
+        Some((user, password)) if !user.is_empty() && !password.is_empty() => {
+            Ok((user.to_owned(), password.to_owned()))
+        }
+        _ => Err(ClientError::Transport(format!(
+            "{} is not a NATS credentials file (one line user:password)",
+            path.display()
+        ))),
+    }
 }
 
 /// Milliseconds since the Unix epoch, by this machine's clock.
