@@ -64,7 +64,12 @@ pub struct Gateway {
 /// Runs the gateway until `shutdown`, then drains the requests it already took.
 pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
     let subjects = config.common.subjects()?;
-    let client = connect::connect(&config.common.nats_url, ServiceName::Gateway.as_str()).await?;
+    let client = connect::connect_as(
+        &config.common.nats_url,
+        config.common.nats_credentials.as_deref(),
+        ServiceName::Gateway.as_str(),
+    )
+    .await?;
     let jetstream = async_nats::jetstream::new(client.clone());
     audit::ensure_stream(&jetstream, &subjects).await?;
     let caller = Caller::new(client.clone(), subjects.clone());

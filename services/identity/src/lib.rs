@@ -158,7 +158,12 @@ pub async fn run(config: IdentityConfig, shutdown: Shutdown) -> Result<(), Runti
         decoy_hash: password::decoy_hash().await.map_err(startup_error)?,
     });
     prepare_keys(&identity).await.map_err(startup_error)?;
-    let client = connect::connect(&config.common.nats_url, ServiceName::Identity.as_str()).await?;
+    let client = connect::connect_as(
+        &config.common.nats_url,
+        config.common.nats_credentials.as_deref(),
+        ServiceName::Identity.as_str(),
+    )
+    .await?;
     let jetstream = async_nats::jetstream::new(client.clone());
     streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Identity).await?;
     // Created by every service at start, so a consumer's give-ups are kept from the first one.

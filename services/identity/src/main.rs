@@ -42,6 +42,9 @@ enum Command {
         /// NATS server URL.
         #[arg(long, env = bikestore_runtime::config::ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
         nats_url: String,
+        /// NATS credentials file (`user:password`); anonymous without it.
+        #[arg(long, env = bikestore_runtime::config::ENV_NATS_CREDENTIALS)]
+        nats_credentials: Option<std::path::PathBuf>,
         /// How long to keep trying, in milliseconds.
         #[arg(long, default_value_t = 10_000)]
         timeout_ms: u64,
@@ -59,9 +62,11 @@ async fn main() -> ExitCode {
             .map_err(anyhow::Error::new),
         Some(Command::Ping {
             nats_url,
+            nats_credentials,
             timeout_ms,
         }) => bikestore_runtime::ops::ping(
             &nats_url,
+            nats_credentials.as_deref(),
             ServiceName::Identity,
             Duration::from_millis(timeout_ms),
         )

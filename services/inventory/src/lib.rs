@@ -77,7 +77,12 @@ pub async fn run(config: InventoryConfig, shutdown: Shutdown) -> Result<(), Runt
             expiry_sweep_interval: config.expiry_sweep_interval,
         },
     });
-    let client = connect::connect(&config.common.nats_url, ServiceName::Inventory.as_str()).await?;
+    let client = connect::connect_as(
+        &config.common.nats_url,
+        config.common.nats_credentials.as_deref(),
+        ServiceName::Inventory.as_str(),
+    )
+    .await?;
     let jetstream = async_nats::jetstream::new(client.clone());
     streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
     // Created by every service at start, so a consumer's give-ups are kept from the first one.

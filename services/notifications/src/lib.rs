@@ -86,8 +86,12 @@ pub async fn run(config: NotificationsConfig, shutdown: Shutdown) -> Result<(), 
         subjects.clone(),
         config.common.fault.clone(),
     ));
-    let client =
-        connect::connect(&config.common.nats_url, ServiceName::Notifications.as_str()).await?;
+    let client = connect::connect_as(
+        &config.common.nats_url,
+        config.common.nats_credentials.as_deref(),
+        ServiceName::Notifications.as_str(),
+    )
+    .await?;
     let channels = Channels::new(
         vec![
             Box::new(LogFileChannel::new(

@@ -47,8 +47,12 @@ pub struct Orchestrator {
 /// Runs the orchestrator until `shutdown`.
 pub async fn run(config: OrchestratorConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
     let subjects = config.common.subjects()?;
-    let client =
-        connect::connect(&config.common.nats_url, ServiceName::Orchestrator.as_str()).await?;
+    let client = connect::connect_as(
+        &config.common.nats_url,
+        config.common.nats_credentials.as_deref(),
+        ServiceName::Orchestrator.as_str(),
+    )
+    .await?;
     let jetstream = jetstream::new(client.clone());
     streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Orchestrator).await?;
     dead_letters::ensure_stream(&jetstream, &subjects).await?;

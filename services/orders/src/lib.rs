@@ -75,7 +75,12 @@ pub async fn run_with_provider(
         db: Arc::clone(&db),
         provider: TimedProvider::new(provider, config.provider_timeout),
     });
-    let client = connect::connect(&config.common.nats_url, ServiceName::Orders.as_str()).await?;
+    let client = connect::connect_as(
+        &config.common.nats_url,
+        config.common.nats_credentials.as_deref(),
+        ServiceName::Orders.as_str(),
+    )
+    .await?;
     let jetstream = async_nats::jetstream::new(client.clone());
     streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Orders).await?;
     // Created by every service at start, so a consumer's give-ups are kept from the first one.

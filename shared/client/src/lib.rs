@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
 use bikestore_contracts::identity::{Login, Password};
-use bikestore_contracts::{ErrorCode, Request, Subjects, WireError, headers};
+use bikestore_contracts::{ErrorCode, Request, Subjects, WireError, headers, subjects};
 
 pub use bikestore_codec::ContentType;
 pub use error::ClientError;
@@ -58,7 +58,8 @@ pub struct Client {
 impl Client {
     /// Connects to the NATS server at `nats_url`.
     pub async fn connect(nats_url: &str, subjects: Subjects) -> Result<Client, ClientError> {
-        let nats = async_nats::connect(nats_url)
+        let nats = console_options(async_nats::ConnectOptions::new())
+            .connect(nats_url)
             .await
             .map_err(|error| ClientError::Transport(error.to_string()))?;
         Ok(Client::new(nats, subjects))
@@ -76,14 +77,18 @@ impl Client {
             return Client::connect(nats_url, subjects).await;
         };
         let (user, password) = read_credentials(path)?;
-        let nats = async_nats::ConnectOptions::with_user_and_password(user, password)
-            .connect(nats_url)
-            .await
-            .map_err(|error| ClientError::Transport(error.to_string()))?;
+        let nats = console_options(async_nats::ConnectOptions::with_user_and_password(
+            user, password,
+        ))
+        .connect(nats_url)
+        .await
+        .map_err(|error| ClientError::Transport(error.to_string()))?;
         Ok(Client::new(nats, subjects))
     }
 
-    /// A client over an existing NATS connection (which may carry credentials).
+    /// A client over an existing NATS connection (which may carry credentials). To work as the
+    /// console NATS user, that connection needs the inbox prefix
+    /// [`subjects::CONSOLE_INBOX_PREFIX`], as [`Client::connect_with_credentials`] sets it.
     pub fn new(nats: async_nats::Client, subjects: Subjects) -> Client {
         Client { nats, subjects }
     }
@@ -194,6 +199,12 @@ fn decode_reply<M: bikestore_contracts::Message>(
         &reply.payload,
         MAX_REPLY_BYTES,
     )?)
+}
+
+/// The options every console connection shares: replies come to the console inbox prefix,
+/// the only inbox the console NATS user may subscribe to.
+fn console_options(options: async_nats::ConnectOptions) -> async_nats::ConnectOptions {
+    options.custom_inbox_prefix(subjects::CONSOLE_INBOX_PREFIX)
 }
 
 /// Reads a NATS credentials file: one line `user:password`.

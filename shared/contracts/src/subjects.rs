@@ -7,6 +7,11 @@ use std::fmt;
 /// The default subject prefix.
 pub const DEFAULT_PREFIX: &str = "bikestore";
 
+/// The inbox prefix consoles (anything connecting through the client library) use for replies,
+/// instead of the default `_INBOX`: NATS lets the console user subscribe to `_INBOX.console.>`
+/// only (nats/users.conf), so a console never sees the replies services send each other.
+pub const CONSOLE_INBOX_PREFIX: &str = "_INBOX.console";
+
 /// The six services. The name is also the NATS micro service name and queue group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceName {

@@ -10,6 +10,8 @@ use crate::error::RuntimeError;
 
 /// Environment variable for [`CommonConfig::nats_url`].
 pub const ENV_NATS_URL: &str = "BIKESTORE_NATS_URL";
+/// Environment variable for [`CommonConfig::nats_credentials`].
+pub const ENV_NATS_CREDENTIALS: &str = "BIKESTORE_NATS_CREDENTIALS";
 /// Environment variable for [`CommonConfig::subject_prefix`].
 pub const ENV_SUBJECT_PREFIX: &str = "BIKESTORE_SUBJECT_PREFIX";
 /// Environment variable for [`CommonConfig::data_dir`].
@@ -70,6 +72,10 @@ pub struct CommonConfig {
     /// NATS server URL.
     #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
+    /// NATS credentials file: one line `user:password` (`just up` writes one per service under
+    /// `<data>/credentials/`). Without it the service connects anonymously.
+    #[arg(long, env = ENV_NATS_CREDENTIALS)]
+    pub nats_credentials: Option<PathBuf>,
     /// Prefix of every subject, stream and bucket, so deployments can share a NATS account.
     #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = bikestore_contracts::subjects::DEFAULT_PREFIX)]
     pub subject_prefix: String,
@@ -99,6 +105,7 @@ impl CommonConfig {
     pub fn new(nats_url: impl Into<String>, data_dir: impl Into<PathBuf>) -> CommonConfig {
         CommonConfig {
             nats_url: nats_url.into(),
+            nats_credentials: None,
             subject_prefix: bikestore_contracts::subjects::DEFAULT_PREFIX.to_owned(),
             data_dir: data_dir.into(),
             max_request_bytes: bikestore_codec::DEFAULT_MAX_REQUEST_BYTES,

@@ -1,5 +1,8 @@
-//! A NATS connection that keeps trying: at start and after every disconnect.
+//! A NATS connection that keeps trying: at start and after every disconnect, as the NATS user
+//! of a credentials file or anonymously.
 
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_nats::{Client, ConnectOptions, Event};
@@ -7,12 +10,92 @@ use tracing::{info, warn};
 
 use crate::error::RuntimeError;
 
-/// Connects to `url` as `name`. The client retries the first connection in the background and
-/// reconnects for ever after a loss, re-creating its subscriptions, so a restarted nats-server
-/// is survived without help.
+/// A NATS user name and password, as a credentials file holds them. `Debug` never shows the
+/// password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NatsCredentials {
+    /// The NATS user, e.g. `inventory`.
+    pub user: String,
+    password: String,
+}
+
+impl NatsCredentials {
+    /// Parses the text of a credentials file: one line `user:password` (a final newline is
+    /// allowed); `None` if it is not that.
+    pub fn parse(text: &str) -> Option<NatsCredentials> {
+        let line = text.strip_suffix('\n').unwrap_or(text);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let (user, password) = line.split_once(':')?;
+        let well_formed = !user.is_empty()
+            && !password.is_empty()
+            && !line.contains(['\n', '\r'])
+            && !user.contains(char::is_whitespace)
+            && !password.contains(char::is_whitespace);
+        well_formed.then(|| NatsCredentials {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        })
+    }
+
+    /// Reads and parses the credentials file at `path`, off the async runtime.
+    pub async fn read(path: &Path) -> Result<NatsCredentials, RuntimeError> {
+        let owned: PathBuf = path.to_owned();
+        let text = tokio::task::spawn_blocking(move || std::fs::read_to_string(owned))
+            .await
+            .map_err(|error| RuntimeError::Config(format!("reading credentials: {error}")))?
+            .map_err(|error| {
+                RuntimeError::Config(format!(
+                    "cannot read the NATS credentials file {}: {error}",
+                    path.display()
+                ))
+            })?;
+        NatsCredentials::parse(&text).ok_or_else(|| {
+            RuntimeError::Config(format!(
+                "{} is not a NATS credentials file (one line user:password)",
+                path.display()
+            ))
+        })
+    }
+
+    fn options(&self) -> ConnectOptions {
+        ConnectOptions::with_user_and_password(self.user.clone(), self.password.clone())
+    }
+}
+
+impl fmt::Debug for NatsCredentials {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("NatsCredentials")
+            .field("user", &self.user)
+            .field("password", &"***")
+            .finish()
+    }
+}
+
+/// Connects to `url` anonymously as `name`; see [`connect_as`].
 pub async fn connect(url: &str, name: &str) -> Result<Client, RuntimeError> {
+    connect_as(url, None, name).await
+}
+
+/// Connects to `url` as `name`, as the NATS user of the `credentials` file when given (what
+/// `--nats-credentials` names) or anonymously. The client retries the first connection in the
+/// background and reconnects for ever after a loss, re-creating its subscriptions, so a restarted
+/// nats-server is survived without help.
+///
+/// An unreadable or malformed credentials file fails at once; a password the server refuses is
+/// logged (as an authorization error event) and retried like any connection failure, since
+/// retrying the first connection is what lets a service start before nats-server.
+pub async fn connect_as(
+    url: &str,
+    credentials: Option<&Path>,
+    name: &str,
+) -> Result<Client, RuntimeError> {
+    let options = match credentials {
+        Some(path) => NatsCredentials::read(path).await?.options(),
+        None => ConnectOptions::new(),
+    };
     let client_name = name.to_owned();
-    ConnectOptions::new()
+    options
         .name(name)
         .retry_on_initial_connect()
         .max_reconnects(None)
@@ -28,6 +111,11 @@ pub async fn connect(url: &str, name: &str) -> Result<Client, RuntimeError> {
                 match event {
                     Event::Connected => info!(client = %client_name, "connected to NATS"),
                     Event::Disconnected => warn!(client = %client_name, "disconnected from NATS"),
+                    // A permissions violation or a refused password: the deployment's NATS
+                    // users do not match what this service does, which needs a human.
+                    Event::ServerError(error) => {
+                        tracing::error!(client = %client_name, %error, "NATS server error");
+                    }
                     other => info!(client = %client_name, event = %other, "NATS event"),
                 }
             }
@@ -35,4 +123,67 @@ pub async fn connect(url: &str, name: &str) -> Result<Client, RuntimeError> {
         .connect(url)
         .await
         .map_err(|error| RuntimeError::nats(format!("connect to {url}"), error))
+}
+
+/// Connects once, for a short-lived operator command: no retries, at most `timeout`.
+pub(crate) async fn connect_once(
+    url: &str,
+    credentials: Option<&Path>,
+    timeout: Duration,
+) -> Result<Client, RuntimeError> {
+    let options = match credentials {
+        Some(path) => NatsCredentials::read(path).await?.options(),
+        None => ConnectOptions::new(),
+    };
+    tokio::time::timeout(timeout, options.connect(url))
+        .await
+        .map_err(|_| {
+            RuntimeError::nats(
+                format!("connect to {url}"),
+                std::io::Error::from(std::io::ErrorKind::TimedOut),
+            )
+        })?
+        .map_err(|error| RuntimeError::nats(format!("connect to {url}"), error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credentials_file_is_one_line_user_colon_password() {
+        let parsed = NatsCredentials::parse("inventory:s3cretPassw0rd\n").expect("well formed");
+        assert_eq!(parsed.user, "inventory");
+        assert_eq!(parsed.password, "s3cretPassw0rd");
+        assert_eq!(
+            NatsCredentials::parse("console:abc"),
+            Some(NatsCredentials {
+                user: "console".into(),
+                password: "abc".into()
+            })
+        );
+        for bad in [
+            "",
+            "\n",
+            "inventory",
+            ":password",
+            "inventory:",
+            "a:b\nc:d\n",
+            "in ventory:pw",
+        ] {
+            assert_eq!(
+                NatsCredentials::parse(bad),
+                None,
+                "{bad:?} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let parsed = NatsCredentials::parse("orders:hunter2hunter2").expect("well formed");
+        let shown = format!("{parsed:?}");
+        assert!(shown.contains("orders"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
 }

@@ -1,11 +1,13 @@
 //! Operator subcommands every service binary shares: listing and replaying dead letters, and
 //! waiting until a service answers a ping.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use bikestore_contracts::{ServiceName, Subjects};
 
-use crate::config::{ENV_NATS_URL, ENV_SUBJECT_PREFIX};
+use crate::config::{ENV_NATS_CREDENTIALS, ENV_NATS_URL, ENV_SUBJECT_PREFIX};
+use crate::connect::connect_once;
 use crate::dead_letters;
 use crate::error::RuntimeError;
 
@@ -15,6 +17,9 @@ pub struct DeadLetterArgs {
     /// NATS server URL.
     #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
+    /// NATS credentials file (`user:password`); anonymous without it.
+    #[arg(long, env = ENV_NATS_CREDENTIALS)]
+    pub nats_credentials: Option<PathBuf>,
     /// Subject prefix of the deployment.
     #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = bikestore_contracts::subjects::DEFAULT_PREFIX)]
     pub subject_prefix: String,
@@ -43,10 +48,12 @@ pub enum DeadLetterAction {
 pub async fn dead_letters(args: DeadLetterArgs) -> Result<(), RuntimeError> {
     let subjects = Subjects::new(&args.subject_prefix)
         .map_err(|error| RuntimeError::Config(error.to_string()))?;
-    let client = tokio::time::timeout(Duration::from_secs(5), async_nats::connect(&args.nats_url))
-        .await
-        .map_err(|_| RuntimeError::Config(format!("no NATS server answered at {}", args.nats_url)))?
-        .map_err(|error| RuntimeError::nats(format!("connect to {}", args.nats_url), error))?;
+    let client = connect_once(
+        &args.nats_url,
+        args.nats_credentials.as_deref(),
+        Duration::from_secs(5),
+    )
+    .await?;
     let jetstream = async_nats::jetstream::new(client);
     match args.action {
         DeadLetterAction::List { limit } => {
@@ -78,13 +85,11 @@ pub async fn dead_letters(args: DeadLetterArgs) -> Result<(), RuntimeError> {
 /// the `ping` subcommand that scripts use to know a service is up.
 pub async fn ping(
     nats_url: &str,
+    credentials: Option<&std::path::Path>,
     service: ServiceName,
     timeout: Duration,
 ) -> Result<(), RuntimeError> {
-    let client = tokio::time::timeout(timeout, async_nats::connect(nats_url))
-        .await
-        .map_err(|_| RuntimeError::nats(format!("connect to {nats_url}"), timed_out()))?
-        .map_err(|error| RuntimeError::nats(format!("connect to {nats_url}"), error))?;
+    let client = connect_once(nats_url, credentials, timeout).await?;
     let subject = Subjects::service_ping(service);
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
@@ -121,6 +126,9 @@ pub enum OpsCommand {
         /// NATS server URL.
         #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
         nats_url: String,
+        /// NATS credentials file (`user:password`); anonymous without it.
+        #[arg(long, env = ENV_NATS_CREDENTIALS)]
+        nats_credentials: Option<PathBuf>,
         /// How long to keep trying, in milliseconds.
         #[arg(long, default_value_t = 10_000)]
         timeout_ms: u64,
@@ -133,8 +141,17 @@ pub async fn run_ops(command: OpsCommand, service: ServiceName) -> Result<(), Ru
         OpsCommand::DeadLetters(args) => dead_letters(args).await,
         OpsCommand::Ping {
             nats_url,
+            nats_credentials,
             timeout_ms,
-        } => ping(&nats_url, service, Duration::from_millis(timeout_ms)).await,
+        } => {
+            ping(
+                &nats_url,
+                nats_credentials.as_deref(),
+                service,
+                Duration::from_millis(timeout_ms),
+            )
+            .await
+        }
     }
 }
 

@@ -8,8 +8,8 @@
 //!
 //! Layout:
 //! - `binary`: finding the nats-server binary, the workspace root and workspace binaries.
-//! - `nats`: [`NatsServer`], one server per test with its own port and JetStream store, started
-//!   with [`NatsOptions`] for the durable profile.
+//! - `nats`: [`NatsServer`], one server per test with its own port, JetStream store and NATS
+//!   users' credentials, started with [`NatsOptions`] for the durable profile.
 //! - `process`: [`ChildProcess`], a service binary running as a real process.
 //! - `eventually`: [`eventually`], the only polling helper tests may use.
 //! - `service`: [`wait_for_service`], readiness of a NATS micro service.
@@ -33,7 +33,7 @@ pub use binary::{cargo_bin, nats_server_binary, workspace_root};
 pub use events::{count_on_subject, read_events};
 pub use eventually::{Check, eventually};
 pub use in_process::{InProcess, SERVICE_READY};
-pub use nats::{JetStreamSync, NatsOptions, NatsServer};
+pub use nats::{JetStreamSync, NATS_USERS, NatsOptions, NatsServer};
 pub use process::ChildProcess;
 pub use service::wait_for_service;
 

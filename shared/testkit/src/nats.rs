@@ -4,6 +4,12 @@
 //! [`JetStreamSync::Always`], with its client port chosen by the server, its JetStream store and log
 //! in a temporary directory it owns, and it is killed and cleaned up on drop. Readiness is a
 //! successful client connection, never a fixed sleep.
+//!
+//! Those files include `nats/users.conf`, so every server has the project's NATS users, with
+//! fresh passwords written to credentials files in the temporary directory
+//! ([`NatsServer::credentials`]). A client without credentials acts as the all-permitted `ops`
+//! user, so tests that are not about permissions connect anonymously; [`NatsServer::start_secured`]
+//! refuses anonymous clients, as `just up` does.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -26,6 +32,25 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// The environment variables `nats/server.conf` reads.
 const PORT_ENV: &str = "BIKESTORE_NATS_PORT";
 const STORE_ENV: &str = "BIKESTORE_NATS_STORE";
+/// The user a client without credentials acts as; `""` is nobody.
+const ANONYMOUS_USER_ENV: &str = "BIKESTORE_NATS_ANONYMOUS_USER";
+/// Each user's password is in `<this><USER>`.
+const PASSWORD_ENV_PREFIX: &str = "BIKESTORE_NATS_PASSWORD_";
+
+/// The users `nats/users.conf` defines (the service users, `console` and `ops`); the server
+/// refuses to start unless each has a password.
+pub const NATS_USERS: [&str; 8] = [
+    "identity",
+    "inventory",
+    "orders",
+    "notifications",
+    "orchestrator",
+    "gateway",
+    "console",
+    "ops",
+];
+/// The all-permitted user anonymous test clients act as.
+const ANONYMOUS_TEST_USER: &str = "ops";
 
 /// When JetStream writes its files to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,6 +91,11 @@ pub struct NatsServer {
     port: u16,
     store_dir: PathBuf,
     ports_dir: PathBuf,
+    credentials_dir: PathBuf,
+    /// Each user's password, for the server's environment.
+    passwords: Vec<(&'static str, String)>,
+    /// Whether clients without credentials are refused, as under `just up`.
+    secured: bool,
     log_path: PathBuf,
     // Declared last so it is deleted after everything else; `Drop` kills the server first.
     _dir: TempDir,
@@ -80,6 +110,17 @@ impl NatsServer {
 
     /// Starts a server as [`NatsServer::start`] does, with `options`.
     pub async fn start_with(options: NatsOptions) -> anyhow::Result<NatsServer> {
+        NatsServer::start_as(options, false).await
+    }
+
+    /// Starts a server as [`NatsServer::start_with`] does, but one that refuses clients without
+    /// credentials, as `just up` runs it: every client connects as one of [`NATS_USERS`] with its
+    /// [`NatsServer::credentials`] file, and gets that user's permissions.
+    pub async fn start_secured(options: NatsOptions) -> anyhow::Result<NatsServer> {
+        NatsServer::start_as(options, true).await
+    }
+
+    async fn start_as(options: NatsOptions, secured: bool) -> anyhow::Result<NatsServer> {
         // Finding the binary may run `nats-server --version` once; keep that off the runtime.
         let binary = tokio::task::spawn_blocking(nats_server_binary)
             .await
@@ -92,6 +133,8 @@ impl NatsServer {
         let ports_dir = dir.path().join("ports");
         std::fs::create_dir(&store_dir).context("cannot create the store directory")?;
         std::fs::create_dir(&ports_dir).context("cannot create the ports directory")?;
+        let credentials_dir = dir.path().join("credentials");
+        let passwords = write_credentials(&credentials_dir)?;
 
         let mut server = NatsServer {
             child: None,
@@ -100,6 +143,9 @@ impl NatsServer {
             port: 0,
             store_dir,
             ports_dir,
+            credentials_dir,
+            passwords,
+            secured,
             log_path: dir.path().join("nats-server.log"),
             _dir: dir,
         };
@@ -122,6 +168,12 @@ impl NatsServer {
         self.child.as_ref().map(Child::id)
     }
 
+    /// The credentials file (one line `user:password`) of `user`, one of [`NATS_USERS`], as
+    /// `just up` writes them: what `--nats-credentials` and the client library take.
+    pub fn credentials(&self, user: &str) -> PathBuf {
+        self.credentials_dir.join(format!("{user}.creds"))
+    }
+
     /// The JetStream store directory; it survives [`NatsServer::restart`].
     pub fn store_dir(&self) -> &Path {
         &self.store_dir
@@ -137,9 +189,10 @@ impl NatsServer {
         read_lossy(&self.log_path)
     }
 
-    /// A new client connected to this server, reconnecting on its own after a restart.
+    /// A new client connected to this server as the all-permitted `ops` user (so also to a
+    /// [`NatsServer::start_secured`] one), reconnecting on its own after a restart.
     pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
-        async_nats::ConnectOptions::new()
+        self.password_options(ANONYMOUS_TEST_USER)
             .name("bikestore-testkit")
             .connect(self.url())
             .await
@@ -187,7 +240,22 @@ impl NatsServer {
         // nats-server logs to the file itself with -l; stdout and stderr catch what it prints
         // before that, such as configuration errors. All three append to the same file.
         let log = open_log(&self.log_path)?;
-        let child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        for (user, password) in &self.passwords {
+            command.env(
+                format!("{PASSWORD_ENV_PREFIX}{}", user.to_uppercase()),
+                password,
+            );
+        }
+        // nats-server parses the variable's value as a configuration value, so nobody is the
+        // quoted empty string.
+        let anonymous = if self.secured {
+            "\"\""
+        } else {
+            ANONYMOUS_TEST_USER
+        };
+        let child = command
+            .env(ANONYMOUS_USER_ENV, anonymous)
             .arg("-c")
             .arg(&config)
             .arg("-l")
@@ -243,7 +311,10 @@ impl NatsServer {
             &format!("nats-server at {url} to accept a connection"),
             START_DEADLINE,
             async || {
-                let options = async_nats::ConnectOptions::new().connection_timeout(CONNECT_TIMEOUT);
+                // As `ops`, which works whether or not anonymous clients are refused.
+                let options = self
+                    .password_options(ANONYMOUS_TEST_USER)
+                    .connection_timeout(CONNECT_TIMEOUT);
                 // Dropping the client closes the connection again.
                 options.connect(url.as_str()).await.ok().map(drop)
             },
@@ -255,6 +326,18 @@ impl NatsServer {
                 self.read_log()
             )
         })
+    }
+
+    /// Options to connect as `user` with its password; no password (refused) for a user
+    /// `nats/users.conf` does not define.
+    fn password_options(&self, user: &str) -> async_nats::ConnectOptions {
+        let password = self
+            .passwords
+            .iter()
+            .find(|(known, _)| *known == user)
+            .map(|(_, password)| password.clone())
+            .unwrap_or_default();
+        async_nats::ConnectOptions::with_user_and_password(user.to_owned(), password)
     }
 
     async fn stop_gracefully(&mut self) -> anyhow::Result<()> {
@@ -310,6 +393,55 @@ impl Drop for NatsServer {
             );
         }
     }
+}
+
+/// Writes a credentials file `<dir>/<user>.creds` (mode 0600, in a 0700 folder) with a fresh
+/// random password for each of [`NATS_USERS`], and answers the passwords.
+fn write_credentials(dir: &Path) -> anyhow::Result<Vec<(&'static str, String)>> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    NATS_USERS
+        .into_iter()
+        .map(|user| {
+            let password = random_password()?;
+            let path = dir.join(format!("{user}.creds"));
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            writeln!(file, "{user}:{password}")
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok((user, password))
+        })
+        .collect()
+}
+
+/// 32 random letters and digits, the first a letter: nats-server reads an environment
+/// variable's value as a configuration value, so a password of digits would become a number.
+fn random_password() -> anyhow::Result<String> {
+    use std::io::Read;
+
+    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 32];
+    File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut bytes))
+        .context("cannot read /dev/urandom")?;
+    Ok(bytes
+        .iter()
+        .enumerate()
+        .map(|(index, byte)| {
+            let alphabet = if index == 0 { LETTERS } else { ALPHANUMERIC };
+            char::from(alphabet[usize::from(*byte) % alphabet.len()])
+        })
+        .collect())
 }
 
 fn open_log(path: &Path) -> anyhow::Result<File> {

@@ -1,11 +1,13 @@
 //! Integration tests of the gateway against a real nats-server, with identity and inventory
-//! in-process: the happy path, the security suite, authorization, limits and the audit trail.
+//! in-process: the happy path, the security suite, authorization, limits, the audit trail and
+//! the NATS users' permissions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorization;
 mod happy_path;
 mod limits;
 mod logs;
+mod nats_users;
 mod secrets;
 mod security;
 mod support;

@@ -15,7 +15,7 @@ use bikestore_gateway::GatewayConfig;
 use bikestore_identity::IdentityConfig;
 use bikestore_runtime::CommonConfig;
 use bikestore_runtime::call::{Caller, decode_reply};
-use bikestore_testkit::{InProcess, NatsServer, eventually};
+use bikestore_testkit::{InProcess, NatsOptions, NatsServer, eventually};
 use tempfile::TempDir;
 
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -44,25 +44,44 @@ impl Stack {
 
     /// The stack with a gateway configuration changed by `adjust`.
     pub async fn start_with(adjust: impl FnOnce(&mut GatewayConfig)) -> anyhow::Result<Stack> {
-        Stack::start_services(Some(adjust)).await
+        Stack::start_services(Some(adjust), false).await
     }
 
     /// Identity and inventory only: the test runs the gateway itself.
     pub async fn start_without_gateway() -> anyhow::Result<Stack> {
-        Stack::start_services(None::<fn(&mut GatewayConfig)>).await
+        Stack::start_services(None::<fn(&mut GatewayConfig)>, false).await
+    }
+
+    /// The stack as `just up` runs it: a nats-server that refuses anonymous clients, and each
+    /// service connected as its own NATS user. `client` is the all-permitted `ops` user.
+    pub async fn start_secured() -> anyhow::Result<Stack> {
+        Stack::start_services(Some(|_: &mut GatewayConfig| {}), true).await
     }
 
     async fn start_services(
         gateway_adjust: Option<impl FnOnce(&mut GatewayConfig)>,
+        secured: bool,
     ) -> anyhow::Result<Stack> {
-        let nats = NatsServer::start().await?;
+        let nats = if secured {
+            NatsServer::start_secured(NatsOptions::default()).await?
+        } else {
+            NatsServer::start().await?
+        };
         let client = nats.client().await?;
         let subjects = Subjects::default();
         let data = tempfile::tempdir()?;
         let common = CommonConfig::new(nats.url(), data.path());
-        let identity_config = IdentityConfig::new(common.clone());
-        let inventory_config = bikestore_inventory::InventoryConfig::new(common.clone());
-        let mut gateway_config = GatewayConfig::new(common);
+        let common_of = |service: ServiceName| {
+            let mut common = common.clone();
+            if secured {
+                common.nats_credentials = Some(nats.credentials(service.as_str()));
+            }
+            common
+        };
+        let identity_config = IdentityConfig::new(common_of(ServiceName::Identity));
+        let inventory_config =
+            bikestore_inventory::InventoryConfig::new(common_of(ServiceName::Inventory));
+        let mut gateway_config = GatewayConfig::new(common_of(ServiceName::Gateway));
         let identity = InProcess::start(&client, ServiceName::Identity.as_str(), |shutdown| {
             bikestore_identity::run(identity_config, shutdown)
         })

@@ -2,7 +2,7 @@
 
 use bikestore_client::{CallOptions, Client, ClientError, ContentType};
 use bikestore_contracts::identity::Role;
-use bikestore_contracts::inventory::{CreateStore, GetProduct, ListProducts};
+use bikestore_contracts::inventory::{CreateStore, GetProduct, ListProducts, ListStores};
 use bikestore_contracts::{ErrorCode, ProductId, Subjects};
 
 use crate::support::{ADMIN, ADMIN_PASSWORD, Stack};
@@ -26,6 +26,36 @@ async fn a_logged_in_session_queries_through_the_gateway_in_postcard_and_json() 
         .await
         .unwrap();
     assert_eq!(postcard, json);
+    stack.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_console_nats_user_logs_in_and_calls_through_the_gateway() {
+    // Only the console user's permissions and credentials file: no anonymous access, replies in
+    // the console inbox prefix, the only inbox that user may read.
+    let stack = Stack::start_secured().await.unwrap();
+    let session = stack.client.login(ADMIN, ADMIN_PASSWORD).await.unwrap();
+    assert_eq!(session.whoami().username, ADMIN);
+    let created = session
+        .call(&CreateStore {
+            name: "Console Cycles".into(),
+            phone: String::new(),
+            email: String::new(),
+            street: String::new(),
+            city: "Santa Cruz".into(),
+            state: "CA".into(),
+            zip_code: String::new(),
+        })
+        .await
+        .unwrap();
+    let stores = session.call(&ListStores::default()).await.unwrap();
+    assert!(
+        stores
+            .stores
+            .iter()
+            .any(|store| store.store_id == created.store_id),
+        "{stores:?}"
+    );
     stack.stop().await.unwrap();
 }
 

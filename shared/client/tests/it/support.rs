@@ -10,7 +10,7 @@ use bikestore_gateway::GatewayConfig;
 use bikestore_identity::IdentityConfig;
 use bikestore_runtime::CommonConfig;
 use bikestore_runtime::call::Caller;
-use bikestore_testkit::{InProcess, NatsServer};
+use bikestore_testkit::{InProcess, NatsOptions, NatsServer};
 use tempfile::TempDir;
 
 /// The admin every stack gets.
@@ -34,15 +34,37 @@ impl Stack {
 
     /// The stack with identity issuing access tokens valid for `ttl`.
     pub async fn start_with_token_ttl(ttl: Duration) -> anyhow::Result<Stack> {
-        let nats = NatsServer::start().await?;
+        Stack::start_services(ttl, false).await
+    }
+
+    /// The stack as `just up` runs it: nats-server refuses anonymous clients, each service
+    /// connects as its own NATS user, and `client` as the console user from its credentials file.
+    pub async fn start_secured() -> anyhow::Result<Stack> {
+        Stack::start_services(Duration::from_secs(15 * 60), true).await
+    }
+
+    async fn start_services(ttl: Duration, secured: bool) -> anyhow::Result<Stack> {
+        let nats = if secured {
+            NatsServer::start_secured(NatsOptions::default()).await?
+        } else {
+            NatsServer::start().await?
+        };
         let nats_client = nats.client().await?;
         let subjects = Subjects::default();
         let data = tempfile::tempdir()?;
         let common = CommonConfig::new(nats.url(), data.path());
-        let mut identity_config = IdentityConfig::new(common.clone());
+        let common_of = |service: ServiceName| {
+            let mut common = common.clone();
+            if secured {
+                common.nats_credentials = Some(nats.credentials(service.as_str()));
+            }
+            common
+        };
+        let mut identity_config = IdentityConfig::new(common_of(ServiceName::Identity));
         identity_config.access_token_ttl = ttl;
-        let inventory_config = bikestore_inventory::InventoryConfig::new(common.clone());
-        let gateway_config = GatewayConfig::new(common);
+        let inventory_config =
+            bikestore_inventory::InventoryConfig::new(common_of(ServiceName::Inventory));
+        let gateway_config = GatewayConfig::new(common_of(ServiceName::Gateway));
         let identity = InProcess::start(&nats_client, ServiceName::Identity.as_str(), |shutdown| {
             bikestore_identity::run(identity_config, shutdown)
         })
@@ -67,10 +89,16 @@ impl Stack {
                 password: Password::from(ADMIN_PASSWORD),
             })
             .await?;
+        let client = if secured {
+            let console = nats.credentials("console");
+            Client::connect_with_credentials(&nats.url(), Some(&console), subjects).await?
+        } else {
+            Client::new(nats_client, subjects)
+        };
         Ok(Stack {
             _nats: nats,
             _data: data,
-            client: Client::new(nats_client, subjects),
+            client,
             services: vec![gateway, inventory, identity],
         })
     }
