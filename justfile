@@ -7,6 +7,10 @@
 #   BIKESTORE_SUBJECT_PREFIX  subject prefix the services use (default bikestore)
 #   BIKESTORE_DURABILITY      durability profile: default (survives any process crash) or durable
 #                             (also power loss: JetStream fsyncs every write, SQLite synchronous=FULL)
+#
+# nats-server refuses clients without credentials. The first `up` writes a credentials file per NATS
+# user (nats/users.conf) to <data>/credentials/<user>.creds, one line user:password, mode 0600;
+# services use their own, consoles and the CLI `console.creds`, operators' tools `ops.creds`.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
@@ -21,6 +25,10 @@ nats_conf := if durability == "durable" { "nats/server-durable.conf" } else { "n
 # The services `up` starts, in order; each is the binary target/release/bikestore-<name>.
 services := "identity inventory orders notifications orchestrator gateway"
 
+# The NATS users of nats/users.conf (one per service, consoles and operators); each gets a
+# credentials file, and nats-server refuses to start unless each has a password.
+nats_users := "identity inventory orders notifications orchestrator gateway console ops"
+
 # The services whose binaries have a `seed` subcommand that loads demo data.
 seeded := "identity inventory orders"
 
@@ -29,9 +37,39 @@ nats_url := "nats://127.0.0.1:" + nats_port
 release_dir := join(justfile_directory(), "target", "release")
 
 # Shell helpers shared by the recipes below (each recipe runs in its own shell).
-_helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\nseeded_services=" + quote(seeded) + "\n" + '''
+_helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\nseeded_services=" + quote(seeded) + "\nnats_users=" + quote(nats_users) + "\n" + '''
 run_dir="$data/run"
 log_dir="$data/logs"
+credentials_dir="$data/credentials"
+
+# Writes a credentials file (one line user:password, mode 0600) for each NATS user that has none
+# yet. A password is 32 random letters and digits, the first a letter: nats-server reads the
+# environment variable that carries it as a configuration value, so all digits would be a number.
+ensure_credentials() {
+    local user file random letters password
+    mkdir -p -m 0700 "$credentials_dir"
+    chmod 0700 "$credentials_dir"
+    for user in $nats_users; do
+        file="$credentials_dir/$user.creds"
+        [[ -s "$file" ]] && continue
+        random="$(head -c 1024 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')"
+        letters="$(head -c 1024 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z')"
+        password="${letters:0:1}${random:0:31}"
+        [[ ${#password} -eq 32 ]] || { echo "could not generate a password for $user" >&2; return 1; }
+        (umask 077 && printf '%s:%s\n' "$user" "$password" >"$file.tmp" && mv "$file.tmp" "$file")
+        echo "generated NATS credentials for $user ($file)"
+    done
+}
+
+# Exports BIKESTORE_NATS_PASSWORD_<USER> for every NATS user, from its credentials file, for the
+# nats-server started next (in the environment, never on a command line).
+export_nats_passwords() {
+    local user line
+    for user in $nats_users; do
+        line="$(head -n 1 "$credentials_dir/$user.creds")"
+        export "BIKESTORE_NATS_PASSWORD_${user^^}=${line#*:}"
+    done
+}
 
 # Prints the pid recorded in run/<name>.pid when that process is alive and its command line still
 # contains $2 (a stale pid may have been reused by an unrelated process); fails otherwise.
@@ -113,6 +151,7 @@ up:
         *) echo "BIKESTORE_DURABILITY must be default or durable, not {{ durability }}" >&2; exit 1 ;;
     esac
     nats="$(nats/ensure-nats-server.sh)"
+    ensure_credentials
 
     if pid="$(live_pid nats nats/server)"; then
         if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- {{ quote(nats_conf) }}; then
@@ -127,9 +166,24 @@ up:
             exit 1
         fi
         echo "starting nats-server on port {{ nats_port }}, durability {{ durability }} (log: $log_dir/nats.log)"
-        BIKESTORE_NATS_PORT={{ nats_port }} BIKESTORE_NATS_STORE="$data/nats" \
-            nohup "$nats" -c {{ quote(nats_conf) }} -l "$log_dir/nats.log" \
-            </dev/null >>"$log_dir/nats.out" 2>&1 &
+        conf={{ quote(nats_conf) }}
+        if [[ {{ quote(prefix) }} != bikestore ]]; then
+            # nats/users.conf names the default prefix's subjects; run a copy of the configs that
+            # names this prefix's (under run/nats/, so the checks on the command line still hold).
+            [[ {{ quote(prefix) }} =~ ^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$ ]] || {
+                echo "BIKESTORE_SUBJECT_PREFIX must be dot-separated letters, digits, '-' and '_'" >&2; exit 1; }
+            mkdir -p "$run_dir/nats"
+            cp nats/server.conf nats/server-durable.conf "$run_dir/nats/"
+            sed 's|"bikestore\.|"'{{ quote(prefix) }}'.|g' nats/users.conf >"$run_dir/nats/users.conf"
+            conf="$run_dir/$conf"
+        fi
+        (
+            export_nats_passwords
+            # Nobody: a client without credentials is refused.
+            export BIKESTORE_NATS_ANONYMOUS_USER='""'
+            export BIKESTORE_NATS_PORT={{ nats_port }} BIKESTORE_NATS_STORE="$data/nats"
+            exec nohup "$nats" -c "$conf" -l "$log_dir/nats.log" </dev/null >>"$log_dir/nats.out" 2>&1
+        ) &
         echo $! >"$run_dir/nats.pid"
         for _ in $(seq 100); do
             port_open {{ nats_port }} && break
@@ -170,7 +224,8 @@ up:
             exit 1
         fi
         echo "starting $name (log: $log_dir/$name.out)"
-        nohup "$binary" --nats-url {{ nats_url }} --data-dir "$data" --subject-prefix {{ quote(prefix) }} \
+        BIKESTORE_NATS_CREDENTIALS="$credentials_dir/$name.creds" \
+            nohup "$binary" --nats-url {{ nats_url }} --data-dir "$data" --subject-prefix {{ quote(prefix) }} \
             --durability {{ quote(durability) }} \
             </dev/null >>"$log_dir/$name.out" 2>&1 &
         echo $! >"$run_dir/$name.pid"
@@ -178,7 +233,7 @@ up:
 
     for name in "${services[@]}"; do
         binary={{ quote(release_dir) }}/"bikestore-$name"
-        if ! "$binary" ping --nats-url {{ nats_url }} --timeout-ms 10000; then
+        if ! "$binary" ping --nats-url {{ nats_url }} --nats-credentials "$credentials_dir/$name.creds" --timeout-ms 10000; then
             echo "$name did not answer a ping within 10 s; its log:" >&2
             tail -n 30 "$log_dir/$name.out" >&2 || true
             exit 1
