@@ -1,10 +1,307 @@
-//! The non-interactive subcommands of `bikestore`.
+//! The command line of `bikestore`: with no subcommand it opens the console, with one it runs
+//! that command through the gateway and exits.
+//!
+//! Layout: this file holds the top-level options, the dispatch and the error report;
+//! `session` the session file; `output` tables and `--json`; `exit` the exit codes; and one
+//! file per group of commands (`account`, `catalog`, `stock`, `customers`, `orders`, `sagas`,
+//! `staff`), each with its clap subcommands and their handlers. Every call goes through the
+//! client library's signed [`Session`](bikestore_client::Session); no subject string appears
+//! here. Results go to standard output (tables, or the reply as JSON with `--json`); errors go
+//! to standard error with an exit code from [`exit::Exit`].
 
+mod account;
+mod catalog;
+mod customers;
+mod exit;
+mod orders;
+mod output;
+mod sagas;
+mod session;
+mod staff;
+mod stock;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use bikestore_client::{Client, Session};
+use bikestore_contracts::Subjects;
+use bikestore_contracts::subjects::DEFAULT_PREFIX;
+use clap::{Parser, Subcommand};
+
+use crate::cli::exit::{CliError, Exit};
+use crate::cli::output::Printer;
+use crate::cli::session::OpenSession;
+
+/// Environment variable for `--nats-url`.
+pub const ENV_NATS_URL: &str = "BIKESTORE_NATS_URL";
+/// Environment variable for `--nats-credentials`.
+pub const ENV_NATS_CREDENTIALS: &str = "BIKESTORE_NATS_CREDENTIALS";
+/// Environment variable for `--subject-prefix`.
+pub const ENV_SUBJECT_PREFIX: &str = "BIKESTORE_SUBJECT_PREFIX";
+/// Environment variable for `--session-file`.
+pub const ENV_SESSION_FILE: &str = "BIKESTORE_SESSION_FILE";
+/// Environment variable a script sets to give `login` the password without a prompt.
+pub const ENV_PASSWORD: &str = "BIKESTORE_PASSWORD";
+/// Environment variable a script sets to give `staff create` and `staff reset-password` the
+/// new password without a prompt.
+pub const ENV_NEW_PASSWORD: &str = "BIKESTORE_NEW_PASSWORD";
+
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
+/// The NATS URL of a developer's local setup (`just up`).
+const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  unexpected failure (a bug, a broken file, a saga stuck for an operator)
+  2  usage error or invalid input
+  3  not logged in, or the session expired or was revoked
+  4  forbidden for your role or store
+  5  not found
+  6  rejected by a business rule (declined card, short stock, conflict)
+  7  NATS or a service unavailable or too slow (retrying later may succeed)";
+
+/// Bikestore's staff console and command line. With no command it opens the console.
+#[derive(Debug, Parser)]
+#[command(name = "bikestore", version, after_help = EXIT_CODES_HELP)]
+struct Cli {
+    /// The NATS server's URL.
+    #[arg(long, env = ENV_NATS_URL, default_value = DEFAULT_NATS_URL, global = true, help_heading = GLOBAL)]
+    nats_url: String,
+    /// The console NATS user's credentials file (one line user:password), when the server
+    /// requires one.
+    #[arg(long, env = ENV_NATS_CREDENTIALS, value_name = "FILE", global = true, help_heading = GLOBAL)]
+    nats_credentials: Option<PathBuf>,
+    /// The deployment's subject prefix.
+    #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = DEFAULT_PREFIX, global = true, help_heading = GLOBAL)]
+    subject_prefix: String,
+    /// Where the session is kept between runs [default: $XDG_CONFIG_HOME/bikestore/session.json
+    /// or ~/.config/bikestore/session.json].
+    #[arg(long, env = ENV_SESSION_FILE, value_name = "FILE", global = true, help_heading = GLOBAL)]
+    session_file: Option<PathBuf>,
+    /// Print replies as JSON (and errors on stderr as {code, message, details}).
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    json: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Log in and keep the session (password from a prompt, stdin or BIKESTORE_PASSWORD).
+    Login(account::LoginArgs),
+    /// End the session here and at identity.
+    Logout,
+    /// Show who is logged in, from the session file.
+    Whoami,
+    #[command(flatten)]
+    Signed(SignedCommand),
+}
+
+/// The commands that call through the gateway with the saved session.
+#[derive(Debug, Subcommand)]
+enum SignedCommand {
+    /// The chain's stores.
+    Stores,
+    /// The catalog: products.
+    #[command(subcommand, visible_alias = "product")]
+    Products(catalog::ProductsCommand),
+    /// Stock per store: levels, receive, adjust, transfer.
+    #[command(subcommand)]
+    Stock(stock::StockCommand),
+    /// Customers.
+    #[command(subcommand, visible_alias = "customer")]
+    Customers(customers::CustomersCommand),
+    /// Orders: list, show, place (a saga), cancel.
+    #[command(subcommand, visible_alias = "order")]
+    Orders(orders::OrdersCommand),
+    /// Sagas, for operators: list, show, retry, resolve.
+    #[command(subcommand, visible_alias = "saga")]
+    Sagas(sagas::SagasCommand),
+    /// Staff administration (admins).
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
+}
+
+impl SignedCommand {
+    async fn run(self, session: &Session, printer: Printer) -> Result<(), CliError> {
+        match self {
+            SignedCommand::Stores => catalog::stores(session, printer).await,
+            SignedCommand::Products(command) => command.run(session, printer).await,
+            SignedCommand::Stock(command) => command.run(session, printer).await,
+            SignedCommand::Customers(command) => command.run(session, printer).await,
+            SignedCommand::Orders(command) => command.run(session, printer).await,
+            SignedCommand::Sagas(command) => command.run(session, printer).await,
+            SignedCommand::Staff(command) => command.run(session, printer).await,
+        }
+    }
+}
+
+/// What every command needs: where to connect, the session file and the output format.
+struct Context {
+    printer: Printer,
+    nats_url: String,
+    nats_credentials: Option<PathBuf>,
+    subjects: Subjects,
+    session_file: PathBuf,
+}
+
+impl Context {
+    /// Connects to NATS as the configured user.
+    async fn connect(&self) -> Result<Client, CliError> {
+        Ok(Client::connect_with_credentials(
+            &self.nats_url,
+            self.nats_credentials.as_deref(),
+            self.subjects.clone(),
+        )
+        .await?)
+    }
+
+    /// Connects and opens the saved session.
+    async fn open_session(&self) -> Result<OpenSession, CliError> {
+        // Without a session there is nothing to connect for: say so first.
+        if !self.session_file.exists() {
+            return Err(CliError::NotLoggedIn {
+                path: self.session_file.clone(),
+            });
+        }
+        let client = self.connect().await?;
+        OpenSession::open(client, &self.session_file).await
+    }
+}
+
 /// Runs the command line as parsed from `args` (the binary's arguments, program name first).
-pub fn run(args: Vec<std::ffi::OsString>) -> ExitCode {
-    let _ = args;
-    eprintln!("bikestore: the command line is not built yet");
-    ExitCode::FAILURE
+pub fn run(args: Vec<OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and version print to stdout and exit 0; usage errors exit 2.
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
+    let printer = Printer { json: cli.json };
+    match prepare(cli) {
+        Ok((context, None)) => run_console(context),
+        Ok((context, Some(command))) => match run_command(&context, command) {
+            Ok(()) => Exit::Success.into(),
+            Err(error) => report(printer, &error),
+        },
+        Err(error) => report(printer, &error),
+    }
+}
+
+/// Checks the top-level options and finds the session file.
+fn prepare(cli: Cli) -> Result<(Context, Option<Command>), CliError> {
+    let subjects =
+        Subjects::new(&cli.subject_prefix).map_err(|error| CliError::Input(error.to_string()))?;
+    let session_file = match cli.session_file {
+        Some(path) => path,
+        None => session::default_session_file(
+            std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from),
+            std::env::var_os("HOME").map(PathBuf::from),
+        )?,
+    };
+    let context = Context {
+        printer: Printer { json: cli.json },
+        nats_url: cli.nats_url,
+        nats_credentials: cli.nats_credentials,
+        subjects,
+        session_file,
+    };
+    Ok((context, cli.command))
+}
+
+/// Opens the console; it owns the terminal and its own async runtime.
+fn run_console(context: Context) -> ExitCode {
+    let options = crate::console::Options {
+        nats_url: context.nats_url,
+        nats_credentials: context.nats_credentials,
+        subjects: context.subjects,
+        session_file: context.session_file,
+    };
+    match crate::console::run(options) {
+        Ok(()) => Exit::Success.into(),
+        Err(error) => {
+            eprintln!("bikestore: {error:#}");
+            Exit::Failure.into()
+        }
+    }
+}
+
+/// Runs one subcommand on a runtime of its own, which the console never shares.
+fn run_command(context: &Context, command: Command) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match command {
+            Command::Login(args) => account::login(context, args).await,
+            Command::Logout => account::logout(context).await,
+            Command::Whoami => account::whoami(context),
+            Command::Signed(command) => {
+                let open = context.open_session().await?;
+                let outcome = command.run(&open.session, context.printer).await;
+                // A call may have refreshed the tokens: keep them whether the command
+                // succeeded or not.
+                let kept = open.keep().await;
+                outcome.and(kept)
+            }
+        }
+    })
+}
+
+/// Prints `error` on stderr (JSON with `--json`) and answers its exit code.
+fn report(printer: Printer, error: &CliError) -> ExitCode {
+    if printer.json {
+        let wire = error.wire();
+        match serde_json::to_string(&wire) {
+            Ok(text) => eprintln!("{text}"),
+            Err(_) => eprintln!("bikestore: {error}"),
+        }
+    } else {
+        eprintln!("bikestore: {error}");
+        if let Some(hint) = error.hint() {
+            eprintln!("hint: {hint}");
+        }
+    }
+    error.exit().into()
+}
+
+/// Which page of a list to show.
+#[derive(Debug, Clone, Copy, clap::Args)]
+struct PageArgs {
+    /// How many rows to skip.
+    #[arg(long, default_value_t = 0)]
+    offset: u32,
+    /// How many rows to show (1 to 500).
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+}
+
+impl PageArgs {
+    fn page(self) -> bikestore_contracts::inventory::Page {
+        bikestore_contracts::inventory::Page {
+            offset: self.offset,
+            limit: self.limit,
+        }
+    }
+
+    /// The line under a page of `shown` rows out of `total`.
+    fn footer(self, shown: usize, total: u64) -> String {
+        if shown == 0 {
+            return format!("none shown, {total} in all");
+        }
+        let first = u64::from(self.offset) + 1;
+        let last = u64::from(self.offset) + shown as u64;
+        let more = if last < total {
+            format!("; more with --offset {last}")
+        } else {
+            String::new()
+        };
+        format!("{first} to {last} of {total}{more}")
+    }
 }

@@ -1,0 +1,142 @@
+//! Placing orders through the place-order saga, a declined card, and the sagas operators see.
+
+use bikestore_contracts::identity::StaffSummary;
+use bikestore_contracts::inventory::StockPage;
+use bikestore_contracts::orders::{Order, OrderStatus};
+use bikestore_contracts::sagas::{SagaList, SagaRecord, SagaStarted, SagaState};
+
+use crate::support::Stack;
+
+const APPROVED_CARD: &str = "4242 4242 4242 4242";
+const DECLINED_CARD: &str = "4000 0000 0000 0002";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_is_placed_a_declined_card_rejected_and_operators_see_both_sagas()
+-> anyhow::Result<()> {
+    let stack = Stack::start().await?;
+    let sales = stack.bikestore(&stack.session_file("sales"));
+    let member: StaffSummary = sales.login("sales1a").await?.json()?;
+
+    // A product store 1 holds, so only the card decides.
+    let stock: StockPage = sales
+        .run(&["stock", "ls", "--store", "1", "--limit", "500", "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    let level = stock
+        .levels
+        .iter()
+        .find(|level| level.available >= 2)
+        .expect("the demo data stocks store 1");
+    let line = format!("{}=1", level.product_id);
+    let place = |card: &'static str, key: &'static str, json: bool| {
+        let line = line.clone();
+        let sales = &sales;
+        async move {
+            let mut args = vec![
+                "orders",
+                "place",
+                "--customer",
+                "1",
+                &line,
+                "--card",
+                card,
+                "--expiry",
+                "12/2030",
+                "--cvc",
+                "123",
+                "--holder",
+                "Debra Burks",
+                "--idempotency-key",
+                key,
+            ];
+            if json {
+                args.push("--json");
+            }
+            sales.run(&args).await
+        }
+    };
+
+    let placed = place(APPROVED_CARD, "cli-test-approved", true)
+        .await?
+        .expect_code(0)?;
+    let placed: SagaStarted = placed.json()?;
+    assert_eq!(placed.state, SagaState::Completed);
+    let order_id = placed
+        .order_id
+        .expect("a placed order has an ID")
+        .to_string();
+    let order: Order = sales
+        .run(&["orders", "show", &order_id, "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    assert_eq!(order.status, OrderStatus::Processing);
+    assert_eq!(
+        order.staff_id, member.staff_id,
+        "the order names who placed it"
+    );
+    assert_eq!(
+        Some(order.store_id),
+        member.store_id,
+        "sold from their own store"
+    );
+    assert_eq!(order.totals.total, order.lines[0].line.list_price);
+
+    // The same idempotency key names the same saga: no second order.
+    let repeated: SagaStarted = place(APPROVED_CARD, "cli-test-approved", true)
+        .await?
+        .expect_code(0)?
+        .json()?;
+    assert_eq!(repeated.saga_id, placed.saga_id);
+    assert_eq!(repeated.order_id, placed.order_id);
+
+    // A declined card: the saga compensates, the order is rejected, the exit code says so.
+    let declined = place(DECLINED_CARD, "cli-test-declined", true)
+        .await?
+        .expect_code(6)?;
+    let declined_saga: SagaStarted = declined.json()?;
+    assert_eq!(declined_saga.state, SagaState::Failed);
+    assert!(declined.stderr.contains("payment_declined"), "{declined:?}");
+    let human = place(DECLINED_CARD, "cli-test-declined", false)
+        .await?
+        .expect_code(6)?;
+    assert!(human.stderr.contains("rejected"), "{human:?}");
+    assert!(human.stdout.contains("failed"), "{human:?}");
+
+    // Sagas are for managers and admins.
+    sales.run(&["sagas", "ls"]).await?.expect_code(4)?;
+    let admin = stack.bikestore(&stack.session_file("admin"));
+    admin.login("admin").await?;
+    let sagas: SagaList = admin
+        .run(&["sagas", "ls", "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    let ids: Vec<_> = sagas.sagas.iter().map(|saga| &saga.saga_id).collect();
+    assert!(ids.contains(&&placed.saga_id), "{ids:?}");
+    assert!(ids.contains(&&declined_saga.saga_id), "{ids:?}");
+    let failed: SagaList = admin
+        .run(&["sagas", "ls", "--state", "failed", "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    assert_eq!(failed.sagas.len(), 1);
+    let record: SagaRecord = admin
+        .run(&["sagas", "show", &declined_saga.saga_id.0, "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    assert_eq!(record.state, SagaState::Failed);
+    let shown = admin
+        .run(&["sagas", "show", &declined_saga.saga_id.0])
+        .await?
+        .expect_code(0)?;
+    assert!(shown.stdout.contains("authorize_payment"), "{shown:?}");
+    assert!(shown.stdout.contains("payment_declined"), "{shown:?}");
+    admin
+        .run(&["sagas", "show", "no-such-saga"])
+        .await?
+        .expect_code(5)?;
+    stack.stop().await
+}
