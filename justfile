@@ -302,6 +302,38 @@ seed scale="1":
     cargo build --profile release "${packages[@]}"
     seed_services "$scale"
 
+# Builds the `bikestore` binary (release) and runs it against this deployment as the console NATS
+# user, with the arguments as given: `just cli orders ls --status pending`, `just cli --help`.
+# The session is kept where `bikestore` keeps it (~/.config/bikestore/session.json, or
+# BIKESTORE_SESSION_FILE). Exit codes are the CLI's (README, "The bikestore command line").
+# Run the bikestore command line against the running system.
+[positional-arguments]
+cli *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    credentials="${BIKESTORE_NATS_CREDENTIALS:-$credentials_dir/console.creds}"
+    if [[ ! -r "$credentials" ]]; then
+        echo "no NATS credentials at $credentials: run 'just up' first" >&2
+        exit 1
+    fi
+    cargo build --quiet --profile release -p bikestore-tui --bin bikestore
+    BIKESTORE_NATS_CREDENTIALS="$credentials" exec {{ quote(release_dir) }}/bikestore \
+        --nats-url {{ nats_url }} --subject-prefix {{ quote(prefix) }} "$@"
+
+# Log in as a member of staff (password prompted; demo logins in the README).
+login user: (cli "login" user)
+
+# Show who is logged in.
+whoami: (cli "whoami")
+
+# End the session.
+logout: (cli "logout")
+
+# List sagas, optionally only those in one state: `just sagas stuck` (managers and admins).
+sagas state="":
+    @{{ quote(just_executable()) }} --justfile {{ quote(justfile()) }} cli sagas ls {{ if state == "" { "" } else { "--state " + quote(state) } }}
+
 # Run every test against a private nats-server per test (with cargo-nextest when installed).
 test *args:
     #!/usr/bin/env bash
