@@ -1,0 +1,69 @@
+//! The notifications feed: the newest notifications of the store in scope, read once, then
+//! grown live from the store's notification subject. A notification seen twice (the live
+//! subject is at least once) is shown once.
+
+use bikestore_contracts::notifications::Notification;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::App;
+use super::load::Load;
+use crate::console::event::{BackendEvent, Command};
+
+/// The most notifications kept on screen.
+pub const FEED_LIMIT: usize = 200;
+
+/// The feed's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationsState {
+    /// The notifications, newest first.
+    pub list: Load<Vec<Notification>>,
+    /// The highlighted row.
+    pub selected: usize,
+}
+
+/// Reads the feed again.
+pub fn reload(app: &mut App) -> Vec<Command> {
+    app.notifications.list.start();
+    vec![Command::LoadNotifications(app.store_id)]
+}
+
+/// A key on the feed.
+pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
+    let feed = &mut app.notifications;
+    let count = feed.list.data().map_or(0, Vec::len);
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => {
+            feed.selected = (feed.selected + 1).min(count.saturating_sub(1));
+        }
+        KeyCode::Up | KeyCode::Char('k') => feed.selected = feed.selected.saturating_sub(1),
+        KeyCode::Char('g') => return Some(reload(app)),
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// A backend answer or live notification.
+pub fn on_backend(app: &mut App, event: &BackendEvent) -> Vec<Command> {
+    let feed = &mut app.notifications;
+    match event {
+        BackendEvent::Notifications(list) => feed.list = Load::Ready(list.clone()),
+        BackendEvent::Notification(notification) => {
+            let in_scope = app.store_id.is_none() || notification.store_id == app.store_id;
+            if let Some(list) = feed.list.data_mut()
+                && in_scope
+                && !list
+                    .iter()
+                    .any(|seen| seen.notification_id == notification.notification_id)
+            {
+                list.insert(0, notification.clone());
+                list.truncate(FEED_LIMIT);
+                // Keep the highlighted notification where it was.
+                if feed.selected > 0 {
+                    feed.selected = (feed.selected + 1).min(list.len().saturating_sub(1));
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}

@@ -1,0 +1,650 @@
+//! State and key-handling tests: feed keys and backend events, read the state and the commands.
+
+use bikestore_contracts::identity::Role;
+use bikestore_contracts::notifications::NotificationKind;
+use bikestore_contracts::orders::OrderStatus;
+use bikestore_contracts::sagas::{Outcome, Phase, SagaId, SagaProgressed, SagaStarted, SagaState};
+use bikestore_contracts::{ErrorCode, OrderId, ProductId, StoreId};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::load::Load;
+use super::order_form::{self, FormPane, Submission};
+use super::orders::OrdersView;
+use super::sagas::SagasView;
+use super::*;
+use crate::console::demo;
+use crate::console::event::{BackendEvent, Command, Event, Operation, UiError};
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
+    app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for character in text.chars() {
+        press(app, KeyCode::Char(character));
+    }
+}
+
+fn control(app: &mut App, character: char) -> Vec<Command> {
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char(character),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn backend(app: &mut App, event: BackendEvent) -> Vec<Command> {
+    app.update(Event::Backend(event))
+}
+
+/// A console on the orders list with the demo page loaded.
+fn orders_app(role: Role) -> App {
+    let mut app = demo::app(role);
+    let commands = press(&mut app, KeyCode::Char('2'));
+    let Some(Command::LoadOrders { ticket, .. }) = commands.first() else {
+        panic!("opening the orders tab reads the list, got {commands:?}");
+    };
+    let ticket = *ticket;
+    backend(
+        &mut app,
+        BackendEvent::Orders {
+            ticket,
+            page: demo::order_page(),
+        },
+    );
+    app
+}
+
+#[test]
+fn login_sends_the_credentials_once_and_forgets_the_password() {
+    let mut app = App::new(Theme::MONO, demo::NOW_MS);
+    backend(&mut app, BackendEvent::NeedsLogin);
+    type_text(&mut app, "sales1a");
+    // Enter on the username with no password yet moves on instead of sending.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    type_text(&mut app, "sales1a-demo-1");
+    let commands = press(&mut app, KeyCode::Enter);
+    let [Command::Login { username, password }] = commands.as_slice() else {
+        panic!("expected one login, got {commands:?}");
+    };
+    assert_eq!(username, "sales1a");
+    assert_eq!(password.expose(), "sales1a-demo-1");
+    assert!(app.login.password.text().is_empty());
+    assert!(app.login.submitting);
+    // A second Enter while the first is on its way sends nothing.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+
+    backend(
+        &mut app,
+        BackendEvent::Failed {
+            operation: Operation::Login,
+            error: UiError::new(ErrorCode::Unauthorized, "invalid username or password"),
+        },
+    );
+    assert!(app.staff.is_none());
+    assert_eq!(
+        app.login.error.as_deref(),
+        Some("invalid username or password")
+    );
+    assert!(!app.login.submitting);
+}
+
+#[test]
+fn a_login_opens_the_dashboard_and_follows_the_live_feeds() {
+    let mut app = App::new(Theme::MONO, demo::NOW_MS);
+    let commands = backend(&mut app, BackendEvent::LoggedIn(demo::staff(Role::Manager)));
+    assert_eq!(app.tab, Tab::Dashboard);
+    assert_eq!(app.store_id, Some(StoreId(1)));
+    assert!(commands.contains(&Command::LoadStores));
+    assert!(commands.contains(&Command::Subscribe {
+        store_id: Some(StoreId(1)),
+        all_sagas: true,
+    }));
+    assert!(commands.iter().any(|command| matches!(
+        command,
+        Command::LoadDashboard {
+            with_sagas: true,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn screens_a_role_may_not_use_are_hidden() {
+    let sales = demo::app(Role::Sales);
+    assert_eq!(
+        sales.visible_tabs(),
+        vec![Tab::Dashboard, Tab::Orders, Tab::Notifications]
+    );
+    let manager = demo::app(Role::Manager);
+    assert!(manager.visible_tabs().contains(&Tab::Sagas));
+
+    // For sales, the third screen is the feed, never the sagas.
+    let mut sales = sales;
+    press(&mut sales, KeyCode::Char('3'));
+    assert_eq!(sales.tab, Tab::Notifications);
+    press(&mut sales, KeyCode::Char('9'));
+    assert_eq!(sales.tab, Tab::Notifications);
+    press(&mut sales, KeyCode::Tab);
+    assert_eq!(sales.tab, Tab::Dashboard);
+    press(&mut sales, KeyCode::Left);
+    assert_eq!(sales.tab, Tab::Notifications);
+}
+
+#[test]
+fn help_opens_and_closes_and_q_quits() {
+    let mut app = demo::app(Role::Sales);
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.overlay, Overlay::Help);
+    assert_eq!(app.place(), Place::Help);
+    // q closes help rather than quitting.
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn an_ended_session_goes_back_to_login() {
+    let mut app = demo::app(Role::Sales);
+    backend(
+        &mut app,
+        BackendEvent::Failed {
+            operation: Operation::Orders,
+            error: UiError::new(ErrorCode::Unauthorized, "refresh token revoked"),
+        },
+    );
+    assert!(app.staff.is_none());
+    assert_eq!(app.place(), Place::Login);
+    assert!(matches!(app.status, Some(StatusMessage::Error(_))));
+}
+
+#[test]
+fn the_order_list_moves_opens_and_filters() {
+    let mut app = orders_app(Role::Sales);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.orders.selected, 2);
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(app.orders.selected, 5, "the cursor stops at the last order");
+    press(&mut app, KeyCode::Char('k'));
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(commands, vec![Command::LoadOrder(OrderId(1616))]);
+    assert_eq!(app.orders.view, OrdersView::Detail);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.orders.view, OrdersView::List);
+
+    let commands = press(&mut app, KeyCode::Char('f'));
+    let [Command::LoadOrders { request, .. }] = commands.as_slice() else {
+        panic!("the filter reads the list again, got {commands:?}");
+    };
+    assert_eq!(request.status, Some(OrderStatus::Pending));
+    assert_eq!(request.store_id, Some(StoreId(1)));
+    assert_eq!(app.orders.selected, 0);
+}
+
+#[test]
+fn a_late_answer_to_an_older_filter_is_dropped() {
+    let mut app = orders_app(Role::Sales);
+    let first = press(&mut app, KeyCode::Char('f'));
+    let second = press(&mut app, KeyCode::Char('f'));
+    let (
+        Some(Command::LoadOrders { ticket: old, .. }),
+        Some(Command::LoadOrders { ticket: new, .. }),
+    ) = (first.first(), second.first())
+    else {
+        panic!("each filter change reads the list");
+    };
+    let (old, new) = (*old, *new);
+    let mut stale = demo::order_page();
+    stale.total = 999;
+    backend(
+        &mut app,
+        BackendEvent::Orders {
+            ticket: old,
+            page: stale,
+        },
+    );
+    assert!(app.orders.list.is_loading(), "the stale page is not shown");
+    backend(
+        &mut app,
+        BackendEvent::Orders {
+            ticket: new,
+            page: demo::order_page(),
+        },
+    );
+    assert_eq!(app.orders.list.data().map(|page| page.total), Some(6));
+}
+
+#[test]
+fn cancelling_asks_first_and_only_managers_may() {
+    let mut sales = orders_app(Role::Sales);
+    assert!(press(&mut sales, KeyCode::Char('c')).is_empty());
+    assert_eq!(sales.overlay, Overlay::None);
+    assert!(matches!(
+        &sales.status,
+        Some(StatusMessage::Error(error)) if error.code == ErrorCode::Forbidden
+    ));
+
+    let mut manager = orders_app(Role::Manager);
+    assert!(press(&mut manager, KeyCode::Char('c')).is_empty());
+    assert!(matches!(manager.overlay, Overlay::Confirm(_)));
+    // Esc says no: nothing is sent.
+    assert!(press(&mut manager, KeyCode::Esc).is_empty());
+    assert_eq!(manager.overlay, Overlay::None);
+
+    press(&mut manager, KeyCode::Char('c'));
+    control(&mut manager, 'u');
+    type_text(&mut manager, "wrong size");
+    let commands = press(&mut manager, KeyCode::Enter);
+    let [Command::CancelOrder(cancel)] = commands.as_slice() else {
+        panic!("yes cancels, got {commands:?}");
+    };
+    assert_eq!(cancel.order_id, OrderId(1620));
+    assert_eq!(cancel.reason, "wrong size");
+}
+
+/// Walks the new-order form up to a complete order.
+fn filled_form() -> App {
+    let mut app = orders_app(Role::Sales);
+    let commands = press(&mut app, KeyCode::Char('n'));
+    assert_eq!(commands, vec![Command::LoadStoreStock(StoreId(1))]);
+    assert_eq!(app.orders.view, OrdersView::Create);
+    backend(
+        &mut app,
+        BackendEvent::StoreStock {
+            store_id: StoreId(1),
+            levels: demo::stock(),
+        },
+    );
+
+    // Letters type into the search, even q, which elsewhere quits.
+    type_text(&mut app, "burqs");
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "ks");
+    let commands = press(&mut app, KeyCode::Enter);
+    let [Command::SearchCustomers { ticket, request }] = commands.as_slice() else {
+        panic!("Enter searches, got {commands:?}");
+    };
+    assert_eq!(request.name.as_deref(), Some("burks"));
+    backend(
+        &mut app,
+        BackendEvent::Customers {
+            ticket: *ticket,
+            page: demo::customers(),
+        },
+    );
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.orders
+            .form
+            .customer
+            .as_ref()
+            .map(|customer| customer.customer_id.0),
+        Some(1)
+    );
+    assert_eq!(app.orders.form.pane, FormPane::Products);
+
+    type_text(&mut app, "trek");
+    let commands = press(&mut app, KeyCode::Enter);
+    let [Command::SearchProducts { ticket, .. }] = commands.as_slice() else {
+        panic!("Enter searches products, got {commands:?}");
+    };
+    backend(
+        &mut app,
+        BackendEvent::Products {
+            ticket: *ticket,
+            page: demo::products(),
+        },
+    );
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    app
+}
+
+#[test]
+fn the_order_form_builds_an_order_from_customer_products_and_card() {
+    let mut app = filled_form();
+    let form = &app.orders.form;
+    assert_eq!(form.cart.len(), 2);
+    assert_eq!(form.cart[0].quantity, 2);
+    assert_eq!(form.cart[1].product_id, ProductId(9));
+
+    // The cart: more of the second line, a discount on the first.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.orders.form.pane, FormPane::Cart);
+    press(&mut app, KeyCode::Char('+'));
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Char(']'));
+    press(&mut app, KeyCode::Char(']'));
+    assert_eq!(app.orders.form.cart[1].quantity, 2);
+    assert_eq!(app.orders.form.cart[0].discount_percent, 10);
+
+    // Without a card the order is refused here, with the reason.
+    assert!(control(&mut app, 's').is_empty());
+    assert!(matches!(
+        &app.status,
+        Some(StatusMessage::Error(error)) if error.message == "enter the card number"
+    ));
+
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "4242 4242 4242 4242");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "12/30");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "123");
+    let commands = control(&mut app, 's');
+    let [
+        Command::PlaceOrder {
+            request,
+            idempotency_key,
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("Ctrl+S places the order, got {commands:?}");
+    };
+    assert!(idempotency_key.starts_with("console-3-"));
+    assert_eq!(request.customer_id.0, 1);
+    assert_eq!(request.store_id, StoreId(1));
+    assert_eq!(request.lines.len(), 2);
+    assert_eq!(request.lines[0].discount_percent, 10);
+    assert_eq!(
+        (request.card.expiry_month, request.card.expiry_year),
+        (12, 2030)
+    );
+    assert_eq!(app.orders.form.submission, Submission::Submitting);
+    assert!(
+        app.orders.form.card_number.text().is_empty(),
+        "the card is forgotten once sent"
+    );
+}
+
+#[test]
+fn stock_in_the_form_follows_live_events_of_its_store_only() {
+    let mut app = filled_form();
+    assert_eq!(app.orders.form.available(ProductId(9)), Some(3));
+    backend(
+        &mut app,
+        BackendEvent::StockChanged(demo::stock_level(9, 1)),
+    );
+    assert_eq!(app.orders.form.available(ProductId(9)), Some(1));
+    let mut elsewhere = demo::stock_level(9, 40);
+    elsewhere.store_id = StoreId(2);
+    backend(&mut app, BackendEvent::StockChanged(elsewhere));
+    assert_eq!(app.orders.form.available(ProductId(9)), Some(1));
+}
+
+#[test]
+fn a_placed_order_shows_its_saga_steps_live_and_the_rejection_reason() {
+    let mut app = filled_form();
+    let saga_id = SagaId("01JDZ5R3Q8W0DECLINED00001".to_owned());
+    let commands = backend(
+        &mut app,
+        BackendEvent::OrderPlaced(SagaStarted {
+            saga_id: saga_id.clone(),
+            state: SagaState::Running,
+            error: None,
+            order_id: None,
+        }),
+    );
+    assert_eq!(commands, vec![Command::WatchSaga(saga_id.clone())]);
+    let progress = |state, entry| {
+        BackendEvent::SagaProgressed(SagaProgressed {
+            saga_id: saga_id.clone(),
+            definition: "place_order".to_owned(),
+            state,
+            step: String::new(),
+            last: Some(entry),
+        })
+    };
+    let created = demo::entry("create_order", Phase::Action, Outcome::Succeeded, 0);
+    backend(&mut app, progress(SagaState::Running, created.clone()));
+    // The same event twice (a read record and a live event overlap) is shown once.
+    backend(&mut app, progress(SagaState::Running, created));
+    let declined = demo::entry("authorize_payment", Phase::Action, Outcome::Failed, 100);
+    backend(&mut app, progress(SagaState::Compensating, declined));
+    let Submission::Watching(watch) = &app.orders.form.submission else {
+        panic!("the form watches the saga");
+    };
+    assert_eq!(watch.history.len(), 2);
+    assert_eq!(watch.state, SagaState::Compensating);
+    assert_eq!(
+        watch.reason.as_deref(),
+        Some("the card was declined (card_declined)")
+    );
+
+    // The record read once is the truth: it brings the order ID and the saga's own reason.
+    backend(
+        &mut app,
+        BackendEvent::Saga(demo::saga(&saga_id.0, SagaState::Failed)),
+    );
+    let Submission::Watching(watch) = &app.orders.form.submission else {
+        panic!("still watching");
+    };
+    assert_eq!(watch.state, SagaState::Failed);
+    assert_eq!(watch.order_id, Some(OrderId(1621)));
+    assert_eq!(
+        watch.reason.as_deref(),
+        Some("the card was declined (card_declined)")
+    );
+    assert_eq!(app.place(), Place::FormWatching);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::LoadOrder(OrderId(1621))]
+    );
+}
+
+#[test]
+fn a_failed_placement_lets_the_form_be_sent_again() {
+    let mut app = filled_form();
+    app.orders.form.submission = Submission::Submitting;
+    backend(
+        &mut app,
+        BackendEvent::Failed {
+            operation: Operation::PlaceOrder,
+            error: UiError::new(ErrorCode::Timeout, "late"),
+        },
+    );
+    assert_eq!(app.orders.form.submission, Submission::Editing);
+}
+
+#[test]
+fn expiry_dates_and_line_totals() {
+    assert_eq!(order_form::parse_expiry("12/30"), Some((12, 2030)));
+    assert_eq!(order_form::parse_expiry(" 1 / 2031 "), Some((1, 2031)));
+    assert_eq!(order_form::parse_expiry("13/30"), None);
+    assert_eq!(order_form::parse_expiry("1230"), None);
+    assert_eq!(order_form::parse_expiry("12/3"), None);
+    let line = order_form::CartLine {
+        product_id: ProductId(1),
+        name: String::new(),
+        unit_price: bikestore_contracts::Cents(333),
+        quantity: 3,
+        discount_percent: 15,
+    };
+    // 999 less 15% is 849.15, rounded half up to 849.
+    assert_eq!(line.total(), bikestore_contracts::Cents(849));
+}
+
+#[test]
+fn managers_retry_and_resolve_sagas_after_confirming() {
+    let mut app = demo::app(Role::Manager);
+    let commands = press(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.tab, Tab::Sagas);
+    assert!(
+        matches!(commands.as_slice(), [Command::LoadSagas(list)] if list.state == Some(SagaState::Stuck))
+    );
+    backend(
+        &mut app,
+        BackendEvent::Sagas(bikestore_contracts::sagas::SagaList {
+            sagas: demo::sagas(),
+        }),
+    );
+    press(&mut app, KeyCode::Char('r'));
+    let commands = press(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        commands,
+        vec![Command::RetrySaga(SagaId(
+            "01JDZ5R3Q8W0ASTUCK0000001".to_owned()
+        ))]
+    );
+
+    press(&mut app, KeyCode::Char('x'));
+    // Resolving needs a reason: an empty one is refused and the question stays.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(matches!(app.overlay, Overlay::Confirm(_)));
+    type_text(&mut app, "refunded by phone");
+    let commands = press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::ResolveSaga { reason, .. }] if reason == "refunded by phone"
+    ));
+}
+
+#[test]
+fn live_progress_moves_saga_rows_and_the_open_saga() {
+    let mut app = demo::app(Role::Admin);
+    press(&mut app, KeyCode::Char('3'));
+    backend(
+        &mut app,
+        BackendEvent::Sagas(bikestore_contracts::sagas::SagaList {
+            sagas: demo::sagas(),
+        }),
+    );
+    press(&mut app, KeyCode::Char('j'));
+    let commands = press(&mut app, KeyCode::Enter);
+    let running = SagaId("01JDZ5R3Q8W0RUNNING000002".to_owned());
+    assert_eq!(commands, vec![Command::WatchSaga(running.clone())]);
+    backend(
+        &mut app,
+        BackendEvent::Saga(demo::saga(&running.0, SagaState::Running)),
+    );
+    assert_eq!(app.sagas.view, SagasView::Detail);
+    backend(
+        &mut app,
+        BackendEvent::SagaProgressed(SagaProgressed {
+            saga_id: running.clone(),
+            definition: "place_order".to_owned(),
+            state: SagaState::Completed,
+            step: "end".to_owned(),
+            last: Some(demo::entry(
+                "confirm_order",
+                Phase::Action,
+                Outcome::Succeeded,
+                300,
+            )),
+        }),
+    );
+    let live = app
+        .sagas
+        .live
+        .as_ref()
+        .map(|watch| (watch.state, watch.history.len()));
+    assert_eq!(live, Some((SagaState::Completed, 3)));
+    let row = app
+        .sagas
+        .list
+        .data()
+        .and_then(|sagas| sagas.iter().find(|saga| saga.saga_id == running))
+        .map(|saga| saga.state);
+    assert_eq!(row, Some(SagaState::Completed));
+}
+
+#[test]
+fn the_feed_shows_each_live_notification_once() {
+    let mut app = demo::app(Role::Sales);
+    press(&mut app, KeyCode::Char('3'));
+    backend(&mut app, BackendEvent::Notifications(demo::notifications()));
+    let fresh = demo::notification(
+        9,
+        NotificationKind::OrderConfirmed,
+        "Order #1621 is confirmed.",
+    );
+    backend(&mut app, BackendEvent::Notification(fresh.clone()));
+    backend(&mut app, BackendEvent::Notification(fresh));
+    let mut other_store = demo::notification(10, NotificationKind::LowStock, "elsewhere");
+    other_store.store_id = Some(StoreId(2));
+    backend(&mut app, BackendEvent::Notification(other_store));
+    let ids: Vec<i64> = app
+        .notifications
+        .list
+        .data()
+        .map(|list| list.iter().map(|n| n.notification_id.0).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, vec![9, 1, 2, 3]);
+}
+
+#[test]
+fn order_news_reads_the_open_list_again() {
+    let mut app = orders_app(Role::Sales);
+    let news = demo::notification(
+        9,
+        NotificationKind::OrderRejected,
+        "Order #1621 was rejected.",
+    );
+    let commands = backend(&mut app, BackendEvent::Notification(news));
+    assert!(matches!(commands.as_slice(), [Command::LoadOrders { .. }]));
+    // While that read is on its way, more news sends nothing more.
+    let news = demo::notification(
+        10,
+        NotificationKind::OrderConfirmed,
+        "Order #1622 is confirmed.",
+    );
+    assert!(backend(&mut app, BackendEvent::Notification(news)).is_empty());
+}
+
+#[test]
+fn ctrl_c_quits_even_while_typing() {
+    let mut app = filled_form();
+    assert_eq!(app.orders.form.pane, FormPane::Products);
+    control(&mut app, 'c');
+    assert!(app.quit);
+}
+
+#[test]
+fn admins_switch_the_store_they_work_for() {
+    let mut app = demo::app(Role::Admin);
+    assert_eq!(app.store_id, None);
+    let commands = press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.store_id, Some(StoreId(1)));
+    assert!(commands.contains(&Command::Subscribe {
+        store_id: Some(StoreId(1)),
+        all_sagas: true,
+    }));
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.store_id, Some(StoreId(3)));
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.store_id, None);
+    // A new order needs one store.
+    press(&mut app, KeyCode::Char('2'));
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    assert_eq!(app.orders.view, OrdersView::List);
+
+    // Managers have no store switch: s does nothing for them.
+    let mut manager = demo::app(Role::Manager);
+    press(&mut manager, KeyCode::Char('s'));
+    assert_eq!(manager.store_id, Some(StoreId(1)));
+}
+
+#[test]
+fn the_dashboard_reads_again_on_live_news_only_when_shown() {
+    let mut app = demo::app(Role::Manager);
+    backend(&mut app, BackendEvent::Dashboard(demo::dashboard(true)));
+    let news = demo::notification(9, NotificationKind::LowStock, "low");
+    let commands = backend(&mut app, BackendEvent::Notification(news.clone()));
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::LoadDashboard { .. }]
+    ));
+    backend(&mut app, BackendEvent::Dashboard(demo::dashboard(true)));
+    press(&mut app, KeyCode::Char('4'));
+    assert!(backend(&mut app, BackendEvent::Notification(news)).is_empty());
+    assert!(matches!(app.dashboard.data, Load::Ready(_)));
+}

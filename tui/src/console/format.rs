@@ -1,0 +1,178 @@
+//! How values read on screen: money, times, IDs and states, each in one place so every screen
+//! writes them alike. Pure functions, no IO.
+
+use bikestore_contracts::Cents;
+use bikestore_contracts::orders::OrderStatus;
+use bikestore_contracts::sagas::{Outcome, Phase, SagaState};
+
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// Money as the shop writes it: `$1,234.56`.
+pub fn money(amount: Cents) -> String {
+    let plain = amount.to_string();
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest.to_owned()),
+        None => ("", plain),
+    };
+    let (units, fraction) = digits.split_once('.').unwrap_or((digits.as_str(), "00"));
+    let mut grouped = String::new();
+    for (index, digit) in units.chars().enumerate() {
+        if index > 0 && (units.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}${grouped}.{fraction}")
+}
+
+/// The start of the UTC day holding `at_ms`.
+pub fn start_of_day_ms(at_ms: i64) -> i64 {
+    at_ms - at_ms.rem_euclid(DAY_MS)
+}
+
+/// A moment as `YYYY-MM-DD HH:MM` (UTC).
+pub fn date_time(at_ms: i64) -> String {
+    let (year, month, day) = civil_date(at_ms.div_euclid(DAY_MS));
+    let minutes_of_day = at_ms.rem_euclid(DAY_MS) / 60_000;
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        minutes_of_day / 60,
+        minutes_of_day % 60
+    )
+}
+
+/// A moment as `HH:MM:SS` (UTC), for histories within a day.
+pub fn clock(at_ms: i64) -> String {
+    let seconds_of_day = at_ms.rem_euclid(DAY_MS) / 1000;
+    format!(
+        "{:02}:{:02}:{:02}",
+        seconds_of_day / 3600,
+        seconds_of_day / 60 % 60,
+        seconds_of_day % 60
+    )
+}
+
+/// The calendar date of a day count since 1970-01-01 (proleptic Gregorian), after Howard
+/// Hinnant's `civil_from_days`; the console has no date crate for this one conversion.
+fn civil_date(days_since_epoch: i64) -> (i64, u32, u32) {
+    let shifted = days_since_epoch + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (
+        year,
+        u32::try_from(month).unwrap_or(1),
+        u32::try_from(day).unwrap_or(1),
+    )
+}
+
+/// An order status as a word.
+pub fn order_status(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Pending => "pending",
+        OrderStatus::Processing => "processing",
+        OrderStatus::Rejected => "rejected",
+        OrderStatus::Completed => "completed",
+        OrderStatus::Cancelled => "cancelled",
+    }
+}
+
+/// A saga state as a word.
+pub fn saga_state(state: SagaState) -> &'static str {
+    match state {
+        SagaState::Running => "running",
+        SagaState::Compensating => "compensating",
+        SagaState::Completed => "completed",
+        SagaState::Failed => "failed",
+        SagaState::Stuck => "stuck",
+        SagaState::Resolved => "resolved",
+    }
+}
+
+/// A history entry's outcome as a mark and a word.
+pub fn outcome(outcome: Outcome) -> (&'static str, &'static str) {
+    match outcome {
+        Outcome::Succeeded => ("✓", "done"),
+        Outcome::Failed => ("✗", "failed"),
+        Outcome::Retrying => ("↻", "retrying"),
+        Outcome::Skipped => ("-", "skipped"),
+    }
+}
+
+/// Whether a history entry ran the step or undid it.
+pub fn phase(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Action => "do",
+        Phase::Compensation => "undo",
+    }
+}
+
+/// A step name for people: `reserve_stock` reads `reserve stock`.
+pub fn step_name(step: &str) -> String {
+    step.replace('_', " ")
+}
+
+/// The first `width` characters of `text`, with `…` when cut, so long names never break a row.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut cut: String = text.chars().take(width - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// A saga ID shortened for lists: its last 10 characters, where ULIDs and digests differ.
+pub fn short_id(id: &str) -> String {
+    let count = id.chars().count();
+    if count <= 10 {
+        return id.to_owned();
+    }
+    id.chars().skip(count - 10).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_groups_thousands_and_keeps_the_sign() {
+        assert_eq!(money(Cents(0)), "$0.00");
+        assert_eq!(money(Cents(5)), "$0.05");
+        assert_eq!(money(Cents(123_456)), "$1,234.56");
+        assert_eq!(money(Cents(100_000_000)), "$1,000,000.00");
+        assert_eq!(money(Cents(-26_999)), "-$269.99");
+    }
+
+    #[test]
+    fn dates_are_utc_calendar_dates() {
+        assert_eq!(date_time(0), "1970-01-01 00:00");
+        // 2026-11-30 09:34:56 UTC.
+        assert_eq!(date_time(1_796_031_296_000), "2026-11-30 09:34");
+        assert_eq!(clock(1_796_031_296_000), "09:34:56");
+        assert_eq!(date_time(951_782_400_000), "2000-02-29 00:00");
+        assert_eq!(start_of_day_ms(1_796_031_296_000), 1_795_996_800_000);
+    }
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("Trek Fuel EX 8", 20), "Trek Fuel EX 8");
+        assert_eq!(truncate("Trek Fuel EX 8", 6), "Trek …");
+        assert_eq!(truncate("anything", 0), "");
+        assert_eq!(short_id("01JD5Z3Y8K2M4N6P7Q9R0S1T2V"), "P7Q9R0S1T2V"[1..]);
+    }
+}

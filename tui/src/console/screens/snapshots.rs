@@ -1,0 +1,309 @@
+//! Snapshot tests of every screen at 80x24 and 160x48 with demo data (monochrome, so the
+//! snapshots show text and layout), and a check that no screen panics at any small size.
+//!
+//! The snapshot files under `snapshots/` are reviewed like code: a change to one is a change
+//! to what staff see.
+
+use bikestore_contracts::identity::Role;
+use bikestore_contracts::sagas::{SagaId, SagaList, SagaStarted, SagaState};
+use bikestore_contracts::{ErrorCode, StoreId};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::console::app::order_form::{FormPane, Submission};
+use crate::console::app::orders::OrdersView;
+use crate::console::app::{App, Connection, Tab};
+use crate::console::demo;
+use crate::console::event::{BackendEvent, Command, Event, Operation, UiError};
+use crate::console::theme::Theme;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+    terminal
+        .draw(|frame| super::render(app, frame))
+        .expect("drawing on a test terminal");
+    terminal
+}
+
+fn snapshot(name: &str, app: &App) {
+    for (width, height) in SIZES {
+        let terminal = draw(app, width, height);
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+    }
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
+    app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for character in text.chars() {
+        press(app, KeyCode::Char(character));
+    }
+}
+
+fn backend(app: &mut App, event: BackendEvent) -> Vec<Command> {
+    app.update(Event::Backend(event))
+}
+
+fn login_app() -> App {
+    let mut app = App::new(Theme::MONO, demo::NOW_MS);
+    backend(&mut app, BackendEvent::Connected);
+    backend(&mut app, BackendEvent::NeedsLogin);
+    app
+}
+
+fn orders_app(role: Role) -> App {
+    let mut app = demo::app(role);
+    let commands = press(&mut app, KeyCode::Char('2'));
+    if let Some(Command::LoadOrders { ticket, .. }) = commands.first() {
+        let ticket = *ticket;
+        backend(
+            &mut app,
+            BackendEvent::Orders {
+                ticket,
+                page: demo::order_page(),
+            },
+        );
+    }
+    app
+}
+
+/// The new-order form with a customer, two products in the cart and a card being typed.
+fn form_app() -> App {
+    let mut app = orders_app(Role::Sales);
+    press(&mut app, KeyCode::Char('n'));
+    backend(
+        &mut app,
+        BackendEvent::StoreStock {
+            store_id: StoreId(1),
+            levels: demo::stock(),
+        },
+    );
+    type_text(&mut app, "burks");
+    let ticket = match press(&mut app, KeyCode::Enter).first() {
+        Some(Command::SearchCustomers { ticket, .. }) => *ticket,
+        _ => 0,
+    };
+    backend(
+        &mut app,
+        BackendEvent::Customers {
+            ticket,
+            page: demo::customers(),
+        },
+    );
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "trek");
+    let ticket = match press(&mut app, KeyCode::Enter).first() {
+        Some(Command::SearchProducts { ticket, .. }) => *ticket,
+        _ => 0,
+    };
+    backend(
+        &mut app,
+        BackendEvent::Products {
+            ticket,
+            page: demo::products(),
+        },
+    );
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    app.orders.form.pane = FormPane::Payment;
+    type_text(&mut app, "4000 0000 0000 0002");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "12/30");
+    app
+}
+
+/// The form after a declined card: the saga compensated and failed.
+fn watching_app(state: SagaState) -> App {
+    let mut app = form_app();
+    let saga_id = "01JDZ5R3Q8W0WATCHED000001";
+    backend(
+        &mut app,
+        BackendEvent::OrderPlaced(SagaStarted {
+            saga_id: SagaId(saga_id.to_owned()),
+            state: SagaState::Running,
+            error: None,
+            order_id: None,
+        }),
+    );
+    backend(&mut app, BackendEvent::Saga(demo::saga(saga_id, state)));
+    app
+}
+
+fn sagas_app() -> App {
+    let mut app = demo::app(Role::Manager);
+    press(&mut app, KeyCode::Char('3'));
+    backend(
+        &mut app,
+        BackendEvent::Sagas(SagaList {
+            sagas: demo::sagas(),
+        }),
+    );
+    app
+}
+
+/// Every state worth drawing, by name.
+fn every_screen() -> Vec<(&'static str, App)> {
+    let mut login_failed = login_app();
+    type_text(&mut login_failed, "sales1a");
+    backend(
+        &mut login_failed,
+        BackendEvent::Failed {
+            operation: Operation::Login,
+            error: UiError::new(ErrorCode::Unauthorized, "invalid username or password"),
+        },
+    );
+
+    let mut dashboard_manager = demo::app(Role::Manager);
+    backend(
+        &mut dashboard_manager,
+        BackendEvent::Dashboard(demo::dashboard(true)),
+    );
+    let mut dashboard_sales = demo::app(Role::Sales);
+    backend(
+        &mut dashboard_sales,
+        BackendEvent::Dashboard(demo::dashboard(false)),
+    );
+    dashboard_sales.connection =
+        Connection::Disconnected("connection lost; reconnecting".to_owned());
+
+    let mut order_detail = orders_app(Role::Manager);
+    press(&mut order_detail, KeyCode::Enter);
+    backend(&mut order_detail, BackendEvent::Order(demo::order()));
+
+    let mut cancel_confirm = orders_app(Role::Manager);
+    press(&mut cancel_confirm, KeyCode::Char('c'));
+
+    let mut help = orders_app(Role::Sales);
+    press(&mut help, KeyCode::Char('?'));
+
+    let mut saga_detail = sagas_app();
+    press(&mut saga_detail, KeyCode::Enter);
+    backend(
+        &mut saga_detail,
+        BackendEvent::Saga(demo::saga("01JDZ5R3Q8W0ASTUCK0000001", SagaState::Stuck)),
+    );
+
+    let mut notifications = demo::app(Role::Sales);
+    press(&mut notifications, KeyCode::Char('3'));
+    backend(
+        &mut notifications,
+        BackendEvent::Notifications(demo::notifications()),
+    );
+
+    let mut empty_orders = demo::app(Role::Admin);
+    press(&mut empty_orders, KeyCode::Char('2'));
+    if let Some(Command::LoadOrders { ticket, .. }) =
+        press(&mut empty_orders, KeyCode::Char('g')).first()
+    {
+        let ticket = *ticket;
+        backend(
+            &mut empty_orders,
+            BackendEvent::Orders {
+                ticket,
+                page: bikestore_contracts::orders::OrderPage {
+                    orders: Vec::new(),
+                    total: 0,
+                },
+            },
+        );
+    }
+
+    let mut orders_loading = demo::app(Role::Sales);
+    press(&mut orders_loading, KeyCode::Char('2'));
+
+    vec![
+        ("login", login_app()),
+        ("orders_loading", orders_loading),
+        ("login_failed", login_failed),
+        ("dashboard_manager", dashboard_manager),
+        ("dashboard_sales_offline", dashboard_sales),
+        ("orders_list", orders_app(Role::Sales)),
+        ("orders_empty_admin", empty_orders),
+        ("order_detail", order_detail),
+        ("order_cancel_confirm", cancel_confirm),
+        ("order_form", form_app()),
+        ("order_saga_rejected", watching_app(SagaState::Failed)),
+        ("order_saga_completed", watching_app(SagaState::Completed)),
+        ("sagas_list", sagas_app()),
+        ("saga_detail_stuck", saga_detail),
+        ("notifications", notifications),
+        ("help_orders", help),
+    ]
+}
+
+#[test]
+fn every_screen_at_80x24_and_160x48() {
+    for (name, app) in every_screen() {
+        snapshot(name, &app);
+    }
+}
+
+#[test]
+fn the_screens_reached_are_the_ones_named() {
+    let screens = every_screen();
+    let find = |wanted: &str| {
+        screens
+            .iter()
+            .find(|(name, _)| *name == wanted)
+            .map(|(_, app)| app)
+            .expect("a named screen")
+    };
+    assert_eq!(find("order_detail").orders.view, OrdersView::Detail);
+    assert_eq!(find("order_form").orders.view, OrdersView::Create);
+    assert!(matches!(
+        find("order_saga_rejected").orders.form.submission,
+        Submission::Watching(_)
+    ));
+    assert_eq!(find("sagas_list").tab, Tab::Sagas);
+    assert_eq!(find("notifications").tab, Tab::Notifications);
+}
+
+#[test]
+fn no_screen_panics_at_any_small_size() {
+    for (name, app) in every_screen() {
+        for width in [1, 2, 10, 39, 40, 41, 52, 60, 79] {
+            for height in [1, 2, 5, 9, 10, 11, 14, 23] {
+                let terminal = draw(&app, width, height);
+                // Below the minimum the note asks for more room; above it the shell is drawn.
+                let text = format!("{:?}", terminal.backend().buffer());
+                if width >= super::MIN_WIDTH && height >= super::MIN_HEIGHT {
+                    assert!(
+                        text.contains("connect") || text.contains("offline"),
+                        "{name} at {width}x{height} draws the status line"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_tiny_terminal_asks_for_more_room() {
+    let terminal = draw(&login_app(), 30, 8);
+    insta::assert_snapshot!("too_small_30x8", terminal.backend());
+}
+
+#[test]
+fn no_color_draws_without_colour_and_color_draws_with_it() {
+    let mut colored = orders_app(Role::Sales);
+    colored.theme = Theme::COLOR;
+    let colored_terminal = draw(&colored, 80, 24);
+    let mono_terminal = draw(&orders_app(Role::Sales), 80, 24);
+    let has_colour = |terminal: &Terminal<TestBackend>| {
+        terminal
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .any(|cell| cell.fg != ratatui::style::Color::Reset)
+    };
+    assert!(has_colour(&colored_terminal));
+    assert!(!has_colour(&mono_terminal));
+}
