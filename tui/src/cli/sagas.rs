@@ -6,8 +6,8 @@ use std::time::Duration;
 use bikestore_client::{CallOptions, ClientError, Session};
 use bikestore_contracts::Request;
 use bikestore_contracts::sagas::{
-    GetSaga, ListSagas, ResolveSaga, RetrySaga, SagaId, SagaPayload, SagaRecord, SagaStarted,
-    SagaState, SagaStats,
+    GetSaga, HistoryEntry, ListSagas, Phase, ResolveSaga, RetrySaga, SagaId, SagaPayload,
+    SagaRecord, SagaStarted, SagaState, SagaStats,
 };
 
 use crate::cli::exit::{CliError, describe_wire_error};
@@ -218,7 +218,7 @@ fn sagas_table(sagas: &[SagaRecord]) -> Table {
             name_of(&saga.state),
             saga.history
                 .last()
-                .map_or_else(|| "-".to_owned(), |entry| entry.step.clone()),
+                .map_or_else(|| "-".to_owned(), last_step),
             utc_time(saga.updated_at_ms),
             saga.error
                 .as_ref()
@@ -226,6 +226,14 @@ fn sagas_table(sagas: &[SagaRecord]) -> Table {
         ]);
     }
     table
+}
+
+/// The step a saga ran last, marked when it was a compensation.
+fn last_step(entry: &HistoryEntry) -> String {
+    match entry.phase {
+        Phase::Action => entry.step.clone(),
+        Phase::Compensation => format!("{} (compensation)", entry.step),
+    }
 }
 
 /// A saga record: what it is about, where it stands, and its history.

@@ -4,4 +4,5 @@
 
 mod orders;
 mod sessions;
+mod staff;
 mod support;

@@ -1,7 +1,7 @@
 //! Placing orders through the place-order saga, a declined card, and the sagas operators see.
 
 use bikestore_contracts::identity::StaffSummary;
-use bikestore_contracts::inventory::StockPage;
+use bikestore_contracts::inventory::{ProductDetail, StockPage};
 use bikestore_contracts::orders::{Order, OrderStatus};
 use bikestore_contracts::sagas::{SagaList, SagaRecord, SagaStarted, SagaState};
 
@@ -11,7 +11,7 @@ const APPROVED_CARD: &str = "4242 4242 4242 4242";
 const DECLINED_CARD: &str = "4000 0000 0000 0002";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_order_is_placed_a_declined_card_rejected_and_operators_see_both_sagas()
+async fn orders_are_placed_declined_and_cancelled_stock_moves_and_operators_see_the_sagas()
 -> anyhow::Result<()> {
     let stack = Stack::start().await?;
     let sales = stack.bikestore(&stack.session_file("sales"));
@@ -138,5 +138,69 @@ async fn an_order_is_placed_a_declined_card_rejected_and_operators_see_both_saga
         .run(&["sagas", "show", "no-such-saga"])
         .await?
         .expect_code(5)?;
+
+    // Cancelling and moving stock are for managers, in their own store.
+    let cancel = [
+        "--json",
+        "orders",
+        "cancel",
+        &order_id,
+        "--reason",
+        "changed their mind",
+    ];
+    sales.run(&cancel).await?.expect_code(4)?;
+    let manager = stack.bikestore(&stack.session_file("manager"));
+    manager.login("manager1").await?;
+    let cancelled: SagaStarted = manager.run(&cancel).await?.expect_code(0)?.json()?;
+    assert_eq!(cancelled.state, SagaState::Completed);
+    let order: Order = manager
+        .run(&["orders", "show", &order_id, "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    assert_eq!(order.status, OrderStatus::Cancelled);
+
+    let product = level.product_id.to_string();
+    // Available units of the product in each of stores 1 and 2, as the CLI shows them.
+    let available_in_stores_1_and_2 = async || -> anyhow::Result<(i64, i64)> {
+        let detail: ProductDetail = manager
+            .run(&["products", "show", &product, "--json"])
+            .await?
+            .expect_code(0)?
+            .json()?;
+        let available_at = |store: i64| {
+            detail
+                .stock
+                .iter()
+                .find(|level| level.store_id.0 == store)
+                .map_or(0, |level| level.available)
+        };
+        Ok((available_at(1), available_at(2)))
+    };
+    let transfer = |from: &'static str, to: &'static str| {
+        let args = [
+            "stock",
+            "transfer",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--product",
+            &product,
+        ];
+        let manager = &manager;
+        async move {
+            let mut args = args.to_vec();
+            args.extend(["--quantity", "1"]);
+            manager.run(&args).await
+        }
+    };
+    let (store_1_before, store_2_before) = available_in_stores_1_and_2().await?;
+    transfer("1", "2").await?.expect_code(0)?;
+    let (store_1_after, store_2_after) = available_in_stores_1_and_2().await?;
+    assert_eq!(store_1_after, store_1_before - 1);
+    assert_eq!(store_2_after, store_2_before + 1);
+    // A manager moves stock only out of their own store.
+    transfer("2", "1").await?.expect_code(4)?;
     stack.stop().await
 }
