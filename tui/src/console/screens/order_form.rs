@@ -44,8 +44,10 @@ fn render_form(app: &App, frame: &mut Frame, area: Rect, form: &OrderForm) {
     frame.render_widget(Line::from(spans), title);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(panes);
+    // The customer list grows with the terminal, up to a third of it.
+    let customer_height = (left.height / 3).clamp(7, 14);
     let [customer, products] =
-        Layout::vertical([Constraint::Length(7), Constraint::Min(4)]).areas(left);
+        Layout::vertical([Constraint::Length(customer_height), Constraint::Min(4)]).areas(left);
     let [cart, payment] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(right);
     render_customer(app, frame, customer, form);
