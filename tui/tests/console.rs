@@ -33,6 +33,11 @@ struct Stack {
 
 impl Stack {
     async fn start() -> anyhow::Result<Stack> {
+        Stack::start_with_token_ttl(Duration::from_secs(15 * 60)).await
+    }
+
+    /// The stack with identity issuing access tokens valid for `ttl`.
+    async fn start_with_token_ttl(ttl: Duration) -> anyhow::Result<Stack> {
         let nats = NatsServer::start_secured(NatsOptions::default()).await?;
         let client = nats.client().await?;
         let data = tempfile::tempdir()?;
@@ -41,7 +46,9 @@ impl Stack {
             common.nats_credentials = Some(nats.credentials(service.as_str()));
             common
         };
-        let identity = bikestore_identity::IdentityConfig::new(common_of(ServiceName::Identity));
+        let mut identity =
+            bikestore_identity::IdentityConfig::new(common_of(ServiceName::Identity));
+        identity.access_token_ttl = ttl;
         let inventory =
             bikestore_inventory::InventoryConfig::new(common_of(ServiceName::Inventory));
         let orders = bikestore_orders::OrdersConfig::new(common_of(ServiceName::Orders));
@@ -109,7 +116,8 @@ impl Stack {
 /// The console in a tmux session on a private socket, killed with its server on drop.
 struct Console {
     socket: String,
-    _home: TempDir,
+    home: TempDir,
+    session_file: PathBuf,
 }
 
 impl Console {
@@ -132,7 +140,8 @@ impl Console {
         );
         let console = Console {
             socket,
-            _home: home,
+            home,
+            session_file,
         };
         console.tmux(&[
             "new-session",
@@ -164,6 +173,24 @@ impl Console {
             );
         }
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Runs `bikestore <args>` (the command line) on the console's session file and answers
+    /// its exit code.
+    fn command_line(&self, stack: &Stack, args: &[&str]) -> anyhow::Result<i32> {
+        let output = Command::new(env!("CARGO_BIN_EXE_bikestore"))
+            .env_clear()
+            .env("HOME", self.home.path())
+            .arg("--nats-url")
+            .arg(stack.nats.url())
+            .arg("--nats-credentials")
+            .arg(stack.nats.credentials("console"))
+            .arg("--session-file")
+            .arg(&self.session_file)
+            .args(args)
+            .output()
+            .context("run bikestore")?;
+        Ok(output.status.code().unwrap_or(-1))
     }
 
     /// Types text as it is.
@@ -367,6 +394,34 @@ async fn a_sales_member_places_an_order_live_and_a_declined_card_is_rejected_wit
     console.wait_for(&["Orders · status: all"]).await?;
     console.type_text("q")?;
     console.wait_for(&["console exited with 0"]).await?;
+    drop(console);
+    stack.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_the_console_refreshes_are_saved_for_the_command_line() -> anyhow::Result<()> {
+    // Tokens this short are refreshed before every call, and each refresh spends the refresh
+    // token the session file held: the console must write the new one back.
+    let stack = Stack::start_with_token_ttl(Duration::from_secs(30)).await?;
+    let console = Console::start(&stack, "refresh")?;
+    console.wait_for(&["log in", "connected"]).await?;
+    console.type_text("sales1a")?;
+    console.press(&["Tab"])?;
+    console.type_text("sales1a-demo-1")?;
+    console.press(&["Enter"])?;
+    console
+        .wait_for(&["sales1a · sales", "Today ·", "Orders  "])
+        .await?;
+    console.type_text("2")?;
+    console.wait_for(&["Orders · status: all"]).await?;
+    console.type_text("q")?;
+    console.wait_for(&["console exited with 0"]).await?;
+
+    let code = console.command_line(&stack, &["orders", "ls"])?;
+    assert_eq!(
+        code, 0,
+        "the command line goes on with the console's session"
+    );
     drop(console);
     stack.stop().await
 }

@@ -330,12 +330,17 @@ async fn watch_saga(shared: Shared, saga_id: bikestore_contracts::sagas::SagaId,
         _ => None,
     };
     let record = match shared.session() {
-        Ok(session) => session
-            .call(&GetSaga {
-                saga_id: saga_id.clone(),
-            })
-            .await
-            .map_err(UiError::from),
+        Ok(session) => {
+            let expiry_before = session.expires_at_ms().await;
+            let record = session
+                .call(&GetSaga {
+                    saga_id: saga_id.clone(),
+                })
+                .await
+                .map_err(UiError::from);
+            save_if_refreshed(&shared, &session, expiry_before).await;
+            record
+        }
         Err(error) => Err(error),
     };
     let ended = matches!(&record, Ok(record) if record.state.is_terminal());
@@ -374,8 +379,26 @@ async fn call(shared: &Shared, command: Command) {
         }
     };
     let operation = operation_of(&command);
+    let expiry_before = session.expires_at_ms().await;
     let result = run_call(&session, command).await;
+    save_if_refreshed(shared, &session, expiry_before).await;
     shared.answer(operation, result).await;
+}
+
+/// Writes the session back to its file when a call refreshed its tokens: a refresh token works
+/// once, so the CLI, which shares the file, needs the new one (presenting the spent one would
+/// end the session everywhere).
+async fn save_if_refreshed(shared: &Shared, session: &Session, expiry_before: i64) {
+    if session.expires_at_ms().await == expiry_before {
+        return;
+    }
+    if let Err(error) = session.save_to(&shared.session_file).await {
+        let warning = UiError::new(
+            error.code(),
+            format!("the refreshed session was not saved: {error}"),
+        );
+        shared.send(BackendEvent::Warning(warning)).await;
+    }
 }
 
 fn operation_of(command: &Command) -> Operation {
