@@ -321,6 +321,10 @@ cli *args:
     BIKESTORE_NATS_CREDENTIALS="$credentials" exec {{ quote(release_dir) }}/bikestore \
         --nats-url {{ nats_url }} --subject-prefix {{ quote(prefix) }} "$@"
 
+# The console uses the session `just login` keeps, or asks for a login; NO_COLOR=1 drops colours.
+# Open the staff console against the running system (keys and screens: README, "The staff console").
+tui: cli
+
 # Log in as a member of staff (password prompted; demo logins in the README).
 login user: (cli "login" user)
 
