@@ -7,12 +7,14 @@
 
 use bikestore_client::ClientError;
 use bikestore_contracts::identity::{Password, StaffSummary};
-use bikestore_contracts::inventory::{ListProducts, ProductPage, StockLevel, StockLow, Store};
+use bikestore_contracts::inventory::{
+    AdjustStock, ListProducts, ProductPage, ReceiveStock, StockLevel, StockLow, Store,
+};
 use bikestore_contracts::notifications::Notification;
 use bikestore_contracts::orders::{CustomerPage, ListOrders, Order, OrderPage, SearchCustomers};
 use bikestore_contracts::sagas::{
     CancelOrder, ListSagas, PlaceOrder, SagaId, SagaList, SagaProgressed, SagaRecord, SagaStarted,
-    SagaStatsReport,
+    SagaStatsReport, TransferStock,
 };
 use bikestore_contracts::{ErrorCode, OrderId, StoreId};
 use ratatui::crossterm::event::KeyEvent;
@@ -101,6 +103,8 @@ pub enum Operation {
     SagaAction,
     /// Reading the notifications.
     Notifications,
+    /// Receiving, adjusting or transferring stock.
+    StockChange,
 }
 
 /// The figures of the dashboard, read in one go.
@@ -181,6 +185,10 @@ pub enum BackendEvent {
     SagaActionDone(SagaRecord),
     /// The newest notifications.
     Notifications(Vec<Notification>),
+    /// Stock was received or adjusted; the level after it.
+    StockUpdated(StockLevel),
+    /// A transfer saga started.
+    TransferStarted(SagaStarted),
     /// Live: a saga changed.
     SagaProgressed(SagaProgressed),
     /// Live: a stock level changed.
@@ -271,6 +279,17 @@ pub enum Command {
         saga_id: SagaId,
         /// Why.
         reason: String,
+    },
+    /// Book goods that arrived.
+    ReceiveStock(ReceiveStock),
+    /// Correct a stock level with a reason.
+    AdjustStock(AdjustStock),
+    /// Start a transfer saga, then follow it.
+    TransferStock {
+        /// The transfer.
+        request: TransferStock,
+        /// Makes a resent transfer the same saga.
+        idempotency_key: String,
     },
     /// Read the newest notifications of a store, or all.
     LoadNotifications(Option<StoreId>),

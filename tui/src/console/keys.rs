@@ -96,6 +96,12 @@ pub enum Place {
     ConfirmReason,
     /// The help window.
     Help,
+    /// The stock list.
+    Stock,
+    /// The receive, adjust or transfer form.
+    StockForm,
+    /// Typing the `/` filter.
+    Filter,
 }
 
 /// Keys that work everywhere once logged in (outside text fields for the letters).
@@ -217,7 +223,11 @@ pub fn bindings(place: Place) -> &'static [Binding] {
             KEYS
         }
         Place::Notifications => {
-            const KEYS: &[Binding] = &[key("↑↓ j k", "move"), key("g", "reload")];
+            const KEYS: &[Binding] = &[
+                key("↑↓ j k", "move"),
+                key("/", "filter"),
+                key("g", "reload"),
+            ];
             KEYS
         }
         Place::ConfirmReason => {
@@ -230,6 +240,35 @@ pub fn bindings(place: Place) -> &'static [Binding] {
         }
         Place::Confirm => {
             const KEYS: &[Binding] = &[key("y Enter", "yes"), key("n Esc", "no")];
+            KEYS
+        }
+        Place::Stock => {
+            const KEYS: &[Binding] = &[
+                key("↑↓ j k", "move"),
+                key("r", "receive"),
+                manager_key("a", "adjust"),
+                manager_key("t", "transfer"),
+                key("/", "filter"),
+                key("g", "reload"),
+            ];
+            KEYS
+        }
+        Place::StockForm => {
+            const KEYS: &[Binding] = &[
+                key("type", "units"),
+                key("Tab", "reason (adjust)"),
+                key("←→", "store (transfer)"),
+                key("Enter", "send"),
+                key("Esc", "close"),
+            ];
+            KEYS
+        }
+        Place::Filter => {
+            const KEYS: &[Binding] = &[
+                key("type", "rows containing"),
+                key("Enter", "keep"),
+                key("Esc", "clear"),
+            ];
             KEYS
         }
         Place::Help => {

@@ -417,6 +417,9 @@ fn operation_of(command: &Command) -> Operation {
         Command::LoadSaga(_) | Command::WatchSaga(_) => Operation::Saga,
         Command::RetrySaga(_) | Command::ResolveSaga { .. } => Operation::SagaAction,
         Command::LoadNotifications(_) => Operation::Notifications,
+        Command::ReceiveStock(_) | Command::AdjustStock(_) | Command::TransferStock { .. } => {
+            Operation::StockChange
+        }
         Command::Subscribe { .. } => Operation::Notifications,
     }
 }
@@ -498,6 +501,26 @@ async fn run_call(session: &Session, command: Command) -> Result<BackendEvent, U
                 })
                 .await?
                 .notifications,
+        ),
+        Command::ReceiveStock(request) => {
+            BackendEvent::StockUpdated(session.call(&request).await?.level)
+        }
+        Command::AdjustStock(request) => {
+            BackendEvent::StockUpdated(session.call(&request).await?.level)
+        }
+        Command::TransferStock {
+            request,
+            idempotency_key,
+        } => BackendEvent::TransferStarted(
+            session
+                .call_with(
+                    &request,
+                    CallOptions {
+                        idempotency_key: Some(idempotency_key),
+                        ..CallOptions::default()
+                    },
+                )
+                .await?,
         ),
         // These never reach here: `execute` runs them itself.
         Command::Login { .. }

@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod order_form;
 pub mod orders;
 pub mod sagas;
+pub mod stock;
 pub mod text_input;
 
 use bikestore_contracts::identity::{Role, StaffSummary};
@@ -36,11 +37,19 @@ pub enum Tab {
     Sagas,
     /// The live notifications feed.
     Notifications,
+    /// The store's stock: receive, adjust, transfer.
+    Stock,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 4] = [Tab::Dashboard, Tab::Orders, Tab::Sagas, Tab::Notifications];
+    pub const ALL: [Tab; 5] = [
+        Tab::Dashboard,
+        Tab::Orders,
+        Tab::Sagas,
+        Tab::Notifications,
+        Tab::Stock,
+    ];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
@@ -49,13 +58,14 @@ impl Tab {
             Tab::Orders => "Orders",
             Tab::Sagas => "Sagas",
             Tab::Notifications => "Notifications",
+            Tab::Stock => "Stock",
         }
     }
 
     /// Whether `role` may use the screen; the gateway's table decides the same per operation.
     pub fn allowed(self, role: Role) -> bool {
         match self {
-            Tab::Dashboard | Tab::Orders | Tab::Notifications => true,
+            Tab::Dashboard | Tab::Orders | Tab::Notifications | Tab::Stock => true,
             Tab::Sagas => matches!(role, Role::Manager | Role::Admin),
         }
     }
@@ -112,6 +122,30 @@ pub enum Overlay {
     Help,
     /// A confirmation question.
     Confirm(Confirm),
+    /// The receive, adjust or transfer form of the stock screen.
+    Stock(stock::StockForm),
+}
+
+/// The `/` filter of the list on screen: rows whose text contains it, case-insensitively.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// What is typed.
+    pub input: TextInput,
+    /// Whether keys go to the filter.
+    pub editing: bool,
+}
+
+impl ListFilter {
+    /// Whether a row with `text` passes.
+    pub fn matches(&self, text: &str) -> bool {
+        let wanted = self.input.text().trim().to_lowercase();
+        wanted.is_empty() || text.to_lowercase().contains(&wanted)
+    }
+
+    /// Whether any filter is set.
+    pub fn is_active(&self) -> bool {
+        !self.input.is_blank()
+    }
 }
 
 /// The whole state of the console.
@@ -146,6 +180,10 @@ pub struct App {
     pub sagas: sagas::SagasState,
     /// The notifications feed.
     pub notifications: notifications::NotificationsState,
+    /// The stock screen.
+    pub stock: stock::StockState,
+    /// The `/` filter of the list on screen.
+    pub filter: ListFilter,
     /// The message line.
     pub status: Option<StatusMessage>,
     /// A window over the screen.
@@ -173,6 +211,8 @@ impl App {
             orders: orders::OrdersState::default(),
             sagas: sagas::SagasState::default(),
             notifications: notifications::NotificationsState::default(),
+            stock: stock::StockState::default(),
+            filter: ListFilter::default(),
             status: None,
             overlay: Overlay::None,
             quit: false,
@@ -215,7 +255,11 @@ impl App {
             Overlay::Help => return Place::Help,
             Overlay::Confirm(confirm) if confirm.reason.is_some() => return Place::ConfirmReason,
             Overlay::Confirm(_) => return Place::Confirm,
+            Overlay::Stock(_) => return Place::StockForm,
             Overlay::None => {}
+        }
+        if self.filter.editing {
+            return Place::Filter;
         }
         if self.staff.is_none() {
             return Place::Login;
@@ -225,6 +269,7 @@ impl App {
             Tab::Orders => self.orders.place(),
             Tab::Sagas => self.sagas.place(),
             Tab::Notifications => Place::Notifications,
+            Tab::Stock => Place::Stock,
         }
     }
 
@@ -282,10 +327,22 @@ impl App {
                 return Vec::new();
             }
             Overlay::Confirm(_) => return self.on_confirm_key(key),
+            Overlay::Stock(_) => return stock::on_form_key(self, key),
             Overlay::None => {}
         }
         if self.staff.is_none() {
             return login::on_key(self, key);
+        }
+        if self.filter.editing {
+            match key.code {
+                KeyCode::Enter => self.filter.editing = false,
+                KeyCode::Esc => self.filter = ListFilter::default(),
+                _ => {
+                    self.filter.input.handle(key);
+                    self.clamp_selections();
+                }
+            }
+            return Vec::new();
         }
         // A screen that is taking text sees the key first.
         if let Some(commands) = self.screen_key(key, true) {
@@ -307,6 +364,14 @@ impl App {
                 vec![Command::Logout]
             }
             KeyCode::Char('s') if self.role() == Some(Role::Admin) => self.next_store(),
+            KeyCode::Char('/') if self.filters_a_list() => {
+                self.filter.editing = true;
+                Vec::new()
+            }
+            KeyCode::Esc if self.filter.is_active() && self.filters_a_list() => {
+                self.filter = ListFilter::default();
+                Vec::new()
+            }
             KeyCode::Char(digit @ '1'..='9') => {
                 let index = digit as usize - '1' as usize;
                 match self.visible_tabs().get(index) {
@@ -330,7 +395,22 @@ impl App {
             Tab::Notifications => (!typing)
                 .then(|| notifications::on_key(self, key))
                 .flatten(),
+            Tab::Stock => (!typing).then(|| stock::on_key(self, key)).flatten(),
         }
+    }
+
+    /// Whether the screen shows a list the `/` filter applies to.
+    fn filters_a_list(&self) -> bool {
+        match self.tab {
+            Tab::Dashboard | Tab::Orders | Tab::Sagas => false,
+            Tab::Notifications | Tab::Stock => true,
+        }
+    }
+
+    /// Moves each highlight to the first row, which passes the new filter.
+    fn clamp_selections(&mut self) {
+        self.notifications.selected = 0;
+        self.stock.selected = 0;
     }
 
     fn step_tab(&mut self, step: isize) -> Vec<Command> {
@@ -348,6 +428,10 @@ impl App {
 
     /// Shows a tab, reading its data the first time.
     pub fn open_tab(&mut self, tab: Tab) -> Vec<Command> {
+        if tab != self.tab {
+            // A filter belongs to the list it was typed over.
+            self.filter = ListFilter::default();
+        }
         self.tab = tab;
         match tab {
             Tab::Dashboard if matches!(self.dashboard.data, load::Load::Idle) => {
@@ -358,6 +442,7 @@ impl App {
             Tab::Notifications if matches!(self.notifications.list, load::Load::Idle) => {
                 notifications::reload(self)
             }
+            Tab::Stock if matches!(self.stock.list, load::Load::Idle) => stock::reload(self),
             _ => Vec::new(),
         }
     }
@@ -387,6 +472,7 @@ impl App {
         self.orders = orders::OrdersState::default();
         self.sagas = sagas::SagasState::default();
         self.notifications = notifications::NotificationsState::default();
+        self.stock = stock::StockState::default();
         let mut commands = vec![Command::Subscribe {
             store_id: self.store_id,
             all_sagas: self.is_manager(),
@@ -477,6 +563,7 @@ impl App {
                 commands.extend(orders::on_backend(self, &other));
                 commands.extend(sagas::on_backend(self, &other));
                 commands.extend(notifications::on_backend(self, &other));
+                commands.extend(stock::on_backend(self, &other));
                 commands
             }
         }
@@ -513,15 +600,19 @@ impl App {
             | Operation::Order
             | Operation::Customers
             | Operation::Products
-            | Operation::Stock
             | Operation::PlaceOrder
             | Operation::CancelOrder => orders::failed(self, operation, &error),
+            Operation::Stock => {
+                orders::failed(self, operation, &error);
+                stock::failed(self, operation, &error);
+            }
             Operation::Sagas | Operation::Saga | Operation::SagaAction => {
                 sagas::failed(self, operation, &error)
             }
             Operation::Notifications => {
                 self.notifications.list = load::Load::Failed(error.clone());
             }
+            Operation::StockChange => {}
         }
         self.fail(error);
         Vec::new()

@@ -27,10 +27,19 @@ pub fn reload(app: &mut App) -> Vec<Command> {
     vec![Command::LoadNotifications(app.store_id)]
 }
 
+/// The notifications shown, after the `/` filter.
+pub fn visible(app: &App) -> Vec<&Notification> {
+    app.notifications.list.data().map_or_else(Vec::new, |list| {
+        list.iter()
+            .filter(|notification| app.filter.matches(&notification.text))
+            .collect()
+    })
+}
+
 /// A key on the feed.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
+    let count = visible(app).len();
     let feed = &mut app.notifications;
-    let count = feed.list.data().map_or(0, Vec::len);
     match key.code {
         KeyCode::Down | KeyCode::Char('j') => {
             feed.selected = (feed.selected + 1).min(count.saturating_sub(1));

@@ -11,13 +11,17 @@ mod notifications;
 mod order_form;
 mod orders;
 mod sagas;
+mod stock;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use bikestore_contracts::sagas::SagaState;
+
 use crate::console::app::load::Load;
+use crate::console::app::order_form::SagaWatch;
 use crate::console::app::text_input::TextInput;
 use crate::console::app::{App, Connection, Overlay, StatusMessage, Tab};
 use crate::console::event::UiError;
@@ -57,6 +61,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         (Some(_), Tab::Orders) => orders::render(app, frame, body),
         (Some(_), Tab::Sagas) => sagas::render(app, frame, body),
         (Some(_), Tab::Notifications) => notifications::render(app, frame, body),
+        (Some(_), Tab::Stock) => stock::render(app, frame, body),
     }
     render_status(app, frame, status);
     render_hints(app, frame, hints);
@@ -66,6 +71,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Overlay::Confirm(confirm) => {
             render_confirm(app, frame, body, &confirm.prompt, confirm.reason.as_ref());
         }
+        Overlay::Stock(form) => stock::render_form(app, frame, body, form),
     }
 }
 
@@ -148,7 +154,13 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     }];
     let offers_help = !matches!(
         place,
-        Place::Help | Place::Login | Place::Confirm | Place::ConfirmReason | Place::Dashboard
+        Place::Help
+            | Place::Login
+            | Place::Confirm
+            | Place::ConfirmReason
+            | Place::Dashboard
+            | Place::StockForm
+            | Place::Filter
     );
     let extra = if offers_help { HELP } else { &[] };
     for binding in keys::bindings_for(place, role).chain(extra.iter()) {
@@ -321,6 +333,49 @@ pub fn loaded<'a, T>(
             None
         }
     }
+}
+
+/// The `/` filter as a list's title shows it: ` · /text` (with a cursor while typed).
+pub fn filter_title(app: &App) -> String {
+    if app.filter.editing {
+        format!(" · /{}▏", app.filter.input.text())
+    } else if app.filter.is_active() {
+        format!(" · /{}", app.filter.input.text())
+    } else {
+        String::new()
+    }
+}
+
+/// A saga's outcome in two lines: what it means, and its ID and state.
+pub fn saga_headline(app: &App, watch: &SagaWatch) -> Vec<Line<'static>> {
+    let theme = app.theme;
+    let (headline, style) = match watch.state {
+        SagaState::Completed => ("Done.".to_owned(), theme.good()),
+        SagaState::Failed => ("Failed; what was done is undone.".to_owned(), theme.error()),
+        SagaState::Stuck => (
+            "Stuck: a manager must retry or resolve it.".to_owned(),
+            theme.error(),
+        ),
+        SagaState::Resolved => ("Ended by hand.".to_owned(), theme.warn()),
+        SagaState::Running | SagaState::Compensating => {
+            (format!("{} running…", spinner(app)), theme.warn())
+        }
+    };
+    let mut spans = vec![Span::styled(headline, style)];
+    if let Some(reason) = &watch.reason {
+        spans.push(Span::styled(format!(" {reason}"), theme.error()));
+    }
+    vec![
+        Line::from(spans),
+        Line::styled(
+            format!(
+                "saga {} ({})",
+                watch.saga_id,
+                crate::console::format::saga_state(watch.state)
+            ),
+            theme.dim(),
+        ),
+    ]
 }
 
 /// A bordered block whose title shows the focus.

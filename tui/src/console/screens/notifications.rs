@@ -23,8 +23,12 @@ fn kind(kind: NotificationKind) -> &'static str {
 /// Draws the feed.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let block = pane(theme, "Notifications · live", false);
-    let Some(list) = loaded(
+    let block = pane(
+        theme,
+        &format!("Notifications · live{}", super::filter_title(app)),
+        false,
+    );
+    let Some(_) = loaded(
         app,
         frame,
         area,
@@ -33,6 +37,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ) else {
         return;
     };
+    let list = crate::console::app::notifications::visible(app);
     if list.is_empty() {
         frame.render_widget(block, area);
         note(

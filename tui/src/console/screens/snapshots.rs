@@ -136,6 +136,23 @@ fn watching_app(state: SagaState) -> App {
     app
 }
 
+fn stock_app(role: Role) -> App {
+    let mut app = demo::app(role);
+    let position = app.visible_tabs().iter().position(|tab| *tab == Tab::Stock);
+    press(
+        &mut app,
+        KeyCode::Char(char::from(b'1' + position.unwrap_or(0) as u8)),
+    );
+    backend(
+        &mut app,
+        BackendEvent::StoreStock {
+            store_id: StoreId(1),
+            levels: demo::stock(),
+        },
+    );
+    app
+}
+
 fn sagas_app() -> App {
     let mut app = demo::app(Role::Manager);
     press(&mut app, KeyCode::Char('3'));
@@ -218,8 +235,49 @@ fn every_screen() -> Vec<(&'static str, App)> {
     let mut orders_loading = demo::app(Role::Sales);
     press(&mut orders_loading, KeyCode::Char('2'));
 
+    let stock = stock_app(Role::Manager);
+    let mut stock_adjust = stock_app(Role::Manager);
+    press(&mut stock_adjust, KeyCode::Char('a'));
+    type_text(&mut stock_adjust, "-2");
+    press(&mut stock_adjust, KeyCode::Tab);
+    type_text(&mut stock_adjust, "damaged in the workshop");
+    let mut stock_transfer = stock_app(Role::Manager);
+    press(&mut stock_transfer, KeyCode::Char('t'));
+    type_text(&mut stock_transfer, "2");
+    let mut stock_transferred = stock_app(Role::Manager);
+    press(&mut stock_transferred, KeyCode::Char('/'));
+    type_text(&mut stock_transferred, "trek c");
+    backend(
+        &mut stock_transferred,
+        BackendEvent::TransferStarted(SagaStarted {
+            saga_id: SagaId("01JDZ5R3Q8W0TRANSFER00001".to_owned()),
+            state: SagaState::Running,
+            error: None,
+            order_id: None,
+        }),
+    );
+    backend(
+        &mut stock_transferred,
+        BackendEvent::SagaProgressed(bikestore_contracts::sagas::SagaProgressed {
+            saga_id: SagaId("01JDZ5R3Q8W0TRANSFER00001".to_owned()),
+            definition: "transfer_stock".to_owned(),
+            state: SagaState::Running,
+            step: "receive_at_destination".to_owned(),
+            last: Some(demo::entry(
+                "reserve_at_source",
+                bikestore_contracts::sagas::Phase::Action,
+                bikestore_contracts::sagas::Outcome::Succeeded,
+                0,
+            )),
+        }),
+    );
+
     vec![
         ("login", login_app()),
+        ("stock", stock),
+        ("stock_adjust", stock_adjust),
+        ("stock_transfer", stock_transfer),
+        ("stock_filtered_transfer_running", stock_transferred),
         ("orders_loading", orders_loading),
         ("login_failed", login_failed),
         ("dashboard_manager", dashboard_manager),
