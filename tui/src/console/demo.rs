@@ -391,3 +391,24 @@ pub fn dashboard(with_sagas: bool) -> DashboardData {
         low_stock: vec![stock_level(9, 3), stock_level(13, 0)],
     }
 }
+
+/// Every demo member of staff, one deactivated.
+pub fn staff_list() -> Vec<StaffSummary> {
+    let mut sales = staff(Role::Sales);
+    sales.active = false;
+    vec![staff(Role::Admin), staff(Role::Manager), sales]
+}
+
+/// The first demo product with its stock in the three stores.
+pub fn product_detail() -> bikestore_contracts::inventory::ProductDetail {
+    let product = products().products.remove(0);
+    let stock = [(1, 14), (2, 0), (3, 6)]
+        .into_iter()
+        .map(|(store, available)| StockLevel {
+            store_id: StoreId(store),
+            available,
+            ..stock_level(product.product_id.0, available)
+        })
+        .collect();
+    bikestore_contracts::inventory::ProductDetail { product, stock }
+}

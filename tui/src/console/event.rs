@@ -8,7 +8,8 @@
 use bikestore_client::ClientError;
 use bikestore_contracts::identity::{Password, StaffSummary};
 use bikestore_contracts::inventory::{
-    AdjustStock, ListProducts, ProductPage, ReceiveStock, StockLevel, StockLow, Store,
+    AdjustStock, ListProducts, Product, ProductDetail, ProductPage, ReceiveStock, StockLevel,
+    StockLow, Store,
 };
 use bikestore_contracts::notifications::Notification;
 use bikestore_contracts::orders::{CustomerPage, ListOrders, Order, OrderPage, SearchCustomers};
@@ -16,7 +17,7 @@ use bikestore_contracts::sagas::{
     CancelOrder, ListSagas, PlaceOrder, SagaId, SagaList, SagaProgressed, SagaRecord, SagaStarted,
     SagaStatsReport, TransferStock,
 };
-use bikestore_contracts::{ErrorCode, OrderId, StoreId};
+use bikestore_contracts::{ErrorCode, OrderId, ProductId, StoreId};
 use ratatui::crossterm::event::KeyEvent;
 
 /// One thing the event loop hands to the state.
@@ -105,6 +106,12 @@ pub enum Operation {
     Notifications,
     /// Receiving, adjusting or transferring stock.
     StockChange,
+    /// Listing the staff.
+    Staff,
+    /// Reading the catalog.
+    Catalog,
+    /// Reading one product.
+    Product,
 }
 
 /// The figures of the dashboard, read in one go.
@@ -185,6 +192,12 @@ pub enum BackendEvent {
     SagaActionDone(SagaRecord),
     /// The newest notifications.
     Notifications(Vec<Notification>),
+    /// Every member of staff (admins).
+    Staff(Vec<StaffSummary>),
+    /// The catalog.
+    Catalog(Vec<Product>),
+    /// One product with its stock in every store.
+    Product(ProductDetail),
     /// Stock was received or adjusted; the level after it.
     StockUpdated(StockLevel),
     /// A transfer saga started.
@@ -280,6 +293,15 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// List the staff.
+    LoadStaff {
+        /// Deactivated members too.
+        include_inactive: bool,
+    },
+    /// Read the whole catalog.
+    LoadCatalog,
+    /// Read one product with its stock in every store.
+    LoadProduct(ProductId),
     /// Book goods that arrived.
     ReceiveStock(ReceiveStock),
     /// Correct a stock level with a reason.

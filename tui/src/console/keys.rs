@@ -102,6 +102,12 @@ pub enum Place {
     StockForm,
     /// Typing the `/` filter.
     Filter,
+    /// The catalog list.
+    Catalog,
+    /// One product.
+    CatalogDetail,
+    /// The staff list.
+    Staff,
 }
 
 /// Keys that work everywhere once logged in (outside text fields for the letters).
@@ -260,6 +266,28 @@ pub fn bindings(place: Place) -> &'static [Binding] {
                 key("←→", "store (transfer)"),
                 key("Enter", "send"),
                 key("Esc", "close"),
+            ];
+            KEYS
+        }
+        Place::Catalog => {
+            const KEYS: &[Binding] = &[
+                key("↑↓ j k", "move"),
+                key("Enter", "stock per store"),
+                key("/", "filter"),
+                key("g", "reload"),
+            ];
+            KEYS
+        }
+        Place::CatalogDetail => {
+            const KEYS: &[Binding] = &[key("Esc", "back")];
+            KEYS
+        }
+        Place::Staff => {
+            const KEYS: &[Binding] = &[
+                key("↑↓ j k", "move"),
+                key("i", "show inactive too"),
+                key("/", "filter"),
+                key("g", "reload"),
             ];
             KEYS
         }

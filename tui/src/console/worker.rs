@@ -12,8 +12,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bikestore_client::{CallOptions, Client, ClientError, Session};
+use bikestore_contracts::identity::ListStaff;
 use bikestore_contracts::inventory::{
-    ListStores, LowStock, Page, StockChanged, StockLow, StoreStock,
+    GetProduct, ListProducts, ListStores, LowStock, MAX_PAGE_LIMIT, Page, StockChanged, StockLow,
+    StoreStock,
 };
 use bikestore_contracts::notifications::{ListNotifications, Notification};
 use bikestore_contracts::orders::{ListOrders, OrderStatus};
@@ -420,6 +422,9 @@ fn operation_of(command: &Command) -> Operation {
         Command::ReceiveStock(_) | Command::AdjustStock(_) | Command::TransferStock { .. } => {
             Operation::StockChange
         }
+        Command::LoadStaff { .. } => Operation::Staff,
+        Command::LoadCatalog => Operation::Catalog,
+        Command::LoadProduct(_) => Operation::Product,
         Command::Subscribe { .. } => Operation::Notifications,
     }
 }
@@ -502,6 +507,34 @@ async fn run_call(session: &Session, command: Command) -> Result<BackendEvent, U
                 .await?
                 .notifications,
         ),
+        Command::LoadStaff { include_inactive } => BackendEvent::Staff(
+            session
+                .call(&ListStaff {
+                    store_id: None,
+                    include_inactive,
+                    page: Page {
+                        offset: 0,
+                        limit: MAX_PAGE_LIMIT,
+                    },
+                })
+                .await?
+                .staff,
+        ),
+        Command::LoadCatalog => BackendEvent::Catalog(
+            session
+                .call(&ListProducts {
+                    page: Page {
+                        offset: 0,
+                        limit: MAX_PAGE_LIMIT,
+                    },
+                    ..ListProducts::default()
+                })
+                .await?
+                .products,
+        ),
+        Command::LoadProduct(product_id) => {
+            BackendEvent::Product(session.call(&GetProduct { product_id }).await?)
+        }
         Command::ReceiveStock(request) => {
             BackendEvent::StockUpdated(session.call(&request).await?.level)
         }

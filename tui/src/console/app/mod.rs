@@ -5,6 +5,7 @@
 //! and reading the state back. Screens draw this state and never change it. Per-screen state and
 //! keys live in the submodules; this file holds the shell: login, tabs, overlays, status line.
 
+pub mod catalog;
 pub mod dashboard;
 pub mod load;
 pub mod login;
@@ -12,6 +13,7 @@ pub mod notifications;
 pub mod order_form;
 pub mod orders;
 pub mod sagas;
+pub mod staff;
 pub mod stock;
 pub mod text_input;
 
@@ -39,16 +41,22 @@ pub enum Tab {
     Notifications,
     /// The store's stock: receive, adjust, transfer.
     Stock,
+    /// Products, with their stock in every store.
+    Catalog,
+    /// Members of staff (admins).
+    Staff,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Dashboard,
         Tab::Orders,
         Tab::Sagas,
         Tab::Notifications,
         Tab::Stock,
+        Tab::Catalog,
+        Tab::Staff,
     ];
 
     /// The tab's title.
@@ -59,13 +67,25 @@ impl Tab {
             Tab::Sagas => "Sagas",
             Tab::Notifications => "Notifications",
             Tab::Stock => "Stock",
+            Tab::Catalog => "Catalog",
+            Tab::Staff => "Staff",
+        }
+    }
+
+    /// A shorter title, for narrow terminals.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Dashboard => "Dash",
+            Tab::Notifications => "Feed",
+            other => other.title(),
         }
     }
 
     /// Whether `role` may use the screen; the gateway's table decides the same per operation.
     pub fn allowed(self, role: Role) -> bool {
         match self {
-            Tab::Dashboard | Tab::Orders | Tab::Notifications | Tab::Stock => true,
+            Tab::Dashboard | Tab::Orders | Tab::Notifications | Tab::Stock | Tab::Catalog => true,
+            Tab::Staff => role == Role::Admin,
             Tab::Sagas => matches!(role, Role::Manager | Role::Admin),
         }
     }
@@ -182,6 +202,10 @@ pub struct App {
     pub notifications: notifications::NotificationsState,
     /// The stock screen.
     pub stock: stock::StockState,
+    /// The catalog.
+    pub catalog: catalog::CatalogState,
+    /// The staff screen.
+    pub staff_screen: staff::StaffState,
     /// The `/` filter of the list on screen.
     pub filter: ListFilter,
     /// The message line.
@@ -212,6 +236,8 @@ impl App {
             sagas: sagas::SagasState::default(),
             notifications: notifications::NotificationsState::default(),
             stock: stock::StockState::default(),
+            catalog: catalog::CatalogState::default(),
+            staff_screen: staff::StaffState::default(),
             filter: ListFilter::default(),
             status: None,
             overlay: Overlay::None,
@@ -270,6 +296,9 @@ impl App {
             Tab::Sagas => self.sagas.place(),
             Tab::Notifications => Place::Notifications,
             Tab::Stock => Place::Stock,
+            Tab::Catalog if self.catalog.detail.is_some() => Place::CatalogDetail,
+            Tab::Catalog => Place::Catalog,
+            Tab::Staff => Place::Staff,
         }
     }
 
@@ -396,6 +425,8 @@ impl App {
                 .then(|| notifications::on_key(self, key))
                 .flatten(),
             Tab::Stock => (!typing).then(|| stock::on_key(self, key)).flatten(),
+            Tab::Catalog => (!typing).then(|| catalog::on_key(self, key)).flatten(),
+            Tab::Staff => (!typing).then(|| staff::on_key(self, key)).flatten(),
         }
     }
 
@@ -403,7 +434,8 @@ impl App {
     fn filters_a_list(&self) -> bool {
         match self.tab {
             Tab::Dashboard | Tab::Orders | Tab::Sagas => false,
-            Tab::Notifications | Tab::Stock => true,
+            Tab::Notifications | Tab::Stock | Tab::Staff => true,
+            Tab::Catalog => self.catalog.detail.is_none(),
         }
     }
 
@@ -411,6 +443,8 @@ impl App {
     fn clamp_selections(&mut self) {
         self.notifications.selected = 0;
         self.stock.selected = 0;
+        self.catalog.selected = 0;
+        self.staff_screen.selected = 0;
     }
 
     fn step_tab(&mut self, step: isize) -> Vec<Command> {
@@ -443,6 +477,8 @@ impl App {
                 notifications::reload(self)
             }
             Tab::Stock if matches!(self.stock.list, load::Load::Idle) => stock::reload(self),
+            Tab::Catalog if matches!(self.catalog.list, load::Load::Idle) => catalog::reload(self),
+            Tab::Staff if matches!(self.staff_screen.list, load::Load::Idle) => staff::reload(self),
             _ => Vec::new(),
         }
     }
@@ -473,6 +509,8 @@ impl App {
         self.sagas = sagas::SagasState::default();
         self.notifications = notifications::NotificationsState::default();
         self.stock = stock::StockState::default();
+        self.catalog = catalog::CatalogState::default();
+        self.staff_screen = staff::StaffState::default();
         let mut commands = vec![Command::Subscribe {
             store_id: self.store_id,
             all_sagas: self.is_manager(),
@@ -564,6 +602,8 @@ impl App {
                 commands.extend(sagas::on_backend(self, &other));
                 commands.extend(notifications::on_backend(self, &other));
                 commands.extend(stock::on_backend(self, &other));
+                catalog::on_backend(self, &other);
+                staff::on_backend(self, &other);
                 commands
             }
         }
@@ -613,6 +653,13 @@ impl App {
                 self.notifications.list = load::Load::Failed(error.clone());
             }
             Operation::StockChange => {}
+            Operation::Staff => self.staff_screen.list = load::Load::Failed(error.clone()),
+            Operation::Catalog => self.catalog.list = load::Load::Failed(error.clone()),
+            Operation::Product => {
+                if self.catalog.detail.is_some() {
+                    self.catalog.detail = Some(load::Load::Failed(error.clone()));
+                }
+            }
         }
         self.fail(error);
         Vec::new()

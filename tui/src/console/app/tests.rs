@@ -113,10 +113,17 @@ fn screens_a_role_may_not_use_are_hidden() {
     let sales = demo::app(Role::Sales);
     assert_eq!(
         sales.visible_tabs(),
-        vec![Tab::Dashboard, Tab::Orders, Tab::Notifications, Tab::Stock]
+        vec![
+            Tab::Dashboard,
+            Tab::Orders,
+            Tab::Notifications,
+            Tab::Stock,
+            Tab::Catalog
+        ]
     );
     let manager = demo::app(Role::Manager);
     assert!(manager.visible_tabs().contains(&Tab::Sagas));
+    assert!(!manager.visible_tabs().contains(&Tab::Staff));
 
     // For sales, the third screen is the feed, never the sagas.
     let mut sales = sales;
@@ -126,10 +133,12 @@ fn screens_a_role_may_not_use_are_hidden() {
     assert_eq!(sales.tab, Tab::Notifications);
     press(&mut sales, KeyCode::Tab);
     assert_eq!(sales.tab, Tab::Stock);
+    press(&mut sales, KeyCode::Char('l'));
+    assert_eq!(sales.tab, Tab::Catalog);
     press(&mut sales, KeyCode::Tab);
     assert_eq!(sales.tab, Tab::Dashboard);
     press(&mut sales, KeyCode::Left);
-    assert_eq!(sales.tab, Tab::Stock);
+    assert_eq!(sales.tab, Tab::Catalog);
 }
 
 #[test]
@@ -812,4 +821,49 @@ fn admins_need_a_store_for_the_stock_screen() {
     assert!(matches!(app.stock.list, Load::Failed(_)));
     let commands = press(&mut app, KeyCode::Char('s'));
     assert!(commands.contains(&Command::LoadStoreStock(StoreId(1))));
+}
+
+#[test]
+fn only_admins_see_the_staff_screen() {
+    assert!(!demo::app(Role::Sales).visible_tabs().contains(&Tab::Staff));
+    assert!(
+        !demo::app(Role::Manager)
+            .visible_tabs()
+            .contains(&Tab::Staff)
+    );
+    let mut admin = demo::app(Role::Admin);
+    assert_eq!(admin.visible_tabs().last(), Some(&Tab::Staff));
+    let commands = press(&mut admin, KeyCode::Char('7'));
+    assert_eq!(admin.tab, Tab::Staff);
+    assert_eq!(
+        commands,
+        vec![Command::LoadStaff {
+            include_inactive: false
+        }]
+    );
+    assert_eq!(
+        press(&mut admin, KeyCode::Char('i')),
+        vec![Command::LoadStaff {
+            include_inactive: true
+        }]
+    );
+}
+
+#[test]
+fn the_catalog_opens_a_product_with_its_stock_everywhere() {
+    let mut app = demo::app(Role::Sales);
+    let commands = press(&mut app, KeyCode::Char('5'));
+    assert_eq!(app.tab, Tab::Catalog);
+    assert_eq!(commands, vec![Command::LoadCatalog]);
+    backend(&mut app, BackendEvent::Catalog(demo::products().products));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "slash");
+    press(&mut app, KeyCode::Enter);
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(commands, vec![Command::LoadProduct(ProductId(14))]);
+    assert_eq!(app.place(), Place::CatalogDetail);
+    backend(&mut app, BackendEvent::Product(demo::product_detail()));
+    assert!(matches!(app.catalog.detail, Some(Load::Ready(_))));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.place(), Place::Catalog);
 }

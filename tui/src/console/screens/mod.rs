@@ -5,12 +5,14 @@
 //! Every screen must draw on any size without panicking: areas are clamped, text is cut, and
 //! below [`MIN_WIDTH`] x [`MIN_HEIGHT`] only a note asking for a bigger terminal is drawn.
 
+mod catalog;
 mod dashboard;
 mod login;
 mod notifications;
 mod order_form;
 mod orders;
 mod sagas;
+mod staff;
 mod stock;
 
 use ratatui::Frame;
@@ -62,6 +64,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         (Some(_), Tab::Sagas) => sagas::render(app, frame, body),
         (Some(_), Tab::Notifications) => notifications::render(app, frame, body),
         (Some(_), Tab::Stock) => stock::render(app, frame, body),
+        (Some(_), Tab::Catalog) => catalog::render(app, frame, body),
+        (Some(_), Tab::Staff) => staff::render(app, frame, body),
     }
     render_status(app, frame, status);
     render_hints(app, frame, hints);
@@ -77,17 +81,30 @@ pub fn render(app: &App, frame: &mut Frame) {
 
 fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let mut spans = vec![Span::styled(" Bikestore ", theme.title())];
-    for (index, tab) in app.visible_tabs().into_iter().enumerate() {
-        let label = format!(" {} {} ", index + 1, tab.title());
-        let style = if tab == app.tab {
-            theme.selected()
-        } else {
-            theme.text()
-        };
-        spans.push(Span::styled(label, style));
-    }
-    let tabs = Line::from(spans);
+    let tabs_line = |short: bool| {
+        let mut spans = vec![Span::styled(" Bikestore ", theme.title())];
+        for (index, tab) in app.visible_tabs().into_iter().enumerate() {
+            let title = if short {
+                tab.short_title()
+            } else {
+                tab.title()
+            };
+            let style = if tab == app.tab {
+                theme.selected()
+            } else {
+                theme.text()
+            };
+            spans.push(Span::styled(format!(" {} {title} ", index + 1), style));
+        }
+        Line::from(spans)
+    };
+    // Narrow terminals get the short titles, so every tab's number stays visible.
+    let full = tabs_line(false);
+    let tabs = if full.width() <= usize::from(area.width) {
+        full
+    } else {
+        tabs_line(true)
+    };
     let used = tabs.width() as u16 + 1;
     frame.render_widget(tabs, area);
     if let Some(staff) = &app.staff {

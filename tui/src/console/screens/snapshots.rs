@@ -272,8 +272,25 @@ fn every_screen() -> Vec<(&'static str, App)> {
         }),
     );
 
+    let mut catalog = demo::app(Role::Sales);
+    press(&mut catalog, KeyCode::Char('5'));
+    backend(
+        &mut catalog,
+        BackendEvent::Catalog(demo::products().products),
+    );
+    let mut product = catalog.clone();
+    press(&mut product, KeyCode::Enter);
+    backend(&mut product, BackendEvent::Product(demo::product_detail()));
+    let mut staff = demo::app(Role::Admin);
+    press(&mut staff, KeyCode::Char('7'));
+    press(&mut staff, KeyCode::Char('i'));
+    backend(&mut staff, BackendEvent::Staff(demo::staff_list()));
+
     vec![
         ("login", login_app()),
+        ("catalog", catalog),
+        ("catalog_product", product),
+        ("staff_admin", staff),
         ("stock", stock),
         ("stock_adjust", stock_adjust),
         ("stock_transfer", stock_transfer),
