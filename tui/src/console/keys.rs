@@ -108,6 +108,8 @@ pub enum Place {
     CatalogDetail,
     /// The staff list.
     Staff,
+    /// The `:` command palette.
+    Palette,
 }
 
 /// Keys that work everywhere once logged in (outside text fields for the letters).
@@ -116,6 +118,7 @@ pub const GLOBAL: &[Binding] = &[
     key("←→ h l", "previous / next screen"),
     key("Tab", "next pane, or next screen"),
     key("?", "help for this screen"),
+    key(":", "command palette (:order 1620, :stock, :q)"),
     admin_key("s", "switch store (admins)"),
     key("L", "log out"),
     key("q", "quit"),
@@ -288,6 +291,14 @@ pub fn bindings(place: Place) -> &'static [Binding] {
                 key("i", "show inactive too"),
                 key("/", "filter"),
                 key("g", "reload"),
+            ];
+            KEYS
+        }
+        Place::Palette => {
+            const KEYS: &[Binding] = &[
+                key("type", "a command"),
+                key("Enter", "run"),
+                key("Esc", "close"),
             ];
             KEYS
         }

@@ -12,6 +12,7 @@ pub mod login;
 pub mod notifications;
 pub mod order_form;
 pub mod orders;
+pub mod palette;
 pub mod sagas;
 pub mod staff;
 pub mod stock;
@@ -144,6 +145,8 @@ pub enum Overlay {
     Confirm(Confirm),
     /// The receive, adjust or transfer form of the stock screen.
     Stock(stock::StockForm),
+    /// The `:` command palette, with what is typed.
+    Palette(TextInput),
 }
 
 /// The `/` filter of the list on screen: rows whose text contains it, case-insensitively.
@@ -282,6 +285,7 @@ impl App {
             Overlay::Confirm(confirm) if confirm.reason.is_some() => return Place::ConfirmReason,
             Overlay::Confirm(_) => return Place::Confirm,
             Overlay::Stock(_) => return Place::StockForm,
+            Overlay::Palette(_) => return Place::Palette,
             Overlay::None => {}
         }
         if self.filter.editing {
@@ -357,6 +361,20 @@ impl App {
             }
             Overlay::Confirm(_) => return self.on_confirm_key(key),
             Overlay::Stock(_) => return stock::on_form_key(self, key),
+            Overlay::Palette(input) => {
+                match key.code {
+                    KeyCode::Esc => self.overlay = Overlay::None,
+                    KeyCode::Enter => {
+                        let line = input.text().trim().to_owned();
+                        self.overlay = Overlay::None;
+                        return palette::run(self, &line);
+                    }
+                    _ => {
+                        input.handle(key);
+                    }
+                }
+                return Vec::new();
+            }
             Overlay::None => {}
         }
         if self.staff.is_none() {
@@ -386,13 +404,12 @@ impl App {
                 self.quit = true;
                 Vec::new()
             }
-            KeyCode::Char('L') => {
-                self.staff = None;
-                self.login = login::LoginForm::default();
-                self.inform("logged out");
-                vec![Command::Logout]
-            }
+            KeyCode::Char('L') => self.logout(),
             KeyCode::Char('s') if self.role() == Some(Role::Admin) => self.next_store(),
+            KeyCode::Char(':') => {
+                palette::open(self);
+                Vec::new()
+            }
             KeyCode::Char('/') if self.filters_a_list() => {
                 self.filter.editing = true;
                 Vec::new()
@@ -486,7 +503,7 @@ impl App {
     /// An admin's store scope moves on: all stores, then each store in turn.
     fn next_store(&mut self) -> Vec<Command> {
         let ids: Vec<StoreId> = self.stores.iter().map(|store| store.store_id).collect();
-        self.store_id = match self.store_id {
+        let next = match self.store_id {
             None => ids.first().copied(),
             Some(current) => ids
                 .iter()
@@ -494,6 +511,21 @@ impl App {
                 .and_then(|index| ids.get(index + 1))
                 .copied(),
         };
+        self.set_store(next)
+    }
+
+    /// Ends the session here and at identity, and shows the login form.
+    pub fn logout(&mut self) -> Vec<Command> {
+        self.staff = None;
+        self.login = login::LoginForm::default();
+        self.overlay = Overlay::None;
+        self.inform("logged out");
+        vec![Command::Logout]
+    }
+
+    /// Works for `store_id` (all stores when `None`) and reads every screen again.
+    pub fn set_store(&mut self, store_id: Option<StoreId>) -> Vec<Command> {
+        self.store_id = store_id;
         let scope = match self.store_id {
             Some(store_id) => self.store_name(store_id),
             None => "all stores".to_owned(),

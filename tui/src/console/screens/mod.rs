@@ -76,6 +76,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             render_confirm(app, frame, body, &confirm.prompt, confirm.reason.as_ref());
         }
         Overlay::Stock(form) => stock::render_form(app, frame, body, form),
+        Overlay::Palette(input) => render_palette(app, frame, body, input),
     }
 }
 
@@ -178,6 +179,7 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             | Place::Dashboard
             | Place::StockForm
             | Place::Filter
+            | Place::Palette
     );
     let extra = if offers_help { HELP } else { &[] };
     for binding in keys::bindings_for(place, role).chain(extra.iter()) {
@@ -254,6 +256,38 @@ fn render_confirm(
         Span::raw(" no"),
     ]));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn render_palette(app: &App, frame: &mut Frame, body: Rect, input: &TextInput) {
+    let theme = app.theme;
+    let typed = input.text().trim().to_lowercase();
+    let mut prompt = input_line(theme, "", input, true, false);
+    if let Some(first) = prompt.spans.first_mut() {
+        *first = Span::styled(":", theme.focused());
+    }
+    let mut lines = vec![prompt, Line::raw("")];
+    for (command, what) in crate::console::app::palette::COMMANDS {
+        // What is typed narrows the list to the commands it could be.
+        let first_word = typed.split_whitespace().next().unwrap_or_default();
+        if !first_word.is_empty() && !command.contains(first_word) {
+            continue;
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {command}  "), theme.key()),
+            Span::styled(*what, theme.dim()),
+        ]));
+    }
+    let height = (lines.len() as u16 + 2).min(body.height);
+    let area = Rect {
+        height,
+        ..centered(body, 86, height)
+    };
+    frame.render_widget(Clear, area);
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        " Command · Enter runs, Esc closes ",
+        theme.title(),
+    ));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// A rectangle of at most `width` x `height` in the middle of `area`.

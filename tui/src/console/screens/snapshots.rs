@@ -286,8 +286,13 @@ fn every_screen() -> Vec<(&'static str, App)> {
     press(&mut staff, KeyCode::Char('i'));
     backend(&mut staff, BackendEvent::Staff(demo::staff_list()));
 
+    let mut palette = orders_app(Role::Manager);
+    press(&mut palette, KeyCode::Char(':'));
+    type_text(&mut palette, "or");
+
     vec![
         ("login", login_app()),
+        ("palette", palette),
         ("catalog", catalog),
         ("catalog_product", product),
         ("staff_admin", staff),
