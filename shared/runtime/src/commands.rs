@@ -13,7 +13,7 @@ use bikestore_codec::ContentType;
 use bikestore_contracts::{ErrorCode, Event, Message, Subjects, WireError, headers};
 use bikestore_storage::inbox::{self, RecordedReply};
 use bikestore_storage::outbox::{self, OutboxMessage};
-use bikestore_storage::{Database, StorageError};
+use bikestore_storage::{self as storage, Database, StorageError};
 use rusqlite::Connection;
 use tokio::sync::Notify;
 
@@ -129,6 +129,23 @@ impl ServiceDb {
         Ok(recorded.map(|recorded| replay::<R>(&recorded).map_err(E::from)))
     }
 
+    /// What answers a request whose checks or outside calls before [`ServiceDb::command`]
+    /// failed with `error`: the reply a twin under the same idempotency key recorded
+    /// meanwhile, if there is one now, else the error. Two deliveries of one request may run
+    /// side by side (two saga replicas, a redelivery); when the first lands, the second's
+    /// checks see the state the first made and refuse it, and without this the second would
+    /// answer that refusal instead of the first's reply.
+    pub async fn recorded_or<R, E>(&self, meta: &RequestMeta, error: E) -> Result<R, E>
+    where
+        R: Message,
+        E: From<StorageError> + From<WireError> + Send + 'static,
+    {
+        match self.recorded::<R, E>(meta).await? {
+            Some(recorded) => recorded,
+            None => Err(error),
+        }
+    }
+
     /// Runs a command exactly once per idempotency key; see the module documentation.
     pub async fn command<R, E, F>(&self, meta: &RequestMeta, work: F) -> Result<R, E>
     where
@@ -154,13 +171,12 @@ impl ServiceDb {
                 };
                 // An inner savepoint lets a refused command leave its inbox row behind while
                 // every change it made is undone.
-                connection
-                    .execute_batch("SAVEPOINT command")
-                    .map_err(StorageError::from)?;
+                storage::control(connection, "SAVEPOINT command").map_err(StorageError::from)?;
                 let result = work(&transaction);
                 match &result {
-                    Ok(_) => connection.execute_batch("RELEASE command"),
-                    Err(_) => connection.execute_batch("ROLLBACK TO command; RELEASE command"),
+                    Ok(_) => storage::control(connection, "RELEASE command"),
+                    Err(_) => storage::control(connection, "ROLLBACK TO command")
+                        .and_then(|()| storage::control(connection, "RELEASE command")),
                 }
                 .map_err(StorageError::from)?;
                 if let Some(key) = &key

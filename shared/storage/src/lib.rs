@@ -23,3 +23,4 @@ mod writer;
 pub use database::{Database, DatabaseOptions, Synchronous};
 pub use error::StorageError;
 pub use like::like_pattern;
+pub use writer::control;

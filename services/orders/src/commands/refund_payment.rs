@@ -20,6 +20,13 @@ pub async fn handle(ctx: Ctx<Orders>, request: RefundPayment) -> Result<Payment,
     if let Some(recorded) = ctx.db.recorded::<Payment, OrdersError>(&ctx.meta).await? {
         return recorded;
     }
+    match refund(&ctx, request).await {
+        Err(error) => ctx.db.recorded_or(&ctx.meta, error).await,
+        done => done,
+    }
+}
+
+async fn refund(ctx: &Ctx<Orders>, request: RefundPayment) -> Result<Payment, OrdersError> {
     let amount = domain::amount(request.amount)?;
     let payment_id = request.payment_id;
     let payment = ctx

@@ -19,6 +19,13 @@ pub async fn handle(ctx: Ctx<Orders>, request: VoidPayment) -> Result<Payment, O
     if let Some(recorded) = ctx.db.recorded::<Payment, OrdersError>(&ctx.meta).await? {
         return recorded;
     }
+    match void(&ctx, request).await {
+        Err(error) => ctx.db.recorded_or(&ctx.meta, error).await,
+        done => done,
+    }
+}
+
+async fn void(ctx: &Ctx<Orders>, request: VoidPayment) -> Result<Payment, OrdersError> {
     let payment_id = request.payment_id;
     let payment = ctx
         .db

@@ -182,3 +182,51 @@ async fn authorize_with_token_repeated_under_one_key_holds_once() -> anyhow::Res
     assert_eq!(provider.holds(), 2);
     service.stop().await
 }
+
+/// Twins of a fresh command, all in flight at once, as two saga replicas or a redelivery send
+/// them: whichever lands first, the others must answer its reply, not a refusal of the state it
+/// made (`payment is captured; it can be captured only when authorized`).
+#[tokio::test]
+async fn twins_racing_a_fresh_capture_or_void_all_get_its_reply() -> anyhow::Result<()> {
+    let (stack, service, _provider) = Stack::with_provider().await?;
+    let order = stack.order().await?;
+    for round in 0..20 {
+        let payment = stack
+            .caller
+            .call(&AuthorizePayment {
+                order_id: order.order_id,
+                amount: Cents(100),
+                card: card(APPROVES),
+            })
+            .await?;
+        let options = CallOptions::idempotent(format!("race-{round}"));
+        let mut twins = tokio::task::JoinSet::new();
+        for _ in 0..4 {
+            let (caller, options) = (stack.caller.clone(), options.clone());
+            let payment_id = payment.payment_id;
+            twins.spawn(async move {
+                if round % 2 == 0 {
+                    let capture = CapturePayment {
+                        payment_id,
+                        amount: Cents(100),
+                    };
+                    caller.call_with(&capture, &options).await
+                } else {
+                    caller
+                        .call_with(&VoidPayment { payment_id }, &options)
+                        .await
+                }
+            });
+        }
+        let mut outcomes = Vec::new();
+        while let Some(outcome) = twins.join_next().await {
+            outcomes.push(outcome?);
+        }
+        assert!(
+            outcomes.iter().all(Result::is_ok),
+            "round {round}: {outcomes:#?}"
+        );
+        all_equal(&outcomes);
+    }
+    service.stop().await
+}
