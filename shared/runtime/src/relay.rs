@@ -35,7 +35,7 @@ pub async fn run(
     let ready: Arc<Notify> = db.outbox_ready();
     let mut backoff = Duration::from_millis(50);
     loop {
-        match flush(&db, &jetstream).await {
+        match catch_up(&db, &jetstream).await {
             Ok(()) => backoff = Duration::from_millis(50),
             Err(error) => {
                 warn!(error = %error_chain(&error), "outbox relay could not publish; will retry");
@@ -64,41 +64,60 @@ pub async fn run(
 
 /// Publishes every pending row, batch by batch, until the outbox is empty.
 pub async fn flush(db: &ServiceDb, jetstream: &jetstream::Context) -> Result<(), RuntimeError> {
-    loop {
-        let pending = db
-            .query(|connection| outbox::pending(connection, BATCH))
-            .await?;
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let mut acknowledgements = Vec::with_capacity(pending.len());
-        for message in &pending {
-            let mut message_headers = HeaderMap::new();
-            message_headers.insert(headers::NATS_MSG_ID, message.message_id.as_str());
-            message_headers.insert(headers::CONTENT_TYPE, message.content_type.as_str());
-            message_headers.insert(
-                headers::SCHEMA_VERSION,
-                message.schema_version.to_string().as_str(),
-            );
-            let acknowledgement = jetstream
-                .publish_with_headers(
-                    message.subject.clone(),
-                    message_headers,
-                    message.payload.clone().into(),
-                )
-                .await
-                .map_err(|error| RuntimeError::nats("publish an outbox event", error))?;
-            acknowledgements.push(acknowledgement);
-        }
-        for acknowledgement in acknowledgements {
-            acknowledgement
-                .await
-                .map_err(|error| RuntimeError::nats("await an outbox acknowledgement", error))?;
-        }
-        let sequences: Vec<i64> = pending.iter().map(|message| message.sequence).collect();
-        db.database()
-            .write(move |connection| outbox::remove(connection, &sequences))
-            .await
-            .map_err(|error: StorageError| RuntimeError::Storage(error))?;
+    while publish_batch(db, jetstream).await? > 0 {}
+    Ok(())
+}
+
+/// Publishes what is pending, like [`flush`], but stops after a batch shorter than the limit
+/// instead of reading the outbox once more to find it empty: that batch was everything
+/// pending when it was read, and a row committed since has woken the relay again (the wake-up
+/// is kept until the relay waits), so nothing is left behind. This saves a read per wake-up.
+async fn catch_up(db: &ServiceDb, jetstream: &jetstream::Context) -> Result<(), RuntimeError> {
+    while publish_batch(db, jetstream).await? == BATCH {}
+    Ok(())
+}
+
+/// Publishes the oldest pending rows (up to [`BATCH`]), waits for their acknowledgements and
+/// deletes them; returns how many there were.
+async fn publish_batch(
+    db: &ServiceDb,
+    jetstream: &jetstream::Context,
+) -> Result<usize, RuntimeError> {
+    let pending = db
+        .query(|connection| outbox::pending(connection, BATCH))
+        .await?;
+    if pending.is_empty() {
+        return Ok(0);
     }
+    let mut acknowledgements = Vec::with_capacity(pending.len());
+    for message in &pending {
+        let mut message_headers = HeaderMap::new();
+        message_headers.insert(headers::NATS_MSG_ID, message.message_id.as_str());
+        message_headers.insert(headers::CONTENT_TYPE, message.content_type.as_str());
+        message_headers.insert(
+            headers::SCHEMA_VERSION,
+            message.schema_version.to_string().as_str(),
+        );
+        let acknowledgement = jetstream
+            .publish_with_headers(
+                message.subject.clone(),
+                message_headers,
+                message.payload.clone().into(),
+            )
+            .await
+            .map_err(|error| RuntimeError::nats("publish an outbox event", error))?;
+        acknowledgements.push(acknowledgement);
+    }
+    for acknowledgement in acknowledgements {
+        acknowledgement
+            .await
+            .map_err(|error| RuntimeError::nats("await an outbox acknowledgement", error))?;
+    }
+    let sequences: Vec<i64> = pending.iter().map(|message| message.sequence).collect();
+    let published = sequences.len();
+    db.database()
+        .write(move |connection| outbox::remove(connection, &sequences))
+        .await
+        .map_err(|error: StorageError| RuntimeError::Storage(error))?;
+    Ok(published)
 }
