@@ -234,6 +234,16 @@ fn run_console(context: Context) -> ExitCode {
 
 /// Runs one subcommand on a runtime of its own, which the console never shares.
 fn run_command(context: &Context, command: Command) -> Result<(), CliError> {
+    // Held until the command ends. Taken before the runtime starts, because waiting for it
+    // blocks. `whoami` only reads, and without a session file there is nothing to guard.
+    let _session_lock = match &command {
+        Command::Whoami => None,
+        Command::Login(_) => Some(session::lock(&context.session_file)?),
+        Command::Logout | Command::Signed(_) if context.session_file.exists() => {
+            Some(session::lock(&context.session_file)?)
+        }
+        Command::Logout | Command::Signed(_) => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -109,6 +109,40 @@ pub fn read_saved(path: &Path) -> Result<SavedSession, CliError> {
     })
 }
 
+/// The lock on a session file, held while one command uses the session: two runs sharing a
+/// session would otherwise both spend its single-use refresh token, and identity would end the
+/// session. It is released when dropped (or when the process ends).
+pub struct SessionLock {
+    _file: std::fs::File,
+}
+
+/// Waits for and takes the lock on the session at `path` (the file `<path>.lock`, mode 0600),
+/// creating the session's folder first if needed.
+pub fn lock(path: &Path) -> Result<SessionLock, CliError> {
+    let locking = |error: std::io::Error| CliError::SavingSession {
+        path: path.to_owned(),
+        source: ClientError::Io(error),
+    };
+    if let Some(folder) = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    {
+        create_private_folder(folder).map_err(locking)?;
+    }
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(lock_path).map_err(locking)?;
+    file.lock().map_err(locking)?;
+    Ok(SessionLock { _file: file })
+}
+
 /// Removes the session file; a missing file is fine.
 pub fn remove(path: &Path) -> Result<(), CliError> {
     match std::fs::remove_file(path) {
@@ -151,6 +185,24 @@ mod tests {
             default_session_file(None, None),
             Err(CliError::NoSessionPlace)
         ));
+    }
+
+    #[test]
+    fn one_run_at_a_time_holds_a_session() {
+        let folder = tempfile::tempdir().expect("a temp folder");
+        let session_file = folder.path().join("new").join("session.json");
+        let held = lock(&session_file).expect("locks");
+        let lock_file = folder.path().join("new").join("session.json.lock");
+        let second = std::fs::File::options()
+            .write(true)
+            .open(&lock_file)
+            .expect("the lock file exists");
+        assert!(second.try_lock().is_err(), "a second run waits");
+        drop(held);
+        assert!(
+            second.try_lock().is_ok(),
+            "and goes on once the first is done"
+        );
     }
 
     #[test]

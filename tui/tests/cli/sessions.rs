@@ -130,6 +130,16 @@ async fn tokens_refreshed_by_one_run_are_kept_for_the_next() -> anyhow::Result<(
         assert_ne!(current, previous, "the refreshed tokens were saved");
         previous = current;
     }
+    // Runs at the same time take turns with the session, so none presents a spent token.
+    let (first, second, third) = tokio::join!(
+        bikestore.run(&["stores"]),
+        bikestore.run(&["stores"]),
+        bikestore.run(&["stores"]),
+    );
+    for run in [first?, second?, third?] {
+        run.expect_code(0)?;
+    }
+    bikestore.run(&["stores"]).await?.expect_code(0)?;
     let mode = std::fs::metadata(&session_file)?.permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     stack.stop().await
