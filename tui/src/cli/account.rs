@@ -3,7 +3,6 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use bikestore_client::Session;
 use bikestore_contracts::identity::{SavedSession, StaffSummary};
 
 use crate::cli::exit::CliError;
@@ -116,9 +115,4 @@ pub fn read_secret(prompt: &str, env_name: &str, confirm: bool) -> Result<String
         )));
     }
     Ok(secret)
-}
-
-/// The member a session speaks for, for commands that need the caller's own IDs.
-pub fn caller(session: &Session) -> &StaffSummary {
-    session.whoami()
 }

@@ -8,7 +8,6 @@ use bikestore_contracts::sagas::{CancelOrder, PlaceOrder};
 use bikestore_contracts::{CustomerId, OrderId, ProductId, StoreId};
 
 use crate::cli::PageArgs;
-use crate::cli::account::caller;
 use crate::cli::exit::CliError;
 use crate::cli::output::{Printer, Table, View, name_of, or_dash, parse_wire_name, utc_time};
 use crate::cli::sagas::{WaitArgs, start_saga};
@@ -151,7 +150,7 @@ impl OrdersCommand {
 
 /// Prices the lines from the catalog, starts the saga and reports its outcome.
 async fn place(session: &Session, printer: Printer, args: PlaceArgs) -> Result<(), CliError> {
-    let me = caller(session);
+    let me = session.whoami();
     let store_id = match (args.store, me.store_id) {
         (Some(store), _) => StoreId(store),
         (None, Some(own)) => own,
