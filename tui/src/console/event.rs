@@ -12,7 +12,9 @@ use bikestore_contracts::inventory::{
     StockLow, Store,
 };
 use bikestore_contracts::notifications::Notification;
-use bikestore_contracts::orders::{CustomerPage, ListOrders, Order, OrderPage, SearchCustomers};
+use bikestore_contracts::orders::{
+    CreateCustomer, CustomerPage, CustomerSaved, ListOrders, Order, OrderPage, SearchCustomers,
+};
 use bikestore_contracts::sagas::{
     CancelOrder, ListSagas, PlaceOrder, SagaId, SagaList, SagaProgressed, SagaRecord, SagaStarted,
     SagaStatsReport, TransferStock,
@@ -112,6 +114,8 @@ pub enum Operation {
     Catalog,
     /// Reading one product.
     Product,
+    /// Adding a customer.
+    CustomerChange,
 }
 
 /// The figures of the dashboard, read in one go.
@@ -192,6 +196,8 @@ pub enum BackendEvent {
     SagaActionDone(SagaRecord),
     /// The newest notifications.
     Notifications(Vec<Notification>),
+    /// A customer was added.
+    CustomerSaved(CustomerSaved),
     /// Every member of staff (admins).
     Staff(Vec<StaffSummary>),
     /// The catalog.
@@ -293,6 +299,8 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Add a customer.
+    CreateCustomer(CreateCustomer),
     /// List the staff.
     LoadStaff {
         /// Deactivated members too.

@@ -110,6 +110,12 @@ pub enum Place {
     Staff,
     /// The `:` command palette.
     Palette,
+    /// The customers list.
+    Customers,
+    /// One customer and their orders.
+    CustomerDetail,
+    /// The add-customer form.
+    CustomerForm,
 }
 
 /// Keys that work everywhere once logged in (outside text fields for the letters).
@@ -291,6 +297,29 @@ pub fn bindings(place: Place) -> &'static [Binding] {
                 key("i", "show inactive too"),
                 key("/", "filter"),
                 key("g", "reload"),
+            ];
+            KEYS
+        }
+        Place::Customers => {
+            const KEYS: &[Binding] = &[
+                key("↑↓ j k", "move"),
+                key("Enter", "their orders"),
+                key("/", "search"),
+                key("a", "add a customer"),
+                key("g", "reload"),
+            ];
+            KEYS
+        }
+        Place::CustomerDetail => {
+            const KEYS: &[Binding] = &[key("Esc", "back")];
+            KEYS
+        }
+        Place::CustomerForm => {
+            const KEYS: &[Binding] = &[
+                key("type", "the field"),
+                key("Tab ↑↓", "field"),
+                key("Enter", "add"),
+                key("Esc", "close"),
             ];
             KEYS
         }

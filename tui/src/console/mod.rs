@@ -96,6 +96,7 @@ async fn event_loop(
             break;
         }
     }
+    worker.save_session().await;
     worker.shutdown();
     Ok(())
 }

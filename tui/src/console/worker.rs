@@ -8,6 +8,7 @@
 //! publish. Every task is owned by a `JoinSet` and aborted when the console closes.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -51,6 +52,11 @@ struct Shared {
     client: Arc<OnceLock<Client>>,
     session: Arc<Mutex<Option<Session>>>,
     session_file: PathBuf,
+    /// Held while the session file is written, so two saves never interleave and the last
+    /// one written holds the newest tokens.
+    save_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The expiry of the tokens last written to the session file.
+    saved_expiry_ms: Arc<AtomicI64>,
     events: Sender<Event>,
 }
 
@@ -108,6 +114,8 @@ impl Worker {
             client: Arc::new(OnceLock::new()),
             session: Arc::new(Mutex::new(None)),
             session_file: options.session_file.clone(),
+            save_lock: Arc::new(tokio::sync::Mutex::new(())),
+            saved_expiry_ms: Arc::new(AtomicI64::new(0)),
             events,
         };
         let mut worker = Worker {
@@ -118,6 +126,14 @@ impl Worker {
         };
         worker.tasks.spawn(connect(shared, options.clone()));
         worker
+    }
+
+    /// Writes the session to its file if its tokens changed since the last write: at exit, a
+    /// call cut short may have refreshed them without saving.
+    pub async fn save_session(&self) {
+        if let Ok(session) = self.shared.session() {
+            warn_unless_saved(&self.shared, &session).await;
+        }
     }
 
     /// Stops every task: the console is closing.
@@ -149,7 +165,7 @@ impl Worker {
                     match client.login(&username, password.expose()).await {
                         Ok(session) => {
                             let staff = session.whoami().clone();
-                            let saved = session.save_to(&shared.session_file).await;
+                            let saved = keep_saved(&shared, &session).await;
                             shared.set_session(Some(session));
                             shared.send(BackendEvent::LoggedIn(staff)).await;
                             if let Err(error) = saved {
@@ -266,6 +282,8 @@ async fn connect(shared: Shared, options: Options) {
     match Session::load_from(client.clone(), &shared.session_file) {
         Ok(session) => {
             let staff = session.whoami().clone();
+            let expiry = session.expires_at_ms().await;
+            shared.saved_expiry_ms.store(expiry, Ordering::SeqCst);
             shared.set_session(Some(session));
             shared.send(BackendEvent::SessionRestored(staff)).await;
         }
@@ -333,14 +351,13 @@ async fn watch_saga(shared: Shared, saga_id: bikestore_contracts::sagas::SagaId,
     };
     let record = match shared.session() {
         Ok(session) => {
-            let expiry_before = session.expires_at_ms().await;
             let record = session
                 .call(&GetSaga {
                     saga_id: saga_id.clone(),
                 })
                 .await
                 .map_err(UiError::from);
-            save_if_refreshed(&shared, &session, expiry_before).await;
+            warn_unless_saved(&shared, &session).await;
             record
         }
         Err(error) => Err(error),
@@ -381,20 +398,30 @@ async fn call(shared: &Shared, command: Command) {
         }
     };
     let operation = operation_of(&command);
-    let expiry_before = session.expires_at_ms().await;
     let result = run_call(&session, command).await;
-    save_if_refreshed(shared, &session, expiry_before).await;
+    warn_unless_saved(shared, &session).await;
     shared.answer(operation, result).await;
 }
 
-/// Writes the session back to its file when a call refreshed its tokens: a refresh token works
-/// once, so the CLI, which shares the file, needs the new one (presenting the spent one would
-/// end the session everywhere).
-async fn save_if_refreshed(shared: &Shared, session: &Session, expiry_before: i64) {
-    if session.expires_at_ms().await == expiry_before {
-        return;
+/// Writes the session back to its file when its tokens changed since the last write: a
+/// refresh token works once, so the CLI, which shares the file, needs the new one (presenting
+/// the spent one would end the session everywhere).
+async fn keep_saved(shared: &Shared, session: &Session) -> Result<(), ClientError> {
+    // Saving under the lock reads the tokens as they are then, so an older write never lands
+    // after a newer one.
+    let _saving = shared.save_lock.lock().await;
+    let expiry = session.expires_at_ms().await;
+    if expiry == shared.saved_expiry_ms.load(Ordering::SeqCst) {
+        return Ok(());
     }
-    if let Err(error) = session.save_to(&shared.session_file).await {
+    session.save_to(&shared.session_file).await?;
+    shared.saved_expiry_ms.store(expiry, Ordering::SeqCst);
+    Ok(())
+}
+
+/// [`keep_saved`], telling the user when the file could not be written.
+async fn warn_unless_saved(shared: &Shared, session: &Session) {
+    if let Err(error) = keep_saved(shared, session).await {
         let warning = UiError::new(
             error.code(),
             format!("the refreshed session was not saved: {error}"),
@@ -423,6 +450,7 @@ fn operation_of(command: &Command) -> Operation {
             Operation::StockChange
         }
         Command::LoadStaff { .. } => Operation::Staff,
+        Command::CreateCustomer(_) => Operation::CustomerChange,
         Command::LoadCatalog => Operation::Catalog,
         Command::LoadProduct(_) => Operation::Product,
         Command::Subscribe { .. } => Operation::Notifications,
@@ -507,6 +535,9 @@ async fn run_call(session: &Session, command: Command) -> Result<BackendEvent, U
                 .await?
                 .notifications,
         ),
+        Command::CreateCustomer(request) => {
+            BackendEvent::CustomerSaved(session.call(&request).await?)
+        }
         Command::LoadStaff { include_inactive } => BackendEvent::Staff(
             session
                 .call(&ListStaff {

@@ -6,6 +6,7 @@
 //! keys live in the submodules; this file holds the shell: login, tabs, overlays, status line.
 
 pub mod catalog;
+pub mod customers;
 pub mod dashboard;
 pub mod load;
 pub mod login;
@@ -44,19 +45,22 @@ pub enum Tab {
     Stock,
     /// Products, with their stock in every store.
     Catalog,
+    /// Customers: search, their orders, add one.
+    Customers,
     /// Members of staff (admins).
     Staff,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Dashboard,
         Tab::Orders,
         Tab::Sagas,
         Tab::Notifications,
         Tab::Stock,
         Tab::Catalog,
+        Tab::Customers,
         Tab::Staff,
     ];
 
@@ -69,6 +73,7 @@ impl Tab {
             Tab::Notifications => "Notifications",
             Tab::Stock => "Stock",
             Tab::Catalog => "Catalog",
+            Tab::Customers => "Customers",
             Tab::Staff => "Staff",
         }
     }
@@ -78,6 +83,7 @@ impl Tab {
         match self {
             Tab::Dashboard => "Dash",
             Tab::Notifications => "Feed",
+            Tab::Customers => "Clients",
             other => other.title(),
         }
     }
@@ -85,7 +91,12 @@ impl Tab {
     /// Whether `role` may use the screen; the gateway's table decides the same per operation.
     pub fn allowed(self, role: Role) -> bool {
         match self {
-            Tab::Dashboard | Tab::Orders | Tab::Notifications | Tab::Stock | Tab::Catalog => true,
+            Tab::Dashboard
+            | Tab::Orders
+            | Tab::Notifications
+            | Tab::Stock
+            | Tab::Catalog
+            | Tab::Customers => true,
             Tab::Staff => role == Role::Admin,
             Tab::Sagas => matches!(role, Role::Manager | Role::Admin),
         }
@@ -147,6 +158,8 @@ pub enum Overlay {
     Stock(stock::StockForm),
     /// The `:` command palette, with what is typed.
     Palette(TextInput),
+    /// The add-customer form.
+    Customer(customers::CustomerForm),
 }
 
 /// The `/` filter of the list on screen: rows whose text contains it, case-insensitively.
@@ -209,6 +222,8 @@ pub struct App {
     pub catalog: catalog::CatalogState,
     /// The staff screen.
     pub staff_screen: staff::StaffState,
+    /// The customers screen.
+    pub customers: customers::CustomersState,
     /// The `/` filter of the list on screen.
     pub filter: ListFilter,
     /// The message line.
@@ -241,6 +256,7 @@ impl App {
             stock: stock::StockState::default(),
             catalog: catalog::CatalogState::default(),
             staff_screen: staff::StaffState::default(),
+            customers: customers::CustomersState::default(),
             filter: ListFilter::default(),
             status: None,
             overlay: Overlay::None,
@@ -286,6 +302,7 @@ impl App {
             Overlay::Confirm(_) => return Place::Confirm,
             Overlay::Stock(_) => return Place::StockForm,
             Overlay::Palette(_) => return Place::Palette,
+            Overlay::Customer(_) => return Place::CustomerForm,
             Overlay::None => {}
         }
         if self.filter.editing {
@@ -303,6 +320,8 @@ impl App {
             Tab::Catalog if self.catalog.detail.is_some() => Place::CatalogDetail,
             Tab::Catalog => Place::Catalog,
             Tab::Staff => Place::Staff,
+            Tab::Customers if self.customers.detail.is_some() => Place::CustomerDetail,
+            Tab::Customers => Place::Customers,
         }
     }
 
@@ -361,6 +380,7 @@ impl App {
             }
             Overlay::Confirm(_) => return self.on_confirm_key(key),
             Overlay::Stock(_) => return stock::on_form_key(self, key),
+            Overlay::Customer(_) => return customers::on_form_key(self, key),
             Overlay::Palette(input) => {
                 match key.code {
                     KeyCode::Esc => self.overlay = Overlay::None,
@@ -381,9 +401,21 @@ impl App {
             return login::on_key(self, key);
         }
         if self.filter.editing {
+            // Customers are too many to read at once: their filter is a search on the server.
+            let searches = self.tab == Tab::Customers;
             match key.code {
-                KeyCode::Enter => self.filter.editing = false,
-                KeyCode::Esc => self.filter = ListFilter::default(),
+                KeyCode::Enter => {
+                    self.filter.editing = false;
+                    if searches {
+                        return customers::reload(self);
+                    }
+                }
+                KeyCode::Esc => {
+                    self.filter = ListFilter::default();
+                    if searches {
+                        return customers::reload(self);
+                    }
+                }
                 _ => {
                     self.filter.input.handle(key);
                     self.clamp_selections();
@@ -444,6 +476,7 @@ impl App {
             Tab::Stock => (!typing).then(|| stock::on_key(self, key)).flatten(),
             Tab::Catalog => (!typing).then(|| catalog::on_key(self, key)).flatten(),
             Tab::Staff => (!typing).then(|| staff::on_key(self, key)).flatten(),
+            Tab::Customers => (!typing).then(|| customers::on_key(self, key)).flatten(),
         }
     }
 
@@ -453,6 +486,7 @@ impl App {
             Tab::Dashboard | Tab::Orders | Tab::Sagas => false,
             Tab::Notifications | Tab::Stock | Tab::Staff => true,
             Tab::Catalog => self.catalog.detail.is_none(),
+            Tab::Customers => self.customers.detail.is_none(),
         }
     }
 
@@ -462,6 +496,7 @@ impl App {
         self.stock.selected = 0;
         self.catalog.selected = 0;
         self.staff_screen.selected = 0;
+        self.customers.selected = 0;
     }
 
     fn step_tab(&mut self, step: isize) -> Vec<Command> {
@@ -496,6 +531,9 @@ impl App {
             Tab::Stock if matches!(self.stock.list, load::Load::Idle) => stock::reload(self),
             Tab::Catalog if matches!(self.catalog.list, load::Load::Idle) => catalog::reload(self),
             Tab::Staff if matches!(self.staff_screen.list, load::Load::Idle) => staff::reload(self),
+            Tab::Customers if matches!(self.customers.list, load::Load::Idle) => {
+                customers::reload(self)
+            }
             _ => Vec::new(),
         }
     }
@@ -543,6 +581,7 @@ impl App {
         self.stock = stock::StockState::default();
         self.catalog = catalog::CatalogState::default();
         self.staff_screen = staff::StaffState::default();
+        self.customers = customers::CustomersState::default();
         let mut commands = vec![Command::Subscribe {
             store_id: self.store_id,
             all_sagas: self.is_manager(),
@@ -634,6 +673,7 @@ impl App {
                 commands.extend(sagas::on_backend(self, &other));
                 commands.extend(notifications::on_backend(self, &other));
                 commands.extend(stock::on_backend(self, &other));
+                commands.extend(customers::on_backend(self, &other));
                 catalog::on_backend(self, &other);
                 staff::on_backend(self, &other);
                 commands
@@ -668,9 +708,14 @@ impl App {
             Operation::Login => login::failed(self, &error),
             Operation::Stores => {}
             Operation::Dashboard => self.dashboard.data = load::Load::Failed(error.clone()),
+            Operation::Customers => {
+                if self.customers.list.is_loading() {
+                    self.customers.list = load::Load::Failed(error.clone());
+                }
+                orders::failed(self, operation, &error);
+            }
             Operation::Orders
             | Operation::Order
-            | Operation::Customers
             | Operation::Products
             | Operation::PlaceOrder
             | Operation::CancelOrder => orders::failed(self, operation, &error),
@@ -684,7 +729,7 @@ impl App {
             Operation::Notifications => {
                 self.notifications.list = load::Load::Failed(error.clone());
             }
-            Operation::StockChange => {}
+            Operation::StockChange | Operation::CustomerChange => {}
             Operation::Staff => self.staff_screen.list = load::Load::Failed(error.clone()),
             Operation::Catalog => self.catalog.list = load::Load::Failed(error.clone()),
             Operation::Product => {

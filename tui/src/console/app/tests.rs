@@ -118,7 +118,8 @@ fn screens_a_role_may_not_use_are_hidden() {
             Tab::Orders,
             Tab::Notifications,
             Tab::Stock,
-            Tab::Catalog
+            Tab::Catalog,
+            Tab::Customers
         ]
     );
     let manager = demo::app(Role::Manager);
@@ -136,9 +137,10 @@ fn screens_a_role_may_not_use_are_hidden() {
     press(&mut sales, KeyCode::Char('l'));
     assert_eq!(sales.tab, Tab::Catalog);
     press(&mut sales, KeyCode::Tab);
+    press(&mut sales, KeyCode::Tab);
     assert_eq!(sales.tab, Tab::Dashboard);
     press(&mut sales, KeyCode::Left);
-    assert_eq!(sales.tab, Tab::Catalog);
+    assert_eq!(sales.tab, Tab::Customers);
 }
 
 #[test]
@@ -833,7 +835,7 @@ fn only_admins_see_the_staff_screen() {
     );
     let mut admin = demo::app(Role::Admin);
     assert_eq!(admin.visible_tabs().last(), Some(&Tab::Staff));
-    let commands = press(&mut admin, KeyCode::Char('7'));
+    let commands = press(&mut admin, KeyCode::Char('8'));
     assert_eq!(admin.tab, Tab::Staff);
     assert_eq!(
         commands,
@@ -924,4 +926,62 @@ fn the_palette_refuses_screens_a_role_does_not_have() {
     assert_eq!(sales.store_id, Some(StoreId(1)));
     assert_eq!(palette(&mut sales, "logout"), vec![Command::Logout]);
     assert_eq!(sales.place(), Place::Login);
+}
+
+#[test]
+fn customers_are_searched_on_the_server_opened_with_their_orders_and_added() {
+    let mut app = demo::app(Role::Sales);
+    let commands = palette(&mut app, "customers");
+    assert_eq!(app.tab, Tab::Customers);
+    let [Command::SearchCustomers { ticket, request }] = commands.as_slice() else {
+        panic!("the screen reads the first customers, got {commands:?}");
+    };
+    assert_eq!(request.name, None);
+    backend(
+        &mut app,
+        BackendEvent::Customers {
+            ticket: *ticket,
+            page: demo::customers(),
+        },
+    );
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "ivette");
+    let commands = press(&mut app, KeyCode::Enter);
+    let [Command::SearchCustomers { ticket, request }] = commands.as_slice() else {
+        panic!("Enter on the filter searches, got {commands:?}");
+    };
+    assert_eq!(request.name.as_deref(), Some("ivette"));
+    backend(
+        &mut app,
+        BackendEvent::Customers {
+            ticket: *ticket,
+            page: demo::customers(),
+        },
+    );
+    assert_eq!(super::customers::visible(&app).len(), 1);
+    let commands = press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::LoadOrders { request, .. }] if request.customer_id.map(|id| id.0) == Some(940)
+    ));
+    assert_eq!(app.place(), Place::CustomerDetail);
+    press(&mut app, KeyCode::Esc);
+
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.place(), Place::CustomerForm);
+    type_text(&mut app, "Ada");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "Lovelace");
+    assert!(
+        press(&mut app, KeyCode::Enter).is_empty(),
+        "an e-mail is needed"
+    );
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "ada@example.com");
+    let commands = press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::CreateCustomer(create)]
+            if create.customer.last_name == "Lovelace" && create.customer.email == "ada@example.com"
+    ));
 }

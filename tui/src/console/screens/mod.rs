@@ -6,6 +6,7 @@
 //! below [`MIN_WIDTH`] x [`MIN_HEIGHT`] only a note asking for a bigger terminal is drawn.
 
 mod catalog;
+mod customers;
 mod dashboard;
 mod login;
 mod notifications;
@@ -66,6 +67,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         (Some(_), Tab::Stock) => stock::render(app, frame, body),
         (Some(_), Tab::Catalog) => catalog::render(app, frame, body),
         (Some(_), Tab::Staff) => staff::render(app, frame, body),
+        (Some(_), Tab::Customers) => customers::render(app, frame, body),
     }
     render_status(app, frame, status);
     render_hints(app, frame, hints);
@@ -77,13 +79,19 @@ pub fn render(app: &App, frame: &mut Frame) {
         }
         Overlay::Stock(form) => stock::render_form(app, frame, body, form),
         Overlay::Palette(input) => render_palette(app, frame, body, input),
+        Overlay::Customer(form) => customers::render_form(app, frame, body, form),
     }
 }
 
 fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let tabs_line = |short: bool| {
-        let mut spans = vec![Span::styled(" Bikestore ", theme.title())];
+        // The name gives way to the tabs when space is short.
+        let mut spans = if short {
+            Vec::new()
+        } else {
+            vec![Span::styled(" Bikestore ", theme.title())]
+        };
         for (index, tab) in app.visible_tabs().into_iter().enumerate() {
             let title = if short {
                 tab.short_title()
@@ -180,6 +188,7 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             | Place::StockForm
             | Place::Filter
             | Place::Palette
+            | Place::CustomerForm
     );
     let extra = if offers_help { HELP } else { &[] };
     for binding in keys::bindings_for(place, role).chain(extra.iter()) {

@@ -282,7 +282,7 @@ fn every_screen() -> Vec<(&'static str, App)> {
     press(&mut product, KeyCode::Enter);
     backend(&mut product, BackendEvent::Product(demo::product_detail()));
     let mut staff = demo::app(Role::Admin);
-    press(&mut staff, KeyCode::Char('7'));
+    press(&mut staff, KeyCode::Char('8'));
     press(&mut staff, KeyCode::Char('i'));
     backend(&mut staff, BackendEvent::Staff(demo::staff_list()));
 
@@ -290,8 +290,41 @@ fn every_screen() -> Vec<(&'static str, App)> {
     press(&mut palette, KeyCode::Char(':'));
     type_text(&mut palette, "or");
 
+    let mut customers = demo::app(Role::Sales);
+    if let Some(Command::SearchCustomers { ticket, .. }) =
+        press(&mut customers, KeyCode::Char('6')).first()
+    {
+        let ticket = *ticket;
+        backend(
+            &mut customers,
+            BackendEvent::Customers {
+                ticket,
+                page: demo::customers(),
+            },
+        );
+    }
+    let mut customer_orders = customers.clone();
+    if let Some(Command::LoadOrders { ticket, .. }) =
+        press(&mut customer_orders, KeyCode::Enter).first()
+    {
+        let ticket = *ticket;
+        backend(
+            &mut customer_orders,
+            BackendEvent::Orders {
+                ticket,
+                page: demo::order_page(),
+            },
+        );
+    }
+    let mut customer_form = customers.clone();
+    press(&mut customer_form, KeyCode::Char('a'));
+    type_text(&mut customer_form, "Ada");
+
     vec![
         ("login", login_app()),
+        ("customers", customers),
+        ("customer_orders", customer_orders),
+        ("customer_add", customer_form),
         ("palette", palette),
         ("catalog", catalog),
         ("catalog_product", product),

@@ -1,0 +1,195 @@
+//! The customers screen: the first customers by name, a search (typed with `/`, sent on
+//! Enter), one customer with their orders, and a form to add a customer.
+
+use bikestore_contracts::ErrorCode;
+use bikestore_contracts::inventory::Page;
+use bikestore_contracts::orders::{
+    CreateCustomer, Customer, CustomerFields, CustomerPage, ListOrders, OrderPage, SearchCustomers,
+};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::load::Load;
+use super::text_input::TextInput;
+use super::{App, Overlay};
+use crate::console::event::{BackendEvent, Command, UiError};
+
+/// How many customers a search reads.
+const CUSTOMERS_PAGE: u32 = 200;
+/// How many of a customer's orders the detail shows.
+const CUSTOMER_ORDERS: u32 = 50;
+
+/// The customers screen's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomersState {
+    /// The customers found.
+    pub list: Load<CustomerPage>,
+    /// The ticket of the newest search.
+    pub ticket: u64,
+    /// The highlighted row.
+    pub selected: usize,
+    /// The customer opened, and their orders.
+    pub detail: Option<(Customer, Load<OrderPage>)>,
+    /// The ticket of the opened customer's orders.
+    pub orders_ticket: u64,
+}
+
+/// The fields of the add-customer form, in order.
+pub const FIELDS: [&str; 4] = ["First name", "Last name", "E-mail", "Phone"];
+
+/// The add-customer form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CustomerForm {
+    /// One input per entry of [`FIELDS`].
+    pub inputs: [TextInput; 4],
+    /// The focused field, an index into [`FIELDS`].
+    pub field: usize,
+}
+
+/// Searches customers by name (all when `name` is empty).
+pub fn search(app: &mut App, name: &str) -> Vec<Command> {
+    let ticket = app.ticket();
+    app.customers.ticket = ticket;
+    app.customers.selected = 0;
+    app.customers.list.start();
+    let name = name.trim();
+    vec![Command::SearchCustomers {
+        ticket,
+        request: SearchCustomers {
+            name: (!name.is_empty()).then(|| name.to_owned()),
+            page: Page {
+                offset: 0,
+                limit: CUSTOMERS_PAGE,
+            },
+            ..SearchCustomers::default()
+        },
+    }]
+}
+
+/// Reads the list again with the current filter.
+pub fn reload(app: &mut App) -> Vec<Command> {
+    let name = app.filter.input.text().to_owned();
+    search(app, &name)
+}
+
+/// The customers shown, after the `/` filter.
+pub fn visible(app: &App) -> Vec<&Customer> {
+    app.customers.list.data().map_or_else(Vec::new, |page| {
+        page.customers
+            .iter()
+            .filter(|customer| {
+                let fields = &customer.fields;
+                app.filter
+                    .matches(&format!("{} {}", fields.first_name, fields.last_name))
+            })
+            .collect()
+    })
+}
+
+/// A key on the customers screen.
+pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
+    if app.customers.detail.is_some() {
+        if matches!(key.code, KeyCode::Esc | KeyCode::Backspace) {
+            app.customers.detail = None;
+            return Some(Vec::new());
+        }
+        return None;
+    }
+    let count = visible(app).len();
+    let customers = &mut app.customers;
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => {
+            customers.selected = (customers.selected + 1).min(count.saturating_sub(1));
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            customers.selected = customers.selected.saturating_sub(1);
+        }
+        KeyCode::Enter => {
+            let selected = customers.selected;
+            let customer = (*visible(app).get(selected)?).clone();
+            let ticket = app.ticket();
+            let request = ListOrders {
+                customer_id: Some(customer.customer_id),
+                page: Page {
+                    offset: 0,
+                    limit: CUSTOMER_ORDERS,
+                },
+                ..ListOrders::default()
+            };
+            app.customers.orders_ticket = ticket;
+            app.customers.detail = Some((customer, Load::Loading(None)));
+            return Some(vec![Command::LoadOrders { ticket, request }]);
+        }
+        KeyCode::Char('a') => app.overlay = Overlay::Customer(CustomerForm::default()),
+        KeyCode::Char('g') => return Some(reload(app)),
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// A key in the add-customer form.
+pub fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+    let Overlay::Customer(form) = &mut app.overlay else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => app.overlay = Overlay::None,
+        KeyCode::Tab | KeyCode::Down => form.field = (form.field + 1) % FIELDS.len(),
+        KeyCode::BackTab | KeyCode::Up => {
+            form.field = (form.field + FIELDS.len() - 1) % FIELDS.len();
+        }
+        KeyCode::Enter => {
+            let [first, last, email, phone] = form
+                .inputs
+                .clone()
+                .map(|input| input.text().trim().to_owned());
+            if first.is_empty() || last.is_empty() || email.is_empty() {
+                app.fail(UiError::new(
+                    ErrorCode::Invalid,
+                    "a customer needs a first name, a last name and an e-mail",
+                ));
+                return Vec::new();
+            }
+            app.overlay = Overlay::None;
+            return vec![Command::CreateCustomer(CreateCustomer {
+                customer: CustomerFields {
+                    first_name: first,
+                    last_name: last,
+                    email,
+                    phone,
+                    street: String::new(),
+                    city: String::new(),
+                    state: String::new(),
+                    zip_code: String::new(),
+                },
+            })];
+        }
+        _ => {
+            if let Some(input) = form.inputs.get_mut(form.field) {
+                input.handle(key);
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// A backend answer the customers screen cares about.
+pub fn on_backend(app: &mut App, event: &BackendEvent) -> Vec<Command> {
+    match event {
+        BackendEvent::Customers { ticket, page } if *ticket == app.customers.ticket => {
+            app.customers.list = Load::Ready(page.clone());
+        }
+        BackendEvent::Orders { ticket, page } if *ticket == app.customers.orders_ticket => {
+            if let Some((_, orders)) = &mut app.customers.detail {
+                *orders = Load::Ready(page.clone());
+            }
+        }
+        BackendEvent::CustomerSaved(saved) => {
+            app.inform(format!("customer #{} added", saved.customer_id));
+            if app.tab == super::Tab::Customers {
+                return reload(app);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
