@@ -1,0 +1,193 @@
+//! Place order with every service connected as its own NATS user, on a nats-server that
+//! refuses anonymous clients, as `just up` runs it (nats/users.conf): the services' permissions
+//! cover everything a saga uses (request/reply, event streams, the saga bucket, the work queue,
+//! durable consumers, the live feed, dead letters), for an order that completes and for one
+//! that compensates.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use bikestore_contracts::inventory::{
+    CreateBrand, CreateCategory, CreateProduct, CreateStore, ProductFields, ReceiveStock,
+};
+use bikestore_contracts::notifications::{ListNotifications, NotificationKind};
+use bikestore_contracts::orders::{Card, CreateCustomer, CustomerFields, OrderLine};
+use bikestore_contracts::sagas::{PlaceOrder, SagaState};
+use bikestore_contracts::{Cents, ErrorCode, ServiceName, StaffId, Subjects};
+use bikestore_runtime::CommonConfig;
+use bikestore_runtime::call::{CallOptions, Caller};
+use bikestore_testkit::{InProcess, NatsOptions, NatsServer, eventually};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn card(number: &str) -> Card {
+    Card {
+        number: number.into(),
+        expiry_month: 12,
+        expiry_year: 2031,
+        cvc: "123".into(),
+        holder: "Nats Users".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saga_completes_and_compensates_with_every_service_as_its_own_nats_user() {
+    let nats = NatsServer::start_secured(NatsOptions::default())
+        .await
+        .unwrap();
+    // The test itself sets things up as the all-permitted operator user.
+    let client = nats.client().await.unwrap();
+    let caller = Caller::new(client.clone(), Subjects::default());
+    let data = tempfile::tempdir().unwrap();
+    let common_of = |service: ServiceName| {
+        let mut common = CommonConfig::new(nats.url(), data.path());
+        common.nats_credentials = Some(nats.credentials(service.as_str()));
+        common
+    };
+    let inventory_config =
+        bikestore_inventory::InventoryConfig::new(common_of(ServiceName::Inventory));
+    let orders_config = bikestore_orders::OrdersConfig::new(common_of(ServiceName::Orders));
+    let notifications_config =
+        bikestore_notifications::NotificationsConfig::new(common_of(ServiceName::Notifications));
+    let orchestrator_config =
+        bikestore_orchestrator::OrchestratorConfig::new(common_of(ServiceName::Orchestrator));
+    let services = vec![
+        InProcess::start(&client, "inventory", |shutdown| {
+            bikestore_inventory::run(inventory_config, shutdown)
+        })
+        .await
+        .unwrap(),
+        InProcess::start(&client, "orders", |shutdown| {
+            bikestore_orders::run(orders_config, shutdown)
+        })
+        .await
+        .unwrap(),
+        InProcess::start(&client, "notifications", |shutdown| {
+            bikestore_notifications::run(notifications_config, shutdown)
+        })
+        .await
+        .unwrap(),
+        InProcess::start(&client, "orchestrator", |shutdown| {
+            bikestore_orchestrator::run(orchestrator_config, shutdown)
+        })
+        .await
+        .unwrap(),
+    ];
+
+    let store_id = caller
+        .call(&CreateStore {
+            name: "Permitted Bikes".into(),
+            phone: String::new(),
+            email: String::new(),
+            street: String::new(),
+            city: String::new(),
+            state: String::new(),
+            zip_code: String::new(),
+        })
+        .await
+        .unwrap()
+        .store_id;
+    let brand_id = caller
+        .call(&CreateBrand {
+            name: "Permitted".into(),
+        })
+        .await
+        .unwrap()
+        .brand_id;
+    let category_id = caller
+        .call(&CreateCategory {
+            name: "Permitted".into(),
+        })
+        .await
+        .unwrap()
+        .category_id;
+    let product = ProductFields {
+        name: "Permitted 29er".into(),
+        brand_id,
+        category_id,
+        model_year: 2026,
+        list_price: Cents(10_000),
+    };
+    let product_id = caller
+        .call(&CreateProduct { product })
+        .await
+        .unwrap()
+        .product_id;
+    caller
+        .call(&ReceiveStock {
+            store_id,
+            product_id,
+            quantity: 10,
+        })
+        .await
+        .unwrap();
+    let customer = CustomerFields {
+        first_name: "Nat".into(),
+        last_name: "Users".into(),
+        email: "nat@users.example".into(),
+        phone: String::new(),
+        street: String::new(),
+        city: String::new(),
+        state: String::new(),
+        zip_code: String::new(),
+    };
+    let customer_id = caller
+        .call(&CreateCustomer { customer })
+        .await
+        .unwrap()
+        .customer_id;
+
+    let place = |number: &str| PlaceOrder {
+        customer_id,
+        store_id,
+        staff_id: StaffId(1),
+        lines: vec![OrderLine {
+            product_id,
+            quantity: 1,
+            list_price: Cents(10_000),
+            discount_percent: 0,
+        }],
+        card: card(number),
+        wait_ms: Some(15_000),
+    };
+    let options = |key: &str| CallOptions {
+        timeout: Some(WAIT),
+        ..CallOptions::idempotent(key.to_owned())
+    };
+    let paid = caller
+        .call_with(&place("4242 4242 4242 4242"), &options("users-paid"))
+        .await
+        .unwrap();
+    assert_eq!(paid.state, SagaState::Completed, "{paid:?}");
+    let declined = caller
+        .call_with(&place("4000 0000 0000 0002"), &options("users-declined"))
+        .await
+        .unwrap();
+    assert_eq!(declined.state, SagaState::Failed, "{declined:?}");
+    assert_eq!(
+        declined.error.as_ref().map(|error| error.code),
+        Some(ErrorCode::PaymentDeclined),
+        "{declined:?}"
+    );
+
+    // Notifications consumed the orders stream through its durable consumer, as its own user.
+    eventually("the customer's confirmation", WAIT, async || {
+        let page = caller
+            .call(&ListNotifications {
+                customer_id: Some(customer_id),
+                ..ListNotifications::default()
+            })
+            .await
+            .ok()?;
+        page.notifications
+            .iter()
+            .any(|notification| notification.kind == NotificationKind::OrderConfirmed)
+            .then_some(())
+    })
+    .await
+    .unwrap();
+
+    for service in services.into_iter().rev() {
+        service.stop().await.unwrap();
+    }
+}
