@@ -54,7 +54,11 @@ pub async fn run(config: OrchestratorConfig, shutdown: Shutdown) -> Result<(), R
     )
     .await?;
     let jetstream = jetstream::new(client.clone());
-    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Orchestrator).await?;
+    // Saga progress is published on core NATS only: the record in KV is the truth, and storing
+    // every step's progress in a stream cost a JetStream write (an fsync in the durable profile)
+    // per step that nothing read. So the orchestrator has no event stream to create.
+    streams::wait_for_jetstream(&jetstream).await?;
+    retire_progress_stream(&jetstream, &subjects).await;
     dead_letters::ensure_stream(&jetstream, &subjects).await?;
     ensure_work_stream(&jetstream, &subjects).await?;
     let store = SagaStore::open(&jetstream, &subjects)
@@ -125,4 +129,22 @@ async fn ensure_work_stream(
         .await
         .map_err(|error| RuntimeError::nats(format!("create stream {name}"), error))?;
     Ok(())
+}
+
+/// Deletes the progress stream that earlier versions created, if it is still there: it would
+/// go on storing every step's progress, a JetStream write per step that nothing reads.
+async fn retire_progress_stream(jetstream: &jetstream::Context, subjects: &Subjects) {
+    let name = subjects.event_stream(ServiceName::Orchestrator);
+    match jetstream.delete_stream(&name).await {
+        Ok(_) => info!(stream = %name, "deleted the obsolete saga progress stream"),
+        // Not found, the usual answer: nothing to retire.
+        Err(error)
+            if matches!(
+                error.kind(),
+                jetstream::context::DeleteStreamErrorKind::JetStream(_)
+            ) => {}
+        Err(error) => {
+            tracing::warn!(stream = %name, error = %error, "could not check for the obsolete saga progress stream")
+        }
+    }
 }

@@ -14,6 +14,24 @@ pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(30 * 60);
 /// How long start-up waits for JetStream to answer.
 pub const START_UP_PATIENCE: Duration = Duration::from_secs(30);
 
+/// Waits until JetStream answers (the client may still be connecting at start-up), for a
+/// service that creates no event stream of its own; fails after [`START_UP_PATIENCE`].
+pub async fn wait_for_jetstream(jetstream: &jetstream::Context) -> Result<(), RuntimeError> {
+    let deadline = tokio::time::Instant::now() + START_UP_PATIENCE;
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match jetstream.query_account().await {
+            Ok(_) => return Ok(()),
+            Err(error) if tokio::time::Instant::now() + delay < deadline => {
+                tracing::warn!(error = %error, "JetStream not ready; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            Err(error) => return Err(RuntimeError::nats("reach JetStream", error)),
+        }
+    }
+}
+
 /// Creates (or finds) the event stream of `service`.
 pub async fn ensure_event_stream(
     jetstream: &jetstream::Context,

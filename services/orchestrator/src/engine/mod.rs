@@ -1,10 +1,11 @@
 //! The saga engine: one loop that drives any [`Definition`] from the record in KV.
 //!
-//! A work item ("advance saga X") arrives from the work queue. The engine reads the record,
-//! runs the current step (a request to the participant with saga ID + run + step + phase as
-//! its idempotency key), and writes the outcome with a compare-and-set. It keeps going, step
-//! after step, until the saga ends or must wait for a retry, so a saga costs one request and
-//! one KV write per step. A lost compare-and-set means another replica moved the saga: the
+//! A work item ("advance saga X") arrives from the work queue, or an intake that has just
+//! created a record drives it at once ([`Engine::advance_from`], no work item, no re-read).
+//! The engine runs the current step (a request to the participant with saga ID + run + step +
+//! phase as its idempotency key) and writes the outcome with a compare-and-set. It keeps going,
+//! step after step, until the saga ends or must wait for a retry, so a saga costs one request
+//! and one KV write per step. A lost compare-and-set means another replica moved the saga: the
 //! engine re-reads and carries on from there, and the participants' inboxes make any repeated
 //! request harmless. Nothing about a saga lives only in memory.
 
@@ -130,13 +131,29 @@ impl Engine {
 
     /// Drives one saga as far as it can go now.
     pub async fn advance(&self, saga_id: &SagaId) -> Result<Advance, OrchestratorError> {
-        let mut loaded = self.store.load(saga_id).await?;
+        let loaded = self.store.load(saga_id).await?;
+        let (advance, _) = self.advance_from(saga_id, loaded).await?;
+        Ok(advance)
+    }
+
+    /// Drives one saga as far as it can go now, from a record just read or written at its
+    /// revision (`None`: the saga does not exist). Returns what became of it and the newest
+    /// record seen, so a caller that waits for the outcome needs no further read.
+    ///
+    /// Dropping the future between two awaits is safe: the record is never half written, and
+    /// whoever drives the saga next repeats at most the step in flight, under the same
+    /// idempotency key.
+    pub async fn advance_from(
+        &self,
+        saga_id: &SagaId,
+        mut loaded: Option<(SagaRecord, u64)>,
+    ) -> Result<(Advance, Option<SagaRecord>), OrchestratorError> {
         loop {
             let Some((mut saga, revision)) = loaded.take() else {
-                return Ok(Advance::Settled);
+                return Ok((Advance::Settled, None));
             };
             if saga.state.is_terminal() || saga.state == SagaState::Stuck {
-                return Ok(Advance::Settled);
+                return Ok((Advance::Settled, Some(saga)));
             }
             let Some(definition) = self.definition(&saga.definition, saga.version) else {
                 warn!(
@@ -145,12 +162,13 @@ impl Engine {
                     version = saga.version,
                     "saga uses a definition version this orchestrator does not know; leaving it to a replica that does"
                 );
-                return Ok(Advance::Unknown(UNKNOWN_VERSION_DELAY));
+                return Ok((Advance::Unknown(UNKNOWN_VERSION_DELAY), Some(saga)));
             };
             if let Some(retry_at_ms) = saga.retry_at_ms {
                 let wait_ms = retry_at_ms - now_ms();
                 if wait_ms > 0 {
-                    return Ok(Advance::RetryAfter(Duration::from_millis(wait_ms as u64)));
+                    let delay = Duration::from_millis(wait_ms as u64);
+                    return Ok((Advance::RetryAfter(delay), Some(saga)));
                 }
             }
             let delay = self.run_step(definition, &mut saga).await;
@@ -159,7 +177,7 @@ impl Engine {
                 Written::Revision(new_revision) => {
                     self.publish_progress(definition, &saga).await;
                     if let Some(delay) = delay {
-                        return Ok(Advance::RetryAfter(delay));
+                        return Ok((Advance::RetryAfter(delay), Some(saga)));
                     }
                     loaded = Some((saga, new_revision));
                 }

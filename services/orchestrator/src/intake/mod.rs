@@ -1,6 +1,12 @@
 //! Intake: the commands that start sagas. Each answers at once with the saga ID, or, when the
 //! caller asks to wait, once the saga has ended. The same idempotency key always names the
 //! same saga, so a retried intake never starts a second one.
+//!
+//! A caller who waits has its saga driven right here, by the replica that created the record:
+//! no work item, no re-read of the record, no progress subscription, because the engine hands
+//! back the final record. Only a saga that must wait for a retry, fails to advance, or outlives
+//! the caller's wait is handed to the work queue, and the intake then follows its progress
+//! until the wait ends. If this replica dies mid-saga, recovery finds the unfinished record.
 
 mod cancel_order;
 mod place_order;
@@ -15,8 +21,12 @@ use bikestore_contracts::sagas::{
 use bikestore_runtime::{RequestMeta, RuntimeError, ServiceHost, now_ms};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+use tracing::{info, warn};
 
 use crate::Orchestrator;
+use crate::engine::Advance;
+use crate::engine::store::Written;
 use crate::error::OrchestratorError;
 
 /// The longest a caller may wait for a saga's outcome.
@@ -94,46 +104,115 @@ pub async fn start_and_reply(
     record: SagaRecord,
     wait_ms: Option<u64>,
 ) -> Result<SagaStarted, OrchestratorError> {
-    let saga_id = record.saga_id.clone();
-    // Subscribe before starting, so no progress event can slip past a waiting caller.
-    let progress = match wait_ms {
-        Some(_) => Some(
-            orchestrator
-                .caller
-                .client()
-                .subscribe(orchestrator.subjects.saga_progress(&saga_id.0))
-                .await
-                .map_err(|error| OrchestratorError::nats("follow saga progress", error))?,
-        ),
-        None => None,
+    let Some(wait_ms) = wait_ms else {
+        let (current, _created) = orchestrator.engine.start(record).await?;
+        return Ok(started(&current));
     };
-    let (mut current, _created) = orchestrator.engine.start(record).await?;
-    if let (Some(wait_ms), Some(mut progress)) = (wait_ms, progress) {
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms).min(MAX_WAIT);
-        while !ended(current.state) {
-            let next = tokio::time::timeout_at(deadline, progress.next()).await;
-            let Ok(Some(message)) = next else { break };
-            let Ok(event) = bikestore_codec::decode::<SagaProgressed>(
-                ContentType::Json,
-                None,
-                &message.payload,
-                usize::MAX,
-            ) else {
-                continue;
-            };
-            if ended(event.state)
-                && let Some((record, _)) = orchestrator.engine.store().load(&saga_id).await?
-            {
-                current = record;
-            }
+    let deadline = Instant::now() + Duration::from_millis(wait_ms).min(MAX_WAIT);
+    let saga_id = record.saga_id.clone();
+    match orchestrator.engine.store().create(&record).await? {
+        Written::Revision(revision) => {
+            info!(saga_id = %saga_id, definition = %record.definition, "saga started");
+            drive(orchestrator, record, revision, deadline).await
         }
-        // Progress events are fire-and-forget: if the last one was lost, the record still
-        // tells the truth.
-        if !ended(current.state)
-            && let Some((record, _)) = orchestrator.engine.store().load(&saga_id).await?
+        // Someone else started it (a repeat of the request): follow it.
+        Written::Lost => follow(orchestrator, &saga_id, deadline).await,
+    }
+}
+
+/// Drives a saga this intake has just created until it ends, or hands it to the work queue.
+async fn drive(
+    orchestrator: &Orchestrator,
+    record: SagaRecord,
+    revision: u64,
+    deadline: Instant,
+) -> Result<SagaStarted, OrchestratorError> {
+    let saga_id = record.saga_id.clone();
+    let driven = tokio::time::timeout_at(
+        deadline,
+        orchestrator
+            .engine
+            .advance_from(&saga_id, Some((record, revision))),
+    )
+    .await;
+    match driven {
+        Ok(Ok((Advance::Settled, Some(current)))) => return Ok(started(&current)),
+        Ok(Ok((Advance::Settled, None))) => {
+            return Err(OrchestratorError::SagaNotFound(saga_id));
+        }
+        // A step waits for its retry: the work queue brings it back when it is due.
+        Ok(Ok((Advance::RetryAfter(_) | Advance::Unknown(_), _))) => {}
+        Ok(Err(error)) => {
+            warn!(saga_id = %saga_id, error = %bikestore_runtime::error_chain(&error), "saga could not advance at intake; queueing it");
+        }
+        // The caller's wait is over; the step in flight is repeated by the next driver.
+        Err(_elapsed) => {}
+    }
+    // Subscribe before queueing, so no progress event can slip past.
+    let progress = subscribe_progress(orchestrator, &saga_id).await?;
+    orchestrator.engine.enqueue(&saga_id, "start").await?;
+    wait_for_end(orchestrator, &saga_id, progress, deadline).await
+}
+
+/// Follows a saga someone else drives until it ends or the wait is over.
+async fn follow(
+    orchestrator: &Orchestrator,
+    saga_id: &SagaId,
+    deadline: Instant,
+) -> Result<SagaStarted, OrchestratorError> {
+    let progress = subscribe_progress(orchestrator, saga_id).await?;
+    wait_for_end(orchestrator, saga_id, progress, deadline).await
+}
+
+async fn subscribe_progress(
+    orchestrator: &Orchestrator,
+    saga_id: &SagaId,
+) -> Result<async_nats::Subscriber, OrchestratorError> {
+    orchestrator
+        .caller
+        .client()
+        .subscribe(orchestrator.subjects.saga_progress(&saga_id.0))
+        .await
+        .map_err(|error| OrchestratorError::nats("follow saga progress", error))
+}
+
+/// Reads the record (after subscribing, so nothing is missed), then waits for a progress event
+/// saying it ended, and answers with the record as it then is.
+async fn wait_for_end(
+    orchestrator: &Orchestrator,
+    saga_id: &SagaId,
+    mut progress: async_nats::Subscriber,
+    deadline: Instant,
+) -> Result<SagaStarted, OrchestratorError> {
+    let (mut current, _) = orchestrator
+        .engine
+        .store()
+        .load(saga_id)
+        .await?
+        .ok_or_else(|| OrchestratorError::SagaNotFound(saga_id.clone()))?;
+    while !ended(current.state) {
+        let next = tokio::time::timeout_at(deadline, progress.next()).await;
+        let Ok(Some(message)) = next else { break };
+        let Ok(event) = bikestore_codec::decode::<SagaProgressed>(
+            ContentType::Json,
+            None,
+            &message.payload,
+            usize::MAX,
+        ) else {
+            continue;
+        };
+        if ended(event.state)
+            && let Some((record, _)) = orchestrator.engine.store().load(saga_id).await?
         {
             current = record;
         }
+    }
+    // Progress events are fire-and-forget: if the last one was lost, the record still tells
+    // the truth.
+    if !ended(current.state)
+        && let Some((record, _)) = orchestrator.engine.store().load(saga_id).await?
+    {
+        current = record;
     }
     Ok(started(&current))
 }
