@@ -152,6 +152,7 @@ pub fn bindings(place: Place) -> &'static [Binding] {
                 key("Enter", "open"),
                 key("n", "new order"),
                 key("f", "status filter"),
+                key("/", "filter"),
                 manager_key("c", "cancel"),
                 key("g", "reload"),
             ];

@@ -483,7 +483,8 @@ impl App {
     /// Whether the screen shows a list the `/` filter applies to.
     fn filters_a_list(&self) -> bool {
         match self.tab {
-            Tab::Dashboard | Tab::Orders | Tab::Sagas => false,
+            Tab::Dashboard | Tab::Sagas => false,
+            Tab::Orders => self.orders.view == orders::OrdersView::List,
             Tab::Notifications | Tab::Stock | Tab::Staff => true,
             Tab::Catalog => self.catalog.detail.is_none(),
             Tab::Customers => self.customers.detail.is_none(),
@@ -493,6 +494,7 @@ impl App {
     /// Moves each highlight to the first row, which passes the new filter.
     fn clamp_selections(&mut self) {
         self.notifications.selected = 0;
+        self.orders.selected = 0;
         self.stock.selected = 0;
         self.catalog.selected = 0;
         self.staff_screen.selected = 0;

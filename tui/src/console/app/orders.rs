@@ -7,7 +7,7 @@
 use bikestore_contracts::OrderId;
 use bikestore_contracts::inventory::Page;
 use bikestore_contracts::notifications::NotificationKind;
-use bikestore_contracts::orders::{ListOrders, Order, OrderPage, OrderStatus};
+use bikestore_contracts::orders::{ListOrders, Order, OrderPage, OrderStatus, OrderSummary};
 use bikestore_contracts::sagas::CancelOrder;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -71,14 +71,32 @@ impl OrdersState {
             OrdersView::Create => self.form.place(),
         }
     }
+}
 
-    /// The highlighted order of the list.
-    pub fn selected_order(&self) -> Option<OrderId> {
-        self.list
-            .data()
-            .and_then(|page| page.orders.get(self.selected))
-            .map(|order| order.order_id)
-    }
+/// The orders shown, after the `/` filter (on number, status, customer and store).
+pub fn visible(app: &App) -> Vec<&OrderSummary> {
+    app.orders.list.data().map_or_else(Vec::new, |page| {
+        page.orders
+            .iter()
+            .filter(|order| {
+                let text = format!(
+                    "#{} {} customer {} {}",
+                    order.order_id,
+                    crate::console::format::order_status(order.status),
+                    order.customer_id,
+                    app.store_name(order.store_id)
+                );
+                app.filter.matches(&text)
+            })
+            .collect()
+    })
+}
+
+/// The highlighted order of the list.
+fn selected_order(app: &App) -> Option<OrderId> {
+    visible(app)
+        .get(app.orders.selected)
+        .map(|order| order.order_id)
 }
 
 /// Reads the list again, with the current filter and store.
@@ -111,7 +129,8 @@ pub fn on_key(app: &mut App, key: KeyEvent, typing: bool) -> Option<Vec<Command>
 }
 
 fn list_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
-    let count = app.orders.list.data().map_or(0, |page| page.orders.len());
+    let count = visible(app).len();
+    let selected_order = selected_order(app);
     let orders = &mut app.orders;
     match key.code {
         KeyCode::Down | KeyCode::Char('j') => {
@@ -122,10 +141,7 @@ fn list_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
         KeyCode::PageUp => orders.selected = orders.selected.saturating_sub(10),
         KeyCode::Home => orders.selected = 0,
         KeyCode::End => orders.selected = count.saturating_sub(1),
-        KeyCode::Enter => {
-            let order_id = orders.selected_order()?;
-            return Some(open(app, order_id));
-        }
+        KeyCode::Enter => return Some(open(app, selected_order?)),
         KeyCode::Char('n') => return Some(order_form::open(app)),
         KeyCode::Char('f') => {
             let position = STATUS_FILTERS
@@ -137,10 +153,7 @@ fn list_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             return Some(reload(app));
         }
         KeyCode::Char('g') => return Some(reload(app)),
-        KeyCode::Char('c') => {
-            let order_id = orders.selected_order()?;
-            ask_cancel(app, order_id);
-        }
+        KeyCode::Char('c') => ask_cancel(app, selected_order?),
         _ => return None,
     }
     Some(Vec::new())

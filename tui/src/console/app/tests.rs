@@ -985,3 +985,16 @@ fn customers_are_searched_on_the_server_opened_with_their_orders_and_added() {
             if create.customer.last_name == "Lovelace" && create.customer.email == "ada@example.com"
     ));
 }
+
+#[test]
+fn the_order_list_filter_narrows_what_enter_opens() {
+    let mut app = orders_app(Role::Sales);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "rejected");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(super::orders::visible(&app).len(), 1);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::LoadOrder(OrderId(1618))]
+    );
+}

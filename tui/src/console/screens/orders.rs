@@ -46,7 +46,10 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
         .map_or(String::new(), |page| format!(" · {} orders", page.total));
     let block = pane(
         theme,
-        &format!("Orders · status: {filter}{count}{loading}"),
+        &format!(
+            "Orders · status: {filter}{count}{}{loading}",
+            super::filter_title(app)
+        ),
         true,
     );
     let Some(page) = loaded(app, frame, area, &app.orders.list, "reading orders") else {
@@ -62,7 +65,17 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    let rows = page.orders.iter().map(|order| {
+    let shown = crate::console::app::orders::visible(app);
+    if shown.is_empty() {
+        frame.render_widget(block, area);
+        note(
+            frame,
+            area,
+            Line::styled("No order matches the filter.", theme.dim()),
+        );
+        return;
+    }
+    let rows = shown.iter().map(|order| {
         Row::new(vec![
             Span::raw(format!("#{}", order.order_id)),
             Span::raw(date_time(order.ordered_at_ms)),
