@@ -10,7 +10,7 @@ use super::{centered, filter_title, input_line, loaded, note, pane};
 use crate::console::app::App;
 use crate::console::app::customers::{CustomerForm, FIELDS, visible};
 use crate::console::app::load::Load;
-use crate::console::format::{date_time, money, order_status, truncate};
+use crate::console::format::truncate;
 
 /// Draws the customers screen.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -111,39 +111,8 @@ fn render_detail(
         note(frame, list, Line::styled("No orders yet.", theme.dim()));
         return;
     }
-    let rows = page.orders.iter().map(|order| {
-        Row::new(vec![
-            Span::raw(format!("#{}", order.order_id)),
-            Span::raw(date_time(order.ordered_at_ms)),
-            Span::raw(app.store_name(order.store_id)),
-            Span::styled(
-                order_status(order.status),
-                super::orders::status_style(theme, order.status),
-            ),
-            Span::raw(format!("{:>12}", money(order.total))),
-        ])
-    });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(7),
-            Constraint::Length(16),
-            Constraint::Min(8),
-            Constraint::Length(10),
-            Constraint::Length(12),
-        ],
-    )
-    .header(
-        Row::new(vec![
-            "Order",
-            "Placed (UTC)",
-            "Store",
-            "Status",
-            "       Total",
-        ])
-        .style(theme.dim()),
-    )
-    .block(block);
+    let shown: Vec<_> = page.orders.iter().collect();
+    let table = super::orders::order_table(app, &shown).block(block);
     frame.render_widget(table, list);
 }
 

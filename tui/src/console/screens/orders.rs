@@ -1,6 +1,6 @@
 //! The orders screen: the list with its status filter, and one order with lines and history.
 
-use bikestore_contracts::orders::{Order, OrderStatus};
+use bikestore_contracts::orders::{Order, OrderStatus, OrderSummary};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -20,6 +20,45 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         OrdersView::Detail => render_detail(app, frame, area),
         OrdersView::Create => super::order_form::render(app, frame, area),
     }
+}
+
+/// A table of orders: number, time, customer, store, status and total; shared by the order
+/// list and a customer's orders.
+pub fn order_table(app: &App, orders: &[&OrderSummary]) -> Table<'static> {
+    let theme = app.theme;
+    let rows = orders.iter().map(|order| {
+        Row::new(vec![
+            Span::raw(format!("#{}", order.order_id)),
+            Span::raw(date_time(order.ordered_at_ms)),
+            Span::raw(format!("customer {}", order.customer_id)),
+            Span::raw(app.store_name(order.store_id)),
+            Span::styled(
+                order_status(order.status),
+                status_style(theme, order.status),
+            ),
+            Span::raw(format!("{:>12}", money(order.total))),
+        ])
+    });
+    let header = [
+        "Order",
+        "Placed (UTC)",
+        "Customer",
+        "Store",
+        "Status",
+        "       Total",
+    ];
+    Table::new(
+        rows.collect::<Vec<_>>(),
+        [
+            Constraint::Length(7),
+            Constraint::Length(16),
+            Constraint::Length(14),
+            Constraint::Min(8),
+            Constraint::Length(10),
+            Constraint::Length(12),
+        ],
+    )
+    .header(Row::new(header).style(theme.dim()))
 }
 
 /// The style of an order status: good news green, bad news red.
@@ -75,43 +114,9 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    let rows = shown.iter().map(|order| {
-        Row::new(vec![
-            Span::raw(format!("#{}", order.order_id)),
-            Span::raw(date_time(order.ordered_at_ms)),
-            Span::raw(format!("customer {}", order.customer_id)),
-            Span::raw(app.store_name(order.store_id)),
-            Span::styled(
-                order_status(order.status),
-                status_style(theme, order.status),
-            ),
-            Span::raw(format!("{:>12}", money(order.total))),
-        ])
-    });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(7),
-            Constraint::Length(16),
-            Constraint::Length(14),
-            Constraint::Min(8),
-            Constraint::Length(10),
-            Constraint::Length(12),
-        ],
-    )
-    .header(
-        Row::new(vec![
-            "Order",
-            "Placed (UTC)",
-            "Customer",
-            "Store",
-            "Status",
-            "       Total",
-        ])
-        .style(theme.dim()),
-    )
-    .row_highlight_style(theme.selected())
-    .block(block);
+    let table = order_table(app, &shown)
+        .row_highlight_style(theme.selected())
+        .block(block);
     let mut state = TableState::default().with_selected(Some(app.orders.selected));
     frame.render_stateful_widget(table, area, &mut state);
 }
