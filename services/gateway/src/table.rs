@@ -276,8 +276,8 @@ pub const TABLE: &[Rule] = &[
     rule::<GetSaga>(Access::Roles(STAFF)),
     rule::<ListSagas>(Access::Roles(MANAGERS)),
     rule::<SagaStats>(Access::Roles(MANAGERS)),
-    targeted::<RetrySaga>(Access::Roles(ADMIN)),
-    targeted::<ResolveSaga>(Access::Roles(ADMIN)),
+    targeted::<RetrySaga>(Access::Roles(MANAGERS)),
+    targeted::<ResolveSaga>(Access::Roles(MANAGERS)),
 ];
 
 /// The rule of `service`'s `operation`, if the gateway serves it.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use bikestore_codec::ContentType;
 use bikestore_contracts::identity::{CreateStaff, DeactivateStaff, Password, Role};
 use bikestore_contracts::inventory::{AdjustStock, ListProducts, ReceiveStock};
+use bikestore_contracts::sagas::{RetrySaga, SagaId};
 use bikestore_contracts::{ErrorCode, ProductId, headers};
 use bikestore_testkit::eventually;
 
@@ -68,6 +69,36 @@ async fn members_act_only_on_their_own_store_and_within_their_role() {
         .await
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::NotFound, "{error}");
+    stack.stop().await.unwrap();
+}
+
+/// Managers repair sagas from the console; sales members may not. No orchestrator runs here,
+/// so a request the gateway lets through finds no one to answer it.
+#[tokio::test]
+async fn managers_and_admins_may_retry_a_saga_and_sales_may_not() {
+    let stack = Stack::start().await.unwrap();
+    let own = stack.store().await.unwrap();
+    stack.staff("sue", Role::Sales, Some(own)).await.unwrap();
+    stack.staff("max", Role::Manager, Some(own)).await.unwrap();
+    let sales = stack.login("sue").await.unwrap();
+    let manager = stack.login("max").await.unwrap();
+    let retry = RetrySaga {
+        saga_id: SagaId("01M8NZKTS2R9EPSKR1TFHTFYR7".into()),
+    };
+    let error = stack
+        .call(&sales, &retry, ContentType::Json)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::Forbidden, "{error}");
+    let error = stack
+        .call(&manager, &retry, ContentType::Json)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.code,
+        ErrorCode::Unavailable,
+        "passed the gateway: {error}"
+    );
     stack.stop().await.unwrap();
 }
 
