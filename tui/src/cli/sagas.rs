@@ -130,12 +130,12 @@ pub enum SagasCommand {
         /// The saga's ID.
         saga_id: String,
     },
-    /// Resume a stuck saga's compensation, or re-run a failed saga (admins).
+    /// Resume a stuck saga's compensation, or re-run a failed saga (managers and admins).
     Retry {
         /// The saga's ID.
         saga_id: String,
     },
-    /// End a stuck saga by hand, with the reason (admins).
+    /// End a stuck saga by hand, with the reason (managers and admins).
     Resolve {
         /// The saga's ID.
         saga_id: String,
