@@ -49,6 +49,11 @@ pub struct Args {
     /// An earlier run's JSON file: print the change against it.
     #[arg(long)]
     pub compare: Option<PathBuf>,
+    /// Place orders as logged-in demo staff through identity and the gateway, with signed
+    /// requests on the public `api` subject, instead of straight to the orchestrator's intake;
+    /// also measures the gateway's added latency on a cheap query.
+    #[arg(long)]
+    pub through_gateway: bool,
     /// A short smoke run (2 s, concurrency 8, scale 1, some declines and short orders) that
     /// fails unless every saga reached a terminal state with the expected outcome.
     #[arg(long)]
@@ -110,6 +115,7 @@ pub struct Settings {
     pub results_dir: Option<PathBuf>,
     pub compare: Option<PathBuf>,
     pub quick: bool,
+    pub through_gateway: bool,
 }
 
 impl Settings {
@@ -164,6 +170,7 @@ impl Settings {
             results_dir: args.results_dir.map(from_workspace),
             compare: args.compare.map(from_workspace),
             quick,
+            through_gateway: args.through_gateway,
         })
     }
 }

@@ -1,5 +1,7 @@
 //! The load: place-order requests to the orchestrator's intake, each waiting for its saga to
-//! end (`wait_ms`), so a call's latency is intake to terminal state. Orders are drawn
+//! end (`wait_ms`), so a call's latency is intake to terminal state. They go straight to the
+//! intake's `svc` subject, or (`--through-gateway`) signed by a sales member of the order's
+//! store to its `api` subject, through the gateway. Orders are drawn
 //! deterministically from the call's index: a customer, a shelf, and whether the card declines
 //! or the quantity is more than the store holds.
 
@@ -11,6 +13,7 @@ use bikestore_contracts::sagas::{PlaceOrder, SagaId, SagaStarted, SagaState};
 use bikestore_contracts::{CustomerId, ErrorCode, StaffId};
 use bikestore_runtime::call::{CallOptions, Caller};
 
+use crate::front::Staff;
 use crate::random;
 use crate::stack::{Shelf, TOP_UP};
 
@@ -20,8 +23,8 @@ const APPROVING_CARD: &str = "4242 4242 4242 4242";
 const DECLINING_CARD: &str = "4000 0000 0000 0002";
 /// How long the intake may wait for a saga to end before answering with its current state.
 const WAIT: Duration = Duration::from_secs(60);
-/// How much longer the caller waits for the intake's answer.
-const ANSWER_GRACE: Duration = Duration::from_secs(10);
+/// How long the caller waits for the intake's answer: a little longer than the intake waits.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(WAIT.as_secs() + 10);
 
 /// What an order is meant to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,10 +112,19 @@ impl Outcomes {
     }
 }
 
+/// How orders reach the orchestrator.
+#[derive(Clone)]
+pub enum Route {
+    /// Straight to the intake's `svc` subject, unsigned, as another service would call it.
+    Direct(Caller),
+    /// To its `api` subject through the gateway, signed by a logged-in member of staff.
+    Signed(Staff),
+}
+
 /// Builds and places orders.
 #[derive(Clone)]
 pub struct OrderMaker {
-    caller: Caller,
+    route: Route,
     customers: i64,
     shelves: Arc<Vec<Shelf>>,
     decline_share: f64,
@@ -124,7 +136,7 @@ pub struct OrderMaker {
 
 impl OrderMaker {
     pub fn new(
-        caller: Caller,
+        route: Route,
         customers: i64,
         shelves: Vec<Shelf>,
         decline_share: f64,
@@ -133,7 +145,7 @@ impl OrderMaker {
         anyhow::ensure!(customers > 0, "no customers were seeded");
         anyhow::ensure!(!shelves.is_empty(), "no stock to order from");
         Ok(OrderMaker {
-            caller,
+            route,
             customers,
             shelves: Arc::new(shelves),
             decline_share,
@@ -202,26 +214,49 @@ impl OrderMaker {
 
     /// Places order `index` and waits for its saga's outcome.
     pub async fn place(&self, index: u64) -> Placed {
-        let (kind, request) = self.request(index);
-        let options = CallOptions {
-            idempotency_key: Some(format!("{}-{index}", self.key_prefix)),
-            timeout: Some(WAIT + ANSWER_GRACE),
-            ..CallOptions::default()
+        let (kind, mut request) = self.request(index);
+        let idempotency_key = Some(format!("{}-{index}", self.key_prefix));
+        let answer = match &self.route {
+            Route::Direct(caller) => {
+                let options = CallOptions {
+                    idempotency_key,
+                    timeout: Some(ANSWER_TIMEOUT),
+                    ..CallOptions::default()
+                };
+                caller
+                    .call_with(&request, &options)
+                    .await
+                    .map_err(|error| error.code)
+            }
+            Route::Signed(staff) => {
+                let session = staff.for_store(request.store_id, index);
+                // The order names the member who places it, as a console's would.
+                request.staff_id = session.whoami().staff_id;
+                let options = bikestore_client::CallOptions {
+                    idempotency_key,
+                    timeout: Some(ANSWER_TIMEOUT),
+                    ..bikestore_client::CallOptions::default()
+                };
+                session
+                    .call_with(&request, options)
+                    .await
+                    .map_err(|error| error.code())
+            }
         };
-        match self.caller.call_with(&request, &options).await {
+        match answer {
             Ok(started) => Placed {
                 kind,
                 verdict: verdict(&started),
                 saga_id: Some(started.saga_id),
             },
-            Err(error) if error.code == ErrorCode::Timeout => Placed {
+            Err(ErrorCode::Timeout) => Placed {
                 kind,
                 verdict: Verdict::Timeout,
                 saga_id: None,
             },
-            Err(error) => Placed {
+            Err(code) => Placed {
                 kind,
-                verdict: Verdict::Error(error.code),
+                verdict: Verdict::Error(code),
                 saga_id: None,
             },
         }
@@ -244,6 +279,6 @@ fn next_year() -> anyhow::Result<u16> {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
-    let (year, _, _) = crate::report::civil_date(seconds / 86_400);
+    let (year, _, _) = crate::dates::civil_date(seconds / 86_400);
     Ok(u16::try_from(year + 1)?)
 }

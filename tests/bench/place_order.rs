@@ -13,19 +13,29 @@
 //! 3. place-order sagas through the orchestrator's intake, each waiting for its outcome, so a
 //!    call's latency runs from intake to terminal state.
 //!
+//! With `--through-gateway` it also starts identity (with the demo staff) and the gateway, logs
+//! the demo sales members and admin in through the client library, places every order signed
+//! through the gateway, and times one cheap query both straight and through the gateway, to
+//! report what the gateway adds.
+//!
 //! It prints a markdown table with the ratios to the floor saga, the outcomes and a per-step
 //! breakdown read from the saga records, saves it with a JSON copy under
 //! `target/bench-results/`, and with `--compare` prints the change against an earlier JSON.
 //! `--quick` is the CI smoke run: it fails unless every saga ended as it should.
 //!
-//! Layout: `cli` (flags), `stack` (server, seed, services, stock), `driver` (workers, timing,
-//! progress line), `floor` (primitives and the floor saga), `orders` (the place-order load),
-//! `steps` (the breakdown from the records), `report` (table, JSON, comparison), `random`.
+//! Layout: `cli` (flags), `stack` (server, seed, services, stock), `front` (identity, gateway,
+//! console connection, logged-in staff), `driver` (workers, timing, progress line), `floor`
+//! (primitives and the floor saga), `gateway_latency` (the query both ways), `orders` (the
+//! place-order load), `steps` (the breakdown from the records), `report` (table, JSON,
+//! comparison), `dates`, `random`.
 
 mod cli;
 mod cpu;
+mod dates;
 mod driver;
 mod floor;
+mod front;
+mod gateway_latency;
 mod orders;
 mod random;
 mod report;
@@ -40,7 +50,7 @@ use clap::Parser;
 use crate::cli::{Args, Settings, Until};
 use crate::cpu::CpuClock;
 use crate::floor::Floor;
-use crate::orders::{OrderMaker, Outcomes};
+use crate::orders::{OrderMaker, Outcomes, Route};
 use crate::report::Report;
 use crate::stack::Stack;
 
@@ -51,10 +61,15 @@ async fn main() -> anyhow::Result<()> {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
     eprintln!(
-        "place_order benchmark: profile {}, concurrency {}, scale {}",
+        "place_order benchmark: profile {}, concurrency {}, scale {}{}",
         settings.profile.name(),
         settings.concurrency,
-        settings.scale
+        settings.scale,
+        if settings.through_gateway {
+            ", through the gateway"
+        } else {
+            ""
+        }
     );
     let stack = Stack::start(&settings).await?;
     let floor = Floor::start(
@@ -86,6 +101,19 @@ async fn measure(
     let primitives = floor
         .primitives(&concurrencies, settings.primitive_duration)
         .await?;
+    let gateway_latency = match &stack.staff {
+        Some(staff) => {
+            eprintln!("timing a query straight and through the gateway ...");
+            gateway_latency::measure(
+                &stack.caller,
+                staff,
+                &concurrencies,
+                settings.primitive_duration,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
 
     // Each saga phase starts with a short warm-up that is not measured.
     let warm_up = Until::Count((concurrency as u64 * 2).max(16));
@@ -100,8 +128,12 @@ async fn measure(
     let floor_cpu = clock.sample().since(&before);
 
     eprintln!("placing orders ...");
+    let route = match &stack.staff {
+        Some(staff) => Route::Signed(staff.clone()),
+        None => Route::Direct(stack.caller.clone()),
+    };
     let maker = OrderMaker::new(
-        stack.caller.clone(),
+        route,
         stack.customers,
         stack.shelves.clone(),
         settings.decline_share,
@@ -147,6 +179,7 @@ async fn measure(
         private_server: stack.private_server(),
         steps_per_saga,
         primitives,
+        gateway_latency,
         floor_saga,
         place_order,
         floor_cpu,

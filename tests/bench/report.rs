@@ -12,8 +12,10 @@ use anyhow::Context;
 use serde_json::{Value, json};
 
 use crate::cli::{Settings, Until};
+use crate::dates::{file_stamp, timestamp};
 use crate::driver::Measurement;
 use crate::floor::Row;
+use crate::gateway_latency::{self, GatewayLatency};
 use crate::orders::Outcomes;
 use crate::steps::Breakdown;
 
@@ -29,6 +31,9 @@ pub struct Report<'a> {
     pub private_server: bool,
     pub steps_per_saga: usize,
     pub primitives: Vec<Row>,
+    /// The query straight and through the gateway, by concurrency; empty unless
+    /// `--through-gateway`.
+    pub gateway_latency: Vec<GatewayLatency>,
     pub floor_saga: Measurement,
     pub place_order: Measurement,
     /// CPU time of the measured floor sagas (this process, plus nats-server when private).
@@ -64,6 +69,15 @@ impl Report<'_> {
         ))
     }
 
+    /// How the orders went: `direct` to the intake, or `gateway`, signed.
+    fn route(&self) -> &'static str {
+        if self.settings.through_gateway {
+            "gateway"
+        } else {
+            "direct"
+        }
+    }
+
     /// The report as JSON.
     pub fn to_json(&self) -> Value {
         let settings = self.settings;
@@ -77,6 +91,7 @@ impl Report<'_> {
             "format": FORMAT_VERSION,
             "started_at": timestamp(self.started_at),
             "profile": settings.profile.name(),
+            "route": self.route(),
             "concurrency": settings.concurrency,
             "scale": settings.scale,
             "duration_s": duration_s,
@@ -93,6 +108,8 @@ impl Report<'_> {
                 value["concurrency"] = json!(row.concurrency);
                 value
             }).collect::<Vec<_>>(),
+            "gateway_latency": (!self.gateway_latency.is_empty())
+                .then(|| gateway_latency::to_json(&self.gateway_latency, measurement_json)),
             "floor_saga": measurement_json(&self.floor_saga),
             "place_order": measurement_json(&self.place_order),
             "ratios": {
@@ -142,8 +159,13 @@ impl Report<'_> {
         };
         let _ = writeln!(
             text,
-            "Profile `{}`, concurrency {}, {run}, scale {}, {:.0}% declined cards, {:.0}% short of stock; nats-server {} ({}), {} CPUs, {}.",
+            "Profile `{}`, orders {}, concurrency {}, {run}, scale {}, {:.0}% declined cards, {:.0}% short of stock; nats-server {} ({}), {} CPUs, {}.",
             settings.profile.name(),
+            if settings.through_gateway {
+                "signed through the gateway by logged-in staff"
+            } else {
+                "straight to the orchestrator's intake"
+            },
             settings.concurrency,
             settings.scale,
             settings.decline_share * 100.0,
@@ -165,6 +187,9 @@ impl Report<'_> {
         for row in &self.primitives {
             table_row(&mut text, &row.name, row.concurrency, &row.measurement);
         }
+        for (name, concurrency, measurement) in gateway_latency::table_rows(&self.gateway_latency) {
+            table_row(&mut text, &name, concurrency, measurement);
+        }
         table_row(
             &mut text,
             &format!(
@@ -177,8 +202,13 @@ impl Report<'_> {
         table_row(
             &mut text,
             &format!(
-                "**place-order saga** ({} steps), intake to terminal state",
-                self.steps_per_saga
+                "**place-order saga** ({} steps), intake to terminal state{}",
+                self.steps_per_saga,
+                if settings.through_gateway {
+                    ", signed through the gateway"
+                } else {
+                    ""
+                }
             ),
             settings.concurrency,
             &self.place_order,
@@ -191,6 +221,9 @@ impl Report<'_> {
             self.latency_ratio(0.5),
             self.latency_ratio(0.99),
         );
+        if !self.gateway_latency.is_empty() {
+            let _ = writeln!(text, "{}", gateway_latency::summary(&self.gateway_latency));
+        }
         if let Some((floor, place_order)) = self.cpu_per_saga_ms() {
             let _ = writeln!(
                 text,
@@ -268,8 +301,13 @@ fn table_row(text: &mut String, name: &str, concurrency: usize, measurement: &Me
 pub fn save(report: &Report<'_>, dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let stem = format!(
-        "place_order-{}-{}",
+        "place_order-{}{}-{}",
         report.settings.profile.name(),
+        if report.settings.through_gateway {
+            "-gateway"
+        } else {
+            ""
+        },
         file_stamp(report.started_at)
     );
     let json_path = dir.join(format!("{stem}.json"));
@@ -295,7 +333,7 @@ pub fn compare(previous_path: &Path, current: &Value) -> anyhow::Result<String> 
         "{} is not a place_order result",
         previous_path.display()
     );
-    let metrics: [(&str, &str); 14] = [
+    let metrics: [(&str, &str); 16] = [
         ("place order, sagas/s", "/place_order/per_second"),
         ("place order, p50 ms", "/place_order/p50_ms"),
         ("place order, p99 ms", "/place_order/p99_ms"),
@@ -310,12 +348,22 @@ pub fn compare(previous_path: &Path, current: &Value) -> anyhow::Result<String> 
         ("CPU ms per place order", "/cpu_ms_per_saga/place_order"),
         ("CPU / floor", "/ratios/cpu_per_saga"),
         ("record bytes", "/records/mean_bytes"),
+        (
+            "gateway adds, p50 ms, concurrency 1",
+            "/gateway_latency/by_concurrency/0/added_p50_ms",
+        ),
+        (
+            "gateway adds, p50 ms, run's concurrency",
+            "/gateway_latency/by_concurrency/1/added_p50_ms",
+        ),
     ];
     let mut table = format!(
-        "Against {} ({}, profile {}, concurrency {}):\n\n| metric | before | now | change |\n|---|---:|---:|---:|\n",
+        "Against {} ({}, profile {}, route {}, concurrency {}):\n\n| metric | before | now | change |\n|---|---:|---:|---:|\n",
         previous_path.display(),
         previous["started_at"].as_str().unwrap_or("?"),
         previous["profile"].as_str().unwrap_or("?"),
+        // Runs from before the gateway existed went direct.
+        previous["route"].as_str().unwrap_or("direct"),
         previous["concurrency"],
     );
     for (name, pointer) in metrics {
@@ -337,48 +385,4 @@ pub fn compare(previous_path: &Path, current: &Value) -> anyhow::Result<String> 
         );
     }
     Ok(table)
-}
-
-/// `YYYY-MM-DD HH:MM:SS UTC`.
-fn timestamp(seconds: u64) -> String {
-    let (year, month, day) = civil_date(seconds / 86_400);
-    let of_day = seconds % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
-    )
-}
-
-/// `YYYYMMDDTHHMMSSZ`, for file names.
-fn file_stamp(seconds: u64) -> String {
-    let (year, month, day) = civil_date(seconds / 86_400);
-    let of_day = seconds % 86_400;
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-pub fn civil_date(days: u64) -> (i64, u32, u32) {
-    let days = days as i64 + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }

@@ -1,6 +1,7 @@
 //! The system under test: a nats-server (private, or attached), the demo data seeded straight
 //! into the services' databases before they start, and inventory, orders, notifications and the
-//! orchestrator running in this process, in the chosen durability profile.
+//! orchestrator running in this process, in the chosen durability profile; with
+//! `--through-gateway` also identity and the gateway, and the demo staff logged in.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,13 +18,14 @@ use bikestore_testkit::{InProcess, JetStreamSync, NatsOptions, NatsServer};
 use futures::StreamExt;
 
 use crate::cli::{Profile, Settings};
+use crate::front::{self, Staff};
 use crate::random::SplitMix;
 
 /// Units added to every (store, product) pair the orders use, so a long run never runs dry.
 pub const TOP_UP: i64 = 100_000;
 /// How many (store, product) pairs the orders spread over, drawn from the whole catalog.
 const WORKING_SET: usize = 512;
-/// The services the benchmark starts, in order.
+/// The services every run starts, in order.
 const SERVICES: [ServiceName; 4] = [
     ServiceName::Inventory,
     ServiceName::Orders,
@@ -68,6 +70,8 @@ pub struct Stack {
     pub customers: i64,
     /// The pairs orders draw from.
     pub shelves: Vec<Shelf>,
+    /// The logged-in demo staff, with `--through-gateway`.
+    pub staff: Option<Staff>,
 }
 
 impl Stack {
@@ -90,8 +94,9 @@ impl Stack {
             .connect(nats_url.as_str())
             .await
             .with_context(|| format!("cannot connect to nats-server at {nats_url}"))?;
+        let services = services(settings.through_gateway);
         if nats.is_none() {
-            refuse_running_services(&client).await?;
+            refuse_running_services(&client, &services).await?;
         }
         let data = match &settings.data_dir {
             Some(path) => {
@@ -116,11 +121,21 @@ impl Stack {
             nats_url,
             customers: 0,
             shelves: Vec::new(),
+            staff: None,
         };
         let common = stack.common(settings.profile);
         stack.customers = seed(&common, settings.scale).await?;
-        stack.start_services(&common).await?;
+        if settings.through_gateway {
+            front::seed_identity(&common).await?;
+        }
+        stack.start_services(&common, &services).await?;
         stack.shelves = stock_shelves(&stack.caller).await?;
+        if settings.through_gateway {
+            let console =
+                front::console_client(stack.nats.as_ref(), &stack.nats_url, stack.subjects.clone())
+                    .await?;
+            stack.staff = Some(Staff::log_in(&console).await?);
+        }
         Ok(stack)
     }
 
@@ -157,8 +172,12 @@ impl Stack {
         common
     }
 
-    async fn start_services(&mut self, common: &CommonConfig) -> anyhow::Result<()> {
-        for service in SERVICES {
+    async fn start_services(
+        &mut self,
+        common: &CommonConfig,
+        services: &[ServiceName],
+    ) -> anyhow::Result<()> {
+        for &service in services {
             let common = common.clone();
             let name = service.as_str();
             let running = match service {
@@ -183,10 +202,24 @@ impl Stack {
                     })
                     .await
                 }
-                _ => {
+                ServiceName::Orchestrator => {
                     let config = bikestore_orchestrator::OrchestratorConfig::new(common);
                     InProcess::start(&self.client, name, |shutdown| {
                         bikestore_orchestrator::run(config, shutdown)
+                    })
+                    .await
+                }
+                ServiceName::Identity => {
+                    let config = bikestore_identity::IdentityConfig::new(common);
+                    InProcess::start(&self.client, name, |shutdown| {
+                        bikestore_identity::run(config, shutdown)
+                    })
+                    .await
+                }
+                ServiceName::Gateway => {
+                    let config = front::gateway_config(common);
+                    InProcess::start(&self.client, name, |shutdown| {
+                        bikestore_gateway::run(config, shutdown)
                     })
                     .await
                 }
@@ -198,10 +231,26 @@ impl Stack {
     }
 }
 
+/// The services a run starts, in order. With the front door, identity comes first and the
+/// gateway last, so the gateway finds identity's keys at start and stops first, before the
+/// services it forwards to.
+fn services(through_gateway: bool) -> Vec<ServiceName> {
+    if !through_gateway {
+        return SERVICES.to_vec();
+    }
+    let mut services = vec![ServiceName::Identity];
+    services.extend(SERVICES);
+    services.push(ServiceName::Gateway);
+    services
+}
+
 /// On an attached server, services already answering would share the queue groups (and serve
 /// other databases), so the benchmark refuses to run beside them.
-async fn refuse_running_services(client: &async_nats::Client) -> anyhow::Result<()> {
-    for service in SERVICES {
+async fn refuse_running_services(
+    client: &async_nats::Client,
+    services: &[ServiceName],
+) -> anyhow::Result<()> {
+    for &service in services {
         let ping = client.request(Subjects::service_ping(service), Default::default());
         if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(250), ping).await {
             anyhow::bail!(

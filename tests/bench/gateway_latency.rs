@@ -1,0 +1,148 @@
+//! The gateway's added latency (`--through-gateway`): one cheap query, inventory's
+//! `list_stores`, timed straight on its `svc` subject and signed through the gateway on its `api`
+//! subject, at concurrency 1 and at the run's concurrency, in the same run. The signed time
+//! includes the client's own signing, as a console pays it too.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use bikestore_contracts::inventory::ListStores;
+use bikestore_runtime::call::Caller;
+use serde_json::{Value, json};
+
+use crate::cli::Until;
+use crate::driver::{self, Measurement};
+use crate::front::Staff;
+
+/// The aim of issue 7: the gateway adds at most this at p50.
+const AIM_P50_MS: f64 = 0.2;
+/// The query timed, as the table names it.
+const QUERY: &str = "inventory list_stores";
+
+/// The query both ways at one concurrency.
+pub struct GatewayLatency {
+    pub concurrency: usize,
+    pub direct: Measurement,
+    pub signed: Measurement,
+}
+
+impl GatewayLatency {
+    /// How much longer a signed call takes at `quantile`, in milliseconds.
+    pub fn added_ms(&self, quantile: f64) -> f64 {
+        self.signed.quantile_ms(quantile) - self.direct.quantile_ms(quantile)
+    }
+}
+
+/// Times the query both ways at each concurrency, each for `duration` after a short untimed
+/// warm-up (the gateway's first signed call fetches identity's keys and the member's status).
+pub async fn measure(
+    caller: &Caller,
+    staff: &Staff,
+    concurrencies: &[usize],
+    duration: Duration,
+) -> anyhow::Result<Vec<GatewayLatency>> {
+    let mut pairs = Vec::new();
+    for &concurrency in concurrencies {
+        let warm_up = Until::Count((concurrency as u64 * 4).max(32));
+        direct(caller, concurrency, warm_up).await?;
+        let direct_measurement = direct(caller, concurrency, Until::Elapsed(duration)).await?;
+        signed(staff, concurrency, warm_up).await?;
+        let signed_measurement = signed(staff, concurrency, Until::Elapsed(duration)).await?;
+        pairs.push(GatewayLatency {
+            concurrency,
+            direct: direct_measurement,
+            signed: signed_measurement,
+        });
+    }
+    Ok(pairs)
+}
+
+async fn direct(caller: &Caller, concurrency: usize, until: Until) -> anyhow::Result<Measurement> {
+    let caller = caller.clone();
+    let (measurement, _) = driver::drive(
+        &format!("{QUERY}, direct"),
+        concurrency,
+        until,
+        move |_, _| {
+            let caller = caller.clone();
+            async move {
+                caller.call(&ListStores {}).await?;
+                Ok(())
+            }
+        },
+    )
+    .await?;
+    Ok(measurement)
+}
+
+async fn signed(staff: &Staff, concurrency: usize, until: Until) -> anyhow::Result<Measurement> {
+    let staff = staff.clone();
+    let (measurement, _) = driver::drive(
+        &format!("{QUERY}, through the gateway"),
+        concurrency,
+        until,
+        move |worker, _| {
+            // Each worker keeps to one session, as each console has its own.
+            let session = staff.any(worker).clone();
+            async move {
+                session.call(&ListStores {}).await?;
+                Ok(())
+            }
+        },
+    )
+    .await?;
+    Ok(measurement)
+}
+
+/// The rows for the main table: `(name, concurrency, measurement)`.
+pub fn table_rows(pairs: &[GatewayLatency]) -> Vec<(String, usize, &Measurement)> {
+    pairs
+        .iter()
+        .flat_map(|pair| {
+            [
+                (
+                    format!("{QUERY}, direct on its svc subject"),
+                    pair.concurrency,
+                    &pair.direct,
+                ),
+                (
+                    format!("{QUERY}, signed through the gateway"),
+                    pair.concurrency,
+                    &pair.signed,
+                ),
+            ]
+        })
+        .collect()
+}
+
+/// One markdown line: what the gateway adds at each concurrency, against the aim.
+pub fn summary(pairs: &[GatewayLatency]) -> String {
+    let mut text = format!("Gateway's added latency on {QUERY} (signed minus direct): ");
+    for (position, pair) in pairs.iter().enumerate() {
+        let _ = write!(
+            text,
+            "{}concurrency {}: p50 **{:+.2} ms**, p99 {:+.2} ms",
+            if position == 0 { "" } else { "; " },
+            pair.concurrency,
+            pair.added_ms(0.5),
+            pair.added_ms(0.99),
+        );
+    }
+    let _ = write!(text, " (aim: at most {AIM_P50_MS} ms at p50).");
+    text
+}
+
+/// The pairs as JSON, each measurement as `measurement_json` makes it.
+pub fn to_json(pairs: &[GatewayLatency], measurement_json: fn(&Measurement) -> Value) -> Value {
+    json!({
+        "query": QUERY,
+        "aim_added_p50_ms": AIM_P50_MS,
+        "by_concurrency": pairs.iter().map(|pair| json!({
+            "concurrency": pair.concurrency,
+            "direct": measurement_json(&pair.direct),
+            "signed": measurement_json(&pair.signed),
+            "added_p50_ms": pair.added_ms(0.5),
+            "added_p99_ms": pair.added_ms(0.99),
+        })).collect::<Vec<_>>(),
+    })
+}
