@@ -3,9 +3,11 @@
 //! Messages say what was wrong in general terms; they never echo a token, a signature, a key or
 //! anything else the caller sent.
 
+use std::collections::BTreeMap;
+
 use bikestore_auth::AuthError;
 use bikestore_codec::CodecError;
-use bikestore_contracts::{ErrorCode, WireError};
+use bikestore_contracts::{ErrorCode, WireError, gateway};
 use bikestore_runtime::ServiceError;
 
 /// A refused or failed request at the gateway.
@@ -77,5 +79,16 @@ impl ServiceError for GatewayError {
             GatewayError::Identity(error) if error.code.is_transient() => error.code,
             GatewayError::Identity(_) => ErrorCode::Unavailable,
         }
+    }
+
+    fn details(&self) -> BTreeMap<String, String> {
+        let mut details = BTreeMap::new();
+        if let GatewayError::Credentials(AuthError::Expired { .. }) = self {
+            details.insert(
+                gateway::REFUSAL_DETAIL.to_owned(),
+                gateway::REFUSAL_TOKEN_EXPIRED.to_owned(),
+            );
+        }
+        details
     }
 }

@@ -8,7 +8,7 @@ use bikestore_contracts::identity::{
     AccessToken, LoginReply, Logout, Refresh, RefreshToken, SavedSession, SessionSecretKey,
     StaffSummary,
 };
-use bikestore_contracts::{ErrorCode, Request, WireError, headers};
+use bikestore_contracts::{ErrorCode, Request, WireError, gateway, headers};
 use tokio::sync::Mutex;
 
 use crate::{CallOptions, Client, ClientError, now_ms};
@@ -217,7 +217,11 @@ impl Session {
 
 /// Whether the gateway refused the call because the access token expired.
 fn refused_as_expired(error: &WireError) -> bool {
-    error.code == ErrorCode::Unauthorized && error.message.contains("expired")
+    error.code == ErrorCode::Unauthorized
+        && error
+            .details
+            .get(gateway::REFUSAL_DETAIL)
+            .is_some_and(|refusal| refusal == gateway::REFUSAL_TOKEN_EXPIRED)
 }
 
 fn logged_out() -> ClientError {
@@ -233,8 +237,14 @@ mod tests {
 
     #[test]
     fn only_an_expiry_refusal_asks_for_a_refresh() {
-        let expired = WireError::new(ErrorCode::Unauthorized, "the access token has expired");
+        let expired = WireError::new(ErrorCode::Unauthorized, "the access token has expired")
+            .with_detail(gateway::REFUSAL_DETAIL, gateway::REFUSAL_TOKEN_EXPIRED);
         assert!(refused_as_expired(&expired));
+        let worded_only = WireError::new(ErrorCode::Unauthorized, "the access token has expired");
+        assert!(
+            !refused_as_expired(&worded_only),
+            "the detail decides, not the wording"
+        );
         let bad = WireError::new(
             ErrorCode::Unauthorized,
             "the token or request signature does not verify",

@@ -11,6 +11,12 @@ use crate::identity::Role;
 use crate::ids::{StaffId, StoreId};
 use crate::{ErrorCode, ServiceName, message};
 
+/// The detail of a refusal that says, in a stable word, why the gateway refused it.
+pub const REFUSAL_DETAIL: &str = "refusal";
+/// [`REFUSAL_DETAIL`] of an `unauthorized` refusal of an expired access token: the client
+/// refreshes the token and retries, and never has to read the message to know.
+pub const REFUSAL_TOKEN_EXPIRED: &str = "token_expired";
+
 /// One state-changing call through the gateway, published as JSON to the audit stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
