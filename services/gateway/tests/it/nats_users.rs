@@ -3,6 +3,8 @@
 //! nothing else. What the console may not do, NATS itself refuses with a permissions violation,
 //! before any service could see it.
 
+use std::time::Duration;
+
 use async_nats::{ConnectErrorKind, ConnectOptions, Event, ServerError};
 use bikestore_codec::ContentType;
 use bikestore_contracts::identity::{Login, LoginReply, Password, Role};
@@ -118,28 +120,36 @@ async fn a_console_may_not_subscribe_to_internal_or_public_subjects_or_other_inb
     }
 
     // A live feed is allowed. The server delivers one connection's messages in order, so once
-    // the live message is here, an internal message sent before it would have been too.
+    // the live message is here, an internal message sent before it would have been too. The
+    // pair is sent again until the live one arrives: after refusing subscriptions the server
+    // may drop the console's connection, and the client re-subscribes when it reconnects.
     let live = stack.subjects.live_notifications();
     let mut live_subscription = console.subscribe(live).await.unwrap();
     console.flush().await.unwrap();
-    stack
-        .client
-        .publish(
-            stack.subjects.svc(ServiceName::Inventory, "receive_stock"),
-            "{}".into(),
-        )
-        .await
-        .unwrap();
     let store_feed = stack.subjects.live_store_notifications(StoreId(1));
-    stack
-        .client
-        .publish(store_feed.clone(), "notified".into())
-        .await
-        .unwrap();
-    let delivered = tokio::time::timeout(WAIT, live_subscription.next())
-        .await
-        .unwrap()
-        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let delivered = loop {
+        stack
+            .client
+            .publish(
+                stack.subjects.svc(ServiceName::Inventory, "receive_stock"),
+                "{}".into(),
+            )
+            .await
+            .unwrap();
+        stack
+            .client
+            .publish(store_feed.clone(), "notified".into())
+            .await
+            .unwrap();
+        let attempt = tokio::time::Instant::now() + Duration::from_millis(200);
+        match tokio::time::timeout_at(attempt.min(deadline), live_subscription.next()).await {
+            Ok(Some(message)) => break message,
+            Ok(None) => panic!("the live subscription ended"),
+            Err(_) if tokio::time::Instant::now() < deadline => continue,
+            Err(_) => panic!("no live message within {WAIT:?}"),
+        }
+    };
     assert_eq!(delivered.subject.as_str(), store_feed);
     assert!(
         internal_subscription.next().now_or_never().is_none(),
