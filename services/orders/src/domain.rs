@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 
+use bikestore_contracts::calendar::UtcTime;
 use bikestore_contracts::inventory::{MAX_NAME_CHARS, MAX_PAGE_LIMIT, Page};
 use bikestore_contracts::orders::{
     CustomerFields, MAX_ORDER_LINES, OrderLine, OrderStatus, OrderTotals,
@@ -282,21 +283,8 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 
 /// The UTC (year, month) of a time in milliseconds since the Unix epoch.
 pub fn year_month(at_ms: i64) -> (i64, u32) {
-    // Howard Hinnant's days-to-civil algorithm, for the proleptic Gregorian calendar.
-    let days = at_ms.div_euclid(86_400_000) + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month as u32)
+    let moment = UtcTime::from_ms(at_ms);
+    (moment.year, moment.month)
 }
 
 /// The stored and wire name of a status.

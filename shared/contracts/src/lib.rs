@@ -9,6 +9,7 @@
 //! never reordered or removed; a breaking change is a new schema version.
 #![warn(missing_docs)]
 
+pub mod calendar;
 pub mod error;
 pub mod gateway;
 pub mod headers;
