@@ -8,8 +8,8 @@
 use bikestore_client::ClientError;
 use bikestore_contracts::identity::{Password, StaffSummary};
 use bikestore_contracts::inventory::{
-    AdjustStock, ListProducts, Product, ProductDetail, ProductPage, ReceiveStock, StockLevel,
-    StockLow, Store,
+    AdjustStock, CreateProduct, ListProducts, Product, ProductDetail, ProductPage, ProductSaved,
+    ReceiveStock, StockLevel, StockLow, Store, UpdateProduct,
 };
 use bikestore_contracts::notifications::Notification;
 use bikestore_contracts::orders::{
@@ -116,6 +116,8 @@ pub enum Operation {
     Product,
     /// Adding a customer.
     CustomerChange,
+    /// Adding or editing a product.
+    CatalogChange,
 }
 
 /// The figures of the dashboard, read in one go.
@@ -204,6 +206,8 @@ pub enum BackendEvent {
     Catalog(Vec<Product>),
     /// One product with its stock in every store.
     Product(ProductDetail),
+    /// A product was added or edited.
+    ProductSaved(ProductSaved),
     /// Stock was received or adjusted; the level after it.
     StockUpdated(StockLevel),
     /// A transfer saga started.
@@ -310,6 +314,10 @@ pub enum Command {
     LoadCatalog,
     /// Read one product with its stock in every store.
     LoadProduct(ProductId),
+    /// Add a product to the catalog.
+    CreateProduct(CreateProduct),
+    /// Replace a product's fields.
+    UpdateProduct(UpdateProduct),
     /// Book goods that arrived.
     ReceiveStock(ReceiveStock),
     /// Correct a stock level with a reason.

@@ -116,6 +116,8 @@ pub enum Place {
     CustomerDetail,
     /// The add-customer form.
     CustomerForm,
+    /// The add- or edit-product form.
+    ProductForm,
 }
 
 /// Keys that work everywhere once logged in (outside text fields for the letters).
@@ -283,8 +285,20 @@ pub fn bindings(place: Place) -> &'static [Binding] {
             const KEYS: &[Binding] = &[
                 key("↑↓ j k", "move"),
                 key("Enter", "stock per store"),
+                manager_key("a", "add a product"),
+                manager_key("e", "edit"),
                 key("/", "filter"),
                 key("g", "reload"),
+            ];
+            KEYS
+        }
+        Place::ProductForm => {
+            const KEYS: &[Binding] = &[
+                key("type", "the field"),
+                key("Tab ↑↓", "field"),
+                key("←→", "brand, category"),
+                key("Enter", "save"),
+                key("Esc", "close"),
             ];
             KEYS
         }

@@ -453,6 +453,7 @@ fn operation_of(command: &Command) -> Operation {
         Command::CreateCustomer(_) => Operation::CustomerChange,
         Command::LoadCatalog => Operation::Catalog,
         Command::LoadProduct(_) => Operation::Product,
+        Command::CreateProduct(_) | Command::UpdateProduct(_) => Operation::CatalogChange,
         Command::Subscribe { .. } => Operation::Notifications,
     }
 }
@@ -565,6 +566,12 @@ async fn run_call(session: &Session, command: Command) -> Result<BackendEvent, U
         ),
         Command::LoadProduct(product_id) => {
             BackendEvent::Product(session.call(&GetProduct { product_id }).await?)
+        }
+        Command::CreateProduct(request) => {
+            BackendEvent::ProductSaved(session.call(&request).await?)
+        }
+        Command::UpdateProduct(request) => {
+            BackendEvent::ProductSaved(session.call(&request).await?)
         }
         Command::ReceiveStock(request) => {
             BackendEvent::StockUpdated(session.call(&request).await?.level)

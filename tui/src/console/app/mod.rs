@@ -160,6 +160,8 @@ pub enum Overlay {
     Palette(TextInput),
     /// The add-customer form.
     Customer(customers::CustomerForm),
+    /// The add- or edit-product form of the catalog.
+    Product(catalog::ProductForm),
 }
 
 /// The `/` filter of the list on screen: rows whose text contains it, case-insensitively.
@@ -303,6 +305,7 @@ impl App {
             Overlay::Stock(_) => return Place::StockForm,
             Overlay::Palette(_) => return Place::Palette,
             Overlay::Customer(_) => return Place::CustomerForm,
+            Overlay::Product(_) => return Place::ProductForm,
             Overlay::None => {}
         }
         if self.filter.editing {
@@ -381,6 +384,7 @@ impl App {
             Overlay::Confirm(_) => return self.on_confirm_key(key),
             Overlay::Stock(_) => return stock::on_form_key(self, key),
             Overlay::Customer(_) => return customers::on_form_key(self, key),
+            Overlay::Product(_) => return catalog::on_form_key(self, key),
             Overlay::Palette(input) => {
                 match key.code {
                     KeyCode::Esc => self.overlay = Overlay::None,
@@ -676,7 +680,7 @@ impl App {
                 commands.extend(notifications::on_backend(self, &other));
                 commands.extend(stock::on_backend(self, &other));
                 commands.extend(customers::on_backend(self, &other));
-                catalog::on_backend(self, &other);
+                commands.extend(catalog::on_backend(self, &other));
                 staff::on_backend(self, &other);
                 commands
             }
@@ -731,7 +735,7 @@ impl App {
             Operation::Notifications => {
                 self.notifications.list = load::Load::Failed(error.clone());
             }
-            Operation::StockChange | Operation::CustomerChange => {}
+            Operation::StockChange | Operation::CustomerChange | Operation::CatalogChange => {}
             Operation::Staff => self.staff_screen.list = load::Load::Failed(error.clone()),
             Operation::Catalog => self.catalog.list = load::Load::Failed(error.clone()),
             Operation::Product => {

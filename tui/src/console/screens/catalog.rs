@@ -1,14 +1,15 @@
-//! The catalog: products with brand, category, year and price; one product's stock per store.
+//! The catalog: products with brand, category, year and price; one product's stock per store;
+//! the form that adds or edits a product.
 
 use bikestore_contracts::inventory::ProductDetail;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Clear, Paragraph, Row, Table, TableState};
 
-use super::{filter_title, loaded, note, pane};
+use super::{centered, filter_title, form_keys_line, input_line, loaded, note, pane};
 use crate::console::app::App;
-use crate::console::app::catalog::visible;
+use crate::console::app::catalog::{ProductField, ProductForm, visible};
 use crate::console::format::{money, truncate};
 
 /// Draws the catalog, or the product opened.
@@ -110,4 +111,61 @@ fn render_detail(app: &App, frame: &mut Frame, area: Rect, detail: &ProductDetai
     .header(Row::new(vec!["Store", "On hand", "Reserved", "Available"]).style(theme.dim()))
     .block(pane(theme, "Stock in every store", false));
     frame.render_widget(table, stock);
+}
+
+/// Draws the add- or edit-product form over the screen.
+pub fn render_form(app: &App, frame: &mut Frame, body: Rect, form: &ProductForm) {
+    let theme = app.theme;
+    let area = centered(body, 64, ProductField::ALL.len() as u16 + 3);
+    frame.render_widget(Clear, area);
+    let title = match form.product_id {
+        Some(product_id) => format!("Edit product #{product_id}"),
+        None => "Add a product".to_owned(),
+    };
+    let block = pane(theme, &title, true);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let choice = |label: &str, name: Option<&str>, focused: bool| {
+        let label_style = if focused {
+            theme.focused()
+        } else {
+            theme.dim()
+        };
+        let name = name.unwrap_or("(none in the catalog)").to_owned();
+        let value = if focused {
+            Span::styled(format!("◀ {name} ▶"), theme.selected())
+        } else {
+            Span::raw(name)
+        };
+        Line::from(vec![Span::styled(format!("{label}: "), label_style), value])
+    };
+    let mut lines: Vec<Line> = ProductField::ALL
+        .iter()
+        .map(|field| {
+            let focused = *field == form.field;
+            match field {
+                ProductField::Name => input_line(theme, field.label(), &form.name, focused, false),
+                ProductField::Brand => choice(
+                    field.label(),
+                    form.brands.get(form.brand).map(|brand| brand.name.as_str()),
+                    focused,
+                ),
+                ProductField::Category => choice(
+                    field.label(),
+                    form.categories
+                        .get(form.category)
+                        .map(|category| category.name.as_str()),
+                    focused,
+                ),
+                ProductField::ModelYear => {
+                    input_line(theme, field.label(), &form.model_year, focused, false)
+                }
+                ProductField::ListPrice => {
+                    input_line(theme, field.label(), &form.list_price, focused, false)
+                }
+            }
+        })
+        .collect();
+    lines.push(form_keys_line(theme, "save"));
+    frame.render_widget(Paragraph::new(lines), inner);
 }

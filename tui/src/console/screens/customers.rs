@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Row, Table, TableState};
 
-use super::{centered, filter_title, input_line, loaded, note, pane};
+use super::{centered, filter_title, form_keys_line, input_line, loaded, note, pane};
 use crate::console::app::App;
 use crate::console::app::customers::{CustomerForm, FIELDS, visible};
 use crate::console::app::load::Load;
@@ -130,13 +130,6 @@ pub fn render_form(app: &App, frame: &mut Frame, body: Rect, form: &CustomerForm
         .enumerate()
         .map(|(index, (label, input))| input_line(theme, label, input, index == form.field, false))
         .collect();
-    lines.push(Line::from(vec![
-        Span::styled("Enter", theme.key()),
-        Span::raw(" add   "),
-        Span::styled("Tab", theme.key()),
-        Span::raw(" next field   "),
-        Span::styled("Esc", theme.key()),
-        Span::raw(" close"),
-    ]));
+    lines.push(form_keys_line(theme, "add"));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -80,6 +80,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Overlay::Stock(form) => stock::render_form(app, frame, body, form),
         Overlay::Palette(input) => render_palette(app, frame, body, input),
         Overlay::Customer(form) => customers::render_form(app, frame, body, form),
+        Overlay::Product(form) => catalog::render_form(app, frame, body, form),
     }
 }
 
@@ -189,6 +190,7 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             | Place::Filter
             | Place::Palette
             | Place::CustomerForm
+            | Place::ProductForm
     );
     let extra = if offers_help { HELP } else { &[] };
     for binding in keys::bindings_for(place, role).chain(extra.iter()) {
@@ -345,6 +347,18 @@ pub fn input_line(
         spans.push(Span::raw(text));
     }
     Line::from(spans)
+}
+
+/// The last line of a form: what Enter does, then the keys that move and close.
+pub fn form_keys_line(theme: Theme, enter_action: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled("Enter", theme.key()),
+        Span::raw(format!(" {enter_action}   ")),
+        Span::styled("Tab", theme.key()),
+        Span::raw(" next field   "),
+        Span::styled("Esc", theme.key()),
+        Span::raw(" close"),
+    ])
 }
 
 /// A spinner frame for the current tick.

@@ -16,6 +16,7 @@ use crate::console::app::orders::OrdersView;
 use crate::console::app::{App, Connection, Tab};
 use crate::console::demo;
 use crate::console::event::{BackendEvent, Command, Event, Operation, UiError};
+use crate::console::keys::Place;
 use crate::console::theme::Theme;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -281,6 +282,15 @@ fn every_screen() -> Vec<(&'static str, App)> {
     let mut product = catalog.clone();
     press(&mut product, KeyCode::Enter);
     backend(&mut product, BackendEvent::Product(demo::product_detail()));
+    // A manager editing the first product, with the brand field focused.
+    let mut product_edit = demo::app(Role::Manager);
+    press(&mut product_edit, KeyCode::Char('6'));
+    backend(
+        &mut product_edit,
+        BackendEvent::Catalog(demo::products().products),
+    );
+    press(&mut product_edit, KeyCode::Char('e'));
+    press(&mut product_edit, KeyCode::Tab);
     let mut staff = demo::app(Role::Admin);
     press(&mut staff, KeyCode::Char('8'));
     press(&mut staff, KeyCode::Char('i'));
@@ -328,6 +338,7 @@ fn every_screen() -> Vec<(&'static str, App)> {
         ("palette", palette),
         ("catalog", catalog),
         ("catalog_product", product),
+        ("catalog_product_edit", product_edit),
         ("staff_admin", staff),
         ("stock", stock),
         ("stock_adjust", stock_adjust),
@@ -376,6 +387,7 @@ fn the_screens_reached_are_the_ones_named() {
     ));
     assert_eq!(find("sagas_list").tab, Tab::Sagas);
     assert_eq!(find("notifications").tab, Tab::Notifications);
+    assert_eq!(find("catalog_product_edit").place(), Place::ProductForm);
 }
 
 #[test]
