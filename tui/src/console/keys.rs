@@ -226,6 +226,7 @@ pub fn bindings(place: Place) -> &'static [Binding] {
                 key("f F", "state filter"),
                 manager_key("r", "retry"),
                 manager_key("x", "resolve"),
+                key("/", "filter"),
                 key("g", "reload"),
             ];
             KEYS

@@ -487,7 +487,8 @@ impl App {
     /// Whether the screen shows a list the `/` filter applies to.
     fn filters_a_list(&self) -> bool {
         match self.tab {
-            Tab::Dashboard | Tab::Sagas => false,
+            Tab::Dashboard => false,
+            Tab::Sagas => self.sagas.view == sagas::SagasView::List,
             Tab::Orders => self.orders.view == orders::OrdersView::List,
             Tab::Notifications | Tab::Stock | Tab::Staff => true,
             Tab::Catalog => self.catalog.detail.is_none(),
@@ -499,6 +500,7 @@ impl App {
     fn clamp_selections(&mut self) {
         self.notifications.selected = 0;
         self.orders.selected = 0;
+        self.sagas.selected = 0;
         self.stock.selected = 0;
         self.catalog.selected = 0;
         self.staff_screen.selected = 0;

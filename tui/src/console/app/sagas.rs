@@ -1,11 +1,12 @@
 //! The sagas screen (managers and admins): sagas by state, one saga's history and errors, and
-//! retry or resolve with confirmation.
+//! retry or resolve with confirmation. `/` narrows the list read to the rows containing the
+//! typed text (ID, kind, state, order number, error).
 //!
 //! Live: every saga's progress event moves its row's state and step, and the open saga's
 //! history grows as its steps run.
 
 use bikestore_contracts::ErrorCode;
-use bikestore_contracts::sagas::{ListSagas, SagaId, SagaRecord, SagaState};
+use bikestore_contracts::sagas::{ListSagas, SagaId, SagaPayload, SagaRecord, SagaState};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::load::Load;
@@ -13,6 +14,7 @@ use super::order_form::SagaWatch;
 use super::text_input::TextInput;
 use super::{App, Confirm, ConfirmAction, Overlay};
 use crate::console::event::{BackendEvent, Command, Operation, UiError};
+use crate::console::format::{saga_state, step_name};
 use crate::console::keys::Place;
 
 /// How many sagas the list reads.
@@ -71,16 +73,45 @@ impl SagasState {
     pub fn state_filter(&self) -> Option<SagaState> {
         STATE_FILTERS.get(self.filter).copied().flatten()
     }
+}
 
-    fn selected_saga(&self) -> Option<SagaId> {
-        match self.view {
-            SagasView::List => self
-                .list
-                .data()
-                .and_then(|sagas| sagas.get(self.selected))
-                .map(|saga| saga.saga_id.clone()),
-            SagasView::Detail => self.detail.data().map(|saga| saga.saga_id.clone()),
-        }
+/// The sagas listed, after the `/` filter; the state filter `f` is applied by the server.
+pub fn visible(app: &App) -> Vec<&SagaRecord> {
+    app.sagas.list.data().map_or_else(Vec::new, |sagas| {
+        sagas
+            .iter()
+            .filter(|record| app.filter.matches(&filter_text(record)))
+            .collect()
+    })
+}
+
+/// The text of a row the `/` filter searches: what the list shows, and the order it is about.
+fn filter_text(record: &SagaRecord) -> String {
+    let order_id = match &record.payload {
+        SagaPayload::PlaceOrder(place) => place.order_id,
+        SagaPayload::CancelOrder(cancel) => Some(cancel.order_id),
+        SagaPayload::TransferStock(_) => None,
+    };
+    format!(
+        "{} {} {} {} {}",
+        record.saga_id,
+        step_name(&record.definition),
+        saga_state(record.state),
+        order_id.map_or_else(String::new, |order_id| format!("#{order_id}")),
+        record
+            .error
+            .as_ref()
+            .map_or("", |error| error.message.as_str()),
+    )
+}
+
+/// The saga under the cursor: the highlighted row of the filtered list, or the one opened.
+fn selected_saga(app: &App) -> Option<SagaId> {
+    match app.sagas.view {
+        SagasView::List => visible(app)
+            .get(app.sagas.selected)
+            .map(|saga| saga.saga_id.clone()),
+        SagasView::Detail => app.sagas.detail.data().map(|saga| saga.saga_id.clone()),
     }
 }
 
@@ -96,8 +127,9 @@ pub fn reload(app: &mut App) -> Vec<Command> {
 
 /// A key on the sagas screen.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
+    let count = visible(app).len();
+    let selected_saga = selected_saga(app);
     let sagas = &mut app.sagas;
-    let count = sagas.list.data().map_or(0, Vec::len);
     match (sagas.view, key.code) {
         (SagasView::List, KeyCode::Down | KeyCode::Char('j')) => {
             sagas.selected = (sagas.selected + 1).min(count.saturating_sub(1));
@@ -116,7 +148,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             return Some(reload(app));
         }
         (SagasView::List, KeyCode::Enter) => {
-            let saga_id = sagas.selected_saga()?;
+            let saga_id = selected_saga?;
             return Some(open(app, saga_id));
         }
         (SagasView::List, KeyCode::Char('g')) => return Some(reload(app)),
@@ -126,15 +158,15 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             sagas.scroll = sagas.scroll.saturating_sub(1);
         }
         (SagasView::Detail, KeyCode::Char('g')) => {
-            let saga_id = sagas.selected_saga()?;
+            let saga_id = selected_saga?;
             return Some(open(app, saga_id));
         }
         (_, KeyCode::Char('r')) => {
-            let saga_id = sagas.selected_saga()?;
+            let saga_id = selected_saga?;
             ask(app, ConfirmAction::RetrySaga(saga_id));
         }
         (_, KeyCode::Char('x')) => {
-            let saga_id = sagas.selected_saga()?;
+            let saga_id = selected_saga?;
             ask(app, ConfirmAction::ResolveSaga(saga_id));
         }
         _ => return None,

@@ -1127,3 +1127,43 @@ fn prices_are_read_as_dollars_and_cents() {
         assert_eq!(parse_price(refused), None, "{refused:?}");
     }
 }
+
+#[test]
+fn the_saga_filter_narrows_what_enter_opens_and_retry_names() {
+    let mut app = demo::app(Role::Manager);
+    press(&mut app, KeyCode::Char('3'));
+    backend(
+        &mut app,
+        BackendEvent::Sagas(bikestore_contracts::sagas::SagaList {
+            sagas: demo::sagas(),
+        }),
+    );
+    assert!(
+        press(&mut app, KeyCode::Char('/')).is_empty(),
+        "the filter works on the rows read"
+    );
+    assert_eq!(app.place(), Place::Filter);
+    type_text(&mut app, "failed");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(super::sagas::visible(&app).len(), 1);
+    let failed = SagaId("01JDZ5R3Q8W0FAILED0000003".to_owned());
+    assert_eq!(press(&mut app, KeyCode::Char('j')), Vec::new());
+    assert_eq!(app.sagas.selected, 0, "one row: j stays on it");
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('y')),
+        vec![Command::RetrySaga(failed.clone())]
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::WatchSaga(failed)]
+    );
+    // The detail has no list to filter: `/` does nothing there, Esc goes back to the list.
+    assert_eq!(app.place(), Place::SagaDetail);
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.place(), Place::SagaDetail);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.filter.is_active(), "Esc on the list clears the filter");
+    assert_eq!(super::sagas::visible(&app).len(), 3);
+}

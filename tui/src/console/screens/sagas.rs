@@ -1,4 +1,5 @@
-//! The sagas screen: the state filter, the list, and one saga with its history and error.
+//! The sagas screen: the state filter, the list (narrowed by `/`), and one saga with its history
+//! and error.
 
 use bikestore_contracts::sagas::{SagaPayload, SagaRecord, SagaState};
 use ratatui::Frame;
@@ -7,9 +8,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 
-use super::{error_text, loaded, note, pane, spinner};
+use super::{error_text, filter_title, loaded, note, pane, spinner};
 use crate::console::app::App;
-use crate::console::app::sagas::{STATE_FILTERS, SagasView};
+use crate::console::app::sagas::{STATE_FILTERS, SagasView, visible};
 use crate::console::format::{clock, date_time, phase, saga_state, short_id, step_name, truncate};
 use crate::console::theme::Theme;
 
@@ -57,18 +58,20 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         String::new()
     };
-    let block = pane(theme, &format!("Sagas{loading}"), true);
-    let Some(sagas) = loaded(app, frame, list, &app.sagas.list, "reading sagas") else {
+    let block = pane(theme, &format!("Sagas{loading}{}", filter_title(app)), true);
+    let Some(read) = loaded(app, frame, list, &app.sagas.list, "reading sagas") else {
         frame.render_widget(block, list);
         return;
     };
+    let sagas = visible(app);
     if sagas.is_empty() {
         frame.render_widget(block, list);
-        note(
-            frame,
-            list,
-            Line::styled("No saga in this state.", theme.dim()),
-        );
+        let empty = if read.is_empty() {
+            "No saga in this state."
+        } else {
+            "No saga matches the filter."
+        };
+        note(frame, list, Line::styled(empty, theme.dim()));
         return;
     }
     // Wide terminals show the date too; the fixed columns, gaps and borders take the rest.

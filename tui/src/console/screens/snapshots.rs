@@ -330,6 +330,10 @@ fn every_screen() -> Vec<(&'static str, App)> {
     press(&mut customer_form, KeyCode::Char('a'));
     type_text(&mut customer_form, "Ada");
 
+    let mut sagas_filtered = sagas_app();
+    press(&mut sagas_filtered, KeyCode::Char('/'));
+    type_text(&mut sagas_filtered, "stuck");
+
     vec![
         ("login", login_app()),
         ("customers", customers),
@@ -356,6 +360,7 @@ fn every_screen() -> Vec<(&'static str, App)> {
         ("order_saga_rejected", watching_app(SagaState::Failed)),
         ("order_saga_completed", watching_app(SagaState::Completed)),
         ("sagas_list", sagas_app()),
+        ("sagas_filtered", sagas_filtered),
         ("saga_detail_stuck", saga_detail),
         ("notifications", notifications),
         ("help_orders", help),
