@@ -171,7 +171,7 @@ pub fn bindings(place: Place) -> &'static [Binding] {
         Place::FormCustomer => {
             const KEYS: &[Binding] = &[
                 key("type", "search"),
-                key("Enter", "search / choose"),
+                key("Enter", "search / choose / add"),
                 key("↑↓", "move"),
                 key("Tab", "next pane"),
                 key("Ctrl+S", "place order"),

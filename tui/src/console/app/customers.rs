@@ -1,5 +1,6 @@
 //! The customers screen: the first customers by name, a search (typed with `/`, sent on
-//! Enter), one customer with their orders, and a form to add a customer.
+//! Enter), one customer with their orders, and a form to add a customer, which the new-order
+//! form opens too when its search finds nobody.
 
 use bikestore_contracts::ErrorCode;
 use bikestore_contracts::inventory::Page;
@@ -43,6 +44,33 @@ pub struct CustomerForm {
     pub inputs: [TextInput; 4],
     /// The focused field, an index into [`FIELDS`].
     pub field: usize,
+    /// Whether the new-order form opened it: the customer saved is then chosen for the order.
+    pub for_order: bool,
+}
+
+impl CustomerForm {
+    /// The form the new-order form opens when its search for `name` found nobody: the first
+    /// word as the first name, the rest as the last name, the focus on what is still missing.
+    pub fn for_order(name: &str) -> CustomerForm {
+        let mut words = name.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        let last = words.collect::<Vec<_>>().join(" ");
+        let field = match (first.is_empty(), last.is_empty()) {
+            (true, _) => 0,
+            (false, true) => 1,
+            (false, false) => 2,
+        };
+        CustomerForm {
+            inputs: [
+                TextInput::with_text(first),
+                TextInput::with_text(&last),
+                TextInput::default(),
+                TextInput::default(),
+            ],
+            field,
+            for_order: true,
+        }
+    }
 }
 
 /// Searches customers by name (all when `name` is empty).
@@ -149,19 +177,21 @@ pub fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
                 ));
                 return Vec::new();
             }
+            let customer = CustomerFields {
+                first_name: first,
+                last_name: last,
+                email,
+                phone,
+                street: String::new(),
+                city: String::new(),
+                state: String::new(),
+                zip_code: String::new(),
+            };
+            if form.for_order {
+                app.orders.form.adding_customer = Some(customer.clone());
+            }
             app.overlay = Overlay::None;
-            return vec![Command::CreateCustomer(CreateCustomer {
-                customer: CustomerFields {
-                    first_name: first,
-                    last_name: last,
-                    email,
-                    phone,
-                    street: String::new(),
-                    city: String::new(),
-                    state: String::new(),
-                    zip_code: String::new(),
-                },
-            })];
+            return vec![Command::CreateCustomer(CreateCustomer { customer })];
         }
         _ => {
             if let Some(input) = form.inputs.get_mut(form.field) {

@@ -737,7 +737,8 @@ impl App {
             Operation::Notifications => {
                 self.notifications.list = load::Load::Failed(error.clone());
             }
-            Operation::StockChange | Operation::CustomerChange | Operation::CatalogChange => {}
+            Operation::CustomerChange => orders::failed(self, operation, &error),
+            Operation::StockChange | Operation::CatalogChange => {}
             Operation::Staff => self.staff_screen.list = load::Load::Failed(error.clone()),
             Operation::Catalog => self.catalog.list = load::Load::Failed(error.clone()),
             Operation::Product => {

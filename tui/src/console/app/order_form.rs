@@ -2,22 +2,26 @@
 //! set quantities and discounts, enter a card, place the order, then watch its saga step by step
 //! until it ends (the rejection reason included).
 //!
-//! Four panes, Tab between them. Stock comes from the store's stock levels read when the form
+//! Four panes, Tab between them. A search that finds no customer offers the customers screen's
+//! add form (Enter again), and the customer added is chosen for the order. Stock comes from the store's stock levels read when the form
 //! opens and then from live `stock_changed` events; nothing polls. The card lives only in this
 //! form until it is sent, and is forgotten once the order is placed.
 
 use std::collections::BTreeMap;
 
 use bikestore_contracts::inventory::{ListProducts, Page, Product, ProductPage, StockLevel};
-use bikestore_contracts::orders::{Card, Customer, CustomerPage, OrderLine, SearchCustomers};
+use bikestore_contracts::orders::{
+    Card, Customer, CustomerFields, CustomerPage, OrderLine, SearchCustomers,
+};
 use bikestore_contracts::sagas::{HistoryEntry, PlaceOrder, SagaId, SagaRecord, SagaState};
 use bikestore_contracts::{Cents, ErrorCode, OrderId, ProductId, StoreId};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::App;
+use super::customers::CustomerForm;
 use super::load::Load;
 use super::orders::{self, OrdersView};
 use super::text_input::TextInput;
+use super::{App, Overlay};
 use crate::console::event::{BackendEvent, Command, Operation, UiError};
 use crate::console::keys::Place;
 
@@ -193,6 +197,8 @@ pub struct OrderForm {
     pub customers: Search<CustomerPage>,
     /// The customer chosen.
     pub customer: Option<Customer>,
+    /// A customer added from this form and not yet saved: chosen once identity answers.
+    pub adding_customer: Option<CustomerFields>,
     /// The product search.
     pub products: Search<ProductPage>,
     /// The store's stock by product, kept live.
@@ -370,9 +376,18 @@ fn customer_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
                 .results
                 .data()
                 .and_then(|page| page.customers.get(index));
+            let found_none = chosen.is_none()
+                && form
+                    .customers
+                    .results
+                    .data()
+                    .is_some_and(|page| page.customers.is_empty());
             if let Some(customer) = chosen.cloned() {
                 form.customer = Some(customer);
                 form.pane = FormPane::Products;
+            } else if found_none {
+                let name = form.customers.query.text().to_owned();
+                app.overlay = Overlay::Customer(CustomerForm::for_order(&name));
             }
         }
     }
@@ -625,6 +640,15 @@ pub fn on_backend(app: &mut App, event: &BackendEvent) -> Vec<Command> {
         BackendEvent::Customers { ticket, page } if *ticket == form.customers.ticket => {
             form.customers.results = Load::Ready(page.clone());
         }
+        BackendEvent::CustomerSaved(saved) => {
+            if let Some(fields) = form.adding_customer.take() {
+                form.customer = Some(Customer {
+                    customer_id: saved.customer_id,
+                    fields,
+                });
+                form.pane = FormPane::Products;
+            }
+        }
         BackendEvent::Products { ticket, page } if *ticket == form.products.ticket => {
             form.products.results = Load::Ready(page.clone());
         }
@@ -673,6 +697,7 @@ pub fn failed(app: &mut App, operation: Operation, error: &UiError) {
     let form = &mut app.orders.form;
     match operation {
         Operation::Customers => form.customers.results = Load::Failed(error.clone()),
+        Operation::CustomerChange => form.adding_customer = None,
         Operation::Products => form.products.results = Load::Failed(error.clone()),
         Operation::PlaceOrder => form.submission = Submission::Editing,
         _ => {}

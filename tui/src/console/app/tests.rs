@@ -1167,3 +1167,88 @@ fn the_saga_filter_narrows_what_enter_opens_and_retry_names() {
     assert!(!app.filter.is_active(), "Esc on the list clears the filter");
     assert_eq!(super::sagas::visible(&app).len(), 3);
 }
+
+/// The new-order form after a customer search for `name` that found nobody.
+fn form_that_found_no_customer(name: &str) -> App {
+    let mut app = orders_app(Role::Sales);
+    press(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, name);
+    let commands = press(&mut app, KeyCode::Enter);
+    let [Command::SearchCustomers { ticket, .. }] = commands.as_slice() else {
+        panic!("Enter searches, got {commands:?}");
+    };
+    let empty = bikestore_contracts::orders::CustomerPage {
+        customers: Vec::new(),
+        total: 0,
+    };
+    backend(
+        &mut app,
+        BackendEvent::Customers {
+            ticket: *ticket,
+            page: empty,
+        },
+    );
+    app
+}
+
+#[test]
+fn the_order_form_adds_the_customer_its_search_did_not_find_and_chooses_them() {
+    let mut app = form_that_found_no_customer("Ada King Lovelace");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    let Overlay::Customer(form) = &app.overlay else {
+        panic!(
+            "Enter on no match opens the add form, got {:?}",
+            app.overlay
+        );
+    };
+    assert_eq!(form.inputs[0].text(), "Ada");
+    assert_eq!(form.inputs[1].text(), "King Lovelace");
+    assert_eq!(form.field, 2, "the e-mail, still missing, has the focus");
+    type_text(&mut app, "ada@example.com");
+    let commands = press(&mut app, KeyCode::Enter);
+    let [Command::CreateCustomer(create)] = commands.as_slice() else {
+        panic!("Enter adds the customer, got {commands:?}");
+    };
+    assert_eq!(create.customer.last_name, "King Lovelace");
+    assert_eq!(create.customer.email, "ada@example.com");
+    assert_eq!(app.orders.view, OrdersView::Create, "the order form stays");
+
+    let saved = bikestore_contracts::orders::CustomerSaved {
+        customer_id: bikestore_contracts::CustomerId(2001),
+    };
+    assert!(backend(&mut app, BackendEvent::CustomerSaved(saved)).is_empty());
+    let chosen = app.orders.form.customer.as_ref();
+    assert_eq!(chosen.map(|customer| customer.customer_id.0), Some(2001));
+    assert_eq!(
+        chosen.map(|customer| customer.fields.first_name.as_str()),
+        Some("Ada")
+    );
+    assert_eq!(app.orders.form.pane, FormPane::Products);
+    assert_eq!(app.orders.form.adding_customer, None);
+}
+
+#[test]
+fn a_customer_that_could_not_be_added_is_not_chosen_later() {
+    let mut app = form_that_found_no_customer("Ada");
+    press(&mut app, KeyCode::Enter);
+    // One word is the first name: the focus waits on the last name.
+    type_text(&mut app, "Lovelace");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "ada@example.com");
+    assert_eq!(press(&mut app, KeyCode::Enter).len(), 1);
+    backend(
+        &mut app,
+        BackendEvent::Failed {
+            operation: Operation::CustomerChange,
+            error: UiError::new(ErrorCode::Conflict, "that e-mail is taken"),
+        },
+    );
+    assert_eq!(app.orders.form.adding_customer, None);
+    // A customer added later from the customers screen does not land in this order.
+    let saved = bikestore_contracts::orders::CustomerSaved {
+        customer_id: bikestore_contracts::CustomerId(2002),
+    };
+    backend(&mut app, BackendEvent::CustomerSaved(saved));
+    assert_eq!(app.orders.form.customer, None);
+    assert_eq!(app.orders.form.pane, FormPane::Customer);
+}

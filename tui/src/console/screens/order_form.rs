@@ -85,7 +85,10 @@ fn render_customer(app: &App, frame: &mut Frame, area: Rect, form: &OrderForm) {
         return;
     };
     if page.customers.is_empty() {
-        frame.render_widget(Line::styled("No customer matches.", theme.dim()), results);
+        frame.render_widget(
+            Line::styled("No customer matches: Enter adds one.", theme.dim()),
+            results,
+        );
         return;
     }
     let width = usize::from(results.width.saturating_sub(2));

@@ -330,6 +330,27 @@ fn every_screen() -> Vec<(&'static str, App)> {
     press(&mut customer_form, KeyCode::Char('a'));
     type_text(&mut customer_form, "Ada");
 
+    // The new-order form's search found nobody; Enter opened the add form with the name typed.
+    let mut order_form_add_customer = orders_app(Role::Sales);
+    press(&mut order_form_add_customer, KeyCode::Char('n'));
+    type_text(&mut order_form_add_customer, "Ada Lovelace");
+    if let Some(Command::SearchCustomers { ticket, .. }) =
+        press(&mut order_form_add_customer, KeyCode::Enter).first()
+    {
+        let ticket = *ticket;
+        backend(
+            &mut order_form_add_customer,
+            BackendEvent::Customers {
+                ticket,
+                page: bikestore_contracts::orders::CustomerPage {
+                    customers: Vec::new(),
+                    total: 0,
+                },
+            },
+        );
+    }
+    let order_form_no_customer = order_form_add_customer.clone();
+    press(&mut order_form_add_customer, KeyCode::Enter);
     let mut sagas_filtered = sagas_app();
     press(&mut sagas_filtered, KeyCode::Char('/'));
     type_text(&mut sagas_filtered, "stuck");
@@ -357,6 +378,8 @@ fn every_screen() -> Vec<(&'static str, App)> {
         ("order_detail", order_detail),
         ("order_cancel_confirm", cancel_confirm),
         ("order_form", form_app()),
+        ("order_form_no_customer", order_form_no_customer),
+        ("order_form_add_customer", order_form_add_customer),
         ("order_saga_rejected", watching_app(SagaState::Failed)),
         ("order_saga_completed", watching_app(SagaState::Completed)),
         ("sagas_list", sagas_app()),
@@ -393,6 +416,7 @@ fn the_screens_reached_are_the_ones_named() {
     assert_eq!(find("sagas_list").tab, Tab::Sagas);
     assert_eq!(find("notifications").tab, Tab::Notifications);
     assert_eq!(find("catalog_product_edit").place(), Place::ProductForm);
+    assert_eq!(find("order_form_add_customer").place(), Place::CustomerForm);
 }
 
 #[test]
