@@ -6,7 +6,10 @@
 //! with [`BackendEvent`]s. Nothing here does IO.
 
 use bikestore_client::ClientError;
-use bikestore_contracts::identity::{Password, StaffSummary};
+use bikestore_contracts::identity::{
+    ChangeStaffRole, CreateStaff, DeactivateStaff, Password, ResetPassword, StaffSaved,
+    StaffSummary,
+};
 use bikestore_contracts::inventory::{
     AdjustStock, CreateProduct, ListProducts, Product, ProductDetail, ProductPage, ProductSaved,
     ReceiveStock, StockLevel, StockLow, Store, UpdateProduct,
@@ -118,6 +121,8 @@ pub enum Operation {
     CustomerChange,
     /// Adding or editing a product.
     CatalogChange,
+    /// Adding, changing or deactivating a member of staff.
+    StaffChange,
 }
 
 /// The figures of the dashboard, read in one go.
@@ -208,6 +213,8 @@ pub enum BackendEvent {
     Product(ProductDetail),
     /// A product was added or edited.
     ProductSaved(ProductSaved),
+    /// A member of staff was added, changed or deactivated.
+    StaffSaved(StaffSaved),
     /// Stock was received or adjusted; the level after it.
     StockUpdated(StockLevel),
     /// A transfer saga started.
@@ -318,6 +325,14 @@ pub enum Command {
     CreateProduct(CreateProduct),
     /// Replace a product's fields.
     UpdateProduct(UpdateProduct),
+    /// Add a member of staff.
+    CreateStaff(CreateStaff),
+    /// Change a member's role or store.
+    ChangeStaffRole(ChangeStaffRole),
+    /// Give a member a new password.
+    ResetPassword(ResetPassword),
+    /// Stop a member from logging in.
+    DeactivateStaff(DeactivateStaff),
     /// Book goods that arrived.
     ReceiveStock(ReceiveStock),
     /// Correct a stock level with a reason.

@@ -118,6 +118,8 @@ pub enum Place {
     CustomerForm,
     /// The add- or edit-product form.
     ProductForm,
+    /// The add-member, role-and-store or password form.
+    StaffForm,
 }
 
 /// Keys that work everywhere once logged in (outside text fields for the letters).
@@ -310,9 +312,23 @@ pub fn bindings(place: Place) -> &'static [Binding] {
         Place::Staff => {
             const KEYS: &[Binding] = &[
                 key("↑↓ j k", "move"),
-                key("i", "show inactive too"),
+                key("i", "inactive too"),
+                admin_key("a", "add"),
+                admin_key("e", "role/store"),
+                admin_key("p", "password"),
+                admin_key("d", "deactivate"),
                 key("/", "filter"),
                 key("g", "reload"),
+            ];
+            KEYS
+        }
+        Place::StaffForm => {
+            const KEYS: &[Binding] = &[
+                key("type", "the field"),
+                key("Tab ↑↓", "field"),
+                key("←→", "role, store"),
+                key("Enter", "save"),
+                key("Esc", "close"),
             ];
             KEYS
         }

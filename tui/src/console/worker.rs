@@ -454,6 +454,10 @@ fn operation_of(command: &Command) -> Operation {
         Command::LoadCatalog => Operation::Catalog,
         Command::LoadProduct(_) => Operation::Product,
         Command::CreateProduct(_) | Command::UpdateProduct(_) => Operation::CatalogChange,
+        Command::CreateStaff(_)
+        | Command::ChangeStaffRole(_)
+        | Command::ResetPassword(_)
+        | Command::DeactivateStaff(_) => Operation::StaffChange,
         Command::Subscribe { .. } => Operation::Notifications,
     }
 }
@@ -572,6 +576,14 @@ async fn run_call(session: &Session, command: Command) -> Result<BackendEvent, U
         }
         Command::UpdateProduct(request) => {
             BackendEvent::ProductSaved(session.call(&request).await?)
+        }
+        Command::CreateStaff(request) => BackendEvent::StaffSaved(session.call(&request).await?),
+        Command::ChangeStaffRole(request) => {
+            BackendEvent::StaffSaved(session.call(&request).await?)
+        }
+        Command::ResetPassword(request) => BackendEvent::StaffSaved(session.call(&request).await?),
+        Command::DeactivateStaff(request) => {
+            BackendEvent::StaffSaved(session.call(&request).await?)
         }
         Command::ReceiveStock(request) => {
             BackendEvent::StockUpdated(session.call(&request).await?.level)

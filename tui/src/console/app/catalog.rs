@@ -258,24 +258,15 @@ fn submit(app: &mut App) -> Vec<Command> {
     let Overlay::Product(form) = &app.overlay else {
         return Vec::new();
     };
-    match product_fields(form) {
-        Err(message) => {
-            app.fail(UiError::new(ErrorCode::Invalid, message));
-            Vec::new()
-        }
-        Ok(product) => {
-            let command = match form.product_id {
-                Some(product_id) => Command::UpdateProduct(UpdateProduct {
-                    product_id,
-                    product,
-                }),
-                None => Command::CreateProduct(CreateProduct { product }),
-            };
-            app.overlay = Overlay::None;
-            app.inform("saving the product…");
-            vec![command]
-        }
-    }
+    let product_id = form.product_id;
+    let checked = product_fields(form).map(|product| match product_id {
+        Some(product_id) => Command::UpdateProduct(UpdateProduct {
+            product_id,
+            product,
+        }),
+        None => Command::CreateProduct(CreateProduct { product }),
+    });
+    app.submit_form(checked)
 }
 
 /// The form's fields as the contracts carry them, or what to fix.

@@ -22,7 +22,7 @@ pub mod text_input;
 use bikestore_contracts::identity::{Role, StaffSummary};
 use bikestore_contracts::inventory::Store;
 use bikestore_contracts::sagas::SagaId;
-use bikestore_contracts::{ErrorCode, OrderId, StoreId};
+use bikestore_contracts::{ErrorCode, OrderId, StaffId, StoreId};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::console::event::{BackendEvent, Command, Event, Operation, UiError};
@@ -132,6 +132,8 @@ pub enum ConfirmAction {
     RetrySaga(SagaId),
     /// End a saga by hand.
     ResolveSaga(SagaId),
+    /// Stop a member of staff from logging in.
+    DeactivateStaff(StaffId),
 }
 
 /// A question before anything destructive, with a reason where one is recorded.
@@ -162,6 +164,8 @@ pub enum Overlay {
     Customer(customers::CustomerForm),
     /// The add- or edit-product form of the catalog.
     Product(catalog::ProductForm),
+    /// The add-member, role-and-store or password form of the staff screen.
+    Staff(staff::StaffForm),
 }
 
 /// The `/` filter of the list on screen: rows whose text contains it, case-insensitively.
@@ -306,6 +310,7 @@ impl App {
             Overlay::Palette(_) => return Place::Palette,
             Overlay::Customer(_) => return Place::CustomerForm,
             Overlay::Product(_) => return Place::ProductForm,
+            Overlay::Staff(_) => return Place::StaffForm,
             Overlay::None => {}
         }
         if self.filter.editing {
@@ -337,6 +342,21 @@ impl App {
     /// Shows an error in the status line.
     pub fn fail(&mut self, error: UiError) {
         self.status = Some(StatusMessage::Error(error));
+    }
+
+    /// Ends a form: sends its command and closes it, or says what to fix and keeps it open.
+    pub fn submit_form(&mut self, checked: Result<Command, &str>) -> Vec<Command> {
+        match checked {
+            Err(message) => {
+                self.fail(UiError::new(ErrorCode::Invalid, message));
+                Vec::new()
+            }
+            Ok(command) => {
+                self.overlay = Overlay::None;
+                self.inform("saving…");
+                vec![command]
+            }
+        }
     }
 
     /// Shows a message in the status line.
@@ -385,6 +405,7 @@ impl App {
             Overlay::Stock(_) => return stock::on_form_key(self, key),
             Overlay::Customer(_) => return customers::on_form_key(self, key),
             Overlay::Product(_) => return catalog::on_form_key(self, key),
+            Overlay::Staff(_) => return staff::on_form_key(self, key),
             Overlay::Palette(input) => {
                 match key.code {
                     KeyCode::Esc => self.overlay = Overlay::None,
@@ -641,6 +662,7 @@ impl App {
             ConfirmAction::CancelOrder(order_id) => orders::cancel(self, order_id, reason),
             ConfirmAction::RetrySaga(saga_id) => sagas::retry(self, saga_id),
             ConfirmAction::ResolveSaga(saga_id) => sagas::resolve(self, saga_id, reason),
+            ConfirmAction::DeactivateStaff(staff_id) => staff::deactivate(self, staff_id),
         }
     }
 
@@ -683,7 +705,7 @@ impl App {
                 commands.extend(stock::on_backend(self, &other));
                 commands.extend(customers::on_backend(self, &other));
                 commands.extend(catalog::on_backend(self, &other));
-                staff::on_backend(self, &other);
+                commands.extend(staff::on_backend(self, &other));
                 commands
             }
         }
@@ -738,7 +760,7 @@ impl App {
                 self.notifications.list = load::Load::Failed(error.clone());
             }
             Operation::CustomerChange => orders::failed(self, operation, &error),
-            Operation::StockChange | Operation::CatalogChange => {}
+            Operation::StockChange | Operation::CatalogChange | Operation::StaffChange => {}
             Operation::Staff => self.staff_screen.list = load::Load::Failed(error.clone()),
             Operation::Catalog => self.catalog.list = load::Load::Failed(error.clone()),
             Operation::Product => {

@@ -202,7 +202,7 @@ fn ask(app: &mut App, action: ConfirmAction) {
             format!("End saga {saga_id} by hand? Say what was done instead."),
             Some(TextInput::default()),
         ),
-        ConfirmAction::CancelOrder(_) => return,
+        ConfirmAction::CancelOrder(_) | ConfirmAction::DeactivateStaff(_) => return,
     };
     app.overlay = Overlay::Confirm(Confirm {
         action,

@@ -81,6 +81,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Overlay::Palette(input) => render_palette(app, frame, body, input),
         Overlay::Customer(form) => customers::render_form(app, frame, body, form),
         Overlay::Product(form) => catalog::render_form(app, frame, body, form),
+        Overlay::Staff(form) => staff::render_form(app, frame, body, form),
     }
 }
 
@@ -191,6 +192,7 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             | Place::Palette
             | Place::CustomerForm
             | Place::ProductForm
+            | Place::StaffForm
     );
     let extra = if offers_help { HELP } else { &[] };
     for binding in keys::bindings_for(place, role).chain(extra.iter()) {

@@ -295,6 +295,18 @@ fn every_screen() -> Vec<(&'static str, App)> {
     press(&mut staff, KeyCode::Char('8'));
     press(&mut staff, KeyCode::Char('i'));
     backend(&mut staff, BackendEvent::Staff(demo::staff_list()));
+    let mut staff_add = staff.clone();
+    press(&mut staff_add, KeyCode::Char('a'));
+    type_text(&mut staff_add, "kim.lee");
+    press(&mut staff_add, KeyCode::Tab);
+    type_text(&mut staff_add, "Kim Lee");
+    for _ in 0..4 {
+        press(&mut staff_add, KeyCode::Tab);
+    }
+    type_text(&mut staff_add, "secret");
+    let mut staff_deactivate = staff.clone();
+    press(&mut staff_deactivate, KeyCode::Char('j'));
+    press(&mut staff_deactivate, KeyCode::Char('d'));
 
     let mut palette = orders_app(Role::Manager);
     press(&mut palette, KeyCode::Char(':'));
@@ -365,6 +377,8 @@ fn every_screen() -> Vec<(&'static str, App)> {
         ("catalog_product", product),
         ("catalog_product_edit", product_edit),
         ("staff_admin", staff),
+        ("staff_add", staff_add),
+        ("staff_deactivate_confirm", staff_deactivate),
         ("stock", stock),
         ("stock_adjust", stock_adjust),
         ("stock_transfer", stock_transfer),
@@ -417,6 +431,8 @@ fn the_screens_reached_are_the_ones_named() {
     assert_eq!(find("notifications").tab, Tab::Notifications);
     assert_eq!(find("catalog_product_edit").place(), Place::ProductForm);
     assert_eq!(find("order_form_add_customer").place(), Place::CustomerForm);
+    assert_eq!(find("staff_add").place(), Place::StaffForm);
+    assert_eq!(find("staff_deactivate_confirm").place(), Place::Confirm);
 }
 
 #[test]
