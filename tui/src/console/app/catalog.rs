@@ -169,11 +169,16 @@ fn open_form(app: &mut App, edit: bool) {
     let products = app.catalog.list.data().cloned().unwrap_or_default();
     // The contracts name brands and categories by ID; the catalog already carries every one
     // a product uses, so the form offers those rather than reading two more lists.
-    let mut brands: Vec<Named<BrandId>> = products.iter().map(|p| p.brand.clone()).collect();
+    let mut brands: Vec<Named<BrandId>> = products
+        .iter()
+        .map(|product| product.brand.clone())
+        .collect();
     brands.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.0.cmp(&b.id.0)));
     brands.dedup();
-    let mut categories: Vec<Named<CategoryId>> =
-        products.iter().map(|p| p.category.clone()).collect();
+    let mut categories: Vec<Named<CategoryId>> = products
+        .iter()
+        .map(|product| product.category.clone())
+        .collect();
     categories.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.0.cmp(&b.id.0)));
     categories.dedup();
     let form = if edit {
