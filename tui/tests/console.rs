@@ -11,10 +11,15 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use bikestore_contracts::ServiceName;
-use bikestore_runtime::CommonConfig;
-use bikestore_testkit::{InProcess, NatsOptions, NatsServer, eventually};
+use bikestore_testkit::eventually;
 use tempfile::TempDir;
+
+// The command line's tests start the same stack; this binary uses a part of their support.
+#[allow(dead_code)]
+#[path = "cli/support.rs"]
+mod support;
+
+use support::Stack;
 
 /// How long one thing may take to show on screen; a saga ends well within it.
 const SCREEN_DEADLINE: Duration = Duration::from_secs(30);
@@ -23,95 +28,6 @@ const COLUMNS: u16 = 160;
 const ROWS: u16 = 48;
 /// The products pane is the left 55% of the form.
 const PRODUCTS_PANE_COLUMNS: usize = 88;
-
-/// nats-server and every service, seeded with the demo data.
-struct Stack {
-    nats: NatsServer,
-    _data: TempDir,
-    services: Vec<InProcess>,
-}
-
-impl Stack {
-    async fn start() -> anyhow::Result<Stack> {
-        Stack::start_with_token_ttl(Duration::from_secs(15 * 60)).await
-    }
-
-    /// The stack with identity issuing access tokens valid for `ttl`.
-    async fn start_with_token_ttl(ttl: Duration) -> anyhow::Result<Stack> {
-        let nats = NatsServer::start_secured(NatsOptions::default()).await?;
-        let client = nats.client().await?;
-        let data = tempfile::tempdir()?;
-        let common_of = |service: ServiceName| {
-            let mut common = CommonConfig::new(nats.url(), data.path());
-            common.nats_credentials = Some(nats.credentials(service.as_str()));
-            common
-        };
-        let mut identity =
-            bikestore_identity::IdentityConfig::new(common_of(ServiceName::Identity));
-        identity.access_token_ttl = ttl;
-        let inventory =
-            bikestore_inventory::InventoryConfig::new(common_of(ServiceName::Inventory));
-        let orders = bikestore_orders::OrdersConfig::new(common_of(ServiceName::Orders));
-        let notifications = bikestore_notifications::NotificationsConfig::new(common_of(
-            ServiceName::Notifications,
-        ));
-        let orchestrator =
-            bikestore_orchestrator::OrchestratorConfig::new(common_of(ServiceName::Orchestrator));
-        let gateway = bikestore_gateway::GatewayConfig::new(common_of(ServiceName::Gateway));
-
-        let database = bikestore_identity::open_database(&identity).await?;
-        let seeded = bikestore_identity::seed::seed(&database).await;
-        database.close().await;
-        seeded.context("seed the staff")?;
-        let database = bikestore_inventory::open_database(&inventory).await?;
-        let seeded = bikestore_inventory::seed::seed(&database, 1).await;
-        database.close().await;
-        seeded.context("seed the catalog")?;
-        let database = bikestore_orders::open_database(&orders).await?;
-        let seeded = bikestore_orders::seed::seed(&database, 1).await;
-        database.close().await;
-        seeded.context("seed the customers")?;
-
-        let services = vec![
-            InProcess::start(&client, "identity", |shutdown| {
-                bikestore_identity::run(identity, shutdown)
-            })
-            .await?,
-            InProcess::start(&client, "inventory", |shutdown| {
-                bikestore_inventory::run(inventory, shutdown)
-            })
-            .await?,
-            InProcess::start(&client, "orders", |shutdown| {
-                bikestore_orders::run(orders, shutdown)
-            })
-            .await?,
-            InProcess::start(&client, "notifications", |shutdown| {
-                bikestore_notifications::run(notifications, shutdown)
-            })
-            .await?,
-            InProcess::start(&client, "orchestrator", |shutdown| {
-                bikestore_orchestrator::run(orchestrator, shutdown)
-            })
-            .await?,
-            InProcess::start(&client, "gateway", |shutdown| {
-                bikestore_gateway::run(gateway, shutdown)
-            })
-            .await?,
-        ];
-        Ok(Stack {
-            nats,
-            _data: data,
-            services,
-        })
-    }
-
-    async fn stop(mut self) -> anyhow::Result<()> {
-        while let Some(service) = self.services.pop() {
-            service.stop().await?;
-        }
-        Ok(())
-    }
-}
 
 /// The console in a tmux session on a private socket, killed with its server on drop.
 struct Console {
@@ -133,9 +49,9 @@ impl Console {
              {binary} --nats-credentials {credentials} --session-file {session}; \
              echo \"console exited with $?\"; exec cat",
             home = shell_quote(&home.path().display().to_string()),
-            url = shell_quote(&stack.nats.url()),
+            url = shell_quote(&stack.nats().url()),
             binary = shell_quote(binary),
-            credentials = shell_quote(&stack.nats.credentials("console").display().to_string()),
+            credentials = shell_quote(&stack.nats().credentials("console").display().to_string()),
             session = shell_quote(&session_file.display().to_string()),
         );
         let console = Console {
@@ -182,9 +98,9 @@ impl Console {
             .env_clear()
             .env("HOME", self.home.path())
             .arg("--nats-url")
-            .arg(stack.nats.url())
+            .arg(stack.nats().url())
             .arg("--nats-credentials")
-            .arg(stack.nats.credentials("console"))
+            .arg(stack.nats().credentials("console"))
             .arg("--session-file")
             .arg(&self.session_file)
             .args(args)

@@ -41,6 +41,11 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The private nats-server the stack runs on.
+    pub fn nats(&self) -> &NatsServer {
+        &self.nats
+    }
+
     /// The stack with identity's default token lifetime.
     pub async fn start() -> anyhow::Result<Stack> {
         Stack::start_with_token_ttl(Duration::from_secs(15 * 60)).await
@@ -147,8 +152,8 @@ impl Stack {
     /// A `bikestore` run against this stack, keeping its session in `session_file`.
     pub fn bikestore(&self, session_file: &Path) -> Bikestore {
         Bikestore {
-            nats_url: self.nats.url(),
-            nats_credentials: self.nats.credentials(CONSOLE_USER),
+            nats_url: self.nats().url(),
+            nats_credentials: self.nats().credentials(CONSOLE_USER),
             session_file: session_file.to_owned(),
             home: self.home.path().to_owned(),
         }
