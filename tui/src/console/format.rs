@@ -2,11 +2,11 @@
 //! writes them alike. Pure functions, no IO.
 
 use bikestore_contracts::Cents;
+use bikestore_contracts::calendar::UtcTime;
 use bikestore_contracts::orders::OrderStatus;
 use bikestore_contracts::sagas::{Outcome, Phase, SagaState};
 
-/// Milliseconds in a day.
-pub const DAY_MS: i64 = 86_400_000;
+pub use bikestore_contracts::calendar::DAY_MS;
 
 /// Money as the shop writes it: `$1,234.56`.
 pub fn money(amount: Cents) -> String {
@@ -33,12 +33,10 @@ pub fn start_of_day_ms(at_ms: i64) -> i64 {
 
 /// A moment as `YYYY-MM-DD HH:MM` (UTC).
 pub fn date_time(at_ms: i64) -> String {
-    let (year, month, day) = civil_date(at_ms.div_euclid(DAY_MS));
-    let minutes_of_day = at_ms.rem_euclid(DAY_MS) / 60_000;
+    let moment = UtcTime::from_ms(at_ms);
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        minutes_of_day / 60,
-        minutes_of_day % 60
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        moment.year, moment.month, moment.day, moment.hour, moment.minute
     )
 }
 
@@ -50,30 +48,6 @@ pub fn clock(at_ms: i64) -> String {
         seconds_of_day / 3600,
         seconds_of_day / 60 % 60,
         seconds_of_day % 60
-    )
-}
-
-/// The calendar date of a day count since 1970-01-01 (proleptic Gregorian), after Howard
-/// Hinnant's `civil_from_days`; the console has no date crate for this one conversion.
-fn civil_date(days_since_epoch: i64) -> (i64, u32, u32) {
-    let shifted = days_since_epoch + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        u32::try_from(month).unwrap_or(1),
-        u32::try_from(day).unwrap_or(1),
     )
 }
 
