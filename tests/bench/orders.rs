@@ -276,9 +276,9 @@ fn verdict(started: &SagaStarted) -> Verdict {
 
 /// A card expiry year safely in the future: next calendar year.
 fn next_year() -> anyhow::Result<u16> {
-    let seconds = std::time::SystemTime::now()
+    let milliseconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs();
-    let (year, _, _) = crate::dates::civil_date(seconds / 86_400);
+        .as_millis();
+    let year = bikestore_contracts::calendar::UtcTime::from_ms(i64::try_from(milliseconds)?).year;
     Ok(u16::try_from(year + 1)?)
 }

@@ -27,11 +27,10 @@
 //! console connection, logged-in staff), `driver` (workers, timing, progress line), `floor`
 //! (primitives and the floor saga), `gateway_latency` (the query both ways), `orders` (the
 //! place-order load), `steps` (the breakdown from the records), `report` (table, JSON,
-//! comparison), `dates`, `random`.
+//! comparison), `random`.
 
 mod cli;
 mod cpu;
-mod dates;
 mod driver;
 mod floor;
 mod front;

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
+use bikestore_contracts::calendar::UtcTime;
 use serde_json::{Value, json};
 
 use crate::cli::{Settings, Until};
-use crate::dates::{file_stamp, timestamp};
 use crate::driver::Measurement;
 use crate::floor::Row;
 use crate::gateway_latency::{self, GatewayLatency};
@@ -385,4 +385,22 @@ pub fn compare(previous_path: &Path, current: &Value) -> anyhow::Result<String> 
         );
     }
     Ok(table)
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC`.
+fn timestamp(seconds: u64) -> String {
+    format!("{} UTC", utc_time(seconds))
+}
+
+/// `YYYYMMDDTHHMMSSZ`, for file names.
+fn file_stamp(seconds: u64) -> String {
+    let time = utc_time(seconds);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        time.year, time.month, time.day, time.hour, time.minute, time.second
+    )
+}
+
+fn utc_time(seconds: u64) -> UtcTime {
+    UtcTime::from_ms(i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
 }
