@@ -11,7 +11,7 @@ use bikestore_codec::ContentType;
 use bikestore_contracts::Subjects;
 use bikestore_contracts::gateway::AuditRecord;
 use bikestore_runtime::RuntimeError;
-use bikestore_runtime::streams::START_UP_PATIENCE;
+use bikestore_runtime::streams;
 use tracing::{error, warn};
 
 /// How long audit records are kept.
@@ -31,19 +31,11 @@ pub async fn ensure_stream(
         max_age: RETENTION,
         ..Default::default()
     };
-    let deadline = tokio::time::Instant::now() + START_UP_PATIENCE;
-    let mut delay = Duration::from_millis(50);
-    loop {
-        match jetstream.get_or_create_stream(config.clone()).await {
-            Ok(_) => return Ok(()),
-            Err(error) if tokio::time::Instant::now() + delay < deadline => {
-                warn!(stream = %name, error = %error, "audit stream not ready; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(2));
-            }
-            Err(error) => return Err(RuntimeError::nats(format!("create stream {name}"), error)),
-        }
-    }
+    streams::patiently(&format!("create stream {name}"), || {
+        jetstream.get_or_create_stream(config.clone())
+    })
+    .await?;
+    Ok(())
 }
 
 /// Writes `record` to the audit stream and waits for the stream to store it.

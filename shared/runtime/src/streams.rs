@@ -14,22 +14,34 @@ pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(30 * 60);
 /// How long start-up waits for JetStream to answer.
 pub const START_UP_PATIENCE: Duration = Duration::from_secs(30);
 
-/// Waits until JetStream answers (the client may still be connecting at start-up), for a
-/// service that creates no event stream of its own; fails after [`START_UP_PATIENCE`].
-pub async fn wait_for_jetstream(jetstream: &jetstream::Context) -> Result<(), RuntimeError> {
+/// Runs `attempt` until it succeeds: at start-up the client may still be connecting, so a
+/// failure is retried with a growing delay, and only one after [`START_UP_PATIENCE`] is
+/// returned, as failing to `what`.
+pub async fn patiently<T, E, F, Fut>(what: &str, mut attempt: F) -> Result<T, RuntimeError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
     let deadline = tokio::time::Instant::now() + START_UP_PATIENCE;
     let mut delay = Duration::from_millis(50);
     loop {
-        match jetstream.query_account().await {
-            Ok(_) => return Ok(()),
+        match attempt().await {
+            Ok(done) => return Ok(done),
             Err(error) if tokio::time::Instant::now() + delay < deadline => {
-                tracing::warn!(error = %error, "JetStream not ready; retrying");
+                tracing::warn!(error = %error, "could not {what} yet; retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(2));
             }
-            Err(error) => return Err(RuntimeError::nats("reach JetStream", error)),
+            Err(error) => return Err(RuntimeError::nats(what, error)),
         }
     }
+}
+
+/// Waits until JetStream answers, for a service that creates no event stream of its own.
+pub async fn wait_for_jetstream(jetstream: &jetstream::Context) -> Result<(), RuntimeError> {
+    patiently("reach JetStream", || jetstream.query_account()).await?;
+    Ok(())
 }
 
 /// Creates (or finds) the event stream of `service`.
@@ -48,18 +60,8 @@ pub async fn ensure_event_stream(
         max_age: Duration::from_secs(90 * 24 * 3600),
         ..Default::default()
     };
-    // The client may still be connecting at start-up; keep asking for a while before giving up.
-    let deadline = tokio::time::Instant::now() + START_UP_PATIENCE;
-    let mut delay = Duration::from_millis(50);
-    loop {
-        match jetstream.get_or_create_stream(config.clone()).await {
-            Ok(stream) => return Ok(stream),
-            Err(error) if tokio::time::Instant::now() + delay < deadline => {
-                tracing::warn!(stream = %name, error = %error, "stream not ready; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(2));
-            }
-            Err(error) => return Err(RuntimeError::nats(format!("create stream {name}"), error)),
-        }
-    }
+    patiently(&format!("create stream {name}"), || {
+        jetstream.get_or_create_stream(config.clone())
+    })
+    .await
 }
