@@ -3,7 +3,13 @@
 //! The ring is fetched at start, again when a token names a key the ring does not hold (at most
 //! once per refresh interval, so unknown key IDs cannot make the gateway hammer identity), and
 //! when identity announces a rotation.
+//!
+//! Each ring remembers the tokens it has verified, so a console's later requests skip the
+//! token's signature check (one of the two Ed25519 verifications per request) and only have
+//! their expiry and key checked again. The memory goes with the ring: a token is verified anew
+//! by every ring identity publishes.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +21,9 @@ use tracing::{debug, warn};
 
 use crate::error::GatewayError;
 
+/// More verified tokens than this and a ring forgets the expired ones, or else all of them.
+const MAX_VERIFIED_TOKENS: usize = 16_384;
+
 /// The current key ring and when it was last fetched.
 pub struct KeyCache {
     caller: Caller,
@@ -23,8 +32,49 @@ pub struct KeyCache {
 }
 
 struct KeyState {
-    ring: Arc<KeyRing>,
+    ring: Arc<VerifyingRing>,
     fetched_at: Option<Instant>,
+}
+
+/// A key ring and the tokens whose signatures it has verified, by token text.
+struct VerifyingRing {
+    keys: KeyRing,
+    verified: Mutex<HashMap<String, VerifiedAccess>>,
+}
+
+impl VerifyingRing {
+    fn new(keys: KeyRing) -> VerifyingRing {
+        VerifyingRing {
+            keys,
+            verified: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn verify(&self, token: &str, now_ms: i64) -> Result<VerifiedAccess, AuthError> {
+        let remembered = self
+            .verified
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(token)
+            .cloned();
+        if let Some(access) = remembered {
+            self.keys.check_current(&access, now_ms)?;
+            return Ok(access);
+        }
+        let access = self.keys.verify_access_token(token, now_ms)?;
+        let mut verified = self
+            .verified
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if verified.len() >= MAX_VERIFIED_TOKENS {
+            verified.retain(|_, access| access.claims.expires_at_ms > now_ms);
+            if verified.len() >= MAX_VERIFIED_TOKENS {
+                verified.clear();
+            }
+        }
+        verified.insert(token.to_owned(), access.clone());
+        Ok(access)
+    }
 }
 
 impl KeyCache {
@@ -34,13 +84,13 @@ impl KeyCache {
             caller,
             refresh_interval,
             state: Mutex::new(KeyState {
-                ring: Arc::new(KeyRing::new()),
+                ring: Arc::new(VerifyingRing::new(KeyRing::new())),
                 fetched_at: None,
             }),
         }
     }
 
-    fn ring(&self) -> Arc<KeyRing> {
+    fn ring(&self) -> Arc<VerifyingRing> {
         match self.state.lock() {
             Ok(state) => Arc::clone(&state.ring),
             Err(poisoned) => Arc::clone(&poisoned.into_inner().ring),
@@ -62,6 +112,7 @@ impl KeyCache {
             ))
         })?;
         debug!(keys = ring.len(), "fetched the public keys");
+        let ring = VerifyingRing::new(ring);
         let mut state = self
             .state
             .lock()
@@ -88,11 +139,11 @@ impl KeyCache {
 
     /// Verifies `token` at `now_ms`, fetching the keys again once if it names an unknown key.
     pub async fn verify(&self, token: &str, now_ms: i64) -> Result<VerifiedAccess, GatewayError> {
-        match self.ring().verify_access_token(token, now_ms) {
+        match self.ring().verify(token, now_ms) {
             Err(AuthError::UnknownKey { .. }) if self.claim_refresh() => {
                 self.refresh().await?;
                 self.ring()
-                    .verify_access_token(token, now_ms)
+                    .verify(token, now_ms)
                     .map_err(GatewayError::Credentials)
             }
             result => result.map_err(GatewayError::Credentials),

@@ -158,6 +158,25 @@ impl KeyRing {
             MAX_TOKEN_BYTES,
         )
         .map_err(|_| AuthError::malformed("token claims"))?;
+        let session_key = PublicKey::from_base64url(&claims.session_public_key)?;
+        let access = VerifiedAccess {
+            claims,
+            key_id,
+            session_key,
+        };
+        self.check_current(&access, now_ms)?;
+        Ok(access)
+    }
+
+    /// Checks at `now_ms` what can change after a token's signature was verified: its key is
+    /// still in the ring and within its use, and the token is neither expired nor issued in
+    /// the future. A verifier that remembers verified tokens calls this on every use.
+    pub fn check_current(&self, access: &VerifiedAccess, now_ms: i64) -> Result<(), AuthError> {
+        let Some(ring_key) = self.keys.get(&access.key_id) else {
+            return Err(AuthError::UnknownKey {
+                kid: access.key_id.0.chars().take(64).collect(),
+            });
+        };
         if let Some(not_after_ms) = ring_key.not_after_ms
             && now_ms >= not_after_ms
         {
@@ -165,6 +184,7 @@ impl KeyRing {
                 expired_at_ms: not_after_ms,
             });
         }
+        let claims = &access.claims;
         if now_ms >= claims.expires_at_ms {
             return Err(AuthError::Expired {
                 expired_at_ms: claims.expires_at_ms,
@@ -173,12 +193,7 @@ impl KeyRing {
         if claims.issued_at_ms > now_ms.saturating_add(ISSUE_CLOCK_SKEW_MS) {
             return Err(AuthError::NotYetValid);
         }
-        let session_key = PublicKey::from_base64url(&claims.session_public_key)?;
-        Ok(VerifiedAccess {
-            claims,
-            key_id,
-            session_key,
-        })
+        Ok(())
     }
 }
 

@@ -91,6 +91,31 @@ fn a_retired_key_stops_at_its_not_after() {
 }
 
 #[test]
+fn a_verified_token_stops_counting_when_it_expires_or_its_key_goes() {
+    let signer = KeyPair::generate().expect("randomness");
+    let session = KeyPair::generate().expect("randomness");
+    let token = issue_access_token(&signer, &claims(&session)).expect("issues");
+    let mut ring = KeyRing::new();
+    ring.insert(signer.public_key(), Some(NOW + 10));
+    let verified = ring
+        .verify_access_token(token.expose(), NOW)
+        .expect("verifies");
+    assert_eq!(ring.check_current(&verified, NOW + 9), Ok(()));
+    assert!(matches!(
+        ring.check_current(&verified, NOW + 10),
+        Err(AuthError::Expired { .. })
+    ));
+    assert!(matches!(
+        ring_of(&signer).check_current(&verified, NOW + ACCESS_TOKEN_TTL_MS),
+        Err(AuthError::Expired { .. })
+    ));
+    assert!(matches!(
+        ring_of(&KeyPair::generate().expect("randomness")).check_current(&verified, NOW),
+        Err(AuthError::UnknownKey { .. })
+    ));
+}
+
+#[test]
 fn a_published_key_set_builds_a_ring_and_a_wrong_kid_is_refused() {
     let signer = KeyPair::generate().expect("randomness");
     let info = PublicKeyInfo {
