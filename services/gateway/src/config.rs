@@ -18,6 +18,9 @@ pub const ENV_KEY_REFRESH_INTERVAL_MS: &str = "BIKESTORE_GATEWAY_KEY_REFRESH_INT
 /// Environment variable for [`GatewayConfig::replay_capacity`].
 pub const ENV_REPLAY_CAPACITY: &str = "BIKESTORE_GATEWAY_REPLAY_CAPACITY";
 
+/// Environment variable for [`GatewayConfig::presence_interval`].
+pub const ENV_PRESENCE_INTERVAL_MS: &str = "BIKESTORE_GATEWAY_PRESENCE_INTERVAL_MS";
+
 /// Flags and environment of `bikestore-gateway`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GatewayConfig {
@@ -42,6 +45,10 @@ pub struct GatewayConfig {
     /// Most nonces remembered at once; when full of unexpired ones, requests are refused.
     #[arg(long, env = ENV_REPLAY_CAPACITY, default_value_t = 1_000_000)]
     pub replay_capacity: usize,
+    /// Milliseconds between two checks that each service answers; a query reaches a stopped
+    /// service's caller as `timeout` instead of `unavailable` for at most this long.
+    #[arg(long = "presence-interval-ms", env = ENV_PRESENCE_INTERVAL_MS, value_parser = parse_millis, default_value = "1000")]
+    pub presence_interval: Duration,
 }
 
 impl GatewayConfig {
@@ -55,6 +62,7 @@ impl GatewayConfig {
             staff_cache_ttl: Duration::from_secs(5),
             key_refresh_interval: Duration::from_secs(2),
             replay_capacity: 1_000_000,
+            presence_interval: Duration::from_secs(1),
         }
     }
 }

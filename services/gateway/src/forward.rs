@@ -2,7 +2,10 @@
 //! read (content type, schema version, idempotency key, trace context) plus the caller's
 //! identity as the gateway established it, never as the caller claimed it.
 
+use std::fmt::Write as _;
+
 use async_nats::HeaderMap;
+use async_nats::client::RequestErrorKind;
 use bikestore_codec::ContentType;
 use bikestore_contracts::{ErrorCode, WireError, headers};
 
@@ -45,8 +48,16 @@ fn new_traceparent() -> String {
     if bikestore_auth::fill_random(&mut bytes).is_err() {
         bytes = [1; 24];
     }
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("00-{}-{}-01", &hex[..32], &hex[32..])
+    let mut text = String::with_capacity(55);
+    text.push_str("00-");
+    for (index, byte) in bytes.iter().enumerate() {
+        if index == 16 {
+            text.push('-');
+        }
+        let _ = write!(text, "{byte:02x}");
+    }
+    text.push_str("-01");
+    text
 }
 
 /// Sends `message`'s body to the rule's internal subject and waits for the reply.
@@ -57,6 +68,56 @@ pub async fn forward(
     content_type: ContentType,
     caller: Option<&Caller>,
 ) -> Result<async_nats::Message, WireError> {
+    let forwarded = forwarded_headers(message, content_type, caller)?;
+    let subject = gateway.subjects.svc(rule.service, rule.operation);
+    let request = async_nats::Request::new()
+        .headers(forwarded)
+        .payload(message.payload.clone())
+        .timeout(Some(gateway.forward_timeout));
+    let reply = gateway.client.send_request(subject, request).await;
+    let answered = match &reply {
+        Ok(_) => Some(true),
+        Err(error) if error.kind() == RequestErrorKind::NoResponders => Some(false),
+        Err(_) => None,
+    };
+    if let Some(present) = answered {
+        gateway.presence.set(rule.service, present);
+    }
+    reply.map_err(|error| transport_error(&error, rule.operation))
+}
+
+/// Sends `message`'s body to the rule's internal subject with the caller's own inbox as the
+/// reply subject, so the service answers the caller straight, without a second trip through
+/// the gateway. Only for queries: the gateway never learns their outcome.
+pub async fn hand_over(
+    gateway: &Gateway,
+    rule: &Rule,
+    message: &async_nats::Message,
+    content_type: ContentType,
+    caller: Option<&Caller>,
+    reply_to: async_nats::Subject,
+) -> Result<(), WireError> {
+    let forwarded = forwarded_headers(message, content_type, caller)?;
+    let subject = gateway.subjects.svc(rule.service, rule.operation);
+    gateway
+        .client
+        .publish_with_reply_and_headers(subject, reply_to, forwarded, message.payload.clone())
+        .await
+        .map_err(|_| {
+            WireError::new(
+                ErrorCode::Unavailable,
+                format!("{} could not be reached", rule.operation),
+            )
+        })
+}
+
+/// The headers a service receives: only what services read, and the caller as the gateway
+/// established it.
+fn forwarded_headers(
+    message: &async_nats::Message,
+    content_type: ContentType,
+    caller: Option<&Caller>,
+) -> Result<HeaderMap, WireError> {
     let header = |name: &str| {
         message
             .headers
@@ -97,16 +158,7 @@ pub async fn forward(
             forwarded.insert(headers::CALLER_STORE_ID, store.to_string().as_str());
         }
     }
-    let subject = gateway.subjects.svc(rule.service, rule.operation);
-    let request = async_nats::Request::new()
-        .headers(forwarded)
-        .payload(message.payload.clone())
-        .timeout(Some(gateway.forward_timeout));
-    gateway
-        .client
-        .send_request(subject, request)
-        .await
-        .map_err(|error| transport_error(&error, rule.operation))
+    Ok(forwarded)
 }
 
 /// The code of the error a service's reply carries, if it is an error reply.

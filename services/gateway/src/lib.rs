@@ -5,9 +5,11 @@
 //! token against identity's public keys (`keys`) and the request signature made with the
 //! token's session key, refuses a nonce seen within the window (`replay`), rate-limits the member
 //! (`rate`), checks the member is still active (`staff`), checks role and store against the
-//! table, forwards to `<prefix>.svc.<service>.<operation>` (`forward`) and relays the reply; every
-//! command, allowed or refused, is written to the audit stream (`audit`). `pipeline` runs these
-//! steps in order; `events` follows identity's staff and key events.
+//! table, and forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
+//! back through the gateway, which relays it and writes the command, allowed or refused, to the
+//! audit stream (`audit`); a query names the caller's inbox as its reply subject, so the service
+//! answers the caller straight, while the service is known to answer (`presence`). `pipeline`
+//! runs these steps in order; `events` follows identity's staff and key events.
 //!
 //! It registers a NATS micro service named `gateway` without endpoints, so `$SRV.PING.gateway`
 //! answers; the public subjects are served by a plain queue-group subscription. It must not
@@ -21,6 +23,7 @@ mod events;
 mod forward;
 mod keys;
 mod pipeline;
+mod presence;
 mod rate;
 mod replay;
 mod staff;
@@ -57,6 +60,7 @@ pub struct Gateway {
     staff: staff::StaffCache,
     replay: replay::ReplayCache,
     rate: rate::RateLimiter,
+    presence: presence::Presence,
     forward_timeout: Duration,
     max_request_bytes: usize,
 }
@@ -81,6 +85,7 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         staff: staff::StaffCache::new(caller, config.staff_cache_ttl),
         replay: replay::ReplayCache::new(config.replay_capacity),
         rate: rate::RateLimiter::new(config.rate_per_second, config.rate_burst),
+        presence: presence::Presence::new(),
         forward_timeout: config.forward_timeout,
         max_request_bytes: config.common.max_request_bytes,
     });
@@ -108,6 +113,11 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         Arc::clone(&gateway),
         staff_events,
         key_events,
+        shutdown.clone(),
+    ));
+    tasks.spawn(presence::watch(
+        Arc::clone(&gateway),
+        config.presence_interval,
         shutdown.clone(),
     ));
     tasks.spawn(serve_public(Arc::clone(&gateway), public, shutdown.clone()));

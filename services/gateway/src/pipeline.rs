@@ -23,6 +23,9 @@ use crate::replay::ReplayRefusal;
 use crate::staff::StaffStatus;
 use crate::table::{self, Access, Rule};
 
+/// Where NATS clients receive replies; the only subjects the gateway answers to.
+const INBOX_PREFIX: &str = "_INBOX.";
+
 /// The `Authorization` scheme the gateway accepts.
 const BEARER: &str = "Bearer ";
 
@@ -36,8 +39,14 @@ pub struct Caller {
 
 /// Serves one message from the public subjects.
 pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
-    let Some(reply_to) = message.reply.clone() else {
-        debug!("public request without a reply subject; ignored");
+    // The reply subject is the caller's to choose; answering anything but an inbox would let a
+    // caller make the gateway (or a service) publish to internal subjects.
+    let Some(reply_to) = message
+        .reply
+        .clone()
+        .filter(|reply| reply.starts_with(INBOX_PREFIX))
+    else {
+        debug!("public request without an inbox to answer; ignored");
         return;
     };
     let header = |name: &str| {
@@ -76,6 +85,24 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
         target_ids: Default::default(),
     };
     let outcome = match admit(gateway, rule, &message, content_type, &mut record).await {
+        Ok(caller)
+            if rule.kind == OperationKind::Query && gateway.presence.is_present(rule.service) =>
+        {
+            // Queries are not audited, so the service may answer the caller's inbox itself.
+            let handed_over = forward::hand_over(
+                gateway,
+                rule,
+                &message,
+                content_type,
+                caller.as_ref(),
+                reply_to.clone(),
+            )
+            .await;
+            if let Err(refusal) = handed_over {
+                respond_error(gateway, reply_to, content_type, &refusal).await;
+            }
+            return;
+        }
         Ok(caller) => {
             forward::forward(gateway, rule, &message, content_type, caller.as_ref()).await
         }

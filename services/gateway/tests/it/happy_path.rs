@@ -8,6 +8,7 @@ use bikestore_contracts::inventory::{ListProducts, ReceiveStock};
 use bikestore_contracts::orders::GetOrder;
 use bikestore_contracts::{ErrorCode, OrderId, ProductId, ServiceName, Subjects};
 use bikestore_testkit::{eventually, wait_for_service};
+use futures::StreamExt;
 
 use crate::support::{Stack, WAIT};
 
@@ -112,14 +113,115 @@ async fn an_unanswered_forward_is_unavailable_and_a_rotated_key_is_followed() {
         .await
         .unwrap();
     assert!(!rotated.kid.is_empty());
-    // With inventory gone, its operations answer `unavailable`.
+    // With inventory gone, its operations answer `unavailable`: a command at once (its reply
+    // comes back through the gateway, which hears that nobody listens), and so does a query
+    // after it, which the gateway now relays instead of handing it to an absent service.
     let inventory = stack.services.remove(1);
     inventory.stop().await.unwrap();
+    let store_id = bikestore_contracts::StoreId(1);
+    let command = ReceiveStock {
+        store_id,
+        product_id: ProductId(1),
+        quantity: 1,
+    };
+    let error = stack
+        .call(&after, &command, ContentType::Json)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::Unavailable, "{error}");
     let error = stack
         .call(&after, &ListProducts::default(), ContentType::Json)
         .await
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::Unavailable, "{error}");
+    stack.stop().await.unwrap();
+}
+
+/// Only the gateway's pings can tell that a service stopped when no command went its way; until
+/// they do, a query handed to it would go unanswered.
+#[tokio::test]
+async fn a_query_to_a_stopped_service_is_unavailable_once_the_gateway_has_checked() {
+    let mut stack =
+        Stack::start_with(|config| config.presence_interval = Duration::from_millis(50))
+            .await
+            .unwrap();
+    stack.staff("ana", Role::Admin, None).await.unwrap();
+    let session = stack.login("ana").await.unwrap();
+    stack
+        .call(&session, &ListProducts::default(), ContentType::Json)
+        .await
+        .unwrap();
+    let inventory = stack.services.remove(1);
+    inventory.stop().await.unwrap();
+    let refused = eventually("queries are refused as unavailable", WAIT, async || {
+        let signed = session.sign(
+            &stack.subjects,
+            &ListProducts::default(),
+            ContentType::Json,
+            crate::support::now_ms(),
+        );
+        let reply = stack
+            .send_raw_within(&signed, Duration::from_millis(300))
+            .await?;
+        bikestore_runtime::call::decode_reply::<bikestore_contracts::inventory::ProductPage>(&reply)
+            .err()
+    })
+    .await
+    .unwrap();
+    assert_eq!(refused.code, ErrorCode::Unavailable, "{refused}");
+    stack.stop().await.unwrap();
+}
+
+/// A query's reply goes from the service straight to the caller's inbox, not back through the
+/// gateway.
+#[tokio::test]
+async fn a_query_is_answered_by_the_service_straight_to_the_caller() {
+    let stack = Stack::start().await.unwrap();
+    stack.staff("ana", Role::Admin, None).await.unwrap();
+    let session = stack.login("ana").await.unwrap();
+    let mut spy = stack
+        .client
+        .subscribe(stack.subjects.request::<ListProducts>())
+        .await
+        .unwrap();
+    let inbox = format!("_INBOX.direct-test.{}", std::process::id());
+    let mut answers = stack.client.subscribe(inbox.clone()).await.unwrap();
+    stack.client.flush().await.unwrap();
+    // Until the gateway's first check has seen inventory, queries are relayed; wait for the
+    // first one the service receives with the caller's own inbox.
+    let direct = eventually(
+        "a query reaches inventory with the caller's inbox",
+        WAIT,
+        async || {
+            let signed = session.sign(
+                &stack.subjects,
+                &ListProducts::default(),
+                ContentType::Json,
+                crate::support::now_ms(),
+            );
+            stack
+                .client
+                .publish_with_reply_and_headers(
+                    signed.subject.clone(),
+                    inbox.clone(),
+                    signed.headers.clone(),
+                    signed.body.clone().into(),
+                )
+                .await
+                .ok()?;
+            let forwarded = spy.next().await?;
+            let answer = answers.next().await?;
+            (forwarded.reply.as_deref() == Some(inbox.as_str())).then_some(answer)
+        },
+    )
+    .await
+    .unwrap();
+    let page =
+        bikestore_runtime::call::decode_reply::<bikestore_contracts::inventory::ProductPage>(
+            &direct,
+        )
+        .unwrap();
+    assert_eq!(page.total, 0);
     stack.stop().await.unwrap();
 }
 

@@ -7,6 +7,8 @@ use bikestore_contracts::identity::{AccessToken, Role};
 use bikestore_contracts::inventory::{ListProducts, ReceiveStock, StockUpdated};
 use bikestore_contracts::{ErrorCode, ProductId, StoreId, WireError, headers};
 
+use futures::StreamExt;
+
 use crate::support::{Session, Signed, Stack, claims_for, now_ms};
 
 const MINUTE_MS: i64 = 60_000;
@@ -145,6 +147,88 @@ async fn forged_tampered_expired_and_mistimed_requests_are_unauthorized() {
             .unwrap();
     }
     stack.stop().await.unwrap();
+}
+
+/// A caller chooses its request's reply subject; were it not an inbox, the gateway or the
+/// service would publish the answer onto an internal subject for the caller.
+#[tokio::test]
+async fn a_reply_subject_outside_the_inboxes_is_never_answered() {
+    let stack = Stack::start().await.unwrap();
+    let store = stack.store().await.unwrap();
+    stack.staff("sam", Role::Sales, Some(store)).await.unwrap();
+    let session = stack.login("sam").await.unwrap();
+    let target = stack
+        .subjects
+        .svc(bikestore_contracts::ServiceName::Orders, "cancel_order");
+    let mut spy = stack.client.subscribe(target.clone()).await.unwrap();
+    stack.client.flush().await.unwrap();
+    for request in [
+        session.sign(
+            &stack.subjects,
+            &ListProducts::default(),
+            ContentType::Json,
+            now_ms(),
+        ),
+        session.sign(
+            &stack.subjects,
+            &receive(store),
+            ContentType::Json,
+            now_ms(),
+        ),
+    ] {
+        stack
+            .client
+            .publish_with_reply_and_headers(
+                request.subject.clone(),
+                target.clone(),
+                request.headers.clone(),
+                request.body.clone().into(),
+            )
+            .await
+            .unwrap();
+    }
+    // The gateway is still serving, and has had the time to take both requests.
+    let page = stack
+        .call(&session, &ListProducts::default(), ContentType::Json)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 0);
+    let stolen = tokio::time::timeout(std::time::Duration::from_millis(300), spy.next()).await;
+    assert!(stolen.is_err(), "an answer was published to {target}");
+}
+
+/// The gateway remembers tokens it has verified; a remembered token must still stop at its
+/// expiry.
+#[tokio::test]
+async fn a_token_that_worked_is_refused_once_it_expires() {
+    let stack = Stack::start().await.unwrap();
+    let store = stack.store().await.unwrap();
+    stack.staff("sam", Role::Sales, Some(store)).await.unwrap();
+    let session = stack.login("sam").await.unwrap();
+    let issued_at = now_ms();
+    let expires_at = issued_at + 1_500;
+    let claims = claims_for(&session, Role::Sales, Some(store), issued_at, expires_at);
+    let short_lived = with_token(
+        &session,
+        issue_access_token(&stack.identity_key(), &claims).unwrap(),
+    );
+    let query = ListProducts::default();
+    let before = short_lived.sign(&stack.subjects, &query, ContentType::Json, now_ms());
+    stack
+        .send::<bikestore_contracts::inventory::ProductPage>(&before)
+        .await
+        .expect("the token works before its expiry");
+
+    // Waiting for the clock is the point here: nothing else can announce an expiry.
+    let until_expired = u64::try_from(expires_at + 50 - now_ms()).unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_millis(until_expired)).await;
+    let after = short_lived.sign(&stack.subjects, &query, ContentType::Json, now_ms());
+    let error = stack
+        .send::<bikestore_contracts::inventory::ProductPage>(&after)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::Unauthorized, "{error}");
+    assert!(error.message.contains("expired"), "{error}");
 }
 
 #[tokio::test]

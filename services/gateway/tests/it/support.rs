@@ -212,6 +212,23 @@ impl Stack {
             .expect("the gateway answers")
     }
 
+    /// Sends an already signed request and returns the raw reply, or `None` when none comes
+    /// within `timeout`.
+    pub async fn send_raw_within(
+        &self,
+        signed: &Signed,
+        timeout: Duration,
+    ) -> Option<async_nats::Message> {
+        let request = async_nats::Request::new()
+            .headers(signed.headers.clone())
+            .payload(signed.body.clone().into())
+            .timeout(Some(timeout));
+        self.client
+            .send_request(signed.subject.clone(), request)
+            .await
+            .ok()
+    }
+
     /// Every audit record so far.
     pub async fn audit_records(&self) -> anyhow::Result<Vec<AuditRecord>> {
         self.audit_payloads()

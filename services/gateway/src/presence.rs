@@ -1,0 +1,81 @@
+//! Which services answer right now, so a query is handed straight to its service only while the
+//! service is there.
+//!
+//! A handed-over query names the caller's inbox as its reply subject, and NATS tells only the
+//! publisher, never that inbox, when nobody listens: a query handed to a stopped service would
+//! leave the caller waiting out its timeout instead of hearing `unavailable` at once. So the
+//! gateway pings each service's micro-service name every interval, and relays queries (request
+//! and reply through the gateway, which answers `unavailable` at once) to a service that did not
+//! answer. Every relayed call updates the view too: `no responders` marks the service absent at
+//! once, an answer marks it present.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bikestore_contracts::ServiceName;
+use bikestore_runtime::Shutdown;
+use tokio::time::MissedTickBehavior;
+use tracing::info;
+
+use crate::Gateway;
+
+/// How long a ping may take before the service counts as absent for now.
+const PING_PATIENCE: Duration = Duration::from_millis(500);
+
+/// Whether each service answered its last ping or relayed call.
+pub struct Presence {
+    present: [AtomicBool; ServiceName::ALL.len()],
+}
+
+impl Presence {
+    /// Every service absent until it answers: until then queries take the relayed path, which is
+    /// slower but always answers.
+    pub fn new() -> Presence {
+        Presence {
+            present: [const { AtomicBool::new(false) }; ServiceName::ALL.len()],
+        }
+    }
+
+    fn slot(&self, service: ServiceName) -> &AtomicBool {
+        // `ALL` lists every service, so its length covers every discriminant.
+        &self.present[service as usize]
+    }
+
+    /// Whether `service` answered last time it was asked.
+    pub fn is_present(&self, service: ServiceName) -> bool {
+        self.slot(service).load(Ordering::Relaxed)
+    }
+
+    /// Records whether `service` answered; logs when that changes.
+    pub fn set(&self, service: ServiceName, present: bool) {
+        let was = self.slot(service).swap(present, Ordering::Relaxed);
+        if was != present {
+            info!(%service, present, "service presence changed");
+        }
+    }
+}
+
+/// Pings every service behind the gateway each `interval` until shutdown.
+pub async fn watch(gateway: Arc<Gateway>, interval: Duration, mut shutdown: Shutdown) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = shutdown.wait() => return,
+        }
+        for service in ServiceName::ALL {
+            if service == ServiceName::Gateway {
+                continue;
+            }
+            let ping = async_nats::Request::new().timeout(Some(PING_PATIENCE));
+            let answered = gateway
+                .client
+                .send_request(format!("$SRV.PING.{service}"), ping)
+                .await;
+            // Any failure counts as absent: the relayed path is always safe.
+            gateway.presence.set(service, answered.is_ok());
+        }
+    }
+}
