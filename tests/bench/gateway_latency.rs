@@ -2,9 +2,14 @@
 //! `list_stores`, timed straight on its `svc` subject and signed through the gateway on its `api`
 //! subject, at concurrency 1 and at the run's concurrency, in the same run. The signed time
 //! includes the client's own signing, as a console pays it too.
+//!
+//! It also times one request's Ed25519 signature alone (the console signing, the gateway
+//! verifying): with one more trip through nats-server, the least any signed hop can add.
 
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use bikestore_auth::{KeyPair, sign_request, verify_request};
 
 use bikestore_contracts::inventory::ListStores;
 use bikestore_runtime::call::Caller;
@@ -24,6 +29,47 @@ pub struct GatewayLatency {
     pub concurrency: usize,
     pub direct: Measurement,
     pub signed: Measurement,
+    pub signature: SignatureCost,
+}
+
+/// One request's signature on this machine, in milliseconds of one core.
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureCost {
+    /// The console signing it.
+    pub sign_ms: f64,
+    /// The gateway verifying it.
+    pub verify_ms: f64,
+}
+
+/// How many signatures are timed for the mean.
+const SIGNATURES_TIMED: u32 = 2_000;
+
+impl SignatureCost {
+    /// Times signing and verifying a `list_stores` request on the calling thread.
+    fn measure() -> anyhow::Result<SignatureCost> {
+        let session = KeyPair::generate()?;
+        let public = session.public_key();
+        let subject = "bikestore.api.inventory.list_stores";
+        let body = b"{}";
+        let now = bikestore_runtime::now_ms();
+        let started = Instant::now();
+        let mut signatures = Vec::with_capacity(SIGNATURES_TIMED as usize);
+        for _ in 0..SIGNATURES_TIMED {
+            signatures.push(sign_request(&session, subject, now, body)?);
+        }
+        let signing = started.elapsed();
+        let started = Instant::now();
+        for signature in &signatures {
+            verify_request(&public, subject, body, signature, now)?;
+        }
+        let verifying = started.elapsed();
+        let per_signature =
+            |total: Duration| total.as_secs_f64() * 1e3 / f64::from(SIGNATURES_TIMED);
+        Ok(SignatureCost {
+            sign_ms: per_signature(signing),
+            verify_ms: per_signature(verifying),
+        })
+    }
 }
 
 impl GatewayLatency {
@@ -41,6 +87,7 @@ pub async fn measure(
     concurrencies: &[usize],
     duration: Duration,
 ) -> anyhow::Result<Vec<GatewayLatency>> {
+    let signature = SignatureCost::measure()?;
     let mut pairs = Vec::new();
     for &concurrency in concurrencies {
         let warm_up = Until::Count((concurrency as u64 * 4).max(32));
@@ -52,6 +99,7 @@ pub async fn measure(
             concurrency,
             direct: direct_measurement,
             signed: signed_measurement,
+            signature,
         });
     }
     Ok(pairs)
@@ -129,6 +177,18 @@ pub fn summary(pairs: &[GatewayLatency]) -> String {
         );
     }
     let _ = write!(text, " (aim: at most {AIM_P50_MS} ms at p50).");
+    if let Some(pair) = pairs.first() {
+        let cost = pair.signature;
+        let _ = write!(
+            text,
+            " One request's Ed25519 signature costs {:.3} ms (the console signs: {:.3}, the \
+             gateway verifies: {:.3}); with one more trip through nats-server (half a NATS \
+             request/reply) that is the least a signed hop adds.",
+            cost.sign_ms + cost.verify_ms,
+            cost.sign_ms,
+            cost.verify_ms,
+        );
+    }
     text
 }
 
@@ -144,5 +204,9 @@ pub fn to_json(pairs: &[GatewayLatency], measurement_json: fn(&Measurement) -> V
             "added_p50_ms": pair.added_ms(0.5),
             "added_p99_ms": pair.added_ms(0.99),
         })).collect::<Vec<_>>(),
+        "signature_ms": pairs.first().map(|pair| json!({
+            "sign": pair.signature.sign_ms,
+            "verify": pair.signature.verify_ms,
+        })),
     })
 }
