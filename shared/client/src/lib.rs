@@ -13,7 +13,7 @@
 //! never on `runtime` or a service. Subjects come from [`Subjects`], never from literals.
 //!
 //! Layout: `lib` (the [`Client`] and the raw request/reply), `session` (signing, refresh,
-//! logout), `saved` (the session file the CLI keeps), `error`.
+//! logout), `saved` (the session file the CLI and the console share, and its lock), `error`.
 #![warn(missing_docs)]
 
 mod error;
@@ -29,6 +29,7 @@ use bikestore_contracts::{ErrorCode, Request, Subjects, WireError, headers, subj
 
 pub use bikestore_codec::ContentType;
 pub use error::ClientError;
+pub use saved::{SessionFileLock, lock_session_file};
 pub use session::{REFRESH_MARGIN_MS, Session};
 
 /// How long a call waits for its reply unless told otherwise.

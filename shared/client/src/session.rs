@@ -1,5 +1,11 @@
 //! A logged-in session: signs every call with its key, keeps its tokens fresh, and logs out.
+//!
+//! A session [kept in a file](Session::kept_in) coordinates every refresh with the other
+//! processes sharing that file: under the file's lock it first adopts tokens another process
+//! saved (its refresh token is the live one), refreshes only if they too expire soon, and saves
+//! the new tokens before releasing the lock.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_nats::HeaderMap;
@@ -11,6 +17,7 @@ use bikestore_contracts::identity::{
 use bikestore_contracts::{ErrorCode, Request, WireError, gateway, headers};
 use tokio::sync::Mutex;
 
+use crate::saved::{lock_session_file_async, read_saved, write_saved};
 use crate::{CallOptions, Client, ClientError, now_ms};
 
 /// A token expiring within this many milliseconds is refreshed before the next call.
@@ -32,6 +39,8 @@ pub struct Session {
     key: Arc<KeyPair>,
     tokens: Arc<Mutex<Tokens>>,
     staff: StaffSummary,
+    /// The session file every refresh is coordinated through, if any.
+    file: Option<Arc<PathBuf>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -56,7 +65,16 @@ impl Session {
                 logged_out: false,
             })),
             staff: reply.staff,
+            file: None,
         }
+    }
+
+    /// The session, from now on coordinating every refresh through the session file at `path`
+    /// (which other processes may share): see the module documentation. Save the session there
+    /// first.
+    pub fn kept_in(mut self, path: &Path) -> Session {
+        self.file = Some(Arc::new(path.to_owned()));
+        self
     }
 
     /// Who is logged in, as identity said at login.
@@ -127,7 +145,7 @@ impl Session {
     /// Trades the refresh token for new tokens now (the refresh token rotates).
     pub async fn refresh(&self) -> Result<(), ClientError> {
         let mut tokens = self.tokens.lock().await;
-        self.refresh_locked(&mut tokens).await
+        self.refresh_locked(&mut tokens, RefreshWhen::Always).await
     }
 
     /// Ends the session: identity revokes its refresh token, and this session (and its clones)
@@ -151,13 +169,7 @@ impl Session {
     /// session's private key.
     pub async fn to_saved(&self) -> SavedSession {
         let tokens = self.tokens.lock().await;
-        SavedSession {
-            access_token: tokens.access.clone(),
-            refresh_token: tokens.refresh.clone(),
-            expires_at_ms: tokens.expires_at_ms,
-            session_secret_key: SessionSecretKey(self.key.to_secret_text()),
-            staff: self.staff.clone(),
-        }
+        self.saved_with(&tokens)
     }
 
     /// The session `saved` describes, calling through `client`.
@@ -181,8 +193,9 @@ impl Session {
         if tokens.logged_out {
             return Err(logged_out());
         }
-        if tokens.expires_at_ms - now_ms() <= REFRESH_MARGIN_MS {
-            self.refresh_locked(&mut tokens).await?;
+        if expires_soon(&tokens) {
+            self.refresh_locked(&mut tokens, RefreshWhen::UnlessFresh)
+                .await?;
         }
         Ok(tokens.access.clone())
     }
@@ -191,15 +204,68 @@ impl Session {
     async fn refresh_replacing(&self, stale: &AccessToken) -> Result<(), ClientError> {
         let mut tokens = self.tokens.lock().await;
         if tokens.access == *stale {
-            self.refresh_locked(&mut tokens).await?;
+            self.refresh_locked(&mut tokens, RefreshWhen::UnlessFresh)
+                .await?;
         }
         Ok(())
     }
 
-    async fn refresh_locked(&self, tokens: &mut Tokens) -> Result<(), ClientError> {
+    /// Refreshes the tokens, coordinated through the session file when there is one.
+    async fn refresh_locked(
+        &self,
+        tokens: &mut Tokens,
+        when: RefreshWhen,
+    ) -> Result<(), ClientError> {
         if tokens.logged_out {
             return Err(logged_out());
         }
+        let Some(path) = self.file.as_deref() else {
+            return self.trade(tokens).await;
+        };
+        let _lock = lock_session_file_async(path).await?;
+        // Unreadable or gone (logged out, or replaced by another login): nothing to adopt,
+        // and nothing of this session to write back.
+        let saved = read_saved(path)
+            .ok()
+            .filter(|saved| saved.session_secret_key.expose() == self.key.to_secret_text());
+        let Some(saved) = saved else {
+            return self.trade(tokens).await;
+        };
+        // Tokens issued later than these mean another process refreshed first: their refresh
+        // token is the live one. (Older ones are this session's own, from a save cut short.)
+        if saved.refresh_token != tokens.refresh && saved.expires_at_ms > tokens.expires_at_ms {
+            tokens.access = saved.access_token;
+            tokens.refresh = saved.refresh_token;
+            tokens.expires_at_ms = saved.expires_at_ms;
+            if when == RefreshWhen::UnlessFresh && !expires_soon(tokens) {
+                return Ok(());
+            }
+        }
+        self.trade(tokens).await?;
+        write_saved(path, &self.saved_with(tokens))
+    }
+
+    /// Writes the tokens to the session file this session is [kept in](Session::kept_in),
+    /// unless the file holds another session or tokens issued later: for a process about to end,
+    /// whose last refresh may have been cut short before it saved.
+    pub async fn save_if_newer(&self) -> Result<(), ClientError> {
+        let Some(path) = self.file.as_deref() else {
+            return Ok(());
+        };
+        let tokens = self.tokens.lock().await;
+        let _lock = lock_session_file_async(path).await?;
+        let ours_newer = read_saved(path).ok().is_some_and(|saved| {
+            saved.session_secret_key.expose() == self.key.to_secret_text()
+                && saved.expires_at_ms < tokens.expires_at_ms
+        });
+        if ours_newer {
+            write_saved(path, &self.saved_with(&tokens))?;
+        }
+        Ok(())
+    }
+
+    /// Trades the refresh token for new tokens.
+    async fn trade(&self, tokens: &mut Tokens) -> Result<(), ClientError> {
         let refresh = Refresh {
             refresh_token: tokens.refresh.clone(),
             session_public_key: self.key.public_key().to_base64url(),
@@ -213,6 +279,31 @@ impl Session {
         tokens.expires_at_ms = reply.expires_at_ms;
         Ok(())
     }
+
+    /// The session as saved, with `tokens`.
+    fn saved_with(&self, tokens: &Tokens) -> SavedSession {
+        SavedSession {
+            access_token: tokens.access.clone(),
+            refresh_token: tokens.refresh.clone(),
+            expires_at_ms: tokens.expires_at_ms,
+            session_secret_key: SessionSecretKey(self.key.to_secret_text()),
+            staff: self.staff.clone(),
+        }
+    }
+}
+
+/// Whether a refresh must trade the refresh token even when the tokens are fresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefreshWhen {
+    /// Always (asked for explicitly).
+    Always,
+    /// Only if the tokens, perhaps adopted from the session file, expire soon.
+    UnlessFresh,
+}
+
+/// Whether the access token expires within [`REFRESH_MARGIN_MS`].
+fn expires_soon(tokens: &Tokens) -> bool {
+    tokens.expires_at_ms - now_ms() <= REFRESH_MARGIN_MS
 }
 
 /// Whether the gateway refused the call because the access token expired.

@@ -72,19 +72,15 @@ impl OpenSession {
     }
 }
 
-/// Writes `session` to `path` (mode 0600), creating its folder (mode 0700) first.
+/// Writes `session` to `path` (mode 0600). Hold the session's lock: taking it made the folder.
 pub async fn save(session: &Session, path: &Path) -> Result<(), CliError> {
-    let saving = |source: ClientError| CliError::SavingSession {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(folder) = path
-        .parent()
-        .filter(|folder| !folder.as_os_str().is_empty())
-    {
-        create_private_folder(folder).map_err(|error| saving(ClientError::Io(error)))?;
-    }
-    session.save_to(path).await.map_err(saving)
+    session
+        .save_to(path)
+        .await
+        .map_err(|source| CliError::SavingSession {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 /// Reads the saved session at `path` without connecting anywhere, for `whoami`.
@@ -109,38 +105,18 @@ pub fn read_saved(path: &Path) -> Result<SavedSession, CliError> {
     })
 }
 
-/// The lock on a session file, held while one command uses the session: two runs sharing a
-/// session would otherwise both spend its single-use refresh token, and identity would end the
-/// session. It is released when dropped (or when the process ends).
-pub struct SessionLock {
-    _file: std::fs::File,
-}
+/// The lock on a session file, held while one command uses the session: two runs (or a run and
+/// a console) sharing a session would otherwise both spend its single-use refresh token, and
+/// identity would end the session. It is released when dropped (or when the process ends).
+pub type SessionLock = bikestore_client::SessionFileLock;
 
 /// Waits for and takes the lock on the session at `path` (the file `<path>.lock`, mode 0600),
-/// creating the session's folder first if needed.
+/// creating the session's folder (mode 0700) first if needed.
 pub fn lock(path: &Path) -> Result<SessionLock, CliError> {
-    let locking = |error: std::io::Error| CliError::SavingSession {
+    bikestore_client::lock_session_file(path).map_err(|source| CliError::SavingSession {
         path: path.to_owned(),
-        source: ClientError::Io(error),
-    };
-    if let Some(folder) = path
-        .parent()
-        .filter(|folder| !folder.as_os_str().is_empty())
-    {
-        create_private_folder(folder).map_err(locking)?;
-    }
-    let mut lock_path = path.as_os_str().to_owned();
-    lock_path.push(".lock");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(lock_path).map_err(locking)?;
-    file.lock().map_err(locking)?;
-    Ok(SessionLock { _file: file })
+        source,
+    })
 }
 
 /// Removes the session file; a missing file is fine.
@@ -150,19 +126,6 @@ pub fn remove(path: &Path) -> Result<(), CliError> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(error) => Err(CliError::Io(error)),
     }
-}
-
-fn create_private_folder(folder: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        // The folder holds a secret; only a newly made folder gets this mode, an existing one
-        // is the user's choice.
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(folder)
 }
 
 #[cfg(test)]

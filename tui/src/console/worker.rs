@@ -8,7 +8,6 @@
 //! publish. Every task is owned by a `JoinSet` and aborted when the console closes.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -52,11 +51,6 @@ struct Shared {
     client: Arc<OnceLock<Client>>,
     session: Arc<Mutex<Option<Session>>>,
     session_file: PathBuf,
-    /// Held while the session file is written, so two saves never interleave and the last
-    /// one written holds the newest tokens.
-    save_lock: Arc<tokio::sync::Mutex<()>>,
-    /// The expiry of the tokens last written to the session file.
-    saved_expiry_ms: Arc<AtomicI64>,
     events: Sender<Event>,
 }
 
@@ -114,8 +108,6 @@ impl Worker {
             client: Arc::new(OnceLock::new()),
             session: Arc::new(Mutex::new(None)),
             session_file: options.session_file.clone(),
-            save_lock: Arc::new(tokio::sync::Mutex::new(())),
-            saved_expiry_ms: Arc::new(AtomicI64::new(0)),
             events,
         };
         let mut worker = Worker {
@@ -128,11 +120,17 @@ impl Worker {
         worker
     }
 
-    /// Writes the session to its file if its tokens changed since the last write: at exit, a
-    /// call cut short may have refreshed them without saving.
+    /// Writes the session to its file if its tokens are newer than the file's: at exit, a call
+    /// cut short may have refreshed them without saving.
     pub async fn save_session(&self) {
-        if let Ok(session) = self.shared.session() {
-            warn_unless_saved(&self.shared, &session).await;
+        if let Ok(session) = self.shared.session()
+            && let Err(error) = session.save_if_newer().await
+        {
+            let warning = UiError::new(
+                error.code(),
+                format!("the refreshed session was not saved: {error}"),
+            );
+            self.shared.send(BackendEvent::Warning(warning)).await;
         }
     }
 
@@ -165,7 +163,8 @@ impl Worker {
                     match client.login(&username, password.expose()).await {
                         Ok(session) => {
                             let staff = session.whoami().clone();
-                            let saved = keep_saved(&shared, &session).await;
+                            let saved = session.save_locked(&shared.session_file).await;
+                            let session = session.kept_in(&shared.session_file);
                             shared.set_session(Some(session));
                             shared.send(BackendEvent::LoggedIn(staff)).await;
                             if let Err(error) = saved {
@@ -282,8 +281,8 @@ async fn connect(shared: Shared, options: Options) {
     match Session::load_from(client.clone(), &shared.session_file) {
         Ok(session) => {
             let staff = session.whoami().clone();
-            let expiry = session.expires_at_ms().await;
-            shared.saved_expiry_ms.store(expiry, Ordering::SeqCst);
+            // The CLI shares the file: every refresh is coordinated through it.
+            let session = session.kept_in(&shared.session_file);
             shared.set_session(Some(session));
             shared.send(BackendEvent::SessionRestored(staff)).await;
         }
@@ -350,16 +349,12 @@ async fn watch_saga(shared: Shared, saga_id: bikestore_contracts::sagas::SagaId,
         _ => None,
     };
     let record = match shared.session() {
-        Ok(session) => {
-            let record = session
-                .call(&GetSaga {
-                    saga_id: saga_id.clone(),
-                })
-                .await
-                .map_err(UiError::from);
-            warn_unless_saved(&shared, &session).await;
-            record
-        }
+        Ok(session) => session
+            .call(&GetSaga {
+                saga_id: saga_id.clone(),
+            })
+            .await
+            .map_err(UiError::from),
         Err(error) => Err(error),
     };
     let ended = matches!(&record, Ok(record) if record.state.is_terminal());
@@ -399,35 +394,7 @@ async fn call(shared: &Shared, command: Command) {
     };
     let operation = operation_of(&command);
     let result = run_call(&session, command).await;
-    warn_unless_saved(shared, &session).await;
     shared.answer(operation, result).await;
-}
-
-/// Writes the session back to its file when its tokens changed since the last write: a
-/// refresh token works once, so the CLI, which shares the file, needs the new one (presenting
-/// the spent one would end the session everywhere).
-async fn keep_saved(shared: &Shared, session: &Session) -> Result<(), ClientError> {
-    // Saving under the lock reads the tokens as they are then, so an older write never lands
-    // after a newer one.
-    let _saving = shared.save_lock.lock().await;
-    let expiry = session.expires_at_ms().await;
-    if expiry == shared.saved_expiry_ms.load(Ordering::SeqCst) {
-        return Ok(());
-    }
-    session.save_to(&shared.session_file).await?;
-    shared.saved_expiry_ms.store(expiry, Ordering::SeqCst);
-    Ok(())
-}
-
-/// [`keep_saved`], telling the user when the file could not be written.
-async fn warn_unless_saved(shared: &Shared, session: &Session) {
-    if let Err(error) = keep_saved(shared, session).await {
-        let warning = UiError::new(
-            error.code(),
-            format!("the refreshed session was not saved: {error}"),
-        );
-        shared.send(BackendEvent::Warning(warning)).await;
-    }
 }
 
 fn operation_of(command: &Command) -> Operation {

@@ -125,3 +125,37 @@ async fn concurrent_calls_near_expiry_refresh_without_spending_a_token_twice() {
     session.call(&ListProducts::default()).await.unwrap();
     stack.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn sessions_sharing_a_file_never_spend_one_refresh_token_twice() {
+    // Every token expires within the client's refresh margin, so every call refreshes.
+    let stack = Stack::start_with_token_ttl(Duration::from_secs(30))
+        .await
+        .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("session.json");
+    let login = stack.client.login(ADMIN, ADMIN_PASSWORD).await.unwrap();
+    login.save_to(&path).await.unwrap();
+    // As a console and a CLI run do: each reads the file once and keeps the tokens in memory.
+    let console = Session::load_from(stack.client.clone(), &path)
+        .unwrap()
+        .kept_in(&path);
+    let cli = Session::load_from(stack.client.clone(), &path)
+        .unwrap()
+        .kept_in(&path);
+    console.call(&ListProducts::default()).await.unwrap();
+    // The refresh token `cli` read is spent: presenting it would make identity end the session.
+    cli.call(&ListProducts::default()).await.unwrap();
+    console.call(&ListProducts::default()).await.unwrap();
+    let on_disk = Session::load_from(stack.client.clone(), &path)
+        .unwrap()
+        .to_saved()
+        .await;
+    assert_eq!(
+        on_disk,
+        console.to_saved().await,
+        "the last refresh is saved"
+    );
+    assert_ne!(on_disk.refresh_token, login.to_saved().await.refresh_token);
+    stack.stop().await.unwrap();
+}
