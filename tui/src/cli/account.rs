@@ -21,7 +21,7 @@ pub struct LoginArgs {
 pub async fn login(context: &Context, args: LoginArgs) -> Result<(), CliError> {
     let password = read_secret(
         &format!("password for {}: ", args.username),
-        ENV_PASSWORD,
+        (ENV_PASSWORD, context.environment.password.as_deref()),
         false,
     )?;
     let client = context.connect().await?;
@@ -89,14 +89,20 @@ pub fn yes_no(flag: bool) -> String {
     if flag { "yes" } else { "no" }.to_owned()
 }
 
-/// Reads a secret: from the environment variable `env_name` when set (scripts), else from a
-/// prompt without echo when standard input is a terminal (asked twice when `confirm`), else
-/// from the first line of standard input.
-pub fn read_secret(prompt: &str, env_name: &str, confirm: bool) -> Result<String, CliError> {
-    if let Some(secret) = std::env::var_os(env_name) {
+/// Reads a secret: from its environment variable when set (scripts; `from_env` is its name and
+/// value), else from a prompt without echo when standard input is a terminal (asked twice when
+/// `confirm`), else from the first line of standard input.
+pub fn read_secret(
+    prompt: &str,
+    from_env: (&str, Option<&std::ffi::OsStr>),
+    confirm: bool,
+) -> Result<String, CliError> {
+    let (env_name, env_value) = from_env;
+    if let Some(secret) = env_value {
         return secret
-            .into_string()
-            .map_err(|_| CliError::Input(format!("{env_name} is not valid UTF-8")));
+            .to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| CliError::Input(format!("{env_name} is not valid UTF-8")));
     }
     let secret = if std::io::stdin().is_terminal() {
         let secret = rpassword::prompt_password(prompt)?;

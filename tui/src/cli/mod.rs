@@ -47,6 +47,22 @@ pub const ENV_PASSWORD: &str = "BIKESTORE_PASSWORD";
 /// new password without a prompt.
 pub const ENV_NEW_PASSWORD: &str = "BIKESTORE_NEW_PASSWORD";
 
+/// What the command line reads from the process environment besides its flags (which clap
+/// reads). Only `main.rs` reads the environment; tests build this directly.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// `XDG_CONFIG_HOME`, where the session file lives by default.
+    pub xdg_config_home: Option<PathBuf>,
+    /// `HOME`, where the session file lives when `XDG_CONFIG_HOME` is not set.
+    pub home: Option<PathBuf>,
+    /// `NO_COLOR`: set and not empty turns the console's colours off.
+    pub no_color: Option<OsString>,
+    /// [`ENV_PASSWORD`].
+    pub password: Option<OsString>,
+    /// [`ENV_NEW_PASSWORD`].
+    pub new_password: Option<OsString>,
+}
+
 /// The help heading of the options every command takes.
 const GLOBAL: &str = "Global options";
 
@@ -127,7 +143,12 @@ enum SignedCommand {
 }
 
 impl SignedCommand {
-    async fn run(self, session: &Session, printer: Printer) -> Result<(), CliError> {
+    async fn run(
+        self,
+        session: &Session,
+        printer: Printer,
+        environment: &Environment,
+    ) -> Result<(), CliError> {
         match self {
             SignedCommand::Stores => catalog::stores(session, printer).await,
             SignedCommand::Products(command) => command.run(session, printer).await,
@@ -135,7 +156,11 @@ impl SignedCommand {
             SignedCommand::Customers(command) => command.run(session, printer).await,
             SignedCommand::Orders(command) => command.run(session, printer).await,
             SignedCommand::Sagas(command) => command.run(session, printer).await,
-            SignedCommand::Staff(command) => command.run(session, printer).await,
+            SignedCommand::Staff(command) => {
+                command
+                    .run(session, printer, environment.new_password.as_deref())
+                    .await
+            }
         }
     }
 }
@@ -147,6 +172,7 @@ struct Context {
     nats_credentials: Option<PathBuf>,
     subjects: Subjects,
     session_file: PathBuf,
+    environment: Environment,
 }
 
 impl Context {
@@ -173,8 +199,9 @@ impl Context {
     }
 }
 
-/// Runs the command line as parsed from `args` (the binary's arguments, program name first).
-pub fn run(args: Vec<OsString>) -> ExitCode {
+/// Runs the command line as parsed from `args` (the binary's arguments, program name first),
+/// in `environment`.
+pub fn run(args: Vec<OsString>, environment: Environment) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -184,7 +211,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         }
     };
     let printer = Printer { json: cli.json };
-    match prepare(cli) {
+    match prepare(cli, environment) {
         Ok((context, None)) => run_console(context),
         Ok((context, Some(command))) => match run_command(&context, command) {
             Ok(()) => Exit::Success.into(),
@@ -195,14 +222,14 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
 }
 
 /// Checks the top-level options and finds the session file.
-fn prepare(cli: Cli) -> Result<(Context, Option<Command>), CliError> {
+fn prepare(cli: Cli, environment: Environment) -> Result<(Context, Option<Command>), CliError> {
     let subjects =
         Subjects::new(&cli.subject_prefix).map_err(|error| CliError::Input(error.to_string()))?;
     let session_file = match cli.session_file {
         Some(path) => path,
         None => session::default_session_file(
-            std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from),
-            std::env::var_os("HOME").map(PathBuf::from),
+            environment.xdg_config_home.clone(),
+            environment.home.clone(),
         )?,
     };
     let context = Context {
@@ -211,6 +238,7 @@ fn prepare(cli: Cli) -> Result<(Context, Option<Command>), CliError> {
         nats_credentials: cli.nats_credentials,
         subjects,
         session_file,
+        environment,
     };
     Ok((context, cli.command))
 }
@@ -222,6 +250,7 @@ fn run_console(context: Context) -> ExitCode {
         nats_credentials: context.nats_credentials,
         subjects: context.subjects,
         session_file: context.session_file,
+        no_color: context.environment.no_color,
     };
     match crate::console::run(options) {
         Ok(()) => Exit::Success.into(),
@@ -254,7 +283,9 @@ fn run_command(context: &Context, command: Command) -> Result<(), CliError> {
             Command::Whoami => account::whoami(context),
             Command::Signed(command) => {
                 let open = context.open_session().await?;
-                let outcome = command.run(&open.session, context.printer).await;
+                let outcome = command
+                    .run(&open.session, context.printer, &context.environment)
+                    .await;
                 // A call may have refreshed the tokens: keep them whether the command
                 // succeeded or not.
                 let kept = open.keep().await;

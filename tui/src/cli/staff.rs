@@ -76,7 +76,13 @@ pub enum StaffCommand {
 
 impl StaffCommand {
     /// Runs the command.
-    pub async fn run(self, session: &Session, printer: Printer) -> Result<(), CliError> {
+    /// Runs the command; `new_password_env` is [`ENV_NEW_PASSWORD`]'s value, if set.
+    pub async fn run(
+        self,
+        session: &Session,
+        printer: Printer,
+        new_password_env: Option<&std::ffi::OsStr>,
+    ) -> Result<(), CliError> {
         match self {
             StaffCommand::Ls { store, all, page } => {
                 let reply = session
@@ -119,7 +125,7 @@ impl StaffCommand {
                 role,
                 store,
             } => {
-                let password = new_password(&username)?;
+                let password = new_password(&username, new_password_env)?;
                 let reply = session
                     .call(&CreateStaff {
                         username,
@@ -141,7 +147,7 @@ impl StaffCommand {
                 print_saved(printer, &reply, "deactivated")
             }
             StaffCommand::ResetPassword { staff_id } => {
-                let new_password = new_password(&format!("staff {staff_id}"))?;
+                let new_password = new_password(&format!("staff {staff_id}"), new_password_env)?;
                 let reply = session
                     .call(&ResetPassword {
                         staff_id: StaffId(staff_id),
@@ -171,10 +177,10 @@ impl StaffCommand {
     }
 }
 
-fn new_password(whose: &str) -> Result<Password, CliError> {
+fn new_password(whose: &str, from_env: Option<&std::ffi::OsStr>) -> Result<Password, CliError> {
     let text = read_secret(
         &format!("new password for {whose}: "),
-        ENV_NEW_PASSWORD,
+        (ENV_NEW_PASSWORD, from_env),
         true,
     )?;
     Ok(Password(text))

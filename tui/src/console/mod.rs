@@ -51,12 +51,13 @@ pub struct Options {
     pub subjects: Subjects,
     /// The session file shared with the CLI's `login`.
     pub session_file: PathBuf,
+    /// `NO_COLOR` as the process found it: set and not empty turns colours off.
+    pub no_color: Option<std::ffi::OsString>,
 }
 
 /// Runs the console until the user quits. It owns the terminal and its own async runtime.
 pub fn run(options: Options) -> anyhow::Result<()> {
-    // The console is this process's user interface, so it reads NO_COLOR here, at its edge.
-    let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());
+    let theme = Theme::from_no_color(options.no_color.as_deref());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
