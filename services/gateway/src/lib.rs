@@ -11,8 +11,8 @@
 //! answers the caller straight, while the service is known to answer (`presence`). `pipeline`
 //! runs these steps in order; `events` follows identity's staff and key events.
 //!
-//! It registers a NATS micro service named `gateway` without endpoints, so `$SRV.PING.gateway`
-//! answers; the public subjects are served by a plain queue-group subscription. It must not
+//! It registers a NATS micro service named `gateway` whose only endpoint is the runtime's
+//! `ready`, so `$SRV.PING.gateway` answers; the public subjects are served by a plain queue-group subscription. It must not
 //! hold business rules of the services it fronts, and it never logs or audits a request body,
 //! token or signature.
 

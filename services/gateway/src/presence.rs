@@ -4,24 +4,26 @@
 //! A handed-over query names the caller's inbox as its reply subject, and NATS tells only the
 //! publisher, never that inbox, when nobody listens: a query handed to a stopped service would
 //! leave the caller waiting out its timeout instead of hearing `unavailable` at once. So the
-//! gateway pings each service's micro-service name every interval, and relays queries (request
-//! and reply through the gateway, which answers `unavailable` at once) to a service that did not
-//! answer. Every relayed call updates the view too: `no responders` marks the service absent at
-//! once, an answer marks it present.
+//! gateway asks each service's micro-service description (`$SRV.INFO`) every interval, counts it
+//! present only when it lists the ready endpoint (added after every other, so all take
+//! requests), and relays queries (request and reply through the gateway, which answers
+//! `unavailable` at once) to a service that is not. Every relayed call updates the view too:
+//! `no responders` marks the service absent at once, an answer marks it present.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bikestore_contracts::ServiceName;
+use async_nats::service::Info;
+use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::Shutdown;
 use tokio::time::MissedTickBehavior;
 use tracing::info;
 
 use crate::Gateway;
 
-/// How long a ping may take before the service counts as absent for now.
-const PING_PATIENCE: Duration = Duration::from_millis(500);
+/// How long a description may take before the service counts as absent for now.
+const INFO_PATIENCE: Duration = Duration::from_millis(500);
 
 /// Whether each service answered its last ping or relayed call.
 pub struct Presence {
@@ -56,7 +58,7 @@ impl Presence {
     }
 }
 
-/// Pings every service behind the gateway each `interval` until shutdown.
+/// Asks every service behind the gateway whether it is ready, each `interval`, until shutdown.
 pub async fn watch(gateway: Arc<Gateway>, interval: Duration, mut shutdown: Shutdown) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -69,13 +71,20 @@ pub async fn watch(gateway: Arc<Gateway>, interval: Duration, mut shutdown: Shut
             if service == ServiceName::Gateway {
                 continue;
             }
-            let ping = async_nats::Request::new().timeout(Some(PING_PATIENCE));
+            let ask = async_nats::Request::new().timeout(Some(INFO_PATIENCE));
             let answered = gateway
                 .client
-                .send_request(format!("$SRV.PING.{service}"), ping)
+                .send_request(Subjects::service_info(service), ask)
                 .await;
             // Any failure counts as absent: the relayed path is always safe.
-            gateway.presence.set(service, answered.is_ok());
+            let ready = answered.ok().is_some_and(|reply| {
+                serde_json::from_slice::<Info>(&reply.payload).is_ok_and(|info| {
+                    info.endpoints
+                        .iter()
+                        .any(|endpoint| endpoint.name == Subjects::READY_ENDPOINT)
+                })
+            });
+            gateway.presence.set(service, ready);
         }
     }
 }

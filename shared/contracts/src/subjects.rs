@@ -213,9 +213,20 @@ impl Subjects {
         format!("{}.evt.{}.>", self.prefix, service)
     }
 
+    /// The name of the endpoint every service adds after all its others: an instance whose
+    /// `$SRV.INFO` lists it takes requests on every endpoint (NATS applies one connection's
+    /// subscriptions in order), whereas `$SRV.PING` answers from the moment it registers.
+    pub const READY_ENDPOINT: &'static str = "ready";
+
     /// The NATS micro service discovery subject that every instance of `service` answers.
     pub fn service_ping(service: impl fmt::Display) -> String {
         format!("$SRV.PING.{service}")
+    }
+
+    /// The NATS micro service description subject (name, endpoints) every instance of
+    /// `service` answers.
+    pub fn service_info(service: impl fmt::Display) -> String {
+        format!("$SRV.INFO.{service}")
     }
 
     /// The NATS micro service statistics subject that every instance of `service` answers.

@@ -121,17 +121,7 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
         F: Fn(Ctx<S>, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
     {
-        let subject = self.subjects.svc(self.name, R::OPERATION);
-        let mut endpoint = self
-            .service
-            .endpoint_builder()
-            .name(R::OPERATION)
-            .add(subject.clone())
-            .await
-            .map_err(|error| RuntimeError::Nats {
-                context: format!("add endpoint {subject}"),
-                source: error,
-            })?;
+        let mut endpoint = self.add_endpoint(R::OPERATION).await?;
         let handler = Arc::new(handler);
         let state = Arc::clone(&self.state);
         let service_name = self.name;
@@ -175,8 +165,52 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
         Ok(())
     }
 
-    /// Waits for shutdown, then stops every endpoint after its in-flight requests finish.
+    /// Subscribes the micro-service endpoint `operation` on `<prefix>.svc.<service>.<operation>`.
+    async fn add_endpoint(
+        &self,
+        operation: &str,
+    ) -> Result<async_nats::service::endpoint::Endpoint, RuntimeError> {
+        let subject = self.subjects.svc(self.name, operation);
+        self.service
+            .endpoint_builder()
+            .name(operation)
+            .add(subject.clone())
+            .await
+            .map_err(|error| RuntimeError::Nats {
+                context: format!("add endpoint {subject}"),
+                source: error,
+            })
+    }
+
+    /// Adds the [`Subjects::READY_ENDPOINT`] endpoint (`<prefix>.svc.<service>.ready`, answering
+    /// an empty body), after every other endpoint.
+    async fn add_ready_endpoint(&mut self) -> Result<(), RuntimeError> {
+        let mut endpoint = self.add_endpoint(Subjects::READY_ENDPOINT).await?;
+        let mut shutdown = self.shutdown.clone();
+        self.endpoints.spawn(async move {
+            loop {
+                tokio::select! {
+                    request = endpoint.next() => match request {
+                        Some(request) => {
+                            let _ = request.respond(Ok(bytes::Bytes::new())).await;
+                        }
+                        None => break,
+                    },
+                    _ = shutdown.wait() => {
+                        let _ = endpoint.stop().await;
+                        break;
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Marks the service ready (see [`Subjects::READY_ENDPOINT`]), waits for shutdown, then
+    /// stops every endpoint after its in-flight requests finish. Call it after adding every
+    /// endpoint.
     pub async fn serve(mut self) -> Result<(), RuntimeError> {
+        self.add_ready_endpoint().await?;
         self.shutdown.wait().await;
         while self.endpoints.join_next().await.is_some() {}
         self.service

@@ -1,12 +1,13 @@
 //! [`wait_for_service`]: readiness of a NATS micro service, by its own discovery protocol.
 //!
-//! Every service registered through async-nats's `service` API answers `PING` requests; a reply
-//! means its endpoints are subscribed and it can take requests.
+//! A service answers `$SRV.PING` from the moment it registers, before its endpoints subscribe;
+//! it adds the endpoint [`Subjects::READY_ENDPOINT`] after all the others, so an `$SRV.INFO`
+//! answer listing that one means every endpoint takes requests.
 
 use std::time::Duration;
 
 use anyhow::Context;
-use async_nats::service::PingResponse;
+use async_nats::service::Info;
 use bikestore_contracts::Subjects;
 
 use crate::eventually;
@@ -14,13 +15,14 @@ use crate::eventually;
 /// How long one ping waits for a reply.
 const PING_TIMEOUT: Duration = Duration::from_millis(250);
 
-/// Waits until a NATS micro service named `service_name` answers a ping on `client`'s server.
+/// Waits until a NATS micro service named `service_name` on `client`'s server lists its ready
+/// endpoint.
 pub async fn wait_for_service(
     client: &async_nats::Client,
     service_name: &str,
     deadline: Duration,
 ) -> anyhow::Result<()> {
-    let subject = Subjects::service_ping(service_name);
+    let subject = Subjects::service_info(service_name);
     eventually(
         &format!("service {service_name} to answer {subject}"),
         deadline,
@@ -33,8 +35,13 @@ pub async fn wait_for_service(
             .await
             .ok()?
             .ok()?;
-            let pong: PingResponse = serde_json::from_slice(&reply.payload).ok()?;
-            (pong.name == service_name).then_some(())
+            let info: Info = serde_json::from_slice(&reply.payload).ok()?;
+            let ready = info.name == service_name
+                && info
+                    .endpoints
+                    .iter()
+                    .any(|endpoint| endpoint.name == Subjects::READY_ENDPOINT);
+            ready.then_some(())
         },
     )
     .await

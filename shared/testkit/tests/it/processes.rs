@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use async_nats::service::ServiceExt;
+use bikestore_contracts::Subjects;
 use bikestore_testkit::{ChildProcess, NatsServer, cargo_bin, wait_for_service};
 
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -65,12 +66,21 @@ async fn wait_for_service_sees_a_micro_service_start() {
     let not_there = wait_for_service(&client, "kit-echo", Duration::from_millis(200)).await;
     assert!(not_there.is_err(), "no service yet");
 
-    let _service = client
+    let service = client
         .service_builder()
         .start("kit-echo", "0.1.0")
         .await
         .expect("start service");
+    // Registered, so it answers pings, but not ready until its ready endpoint exists.
+    let registered = wait_for_service(&client, "kit-echo", Duration::from_millis(200)).await;
+    assert!(registered.is_err(), "not ready before its ready endpoint");
+    let _ready = service
+        .endpoint_builder()
+        .name(Subjects::READY_ENDPOINT)
+        .add("kit-echo.ready")
+        .await
+        .expect("add the ready endpoint");
     wait_for_service(&client, "kit-echo", DEADLINE)
         .await
-        .expect("service answers ping");
+        .expect("service is ready");
 }
