@@ -16,6 +16,11 @@ pub struct Args {
     /// be running on it: the benchmark starts its own).
     #[arg(long)]
     pub nats_url: Option<String>,
+    /// With `--nats-url`: the folder of NATS credentials files (`<user>.creds`), as `just up`
+    /// makes under `<data>/credentials`. Each service then connects as its own user, consoles as
+    /// `console` and the benchmark itself as `ops`; without it every connection is anonymous.
+    #[arg(long, requires = "nats_url")]
+    pub nats_credentials_dir: Option<PathBuf>,
     /// Keep the services' databases in this folder instead of a temporary one.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -104,6 +109,7 @@ pub enum Until {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub nats_url: Option<String>,
+    pub nats_credentials_dir: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub scale: u32,
     pub concurrency: usize,
@@ -159,6 +165,7 @@ impl Settings {
         };
         Ok(Settings {
             nats_url: args.nats_url,
+            nats_credentials_dir: args.nats_credentials_dir.map(from_workspace),
             data_dir: args.data_dir.map(from_workspace),
             scale,
             concurrency,

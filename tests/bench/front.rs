@@ -3,6 +3,7 @@
 //! server) and the logged-in demo staff whose sessions sign every request.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -12,7 +13,6 @@ use bikestore_contracts::{StoreId, Subjects};
 use bikestore_gateway::GatewayConfig;
 use bikestore_identity::IdentityConfig;
 use bikestore_runtime::CommonConfig;
-use bikestore_testkit::NatsServer;
 
 use crate::orders;
 
@@ -21,8 +21,6 @@ use crate::orders;
 /// console; a load test sends thousands per second from a few members, and would measure the
 /// limiter's refusals instead of the system.
 const RATE_PER_MEMBER: u32 = 1_000_000;
-/// The NATS user a real console connects as.
-const CONSOLE_NATS_USER: &str = "console";
 
 /// Loads the demo staff into identity's database, before identity opens it.
 pub async fn seed_identity(common: &CommonConfig) -> anyhow::Result<()> {
@@ -45,15 +43,13 @@ pub fn gateway_config(common: CommonConfig) -> GatewayConfig {
     config
 }
 
-/// A console's connection: as the `console` NATS user when the benchmark runs its own
-/// nats-server (so NATS enforces what a console may publish), anonymously on an attached one,
-/// whose credentials the benchmark does not know.
+/// A console's connection, as the `console` NATS user when its `credentials` are known (so NATS
+/// enforces what a console may publish), else anonymously.
 pub async fn console_client(
-    nats: Option<&NatsServer>,
+    credentials: Option<PathBuf>,
     nats_url: &str,
     subjects: Subjects,
 ) -> anyhow::Result<Client> {
-    let credentials = nats.map(|server| server.credentials(CONSOLE_NATS_USER));
     Client::connect_with_credentials(nats_url, credentials.as_deref(), subjects)
         .await
         .with_context(|| format!("cannot connect a console to {nats_url}"))

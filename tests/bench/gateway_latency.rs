@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use bikestore_auth::{KeyPair, sign_request, verify_request};
 
+use bikestore_contracts::Request as _;
 use bikestore_contracts::inventory::ListStores;
 use bikestore_runtime::call::Caller;
 use serde_json::{Value, json};
@@ -49,7 +50,8 @@ impl SignatureCost {
     fn measure() -> anyhow::Result<SignatureCost> {
         let session = KeyPair::generate()?;
         let public = session.public_key();
-        let subject = "bikestore.api.inventory.list_stores";
+        let subject = &bikestore_contracts::Subjects::default()
+            .api(ListStores::SERVICE, ListStores::OPERATION);
         let body = b"{}";
         let now = bikestore_runtime::now_ms();
         let started = Instant::now();

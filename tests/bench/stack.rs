@@ -21,6 +21,11 @@ use crate::cli::{Profile, Settings};
 use crate::front::{self, Staff};
 use crate::random::SplitMix;
 
+/// The NATS user a real console connects as.
+const CONSOLE_NATS_USER: &str = "console";
+/// The NATS user of operators' tools, which the benchmark's own connection is.
+const OPS_NATS_USER: &str = "ops";
+
 /// Units added to every (store, product) pair the orders use, so a long run never runs dry.
 pub const TOP_UP: i64 = 100_000;
 /// How many (store, product) pairs the orders spread over, drawn from the whole catalog.
@@ -60,6 +65,8 @@ impl DataDir {
 pub struct Stack {
     /// The private server, if the benchmark started one.
     nats: Option<NatsServer>,
+    /// The credentials files of an attached server's users, if given.
+    credentials_dir: Option<PathBuf>,
     pub nats_url: String,
     pub client: async_nats::Client,
     pub caller: Caller,
@@ -84,13 +91,25 @@ impl Stack {
                     Profile::Default => JetStreamSync::Interval,
                     Profile::Durable => JetStreamSync::Always,
                 };
-                let server = NatsServer::start_with(NatsOptions { sync }).await?;
+                // Secured as `just up` runs it: every connection as its own user.
+                let server = NatsServer::start_secured(NatsOptions { sync }).await?;
                 let url = server.url();
                 (Some(server), url)
             }
         };
-        let client = async_nats::ConnectOptions::new()
-            .name("bikestore-bench")
+        let credentials_dir = settings.nats_credentials_dir.clone();
+        let ops_credentials = match (&nats, &credentials_dir) {
+            (Some(server), _) => Some(server.credentials(OPS_NATS_USER)),
+            (None, Some(dir)) => Some(dir.join(format!("{OPS_NATS_USER}.creds"))),
+            (None, None) => None,
+        };
+        let mut options = async_nats::ConnectOptions::new().name("bikestore-bench");
+        if let Some(path) = &ops_credentials {
+            let (user, password) = bikestore_client::read_credentials(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            options = options.user_and_password(user, password);
+        }
+        let client = options
             .connect(nats_url.as_str())
             .await
             .with_context(|| format!("cannot connect to nats-server at {nats_url}"))?;
@@ -113,6 +132,7 @@ impl Stack {
         let subjects = Subjects::default();
         let mut stack = Stack {
             nats,
+            credentials_dir,
             caller: Caller::new(client.clone(), subjects.clone()),
             client,
             subjects,
@@ -131,9 +151,12 @@ impl Stack {
         stack.start_services(&common, &services).await?;
         stack.shelves = stock_shelves(&stack.caller).await?;
         if settings.through_gateway {
-            let console =
-                front::console_client(stack.nats.as_ref(), &stack.nats_url, stack.subjects.clone())
-                    .await?;
+            let console = front::console_client(
+                stack.credentials(CONSOLE_NATS_USER),
+                &stack.nats_url,
+                stack.subjects.clone(),
+            )
+            .await?;
             stack.staff = Some(Staff::log_in(&console).await?);
         }
         Ok(stack)
@@ -142,6 +165,16 @@ impl Stack {
     /// The data folder.
     pub fn data_dir(&self) -> &Path {
         self.data.path()
+    }
+
+    /// The credentials file of NATS user `user`: the private server's, or from
+    /// `--nats-credentials-dir`; `None` connects anonymously.
+    fn credentials(&self, user: &str) -> Option<PathBuf> {
+        match (&self.nats, &self.credentials_dir) {
+            (Some(server), _) => Some(server.credentials(user)),
+            (None, Some(dir)) => Some(dir.join(format!("{user}.creds"))),
+            (None, None) => None,
+        }
     }
 
     /// Whether the benchmark started its own nats-server.
@@ -178,8 +211,10 @@ impl Stack {
         services: &[ServiceName],
     ) -> anyhow::Result<()> {
         for &service in services {
-            let common = common.clone();
             let name = service.as_str();
+            // Each service as its own NATS user, so the run meets the permissions `just up` sets.
+            let mut common = common.clone();
+            common.nats_credentials = self.credentials(name);
             let running = match service {
                 ServiceName::Inventory => {
                     let config = bikestore_inventory::InventoryConfig::new(common);
