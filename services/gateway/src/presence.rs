@@ -25,7 +25,7 @@ use crate::Gateway;
 /// How long a description may take before the service counts as absent for now.
 const INFO_PATIENCE: Duration = Duration::from_millis(500);
 
-/// Whether each service answered its last ping or relayed call.
+/// Whether each service was ready at its last check or answered its last relayed call.
 pub struct Presence {
     present: [AtomicBool; ServiceName::ALL.len()],
 }
@@ -44,12 +44,12 @@ impl Presence {
         &self.present[service as usize]
     }
 
-    /// Whether `service` answered last time it was asked.
+    /// Whether `service` was last seen ready to answer.
     pub fn is_present(&self, service: ServiceName) -> bool {
         self.slot(service).load(Ordering::Relaxed)
     }
 
-    /// Records whether `service` answered; logs when that changes.
+    /// Records whether `service` is ready to answer; logs when that changes.
     pub fn set(&self, service: ServiceName, present: bool) {
         let was = self.slot(service).swap(present, Ordering::Relaxed);
         if was != present {
