@@ -234,7 +234,7 @@ up:
     for name in "${services[@]}"; do
         binary={{ quote(release_dir) }}/"bikestore-$name"
         if ! "$binary" ping --nats-url {{ nats_url }} --nats-credentials "$credentials_dir/$name.creds" --timeout-ms 10000; then
-            echo "$name did not answer a ping within 10 s; its log:" >&2
+            echo "$name was not ready within 10 s; its log:" >&2
             tail -n 30 "$log_dir/$name.out" >&2 || true
             exit 1
         fi

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use async_nats::service::Info;
 use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::Shutdown;
 use tokio::time::MissedTickBehavior;
@@ -78,11 +77,7 @@ pub async fn watch(gateway: Arc<Gateway>, interval: Duration, mut shutdown: Shut
                 .await;
             // Any failure counts as absent: the relayed path is always safe.
             let ready = answered.ok().is_some_and(|reply| {
-                serde_json::from_slice::<Info>(&reply.payload).is_ok_and(|info| {
-                    info.endpoints
-                        .iter()
-                        .any(|endpoint| endpoint.name == Subjects::READY_ENDPOINT)
-                })
+                bikestore_runtime::ops::is_ready_info(&reply.payload, service.as_str())
             });
             gateway.presence.set(service, ready);
         }

@@ -1,5 +1,5 @@
 //! Operator subcommands every service binary shares: listing and replaying dead letters, and
-//! waiting until a service answers a ping.
+//! waiting until a service is ready; and what "ready" means ([`is_ready_info`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -81,8 +81,21 @@ pub async fn dead_letters(args: DeadLetterArgs) -> Result<(), RuntimeError> {
     Ok(())
 }
 
-/// Waits until an instance of `service` answers `$SRV.PING`, trying for at most `timeout`; for
-/// the `ping` subcommand that scripts use to know a service is up.
+/// Whether an `$SRV.INFO` answer says the micro service `service_name` is ready: it lists the
+/// endpoint [`Subjects::READY_ENDPOINT`], which a service adds after all its others. (A service
+/// answers `$SRV.PING` from the moment it registers, before its endpoints subscribe.)
+pub fn is_ready_info(payload: &[u8], service_name: &str) -> bool {
+    serde_json::from_slice::<async_nats::service::Info>(payload).is_ok_and(|info| {
+        info.name == service_name
+            && info
+                .endpoints
+                .iter()
+                .any(|endpoint| endpoint.name == Subjects::READY_ENDPOINT)
+    })
+}
+
+/// Waits until an instance of `service` is ready ([`is_ready_info`]), trying for at most
+/// `timeout`; for the `ping` subcommand that scripts use to know a service is up.
 pub async fn ping(
     nats_url: &str,
     credentials: Option<&std::path::Path>,
@@ -90,7 +103,7 @@ pub async fn ping(
     timeout: Duration,
 ) -> Result<(), RuntimeError> {
     let client = connect_once(nats_url, credentials, timeout).await?;
-    let subject = Subjects::service_ping(service);
+    let subject = Subjects::service_info(service);
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let attempt = tokio::time::timeout(
@@ -98,12 +111,14 @@ pub async fn ping(
             client.request(subject.clone(), "".into()),
         )
         .await;
-        if let Ok(Ok(_)) = attempt {
+        if let Ok(Ok(reply)) = attempt
+            && is_ready_info(&reply.payload, service.as_str())
+        {
             return Ok(());
         }
         if tokio::time::Instant::now() >= deadline {
             return Err(RuntimeError::nats(
-                format!("no {service} service answered {subject} within {timeout:?}"),
+                format!("no {service} service was ready ({subject}) within {timeout:?}"),
                 timed_out(),
             ));
         }
@@ -121,7 +136,8 @@ fn timed_out() -> std::io::Error {
 pub enum OpsCommand {
     /// Lists or replays messages that a consumer gave up on.
     DeadLetters(DeadLetterArgs),
-    /// Exits 0 once an instance of the service answers `$SRV.PING`, 1 if none does in time.
+    /// Exits 0 once an instance of the service is ready (its `$SRV.INFO` lists the `ready`
+    /// endpoint), 1 if none is in time.
     Ping {
         /// NATS server URL.
         #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
@@ -186,5 +202,46 @@ pub fn exit_code<E: std::fmt::Display>(
             eprintln!("{binary}: {error:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(name: &str, endpoints: &[&str]) -> Vec<u8> {
+        let endpoints: Vec<serde_json::Value> = endpoints
+            .iter()
+            .map(|endpoint| {
+                serde_json::json!({
+                    "name": endpoint,
+                    "subject": format!("bikestore.svc.{name}.{endpoint}"),
+                    "queue_group": name,
+                    "metadata": {},
+                })
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({
+            "type": "io.nats.micro.v1.info_response",
+            "name": name,
+            "id": "1",
+            "description": "",
+            "version": "0.1.0",
+            "metadata": {},
+            "endpoints": endpoints,
+        }))
+        .expect("encodes")
+    }
+
+    #[test]
+    fn only_a_description_listing_the_ready_endpoint_is_ready() {
+        let ready = info("inventory", &["list_stores", Subjects::READY_ENDPOINT]);
+        assert!(is_ready_info(&ready, "inventory"));
+        assert!(!is_ready_info(&ready, "orders"), "another service's");
+        assert!(!is_ready_info(
+            &info("inventory", &["list_stores"]),
+            "inventory"
+        ));
+        assert!(!is_ready_info(b"not json", "inventory"));
     }
 }

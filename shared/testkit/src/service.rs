@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use async_nats::service::Info;
 use bikestore_contracts::Subjects;
 
 use crate::eventually;
@@ -35,13 +34,7 @@ pub async fn wait_for_service(
             .await
             .ok()?
             .ok()?;
-            let info: Info = serde_json::from_slice(&reply.payload).ok()?;
-            let ready = info.name == service_name
-                && info
-                    .endpoints
-                    .iter()
-                    .any(|endpoint| endpoint.name == Subjects::READY_ENDPOINT);
-            ready.then_some(())
+            bikestore_runtime::ops::is_ready_info(&reply.payload, service_name).then_some(())
         },
     )
     .await
