@@ -215,7 +215,7 @@ mod tests {
             .map(|endpoint| {
                 serde_json::json!({
                     "name": endpoint,
-                    "subject": format!("bikestore.svc.{name}.{endpoint}"),
+                    "subject": endpoint,
                     "queue_group": name,
                     "metadata": {},
                 })
