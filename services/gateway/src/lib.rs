@@ -12,9 +12,9 @@
 //! runs these steps in order; `events` follows identity's staff and key events.
 //!
 //! It registers a NATS micro service named `gateway` whose only endpoint is the runtime's
-//! `ready`, so `$SRV.PING.gateway` answers; the public subjects are served by a plain queue-group subscription. It must not
-//! hold business rules of the services it fronts, and it never logs or audits a request body,
-//! token or signature.
+//! `ready`, so `$SRV.PING.gateway` answers; the public subjects are served by a plain
+//! queue-group subscription. It must not hold business rules of the services it fronts, and it
+//! never logs or audits a request body, token or signature.
 
 mod audit;
 pub mod config;

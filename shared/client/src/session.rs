@@ -71,7 +71,8 @@ impl Session {
 
     /// The session, from now on coordinating every refresh through the session file at `path`
     /// (which other processes may share): see the module documentation. Save the session there
-    /// first.
+    /// first, and do not use it while this process holds the file's lock (a refresh would wait
+    /// for it for ever).
     pub fn kept_in(mut self, path: &Path) -> Session {
         self.file = Some(Arc::new(path.to_owned()));
         self
@@ -225,10 +226,7 @@ impl Session {
         let _lock = lock_session_file_async(path).await?;
         // Unreadable or gone (logged out, or replaced by another login): nothing to adopt,
         // and nothing of this session to write back.
-        let saved = read_saved(path)
-            .ok()
-            .filter(|saved| saved.session_secret_key.expose() == self.key.to_secret_text());
-        let Some(saved) = saved else {
+        let Some(saved) = self.saved_in(path) else {
             return self.trade(tokens).await;
         };
         // Tokens issued later than these mean another process refreshed first: their refresh
@@ -254,10 +252,9 @@ impl Session {
         };
         let tokens = self.tokens.lock().await;
         let _lock = lock_session_file_async(path).await?;
-        let ours_newer = read_saved(path).ok().is_some_and(|saved| {
-            saved.session_secret_key.expose() == self.key.to_secret_text()
-                && saved.expires_at_ms < tokens.expires_at_ms
-        });
+        let ours_newer = self
+            .saved_in(path)
+            .is_some_and(|saved| saved.expires_at_ms < tokens.expires_at_ms);
         if ours_newer {
             write_saved(path, &self.saved_with(&tokens))?;
         }
@@ -278,6 +275,14 @@ impl Session {
         tokens.refresh = reply.refresh_token;
         tokens.expires_at_ms = reply.expires_at_ms;
         Ok(())
+    }
+
+    /// What the file at `path` holds of this session: `None` when it is unreadable, gone, or
+    /// holds another session (a later login). Call it holding the file's lock.
+    fn saved_in(&self, path: &Path) -> Option<SavedSession> {
+        read_saved(path)
+            .ok()
+            .filter(|saved| saved.session_secret_key.expose() == self.key.to_secret_text())
     }
 
     /// The session as saved, with `tokens`.
