@@ -31,6 +31,9 @@ const QUEUE: usize = 4096;
 /// The floor's one write: a row like a small command's.
 const INSERT: &str = "INSERT INTO floor (payload) VALUES (?1)";
 
+/// The name of the bare request/reply row, which the gateway's summary reads too.
+pub const REQUEST_REPLY: &str = "NATS request/reply";
+
 /// One measured primitive.
 pub struct Row {
     pub name: String,
@@ -146,19 +149,10 @@ impl Floor {
             measurement: self.sqlite_alone(duration).await?,
         });
         for &concurrency in concurrencies {
-            let (client, subject) = (self.client.clone(), self.echo_subject.clone());
-            let (measurement, _) =
-                driver::drive("NATS request/reply", concurrency, until, move |_, _| {
-                    let (client, subject) = (client.clone(), subject.clone());
-                    async move {
-                        client
-                            .request(subject, vec![0u8; REQUEST_BYTES].into())
-                            .await?;
-                        Ok(())
-                    }
-                })
+            let measurement = self
+                .requests(REQUEST_REPLY, &self.echo_subject, concurrency, until)
                 .await?;
-            rows.push(row("NATS request/reply", concurrency, measurement));
+            rows.push(row(REQUEST_REPLY, concurrency, measurement));
 
             let (jetstream, subject) = (self.jetstream.clone(), self.subjects.bench_published());
             let (measurement, _) = driver::drive(
@@ -222,29 +216,35 @@ impl Floor {
             .await?;
             rows.push(row("KV compare-and-set", concurrency, measurement));
 
-            let (client, subject) = (self.client.clone(), self.commit_subject.clone());
-            let (measurement, _) = driver::drive(
-                "request/reply + SQLite commit",
-                concurrency,
-                until,
-                move |_, _| {
-                    let (client, subject) = (client.clone(), subject.clone());
-                    async move {
-                        client
-                            .request(subject, vec![0u8; REQUEST_BYTES].into())
-                            .await?;
-                        Ok(())
-                    }
-                },
-            )
-            .await?;
-            rows.push(row(
-                "request/reply + 1 SQLite commit",
-                concurrency,
-                measurement,
-            ));
+            let name = "request/reply + 1 SQLite commit";
+            let measurement = self
+                .requests(name, &self.commit_subject, concurrency, until)
+                .await?;
+            rows.push(row(name, concurrency, measurement));
         }
         Ok(rows)
+    }
+
+    /// Times requests of [`REQUEST_BYTES`] to one of the floor's responders.
+    async fn requests(
+        &self,
+        name: &str,
+        subject: &str,
+        concurrency: usize,
+        until: Until,
+    ) -> anyhow::Result<Measurement> {
+        let (client, subject) = (self.client.clone(), subject.to_owned());
+        let (measurement, _) = driver::drive(name, concurrency, until, move |_, _| {
+            let (client, subject) = (client.clone(), subject.clone());
+            async move {
+                client
+                    .request(subject, vec![0u8; REQUEST_BYTES].into())
+                    .await?;
+                Ok(())
+            }
+        })
+        .await?;
+        Ok(measurement)
     }
 
     /// Runs floor sagas of `steps` steps: 1 KV create, then per step a request to the

@@ -109,7 +109,7 @@ impl Report<'_> {
                 value
             }).collect::<Vec<_>>(),
             "gateway_latency": (!self.gateway_latency.is_empty())
-                .then(|| gateway_latency::to_json(&self.gateway_latency, measurement_json)),
+                .then(|| gateway_latency::to_json(&self.gateway_latency, &self.primitives, measurement_json)),
             "floor_saga": measurement_json(&self.floor_saga),
             "place_order": measurement_json(&self.place_order),
             "ratios": {
@@ -222,7 +222,11 @@ impl Report<'_> {
             self.latency_ratio(0.99),
         );
         if !self.gateway_latency.is_empty() {
-            let _ = writeln!(text, "{}", gateway_latency::summary(&self.gateway_latency));
+            let _ = writeln!(
+                text,
+                "{}",
+                gateway_latency::summary(&self.gateway_latency, &self.primitives)
+            );
         }
         if let Some((floor, place_order)) = self.cpu_per_saga_ms() {
             let _ = writeln!(
