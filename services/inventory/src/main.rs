@@ -1,5 +1,5 @@
-//! `bikestore-inventory`: runs the inventory service, seeds demo data, or checks that the
-//! service answers.
+//! `bikestore-inventory`: runs the inventory service, seeds demo data, checks that it is ready,
+//! or lists and replays dead letters.
 
 use std::process::ExitCode;
 

@@ -1,5 +1,5 @@
-//! `bikestore-notifications`: runs the notifications service, checks that it answers, or lists and replays
-//! dead letters.
+//! `bikestore-notifications`: runs the notifications service, checks that it is ready, or lists
+//! and replays dead letters.
 
 use std::process::ExitCode;
 

@@ -1,5 +1,5 @@
-//! `bikestore-orchestrator`: runs the orchestrator, checks that it answers, or lists and replays
-//! dead letters.
+//! `bikestore-orchestrator`: runs the orchestrator, checks that it is ready, or lists and
+//! replays dead letters.
 
 use std::process::ExitCode;
 

@@ -1,5 +1,5 @@
-//! `bikestore-orders`: runs the orders service, seeds demo customers, checks that the service
-//! answers, or lists and replays dead letters.
+//! `bikestore-orders`: runs the orders service, seeds demo customers, checks that it is ready,
+//! or lists and replays dead letters.
 
 use std::process::ExitCode;
 
