@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 
 use anyhow::Context;
+use bikestore_runtime::config::{ENV_DATA_DIR, ENV_LOG_STDERR, ENV_NATS_URL};
 use tokio::process::{Child, Command};
 
 use crate::test_log_enabled;
@@ -73,6 +74,34 @@ impl ChildProcess {
             program: program.to_path_buf(),
             log_path: log_path.to_path_buf(),
         })
+    }
+
+    /// Starts the workspace's service binary `binary` (built by cargo, see [`cargo_bin`]) on
+    /// the nats-server at `nats_url`, keeping its data under `data_dir`, logging to stderr, with
+    /// `extra_env` on top; its output goes to `<data_dir>/<name>.out`.
+    ///
+    /// [`cargo_bin`]: crate::cargo_bin
+    pub fn service(
+        binary: &str,
+        nats_url: &str,
+        data_dir: &Path,
+        name: &str,
+        extra_env: &[(&str, &str)],
+    ) -> anyhow::Result<ChildProcess> {
+        let program = crate::cargo_bin(binary)?;
+        let data = data_dir.display().to_string();
+        let mut env = vec![
+            (ENV_NATS_URL, nats_url),
+            (ENV_DATA_DIR, data.as_str()),
+            (ENV_LOG_STDERR, "true"),
+        ];
+        env.extend_from_slice(extra_env);
+        ChildProcess::spawn(
+            &program,
+            &[] as &[&str],
+            &env,
+            &data_dir.join(format!("{name}.out")),
+        )
     }
 
     /// The process id, or `None` once the process has been reaped.

@@ -11,7 +11,7 @@ use bikestore_contracts::{Cents, ProductId, ServiceName, StoreId, Subjects};
 use bikestore_inventory::InventoryConfig;
 use bikestore_runtime::CommonConfig;
 use bikestore_runtime::call::Caller;
-use bikestore_testkit::{ChildProcess, InProcess, NatsServer, cargo_bin};
+use bikestore_testkit::{ChildProcess, InProcess, NatsServer};
 use tempfile::TempDir;
 
 pub const READY: Duration = bikestore_testkit::SERVICE_READY;
@@ -66,25 +66,12 @@ impl Stack {
         name: &str,
         extra_env: &[(&str, &str)],
     ) -> anyhow::Result<ChildProcess> {
-        let binary = cargo_bin("bikestore-inventory")?;
-        let mut env: Vec<(String, String)> = vec![
-            ("BIKESTORE_NATS_URL".into(), self.nats.url()),
-            (
-                "BIKESTORE_DATA_DIR".into(),
-                self.data.path().display().to_string(),
-            ),
-            ("BIKESTORE_LOG_STDERR".into(), "true".into()),
-        ];
-        env.extend(
-            extra_env
-                .iter()
-                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
-        );
-        ChildProcess::spawn(
-            &binary,
-            &[] as &[&str],
-            &env,
-            &self.data.path().join(format!("{name}.out")),
+        ChildProcess::service(
+            "bikestore-inventory",
+            &self.nats.url(),
+            self.data.path(),
+            name,
+            extra_env,
         )
     }
 

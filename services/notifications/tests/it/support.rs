@@ -20,7 +20,7 @@ use bikestore_notifications::NotificationsConfig;
 use bikestore_runtime::CommonConfig;
 use bikestore_runtime::call::Caller;
 use bikestore_runtime::streams;
-use bikestore_testkit::{ChildProcess, InProcess, NatsServer, cargo_bin};
+use bikestore_testkit::{ChildProcess, InProcess, NatsServer};
 use futures::StreamExt;
 use tempfile::TempDir;
 
@@ -84,22 +84,15 @@ impl Stack {
 
     /// Starts the real `bikestore-notifications` binary as a child process.
     pub fn spawn_process(&self, name: &str) -> anyhow::Result<ChildProcess> {
-        let binary = cargo_bin("bikestore-notifications")?;
-        let env = [
-            ("BIKESTORE_NATS_URL", self.nats.url()),
-            ("BIKESTORE_DATA_DIR", self.data.path().display().to_string()),
-            ("BIKESTORE_LOG_STDERR", "true".to_owned()),
-            ("BIKESTORE_NOTIFICATIONS_DELIVERY_POLL_MS", "100".to_owned()),
-            (
-                "BIKESTORE_NOTIFICATIONS_EVENT_ACK_WAIT_MS",
-                "2000".to_owned(),
-            ),
-        ];
-        ChildProcess::spawn(
-            &binary,
-            &[] as &[&str],
-            &env,
-            &self.data.path().join(format!("{name}.out")),
+        ChildProcess::service(
+            "bikestore-notifications",
+            &self.nats.url(),
+            self.data.path(),
+            name,
+            &[
+                ("BIKESTORE_NOTIFICATIONS_DELIVERY_POLL_MS", "100"),
+                ("BIKESTORE_NOTIFICATIONS_EVENT_ACK_WAIT_MS", "2000"),
+            ],
         )
     }
 
