@@ -33,8 +33,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bikestore_contracts::{ServiceName, Subjects};
+use bikestore_runtime::application::Application;
 use bikestore_runtime::call::Caller;
-use bikestore_runtime::{RuntimeError, ServiceHost, Shutdown, connect};
+use bikestore_runtime::config::Fault;
+use bikestore_runtime::{RuntimeError, Shutdown};
 use futures::StreamExt;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
@@ -63,18 +65,16 @@ pub struct Gateway {
     presence: presence::Presence,
     forward_timeout: Duration,
     max_request_bytes: usize,
+    /// Fault injection: a `fail_operation` fault answers that public operation `unavailable`.
+    fault: Option<Fault>,
 }
 
 /// Runs the gateway until `shutdown`, then drains the requests it already took.
 pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
-    let subjects = config.common.subjects()?;
-    let client = connect::connect_as(
-        &config.common.nats_url,
-        config.common.nats_credentials.as_deref(),
-        ServiceName::Gateway.as_str(),
-    )
-    .await?;
-    let jetstream = async_nats::jetstream::new(client.clone());
+    let mut app = Application::build(ServiceName::Gateway, &config.common, shutdown).await?;
+    let subjects = app.subjects().clone();
+    let client = app.client().clone();
+    let jetstream = app.jetstream().clone();
     audit::ensure_stream(&jetstream, &subjects).await?;
     let caller = Caller::new(client.clone(), subjects.clone());
     let gateway = Arc::new(Gateway {
@@ -88,45 +88,37 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         presence: presence::Presence::new(),
         forward_timeout: config.forward_timeout,
         max_request_bytes: config.common.max_request_bytes,
+        fault: config.common.fault.clone(),
     });
     let (staff_events, key_events) = events::subscribe(&gateway).await?;
     if let Err(error) = gateway.keys.refresh().await {
         // Identity may start after the gateway; the first token then fetches the keys.
         warn!(error = %error, "no public keys at start; fetching them on first use");
     }
-    let host = ServiceHost::start(
-        client.clone(),
-        subjects.clone(),
-        ServiceName::Gateway,
-        "The signed front door: authenticates, authorizes, forwards and audits",
-        Arc::clone(&gateway),
-        config.common.max_request_bytes,
-        shutdown.clone(),
-    )
-    .await?;
+    let host = app
+        .host(
+            "The signed front door: authenticates, authorizes, forwards and audits",
+            Arc::clone(&gateway),
+        )
+        .await?;
     let public = client
         .queue_subscribe(subjects.api_all(), QUEUE_GROUP.to_owned())
         .await
         .map_err(|error| RuntimeError::nats("subscribe to the public subjects", error))?;
-    let mut tasks = JoinSet::new();
-    tasks.spawn(events::run(
+    app.spawn(events::run(
         Arc::clone(&gateway),
         staff_events,
         key_events,
-        shutdown.clone(),
+        app.shutdown(),
     ));
-    tasks.spawn(presence::watch(
+    app.spawn(presence::watch(
         Arc::clone(&gateway),
         config.presence_interval,
-        shutdown.clone(),
+        app.shutdown(),
     ));
-    tasks.spawn(serve_public(Arc::clone(&gateway), public, shutdown.clone()));
+    app.spawn(serve_public(gateway, public, app.shutdown()));
     info!(api = %subjects.api_all(), "gateway ready");
-    let served = host.serve().await;
-    while tasks.join_next().await.is_some() {}
-    let _ = client.flush().await;
-    info!("gateway stopped");
-    served
+    app.serve(host).await
 }
 
 async fn serve_public(

@@ -13,7 +13,8 @@ use bikestore_contracts::gateway::AuditRecord;
 use bikestore_contracts::message::OperationKind;
 use bikestore_contracts::{ErrorCode, WireError, headers};
 use bikestore_runtime::ServiceError;
-use tracing::{debug, info};
+use bikestore_runtime::config::Fault;
+use tracing::{debug, info, warn};
 
 use crate::Gateway;
 use crate::error::GatewayError;
@@ -71,6 +72,19 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
         respond_error(gateway, reply_to, content_type, &refusal).await;
         return;
     };
+    if gateway
+        .fault
+        .as_ref()
+        .is_some_and(|fault| fault.fails(rule.operation))
+    {
+        warn!(
+            operation = rule.operation,
+            "fault injection: answering unavailable"
+        );
+        let refusal = Fault::refusal(rule.operation);
+        respond_error(gateway, reply_to, content_type, &refusal).await;
+        return;
+    }
     let mut record = AuditRecord {
         at_ms: 0,
         staff_id: None,

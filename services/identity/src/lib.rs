@@ -29,9 +29,8 @@ use std::time::Duration;
 
 use bikestore_contracts::ServiceName;
 use bikestore_contracts::identity::SigningKeyRotated;
-use bikestore_runtime::{
-    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, dead_letters, relay, streams,
-};
+use bikestore_runtime::application::{self, Application};
+use bikestore_runtime::{RuntimeError, ServiceDb, Shutdown};
 use bikestore_storage::Database;
 use tracing::info;
 
@@ -45,9 +44,6 @@ pub use password::{
 use keys::KeyFiles;
 use store::{refresh_tokens, signing_keys};
 use throttle::ThrottlePolicy;
-
-/// How long shutdown waits for the outbox to drain.
-const OUTBOX_GRACE: Duration = Duration::from_secs(5);
 
 /// The state every handler shares.
 pub struct Identity {
@@ -66,12 +62,7 @@ fn millis(duration: Duration) -> i64 {
 
 /// Opens the identity database at the configured place, migrating it.
 pub async fn open_database(config: &IdentityConfig) -> Result<Database, RuntimeError> {
-    let path = config.common.database_path(ServiceName::Identity.as_str());
-    let options = config.common.database_options();
-    tokio::task::spawn_blocking(move || Database::open(&path, store::MIGRATIONS, &options))
-        .await
-        .map_err(|error| RuntimeError::Config(format!("database open task failed: {error}")))?
-        .map_err(RuntimeError::from)
+    application::open_database(&config.common, ServiceName::Identity, store::MIGRATIONS).await
 }
 
 /// Where the private signing keys live.
@@ -142,15 +133,11 @@ async fn prepare_keys(identity: &Identity) -> Result<(), IdentityError> {
 /// Runs the service until `shutdown`: serves every endpoint and relays the outbox; then drains
 /// in-flight requests and flushes the outbox.
 pub async fn run(config: IdentityConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
-    let subjects = config.common.subjects()?;
-    let database = open_database(&config).await?;
-    let db = Arc::new(ServiceDb::new(
-        database,
-        subjects.clone(),
-        config.common.fault.clone(),
-    ));
+    let mut app = Application::build(ServiceName::Identity, &config.common, shutdown).await?;
+    let db = app.open_database(store::MIGRATIONS).await?;
+    app.ensure_event_streams(&[ServiceName::Identity]).await?;
     let identity = Arc::new(Identity {
-        db: Arc::clone(&db),
+        db,
         keys: KeyFiles::new(key_folder(&config)),
         policy: ThrottlePolicy::from_config(&config),
         access_token_ttl_ms: millis(config.access_token_ttl),
@@ -158,47 +145,12 @@ pub async fn run(config: IdentityConfig, shutdown: Shutdown) -> Result<(), Runti
         decoy_hash: password::decoy_hash().await.map_err(startup_error)?,
     });
     prepare_keys(&identity).await.map_err(startup_error)?;
-    let client = connect::connect_as(
-        &config.common.nats_url,
-        config.common.nats_credentials.as_deref(),
-        ServiceName::Identity.as_str(),
-    )
-    .await?;
-    let jetstream = async_nats::jetstream::new(client.clone());
-    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Identity).await?;
-    // Created by every service at start, so a consumer's give-ups are kept from the first one.
-    dead_letters::ensure_stream(&jetstream, &subjects).await?;
-
-    let mut host = ServiceHost::start(
-        client,
-        subjects,
-        ServiceName::Identity,
-        "Staff, logins, tokens and signing keys",
-        Arc::clone(&identity),
-        config.common.max_request_bytes,
-        shutdown.clone(),
-    )
-    .await?
-    .with_fault(config.common.fault.as_ref());
+    let access_token_ttl_ms = identity.access_token_ttl_ms;
+    let mut host = app
+        .host("Staff, logins, tokens and signing keys", identity)
+        .await?;
     commands::register(&mut host).await?;
     queries::register(&mut host).await?;
-
-    let relay_task = tokio::spawn(relay::run(
-        Arc::clone(&db),
-        jetstream,
-        shutdown.clone(),
-        OUTBOX_GRACE,
-    ));
-    info!(
-        access_token_ttl_ms = identity.access_token_ttl_ms,
-        "identity service ready"
-    );
-    let served = host.serve().await;
-    let _ = relay_task.await;
-    drop(identity);
-    if let Ok(db) = Arc::try_unwrap(db) {
-        db.close().await;
-    }
-    info!("identity service stopped");
-    served
+    info!(access_token_ttl_ms, "identity service ready");
+    app.serve(host).await
 }

@@ -21,9 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bikestore_contracts::ServiceName;
-use bikestore_runtime::{
-    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, dead_letters, streams,
-};
+use bikestore_runtime::application::{self, Application};
+use bikestore_runtime::{RuntimeError, ServiceDb, Shutdown};
 use bikestore_storage::Database;
 use tracing::info;
 
@@ -51,68 +50,29 @@ pub struct Inventory {
 
 /// Opens the inventory database at the configured place, migrating it.
 pub async fn open_database(config: &InventoryConfig) -> Result<Database, RuntimeError> {
-    let path = config.common.database_path(ServiceName::Inventory.as_str());
-    let options = config.common.database_options();
-    tokio::task::spawn_blocking(move || Database::open(&path, store::MIGRATIONS, &options))
-        .await
-        .map_err(|error| RuntimeError::Config(format!("database open task failed: {error}")))?
-        .map_err(RuntimeError::from)
+    application::open_database(&config.common, ServiceName::Inventory, store::MIGRATIONS).await
 }
 
 /// Runs the service until `shutdown`: serves every endpoint, relays the outbox, expires
 /// reservations; then drains in-flight requests and flushes the outbox.
 pub async fn run(config: InventoryConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
-    let subjects = config.common.subjects()?;
-    let database = open_database(&config).await?;
-    let db = Arc::new(ServiceDb::new(
-        database,
-        subjects.clone(),
-        config.common.fault.clone(),
-    ));
+    let mut app = Application::build(ServiceName::Inventory, &config.common, shutdown).await?;
+    let db = app.open_database(store::MIGRATIONS).await?;
+    app.ensure_event_streams(&[ServiceName::Inventory]).await?;
     let inventory = Arc::new(Inventory {
-        db: Arc::clone(&db),
+        db,
         settings: Settings {
             low_stock_threshold: config.low_stock_threshold,
             reservation_ttl: config.reservation_ttl,
             expiry_sweep_interval: config.expiry_sweep_interval,
         },
     });
-    let client = connect::connect_as(
-        &config.common.nats_url,
-        config.common.nats_credentials.as_deref(),
-        ServiceName::Inventory.as_str(),
-    )
-    .await?;
-    let jetstream = async_nats::jetstream::new(client.clone());
-    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
-    // Created by every service at start, so a consumer's give-ups are kept from the first one.
-    dead_letters::ensure_stream(&jetstream, &subjects).await?;
-
-    let mut host = ServiceHost::start(
-        client,
-        subjects,
-        ServiceName::Inventory,
-        "Catalog, stock per store and reservations",
-        Arc::clone(&inventory),
-        config.common.max_request_bytes,
-        shutdown.clone(),
-    )
-    .await?
-    .with_fault(config.common.fault.as_ref());
+    app.spawn(expiry::run(Arc::clone(&inventory), app.shutdown()));
+    let mut host = app
+        .host("Catalog, stock per store and reservations", inventory)
+        .await?;
     commands::register(&mut host).await?;
     queries::register(&mut host).await?;
-
-    let mut background =
-        bikestore_runtime::commands::background(&db, jetstream, &config.common, &shutdown);
-    let expiry_task = tokio::spawn(expiry::run(Arc::clone(&inventory), shutdown.clone()));
     info!("inventory service ready");
-    let served = host.serve().await;
-    let _ = expiry_task.await;
-    while background.join_next().await.is_some() {}
-    drop(inventory);
-    if let Ok(db) = Arc::try_unwrap(db) {
-        db.close().await;
-    }
-    info!("inventory service stopped");
-    served
+    app.serve(host).await
 }

@@ -22,12 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bikestore_contracts::{ServiceName, Subjects};
-use bikestore_runtime::{
-    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, consumer, dead_letters, streams,
-};
-use bikestore_storage::Database;
+use bikestore_runtime::application::Application;
+use bikestore_runtime::{RuntimeError, ServiceDb, Shutdown, consumer};
 use tokio::sync::Notify;
-use tokio::task::JoinSet;
 use tracing::info;
 
 use crate::channels::Channels;
@@ -64,34 +61,15 @@ pub struct Notifications {
     pub subjects: Subjects,
 }
 
-/// Opens the notifications database at the configured place, migrating it.
-pub async fn open_database(config: &NotificationsConfig) -> Result<Database, RuntimeError> {
-    let path = config
-        .common
-        .database_path(ServiceName::Notifications.as_str());
-    let options = config.common.database_options();
-    tokio::task::spawn_blocking(move || Database::open(&path, store::MIGRATIONS, &options))
-        .await
-        .map_err(|error| RuntimeError::Config(format!("database open task failed: {error}")))?
-        .map_err(RuntimeError::from)
-}
-
 /// Runs the service until `shutdown`: consumes order and stock events, delivers notifications
 /// and serves the list query; then lets the current delivery round and requests finish.
 pub async fn run(config: NotificationsConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
-    let subjects = config.common.subjects()?;
-    let database = open_database(&config).await?;
-    let db = Arc::new(ServiceDb::new(
-        database,
-        subjects.clone(),
-        config.common.fault.clone(),
-    ));
-    let client = connect::connect_as(
-        &config.common.nats_url,
-        config.common.nats_credentials.as_deref(),
-        ServiceName::Notifications.as_str(),
-    )
-    .await?;
+    let mut app = Application::build(ServiceName::Notifications, &config.common, shutdown).await?;
+    let db = app.open_database(store::MIGRATIONS).await?;
+    // The source streams are created here too, so the services may start in any order.
+    app.ensure_event_streams(&[ServiceName::Orders, ServiceName::Inventory])
+        .await?;
+    let subjects = app.subjects().clone();
     let channels = Channels::new(
         vec![
             Box::new(LogFileChannel::new(
@@ -99,13 +77,13 @@ pub async fn run(config: NotificationsConfig, shutdown: Shutdown) -> Result<(), 
                 config.log_file_max_bytes,
                 config.log_file_keep,
             )),
-            Box::new(LiveChannel::new(client.clone(), subjects.clone())),
+            Box::new(LiveChannel::new(app.client().clone(), subjects.clone())),
         ],
         config.fail_channel.as_deref(),
     )
     .map_err(RuntimeError::Config)?;
     let notifications = Arc::new(Notifications {
-        db: Arc::clone(&db),
+        db,
         channels: Arc::new(channels),
         wake: Notify::new(),
         settings: Settings {
@@ -119,49 +97,25 @@ pub async fn run(config: NotificationsConfig, shutdown: Shutdown) -> Result<(), 
         },
         subjects: subjects.clone(),
     });
-
-    let jetstream = async_nats::jetstream::new(client.clone());
-    // The source streams are created here too, so the services may start in any order.
-    for source in [ServiceName::Orders, ServiceName::Inventory] {
-        streams::ensure_event_stream(&jetstream, &subjects, source).await?;
-    }
-    dead_letters::ensure_stream(&jetstream, &subjects).await?;
-
-    let mut host = ServiceHost::start(
-        client,
-        subjects.clone(),
-        ServiceName::Notifications,
-        "Renders and delivers notifications",
-        Arc::clone(&notifications),
-        config.common.max_request_bytes,
-        shutdown.clone(),
-    )
-    .await?;
-    queries::register(&mut host).await?;
-
-    let mut tasks = JoinSet::new();
     for definition in events::consumers(&subjects, config.event_ack_wait) {
         let state = Arc::clone(&notifications);
         let max_deliver = definition.max_deliver;
-        tasks.spawn(consumer::run(
-            jetstream.clone(),
+        app.spawn(consumer::run(
+            app.jetstream().clone(),
             definition,
-            shutdown.clone(),
+            app.shutdown(),
             move |message| events::handle(Arc::clone(&state), max_deliver, message),
         ));
     }
-    tasks.spawn(delivery::run(
+    app.spawn(delivery::run(
         Arc::clone(&notifications),
         config.delivery_lock_path(),
-        shutdown.clone(),
+        app.shutdown(),
     ));
+    let mut host = app
+        .host("Renders and delivers notifications", notifications)
+        .await?;
+    queries::register(&mut host).await?;
     info!("notifications service ready");
-    let served = host.serve().await;
-    while tasks.join_next().await.is_some() {}
-    drop(notifications);
-    if let Ok(db) = Arc::try_unwrap(db) {
-        db.close().await;
-    }
-    info!("notifications service stopped");
-    served
+    app.serve(host).await
 }

@@ -21,8 +21,9 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, stream};
 use bikestore_contracts::{ServiceName, Subjects};
+use bikestore_runtime::application::Application;
 use bikestore_runtime::call::Caller;
-use bikestore_runtime::{RuntimeError, ServiceHost, Shutdown, connect, dead_letters, streams};
+use bikestore_runtime::{RuntimeError, Shutdown};
 use tracing::info;
 
 pub use config::OrchestratorConfig;
@@ -46,25 +47,18 @@ pub struct Orchestrator {
 
 /// Runs the orchestrator until `shutdown`.
 pub async fn run(config: OrchestratorConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
-    let subjects = config.common.subjects()?;
-    let client = connect::connect_as(
-        &config.common.nats_url,
-        config.common.nats_credentials.as_deref(),
-        ServiceName::Orchestrator.as_str(),
-    )
-    .await?;
-    let jetstream = jetstream::new(client.clone());
+    let mut app = Application::build(ServiceName::Orchestrator, &config.common, shutdown).await?;
+    let subjects = app.subjects().clone();
+    let jetstream = app.jetstream().clone();
     // Saga progress is published on core NATS only: the record in KV is the truth, and storing
     // every step's progress in a stream cost a JetStream write (an fsync in the durable profile)
     // per step that nothing read. So the orchestrator has no event stream to create.
-    streams::wait_for_jetstream(&jetstream).await?;
     retire_progress_stream(&jetstream, &subjects).await;
-    dead_letters::ensure_stream(&jetstream, &subjects).await?;
     ensure_work_stream(&jetstream, &subjects).await?;
     let store = SagaStore::open(&jetstream, &subjects)
         .await
         .map_err(|error| RuntimeError::Config(error.to_string()))?;
-    let caller = Caller::new(client.clone(), subjects.clone());
+    let caller = Caller::new(app.client().clone(), subjects.clone());
     let engine = Arc::new(Engine::new(
         store,
         caller.clone(),
@@ -72,44 +66,34 @@ pub async fn run(config: OrchestratorConfig, shutdown: Shutdown) -> Result<(), R
         subjects.clone(),
         sagas::all(config.step_settings()),
     ));
-    let orchestrator = Arc::new(Orchestrator {
-        engine: Arc::clone(&engine),
-        caller,
-        subjects: subjects.clone(),
-    });
-
-    let mut host = ServiceHost::start(
-        client,
-        subjects.clone(),
-        ServiceName::Orchestrator,
-        "Sagas: place order, cancel order, transfer stock",
-        Arc::clone(&orchestrator),
-        config.common.max_request_bytes,
-        shutdown.clone(),
-    )
-    .await?;
-    intake::register(&mut host).await?;
-    operators::register(&mut host).await?;
-
-    let worker_task = tokio::spawn(worker::run(
+    app.spawn(worker::run(
         Arc::clone(&engine),
         jetstream,
-        subjects,
+        subjects.clone(),
         config.workers,
-        shutdown.clone(),
+        app.shutdown(),
     ));
-    let recovery_task = tokio::spawn(recovery::run(
+    app.spawn(recovery::run(
         Arc::clone(&engine),
         config.recovery_interval,
         config.stale_after,
-        shutdown.clone(),
+        app.shutdown(),
     ));
+    let orchestrator = Arc::new(Orchestrator {
+        engine,
+        caller,
+        subjects,
+    });
+    let mut host = app
+        .host(
+            "Sagas: place order, cancel order, transfer stock",
+            orchestrator,
+        )
+        .await?;
+    intake::register(&mut host).await?;
+    operators::register(&mut host).await?;
     info!("orchestrator ready");
-    let served = host.serve().await;
-    let _ = worker_task.await;
-    let _ = recovery_task.await;
-    info!("orchestrator stopped");
-    served
+    app.serve(host).await
 }
 
 async fn ensure_work_stream(

@@ -21,9 +21,8 @@ mod store;
 use std::sync::Arc;
 
 use bikestore_contracts::ServiceName;
-use bikestore_runtime::{
-    RuntimeError, ServiceDb, ServiceHost, Shutdown, connect, dead_letters, streams,
-};
+use bikestore_runtime::application::{self, Application};
+use bikestore_runtime::{RuntimeError, ServiceDb, Shutdown};
 use bikestore_storage::Database;
 use tracing::info;
 
@@ -42,12 +41,7 @@ pub struct Orders {
 
 /// Opens the orders database at the configured place, migrating it.
 pub async fn open_database(config: &OrdersConfig) -> Result<Database, RuntimeError> {
-    let path = config.common.database_path(ServiceName::Orders.as_str());
-    let options = config.common.database_options();
-    tokio::task::spawn_blocking(move || Database::open(&path, store::MIGRATIONS, &options))
-        .await
-        .map_err(|error| RuntimeError::Config(format!("database open task failed: {error}")))?
-        .map_err(RuntimeError::from)
+    application::open_database(&config.common, ServiceName::Orders, store::MIGRATIONS).await
 }
 
 /// Runs the service with the simulated payment provider until `shutdown`.
@@ -63,55 +57,21 @@ pub async fn run_with_provider(
     provider: Arc<dyn PaymentProvider>,
     shutdown: Shutdown,
 ) -> Result<(), RuntimeError> {
-    let subjects = config.common.subjects()?;
-    let database = open_database(&config).await?;
-    let db = Arc::new(ServiceDb::new(
-        database,
-        subjects.clone(),
-        config.common.fault.clone(),
-    ));
+    let mut app = Application::build(ServiceName::Orders, &config.common, shutdown).await?;
+    let db = app.open_database(store::MIGRATIONS).await?;
+    app.ensure_event_streams(&[ServiceName::Orders]).await?;
     let provider_name = provider.name();
     let orders = Arc::new(Orders {
-        db: Arc::clone(&db),
+        db,
         provider: TimedProvider::new(provider, config.provider_timeout),
     });
-    let client = connect::connect_as(
-        &config.common.nats_url,
-        config.common.nats_credentials.as_deref(),
-        ServiceName::Orders.as_str(),
-    )
-    .await?;
-    let jetstream = async_nats::jetstream::new(client.clone());
-    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Orders).await?;
-    // Created by every service at start, so a consumer's give-ups are kept from the first one.
-    dead_letters::ensure_stream(&jetstream, &subjects).await?;
-
-    let mut host = ServiceHost::start(
-        client,
-        subjects,
-        ServiceName::Orders,
-        "Customers, orders and payments",
-        Arc::clone(&orders),
-        config.common.max_request_bytes,
-        shutdown.clone(),
-    )
-    .await?;
+    let mut host = app.host("Customers, orders and payments", orders).await?;
     commands::register(&mut host).await?;
     queries::register(&mut host).await?;
-
-    let mut background =
-        bikestore_runtime::commands::background(&db, jetstream, &config.common, &shutdown);
     info!(
         provider = provider_name,
         provider_timeout_ms = config.provider_timeout.as_millis() as u64,
         "orders service ready"
     );
-    let served = host.serve().await;
-    while background.join_next().await.is_some() {}
-    drop(orders);
-    if let Ok(db) = Arc::try_unwrap(db) {
-        db.close().await;
-    }
-    info!("orders service stopped");
-    served
+    app.serve(host).await
 }

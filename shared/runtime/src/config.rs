@@ -48,6 +48,21 @@ pub enum Fault {
     FailOperation(String),
 }
 
+impl Fault {
+    /// Whether this fault makes `operation` answer `unavailable`.
+    pub fn fails(&self, operation: &str) -> bool {
+        matches!(self, Fault::FailOperation(failing) if failing == operation)
+    }
+
+    /// The refusal a failing operation answers with.
+    pub fn refusal(operation: &str) -> bikestore_contracts::WireError {
+        bikestore_contracts::WireError::new(
+            bikestore_contracts::ErrorCode::Unavailable,
+            format!("{operation} is failing on purpose (fault injection)"),
+        )
+    }
+}
+
 impl std::str::FromStr for Fault {
     type Err = String;
 

@@ -302,11 +302,7 @@ impl Exchange {
                     operation = R::OPERATION,
                     "fault injection: answering unavailable"
                 );
-                let fault = WireError::new(
-                    ErrorCode::Unavailable,
-                    format!("{} is failing on purpose (fault injection)", R::OPERATION),
-                );
-                return (content_type, Err(fault));
+                return (content_type, Err(Fault::refusal(R::OPERATION)));
             }
             let context = Ctx { state, meta };
             let result = AssertUnwindSafe(handler(context, request))

@@ -1,5 +1,6 @@
 //! The Bikestore service runtime: everything a service needs that is not a business rule.
 //!
+//! - [`application`]: the start-up and shutdown every service shares ([`Application`]);
 //! - [`config`]: the flags and environment every service shares;
 //! - [`telemetry`]: tracing to stderr and to rotating per-service JSON log files;
 //! - [`connect`]: a NATS connection that retries at start and reconnects for ever;
@@ -17,6 +18,7 @@
 //! It holds no business rules and knows no service's schema.
 #![warn(missing_docs)]
 
+pub mod application;
 pub mod call;
 pub mod commands;
 pub mod config;
@@ -31,6 +33,7 @@ pub mod shutdown;
 pub mod streams;
 pub mod telemetry;
 
+pub use application::Application;
 pub use commands::{CommandTx, ServiceDb};
 pub use config::CommonConfig;
 pub use error::{RuntimeError, ServiceError, error_chain};
