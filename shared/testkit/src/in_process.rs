@@ -40,6 +40,13 @@ impl InProcess {
         Ok(InProcess { trigger, task })
     }
 
+    /// Ends `run` at once, as a crash would end the binary: its task is aborted mid-flight,
+    /// with no drain and no flush.
+    pub async fn abort(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+
     /// Triggers shutdown and waits for `run` to return, failing if it failed.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.trigger.trigger();

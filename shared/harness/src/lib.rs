@@ -1,0 +1,372 @@
+//! The one way tests and the benchmark start a whole Bikestore system.
+//!
+//! [`System::builder`] chooses the parts: a private nats-server (secured with the NATS users of
+//! `nats/users.conf` or not, in either durability profile), the demo data seeded straight into
+//! the services' databases or not, and which services run, each in this process or as its real
+//! binary in a child process, with every service's configuration adjustable before start
+//! ([`Configs`]). [`System`] hands back what a test needs: the operator's NATS client and typed
+//! [`Caller`], consoles logged in as any demo member ([`System::console`]), the data folder, and
+//! ways to stop, kill and start services again.
+//!
+//! It is a dev-dependency only. It depends on every service crate, which `testkit` must not, so
+//! it lives beside `testkit` rather than in it; everything it starts is real (no mocks).
+#![warn(missing_docs)]
+
+mod configs;
+mod seed;
+mod services;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use bikestore_client::{Client, Session};
+use bikestore_contracts::{ServiceName, Subjects};
+use bikestore_runtime::call::Caller;
+use bikestore_runtime::{CommonConfig, Shutdown};
+use bikestore_testkit::{ChildProcess, NatsOptions, NatsServer};
+use tempfile::TempDir;
+
+pub use configs::Configs;
+pub use seed::demo_password;
+pub use services::Running;
+
+/// The NATS user consoles and the `bikestore` CLI connect as.
+pub const CONSOLE_NATS_USER: &str = "console";
+
+/// How a service runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Launch {
+    /// Its `run` function inside the test process.
+    InProcess,
+    /// Its real binary, as a child process (it sees only the environment the harness gives it).
+    Process,
+}
+
+/// The order services start in: each finds what it calls already running, the gateway last.
+pub const START_ORDER: [ServiceName; 6] = [
+    ServiceName::Identity,
+    ServiceName::Inventory,
+    ServiceName::Orders,
+    ServiceName::Notifications,
+    ServiceName::Orchestrator,
+    ServiceName::Gateway,
+];
+
+/// A change to the services' configurations, made before they start.
+type Adjustment = Box<dyn FnOnce(&mut Configs)>;
+
+/// What to start; see [`System::builder`].
+#[must_use]
+pub struct SystemBuilder {
+    nats_options: NatsOptions,
+    secured: bool,
+    seed_scale: Option<u32>,
+    services: Vec<(ServiceName, Launch)>,
+    adjust: Vec<Adjustment>,
+}
+
+impl SystemBuilder {
+    /// Runs nats-server as `just up` does: anonymous clients refused, each service connected as
+    /// its own NATS user, consoles as [`CONSOLE_NATS_USER`].
+    pub fn secured(mut self) -> SystemBuilder {
+        self.secured = true;
+        self
+    }
+
+    /// Starts nats-server with these options (the durability profile).
+    pub fn nats_options(mut self, options: NatsOptions) -> SystemBuilder {
+        self.nats_options = options;
+        self
+    }
+
+    /// Loads the demo data (staff, catalog at scale 1, customers) before any service starts.
+    pub fn seeded(self) -> SystemBuilder {
+        self.seeded_at(1)
+    }
+
+    /// Loads the demo data with the catalog at `scale` times its size.
+    pub fn seeded_at(mut self, scale: u32) -> SystemBuilder {
+        self.seed_scale = Some(scale);
+        self
+    }
+
+    /// Runs `services` in this process.
+    pub fn services(mut self, services: &[ServiceName]) -> SystemBuilder {
+        for service in services {
+            self.services.push((*service, Launch::InProcess));
+        }
+        self
+    }
+
+    /// Runs every service in this process.
+    pub fn all_services(self) -> SystemBuilder {
+        self.services(&START_ORDER)
+    }
+
+    /// Runs `service` as its real binary in a child process.
+    pub fn process(mut self, service: ServiceName) -> SystemBuilder {
+        self.services.push((service, Launch::Process));
+        self
+    }
+
+    /// Changes the services' configurations before they start (in-process services only: a
+    /// child process reads its environment).
+    pub fn configure(mut self, adjust: impl FnOnce(&mut Configs) + 'static) -> SystemBuilder {
+        self.adjust.push(Box::new(adjust));
+        self
+    }
+
+    /// Starts nats-server, seeds, and starts the chosen services in [`START_ORDER`], each ready
+    /// before the next starts.
+    pub async fn start(self) -> anyhow::Result<System> {
+        let nats = if self.secured {
+            NatsServer::start_secured(self.nats_options).await?
+        } else {
+            NatsServer::start_with(self.nats_options).await?
+        };
+        let client = nats.client().await?;
+        let data = tempfile::tempdir().context("create the data folder")?;
+        let mut configs = Configs::new(&nats, data.path(), self.secured);
+        for adjust in self.adjust {
+            adjust(&mut configs);
+        }
+        if let Some(scale) = self.seed_scale {
+            seed::seed(&configs, scale).await?;
+        }
+        let subjects = Subjects::default();
+        let mut system = System {
+            caller: Caller::new(client.clone(), subjects.clone()),
+            client,
+            subjects,
+            configs,
+            secured: self.secured,
+            running: Vec::new(),
+            data,
+            nats,
+        };
+        for service in START_ORDER {
+            for (_, launch) in self
+                .services
+                .iter()
+                .filter(|(chosen, _)| *chosen == service)
+            {
+                match launch {
+                    Launch::InProcess => system.start_service(service).await?,
+                    Launch::Process => system.start_process(service, &[]).await?,
+                }
+            }
+        }
+        Ok(system)
+    }
+}
+
+/// A running system: its nats-server, data folder and services.
+pub struct System {
+    nats: NatsServer,
+    data: TempDir,
+    secured: bool,
+    client: async_nats::Client,
+    caller: Caller,
+    subjects: Subjects,
+    configs: Configs,
+    running: Vec<(ServiceName, Running)>,
+}
+
+impl System {
+    /// A system with nothing chosen yet: an open nats-server, no data, no service.
+    pub fn builder() -> SystemBuilder {
+        SystemBuilder {
+            nats_options: NatsOptions::default(),
+            secured: false,
+            seed_scale: None,
+            services: Vec::new(),
+            adjust: Vec::new(),
+        }
+    }
+
+    /// The private nats-server.
+    pub fn nats(&self) -> &NatsServer {
+        &self.nats
+    }
+
+    /// The operator's connection (the all-permitted `ops` user when secured).
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// Typed requests to the services' internal subjects, as the operator.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The deployment's subjects (the default prefix).
+    pub fn subjects(&self) -> &Subjects {
+        &self.subjects
+    }
+
+    /// The folder holding every service's database and log files.
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
+    /// The services' configurations, as the system starts them.
+    pub fn configs(&self) -> &Configs {
+        &self.configs
+    }
+
+    /// The configurations, to change before starting a service again.
+    pub fn configs_mut(&mut self) -> &mut Configs {
+        &mut self.configs
+    }
+
+    /// The shared configuration of `service` (its NATS user when secured).
+    pub fn common(&self, service: ServiceName) -> CommonConfig {
+        self.configs.common(service).clone()
+    }
+
+    /// The NATS credentials file of `user`, when the system is secured.
+    pub fn credentials(&self, user: &str) -> Option<PathBuf> {
+        self.secured.then(|| self.nats.credentials(user))
+    }
+
+    /// A client-library connection as a console: the [`CONSOLE_NATS_USER`] when secured.
+    pub async fn console_client(&self) -> anyhow::Result<Client> {
+        let credentials = self.credentials(CONSOLE_NATS_USER);
+        Client::connect_with_credentials(
+            &self.nats.url(),
+            credentials.as_deref(),
+            self.subjects.clone(),
+        )
+        .await
+        .context("connect as a console")
+    }
+
+    /// A console logged in as the demo member `username` (the system must run identity and
+    /// the gateway, seeded).
+    pub async fn console(&self, username: &str) -> anyhow::Result<Session> {
+        let client = self.console_client().await?;
+        client
+            .login(username, &demo_password(username))
+            .await
+            .with_context(|| format!("log in as {username}"))
+    }
+
+    /// Starts `service` in this process with its configuration in [`System::configs`], and
+    /// waits until it is ready.
+    pub async fn start_service(&mut self, service: ServiceName) -> anyhow::Result<()> {
+        let running = services::start_in_process(&self.client, &self.configs, service).await?;
+        self.running.push((service, running));
+        Ok(())
+    }
+
+    /// Starts `service` in this process through `run` (a service's own `run` with something
+    /// the configuration cannot say, such as a payment provider the test holds).
+    pub async fn start_service_with<F, Fut, E>(
+        &mut self,
+        service: ServiceName,
+        run: F,
+    ) -> anyhow::Result<()>
+    where
+        F: FnOnce(Shutdown) -> Fut,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let running =
+            bikestore_testkit::InProcess::start(&self.client, service.as_str(), run).await?;
+        self.running.push((service, Running::InProcess(running)));
+        Ok(())
+    }
+
+    /// Starts the binary of `service` as a child process with `env` on top of the system's
+    /// settings, and waits until it is ready.
+    pub async fn start_process(
+        &mut self,
+        service: ServiceName,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        let process = self.spawn_process(service, env)?;
+        bikestore_testkit::wait_for_service(
+            &self.client,
+            service.as_str(),
+            bikestore_testkit::SERVICE_READY,
+        )
+        .await
+        .with_context(|| {
+            format!(
+                "{service} started as a process; its log:\n{}",
+                process.read_log()
+            )
+        })?;
+        self.running
+            .push((service, Running::Process(Box::new(process))));
+        Ok(())
+    }
+
+    /// Starts the binary of `service` as a child process without waiting for it, and hands it
+    /// to the test (to watch it fail, or to kill it at a chosen moment).
+    pub fn spawn_process(
+        &self,
+        service: ServiceName,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<ChildProcess> {
+        let binary = format!("bikestore-{service}");
+        let credentials = self
+            .credentials(service.as_str())
+            .map(|path| path.display().to_string());
+        let mut all_env: Vec<(&str, &str)> = Vec::new();
+        if let Some(credentials) = &credentials {
+            all_env.push((bikestore_runtime::config::ENV_NATS_CREDENTIALS, credentials));
+        }
+        all_env.extend_from_slice(env);
+        let instance = self
+            .running
+            .iter()
+            .filter(|(running, _)| *running == service)
+            .count();
+        ChildProcess::service(
+            &binary,
+            &self.nats.url(),
+            self.data.path(),
+            &format!("{service}-{instance}"),
+            &all_env,
+        )
+    }
+
+    /// Stops the most recently started instance of `service` as SIGTERM would, waiting for it
+    /// to drain and exit; fails if it fails.
+    pub async fn stop_service(&mut self, service: ServiceName) -> anyhow::Result<()> {
+        self.take(service)?.stop().await
+    }
+
+    /// Kills the most recently started instance of `service` at once: SIGKILL for a process,
+    /// an abort of its task for one in this process.
+    pub async fn kill_service(&mut self, service: ServiceName) -> anyhow::Result<()> {
+        self.take(service)?.kill().await
+    }
+
+    fn take(&mut self, service: ServiceName) -> anyhow::Result<Running> {
+        let index = self
+            .running
+            .iter()
+            .rposition(|(running, _)| *running == service)
+            .with_context(|| format!("{service} is not running"))?;
+        Ok(self.running.remove(index).1)
+    }
+
+    /// Stops every service, the last started first, then nats-server (on drop).
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        while let Some((service, running)) = self.running.pop() {
+            running
+                .stop()
+                .await
+                .with_context(|| format!("stop {service}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// How long a test waits for something the system does asynchronously, unless it says
+/// otherwise.
+pub const WAIT: Duration = Duration::from_secs(20);

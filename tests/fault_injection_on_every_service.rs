@@ -1,0 +1,139 @@
+//! `--fault fail_operation=<operation>` works on every service binary: started as its real
+//! binary with the fault set (through `BIKESTORE_FAULT`, as `--fault` sets it), each service
+//! answers that operation `unavailable`, saying it fails on purpose, and still answers its
+//! others. A fault a service cannot honour stops it at start with a clear error.
+
+use bikestore_client::CallOptions;
+use bikestore_contracts::identity::PublicKeys;
+use bikestore_contracts::inventory::ListStores;
+use bikestore_contracts::notifications::ListNotifications;
+use bikestore_contracts::orders::SearchCustomers;
+use bikestore_contracts::sagas::SagaStats;
+use bikestore_contracts::{ErrorCode, Request, ServiceName, WireError};
+use bikestore_harness::System;
+use bikestore_runtime::config::ENV_FAULT;
+
+/// Fails unless `answer` is the refusal of a deliberately failing operation.
+fn assert_failing_on_purpose<T>(
+    service: ServiceName,
+    answer: Result<T, WireError>,
+) -> anyhow::Result<()> {
+    let error = match answer {
+        Ok(_) => anyhow::bail!("{service} answered despite its fault"),
+        Err(error) => error,
+    };
+    anyhow::ensure!(
+        error.code == ErrorCode::Unavailable && error.message.contains("fault injection"),
+        "{service} answered {error:?}, not the injected failure"
+    );
+    Ok(())
+}
+
+/// Starts `service`'s binary failing `R`'s operation, and checks that `R` is refused while
+/// `other` (another operation of the same service) is answered.
+async fn fails_only_its_operation<R: Request + Default, O: Request + Default>(
+    service: ServiceName,
+) -> anyhow::Result<()> {
+    let mut system = System::builder().start().await?;
+    let fault = format!("fail_operation={}", R::OPERATION);
+    system
+        .start_process(service, &[(ENV_FAULT, fault.as_str())])
+        .await?;
+    assert_failing_on_purpose(service, system.caller().call(&R::default()).await)?;
+    if let Err(error) = system.caller().call(&O::default()).await {
+        anyhow::ensure!(
+            !error.message.contains("fault injection"),
+            "{service} failed {} too: {error:?}",
+            O::OPERATION
+        );
+    }
+    system.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_fails_the_named_operation() -> anyhow::Result<()> {
+    fails_only_its_operation::<PublicKeys, bikestore_contracts::identity::ListStaff>(
+        ServiceName::Identity,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inventory_fails_the_named_operation() -> anyhow::Result<()> {
+    fails_only_its_operation::<ListStores, bikestore_contracts::inventory::ListProducts>(
+        ServiceName::Inventory,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_fails_the_named_operation() -> anyhow::Result<()> {
+    fails_only_its_operation::<SearchCustomers, bikestore_contracts::orders::ListOrders>(
+        ServiceName::Orders,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_fails_the_named_operation() -> anyhow::Result<()> {
+    let mut system = System::builder().start().await?;
+    let fault = format!("fail_operation={}", ListNotifications::OPERATION);
+    system
+        .start_process(ServiceName::Notifications, &[(ENV_FAULT, fault.as_str())])
+        .await?;
+    let answer = system.caller().call(&ListNotifications::default()).await;
+    assert_failing_on_purpose(ServiceName::Notifications, answer)?;
+    system.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_orchestrator_fails_the_named_operation() -> anyhow::Result<()> {
+    fails_only_its_operation::<SagaStats, bikestore_contracts::sagas::ListSagas>(
+        ServiceName::Orchestrator,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_fails_the_named_public_operation() -> anyhow::Result<()> {
+    let mut system = System::builder().start().await?;
+    let fault = format!("fail_operation={}", PublicKeys::OPERATION);
+    system
+        .start_process(ServiceName::Gateway, &[(ENV_FAULT, fault.as_str())])
+        .await?;
+    // Identity does not run: without the fault the gateway would answer that it is unavailable
+    // too, but not on purpose.
+    let client = system.console_client().await?;
+    let answer = client
+        .call_public(&PublicKeys {}, &CallOptions::default())
+        .await;
+    let error = match answer {
+        Ok(reply) => anyhow::bail!("the gateway answered {reply:?} despite its fault"),
+        Err(error) => error,
+    };
+    anyhow::ensure!(
+        error.code() == ErrorCode::Unavailable && error.to_string().contains("fault injection"),
+        "the gateway answered {error:?}, not the injected failure"
+    );
+    system.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_fault_on_a_service_without_a_database_stops_it_at_start() -> anyhow::Result<()> {
+    let system = System::builder().start().await?;
+    let mut process = system.spawn_process(
+        ServiceName::Orchestrator,
+        &[(ENV_FAULT, "crash_after_commit=place_order")],
+    )?;
+    let status = process.wait().await?;
+    anyhow::ensure!(
+        !status.success(),
+        "the orchestrator ran with a fault it cannot honour"
+    );
+    let log = process.read_log();
+    anyhow::ensure!(
+        log.contains("crash_after_commit needs a database"),
+        "the orchestrator did not say why it stopped:\n{log}"
+    );
+    system.stop().await
+}
