@@ -13,10 +13,10 @@ use bikestore_contracts::inventory::{
 use bikestore_contracts::notifications::{ListNotifications, NotificationKind};
 use bikestore_contracts::orders::{Card, CreateCustomer, CustomerFields, OrderLine};
 use bikestore_contracts::sagas::{PlaceOrder, SagaState};
-use bikestore_contracts::{Cents, ErrorCode, ServiceName, StaffId, Subjects};
-use bikestore_runtime::CommonConfig;
-use bikestore_runtime::call::{CallOptions, Caller};
-use bikestore_testkit::{InProcess, NatsOptions, NatsServer, eventually};
+use bikestore_contracts::{Cents, ErrorCode, ServiceName, StaffId};
+use bikestore_harness::System;
+use bikestore_runtime::call::CallOptions;
+use bikestore_testkit::eventually;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -32,47 +32,19 @@ fn card(number: &str) -> Card {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saga_completes_and_compensates_with_every_service_as_its_own_nats_user() {
-    let nats = NatsServer::start_secured(NatsOptions::default())
+    // The test itself sets things up as the all-permitted operator user.
+    let system = System::builder()
+        .secured()
+        .services(&[
+            ServiceName::Inventory,
+            ServiceName::Orders,
+            ServiceName::Notifications,
+            ServiceName::Orchestrator,
+        ])
+        .start()
         .await
         .unwrap();
-    // The test itself sets things up as the all-permitted operator user.
-    let client = nats.client().await.unwrap();
-    let caller = Caller::new(client.clone(), Subjects::default());
-    let data = tempfile::tempdir().unwrap();
-    let common_of = |service: ServiceName| {
-        let mut common = CommonConfig::new(nats.url(), data.path());
-        common.nats_credentials = Some(nats.credentials(service.as_str()));
-        common
-    };
-    let inventory_config =
-        bikestore_inventory::InventoryConfig::new(common_of(ServiceName::Inventory));
-    let orders_config = bikestore_orders::OrdersConfig::new(common_of(ServiceName::Orders));
-    let notifications_config =
-        bikestore_notifications::NotificationsConfig::new(common_of(ServiceName::Notifications));
-    let orchestrator_config =
-        bikestore_orchestrator::OrchestratorConfig::new(common_of(ServiceName::Orchestrator));
-    let services = vec![
-        InProcess::start(&client, "inventory", |shutdown| {
-            bikestore_inventory::run(inventory_config, shutdown)
-        })
-        .await
-        .unwrap(),
-        InProcess::start(&client, "orders", |shutdown| {
-            bikestore_orders::run(orders_config, shutdown)
-        })
-        .await
-        .unwrap(),
-        InProcess::start(&client, "notifications", |shutdown| {
-            bikestore_notifications::run(notifications_config, shutdown)
-        })
-        .await
-        .unwrap(),
-        InProcess::start(&client, "orchestrator", |shutdown| {
-            bikestore_orchestrator::run(orchestrator_config, shutdown)
-        })
-        .await
-        .unwrap(),
-    ];
+    let caller = system.caller();
 
     let store_id = caller
         .call(&CreateStore {
@@ -187,7 +159,5 @@ async fn a_saga_completes_and_compensates_with_every_service_as_its_own_nats_use
     .await
     .unwrap();
 
-    for service in services.into_iter().rev() {
-        service.stop().await.unwrap();
-    }
+    system.stop().await.unwrap();
 }

@@ -18,6 +18,7 @@ mod services;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -143,6 +144,7 @@ impl SystemBuilder {
             configs,
             secured: self.secured,
             running: Vec::new(),
+            spawned: AtomicUsize::new(0),
             data,
             nats,
         };
@@ -172,6 +174,7 @@ pub struct System {
     subjects: Subjects,
     configs: Configs,
     running: Vec<(ServiceName, Running)>,
+    spawned: AtomicUsize,
 }
 
 impl System {
@@ -189,6 +192,11 @@ impl System {
     /// The private nats-server.
     pub fn nats(&self) -> &NatsServer {
         &self.nats
+    }
+
+    /// The private nats-server, to restart or kill it.
+    pub fn nats_mut(&mut self) -> &mut NatsServer {
+        &mut self.nats
     }
 
     /// The operator's connection (the all-permitted `ops` user when secured).
@@ -320,11 +328,8 @@ impl System {
             all_env.push((bikestore_runtime::config::ENV_NATS_CREDENTIALS, credentials));
         }
         all_env.extend_from_slice(env);
-        let instance = self
-            .running
-            .iter()
-            .filter(|(running, _)| *running == service)
-            .count();
+        // Each process writes its own output file, however many a test starts.
+        let instance = self.spawned.fetch_add(1, Ordering::Relaxed);
         ChildProcess::service(
             &binary,
             &self.nats.url(),

@@ -1,9 +1,8 @@
 //! The stack under test and a runner for the real `bikestore` binary.
 //!
-//! The stack is a private nats-server (server-chosen port, never 4222) that refuses anonymous
-//! clients, as `just up` runs it; the demo data seeded straight into identity's, inventory's
-//! and orders' databases; and identity, inventory, orders, notifications, the orchestrator and
-//! the gateway running in this process, each as its own NATS user. The binary connects as the
+//! The stack is the harness's whole system: a private nats-server (server-chosen port, never
+//! 4222) that refuses anonymous clients, as `just up` runs it; the demo data seeded; and every
+//! service running in this process, each as its own NATS user. The binary connects as the
 //! `console` user, so every test also proves the CLI needs nothing a console may not do. The binary
 //! runs with a cleared environment, so nothing from the developer's shell (a real session file,
 //! `BIKESTORE_*` variables) leaks into a test.
@@ -13,37 +12,28 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::Context;
-use bikestore_contracts::ServiceName;
-use bikestore_runtime::CommonConfig;
-use bikestore_testkit::{InProcess, NatsOptions, NatsServer};
+use bikestore_harness::{CONSOLE_NATS_USER, System};
+use bikestore_testkit::NatsServer;
 use serde::de::DeserializeOwned;
 use tempfile::TempDir;
 use tokio::io::AsyncWriteExt;
 
-/// The NATS user consoles and the CLI connect as.
-const CONSOLE_USER: &str = "console";
+pub use bikestore_harness::demo_password;
 
 /// The longest one run of the binary may take: a saga waits at most 9 s.
 const RUN_LIMIT: Duration = Duration::from_secs(30);
 
-/// The documented password of a demo login (README, "Demo logins").
-pub fn demo_password(username: &str) -> String {
-    format!("{username}-demo-1")
-}
-
-/// nats-server, the data folder and the services, seeded with the demo data.
+/// The whole system, secured and seeded, and a folder for the tests' session files.
 pub struct Stack {
-    nats: NatsServer,
-    _data: TempDir,
+    system: System,
     /// A folder for the tests' session files.
     pub home: TempDir,
-    services: Vec<InProcess>,
 }
 
 impl Stack {
     /// The private nats-server the stack runs on.
     pub fn nats(&self) -> &NatsServer {
-        &self.nats
+        self.system.nats()
     }
 
     /// The stack with identity's default token lifetime.
@@ -53,91 +43,22 @@ impl Stack {
 
     /// The stack with identity issuing access tokens valid for `ttl`.
     pub async fn start_with_token_ttl(ttl: Duration) -> anyhow::Result<Stack> {
-        let nats = NatsServer::start_secured(NatsOptions::default()).await?;
-        let client = nats.client().await?;
-        let data = tempfile::tempdir()?;
-        let common_of = |service: ServiceName| {
-            let mut common = CommonConfig::new(nats.url(), data.path());
-            common.nats_credentials = Some(nats.credentials(service.as_str()));
-            common
-        };
-        let mut identity_config =
-            bikestore_identity::IdentityConfig::new(common_of(ServiceName::Identity));
-        identity_config.access_token_ttl = ttl;
-        let inventory_config =
-            bikestore_inventory::InventoryConfig::new(common_of(ServiceName::Inventory));
-        let orders_config = bikestore_orders::OrdersConfig::new(common_of(ServiceName::Orders));
-        let notifications_config = bikestore_notifications::NotificationsConfig::new(common_of(
-            ServiceName::Notifications,
-        ));
-        let orchestrator_config =
-            bikestore_orchestrator::OrchestratorConfig::new(common_of(ServiceName::Orchestrator));
-        let gateway_config = bikestore_gateway::GatewayConfig::new(common_of(ServiceName::Gateway));
-
-        let database = bikestore_identity::open_database(&identity_config).await?;
-        let seeded = bikestore_identity::seed::seed(&database).await;
-        database.close().await;
-        seeded.context("seed the staff")?;
-        let database = bikestore_inventory::open_database(&inventory_config).await?;
-        let seeded = bikestore_inventory::seed::seed(&database, 1).await;
-        database.close().await;
-        seeded.context("seed the catalog")?;
-        let database = bikestore_orders::open_database(&orders_config).await?;
-        let seeded = bikestore_orders::seed::seed(&database, 1).await;
-        database.close().await;
-        seeded.context("seed the customers")?;
-
-        let mut services = Vec::new();
-        services.push(
-            InProcess::start(&client, ServiceName::Identity.as_str(), |shutdown| {
-                bikestore_identity::run(identity_config, shutdown)
-            })
-            .await?,
-        );
-        services.push(
-            InProcess::start(&client, ServiceName::Inventory.as_str(), |shutdown| {
-                bikestore_inventory::run(inventory_config, shutdown)
-            })
-            .await?,
-        );
-        services.push(
-            InProcess::start(&client, ServiceName::Orders.as_str(), |shutdown| {
-                bikestore_orders::run(orders_config, shutdown)
-            })
-            .await?,
-        );
-        services.push(
-            InProcess::start(&client, ServiceName::Notifications.as_str(), |shutdown| {
-                bikestore_notifications::run(notifications_config, shutdown)
-            })
-            .await?,
-        );
-        services.push(
-            InProcess::start(&client, ServiceName::Orchestrator.as_str(), |shutdown| {
-                bikestore_orchestrator::run(orchestrator_config, shutdown)
-            })
-            .await?,
-        );
-        services.push(
-            InProcess::start(&client, ServiceName::Gateway.as_str(), |shutdown| {
-                bikestore_gateway::run(gateway_config, shutdown)
-            })
-            .await?,
-        );
+        let system = System::builder()
+            .secured()
+            .seeded()
+            .all_services()
+            .configure(move |configs| configs.identity.access_token_ttl = ttl)
+            .start()
+            .await?;
         Ok(Stack {
-            nats,
-            _data: data,
+            system,
             home: tempfile::tempdir()?,
-            services,
         })
     }
 
     /// Stops every service, the gateway first.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        while let Some(service) = self.services.pop() {
-            service.stop().await?;
-        }
-        Ok(())
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.system.stop().await
     }
 
     /// A session file path in a folder that does not exist yet, so `login` must create it.
@@ -153,7 +74,7 @@ impl Stack {
     pub fn bikestore(&self, session_file: &Path) -> Bikestore {
         Bikestore {
             nats_url: self.nats().url(),
-            nats_credentials: self.nats().credentials(CONSOLE_USER),
+            nats_credentials: self.nats().credentials(CONSOLE_NATS_USER),
             session_file: session_file.to_owned(),
             home: self.home.path().to_owned(),
         }

@@ -116,8 +116,11 @@ async fn an_unanswered_forward_is_unavailable_and_a_rotated_key_is_followed() {
     // With inventory gone, its operations answer `unavailable`: a command at once (its reply
     // comes back through the gateway, which hears that nobody listens), and so does a query
     // after it, which the gateway now relays instead of handing it to an absent service.
-    let inventory = stack.services.remove(1);
-    inventory.stop().await.unwrap();
+    stack
+        .system
+        .stop_service(ServiceName::Inventory)
+        .await
+        .unwrap();
     let store_id = bikestore_contracts::StoreId(1);
     let command = ReceiveStock {
         store_id,
@@ -151,8 +154,11 @@ async fn a_query_to_a_stopped_service_is_unavailable_once_the_gateway_has_checke
         .call(&session, &ListProducts::default(), ContentType::Json)
         .await
         .unwrap();
-    let inventory = stack.services.remove(1);
-    inventory.stop().await.unwrap();
+    stack
+        .system
+        .stop_service(ServiceName::Inventory)
+        .await
+        .unwrap();
     let refused = eventually("queries are refused as unavailable", WAIT, async || {
         let signed = session.sign(
             &stack.subjects,

@@ -1,52 +1,25 @@
 //! No password, token, nonce or signature is written down by a real `bikestore-gateway`
 //! process at debug level: its log files and captured output hold none of them.
 
-use std::path::{Path, PathBuf};
-
 use bikestore_codec::ContentType;
 use bikestore_contracts::ServiceName;
 use bikestore_contracts::identity::{CreateStaff, Password, Role};
 use bikestore_contracts::inventory::{ListProducts, ReceiveStock};
 use bikestore_contracts::{ErrorCode, ProductId};
-use bikestore_testkit::{ChildProcess, cargo_bin, wait_for_service};
+use bikestore_testkit::{ChildProcess, text_under, wait_for_service};
 
 use crate::support::{Stack, WAIT, now_ms, password_of};
-
-fn files_under(folder: &Path) -> Vec<PathBuf> {
-    let mut pending = vec![folder.to_path_buf()];
-    let mut files = Vec::new();
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
 
 #[tokio::test]
 async fn the_gateway_logs_no_password_token_or_signature() {
     let stack = Stack::start_without_gateway().await.unwrap();
-    let gateway_data = stack.data.path().join("gateway-process");
-    std::fs::create_dir_all(&gateway_data).unwrap();
-    let env = [
-        ("BIKESTORE_NATS_URL".to_owned(), stack.nats.url()),
-        (
-            "BIKESTORE_DATA_DIR".to_owned(),
-            gateway_data.display().to_string(),
-        ),
-        ("BIKESTORE_LOG_STDERR".to_owned(), "true".to_owned()),
-        ("RUST_LOG".to_owned(), "debug".to_owned()),
-    ];
-    let mut process = ChildProcess::spawn(
-        &cargo_bin("bikestore-gateway").unwrap(),
-        &[] as &[&str],
-        &env,
-        &gateway_data.join("gateway.out"),
+    let gateway_data = stack.system.data_dir().join("gateway-process");
+    let mut process = ChildProcess::service(
+        "bikestore-gateway",
+        &stack.system.nats().url(),
+        &gateway_data,
+        "gateway",
+        &[("RUST_LOG", "debug")],
     )
     .unwrap();
     wait_for_service(&stack.client, ServiceName::Gateway.as_str(), WAIT)
@@ -106,10 +79,7 @@ async fn the_gateway_logs_no_password_token_or_signature() {
     assert_eq!(error.code, ErrorCode::Forbidden);
     process.terminate().await.unwrap();
 
-    let mut written = String::new();
-    for file in files_under(&gateway_data) {
-        written.push_str(&String::from_utf8_lossy(&std::fs::read(&file).unwrap()));
-    }
+    let written = text_under(&gateway_data).unwrap();
     assert!(
         written.contains("request refused") && written.contains("DEBUG"),
         "the logs are at debug level and cover the refusals"

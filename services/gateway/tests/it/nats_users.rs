@@ -24,7 +24,7 @@ const CONSOLE: &str = "console";
 /// inbox prefix), and the server errors it receives.
 async fn console(stack: &Stack) -> (async_nats::Client, mpsc::Receiver<String>) {
     let (sender, errors) = mpsc::channel(16);
-    let password = password_in(&stack.nats.credentials(CONSOLE));
+    let password = password_in(&stack.system.nats().credentials(CONSOLE));
     let client = ConnectOptions::with_user_and_password(CONSOLE.to_owned(), password)
         .custom_inbox_prefix(CONSOLE_INBOX_PREFIX)
         .event_callback(move |event| {
@@ -36,7 +36,7 @@ async fn console(stack: &Stack) -> (async_nats::Client, mpsc::Receiver<String>) 
                 }
             }
         })
-        .connect(stack.nats.url())
+        .connect(stack.system.nats().url())
         .await
         .unwrap();
     (client, errors)
@@ -211,7 +211,7 @@ async fn a_console_logs_in_and_calls_inventory_through_the_gateway_on_the_public
 #[tokio::test]
 async fn wrong_passwords_and_anonymous_clients_are_refused() {
     let stack = Stack::start_secured().await.unwrap();
-    let console_password = password_in(&stack.nats.credentials(CONSOLE));
+    let console_password = password_in(&stack.system.nats().credentials(CONSOLE));
     let attempts = [
         (
             "a wrong password",
@@ -229,7 +229,10 @@ async fn wrong_passwords_and_anonymous_clients_are_refused() {
             Some((user, password)) => ConnectOptions::with_user_and_password(user.into(), password),
             None => ConnectOptions::new(),
         };
-        let error = options.connect(stack.nats.url()).await.unwrap_err();
+        let error = options
+            .connect(stack.system.nats().url())
+            .await
+            .unwrap_err();
         assert_eq!(
             error.kind(),
             ConnectErrorKind::AuthorizationViolation,

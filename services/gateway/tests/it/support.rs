@@ -1,5 +1,5 @@
-//! The gateway under test: a private nats-server with identity, inventory and the gateway
-//! in-process, and a small signing client (the client library replaces it later).
+//! The gateway under test: identity, inventory and the gateway in-process (the harness's
+//! system), and a small signing client (the client library replaces it later).
 
 use std::time::Duration;
 
@@ -12,11 +12,9 @@ use bikestore_contracts::identity::{AccessToken, CreateStaff, Login, LoginReply,
 use bikestore_contracts::inventory::{CreateStore, StoreCreated};
 use bikestore_contracts::{Request, ServiceName, StaffId, StoreId, Subjects, WireError, headers};
 use bikestore_gateway::GatewayConfig;
-use bikestore_identity::IdentityConfig;
-use bikestore_runtime::CommonConfig;
+use bikestore_harness::{System, SystemBuilder};
 use bikestore_runtime::call::{Caller, decode_reply};
-use bikestore_testkit::{InProcess, NatsOptions, NatsServer, eventually};
-use tempfile::TempDir;
+use bikestore_testkit::eventually;
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -25,15 +23,13 @@ pub fn password_of(username: &str) -> String {
     format!("pw-{username}-correct-horse")
 }
 
-/// nats-server + data folder + the three services.
+/// Identity, inventory and the gateway (the harness's system), and the operator's view of it.
 pub struct Stack {
-    pub nats: NatsServer,
-    pub data: TempDir,
+    pub system: System,
     pub client: async_nats::Client,
     /// Calls the services directly, as a trusted test does to set things up.
     pub caller: Caller,
     pub subjects: Subjects,
-    pub services: Vec<InProcess>,
 }
 
 impl Stack {
@@ -43,78 +39,44 @@ impl Stack {
     }
 
     /// The stack with a gateway configuration changed by `adjust`.
-    pub async fn start_with(adjust: impl FnOnce(&mut GatewayConfig)) -> anyhow::Result<Stack> {
-        Stack::start_services(Some(adjust), false).await
+    pub async fn start_with(
+        adjust: impl FnOnce(&mut GatewayConfig) + 'static,
+    ) -> anyhow::Result<Stack> {
+        Stack::start_from(
+            System::builder().configure(|configs| adjust(&mut configs.gateway)),
+            true,
+        )
+        .await
     }
 
     /// Identity and inventory only: the test runs the gateway itself.
     pub async fn start_without_gateway() -> anyhow::Result<Stack> {
-        Stack::start_services(None::<fn(&mut GatewayConfig)>, false).await
+        Stack::start_from(System::builder(), false).await
     }
 
     /// The stack as `just up` runs it: a nats-server that refuses anonymous clients, and each
     /// service connected as its own NATS user. `client` is the all-permitted `ops` user.
     pub async fn start_secured() -> anyhow::Result<Stack> {
-        Stack::start_services(Some(|_: &mut GatewayConfig| {}), true).await
+        Stack::start_from(System::builder().secured(), true).await
     }
 
-    async fn start_services(
-        gateway_adjust: Option<impl FnOnce(&mut GatewayConfig)>,
-        secured: bool,
-    ) -> anyhow::Result<Stack> {
-        let nats = if secured {
-            NatsServer::start_secured(NatsOptions::default()).await?
-        } else {
-            NatsServer::start().await?
-        };
-        let client = nats.client().await?;
-        let subjects = Subjects::default();
-        let data = tempfile::tempdir()?;
-        let common = CommonConfig::new(nats.url(), data.path());
-        let common_of = |service: ServiceName| {
-            let mut common = common.clone();
-            if secured {
-                common.nats_credentials = Some(nats.credentials(service.as_str()));
-            }
-            common
-        };
-        let identity_config = IdentityConfig::new(common_of(ServiceName::Identity));
-        let inventory_config =
-            bikestore_inventory::InventoryConfig::new(common_of(ServiceName::Inventory));
-        let mut gateway_config = GatewayConfig::new(common_of(ServiceName::Gateway));
-        let identity = InProcess::start(&client, ServiceName::Identity.as_str(), |shutdown| {
-            bikestore_identity::run(identity_config, shutdown)
-        })
-        .await?;
-        let inventory = InProcess::start(&client, ServiceName::Inventory.as_str(), |shutdown| {
-            bikestore_inventory::run(inventory_config, shutdown)
-        })
-        .await?;
-        let mut services = vec![inventory, identity];
-        if let Some(adjust) = gateway_adjust {
-            adjust(&mut gateway_config);
-            let gateway = InProcess::start(&client, ServiceName::Gateway.as_str(), |shutdown| {
-                bikestore_gateway::run(gateway_config, shutdown)
-            })
-            .await?;
-            services.insert(0, gateway);
+    async fn start_from(builder: SystemBuilder, with_gateway: bool) -> anyhow::Result<Stack> {
+        let mut builder = builder.services(&[ServiceName::Identity, ServiceName::Inventory]);
+        if with_gateway {
+            builder = builder.services(&[ServiceName::Gateway]);
         }
+        let system = builder.start().await?;
         Ok(Stack {
-            caller: Caller::new(client.clone(), subjects.clone()),
-            client,
-            subjects,
-            nats,
-            data,
-            services,
+            client: system.client().clone(),
+            caller: system.caller().clone(),
+            subjects: system.subjects().clone(),
+            system,
         })
     }
 
     /// Stops every service, the gateway first.
     pub async fn stop(self) -> anyhow::Result<()> {
-        for service in self.services {
-            service.stop().await?;
-        }
-        Ok(())
+        self.system.stop().await
     }
 
     /// A new store, made directly through inventory.
@@ -358,11 +320,7 @@ pub fn now_ms() -> i64 {
 impl Stack {
     /// Identity's current private signing key, read from its key file, to forge tokens with.
     pub fn identity_key(&self) -> KeyPair {
-        let folder = self
-            .data
-            .path()
-            .join(ServiceName::Identity.as_str())
-            .join(bikestore_identity::KEY_FOLDER);
+        let folder = bikestore_identity::key_folder(&self.system.configs().identity);
         let mut files: Vec<_> = std::fs::read_dir(folder)
             .unwrap()
             .map(|entry| entry.unwrap().path())

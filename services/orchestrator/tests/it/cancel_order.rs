@@ -7,12 +7,11 @@ use bikestore_contracts::orders::{
 use bikestore_contracts::sagas::{CancelOrder, SagaPayload, SagaState};
 
 use crate::place_order::{APPROVES, order};
-use crate::support::{Stack, stop_all};
+use crate::support::Stack;
 
 #[tokio::test]
 async fn cancelling_a_processing_order_refunds_it_and_returns_its_stock() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let services = stack.everything().await?;
+    let stack = Stack::everything().await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(10).await?;
     let placed = stack
@@ -56,14 +55,13 @@ async fn cancelling_a_processing_order_refunds_it_and_returns_its_stock() -> any
         .await?;
     assert_eq!(payment.status, PaymentStatus::Refunded);
     assert_eq!(payment.refunded, payment.captured);
-    stop_all(services).await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn a_completed_order_cannot_be_cancelled_and_keeps_its_money_and_stock() -> anyhow::Result<()>
 {
-    let stack = Stack::new().await?;
-    let services = stack.everything().await?;
+    let stack = Stack::everything().await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(10).await?;
     let placed = stack
@@ -97,5 +95,5 @@ async fn a_completed_order_cannot_be_cancelled_and_keeps_its_money_and_stock() -
         OrderStatus::Completed
     );
     assert_eq!(stack.stock(store_id, product_id).await?.on_hand, 9);
-    stop_all(services).await
+    stack.stop().await
 }

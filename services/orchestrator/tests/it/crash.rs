@@ -6,41 +6,34 @@ use std::time::Duration;
 use bikestore_contracts::ServiceName;
 use bikestore_contracts::orders::{ListOrders, OrderStatus};
 use bikestore_contracts::sagas::{ListSagas, PlaceOrder, SagaState};
-use bikestore_testkit::{ChildProcess, cargo_bin, eventually, wait_for_service};
+use bikestore_testkit::{ChildProcess, eventually, wait_for_service};
 
 use crate::place_order::{APPROVES, order};
-use crate::support::{Stack, stop_all};
+use crate::support::Stack;
 
 const SAGAS: usize = 60;
 
-fn spawn_orchestrator(stack: &Stack, name: &str) -> anyhow::Result<ChildProcess> {
-    let env = [
-        ("BIKESTORE_NATS_URL", stack.nats.url()),
-        (
-            "BIKESTORE_DATA_DIR",
-            stack.data.path().display().to_string(),
-        ),
-        ("BIKESTORE_ORCHESTRATOR_STEP_TIMEOUT_MS", "2000".to_owned()),
-        ("BIKESTORE_ORCHESTRATOR_INITIAL_BACKOFF_MS", "20".to_owned()),
-        ("BIKESTORE_ORCHESTRATOR_MAX_BACKOFF_MS", "100".to_owned()),
-    ];
-    ChildProcess::spawn(
-        &cargo_bin("bikestore-orchestrator")?,
-        &[] as &[&str],
-        &env,
-        &stack.data.path().join(format!("{name}.out")),
+/// Starts the orchestrator's binary with the tests' fast steps.
+fn spawn_orchestrator(stack: &Stack) -> anyhow::Result<ChildProcess> {
+    stack.system.spawn_process(
+        ServiceName::Orchestrator,
+        &[
+            ("BIKESTORE_ORCHESTRATOR_STEP_TIMEOUT_MS", "2000"),
+            ("BIKESTORE_ORCHESTRATOR_INITIAL_BACKOFF_MS", "20"),
+            ("BIKESTORE_ORCHESTRATOR_MAX_BACKOFF_MS", "100"),
+        ],
     )
 }
 
 #[tokio::test]
 async fn after_a_kill_nine_a_new_orchestrator_finishes_every_saga_once() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let participants = vec![
-        stack.start_inventory().await?,
-        stack.start_orders().await?,
-        stack.start_notifications().await?,
-    ];
-    let mut first = spawn_orchestrator(&stack, "orchestrator-1")?;
+    let stack = Stack::with(&[
+        ServiceName::Inventory,
+        ServiceName::Orders,
+        ServiceName::Notifications,
+    ])
+    .await?;
+    let mut first = spawn_orchestrator(&stack)?;
     wait_for_service(
         &stack.client,
         ServiceName::Orchestrator.as_str(),
@@ -76,7 +69,7 @@ async fn after_a_kill_nine_a_new_orchestrator_finishes_every_saga_once() -> anyh
     .await?;
     first.kill_hard().await?;
 
-    let _second = spawn_orchestrator(&stack, "orchestrator-2")?;
+    let _second = spawn_orchestrator(&stack)?;
     let completed = eventually(
         "every saga to complete",
         Duration::from_secs(60),
@@ -109,5 +102,5 @@ async fn after_a_kill_nine_a_new_orchestrator_finishes_every_saga_once() -> anyh
     );
     let level = stack.stock(store_id, product_id).await?;
     assert_eq!((level.on_hand, level.reserved), (0, 0));
-    stop_all(participants).await
+    stack.stop().await
 }

@@ -8,19 +8,18 @@ use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::eventually;
 
 use crate::place_order::{APPROVES, order};
-use crate::support::{Stack, stop_all};
+use crate::support::Stack;
 
 const SAGAS: usize = 40;
 
 #[tokio::test]
 async fn sagas_started_around_a_nats_restart_all_complete() -> anyhow::Result<()> {
-    let mut stack = Stack::new().await?;
-    let services = stack.everything().await?;
+    let mut stack = Stack::everything().await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(SAGAS as i64).await?;
     for index in 0..SAGAS {
         if index == SAGAS / 2 {
-            stack.nats.restart().await?;
+            stack.system.nats_mut().restart().await?;
         }
         let request = PlaceOrder {
             wait_ms: None,
@@ -63,5 +62,5 @@ async fn sagas_started_around_a_nats_restart_all_complete() -> anyhow::Result<()
         (0, 0),
         "each saga took its unit once"
     );
-    stop_all(services).await
+    stack.stop().await
 }

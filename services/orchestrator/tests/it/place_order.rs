@@ -14,7 +14,7 @@ use bikestore_contracts::{Cents, CustomerId, ErrorCode, ProductId, StaffId, Stor
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::eventually;
 
-use crate::support::{Stack, stop_all};
+use crate::support::Stack;
 
 pub const APPROVES: &str = "4242 4242 4242 4242";
 pub const DECLINED: &str = "4000 0000 0000 0002";
@@ -93,8 +93,7 @@ async fn notification_kinds(
 #[tokio::test]
 async fn a_placed_order_is_processing_with_stock_committed_payment_captured_and_customer_told()
 -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let services = stack.everything().await?;
+    let stack = Stack::everything().await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(10).await?;
     let started = stack
@@ -138,14 +137,13 @@ async fn a_placed_order_is_processing_with_stock_committed_payment_captured_and_
     );
     let told = notification_kinds(&stack, customer_id, 1).await?;
     assert_eq!(told[0].0, NotificationKind::OrderConfirmed);
-    stop_all(services).await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn too_little_stock_rejects_the_order_with_the_reason_and_takes_no_payment()
 -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let services = stack.everything().await?;
+    let stack = Stack::everything().await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(2).await?;
     let started = stack
@@ -189,13 +187,12 @@ async fn too_little_stock_rejects_the_order_with_the_reason_and_takes_no_payment
         "the customer is told why: {}",
         told[0].1
     );
-    stop_all(services).await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn a_declined_card_releases_the_reservation_and_rejects_the_order() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let services = stack.everything().await?;
+    let stack = Stack::everything().await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(5).await?;
     let started = stack
@@ -229,13 +226,12 @@ async fn a_declined_card_releases_the_reservation_and_rejects_the_order() -> any
         })
         .await?;
     assert_eq!(rejected.status, OrderStatus::Rejected);
-    stop_all(services).await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn a_card_that_never_answers_is_retried_then_compensated() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let services = stack.everything().await?;
+    let stack = Stack::everything().await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(5).await?;
     let started = stack
@@ -259,13 +255,12 @@ async fn a_card_that_never_answers_is_retried_then_compensated() -> anyhow::Resu
         [Outcome::Retrying, Outcome::Retrying, Outcome::Failed]
     );
     assert_eq!(stack.stock(store_id, product_id).await?.reserved, 0);
-    stop_all(services).await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn a_flaky_card_is_retried_until_it_succeeds() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let services = stack.everything().await?;
+    let stack = Stack::everything().await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(5).await?;
     let started = stack
@@ -280,13 +275,12 @@ async fn a_flaky_card_is_retried_until_it_succeeds() -> anyhow::Result<()> {
         .filter(|entry| entry.outcome == Outcome::Retrying)
         .count();
     assert_eq!(retried, 2, "the flaky card fails twice, then pays");
-    stop_all(services).await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn the_same_key_sent_five_times_at_once_makes_one_order() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let services = stack.everything().await?;
+    let stack = Stack::everything().await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(10).await?;
     let request = order(customer_id, store_id, product_id, 1, APPROVES);
@@ -323,5 +317,5 @@ async fn the_same_key_sent_five_times_at_once_makes_one_order() -> anyhow::Resul
         .await?;
     assert_eq!(orders.total, 1, "one order");
     assert_eq!(stack.stock(store_id, product_id).await?.on_hand, 9);
-    stop_all(services).await
+    stack.stop().await
 }

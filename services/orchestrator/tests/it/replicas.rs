@@ -1,22 +1,21 @@
 //! Several orchestrator replicas share the work queue and never both advance one saga.
 
+use bikestore_contracts::ServiceName;
 use bikestore_contracts::orders::{ListOrders, OrderStatus};
 use bikestore_contracts::sagas::{ListSagas, Outcome, SagaState};
 
 use crate::place_order::{APPROVES, order};
-use crate::support::{Stack, stop_all};
+use crate::support::Stack;
 
 const SAGAS: usize = 500;
 
 #[tokio::test]
 async fn two_replicas_run_five_hundred_sagas_each_step_applied_once() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let mut services = stack.everything().await?;
-    services.push(
-        stack
-            .start_orchestrator(stack.orchestrator_config())
-            .await?,
-    );
+    let mut stack = Stack::everything().await?;
+    stack
+        .system
+        .start_service(ServiceName::Orchestrator)
+        .await?;
     let customer_id = stack.customer().await?;
     let (store_id, product_id) = stack.store_with_stock(SAGAS as i64 + 100).await?;
 
@@ -78,5 +77,5 @@ async fn two_replicas_run_five_hundred_sagas_each_step_applied_once() -> anyhow:
         (100, 0),
         "each reservation committed once"
     );
-    stop_all(services).await
+    stack.stop().await
 }

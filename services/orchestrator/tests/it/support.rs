@@ -1,5 +1,5 @@
-//! The stack under test: a private nats-server, the participants and the orchestrator, all
-//! in-process, with timeouts and backoffs in milliseconds.
+//! The stack under test: the participants and the orchestrator in-process (the harness's
+//! system), with timeouts and backoffs in milliseconds.
 
 use std::time::Duration;
 
@@ -10,87 +10,65 @@ use bikestore_contracts::inventory::{
 use bikestore_contracts::orders::{CreateCustomer, CustomerFields};
 use bikestore_contracts::sagas::{GetSaga, SagaId, SagaProgressed, SagaRecord, SagaState};
 use bikestore_contracts::{Cents, CustomerId, ProductId, ServiceName, StoreId, Subjects};
-use bikestore_inventory::InventoryConfig;
-use bikestore_orchestrator::OrchestratorConfig;
-use bikestore_runtime::CommonConfig;
+use bikestore_harness::{Configs, System};
 use bikestore_runtime::call::Caller;
-use bikestore_testkit::{InProcess, NatsServer};
-use tempfile::TempDir;
 
-/// nats-server, a data folder, and a caller.
+/// The harness's system running the chosen services, with the operator's view of it.
 pub struct Stack {
-    pub nats: NatsServer,
-    pub data: TempDir,
+    pub system: System,
     pub client: async_nats::Client,
     pub caller: Caller,
 }
 
+/// Fast steps (2 s timeout, three attempts, millisecond backoffs) and a 300 ms payment
+/// provider timeout, so the card that never answers times out fast.
+fn fast(configs: &mut Configs) {
+    let orchestrator = &mut configs.orchestrator;
+    orchestrator.step_timeout = Duration::from_secs(2);
+    orchestrator.max_attempts = 3;
+    orchestrator.initial_backoff = Duration::from_millis(20);
+    orchestrator.max_backoff = Duration::from_millis(100);
+    configs.orders.provider_timeout = Duration::from_millis(300);
+}
+
 impl Stack {
-    pub async fn new() -> anyhow::Result<Stack> {
-        let nats = NatsServer::start().await?;
-        let client = nats.client().await?;
-        Ok(Stack {
-            caller: Caller::new(client.clone(), Subjects::default()),
-            client,
-            nats,
-            data: tempfile::tempdir()?,
-        })
-    }
-
-    pub fn common(&self) -> CommonConfig {
-        CommonConfig::new(self.nats.url(), self.data.path())
-    }
-
-    /// Fast steps: 2 s timeout, three attempts, millisecond backoffs.
-    pub fn orchestrator_config(&self) -> OrchestratorConfig {
-        let mut config = OrchestratorConfig::new(self.common());
-        config.step_timeout = Duration::from_secs(2);
-        config.max_attempts = 3;
-        config.initial_backoff = Duration::from_millis(20);
-        config.max_backoff = Duration::from_millis(100);
-        config
-    }
-
-    pub async fn start_inventory(&self) -> anyhow::Result<InProcess> {
-        self.start_inventory_with(InventoryConfig::new(self.common()))
-            .await
-    }
-
-    pub async fn start_inventory_with(&self, config: InventoryConfig) -> anyhow::Result<InProcess> {
-        InProcess::start(&self.client, ServiceName::Inventory.as_str(), |shutdown| {
-            bikestore_inventory::run(config, shutdown)
-        })
-        .await
-    }
-
-    /// Orders with a 300 ms provider timeout, so the card that never answers times out fast.
-    pub async fn start_orders(&self) -> anyhow::Result<InProcess> {
-        let mut config = bikestore_orders::OrdersConfig::new(self.common());
-        config.provider_timeout = Duration::from_millis(300);
-        InProcess::start(&self.client, ServiceName::Orders.as_str(), |shutdown| {
-            bikestore_orders::run(config, shutdown)
-        })
-        .await
-    }
-
-    pub async fn start_notifications(&self) -> anyhow::Result<InProcess> {
-        let config = bikestore_notifications::NotificationsConfig::new(self.common());
-        InProcess::start(
-            &self.client,
-            ServiceName::Notifications.as_str(),
-            |shutdown| bikestore_notifications::run(config, shutdown),
-        )
-        .await
-    }
-
-    /// Every service and one orchestrator.
-    pub async fn everything(&self) -> anyhow::Result<Vec<InProcess>> {
-        Ok(vec![
-            self.start_inventory().await?,
-            self.start_orders().await?,
-            self.start_notifications().await?,
-            self.start_orchestrator(self.orchestrator_config()).await?,
+    /// Every participant and one orchestrator.
+    pub async fn everything() -> anyhow::Result<Stack> {
+        Stack::with(&[
+            ServiceName::Inventory,
+            ServiceName::Orders,
+            ServiceName::Notifications,
+            ServiceName::Orchestrator,
         ])
+        .await
+    }
+
+    /// `services` only.
+    pub async fn with(services: &[ServiceName]) -> anyhow::Result<Stack> {
+        Stack::configured(services, |_| {}).await
+    }
+
+    /// `services` only, with configurations changed by `adjust` after the fast defaults.
+    pub async fn configured(
+        services: &[ServiceName],
+        adjust: impl FnOnce(&mut Configs) + 'static,
+    ) -> anyhow::Result<Stack> {
+        let system = System::builder()
+            .configure(fast)
+            .configure(adjust)
+            .services(services)
+            .start()
+            .await?;
+        Ok(Stack {
+            client: system.client().clone(),
+            caller: system.caller().clone(),
+            system,
+        })
+    }
+
+    /// Stops every service, the last started first.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.system.stop().await
     }
 
     /// A new customer.
@@ -110,18 +88,6 @@ impl Stack {
             .call(&CreateCustomer { customer: fields })
             .await?
             .customer_id)
-    }
-
-    pub async fn start_orchestrator(
-        &self,
-        config: OrchestratorConfig,
-    ) -> anyhow::Result<InProcess> {
-        InProcess::start(
-            &self.client,
-            ServiceName::Orchestrator.as_str(),
-            |shutdown| bikestore_orchestrator::run(config, shutdown),
-        )
-        .await
     }
 
     /// Subscribes to a saga's progress events; subscribe before acting, then await.
@@ -231,12 +197,4 @@ impl Stack {
                 anyhow::anyhow!("store {store_id} has no level for product {product_id}")
             })
     }
-}
-
-/// Stops every service, last started first.
-pub async fn stop_all(services: Vec<InProcess>) -> anyhow::Result<()> {
-    for service in services.into_iter().rev() {
-        service.stop().await?;
-    }
-    Ok(())
 }

@@ -1,10 +1,11 @@
 //! Transfer stock between stores: the engine on a saga with only inventory as participant.
 
+use bikestore_contracts::ServiceName;
 use bikestore_contracts::sagas::{
     ListSagas, Outcome, Phase, ResolveSaga, RetrySaga, SagaState, SagaStats, TransferStock,
 };
 use bikestore_contracts::{ErrorCode, StoreId};
-use bikestore_inventory::InventoryConfig;
+use bikestore_harness::Configs;
 use bikestore_runtime::call::CallOptions;
 use bikestore_runtime::config::Fault;
 
@@ -12,13 +13,14 @@ use crate::support::Stack;
 
 const WAIT_MS: Option<u64> = Some(20_000);
 
+/// Inventory cannot release reservations, so a compensation that releases one keeps failing.
+fn failing_releases(configs: &mut Configs) {
+    configs.inventory.common.fault = Some(Fault::FailOperation("release_reservation".into()));
+}
+
 #[tokio::test]
 async fn a_transfer_moves_the_units_and_completes() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let inventory = stack.start_inventory().await?;
-    let orchestrator = stack
-        .start_orchestrator(stack.orchestrator_config())
-        .await?;
+    let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
     let (source, product_id) = stack.store_with_stock(10).await?;
     let destination = stack.store().await?;
     let started = stack
@@ -54,17 +56,12 @@ async fn a_transfer_moves_the_units_and_completes() -> anyhow::Result<()> {
             .iter()
             .all(|entry| entry.outcome == Outcome::Succeeded)
     );
-    orchestrator.stop().await?;
-    inventory.stop().await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn a_transfer_short_of_stock_fails_at_once_with_nothing_to_undo() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let inventory = stack.start_inventory().await?;
-    let orchestrator = stack
-        .start_orchestrator(stack.orchestrator_config())
-        .await?;
+    let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
     let (source, product_id) = stack.store_with_stock(2).await?;
     let destination = stack.store().await?;
     let started = stack
@@ -88,17 +85,12 @@ async fn a_transfer_short_of_stock_fails_at_once_with_nothing_to_undo() -> anyho
         saga.history
     );
     assert_eq!(stack.stock(source, product_id).await?.available, 2);
-    orchestrator.stop().await?;
-    inventory.stop().await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn a_failed_receive_releases_the_source_reservation() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let inventory = stack.start_inventory().await?;
-    let orchestrator = stack
-        .start_orchestrator(stack.orchestrator_config())
-        .await?;
+    let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
     let (source, product_id) = stack.store_with_stock(5).await?;
     // The destination store does not exist, so receiving there is refused with not_found.
     let missing_store = StoreId(424_242);
@@ -123,17 +115,12 @@ async fn a_failed_receive_releases_the_source_reservation() -> anyhow::Result<()
     assert_eq!(compensated, ["reserve_at_source"]);
     let level = stack.stock(source, product_id).await?;
     assert_eq!((level.on_hand, level.reserved), (5, 0));
-    orchestrator.stop().await?;
-    inventory.stop().await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn the_same_idempotency_key_names_the_same_saga() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let inventory = stack.start_inventory().await?;
-    let orchestrator = stack
-        .start_orchestrator(stack.orchestrator_config())
-        .await?;
+    let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
     let (source, product_id) = stack.store_with_stock(10).await?;
     let destination = stack.store().await?;
     let request = TransferStock {
@@ -162,21 +149,18 @@ async fn the_same_idempotency_key_names_the_same_saga() -> anyhow::Result<()> {
         .await
         .unwrap_err();
     assert_eq!(refused.code, ErrorCode::Invalid);
-    orchestrator.stop().await?;
-    inventory.stop().await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn a_compensation_that_keeps_failing_leaves_the_saga_stuck_until_an_operator_retries()
 -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
     // Inventory cannot release reservations: the compensation of the first step will fail.
-    let mut faulty = InventoryConfig::new(stack.common());
-    faulty.common.fault = Some(Fault::FailOperation("release_reservation".into()));
-    let inventory = stack.start_inventory_with(faulty).await?;
-    let orchestrator = stack
-        .start_orchestrator(stack.orchestrator_config())
-        .await?;
+    let mut stack = Stack::configured(
+        &[ServiceName::Inventory, ServiceName::Orchestrator],
+        failing_releases,
+    )
+    .await?;
     let (source, product_id) = stack.store_with_stock(5).await?;
     let missing_store = StoreId(999_999);
     let request = TransferStock {
@@ -225,8 +209,9 @@ async fn a_compensation_that_keeps_failing_leaves_the_saga_stuck_until_an_operat
     );
 
     // The fault clears; an operator's retry finishes the compensation.
-    inventory.stop().await?;
-    let inventory = stack.start_inventory().await?;
+    stack.system.stop_service(ServiceName::Inventory).await?;
+    stack.system.configs_mut().inventory.common.fault = None;
+    stack.system.start_service(ServiceName::Inventory).await?;
     let progress = stack.follow(&started.saga_id).await?;
     let retried = stack
         .caller
@@ -249,19 +234,16 @@ async fn a_compensation_that_keeps_failing_leaves_the_saga_stuck_until_an_operat
         .find(|count| count.state == SagaState::Failed)
         .map(|count| count.count);
     assert_eq!(failed, Some(1));
-    orchestrator.stop().await?;
-    inventory.stop().await
+    stack.stop().await
 }
 
 #[tokio::test]
 async fn an_operator_can_resolve_a_stuck_saga_by_hand() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let mut faulty = InventoryConfig::new(stack.common());
-    faulty.common.fault = Some(Fault::FailOperation("release_reservation".into()));
-    let inventory = stack.start_inventory_with(faulty).await?;
-    let orchestrator = stack
-        .start_orchestrator(stack.orchestrator_config())
-        .await?;
+    let stack = Stack::configured(
+        &[ServiceName::Inventory, ServiceName::Orchestrator],
+        failing_releases,
+    )
+    .await?;
     let (source, product_id) = stack.store_with_stock(5).await?;
     let request = TransferStock {
         from_store_id: source,
@@ -301,6 +283,5 @@ async fn an_operator_can_resolve_a_stuck_saga_by_hand() -> anyhow::Result<()> {
         .await
         .unwrap_err();
     assert_eq!(retry.code, ErrorCode::Conflict);
-    orchestrator.stop().await?;
-    inventory.stop().await
+    stack.stop().await
 }

@@ -1,20 +1,17 @@
 //! A record of a definition version this orchestrator does not know is left alone.
 
 use async_nats::jetstream;
+use bikestore_contracts::ServiceName;
 use bikestore_contracts::sagas::{
     CancelOrderSaga, SagaId, SagaPayload, SagaRecord, SagaState, TransferStock,
 };
 use bikestore_contracts::{OrderId, Subjects};
 
-use crate::support::{Stack, stop_all};
+use crate::support::Stack;
 
 #[tokio::test]
 async fn a_saga_of_an_unknown_version_is_not_touched() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let inventory = stack.start_inventory().await?;
-    let orchestrator = stack
-        .start_orchestrator(stack.orchestrator_config())
-        .await?;
+    let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
     let subjects = Subjects::default();
     let jetstream = jetstream::new(stack.client.clone());
     let bucket = jetstream.get_key_value(subjects.sagas_bucket()).await?;
@@ -67,5 +64,5 @@ async fn a_saga_of_an_unknown_version_is_not_touched() -> anyhow::Result<()> {
     assert_eq!(entry.revision, revision, "the record was not written");
     let untouched: SagaRecord = serde_json::from_slice(&entry.value)?;
     assert_eq!(untouched, future);
-    stop_all(vec![inventory, orchestrator]).await
+    stack.stop().await
 }

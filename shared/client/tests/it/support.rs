@@ -1,85 +1,55 @@
-//! The stack under test: a private nats-server with identity, inventory and the gateway
-//! in-process, and an admin member of staff made directly through identity.
+//! The stack under test: identity, inventory and the gateway (the harness's system), and an
+//! admin member of staff made directly through identity.
 
 use std::time::Duration;
 
 use bikestore_client::Client;
+use bikestore_contracts::ServiceName;
 use bikestore_contracts::identity::{CreateStaff, Password, Role};
-use bikestore_contracts::{ServiceName, Subjects};
-use bikestore_gateway::GatewayConfig;
-use bikestore_identity::IdentityConfig;
-use bikestore_runtime::CommonConfig;
-use bikestore_runtime::call::Caller;
-use bikestore_testkit::{InProcess, NatsOptions, NatsServer};
-use tempfile::TempDir;
+use bikestore_harness::{System, SystemBuilder};
 
 /// The admin every stack gets.
 pub const ADMIN: &str = "ada";
 /// The admin's password.
 pub const ADMIN_PASSWORD: &str = "pw-ada-correct-horse";
 
-/// nats-server + data folder + the three services + a client.
+/// The system and a console's client.
 pub struct Stack {
-    pub _nats: NatsServer,
-    pub _data: TempDir,
+    system: System,
     pub client: Client,
-    pub services: Vec<InProcess>,
 }
 
 impl Stack {
     /// The stack with default settings.
     pub async fn start() -> anyhow::Result<Stack> {
-        Stack::start_with_token_ttl(Duration::from_secs(15 * 60)).await
+        Stack::start_from(System::builder()).await
     }
 
     /// The stack with identity issuing access tokens valid for `ttl`.
     pub async fn start_with_token_ttl(ttl: Duration) -> anyhow::Result<Stack> {
-        Stack::start_services(ttl, false).await
+        Stack::start_from(
+            System::builder().configure(move |configs| configs.identity.access_token_ttl = ttl),
+        )
+        .await
     }
 
     /// The stack as `just up` runs it: nats-server refuses anonymous clients, each service
     /// connects as its own NATS user, and `client` as the console user from its credentials file.
     pub async fn start_secured() -> anyhow::Result<Stack> {
-        Stack::start_services(Duration::from_secs(15 * 60), true).await
+        Stack::start_from(System::builder().secured()).await
     }
 
-    async fn start_services(ttl: Duration, secured: bool) -> anyhow::Result<Stack> {
-        let nats = if secured {
-            NatsServer::start_secured(NatsOptions::default()).await?
-        } else {
-            NatsServer::start().await?
-        };
-        let nats_client = nats.client().await?;
-        let subjects = Subjects::default();
-        let data = tempfile::tempdir()?;
-        let common = CommonConfig::new(nats.url(), data.path());
-        let common_of = |service: ServiceName| {
-            let mut common = common.clone();
-            if secured {
-                common.nats_credentials = Some(nats.credentials(service.as_str()));
-            }
-            common
-        };
-        let mut identity_config = IdentityConfig::new(common_of(ServiceName::Identity));
-        identity_config.access_token_ttl = ttl;
-        let inventory_config =
-            bikestore_inventory::InventoryConfig::new(common_of(ServiceName::Inventory));
-        let gateway_config = GatewayConfig::new(common_of(ServiceName::Gateway));
-        let identity = InProcess::start(&nats_client, ServiceName::Identity.as_str(), |shutdown| {
-            bikestore_identity::run(identity_config, shutdown)
-        })
-        .await?;
-        let inventory =
-            InProcess::start(&nats_client, ServiceName::Inventory.as_str(), |shutdown| {
-                bikestore_inventory::run(inventory_config, shutdown)
-            })
+    async fn start_from(builder: SystemBuilder) -> anyhow::Result<Stack> {
+        let system = builder
+            .services(&[
+                ServiceName::Identity,
+                ServiceName::Inventory,
+                ServiceName::Gateway,
+            ])
+            .start()
             .await?;
-        let gateway = InProcess::start(&nats_client, ServiceName::Gateway.as_str(), |shutdown| {
-            bikestore_gateway::run(gateway_config, shutdown)
-        })
-        .await?;
-        let caller = Caller::new(nats_client.clone(), subjects.clone());
-        caller
+        system
+            .caller()
             .call(&CreateStaff {
                 username: ADMIN.into(),
                 name: "Ada Admin".into(),
@@ -89,25 +59,12 @@ impl Stack {
                 password: Password::from(ADMIN_PASSWORD),
             })
             .await?;
-        let client = if secured {
-            let console = nats.credentials("console");
-            Client::connect_with_credentials(&nats.url(), Some(&console), subjects).await?
-        } else {
-            Client::new(nats_client, subjects)
-        };
-        Ok(Stack {
-            _nats: nats,
-            _data: data,
-            client,
-            services: vec![gateway, inventory, identity],
-        })
+        let client = system.console_client().await?;
+        Ok(Stack { system, client })
     }
 
     /// Stops every service, the gateway first.
     pub async fn stop(self) -> anyhow::Result<()> {
-        for service in self.services {
-            service.stop().await?;
-        }
-        Ok(())
+        self.system.stop().await
     }
 }

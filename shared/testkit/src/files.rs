@@ -1,0 +1,38 @@
+//! [`files_under`] and [`text_under`]: what a test's processes wrote to disk, for checks that
+//! no secret was written anywhere.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// Every file below `folder`, at any depth.
+pub fn files_under(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut pending = vec![folder.to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(folder) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&folder).with_context(|| format!("list {}", folder.display()))?;
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("list {}", folder.display()))?
+                .path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// The contents of every file below `folder`, as text (bytes that are not UTF-8 replaced), one
+/// after the other.
+pub fn text_under(folder: &Path) -> anyhow::Result<String> {
+    let mut text = String::new();
+    for file in files_under(folder)? {
+        let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
+        text.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    Ok(text)
+}
