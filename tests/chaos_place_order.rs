@@ -21,31 +21,29 @@ use bikestore_contracts::orders::{
     CreateCustomer, CustomerFields, GetPayment, ListOrders, OrderLine, OrderStatus,
 };
 use bikestore_contracts::sagas::{ListSagas, PlaceOrder, SagaPayload, SagaState};
-use bikestore_contracts::{Cents, ServiceName, StaffId, Subjects};
-use bikestore_runtime::call::{CallOptions, Caller};
-use bikestore_testkit::{NatsServer, eventually, wait_for_service};
+use bikestore_contracts::{Cents, StaffId};
+use bikestore_harness::System;
+use bikestore_runtime::call::CallOptions;
+use bikestore_testkit::{eventually, wait_for_service};
 use fleet::{Dice, Fleet, SERVICES, card, orchestrator_log_lines};
 
 const SAGAS: usize = 300;
 const STOCK: i64 = 2_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sagas_survive_random_kills_and_every_invariant_holds() -> anyhow::Result<()> {
-    let nats = NatsServer::start().await?;
-    let client = nats.client().await?;
-    let caller = Caller::new(client.clone(), Subjects::default());
-    let data = tempfile::tempdir()?;
+    let system = std::sync::Arc::new(System::builder().start().await?);
+    let client = system.client().clone();
+    let caller = system.caller().clone();
     let mut fleet = Fleet {
-        nats_url: nats.url(),
-        data: data.path().to_owned(),
+        system: std::sync::Arc::clone(&system),
         processes: Vec::new(),
-        starts: 0,
     };
     for index in 0..SERVICES.len() {
         let process = fleet.spawn(index)?;
         fleet.processes.push(process);
     }
-    for name in ["inventory", "orders", "notifications", "orchestrator"] {
-        wait_for_service(&client, name, Duration::from_secs(30)).await?;
+    for service in SERVICES {
+        wait_for_service(&client, service.as_str(), Duration::from_secs(30)).await?;
     }
 
     // One store, one product with plenty of stock, one customer.
@@ -170,8 +168,8 @@ async fn sagas_survive_random_kills_and_every_invariant_holds() -> anyhow::Resul
     stop_killing.send(true)?;
     let (mut fleet, kills) = killer.await??;
     assert!(kills >= 5, "the test killed processes ({kills})");
-    for name in ["inventory", "orders", "notifications", "orchestrator"] {
-        wait_for_service(&client, name, Duration::from_secs(30)).await?;
+    for service in SERVICES {
+        wait_for_service(&client, service.as_str(), Duration::from_secs(30)).await?;
     }
 
     // Every saga ends within a bound.
@@ -323,7 +321,7 @@ async fn sagas_survive_random_kills_and_every_invariant_holds() -> anyhow::Resul
     );
 
     // Every failure is in an orchestrator log file with its saga ID, step and error.
-    let failures = orchestrator_log_lines(data.path())?
+    let failures = orchestrator_log_lines(system.data_dir())?
         .into_iter()
         .filter(|line| line["fields"]["message"] == "saga step failed; compensating the steps done")
         .collect::<Vec<_>>();
@@ -344,6 +342,5 @@ async fn sagas_survive_random_kills_and_every_invariant_holds() -> anyhow::Resul
     for process in &mut fleet.processes {
         process.kill_hard().await?;
     }
-    let _ = ServiceName::Orchestrator;
     Ok(())
 }

@@ -1,18 +1,14 @@
-//! The front door for `--through-gateway`: identity seeded with the demo staff, the gateway
-//! configured for a load test, a console connection (as the `console` NATS user on the private
-//! server) and the logged-in demo staff whose sessions sign every request.
+//! The front door for `--through-gateway`: the gateway configured for a load test and the
+//! logged-in demo staff whose sessions sign every request.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use bikestore_client::{Client, Session};
+use bikestore_contracts::StoreId;
 use bikestore_contracts::identity::Role;
-use bikestore_contracts::{StoreId, Subjects};
 use bikestore_gateway::GatewayConfig;
-use bikestore_identity::IdentityConfig;
-use bikestore_runtime::CommonConfig;
 
 use crate::orders;
 
@@ -22,37 +18,13 @@ use crate::orders;
 /// limiter's refusals instead of the system.
 const RATE_PER_MEMBER: u32 = 1_000_000;
 
-/// Loads the demo staff into identity's database, before identity opens it.
-pub async fn seed_identity(common: &CommonConfig) -> anyhow::Result<()> {
-    let config = IdentityConfig::new(common.clone());
-    let database = bikestore_identity::open_database(&config).await?;
-    let seeded = bikestore_identity::seed::seed(&database).await;
-    database.close().await;
-    seeded.context("seed the demo staff")?;
-    Ok(())
-}
-
-/// The gateway's configuration: the defaults, except the rate limit (see [`RATE_PER_MEMBER`])
-/// and a forward timeout as long as an order's caller waits, so the gateway never cuts a
-/// waiting place order short of what the direct route allows.
-pub fn gateway_config(common: CommonConfig) -> GatewayConfig {
-    let mut config = GatewayConfig::new(common);
+/// Configures the gateway for a load test: the defaults, except the rate limit (see
+/// [`RATE_PER_MEMBER`]) and a forward timeout as long as an order's caller waits, so the gateway
+/// never cuts a waiting place order short of what the direct route allows.
+pub fn configure_gateway(config: &mut GatewayConfig) {
     config.rate_per_second = RATE_PER_MEMBER;
     config.rate_burst = RATE_PER_MEMBER;
     config.forward_timeout = orders::ANSWER_TIMEOUT;
-    config
-}
-
-/// A console's connection, as the `console` NATS user when its `credentials` are known (so NATS
-/// enforces what a console may publish), else anonymously.
-pub async fn console_client(
-    credentials: Option<PathBuf>,
-    nats_url: &str,
-    subjects: Subjects,
-) -> anyhow::Result<Client> {
-    Client::connect_with_credentials(nats_url, credentials.as_deref(), subjects)
-        .await
-        .with_context(|| format!("cannot connect a console to {nats_url}"))
 }
 
 /// The logged-in demo staff: the admin and the sales members of each store.

@@ -1,54 +1,43 @@
 //! The processes the chaos test kills and restarts, and its small helpers.
 
-use bikestore_contracts::orders::Card;
-use bikestore_testkit::{ChildProcess, cargo_bin};
+use std::sync::Arc;
 
-pub const SERVICES: [&str; 5] = [
-    "inventory",
-    "orders",
-    "notifications",
-    "orchestrator",
-    "orchestrator",
+use bikestore_contracts::ServiceName;
+use bikestore_contracts::orders::Card;
+use bikestore_harness::System;
+use bikestore_testkit::ChildProcess;
+
+/// The processes the test keeps running: one of each participant and two orchestrators.
+pub const SERVICES: [ServiceName; 5] = [
+    ServiceName::Inventory,
+    ServiceName::Orders,
+    ServiceName::Notifications,
+    ServiceName::Orchestrator,
+    ServiceName::Orchestrator,
 ];
 
+/// Settings that keep steps, retries and recovery short enough for a bounded run.
+const ENV: [(&str, &str); 8] = [
+    ("BIKESTORE_ORCHESTRATOR_STEP_TIMEOUT_MS", "1500"),
+    ("BIKESTORE_ORCHESTRATOR_MAX_ATTEMPTS", "30"),
+    ("BIKESTORE_ORCHESTRATOR_INITIAL_BACKOFF_MS", "50"),
+    ("BIKESTORE_ORCHESTRATOR_MAX_BACKOFF_MS", "500"),
+    ("BIKESTORE_ORCHESTRATOR_RECOVERY_INTERVAL_MS", "2000"),
+    ("BIKESTORE_ORCHESTRATOR_STALE_AFTER_MS", "3000"),
+    ("BIKESTORE_ORDERS_PROVIDER_TIMEOUT_MS", "1000"),
+    ("BIKESTORE_NOTIFICATIONS_EVENT_ACK_WAIT_MS", "2000"),
+];
+
+/// The system's nats-server and data folder, and the service processes on it.
 pub struct Fleet {
-    pub nats_url: String,
-    pub data: std::path::PathBuf,
+    pub system: Arc<System>,
     pub processes: Vec<ChildProcess>,
-    pub starts: usize,
 }
 
 impl Fleet {
-    pub fn spawn(&mut self, index: usize) -> anyhow::Result<ChildProcess> {
-        let name = SERVICES[index];
-        self.starts += 1;
-        let env = [
-            ("BIKESTORE_NATS_URL", self.nats_url.clone()),
-            ("BIKESTORE_DATA_DIR", self.data.display().to_string()),
-            ("BIKESTORE_ORCHESTRATOR_STEP_TIMEOUT_MS", "1500".to_owned()),
-            ("BIKESTORE_ORCHESTRATOR_MAX_ATTEMPTS", "30".to_owned()),
-            ("BIKESTORE_ORCHESTRATOR_INITIAL_BACKOFF_MS", "50".to_owned()),
-            ("BIKESTORE_ORCHESTRATOR_MAX_BACKOFF_MS", "500".to_owned()),
-            (
-                "BIKESTORE_ORCHESTRATOR_RECOVERY_INTERVAL_MS",
-                "2000".to_owned(),
-            ),
-            ("BIKESTORE_ORCHESTRATOR_STALE_AFTER_MS", "3000".to_owned()),
-            ("BIKESTORE_ORDERS_PROVIDER_TIMEOUT_MS", "1000".to_owned()),
-            (
-                "BIKESTORE_NOTIFICATIONS_EVENT_ACK_WAIT_MS",
-                "2000".to_owned(),
-            ),
-        ];
-        let log = self
-            .data
-            .join(format!("{name}-{index}-{}.out", self.starts));
-        ChildProcess::spawn(
-            &cargo_bin(&format!("bikestore-{name}"))?,
-            &[] as &[&str],
-            &env,
-            &log,
-        )
+    /// Starts the process for `SERVICES[index]` (again).
+    pub fn spawn(&self, index: usize) -> anyhow::Result<ChildProcess> {
+        self.system.spawn_process(SERVICES[index], &ENV)
     }
 }
 

@@ -1,7 +1,7 @@
 //! [`Configs`]: every service's configuration for one system, built from the system's
 //! nats-server and data folder.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bikestore_contracts::ServiceName;
 use bikestore_gateway::GatewayConfig;
@@ -11,7 +11,6 @@ use bikestore_notifications::NotificationsConfig;
 use bikestore_orchestrator::OrchestratorConfig;
 use bikestore_orders::OrdersConfig;
 use bikestore_runtime::CommonConfig;
-use bikestore_testkit::NatsServer;
 
 /// The configuration each service starts with; a test changes fields before start
 /// ([`crate::SystemBuilder::configure`]) or before starting a service again
@@ -33,14 +32,17 @@ pub struct Configs {
 }
 
 impl Configs {
-    /// Every default, on `nats` with data under `data_dir`; each service as its own NATS user
-    /// when `secured`.
-    pub fn new(nats: &NatsServer, data_dir: &Path, secured: bool) -> Configs {
+    /// Every default, on the nats-server at `nats_url` with data under `data_dir`; each
+    /// service as the NATS user whose credentials file `credentials_of` names (anonymous for
+    /// `None`).
+    pub fn new(
+        nats_url: &str,
+        data_dir: &Path,
+        credentials_of: impl Fn(ServiceName) -> Option<PathBuf>,
+    ) -> Configs {
         let common_of = |service: ServiceName| {
-            let mut common = CommonConfig::new(nats.url(), data_dir);
-            if secured {
-                common.nats_credentials = Some(nats.credentials(service.as_str()));
-            }
+            let mut common = CommonConfig::new(nats_url, data_dir);
+            common.nats_credentials = credentials_of(service);
             common
         };
         Configs {

@@ -12,6 +12,7 @@
 //! it lives beside `testkit` rather than in it; everything it starts is real (no mocks).
 #![warn(missing_docs)]
 
+mod builder;
 mod configs;
 mod seed;
 mod services;
@@ -19,22 +20,24 @@ mod services;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use anyhow::Context;
 use bikestore_client::{Client, Session};
 use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::call::Caller;
 use bikestore_runtime::{CommonConfig, Shutdown};
-use bikestore_testkit::{ChildProcess, NatsOptions, NatsServer};
-use tempfile::TempDir;
+use bikestore_testkit::{ChildProcess, NatsServer};
 
+pub use builder::SystemBuilder;
+use builder::{DataDir, Nats};
 pub use configs::Configs;
 pub use seed::demo_password;
 pub use services::Running;
 
 /// The NATS user consoles and the `bikestore` CLI connect as.
 pub const CONSOLE_NATS_USER: &str = "console";
+/// The NATS user of operators' tools, which the system's own connection is.
+pub const OPS_NATS_USER: &str = "ops";
 
 /// How a service runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,120 +58,10 @@ pub const START_ORDER: [ServiceName; 6] = [
     ServiceName::Gateway,
 ];
 
-/// A change to the services' configurations, made before they start.
-type Adjustment = Box<dyn FnOnce(&mut Configs)>;
-
-/// What to start; see [`System::builder`].
-#[must_use]
-pub struct SystemBuilder {
-    nats_options: NatsOptions,
-    secured: bool,
-    seed_scale: Option<u32>,
-    services: Vec<(ServiceName, Launch)>,
-    adjust: Vec<Adjustment>,
-}
-
-impl SystemBuilder {
-    /// Runs nats-server as `just up` does: anonymous clients refused, each service connected as
-    /// its own NATS user, consoles as [`CONSOLE_NATS_USER`].
-    pub fn secured(mut self) -> SystemBuilder {
-        self.secured = true;
-        self
-    }
-
-    /// Starts nats-server with these options (the durability profile).
-    pub fn nats_options(mut self, options: NatsOptions) -> SystemBuilder {
-        self.nats_options = options;
-        self
-    }
-
-    /// Loads the demo data (staff, catalog at scale 1, customers) before any service starts.
-    pub fn seeded(self) -> SystemBuilder {
-        self.seeded_at(1)
-    }
-
-    /// Loads the demo data with the catalog at `scale` times its size.
-    pub fn seeded_at(mut self, scale: u32) -> SystemBuilder {
-        self.seed_scale = Some(scale);
-        self
-    }
-
-    /// Runs `services` in this process.
-    pub fn services(mut self, services: &[ServiceName]) -> SystemBuilder {
-        for service in services {
-            self.services.push((*service, Launch::InProcess));
-        }
-        self
-    }
-
-    /// Runs every service in this process.
-    pub fn all_services(self) -> SystemBuilder {
-        self.services(&START_ORDER)
-    }
-
-    /// Runs `service` as its real binary in a child process.
-    pub fn process(mut self, service: ServiceName) -> SystemBuilder {
-        self.services.push((service, Launch::Process));
-        self
-    }
-
-    /// Changes the services' configurations before they start (in-process services only: a
-    /// child process reads its environment).
-    pub fn configure(mut self, adjust: impl FnOnce(&mut Configs) + 'static) -> SystemBuilder {
-        self.adjust.push(Box::new(adjust));
-        self
-    }
-
-    /// Starts nats-server, seeds, and starts the chosen services in [`START_ORDER`], each ready
-    /// before the next starts.
-    pub async fn start(self) -> anyhow::Result<System> {
-        let nats = if self.secured {
-            NatsServer::start_secured(self.nats_options).await?
-        } else {
-            NatsServer::start_with(self.nats_options).await?
-        };
-        let client = nats.client().await?;
-        let data = tempfile::tempdir().context("create the data folder")?;
-        let mut configs = Configs::new(&nats, data.path(), self.secured);
-        for adjust in self.adjust {
-            adjust(&mut configs);
-        }
-        if let Some(scale) = self.seed_scale {
-            seed::seed(&configs, scale).await?;
-        }
-        let subjects = Subjects::default();
-        let mut system = System {
-            caller: Caller::new(client.clone(), subjects.clone()),
-            client,
-            subjects,
-            configs,
-            secured: self.secured,
-            running: Vec::new(),
-            spawned: AtomicUsize::new(0),
-            data,
-            nats,
-        };
-        for service in START_ORDER {
-            for (_, launch) in self
-                .services
-                .iter()
-                .filter(|(chosen, _)| *chosen == service)
-            {
-                match launch {
-                    Launch::InProcess => system.start_service(service).await?,
-                    Launch::Process => system.start_process(service, &[]).await?,
-                }
-            }
-        }
-        Ok(system)
-    }
-}
-
 /// A running system: its nats-server, data folder and services.
 pub struct System {
-    nats: NatsServer,
-    data: TempDir,
-    secured: bool,
+    nats: Nats,
+    data: DataDir,
     client: async_nats::Client,
     caller: Caller,
     subjects: Subjects,
@@ -180,23 +73,41 @@ pub struct System {
 impl System {
     /// A system with nothing chosen yet: an open nats-server, no data, no service.
     pub fn builder() -> SystemBuilder {
-        SystemBuilder {
-            nats_options: NatsOptions::default(),
-            secured: false,
-            seed_scale: None,
-            services: Vec::new(),
-            adjust: Vec::new(),
+        SystemBuilder::new()
+    }
+
+    /// The nats-server the system started.
+    ///
+    /// # Panics
+    ///
+    /// On a system attached to a server it did not start ([`SystemBuilder::attach`]), which
+    /// only the benchmark makes; tests always start their own.
+    pub fn nats(&self) -> &NatsServer {
+        self.private_server()
+            .expect("tests start their own nats-server; only the benchmark attaches")
+    }
+
+    /// The nats-server the system started, to restart or kill it (panics as [`System::nats`]).
+    pub fn nats_mut(&mut self) -> &mut NatsServer {
+        match &mut self.nats {
+            Nats::Private { server, .. } => server,
+            Nats::Attached(_) => {
+                panic!("tests start their own nats-server; only the benchmark attaches")
+            }
         }
     }
 
-    /// The private nats-server.
-    pub fn nats(&self) -> &NatsServer {
-        &self.nats
+    /// The nats-server the system started, if it started one.
+    pub fn private_server(&self) -> Option<&NatsServer> {
+        match &self.nats {
+            Nats::Private { server, .. } => Some(server),
+            Nats::Attached(_) => None,
+        }
     }
 
-    /// The private nats-server, to restart or kill it.
-    pub fn nats_mut(&mut self) -> &mut NatsServer {
-        &mut self.nats
+    /// The URL of the system's nats-server.
+    pub fn nats_url(&self) -> String {
+        self.nats.url()
     }
 
     /// The operator's connection (the all-permitted `ops` user when secured).
@@ -234,16 +145,16 @@ impl System {
         self.configs.common(service).clone()
     }
 
-    /// The NATS credentials file of `user`, when the system is secured.
+    /// The NATS credentials file of `user`, where NATS users are enforced.
     pub fn credentials(&self, user: &str) -> Option<PathBuf> {
-        self.secured.then(|| self.nats.credentials(user))
+        self.nats.credentials(user)
     }
 
     /// A client-library connection as a console: the [`CONSOLE_NATS_USER`] when secured.
     pub async fn console_client(&self) -> anyhow::Result<Client> {
         let credentials = self.credentials(CONSOLE_NATS_USER);
         Client::connect_with_credentials(
-            &self.nats.url(),
+            &self.nats_url(),
             credentials.as_deref(),
             self.subjects.clone(),
         )
@@ -332,7 +243,7 @@ impl System {
         let instance = self.spawned.fetch_add(1, Ordering::Relaxed);
         ChildProcess::service(
             &binary,
-            &self.nats.url(),
+            &self.nats_url(),
             self.data.path(),
             &format!("{service}-{instance}"),
             &all_env,
@@ -371,7 +282,3 @@ impl System {
         Ok(())
     }
 }
-
-/// How long a test waits for something the system does asynchronously, unless it says
-/// otherwise.
-pub const WAIT: Duration = Duration::from_secs(20);
