@@ -338,7 +338,7 @@ pub fn status_move(
         (Pending, Processing | Rejected | Cancelled) | (Processing, Completed | Cancelled) => {
             Ok(StatusMove::Move)
         }
-        _ => Err(OrdersError::Conflict(format!(
+        _ => Err(OrdersError::conflict(format!(
             "order {order_id} cannot move from {} to {}",
             status_name(from),
             status_name(to)

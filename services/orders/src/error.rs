@@ -1,34 +1,19 @@
-//! Everything that can go wrong in the orders service, and its wire code.
+//! Everything that can go wrong in the orders service, and its wire code: the failures every
+//! service shares ([`CoreError`]) and the payments' own.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bikestore_contracts::{ErrorCode, PaymentId, WireError};
-use bikestore_runtime::ServiceError;
-use bikestore_storage::StorageError;
+use bikestore_contracts::{ErrorCode, PaymentId};
+use bikestore_runtime::{CoreError, ServiceError};
 
 /// An orders failure.
 #[derive(Debug, thiserror::Error)]
 pub enum OrdersError {
-    /// A field breaks a validation rule. The reason never repeats a card number or CVC.
-    #[error("{field}: {reason}")]
-    Invalid {
-        /// The field, as named in the request (`card.number`, `lines.quantity`).
-        field: &'static str,
-        /// The rule it breaks.
-        reason: String,
-    },
-    /// The thing named does not exist.
-    #[error("{what} {id} does not exist")]
-    NotFound {
-        /// What kind of thing.
-        what: &'static str,
-        /// Its ID.
-        id: String,
-    },
-    /// The request clashes with the current state (a duplicate, an illegal move).
-    #[error("{0}")]
-    Conflict(String),
+    /// Invalid input (never repeating a card number or CVC), a missing thing, a conflict (a
+    /// duplicate, an illegal move), storage, or a replayed reply.
+    #[error(transparent)]
+    Common(#[from] CoreError),
     /// The provider refused the authorization; the declined payment is stored.
     #[error("payment {payment_id} was declined: {reason}")]
     PaymentDeclined {
@@ -48,78 +33,31 @@ pub enum OrdersError {
     /// The payment provider could not take the request now; retrying may succeed.
     #[error("the payment provider is unavailable: {0}")]
     ProviderUnavailable(String),
-    /// The database failed.
-    #[error("storage failure")]
-    Storage(#[from] StorageError),
-    /// A reply recorded for this idempotency key, replayed.
-    #[error("{}", .0.message)]
-    Replayed(#[from] WireError),
 }
 
-impl OrdersError {
-    /// A validation failure.
-    pub fn invalid(field: &'static str, reason: impl Into<String>) -> OrdersError {
-        OrdersError::Invalid {
-            field,
-            reason: reason.into(),
-        }
-    }
-
-    /// A missing thing.
-    pub fn not_found(what: &'static str, id: impl ToString) -> OrdersError {
-        OrdersError::NotFound {
-            what,
-            id: id.to_string(),
-        }
-    }
-}
-
-impl From<rusqlite::Error> for OrdersError {
-    fn from(error: rusqlite::Error) -> OrdersError {
-        OrdersError::Storage(StorageError::Sqlite(error))
-    }
-}
+bikestore_runtime::core_error!(OrdersError);
 
 impl ServiceError for OrdersError {
     fn code(&self) -> ErrorCode {
         match self {
-            OrdersError::Invalid { .. } => ErrorCode::Invalid,
-            OrdersError::NotFound { .. } => ErrorCode::NotFound,
-            OrdersError::Conflict(_) => ErrorCode::Conflict,
+            OrdersError::Common(common) => common.code(),
             OrdersError::PaymentDeclined { .. } => ErrorCode::PaymentDeclined,
             OrdersError::ProviderTimeout { .. } => ErrorCode::Timeout,
             OrdersError::ProviderUnavailable(_) => ErrorCode::Unavailable,
-            OrdersError::Storage(error) if error.is_busy() => ErrorCode::Unavailable,
-            OrdersError::Storage(_) => ErrorCode::Internal,
-            OrdersError::Replayed(wire) => wire.code,
         }
     }
 
     fn details(&self) -> BTreeMap<String, String> {
-        let mut details = BTreeMap::new();
         match self {
-            OrdersError::Invalid { field, .. } => {
-                details.insert("field".to_owned(), (*field).to_owned());
+            OrdersError::Common(common) => common.details(),
+            OrdersError::PaymentDeclined { payment_id, reason } => BTreeMap::from([
+                ("payment_id".to_owned(), payment_id.to_string()),
+                ("reason".to_owned(), reason.clone()),
+            ]),
+            OrdersError::ProviderTimeout { .. } | OrdersError::ProviderUnavailable(_) => {
+                BTreeMap::new()
             }
-            OrdersError::PaymentDeclined { payment_id, reason } => {
-                details.insert("payment_id".to_owned(), payment_id.to_string());
-                details.insert("reason".to_owned(), reason.clone());
-            }
-            OrdersError::Replayed(wire) => return wire.details.clone(),
-            _ => {}
         }
-        details
-    }
-}
-
-/// Turns a uniqueness violation into a conflict that says what clashed.
-pub fn conflict_on_duplicate(
-    error: rusqlite::Error,
-    message: impl FnOnce() -> String,
-) -> OrdersError {
-    match error.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => OrdersError::Conflict(message()),
-        _ => OrdersError::from(error),
     }
 }
 

@@ -84,6 +84,148 @@ impl ServiceError for WireError {
     }
 }
 
+/// The failures every service with a database shares: a field that breaks a rule, a missing
+/// thing, a clash with the current state, the database failing, and a reply recorded for the
+/// idempotency key coming back. A service's error enum holds it as one `Common` variant beside
+/// its own domain variants, and [`core_error!`](crate::core_error) gives the enum the shared
+/// constructors and conversions.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// A field breaks a validation rule. The reason never repeats a secret.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field, as named in the request (`card.number`, `lines.quantity`).
+        field: &'static str,
+        /// The rule it breaks.
+        reason: String,
+    },
+    /// The thing named does not exist.
+    #[error("{what} {id} does not exist")]
+    NotFound {
+        /// What kind of thing.
+        what: &'static str,
+        /// Its ID.
+        id: String,
+    },
+    /// The request clashes with the current state (a duplicate, an illegal move).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database failed.
+    #[error("storage failure")]
+    Storage(#[from] StorageError),
+    /// A reply recorded for this idempotency key, replayed.
+    #[error("{}", .0.message)]
+    Replayed(#[from] WireError),
+}
+
+impl CoreError {
+    /// A validation failure.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> CoreError {
+        CoreError::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// A missing thing.
+    pub fn not_found(what: &'static str, id: impl ToString) -> CoreError {
+        CoreError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+
+    /// A uniqueness violation as a conflict that says what clashed; any other database error
+    /// as a storage failure.
+    pub fn on_duplicate(error: rusqlite::Error, message: impl FnOnce() -> String) -> CoreError {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ConstraintViolation) => CoreError::Conflict(message()),
+            _ => CoreError::from(error),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for CoreError {
+    fn from(error: rusqlite::Error) -> CoreError {
+        CoreError::Storage(StorageError::Sqlite(error))
+    }
+}
+
+impl ServiceError for CoreError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::Invalid { .. } => ErrorCode::Invalid,
+            CoreError::NotFound { .. } => ErrorCode::NotFound,
+            CoreError::Conflict(_) => ErrorCode::Conflict,
+            CoreError::Storage(error) if error.is_busy() => ErrorCode::Unavailable,
+            CoreError::Storage(_) => ErrorCode::Internal,
+            CoreError::Replayed(wire) => wire.code,
+        }
+    }
+
+    fn details(&self) -> BTreeMap<String, String> {
+        match self {
+            CoreError::Invalid { field, .. } => {
+                BTreeMap::from([("field".to_owned(), (*field).to_owned())])
+            }
+            CoreError::Replayed(wire) => wire.details.clone(),
+            _ => BTreeMap::new(),
+        }
+    }
+}
+
+/// Gives a service's error enum, which holds [`CoreError`] as its `Common` variant
+/// (`#[error(transparent)] Common(#[from] CoreError)`), the shared constructors (`invalid`,
+/// `not_found`, `conflict`, `on_duplicate`) and the conversions from the storage, SQLite and
+/// replayed-reply errors that `?` needs.
+#[macro_export]
+macro_rules! core_error {
+    ($error:ident) => {
+        impl $error {
+            /// A validation failure.
+            pub fn invalid(field: &'static str, reason: impl Into<String>) -> $error {
+                $error::Common($crate::CoreError::invalid(field, reason))
+            }
+
+            /// A missing thing.
+            pub fn not_found(what: &'static str, id: impl ToString) -> $error {
+                $error::Common($crate::CoreError::not_found(what, id))
+            }
+
+            /// A clash with the current state.
+            pub fn conflict(message: impl Into<String>) -> $error {
+                $error::Common($crate::CoreError::Conflict(message.into()))
+            }
+
+            /// A uniqueness violation as a conflict that says what clashed.
+            pub fn on_duplicate(
+                error: ::rusqlite::Error,
+                message: impl FnOnce() -> String,
+            ) -> $error {
+                $error::Common($crate::CoreError::on_duplicate(error, message))
+            }
+        }
+
+        impl From<::bikestore_storage::StorageError> for $error {
+            fn from(error: ::bikestore_storage::StorageError) -> $error {
+                $error::Common($crate::CoreError::Storage(error))
+            }
+        }
+
+        impl From<::rusqlite::Error> for $error {
+            fn from(error: ::rusqlite::Error) -> $error {
+                $error::Common($crate::CoreError::from(error))
+            }
+        }
+
+        impl From<::bikestore_contracts::WireError> for $error {
+            fn from(error: ::bikestore_contracts::WireError) -> $error {
+                $error::Common($crate::CoreError::Replayed(error))
+            }
+        }
+    };
+}
+
 /// Renders an error with its whole cause chain, for logs.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
@@ -94,4 +236,44 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_core_failures_have_their_codes_and_details() {
+        let invalid = CoreError::invalid("quantity", "must be positive");
+        assert_eq!(invalid.code(), ErrorCode::Invalid);
+        assert_eq!(invalid.to_wire().message, "quantity: must be positive");
+        assert_eq!(invalid.details()["field"], "quantity");
+        assert_eq!(
+            CoreError::not_found("store", 7).to_wire().message,
+            "store 7 does not exist"
+        );
+        let replayed = CoreError::from(WireError::new(ErrorCode::Conflict, "taken"));
+        assert_eq!(replayed.code(), ErrorCode::Conflict);
+        assert_eq!(replayed.to_wire().message, "taken");
+    }
+
+    #[test]
+    fn a_uniqueness_violation_is_a_conflict_and_other_sqlite_failures_stay_hidden() {
+        let connection = rusqlite::Connection::open_in_memory().expect("an in-memory database");
+        connection
+            .execute_batch("CREATE TABLE names (name TEXT UNIQUE); INSERT INTO names VALUES ('a');")
+            .expect("the table");
+        let duplicate = connection
+            .execute("INSERT INTO names VALUES ('a')", [])
+            .expect_err("a duplicate");
+        let conflict = CoreError::on_duplicate(duplicate, || "name a is taken".to_owned());
+        assert_eq!(conflict.code(), ErrorCode::Conflict);
+        assert_eq!(conflict.to_wire().message, "name a is taken");
+        let broken = connection
+            .execute("INSERT INTO missing VALUES (1)", [])
+            .expect_err("no such table");
+        let hidden = CoreError::on_duplicate(broken, || unreachable!("not a duplicate"));
+        assert_eq!(hidden.code(), ErrorCode::Internal);
+        assert!(!hidden.to_wire().message.contains("missing"));
+    }
 }

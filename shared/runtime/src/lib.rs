@@ -36,7 +36,7 @@ pub mod telemetry;
 pub use application::Application;
 pub use commands::{CommandTx, ServiceDb};
 pub use config::CommonConfig;
-pub use error::{RuntimeError, ServiceError, error_chain};
+pub use error::{CoreError, RuntimeError, ServiceError, error_chain};
 pub use host::{Ctx, RequestMeta, ServiceHost};
 pub use shutdown::Shutdown;
 

@@ -6,7 +6,7 @@ use bikestore_runtime::Ctx;
 use rusqlite::params;
 use tracing::instrument;
 
-use crate::error::{IdentityError, conflict_on_duplicate};
+use crate::error::IdentityError;
 use crate::store::staff::username_taken;
 use crate::{Identity, domain, password};
 
@@ -40,7 +40,7 @@ pub async fn handle(ctx: Ctx<Identity>, request: CreateStaff) -> Result<StaffSav
                     password_hash,
                     now_ms
                 ])
-                .map_err(|error| conflict_on_duplicate(error, || username_taken(&username)))?;
+                .map_err(|error| IdentityError::on_duplicate(error, || username_taken(&username)))?;
             let staff_id = StaffId(connection.last_insert_rowid());
             transaction.emit(&StaffChanged {
                 staff_id,

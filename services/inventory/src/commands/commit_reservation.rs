@@ -28,7 +28,7 @@ pub async fn handle(
                     threshold,
                 ),
                 ReservationStatus::Committed => Ok(reservation),
-                other => Err(InventoryError::Conflict(format!(
+                other => Err(InventoryError::conflict(format!(
                     "reservation {reservation_id} cannot be committed: it is {}",
                     reservations::status_name(other)
                 ))),

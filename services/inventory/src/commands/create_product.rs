@@ -7,7 +7,7 @@ use rusqlite::{Connection, params};
 
 use crate::Inventory;
 use crate::domain;
-use crate::error::{InventoryError, conflict_on_duplicate};
+use crate::error::InventoryError;
 use crate::store::products::{BRAND_EXISTS, CATEGORY_EXISTS, exists};
 
 /// Validates the fields, checks the brand and category exist, and inserts the product.
@@ -33,7 +33,7 @@ pub async fn handle(
                     fields.list_price.0
                 ])
                 .map_err(|error| {
-                    conflict_on_duplicate(error, || {
+                    InventoryError::on_duplicate(error, || {
                         format!("product {:?} already exists", fields.name)
                     })
                 })?;

@@ -7,7 +7,7 @@ use rusqlite::params;
 
 use crate::Inventory;
 use crate::domain;
-use crate::error::{InventoryError, conflict_on_duplicate};
+use crate::error::InventoryError;
 
 /// Validates and inserts the store; a taken name is a conflict.
 pub async fn handle(
@@ -41,7 +41,7 @@ pub async fn handle(
                     store.zip_code
                 ])
                 .map_err(|error| {
-                    conflict_on_duplicate(error, || {
+                    InventoryError::on_duplicate(error, || {
                         format!("store {:?} already exists", store.name)
                     })
                 })?;

@@ -19,7 +19,7 @@ pub async fn handle(ctx: Ctx<Inventory>, request: DeleteProduct) -> Result<Done,
                 .optional()?
                 .flatten();
             if held.unwrap_or(0) > 0 {
-                return Err(InventoryError::Conflict(format!(
+                return Err(InventoryError::conflict(format!(
                     "product {product_id} still has stock in a store; adjust it to zero first"
                 )));
             }
@@ -29,7 +29,7 @@ pub async fn handle(ctx: Ctx<Inventory>, request: DeleteProduct) -> Result<Done,
                 .optional()?
                 .is_some();
             if reserved {
-                return Err(InventoryError::Conflict(format!(
+                return Err(InventoryError::conflict(format!(
                     "product {product_id} is named by reservations and is kept for their record"
                 )));
             }

@@ -31,7 +31,7 @@ pub async fn handle(
                 ReservationStatus::Released
                 | ReservationStatus::Expired
                 | ReservationStatus::Returned => Ok(reservation),
-                ReservationStatus::Committed => Err(InventoryError::Conflict(format!(
+                ReservationStatus::Committed => Err(InventoryError::conflict(format!(
                     "reservation {reservation_id} is committed; its stock has left the store"
                 ))),
             }

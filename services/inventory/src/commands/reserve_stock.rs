@@ -34,7 +34,7 @@ pub async fn handle(
                 if existing.store_id == store_id && existing.lines == lines {
                     return Ok(existing);
                 }
-                return Err(InventoryError::Conflict(format!(
+                return Err(InventoryError::conflict(format!(
                     "reservation {reservation_id} already exists with other lines or another store"
                 )));
             }

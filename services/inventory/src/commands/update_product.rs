@@ -7,7 +7,7 @@ use rusqlite::params;
 use super::create_product::check_references;
 use crate::Inventory;
 use crate::domain;
-use crate::error::{InventoryError, conflict_on_duplicate};
+use crate::error::InventoryError;
 
 /// Validates and stores the new fields; an unknown product is `not_found`.
 pub async fn handle(
@@ -33,7 +33,7 @@ pub async fn handle(
                     fields.model_year,
                     fields.list_price.0
                 ])
-                .map_err(|error| conflict_on_duplicate(error, || format!("product {:?} already exists", fields.name)))?;
+                .map_err(|error| InventoryError::on_duplicate(error, || format!("product {:?} already exists", fields.name)))?;
             if changed == 0 {
                 return Err(InventoryError::not_found("product", product_id));
             }

@@ -126,7 +126,7 @@ fn insert_named(
 
 fn lookup(ids: &[i64], index: usize) -> Result<i64, InventoryError> {
     ids.get(index).copied().ok_or_else(|| {
-        InventoryError::Storage(StorageError::JobPanicked(format!(
+        InventoryError::from(StorageError::JobPanicked(format!(
             "demo data index {index} out of range"
         )))
     })

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::{InventoryError, conflict_on_duplicate};
+use crate::error::InventoryError;
 
 /// A table of named things.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +72,7 @@ pub fn insert(
         .prepare_cached(table.sql(Statement::Insert))?
         .execute(params![name])
         .map_err(|error| {
-            conflict_on_duplicate(error, || {
+            InventoryError::on_duplicate(error, || {
                 format!("{} {name:?} already exists", table.what())
             })
         })?;
@@ -90,7 +90,7 @@ pub fn rename(
         .prepare_cached(table.sql(Statement::Rename))?
         .execute(params![id, name])
         .map_err(|error| {
-            conflict_on_duplicate(error, || {
+            InventoryError::on_duplicate(error, || {
                 format!("{} {name:?} already exists", table.what())
             })
         })?;
@@ -108,7 +108,7 @@ pub fn delete(connection: &Connection, table: NamedTable, id: i64) -> Result<(),
         .optional()?
         .is_some();
     if in_use {
-        return Err(InventoryError::Conflict(format!(
+        return Err(InventoryError::conflict(format!(
             "{} {id} is used by products; move or delete them first",
             table.what()
         )));

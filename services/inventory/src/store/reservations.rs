@@ -28,7 +28,7 @@ fn status_from_name(name: &str) -> Result<ReservationStatus, InventoryError> {
         "released" => Ok(ReservationStatus::Released),
         "expired" => Ok(ReservationStatus::Expired),
         "returned" => Ok(ReservationStatus::Returned),
-        other => Err(InventoryError::Conflict(format!(
+        other => Err(InventoryError::conflict(format!(
             "reservation has an unknown stored status {other:?}"
         ))),
     }

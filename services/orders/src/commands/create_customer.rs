@@ -7,7 +7,7 @@ use rusqlite::params;
 
 use crate::Orders;
 use crate::domain;
-use crate::error::{OrdersError, conflict_on_duplicate};
+use crate::error::OrdersError;
 use crate::store::customers::email_taken;
 
 /// Validates and inserts the customer; an e-mail another customer has (in any case) is a
@@ -36,7 +36,7 @@ pub async fn handle(
                     fields.state,
                     fields.zip_code
                 ])
-                .map_err(|error| conflict_on_duplicate(error, || email_taken(&fields.email)))?;
+                .map_err(|error| OrdersError::on_duplicate(error, || email_taken(&fields.email)))?;
             Ok(CustomerSaved {
                 customer_id: CustomerId(connection.last_insert_rowid()),
             })

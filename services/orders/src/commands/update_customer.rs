@@ -6,7 +6,7 @@ use rusqlite::params;
 
 use crate::Orders;
 use crate::domain;
-use crate::error::{OrdersError, conflict_on_duplicate};
+use crate::error::OrdersError;
 use crate::store::customers::email_taken;
 
 /// Validates and stores the new fields; an unknown customer is `not_found`, an e-mail another
@@ -38,7 +38,7 @@ pub async fn handle(
                     fields.state,
                     fields.zip_code
                 ])
-                .map_err(|error| conflict_on_duplicate(error, || email_taken(&fields.email)))?;
+                .map_err(|error| OrdersError::on_duplicate(error, || email_taken(&fields.email)))?;
             if changed == 0 {
                 return Err(OrdersError::not_found("customer", customer_id));
             }

@@ -74,7 +74,7 @@ pub fn money_back(payment: &Payment) -> MoneyBack {
 pub fn check_takes_payment(order_id: OrderId, status: OrderStatus) -> Result<(), OrdersError> {
     match status {
         OrderStatus::Pending | OrderStatus::Processing => Ok(()),
-        _ => Err(OrdersError::Conflict(format!(
+        _ => Err(OrdersError::conflict(format!(
             "order {order_id} is {}; only a pending or processing order takes a payment",
             status_name(status)
         ))),
@@ -89,7 +89,7 @@ fn must_be(payment: &Payment, allowed: &[PaymentStatus], action: &str) -> Result
         .iter()
         .map(|status| payment_status_name(*status))
         .collect();
-    Err(OrdersError::Conflict(format!(
+    Err(OrdersError::conflict(format!(
         "payment {} is {}; it can be {action} only when {}",
         payment.payment_id,
         payment_status_name(payment.status),
@@ -101,7 +101,7 @@ fn must_be(payment: &Payment, allowed: &[PaymentStatus], action: &str) -> Result
 pub fn check_capture(payment: &Payment, amount: Cents) -> Result<(), OrdersError> {
     must_be(payment, &[PaymentStatus::Authorized], "captured")?;
     if amount > payment.authorized {
-        return Err(OrdersError::Conflict(format!(
+        return Err(OrdersError::conflict(format!(
             "payment {}: a capture of {amount} exceeds the {} authorized",
             payment.payment_id, payment.authorized
         )));
@@ -123,7 +123,7 @@ pub fn check_refund(payment: &Payment, amount: Cents) -> Result<(), OrdersError>
     )?;
     let left = Cents(payment.captured.0 - payment.refunded.0);
     if amount > left {
-        return Err(OrdersError::Conflict(format!(
+        return Err(OrdersError::conflict(format!(
             "payment {}: a refund of {amount} exceeds the {left} captured and not yet refunded",
             payment.payment_id
         )));
@@ -135,6 +135,8 @@ pub fn check_refund(payment: &Payment, amount: Cents) -> Result<(), OrdersError>
 mod tests {
     use bikestore_contracts::PaymentId;
     use bikestore_contracts::orders::CardSummary;
+
+    use bikestore_runtime::CoreError;
 
     use super::*;
 
@@ -235,7 +237,7 @@ mod tests {
         let long = "t".repeat(MAX_CARD_TOKEN_BYTES + 1);
         for bad in ["", "tok sim", "tok\u{7}", "t\u{f6}k", long.as_str()] {
             match card_token(bad) {
-                Err(OrdersError::Invalid { field, reason }) => {
+                Err(OrdersError::Common(CoreError::Invalid { field, reason })) => {
                     assert_eq!(field, "card_token");
                     assert!(bad.is_empty() || !reason.contains(bad), "{reason}");
                 }

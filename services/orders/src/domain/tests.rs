@@ -1,6 +1,7 @@
 //! Unit tests of the orders' domain rules.
 
 use bikestore_contracts::ProductId;
+use bikestore_runtime::CoreError;
 
 use super::*;
 
@@ -48,7 +49,7 @@ fn the_largest_valid_order_does_not_overflow() {
 fn order_lines_are_bounded_and_unique() {
     assert!(order_lines(&[]).is_err());
     let field = |lines: &[OrderLine]| match order_lines(lines) {
-        Err(OrdersError::Invalid { field, .. }) => field,
+        Err(OrdersError::Common(CoreError::Invalid { field, .. })) => field,
         other => panic!("expected invalid, got {other:?}"),
     };
     assert_eq!(field(&[line(1, 0, 1, 0)]), "lines.quantity");

@@ -147,6 +147,8 @@ pub fn brand(number: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use bikestore_runtime::CoreError;
+
     use super::*;
     use crate::payments::simulated::{
         CARD_APPROVES, CARD_DECLINES, CARD_FLAKY, CARD_INSUFFICIENT_FUNDS, CARD_NEVER_ANSWERS,
@@ -167,7 +169,7 @@ mod tests {
 
     fn refused_field(card: &Card) -> &'static str {
         match check(card, NOW_MS) {
-            Err(OrdersError::Invalid { field, reason }) => {
+            Err(OrdersError::Common(CoreError::Invalid { field, reason })) => {
                 let number = digits(&card.number);
                 assert!(number.len() < 12 || !reason.contains(&number), "{reason}");
                 field

@@ -95,7 +95,7 @@ impl TimedProvider {
             Ok(Err(ProviderError::Unavailable(message))) => {
                 Err(OrdersError::ProviderUnavailable(message))
             }
-            Ok(Err(ProviderError::Refused(message))) => Err(OrdersError::Conflict(format!(
+            Ok(Err(ProviderError::Refused(message))) => Err(OrdersError::conflict(format!(
                 "the payment provider refused to {operation}: {message}"
             ))),
             // The message never repeats the token: it pays like a card.
