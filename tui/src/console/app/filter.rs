@@ -1,11 +1,12 @@
 //! The `/` filter of the list on screen: what is typed, which screens have a list it narrows,
 //! and the keys while it is typed.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::text_input::TextInput;
 use super::{App, Tab, customers, orders, sagas};
 use crate::console::event::Command;
+use crate::console::keys::{self, Action, Place};
 
 /// The `/` filter of the list on screen: rows whose text contains it, case-insensitively.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,14 +35,14 @@ impl App {
     /// a search on the server, sent when the filter is kept or cleared.
     pub(super) fn on_filter_key(&mut self, key: KeyEvent) -> Vec<Command> {
         let searches = self.tab == Tab::Customers;
-        match key.code {
-            KeyCode::Enter => {
+        match keys::action_for(Place::Filter, &key) {
+            Some(Action::Submit) => {
                 self.filter.editing = false;
                 if searches {
                     return customers::reload(self);
                 }
             }
-            KeyCode::Esc => {
+            Some(Action::Close) => {
                 self.filter = ListFilter::default();
                 if searches {
                     return customers::reload(self);

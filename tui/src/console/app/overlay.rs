@@ -5,11 +5,12 @@
 use bikestore_contracts::ErrorCode;
 use bikestore_contracts::sagas::SagaId;
 use bikestore_contracts::{OrderId, StaffId};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::text_input::TextInput;
 use super::{App, catalog, customers, orders, palette, sagas, staff, stock};
 use crate::console::event::{Command, UiError};
+use crate::console::keys::{self, Action, Place};
 
 /// What a confirmation would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,10 +60,7 @@ pub enum Overlay {
 impl App {
     /// A key in the help window: the closing keys close it, the rest do nothing.
     pub(super) fn on_help_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        if matches!(
-            key.code,
-            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
-        ) {
+        if keys::action_for(Place::Help, &key) == Some(Action::Close) {
             self.overlay = Overlay::None;
         }
         Vec::new()
@@ -73,9 +71,9 @@ impl App {
         let Overlay::Palette(input) = &mut self.overlay else {
             return Vec::new();
         };
-        match key.code {
-            KeyCode::Esc => self.overlay = Overlay::None,
-            KeyCode::Enter => {
+        match keys::action_for(Place::Palette, &key) {
+            Some(Action::Close) => self.overlay = Overlay::None,
+            Some(Action::Submit) => {
                 let line = input.text().trim().to_owned();
                 self.overlay = Overlay::None;
                 return palette::run(self, &line);
@@ -91,18 +89,18 @@ impl App {
         let Overlay::Confirm(confirm) = &mut self.overlay else {
             return Vec::new();
         };
-        let typing = confirm.reason.is_some();
-        match key.code {
-            KeyCode::Esc => {
+        // A question that records a reason takes letters as text, so it answers on Enter and Esc.
+        let place = if confirm.reason.is_some() {
+            Place::ConfirmReason
+        } else {
+            Place::Confirm
+        };
+        match keys::action_for(place, &key) {
+            Some(Action::No) => {
                 self.overlay = Overlay::None;
                 Vec::new()
             }
-            KeyCode::Char('n') if !typing => {
-                self.overlay = Overlay::None;
-                Vec::new()
-            }
-            KeyCode::Enter => self.confirmed(),
-            KeyCode::Char('y') if !typing => self.confirmed(),
+            Some(Action::Yes) => self.confirmed(),
             _ => {
                 if let Some(reason) = &mut confirm.reason {
                     reason.handle(key);

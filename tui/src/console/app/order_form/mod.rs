@@ -22,13 +22,13 @@ use std::collections::BTreeMap;
 use bikestore_contracts::inventory::{ProductPage, StockLevel};
 use bikestore_contracts::orders::{Customer, CustomerFields, CustomerPage};
 use bikestore_contracts::{Cents, ErrorCode, ProductId, StoreId};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::App;
 use super::orders::OrdersView;
 use super::text_input::TextInput;
 use crate::console::event::{Command, UiError};
-use crate::console::keys::Place;
+use crate::console::keys::{self, Action, Place};
 pub use answers::{SagaWatch, failed, on_backend};
 pub use panes::CartLine;
 pub use search::Search;
@@ -183,35 +183,35 @@ pub fn open(app: &mut App) -> Vec<Command> {
 /// A key in the form. With `typing`, only keys for a text field (and the form's own control
 /// keys) are taken, so global letters like `q` type into the search instead of quitting.
 pub fn on_key(app: &mut App, key: KeyEvent, typing: bool) -> Option<Vec<Command>> {
-    let control = key.modifiers.contains(KeyModifiers::CONTROL);
+    let action = keys::action_for(app.orders.form.place(), &key);
     if !matches!(app.orders.form.submission, Submission::Editing) {
         return if typing {
             None
         } else {
-            submit::watching_key(app, key)
+            submit::watching_key(app, action)
         };
     }
-    match key.code {
-        KeyCode::Esc => {
+    match action {
+        Some(Action::Back) => {
             app.orders.view = OrdersView::List;
             return Some(Vec::new());
         }
-        KeyCode::Tab => {
+        Some(Action::NextPane) => {
             app.orders.form.pane = app.orders.form.pane.step(1);
             return Some(Vec::new());
         }
-        KeyCode::BackTab => {
+        Some(Action::PreviousPane) => {
             app.orders.form.pane = app.orders.form.pane.step(-1);
             return Some(Vec::new());
         }
-        KeyCode::Char('s') if control => return Some(submit::submit(app)),
+        Some(Action::PlaceOrder) => return Some(submit::submit(app)),
         _ => {}
     }
     let form = &mut app.orders.form;
     match form.pane {
-        FormPane::Customer => search::customer_key(app, key),
-        FormPane::Products => search::product_key(app, key),
-        FormPane::Cart => panes::cart_key(form, key),
-        FormPane::Payment => panes::payment_key(form, key),
+        FormPane::Customer => search::customer_key(app, action, key),
+        FormPane::Products => search::product_key(app, action, key),
+        FormPane::Cart => panes::cart_key(form, action),
+        FormPane::Payment => panes::payment_key(form, action, key),
     }
 }

@@ -3,11 +3,12 @@
 
 use bikestore_contracts::inventory::Product;
 use bikestore_contracts::{Cents, ErrorCode, ProductId};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::{CardField, OrderForm};
 use crate::console::app::App;
 use crate::console::event::{Command, UiError};
+use crate::console::keys::Action;
 
 /// One line of the cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,47 +75,49 @@ pub(super) fn add_to_cart(app: &mut App, product: &Product) {
     }
 }
 
-pub(super) fn cart_key(form: &mut OrderForm, key: KeyEvent) -> Option<Vec<Command>> {
+pub(super) fn cart_key(form: &mut OrderForm, action: Option<Action>) -> Option<Vec<Command>> {
     let count = form.cart.len();
     let selected = form.cart_selected.min(count.saturating_sub(1));
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
-            form.cart_selected = (selected + 1).min(count.saturating_sub(1));
-        }
-        KeyCode::Up | KeyCode::Char('k') => form.cart_selected = selected.saturating_sub(1),
-        KeyCode::Char('+') | KeyCode::Char('=') => {
+    // In the cart no text is typed: keys that are not the cart's are global ones.
+    match action? {
+        Action::Down => form.cart_selected = (selected + 1).min(count.saturating_sub(1)),
+        Action::Up => form.cart_selected = selected.saturating_sub(1),
+        Action::More => {
             if let Some(line) = form.cart.get_mut(selected) {
                 line.quantity = line.quantity.saturating_add(1).min(9999);
             }
         }
-        KeyCode::Char('-') => {
+        Action::Fewer => {
             if let Some(line) = form.cart.get_mut(selected) {
                 line.quantity = (line.quantity - 1).max(1);
             }
         }
-        KeyCode::Char(']') => {
+        Action::MoreDiscount => {
             if let Some(line) = form.cart.get_mut(selected) {
                 line.discount_percent = line.discount_percent.saturating_add(5).min(100);
             }
         }
-        KeyCode::Char('[') => {
+        Action::LessDiscount => {
             if let Some(line) = form.cart.get_mut(selected) {
                 line.discount_percent = line.discount_percent.saturating_sub(5);
             }
         }
-        KeyCode::Delete | KeyCode::Char('d') | KeyCode::Char('x') => {
+        Action::Remove => {
             if selected < count {
                 form.cart.remove(selected);
                 form.cart_selected = selected.min(form.cart.len().saturating_sub(1));
             }
         }
-        // In the cart no text is typed: other keys are global ones.
         _ => return None,
     }
     Some(Vec::new())
 }
 
-pub(super) fn payment_key(form: &mut OrderForm, key: KeyEvent) -> Option<Vec<Command>> {
+pub(super) fn payment_key(
+    form: &mut OrderForm,
+    action: Option<Action>,
+    key: KeyEvent,
+) -> Option<Vec<Command>> {
     let fields = [
         CardField::Number,
         CardField::Expiry,
@@ -125,11 +128,11 @@ pub(super) fn payment_key(form: &mut OrderForm, key: KeyEvent) -> Option<Vec<Com
         .iter()
         .position(|field| *field == form.card_field)
         .unwrap_or(0);
-    match key.code {
-        KeyCode::Down | KeyCode::Enter => {
+    match action {
+        Some(Action::NextField) => {
             form.card_field = fields[(position + 1).min(fields.len() - 1)];
         }
-        KeyCode::Up => form.card_field = fields[position.saturating_sub(1)],
+        Some(Action::PreviousField) => form.card_field = fields[position.saturating_sub(1)],
         _ => {
             if !form.card_input().handle(key) {
                 return None;

@@ -3,7 +3,7 @@
 
 use bikestore_contracts::inventory::{ListProducts, Page};
 use bikestore_contracts::orders::SearchCustomers;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::panes::add_to_cart;
 use super::{FormPane, TextInput};
@@ -11,6 +11,7 @@ use crate::console::app::customers::CustomerForm;
 use crate::console::app::load::Load;
 use crate::console::app::{App, Overlay};
 use crate::console::event::Command;
+use crate::console::keys::Action;
 
 /// How many matches a search shows.
 const SEARCH_LIMIT: u32 = 50;
@@ -54,11 +55,11 @@ enum SearchKey {
 
 impl<T> Search<T> {
     /// Applies a key, given how many results there are.
-    fn key(&mut self, key: KeyEvent, count: usize) -> SearchKey {
-        match key.code {
-            KeyCode::Down => self.selected = (self.selected + 1).min(count.saturating_sub(1)),
-            KeyCode::Up => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Enter => {
+    fn key(&mut self, action: Option<Action>, key: KeyEvent, count: usize) -> SearchKey {
+        match action {
+            Some(Action::Down) => self.selected = (self.selected + 1).min(count.saturating_sub(1)),
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::SearchOrPick) => {
                 let query = self.query.text().trim().to_owned();
                 if self.searched.as_deref() == Some(query.as_str()) {
                     return SearchKey::Pick(self.selected);
@@ -86,10 +87,14 @@ const SEARCH_PAGE: Page = Page {
     limit: SEARCH_LIMIT,
 };
 
-pub(super) fn customer_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
+pub(super) fn customer_key(
+    app: &mut App,
+    action: Option<Action>,
+    key: KeyEvent,
+) -> Option<Vec<Command>> {
     let search = &mut app.orders.form.customers;
     let count = search.results.data().map_or(0, |page| page.customers.len());
-    match search.key(key, count) {
+    match search.key(action, key, count) {
         SearchKey::NotMine => return None,
         SearchKey::Handled => {}
         SearchKey::Search(query) => {
@@ -127,10 +132,14 @@ pub(super) fn customer_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>>
     Some(Vec::new())
 }
 
-pub(super) fn product_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
+pub(super) fn product_key(
+    app: &mut App,
+    action: Option<Action>,
+    key: KeyEvent,
+) -> Option<Vec<Command>> {
     let search = &mut app.orders.form.products;
     let count = search.results.data().map_or(0, |page| page.products.len());
-    match search.key(key, count) {
+    match search.key(action, key, count) {
         SearchKey::NotMine => return None,
         SearchKey::Handled => {}
         SearchKey::Search(query) => {

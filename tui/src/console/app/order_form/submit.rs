@@ -4,12 +4,12 @@
 use bikestore_contracts::ErrorCode;
 use bikestore_contracts::orders::{Card, OrderLine};
 use bikestore_contracts::sagas::PlaceOrder;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::{OrderForm, Submission, open};
 use crate::console::app::App;
 use crate::console::app::orders::{self, OrdersView};
 use crate::console::event::{Command, UiError};
+use crate::console::keys::Action;
 
 /// Reads `MM/YY` or `MM/YYYY` into a month and a four-digit year.
 pub fn parse_expiry(text: &str) -> Option<(u8, u16)> {
@@ -96,23 +96,23 @@ pub(super) fn submit(app: &mut App) -> Vec<Command> {
     }
 }
 
-pub(super) fn watching_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
+pub(super) fn watching_key(app: &mut App, action: Option<Action>) -> Option<Vec<Command>> {
     let Submission::Watching(watch) = &app.orders.form.submission else {
         // Still waiting for the saga to start: only leaving is possible.
-        if key.code == KeyCode::Esc {
+        if action == Some(Action::Back) {
             app.orders.view = OrdersView::List;
             return Some(Vec::new());
         }
         return None;
     };
     let order_id = watch.order_id;
-    match key.code {
-        KeyCode::Esc => {
+    match action? {
+        Action::Back => {
             app.orders.view = OrdersView::List;
             Some(orders::reload(app))
         }
-        KeyCode::Enter => Some(order_id.map(|id| orders::open(app, id)).unwrap_or_default()),
-        KeyCode::Char('n') => Some(open(app)),
+        Action::OpenOrder => Some(order_id.map(|id| orders::open(app, id)).unwrap_or_default()),
+        Action::AnotherOrder => Some(open(app)),
         _ => None,
     }
 }

@@ -39,10 +39,14 @@ fn catalog_app(role: Role) -> App {
 #[test]
 fn sales_neither_see_nor_open_the_product_form() {
     let mut sales = catalog_app(Role::Sales);
-    let offered: Vec<_> = crate::console::keys::bindings_for(Place::Catalog, Some(Role::Sales))
-        .map(|binding| binding.keys)
+    let offered: Vec<String> = keys::hints_for(Place::Catalog, Some(Role::Sales))
+        .map(keys::Hint::keys)
         .collect();
-    assert!(!offered.contains(&"a") && !offered.contains(&"e"));
+    assert!(
+        !offered
+            .iter()
+            .any(|printed| printed == "a" || printed == "e")
+    );
     for letter in ['a', 'e'] {
         assert!(press(&mut sales, KeyCode::Char(letter)).is_empty());
         assert_eq!(sales.overlay, Overlay::None);
@@ -51,10 +55,11 @@ fn sales_neither_see_nor_open_the_product_form() {
             Some(StatusMessage::Error(error)) if error.code == ErrorCode::Forbidden
         ));
     }
-    let offered: Vec<_> = crate::console::keys::bindings_for(Place::Catalog, Some(Role::Manager))
-        .map(|binding| binding.keys)
+    let offered: Vec<String> = keys::hints_for(Place::Catalog, Some(Role::Manager))
+        .map(keys::Hint::keys)
         .collect();
-    assert!(offered.contains(&"a") && offered.contains(&"e"));
+    assert!(offered.iter().any(|printed| printed == "a"));
+    assert!(offered.iter().any(|printed| printed == "e"));
 }
 
 #[test]

@@ -15,8 +15,9 @@ use super::orders::OrdersView;
 use super::sagas::SagasView;
 use super::*;
 use crate::console::event::{BackendEvent, Command, Event, Operation, UiError};
-use crate::console::{app, demo};
+use crate::console::{app, demo, keys};
 
+mod bindings;
 mod catalog;
 mod customers;
 mod dashboard;

@@ -66,6 +66,33 @@ pub(super) fn filled_form() -> App {
 }
 
 #[test]
+fn ctrl_s_places_the_order_through_its_binding() {
+    let mut app = filled_form();
+    app.orders.form.pane = FormPane::Payment;
+    type_text(&mut app, "4242 4242 4242 4242");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "12/30");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "123");
+    let place_order = keys::hints(app.place())
+        .iter()
+        .flat_map(keys::Hint::bindings)
+        .find(|binding| binding.action == keys::Action::PlaceOrder)
+        .expect("the card pane offers to place the order");
+    assert_eq!(place_order.key.label(), "Ctrl+S");
+    // The letter alone is typed into the card field, not taken as the binding.
+    let mut typed = app.clone();
+    assert!(press(&mut typed, KeyCode::Char('s')).is_empty());
+    assert_eq!(typed.orders.form.submission, Submission::Editing);
+    let commands = app.update(Event::Key(place_order.key.event()));
+    assert!(
+        matches!(commands.as_slice(), [Command::PlaceOrder { .. }]),
+        "the binding places the order, got {commands:?}"
+    );
+    assert_eq!(app.orders.form.submission, Submission::Submitting);
+}
+
+#[test]
 fn the_order_form_builds_an_order_from_customer_products_and_card() {
     let mut app = filled_form();
     let form = &app.orders.form;
