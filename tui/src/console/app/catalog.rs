@@ -7,12 +7,13 @@ use bikestore_contracts::inventory::{
     CreateProduct, Named, Product, ProductDetail, ProductFields, UpdateProduct,
 };
 use bikestore_contracts::{BrandId, CategoryId, Cents, ErrorCode, ProductId};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::load::Load;
 use super::text_input::TextInput;
 use super::{App, Overlay};
 use crate::console::event::{BackendEvent, Command, UiError};
+use crate::console::keys::{self, Action, Place};
 
 /// The catalog's state.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -49,8 +50,8 @@ pub fn visible(app: &App) -> Vec<&Product> {
 /// A key on the catalog.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     if app.catalog.detail.is_some() {
-        return match key.code {
-            KeyCode::Esc | KeyCode::Backspace => {
+        return match keys::action_for(Place::CatalogDetail, &key) {
+            Some(Action::Back) => {
                 app.catalog.detail = None;
                 Some(Vec::new())
             }
@@ -59,22 +60,18 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     }
     let count = visible(app).len();
     let catalog = &mut app.catalog;
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
-            catalog.selected = (catalog.selected + 1).min(count.saturating_sub(1));
-        }
-        KeyCode::Up | KeyCode::Char('k') => {
-            catalog.selected = catalog.selected.saturating_sub(1);
-        }
-        KeyCode::Enter => {
+    match keys::action_for(Place::Catalog, &key)? {
+        Action::Down => catalog.selected = (catalog.selected + 1).min(count.saturating_sub(1)),
+        Action::Up => catalog.selected = catalog.selected.saturating_sub(1),
+        Action::Open => {
             let selected = catalog.selected;
             let product_id: ProductId = visible(app).get(selected)?.product_id;
             app.catalog.detail = Some(Load::Loading(None));
             return Some(vec![Command::LoadProduct(product_id)]);
         }
-        KeyCode::Char('g') => return Some(reload(app)),
-        KeyCode::Char('a') => open_form(app, false),
-        KeyCode::Char('e') => open_form(app, true),
+        Action::Reload => return Some(reload(app)),
+        Action::Add => open_form(app, false),
+        Action::Edit => open_form(app, true),
         _ => return None,
     }
     Some(Vec::new())
@@ -225,21 +222,22 @@ pub fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let Overlay::Product(form) = &mut app.overlay else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc => app.overlay = Overlay::None,
-        KeyCode::Enter => return submit(app),
-        KeyCode::Tab | KeyCode::Down => form.field = form.field.step(1),
-        KeyCode::BackTab | KeyCode::Up => {
+    let action = keys::action_for(Place::ProductForm, &key);
+    match action {
+        Some(Action::Close) => app.overlay = Overlay::None,
+        Some(Action::Submit) => return submit(app),
+        Some(Action::NextField) => form.field = form.field.step(1),
+        Some(Action::PreviousField) => {
             form.field = form.field.step(ProductField::ALL.len() - 1);
         }
-        KeyCode::Left | KeyCode::Right
+        Some(Action::PreviousChoice | Action::NextChoice)
             if matches!(form.field, ProductField::Brand | ProductField::Category) =>
         {
             let (chosen, count) = match form.field {
                 ProductField::Brand => (&mut form.brand, form.brands.len()),
                 _ => (&mut form.category, form.categories.len()),
             };
-            let step = if key.code == KeyCode::Right {
+            let step = if action == Some(Action::NextChoice) {
                 1
             } else {
                 count.saturating_sub(1)

@@ -7,12 +7,13 @@ use bikestore_contracts::inventory::Page;
 use bikestore_contracts::orders::{
     CreateCustomer, Customer, CustomerFields, CustomerPage, ListOrders, OrderPage, SearchCustomers,
 };
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::load::Load;
 use super::text_input::TextInput;
 use super::{App, Overlay};
 use crate::console::event::{BackendEvent, Command, UiError};
+use crate::console::keys::{self, Action, Place};
 
 /// How many customers a search reads.
 const CUSTOMERS_PAGE: u32 = 200;
@@ -116,7 +117,7 @@ pub fn visible(app: &App) -> Vec<&Customer> {
 /// A key on the customers screen.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     if app.customers.detail.is_some() {
-        if matches!(key.code, KeyCode::Esc | KeyCode::Backspace) {
+        if keys::action_for(Place::CustomerDetail, &key) == Some(Action::Back) {
             app.customers.detail = None;
             return Some(Vec::new());
         }
@@ -124,14 +125,12 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     }
     let count = visible(app).len();
     let customers = &mut app.customers;
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
+    match keys::action_for(Place::Customers, &key)? {
+        Action::Down => {
             customers.selected = (customers.selected + 1).min(count.saturating_sub(1));
         }
-        KeyCode::Up | KeyCode::Char('k') => {
-            customers.selected = customers.selected.saturating_sub(1);
-        }
-        KeyCode::Enter => {
+        Action::Up => customers.selected = customers.selected.saturating_sub(1),
+        Action::Open => {
             let selected = customers.selected;
             let customer = (*visible(app).get(selected)?).clone();
             let ticket = app.ticket();
@@ -147,8 +146,8 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             app.customers.detail = Some((customer, Load::Loading(None)));
             return Some(vec![Command::LoadOrders { ticket, request }]);
         }
-        KeyCode::Char('a') => app.overlay = Overlay::Customer(CustomerForm::default()),
-        KeyCode::Char('g') => return Some(reload(app)),
+        Action::Add => app.overlay = Overlay::Customer(CustomerForm::default()),
+        Action::Reload => return Some(reload(app)),
         _ => return None,
     }
     Some(Vec::new())
@@ -159,13 +158,13 @@ pub fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let Overlay::Customer(form) = &mut app.overlay else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc => app.overlay = Overlay::None,
-        KeyCode::Tab | KeyCode::Down => form.field = (form.field + 1) % FIELDS.len(),
-        KeyCode::BackTab | KeyCode::Up => {
+    match keys::action_for(Place::CustomerForm, &key) {
+        Some(Action::Close) => app.overlay = Overlay::None,
+        Some(Action::NextField) => form.field = (form.field + 1) % FIELDS.len(),
+        Some(Action::PreviousField) => {
             form.field = (form.field + FIELDS.len() - 1) % FIELDS.len();
         }
-        KeyCode::Enter => {
+        Some(Action::Submit) => {
             let [first, last, email, phone] = form
                 .inputs
                 .clone()

@@ -2,12 +2,13 @@
 //! and admins), low stock. Read once when shown, again on `g`, and again when a live event says
 //! an order or the stock changed.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::App;
 use super::load::Load;
 use crate::console::event::{BackendEvent, Command, DashboardData};
 use crate::console::format::start_of_day_ms;
+use crate::console::keys::{self, Action, Place};
 
 /// The dashboard's state.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,8 +32,8 @@ pub fn reload(app: &mut App) -> Vec<Command> {
 
 /// A key on the dashboard.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
-    match key.code {
-        KeyCode::Char('g') => Some(reload(app)),
+    match keys::action_for(Place::Dashboard, &key)? {
+        Action::Reload => Some(reload(app)),
         _ => None,
     }
 }

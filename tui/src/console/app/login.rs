@@ -3,11 +3,12 @@
 
 use bikestore_contracts::ErrorCode;
 use bikestore_contracts::identity::Password;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::App;
 use super::text_input::TextInput;
 use crate::console::event::{Command, UiError};
+use crate::console::keys::{self, Action, Place};
 
 /// Which field has the focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,20 +41,20 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     if form.submitting {
         return Vec::new();
     }
-    match key.code {
-        KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
+    match keys::action_for(Place::Login, &key) {
+        Some(Action::NextField) => {
             form.field = match form.field {
                 LoginField::Username => LoginField::Password,
                 LoginField::Password => LoginField::Username,
             };
             Vec::new()
         }
-        KeyCode::Enter if form.field == LoginField::Username && form.password.is_blank() => {
+        Some(Action::Submit) if form.field == LoginField::Username && form.password.is_blank() => {
             form.field = LoginField::Password;
             Vec::new()
         }
-        KeyCode::Enter => submit(app),
-        KeyCode::Esc => {
+        Some(Action::Submit) => submit(app),
+        Some(Action::Quit) => {
             app.quit = true;
             Vec::new()
         }

@@ -3,11 +3,12 @@
 //! subject is at least once) is shown once.
 
 use bikestore_contracts::notifications::Notification;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::App;
 use super::load::Load;
 use crate::console::event::{BackendEvent, Command};
+use crate::console::keys::{self, Action, Place};
 
 /// The most notifications kept on screen.
 pub const FEED_LIMIT: usize = 200;
@@ -40,12 +41,10 @@ pub fn visible(app: &App) -> Vec<&Notification> {
 pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     let count = visible(app).len();
     let feed = &mut app.notifications;
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
-            feed.selected = (feed.selected + 1).min(count.saturating_sub(1));
-        }
-        KeyCode::Up | KeyCode::Char('k') => feed.selected = feed.selected.saturating_sub(1),
-        KeyCode::Char('g') => return Some(reload(app)),
+    match keys::action_for(Place::Notifications, &key)? {
+        Action::Down => feed.selected = (feed.selected + 1).min(count.saturating_sub(1)),
+        Action::Up => feed.selected = feed.selected.saturating_sub(1),
+        Action::Reload => return Some(reload(app)),
         _ => return None,
     }
     Some(Vec::new())

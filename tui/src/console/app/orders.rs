@@ -9,14 +9,14 @@ use bikestore_contracts::inventory::Page;
 use bikestore_contracts::notifications::NotificationKind;
 use bikestore_contracts::orders::{ListOrders, Order, OrderPage, OrderStatus, OrderSummary};
 use bikestore_contracts::sagas::CancelOrder;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::load::Load;
 use super::order_form::{self, OrderForm};
 use super::text_input::TextInput;
 use super::{App, Confirm, ConfirmAction, Overlay};
 use crate::console::event::{BackendEvent, Command, Operation, UiError};
-use crate::console::keys::Place;
+use crate::console::keys::{self, Action, Place};
 
 /// How many orders the list reads at once.
 pub const ORDERS_PAGE: u32 = 200;
@@ -132,18 +132,16 @@ fn list_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     let count = visible(app).len();
     let selected_order = selected_order(app);
     let orders = &mut app.orders;
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
-            orders.selected = (orders.selected + 1).min(count.saturating_sub(1));
-        }
-        KeyCode::Up | KeyCode::Char('k') => orders.selected = orders.selected.saturating_sub(1),
-        KeyCode::PageDown => orders.selected = (orders.selected + 10).min(count.saturating_sub(1)),
-        KeyCode::PageUp => orders.selected = orders.selected.saturating_sub(10),
-        KeyCode::Home => orders.selected = 0,
-        KeyCode::End => orders.selected = count.saturating_sub(1),
-        KeyCode::Enter => return Some(open(app, selected_order?)),
-        KeyCode::Char('n') => return Some(order_form::open(app)),
-        KeyCode::Char('f') => {
+    match keys::action_for(Place::OrderList, &key)? {
+        Action::Down => orders.selected = (orders.selected + 1).min(count.saturating_sub(1)),
+        Action::Up => orders.selected = orders.selected.saturating_sub(1),
+        Action::PageDown => orders.selected = (orders.selected + 10).min(count.saturating_sub(1)),
+        Action::PageUp => orders.selected = orders.selected.saturating_sub(10),
+        Action::First => orders.selected = 0,
+        Action::Last => orders.selected = count.saturating_sub(1),
+        Action::Open => return Some(open(app, selected_order?)),
+        Action::NewOrder => return Some(order_form::open(app)),
+        Action::NextFilter => {
             let position = STATUS_FILTERS
                 .iter()
                 .position(|filter| *filter == orders.status_filter)
@@ -152,8 +150,8 @@ fn list_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             orders.selected = 0;
             return Some(reload(app));
         }
-        KeyCode::Char('g') => return Some(reload(app)),
-        KeyCode::Char('c') => ask_cancel(app, selected_order?),
+        Action::Reload => return Some(reload(app)),
+        Action::CancelOrder => ask_cancel(app, selected_order?),
         _ => return None,
     }
     Some(Vec::new())
@@ -161,10 +159,10 @@ fn list_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
 
 fn detail_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     let order_id = app.orders.detail.data().map(|order| order.order_id);
-    match key.code {
-        KeyCode::Esc | KeyCode::Backspace => app.orders.view = OrdersView::List,
-        KeyCode::Char('g') => return Some(order_id.map(|id| open(app, id)).unwrap_or_default()),
-        KeyCode::Char('c') => ask_cancel(app, order_id?),
+    match keys::action_for(Place::OrderDetail, &key)? {
+        Action::Back => app.orders.view = OrdersView::List,
+        Action::Reload => return Some(order_id.map(|id| open(app, id)).unwrap_or_default()),
+        Action::CancelOrder => ask_cancel(app, order_id?),
         _ => return None,
     }
     Some(Vec::new())

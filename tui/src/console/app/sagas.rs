@@ -7,7 +7,7 @@
 
 use bikestore_contracts::ErrorCode;
 use bikestore_contracts::sagas::{ListSagas, SagaId, SagaPayload, SagaRecord, SagaState};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::load::Load;
 use super::order_form::SagaWatch;
@@ -15,7 +15,7 @@ use super::text_input::TextInput;
 use super::{App, Confirm, ConfirmAction, Overlay};
 use crate::console::event::{BackendEvent, Command, Operation, UiError};
 use crate::console::format::{saga_state, step_name};
-use crate::console::keys::Place;
+use crate::console::keys::{self, Action, Place};
 
 /// How many sagas the list reads.
 pub const SAGAS_PAGE: u32 = 200;
@@ -130,42 +130,43 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     let count = visible(app).len();
     let selected_saga = selected_saga(app);
     let sagas = &mut app.sagas;
-    match (sagas.view, key.code) {
-        (SagasView::List, KeyCode::Down | KeyCode::Char('j')) => {
+    let action = keys::action_for(sagas.place(), &key)?;
+    match (sagas.view, action) {
+        (SagasView::List, Action::Down) => {
             sagas.selected = (sagas.selected + 1).min(count.saturating_sub(1));
         }
-        (SagasView::List, KeyCode::Up | KeyCode::Char('k')) => {
+        (SagasView::List, Action::Up) => {
             sagas.selected = sagas.selected.saturating_sub(1);
         }
-        (SagasView::List, KeyCode::Char('f')) => {
+        (SagasView::List, Action::NextFilter) => {
             sagas.filter = (sagas.filter + 1) % STATE_FILTERS.len();
             sagas.selected = 0;
             return Some(reload(app));
         }
-        (SagasView::List, KeyCode::Char('F')) => {
+        (SagasView::List, Action::PreviousFilter) => {
             sagas.filter = (sagas.filter + STATE_FILTERS.len() - 1) % STATE_FILTERS.len();
             sagas.selected = 0;
             return Some(reload(app));
         }
-        (SagasView::List, KeyCode::Enter) => {
+        (SagasView::List, Action::Open) => {
             let saga_id = selected_saga?;
             return Some(open(app, saga_id));
         }
-        (SagasView::List, KeyCode::Char('g')) => return Some(reload(app)),
-        (SagasView::Detail, KeyCode::Esc | KeyCode::Backspace) => sagas.view = SagasView::List,
-        (SagasView::Detail, KeyCode::Down | KeyCode::Char('j')) => sagas.scroll += 1,
-        (SagasView::Detail, KeyCode::Up | KeyCode::Char('k')) => {
+        (SagasView::List, Action::Reload) => return Some(reload(app)),
+        (SagasView::Detail, Action::Back) => sagas.view = SagasView::List,
+        (SagasView::Detail, Action::Down) => sagas.scroll += 1,
+        (SagasView::Detail, Action::Up) => {
             sagas.scroll = sagas.scroll.saturating_sub(1);
         }
-        (SagasView::Detail, KeyCode::Char('g')) => {
+        (SagasView::Detail, Action::Reload) => {
             let saga_id = selected_saga?;
             return Some(open(app, saga_id));
         }
-        (_, KeyCode::Char('r')) => {
+        (_, Action::Retry) => {
             let saga_id = selected_saga?;
             ask(app, ConfirmAction::RetrySaga(saga_id));
         }
-        (_, KeyCode::Char('x')) => {
+        (_, Action::Resolve) => {
             let saga_id = selected_saga?;
             ask(app, ConfirmAction::ResolveSaga(saga_id));
         }

@@ -6,12 +6,13 @@ use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, Password, ResetPassword, Role, StaffSummary,
 };
 use bikestore_contracts::{ErrorCode, StaffId, StoreId};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::load::Load;
 use super::text_input::TextInput;
 use super::{App, Confirm, ConfirmAction, Overlay};
 use crate::console::event::{BackendEvent, Command, UiError};
+use crate::console::keys::{self, Action, Place};
 
 /// The staff screen's state.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -163,24 +164,24 @@ pub fn visible(app: &App) -> Vec<&StaffSummary> {
 pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     let count = visible(app).len();
     let screen = &mut app.staff_screen;
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
-            screen.selected = (screen.selected + 1).min(count.saturating_sub(1));
-        }
-        KeyCode::Up | KeyCode::Char('k') => screen.selected = screen.selected.saturating_sub(1),
-        KeyCode::Char('i') => {
+    match keys::action_for(Place::Staff, &key)? {
+        Action::Down => screen.selected = (screen.selected + 1).min(count.saturating_sub(1)),
+        Action::Up => screen.selected = screen.selected.saturating_sub(1),
+        Action::ToggleInactive => {
             screen.include_inactive = !screen.include_inactive;
             return Some(reload(app));
         }
-        KeyCode::Char('g') => return Some(reload(app)),
-        KeyCode::Char(letter @ ('a' | 'e' | 'p' | 'd')) => administer(app, letter),
+        Action::Reload => return Some(reload(app)),
+        action @ (Action::Add | Action::Edit | Action::Password | Action::Deactivate) => {
+            administer(app, action);
+        }
         _ => return None,
     }
     Some(Vec::new())
 }
 
-/// Opens the form or question for `letter`: add, edit role and store, password, deactivate.
-fn administer(app: &mut App, letter: char) {
+/// Opens the form or question for `action`: add, edit role and store, password, deactivate.
+fn administer(app: &mut App, action: Action) {
     // The tab is hidden from others already; this keeps a stray key from ever opening a form.
     if app.role() != Some(Role::Admin) {
         app.fail(UiError::new(
@@ -189,7 +190,7 @@ fn administer(app: &mut App, letter: char) {
         ));
         return;
     }
-    if letter == 'a' {
+    if action == Action::Add {
         let mut form = StaffForm::blank(StaffFormKind::Create, StaffField::Username);
         form.store_id = app
             .store_id
@@ -201,8 +202,8 @@ fn administer(app: &mut App, letter: char) {
     let Some(member) = visible(app).get(selected).map(|member| (*member).clone()) else {
         return;
     };
-    match letter {
-        'e' => {
+    match action {
+        Action::Edit => {
             let mut form =
                 StaffForm::blank(StaffFormKind::Change(member.staff_id), StaffField::Role);
             form.member_name = member.name;
@@ -211,7 +212,7 @@ fn administer(app: &mut App, letter: char) {
             form.was = Some((member.role, member.store_id));
             app.overlay = Overlay::Staff(form);
         }
-        'p' => {
+        Action::Password => {
             let mut form = StaffForm::blank(
                 StaffFormKind::Password(member.staff_id),
                 StaffField::Password,
@@ -253,26 +254,27 @@ pub fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         .iter()
         .position(|field| *field == form.field)
         .unwrap_or(0);
-    let forward = key.code == KeyCode::Right;
-    match key.code {
-        KeyCode::Esc => app.overlay = Overlay::None,
-        KeyCode::Enter => return submit(app),
-        KeyCode::Tab | KeyCode::Down => {
+    let action = keys::action_for(Place::StaffForm, &key);
+    let forward = action == Some(Action::NextChoice);
+    match action {
+        Some(Action::Close) => app.overlay = Overlay::None,
+        Some(Action::Submit) => return submit(app),
+        Some(Action::NextField) => {
             form.field = fields
                 .get((position + 1) % fields.len())
                 .copied()
                 .unwrap_or(form.field);
         }
-        KeyCode::BackTab | KeyCode::Up => {
+        Some(Action::PreviousField) => {
             form.field = fields
                 .get((position + fields.len() - 1) % fields.len())
                 .copied()
                 .unwrap_or(form.field);
         }
-        KeyCode::Left | KeyCode::Right if form.field == StaffField::Role => {
+        Some(Action::PreviousChoice | Action::NextChoice) if form.field == StaffField::Role => {
             form.role = cycle(&ROLES, &form.role, forward).unwrap_or(form.role);
         }
-        KeyCode::Left | KeyCode::Right if form.field == StaffField::Store => {
+        Some(Action::PreviousChoice | Action::NextChoice) if form.field == StaffField::Store => {
             form.store_id = cycle(&store_choices, &form.store_id, forward).flatten();
         }
         _ => {

@@ -6,13 +6,14 @@ use bikestore_contracts::identity::Role;
 use bikestore_contracts::inventory::{AdjustStock, ReceiveStock, StockLevel};
 use bikestore_contracts::sagas::TransferStock;
 use bikestore_contracts::{ErrorCode, ProductId, StoreId};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::load::Load;
 use super::order_form::SagaWatch;
 use super::text_input::TextInput;
 use super::{App, Overlay};
 use crate::console::event::{BackendEvent, Command, Operation, UiError};
+use crate::console::keys::{self, Action, Place};
 
 /// What a stock form does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,15 +107,13 @@ pub fn visible(app: &App) -> Vec<&StockLevel> {
 pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     let count = visible(app).len();
     let stock = &mut app.stock;
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
-            stock.selected = (stock.selected + 1).min(count.saturating_sub(1));
-        }
-        KeyCode::Up | KeyCode::Char('k') => stock.selected = stock.selected.saturating_sub(1),
-        KeyCode::Char('g') => return Some(reload(app)),
-        KeyCode::Char('r') => open_form(app, StockAction::Receive),
-        KeyCode::Char('a') => open_form(app, StockAction::Adjust),
-        KeyCode::Char('t') => open_form(app, StockAction::Transfer),
+    match keys::action_for(Place::Stock, &key)? {
+        Action::Down => stock.selected = (stock.selected + 1).min(count.saturating_sub(1)),
+        Action::Up => stock.selected = stock.selected.saturating_sub(1),
+        Action::Reload => return Some(reload(app)),
+        Action::Receive => open_form(app, StockAction::Receive),
+        Action::Adjust => open_form(app, StockAction::Adjust),
+        Action::Transfer => open_form(app, StockAction::Transfer),
         _ => return None,
     }
     Some(Vec::new())
@@ -157,16 +156,19 @@ pub fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let Overlay::Stock(form) = &mut app.overlay else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc => app.overlay = Overlay::None,
-        KeyCode::Enter => return submit(app),
-        KeyCode::Tab | KeyCode::BackTab if form.action == StockAction::Adjust => {
+    let action = keys::action_for(Place::StockForm, &key);
+    match action {
+        Some(Action::Close) => app.overlay = Overlay::None,
+        Some(Action::Submit) => return submit(app),
+        Some(Action::NextField) if form.action == StockAction::Adjust => {
             form.field = match form.field {
                 StockField::Quantity => StockField::Reason,
                 StockField::Reason => StockField::Quantity,
             };
         }
-        KeyCode::Left | KeyCode::Right if form.action == StockAction::Transfer => {
+        Some(Action::PreviousChoice | Action::NextChoice)
+            if form.action == StockAction::Transfer =>
+        {
             let choices: Vec<StoreId> = store_ids
                 .into_iter()
                 .filter(|id| Some(*id) != from)
@@ -175,7 +177,7 @@ pub fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
                 .iter()
                 .position(|id| Some(*id) == form.to_store)
                 .unwrap_or(0);
-            let step = if key.code == KeyCode::Right {
+            let step = if action == Some(Action::NextChoice) {
                 1
             } else {
                 choices.len().saturating_sub(1)

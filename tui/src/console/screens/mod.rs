@@ -175,11 +175,6 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     let place = app.place();
     let role = app.role();
     // Every screen's bar ends with the way to its full help.
-    const HELP: &[keys::Binding] = &[keys::Binding {
-        keys: "?",
-        action: "help",
-        needs: keys::Needs::Anyone,
-    }];
     let offers_help = !matches!(
         place,
         Place::Help
@@ -194,15 +189,16 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             | Place::ProductForm
             | Place::StaffForm
     );
-    let extra = if offers_help { HELP } else { &[] };
-    for binding in keys::bindings_for(place, role).chain(extra.iter()) {
-        let entry = binding.keys.chars().count() + binding.action.chars().count() + 3;
+    let extra = offers_help.then_some(&keys::HELP);
+    for hint in keys::hints_for(place, role).chain(extra) {
+        let printed = hint.keys();
+        let entry = printed.chars().count() + hint.what.chars().count() + 3;
         if width + entry > usize::from(area.width) {
             break;
         }
         width += entry;
-        spans.push(Span::styled(binding.keys, theme.key()));
-        spans.push(Span::styled(format!(" {}  ", binding.action), theme.dim()));
+        spans.push(Span::styled(printed, theme.key()));
+        spans.push(Span::styled(format!(" {}  ", hint.what), theme.dim()));
     }
     frame.render_widget(Line::from(spans), area);
 }
@@ -216,14 +212,14 @@ fn render_help(app: &App, frame: &mut Frame, body: Rect) {
         without_help.place()
     };
     let mut lines = vec![Line::styled("This screen", theme.title())];
-    for binding in keys::bindings_for(screen_place, role) {
-        lines.push(help_line(theme, binding));
+    for hint in keys::hints_for(screen_place, role) {
+        lines.push(help_line(theme, hint));
     }
     if app.staff.is_some() {
         lines.push(Line::raw(""));
         lines.push(Line::styled("Everywhere", theme.title()));
-        for binding in keys::global_for(role) {
-            lines.push(help_line(theme, binding));
+        for hint in keys::global_for(role) {
+            lines.push(help_line(theme, hint));
         }
     }
     let height = (lines.len() as u16 + 2).min(body.height);
@@ -235,10 +231,10 @@ fn render_help(app: &App, frame: &mut Frame, body: Rect) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn help_line(theme: Theme, binding: &keys::Binding) -> Line<'static> {
+fn help_line(theme: Theme, hint: &keys::Hint) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!(" {:<10}", binding.keys), theme.key()),
-        Span::raw(binding.action),
+        Span::styled(format!(" {:<10}", hint.keys()), theme.key()),
+        Span::raw(hint.what),
     ])
 }
 
@@ -468,4 +464,4 @@ pub fn pane(theme: Theme, title: &str, focused: bool) -> Block<'static> {
 }
 
 #[cfg(test)]
-mod snapshots;
+pub(crate) mod snapshots;

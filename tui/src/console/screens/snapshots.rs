@@ -167,7 +167,7 @@ fn sagas_app() -> App {
 }
 
 /// Every state worth drawing, by name.
-fn every_screen() -> Vec<(&'static str, App)> {
+pub(crate) fn every_screen() -> Vec<(&'static str, App)> {
     let mut login_failed = login_app();
     type_text(&mut login_failed, "sales1a");
     backend(

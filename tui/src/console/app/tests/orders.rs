@@ -1,0 +1,122 @@
+//! Tests of the orders screen: the list, its filters, late answers, cancelling and live news.
+
+use super::*;
+
+#[test]
+fn the_order_list_moves_opens_and_filters() {
+    let mut app = orders_app(Role::Sales);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.orders.selected, 2);
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(app.orders.selected, 5, "the cursor stops at the last order");
+    press(&mut app, KeyCode::Char('k'));
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(commands, vec![Command::LoadOrder(OrderId(1616))]);
+    assert_eq!(app.orders.view, OrdersView::Detail);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.orders.view, OrdersView::List);
+
+    let commands = press(&mut app, KeyCode::Char('f'));
+    let [Command::LoadOrders { request, .. }] = commands.as_slice() else {
+        panic!("the filter reads the list again, got {commands:?}");
+    };
+    assert_eq!(request.status, Some(OrderStatus::Pending));
+    assert_eq!(request.store_id, Some(StoreId(1)));
+    assert_eq!(app.orders.selected, 0);
+}
+
+#[test]
+fn a_late_answer_to_an_older_filter_is_dropped() {
+    let mut app = orders_app(Role::Sales);
+    let first = press(&mut app, KeyCode::Char('f'));
+    let second = press(&mut app, KeyCode::Char('f'));
+    let (
+        Some(Command::LoadOrders { ticket: old, .. }),
+        Some(Command::LoadOrders { ticket: new, .. }),
+    ) = (first.first(), second.first())
+    else {
+        panic!("each filter change reads the list");
+    };
+    let (old, new) = (*old, *new);
+    let mut stale = demo::order_page();
+    stale.total = 999;
+    backend(
+        &mut app,
+        BackendEvent::Orders {
+            ticket: old,
+            page: stale,
+        },
+    );
+    assert!(app.orders.list.is_loading(), "the stale page is not shown");
+    backend(
+        &mut app,
+        BackendEvent::Orders {
+            ticket: new,
+            page: demo::order_page(),
+        },
+    );
+    assert_eq!(app.orders.list.data().map(|page| page.total), Some(6));
+}
+
+#[test]
+fn cancelling_asks_first_and_only_managers_may() {
+    let mut sales = orders_app(Role::Sales);
+    assert!(press(&mut sales, KeyCode::Char('c')).is_empty());
+    assert_eq!(sales.overlay, Overlay::None);
+    assert!(matches!(
+        &sales.status,
+        Some(StatusMessage::Error(error)) if error.code == ErrorCode::Forbidden
+    ));
+
+    let mut manager = orders_app(Role::Manager);
+    assert!(press(&mut manager, KeyCode::Char('c')).is_empty());
+    assert!(matches!(manager.overlay, Overlay::Confirm(_)));
+    // Esc says no: nothing is sent.
+    assert!(press(&mut manager, KeyCode::Esc).is_empty());
+    assert_eq!(manager.overlay, Overlay::None);
+
+    press(&mut manager, KeyCode::Char('c'));
+    control(&mut manager, 'u');
+    type_text(&mut manager, "wrong size");
+    let commands = press(&mut manager, KeyCode::Enter);
+    let [Command::CancelOrder(cancel)] = commands.as_slice() else {
+        panic!("yes cancels, got {commands:?}");
+    };
+    assert_eq!(cancel.order_id, OrderId(1620));
+    assert_eq!(cancel.reason, "wrong size");
+}
+
+#[test]
+fn order_news_reads_the_open_list_again() {
+    let mut app = orders_app(Role::Sales);
+    let news = demo::notification(
+        9,
+        NotificationKind::OrderRejected,
+        "Order #1621 was rejected.",
+    );
+    let commands = backend(&mut app, BackendEvent::Notification(news));
+    assert!(matches!(commands.as_slice(), [Command::LoadOrders { .. }]));
+    // While that read is on its way, more news sends nothing more.
+    let news = demo::notification(
+        10,
+        NotificationKind::OrderConfirmed,
+        "Order #1622 is confirmed.",
+    );
+    assert!(backend(&mut app, BackendEvent::Notification(news)).is_empty());
+}
+
+#[test]
+fn the_order_list_filter_narrows_what_enter_opens() {
+    let mut app = orders_app(Role::Sales);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "rejected");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app::orders::visible(&app).len(), 1);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::LoadOrder(OrderId(1618))]
+    );
+}

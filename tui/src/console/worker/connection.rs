@@ -1,0 +1,73 @@
+//! The worker's connection: connecting through the client library until it works, restoring a
+//! saved session once connected, and reporting the connection state for the status line.
+
+use std::time::Duration;
+
+use bikestore_client::{Client, Session};
+
+use super::Shared;
+use crate::console::Options;
+use crate::console::event::BackendEvent;
+
+/// How long the worker waits before connecting again, at first and at most.
+const RECONNECT_FIRST: Duration = Duration::from_millis(500);
+const RECONNECT_MOST: Duration = Duration::from_secs(10);
+/// How often the connection state is looked at for the status line. The client library owns
+/// the connection and its reconnects; this only reports what it sees.
+const CONNECTION_CHECK: Duration = Duration::from_millis(500);
+
+/// Connects through the client library (which sets the console's inbox prefix and
+/// credentials), retrying with backoff until it works; then restores a saved session and reports
+/// the connection state whenever it changes.
+pub(super) async fn connect(shared: Shared, options: Options) {
+    let mut wait = RECONNECT_FIRST;
+    let client = loop {
+        match Client::connect_with_credentials(
+            &options.nats_url,
+            options.nats_credentials.as_deref(),
+            options.subjects.clone(),
+        )
+        .await
+        {
+            Ok(client) => break client,
+            Err(error) => {
+                shared
+                    .send(BackendEvent::Disconnected(format!(
+                        "{} ({error})",
+                        options.nats_url
+                    )))
+                    .await;
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(RECONNECT_MOST);
+            }
+        }
+    };
+    let _ = shared.client.set(client.clone());
+    shared.send(BackendEvent::Connected).await;
+    // Reading a small file; the runtime has threads to spare for it.
+    match Session::load_from(client.clone(), &shared.session_file) {
+        Ok(session) => {
+            let staff = session.whoami().clone();
+            // The CLI shares the file: every refresh is coordinated through it.
+            let session = session.kept_in(&shared.session_file);
+            shared.set_session(Some(session));
+            shared.send(BackendEvent::SessionRestored(staff)).await;
+        }
+        Err(_) => shared.send(BackendEvent::NeedsLogin).await,
+    }
+    let mut connected = true;
+    let mut checks = tokio::time::interval(CONNECTION_CHECK);
+    loop {
+        checks.tick().await;
+        let now = client.nats().connection_state() == async_nats::connection::State::Connected;
+        if now != connected {
+            connected = now;
+            let event = if now {
+                BackendEvent::Connected
+            } else {
+                BackendEvent::Disconnected("connection lost; reconnecting".to_owned())
+            };
+            shared.send(event).await;
+        }
+    }
+}

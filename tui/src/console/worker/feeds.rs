@@ -1,0 +1,133 @@
+//! The worker's live feeds: the subscriptions the console NATS user may read (stock changes,
+//! low stock, the store's notifications, saga progress), decoded from the services' JSON into
+//! backend events, and the watch of one saga until it ends.
+
+use bikestore_contracts::inventory::{StockChanged, StockLow};
+use bikestore_contracts::notifications::Notification;
+use bikestore_contracts::sagas::{GetSaga, SagaProgressed};
+use bikestore_contracts::{ErrorCode, Subjects};
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+
+use super::{Shared, Worker};
+use crate::console::event::{BackendEvent, Operation, UiError};
+
+impl Worker {
+    /// Replaces the live feeds with those of `store_id` (all stores when `None`).
+    pub(super) fn subscribe(
+        &mut self,
+        store_id: Option<bikestore_contracts::StoreId>,
+        all_sagas: bool,
+    ) {
+        self.live.abort_all();
+        self.following_all_sagas = all_sagas;
+        let shared = &self.shared;
+        let Ok(client) = shared.client() else {
+            return;
+        };
+        let subjects: &Subjects = client.subjects();
+        self.live.spawn(follow(
+            shared.clone(),
+            subjects.event_of::<StockChanged>(),
+            |changed: StockChanged| Some(BackendEvent::StockChanged(changed.level)),
+        ));
+        self.live.spawn(follow(
+            shared.clone(),
+            subjects.event_of::<StockLow>(),
+            |low: StockLow| Some(BackendEvent::StockLow(low)),
+        ));
+        let notifications = match store_id {
+            Some(store_id) => subjects.live_store_notifications(store_id),
+            None => subjects.live_notifications(),
+        };
+        self.live.spawn(follow(
+            shared.clone(),
+            notifications,
+            |notification: Notification| Some(BackendEvent::Notification(notification)),
+        ));
+        if all_sagas {
+            self.live.spawn(follow(
+                shared.clone(),
+                subjects.saga_progress_all(),
+                |progress: SagaProgressed| Some(BackendEvent::SagaProgressed(progress)),
+            ));
+        }
+    }
+}
+
+/// Decodes a live event: the services publish them as JSON (`Content-Type` says so).
+fn decode_event<T: DeserializeOwned>(payload: &[u8]) -> Option<T> {
+    serde_json::from_slice(payload).ok()
+}
+
+/// Forwards every message on `subject` that decodes and that `map` keeps.
+async fn follow<T, F>(shared: Shared, subject: String, map: F)
+where
+    T: DeserializeOwned,
+    F: Fn(T) -> Option<BackendEvent> + Send + 'static,
+{
+    let Ok(client) = shared.client() else {
+        return;
+    };
+    let mut subscriber = match client.nats().subscribe(subject.clone()).await {
+        Ok(subscriber) => subscriber,
+        Err(error) => {
+            shared
+                .send(BackendEvent::Warning(UiError::new(
+                    ErrorCode::Unavailable,
+                    format!("live updates from {subject} are off: {error}"),
+                )))
+                .await;
+            return;
+        }
+    };
+    while let Some(message) = subscriber.next().await {
+        if let Some(event) = decode_event::<T>(&message.payload).and_then(&map) {
+            shared.send(event).await;
+        }
+    }
+}
+
+/// Reads one saga and, unless every saga is followed already, follows its progress until it
+/// ends. The subscription comes first, so no step between the read and it is missed.
+pub(super) async fn watch_saga(
+    shared: Shared,
+    saga_id: bikestore_contracts::sagas::SagaId,
+    follow: bool,
+) {
+    let subscriber = match shared.client() {
+        Ok(client) if follow => {
+            let subject = client.subjects().saga_progress(&saga_id.0);
+            client.nats().subscribe(subject).await.ok()
+        }
+        _ => None,
+    };
+    let record = match shared.session() {
+        Ok(session) => session
+            .call(&GetSaga {
+                saga_id: saga_id.clone(),
+            })
+            .await
+            .map_err(UiError::from),
+        Err(error) => Err(error),
+    };
+    let ended = matches!(&record, Ok(record) if record.state.is_terminal());
+    shared
+        .answer(Operation::Saga, record.map(BackendEvent::Saga))
+        .await;
+    let Some(mut subscriber) = subscriber else {
+        return;
+    };
+    if ended {
+        return;
+    }
+    while let Some(message) = subscriber.next().await {
+        if let Some(progress) = decode_event::<SagaProgressed>(&message.payload) {
+            let terminal = progress.state.is_terminal();
+            shared.send(BackendEvent::SagaProgressed(progress)).await;
+            if terminal {
+                return;
+            }
+        }
+    }
+}
