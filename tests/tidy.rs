@@ -1,5 +1,6 @@
-//! Tidy checks over the whole repository: every Rust file starts with a `//!` module doc, and
-//! no subject, stream or protocol-subject string appears outside `shared/contracts`.
+//! Tidy checks over the whole repository: every Rust file starts with a `//!` module doc, no
+//! subject, stream or protocol-subject string appears outside `shared/contracts`, and no
+//! non-test source file is longer than 500 lines (declared exceptions aside).
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -93,4 +94,70 @@ fn subject_strings_live_only_in_contracts() {
         offenders.is_empty(),
         "subject strings outside shared/contracts: {offenders:#?}"
     );
+}
+
+/// The most lines a non-test source file may have before its trailing `#[cfg(test)]` module.
+const MAX_SOURCE_LINES: usize = 500;
+
+/// Files allowed past [`MAX_SOURCE_LINES`], each with the reason.
+const LONG_FILE_EXCEPTIONS: [(&str, &str); 2] = [
+    (
+        "shared/contracts/src/inventory.rs",
+        "a contracts table: every inventory message type, append-only by design",
+    ),
+    (
+        "shared/contracts/src/orders.rs",
+        "a contracts table: every orders message type, append-only by design",
+    ),
+];
+
+/// Whether a file is test code: under a `tests` or `benches` folder, a `tests.rs` module, or a
+/// module marked `#![cfg(test)]`.
+fn is_test_code(relative_path: &str, text: &str) -> bool {
+    relative_path
+        .split('/')
+        .any(|part| part == "tests" || part == "benches" || part == "tests.rs")
+        || text.lines().any(|line| line.trim() == "#![cfg(test)]")
+}
+
+/// The lines of `text` before its trailing unit-test module, if any.
+fn source_lines(text: &str) -> usize {
+    text.lines()
+        .take_while(|line| !line.starts_with("#[cfg(test)]"))
+        .count()
+}
+
+#[test]
+fn no_source_file_is_longer_than_the_limit() {
+    let offenders: Vec<String> = rust_files()
+        .into_iter()
+        .filter_map(|path| {
+            let name = relative(&path);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines = source_lines(&text);
+            let excepted = LONG_FILE_EXCEPTIONS
+                .iter()
+                .any(|(excepted, _)| *excepted == name);
+            (lines > MAX_SOURCE_LINES && !excepted && !is_test_code(&name, &text))
+                .then(|| format!("{name}: {lines} lines"))
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "split these by concern (at most {MAX_SOURCE_LINES} lines before the tests): {offenders:#?}"
+    );
+}
+
+#[test]
+fn test_code_and_trailing_test_modules_are_told_apart() {
+    assert!(is_test_code("services/orders/tests/it/support.rs", ""));
+    assert!(is_test_code("tests/bench/stack.rs", ""));
+    assert!(is_test_code("tui/src/console/app/tests.rs", ""));
+    assert!(is_test_code(
+        "tui/src/console/screens/snapshots.rs",
+        "//! Snapshots.\n#![cfg(test)]\n"
+    ));
+    assert!(!is_test_code("services/orders/src/lib.rs", "//! Orders.\n"));
+    assert_eq!(source_lines("a\nb\n#[cfg(test)]\nmod tests {\n}\n"), 2);
+    assert_eq!(source_lines("a\nb\n"), 2);
 }

@@ -3,6 +3,7 @@
 //!
 //! The snapshot files under `snapshots/` are reviewed like code: a change to one is a change
 //! to what staff see.
+#![cfg(test)]
 
 use bikestore_contracts::identity::Role;
 use bikestore_contracts::sagas::{SagaId, SagaList, SagaStarted, SagaState};
