@@ -18,6 +18,7 @@ mod services;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -143,6 +144,7 @@ impl SystemBuilder {
             configs,
             secured: self.secured,
             running: Vec::new(),
+            processes: AtomicUsize::new(0),
             data,
             nats,
         };
@@ -172,6 +174,8 @@ pub struct System {
     subjects: Subjects,
     configs: Configs,
     running: Vec<(ServiceName, Running)>,
+    /// How many child processes have been spawned, to give each its own output file.
+    processes: AtomicUsize,
 }
 
 impl System {
@@ -189,6 +193,12 @@ impl System {
     /// The private nats-server.
     pub fn nats(&self) -> &NatsServer {
         &self.nats
+    }
+
+    /// Restarts nats-server gracefully on the same port and store: the services and clients
+    /// reconnect by themselves, and JetStream data survives.
+    pub async fn restart_nats(&mut self) -> anyhow::Result<()> {
+        self.nats.restart().await
     }
 
     /// The operator's connection (the all-permitted `ops` user when secured).
@@ -305,7 +315,8 @@ impl System {
     }
 
     /// Starts the binary of `service` as a child process without waiting for it, and hands it
-    /// to the test (to watch it fail, or to kill it at a chosen moment).
+    /// to the test (to watch it fail, or to kill it at a chosen moment). Its output goes to
+    /// `<data_dir>/<service>-<n>.out`, `n` counting the processes this system spawned.
     pub fn spawn_process(
         &self,
         service: ServiceName,
@@ -320,11 +331,7 @@ impl System {
             all_env.push((bikestore_runtime::config::ENV_NATS_CREDENTIALS, credentials));
         }
         all_env.extend_from_slice(env);
-        let instance = self
-            .running
-            .iter()
-            .filter(|(running, _)| *running == service)
-            .count();
+        let instance = self.processes.fetch_add(1, Ordering::Relaxed);
         ChildProcess::service(
             &binary,
             &self.nats.url(),
