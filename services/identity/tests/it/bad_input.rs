@@ -7,19 +7,17 @@ use bikestore_contracts::inventory::Page;
 use bikestore_contracts::{ErrorCode, StoreId};
 use bikestore_testkit::assert_survives_bad_input;
 
-use crate::support::Stack;
+use crate::support::{login, staff, with_service};
 
 const PASSWORD: &str = "correct horse battery";
 
 #[tokio::test]
 async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let limit = stack.config().common.max_request_bytes;
-    let (client, subjects) = (&stack.client, &stack.subjects);
-    let staff_id = stack
-        .staff("lea.vega", Role::Sales, Some(1), PASSWORD)
-        .await?;
-    let (session, key) = stack.login("lea.vega", PASSWORD).await?;
+    let system = with_service().await?;
+    let limit = system.configs().identity.common.max_request_bytes;
+    let (client, subjects) = (system.client(), system.subjects());
+    let staff_id = staff(&system, "lea.vega", Role::Sales, Some(1), PASSWORD).await?;
+    let (session, key) = login(&system, "lea.vega", PASSWORD).await?;
     let session_public_key = key.public_key().to_base64url();
 
     let login = Login {
@@ -67,13 +65,13 @@ async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
     assert_survives_bad_input(client, subjects, &PublicKeys {}, limit).await?;
     assert_survives_bad_input(client, subjects, &RotateSigningKey {}, limit).await?;
     assert_survives_bad_input(client, subjects, &DeactivateStaff { staff_id }, limit).await?;
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn hostile_strings_are_refused_with_typed_errors() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let caller = &stack.caller;
+    let system = with_service().await?;
+    let caller = system.caller();
     let long = "x".repeat(20_000);
     let session_key = KeyPair::generate().unwrap().public_key().to_base64url();
     for username in [
@@ -129,5 +127,5 @@ async fn hostile_strings_are_refused_with_typed_errors() -> anyhow::Result<()> {
     );
     // The staff table survived every attempt.
     assert_eq!(caller.call(&ListStaff::default()).await?.total, 0);
-    service.stop().await
+    system.stop().await
 }

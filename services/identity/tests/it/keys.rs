@@ -2,27 +2,27 @@
 //! expire, and a restart keeps the keys.
 
 use bikestore_auth::AuthError;
+use bikestore_contracts::ServiceName;
 use bikestore_contracts::identity::{PublicKeys, Role, RotateSigningKey};
 use bikestore_runtime::call::CallOptions;
 
-use crate::support::{Stack, now_ms};
+use crate::support::{login, now_ms, refresh, staff, verify, with_service};
 
 const PASSWORD: &str = "correct horse battery";
 
 #[tokio::test]
 async fn old_tokens_verify_until_they_expire_and_new_ones_use_the_new_key() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    stack.staff("ivy.mora", Role::Admin, None, PASSWORD).await?;
-    let (before, _) = stack.login("ivy.mora", PASSWORD).await?;
-    let old_kid = stack
-        .verify(&before, now_ms())
+    let mut system = with_service().await?;
+    staff(&system, "ivy.mora", Role::Admin, None, PASSWORD).await?;
+    let (before, _) = login(&system, "ivy.mora", PASSWORD).await?;
+    let old_kid = verify(&system, &before, now_ms())
         .await?
         .expect("verifies")
         .key_id;
 
-    let rotated = stack.caller.call(&RotateSigningKey {}).await?;
+    let rotated = system.caller().call(&RotateSigningKey {}).await?;
     assert_ne!(rotated.kid, old_kid.0);
-    let keys = stack.caller.call(&PublicKeys {}).await?;
+    let keys = system.caller().call(&PublicKeys {}).await?;
     assert_eq!(keys.keys.len(), 2, "current and previous");
     assert_eq!(keys.keys[0].kid, rotated.kid, "the current key comes first");
     assert_eq!(keys.keys[0].not_after_ms, None);
@@ -33,56 +33,57 @@ async fn old_tokens_verify_until_they_expire_and_new_ones_use_the_new_key() -> a
         "the old key outlives its tokens"
     );
 
-    let (after, _) = stack.login("ivy.mora", PASSWORD).await?;
-    let verified = stack.verify(&after, now_ms()).await?.expect("verifies");
+    let (after, _) = login(&system, "ivy.mora", PASSWORD).await?;
+    let verified = verify(&system, &after, now_ms()).await?.expect("verifies");
     assert_eq!(verified.key_id.0, rotated.kid);
-    let old = stack
-        .verify(&before, now_ms())
+    let old = verify(&system, &before, now_ms())
         .await?
         .expect("still verifies");
     assert_eq!(old.key_id, old_kid);
     assert!(matches!(
-        stack.verify(&before, before.expires_at_ms).await?,
+        verify(&system, &before, before.expires_at_ms).await?,
         Err(AuthError::Expired { .. })
     ));
     // A refreshed session gets a token of the new key.
-    let refreshed = stack.refresh(&before.refresh_token).await?;
-    let refreshed = stack.verify(&refreshed, now_ms()).await?.expect("verifies");
+    let refreshed = refresh(&system, &before.refresh_token).await?;
+    let refreshed = verify(&system, &refreshed, now_ms())
+        .await?
+        .expect("verifies");
     assert_eq!(refreshed.key_id.0, rotated.kid);
-    service.stop().await?;
+    system.stop_service(ServiceName::Identity).await?;
 
     // A restart signs with the same current key and publishes the same keys.
-    let service = stack.start_in_process(stack.config()).await?;
-    assert_eq!(stack.caller.call(&PublicKeys {}).await?, keys);
-    let (again, _) = stack.login("ivy.mora", PASSWORD).await?;
+    system.start_service(ServiceName::Identity).await?;
+    assert_eq!(system.caller().call(&PublicKeys {}).await?, keys);
+    let (again, _) = login(&system, "ivy.mora", PASSWORD).await?;
     assert_eq!(
-        stack
-            .verify(&again, now_ms())
+        verify(&system, &again, now_ms())
             .await?
             .expect("verifies")
             .key_id
             .0,
         rotated.kid
     );
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn a_repeated_rotation_key_rotates_once() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
+    let system = with_service().await?;
     let options = CallOptions::idempotent("rotate-1");
-    let first = stack
-        .caller
+    let first = system
+        .caller()
         .call_with(&RotateSigningKey {}, &options)
         .await?;
-    let again = stack
-        .caller
+    let again = system
+        .caller()
         .call_with(&RotateSigningKey {}, &options)
         .await?;
     assert_eq!(first, again);
-    let keys = stack.caller.call(&PublicKeys {}).await?;
+    let keys = system.caller().call(&PublicKeys {}).await?;
     assert_eq!(keys.keys.len(), 2);
-    let files = std::fs::read_dir(bikestore_identity::key_folder(&stack.config()))?.count();
+    let files =
+        std::fs::read_dir(bikestore_identity::key_folder(&system.configs().identity))?.count();
     assert_eq!(files, 2, "no key file was left behind by the repeat");
-    service.stop().await
+    system.stop().await
 }

@@ -9,7 +9,9 @@ use bikestore_contracts::identity::{ResetPassword, Role};
 use bikestore_contracts::{StaffId, StoreId, WireError};
 use bikestore_testkit::eventually;
 
-use crate::support::{FREE_ATTEMPTS, LOCK_AFTER, Stack, now_ms};
+use bikestore_harness::System;
+
+use crate::support::{FREE_ATTEMPTS, LOCK_AFTER, login, now_ms, staff, verify, with_service};
 
 const PASSWORD: &str = "correct horse battery";
 const INVALID: &str = "invalid username or password";
@@ -17,19 +19,16 @@ const THROTTLED: &str = "too many attempts; try again later";
 
 #[tokio::test]
 async fn a_login_gets_a_token_that_the_published_key_verifies() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let staff_id = stack
-        .staff("ana.lopez", Role::Sales, Some(2), PASSWORD)
-        .await?;
+    let system = with_service().await?;
+    let staff_id = staff(&system, "ana.lopez", Role::Sales, Some(2), PASSWORD).await?;
     let before = now_ms();
-    let (reply, session) = stack.login("Ana.Lopez", PASSWORD).await?;
+    let (reply, session) = login(&system, "Ana.Lopez", PASSWORD).await?;
     assert_eq!(reply.staff.staff_id, staff_id);
     assert_eq!(reply.staff.username, "ana.lopez");
     assert!(reply.access_token.expose().starts_with("v4.public."));
     assert!(reply.expires_at_ms >= before + 15 * 60 * 1000);
 
-    let verified = stack
-        .verify(&reply, now_ms())
+    let verified = verify(&system, &reply, now_ms())
         .await?
         .expect("the token verifies");
     assert_eq!(verified.claims.staff_id, staff_id);
@@ -37,42 +36,39 @@ async fn a_login_gets_a_token_that_the_published_key_verifies() -> anyhow::Resul
     assert_eq!(verified.claims.store_id, Some(StoreId(2)));
     assert_eq!(verified.claims.expires_at_ms, reply.expires_at_ms);
     assert_eq!(verified.session_key, session.public_key());
-    let keys = stack
-        .caller
+    let keys = system
+        .caller()
         .call(&bikestore_contracts::identity::PublicKeys {})
         .await?;
     assert_eq!(keys.keys.len(), 1);
     assert_eq!(verified.key_id.as_str(), keys.keys[0].kid);
     assert_eq!(keys.keys[0].not_after_ms, None);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    stack
-        .staff("ben.ortiz", Role::Manager, Some(1), PASSWORD)
-        .await?;
-    let wrong_password = stack
-        .login("ben.ortiz", "not the password")
+    let system = with_service().await?;
+    staff(&system, "ben.ortiz", Role::Manager, Some(1), PASSWORD).await?;
+    let wrong_password = login(&system, "ben.ortiz", "not the password")
         .await
         .unwrap_err();
-    let unknown_user = stack.login("nobody.here", PASSWORD).await.unwrap_err();
-    let impossible_user = stack.login("x", PASSWORD).await.unwrap_err();
+    let unknown_user = login(&system, "nobody.here", PASSWORD).await.unwrap_err();
+    let impossible_user = login(&system, "x", PASSWORD).await.unwrap_err();
     let expected = WireError::new(ErrorCode::Unauthorized, INVALID);
     assert_eq!(wrong_password, expected);
     assert_eq!(unknown_user, expected);
     assert_eq!(impossible_user, expected);
-    service.stop().await
+    system.stop().await
 }
 
 /// Fails `username` until a wrong password is answered (not throttled): waits out the delay.
-async fn fail_once_more(stack: &Stack, username: &str) -> anyhow::Result<()> {
+async fn fail_once_more(system: &System, username: &str) -> anyhow::Result<()> {
     eventually(
         &format!("a failure of {username} to be counted again"),
         Duration::from_secs(10),
         async || {
-            let error = stack.login(username, "wrong password!").await.err()?;
+            let error = login(system, username, "wrong password!").await.err()?;
             (error.message == INVALID).then_some(())
         },
     )
@@ -82,62 +78,59 @@ async fn fail_once_more(stack: &Stack, username: &str) -> anyhow::Result<()> {
 #[tokio::test]
 async fn repeated_failures_slow_down_then_lock_known_and_unknown_users_alike() -> anyhow::Result<()>
 {
-    let (stack, service) = Stack::with_service().await?;
-    let staff_id = stack
-        .staff("cara.diaz", Role::Sales, Some(3), PASSWORD)
-        .await?;
+    let system = with_service().await?;
+    let staff_id = staff(&system, "cara.diaz", Role::Sales, Some(3), PASSWORD).await?;
     for username in ["cara.diaz", "ghost.user"] {
         for _ in 0..FREE_ATTEMPTS {
-            let error = stack.login(username, "wrong password!").await.unwrap_err();
+            let error = login(&system, username, "wrong password!")
+                .await
+                .unwrap_err();
             assert_eq!(
                 error.message, INVALID,
                 "{username}: the first failures are free"
             );
         }
         // Slowed down: even the right password is refused until the delay has passed.
-        let error = stack.login(username, PASSWORD).await.unwrap_err();
+        let error = login(&system, username, PASSWORD).await.unwrap_err();
         assert_eq!(
             error,
             WireError::new(ErrorCode::Unauthorized, THROTTLED),
             "{username}"
         );
         for _ in FREE_ATTEMPTS..LOCK_AFTER {
-            fail_once_more(&stack, username).await?;
+            fail_once_more(&system, username).await?;
         }
         // Locked for a minute: refused at once, whatever the password.
         for password in [PASSWORD, "wrong password!"] {
-            let error = stack.login(username, password).await.unwrap_err();
+            let error = login(&system, username, password).await.unwrap_err();
             assert_eq!(error.message, THROTTLED, "{username} is locked");
         }
     }
     // A password reset lifts the lock.
-    reset(&stack, staff_id, "a brand new password").await?;
-    let (reply, _) = stack.login("cara.diaz", "a brand new password").await?;
+    reset(&system, staff_id, "a brand new password").await?;
+    let (reply, _) = login(&system, "cara.diaz", "a brand new password").await?;
     assert_eq!(reply.staff.staff_id, staff_id);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn a_success_clears_the_failures() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    stack
-        .staff("dan.ruiz", Role::Sales, Some(1), PASSWORD)
-        .await?;
+    let system = with_service().await?;
+    staff(&system, "dan.ruiz", Role::Sales, Some(1), PASSWORD).await?;
     for _ in 0..2 {
         for _ in 0..FREE_ATTEMPTS - 1 {
-            stack
-                .login("dan.ruiz", "wrong password!")
+            login(&system, "dan.ruiz", "wrong password!")
                 .await
                 .unwrap_err();
         }
-        stack.login("dan.ruiz", PASSWORD).await?;
+        login(&system, "dan.ruiz", PASSWORD).await?;
     }
-    service.stop().await
+    system.stop().await
 }
 
-async fn reset(stack: &Stack, staff_id: StaffId, password: &str) -> anyhow::Result<()> {
-    stack
-        .caller
+async fn reset(system: &System, staff_id: StaffId, password: &str) -> anyhow::Result<()> {
+    system
+        .caller()
         .call(&ResetPassword {
             staff_id,
             new_password: password.into(),

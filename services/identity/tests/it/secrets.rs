@@ -14,7 +14,7 @@ use bikestore_contracts::identity::{
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::wait_for_service;
 
-use crate::support::{READY, Stack};
+use crate::support::{READY, login, refresh, without_service};
 
 /// Passwords nothing else in a log could spell by chance.
 const FIRST_PASSWORD: &str = "Quokka-Saffron-7731";
@@ -39,15 +39,15 @@ fn files_under(folder: &Path) -> Vec<PathBuf> {
 
 #[tokio::test]
 async fn no_file_holds_a_password_or_a_token() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let mut process = stack.spawn_process(
-        "identity-secrets",
+    let system = without_service().await?;
+    let mut process = system.spawn_process(
+        ServiceName::Identity,
         &[
             ("RUST_LOG", "debug"),
             ("BIKESTORE_IDENTITY_LOGIN_FREE_ATTEMPTS", "1"),
         ],
     )?;
-    wait_for_service(&stack.client, ServiceName::Identity.as_str(), READY).await?;
+    wait_for_service(system.client(), ServiceName::Identity.as_str(), READY).await?;
     let json = CallOptions {
         content_type: ContentType::Json,
         idempotency_key: Some("create-nia".into()),
@@ -61,34 +61,34 @@ async fn no_file_holds_a_password_or_a_token() -> anyhow::Result<()> {
         store_id: Some(bikestore_contracts::StoreId(1)),
         password: Password::from(FIRST_PASSWORD),
     };
-    let staff_id = stack.caller.call_with(&create, &json).await?.staff_id;
+    let staff_id = system.caller().call_with(&create, &json).await?.staff_id;
 
     let mut access_tokens = Vec::new();
     let mut refresh_tokens = Vec::new();
-    let (first, _) = stack.login("nia.flores", FIRST_PASSWORD).await?;
-    let second = stack.refresh(&first.refresh_token).await?;
+    let (first, _) = login(&system, "nia.flores", FIRST_PASSWORD).await?;
+    let second = refresh(&system, &first.refresh_token).await?;
     // A reuse revokes the family; the error says nothing more.
-    assert!(stack.refresh(&first.refresh_token).await.is_err());
+    assert!(refresh(&system, &first.refresh_token).await.is_err());
     access_tokens.extend([first.access_token.clone(), second.access_token.clone()]);
     refresh_tokens.extend([first.refresh_token.clone(), second.refresh_token.clone()]);
 
-    assert!(stack.login("nia.flores", WRONG_PASSWORD).await.is_err());
+    assert!(login(&system, "nia.flores", WRONG_PASSWORD).await.is_err());
     // Throttled now: even the right password is refused, and logged as refused.
-    assert!(stack.login("nia.flores", FIRST_PASSWORD).await.is_err());
+    assert!(login(&system, "nia.flores", FIRST_PASSWORD).await.is_err());
     let reset = ResetPassword {
         staff_id,
         new_password: Password::from(SECOND_PASSWORD),
     };
-    stack
-        .caller
+    system
+        .caller()
         .call_with(&reset, &CallOptions::idempotent("reset-nia"))
         .await?;
-    stack.caller.call(&RotateSigningKey {}).await?;
-    let (third, _) = stack.login("nia.flores", SECOND_PASSWORD).await?;
+    system.caller().call(&RotateSigningKey {}).await?;
+    let (third, _) = login(&system, "nia.flores", SECOND_PASSWORD).await?;
     access_tokens.push(third.access_token.clone());
     refresh_tokens.push(third.refresh_token.clone());
-    stack
-        .caller
+    system
+        .caller()
         .call_with(
             &Logout {
                 refresh_token: third.refresh_token.clone(),
@@ -100,10 +100,10 @@ async fn no_file_holds_a_password_or_a_token() -> anyhow::Result<()> {
     let status = process.terminate().await?;
     assert!(status.success(), "the service stopped cleanly: {status}");
 
-    let files = files_under(stack.data.path());
+    let files = files_under(system.data_dir());
     let logs = files
         .iter()
-        .filter(|path| path.starts_with(stack.data.path().join("logs")))
+        .filter(|path| path.starts_with(system.data_dir().join("logs")))
         .map(|path| std::fs::read_to_string(path).unwrap())
         .collect::<String>();
     assert!(

@@ -11,7 +11,7 @@ use bikestore_contracts::identity::{
 use bikestore_contracts::{ErrorCode, StoreId};
 use bikestore_testkit::read_events;
 
-use crate::support::Stack;
+use crate::support::{login, refresh, with_service, without_service};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -28,8 +28,8 @@ fn new_member(username: &str, role: Role, store: Option<i64>) -> CreateStaff {
 
 #[tokio::test]
 async fn staff_are_created_changed_and_deactivated_with_events() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let caller = &stack.caller;
+    let system = with_service().await?;
+    let caller = system.caller();
     let staff_id = caller
         .call(&new_member("jo.park", Role::Sales, Some(1)))
         .await?
@@ -71,21 +71,21 @@ async fn staff_are_created_changed_and_deactivated_with_events() -> anyhow::Resu
     };
     caller.call(&to_admin).await?;
 
-    let (session, _) = stack.login("jo.park", PASSWORD).await?;
+    let (session, _) = login(&system, "jo.park", PASSWORD).await?;
     caller
         .call(&ResetPassword {
             staff_id,
             new_password: "another good password".into(),
         })
         .await?;
-    assert!(stack.login("jo.park", PASSWORD).await.is_err());
-    let revoked = stack.refresh(&session.refresh_token).await.unwrap_err();
+    assert!(login(&system, "jo.park", PASSWORD).await.is_err());
+    let revoked = refresh(&system, &session.refresh_token).await.unwrap_err();
     assert_eq!(
         revoked.code,
         ErrorCode::Unauthorized,
         "a reset ends sessions"
     );
-    stack.login("jo.park", "another good password").await?;
+    login(&system, "jo.park", "another good password").await?;
 
     caller.call(&DeactivateStaff { staff_id }).await?;
     let active = caller.call(&ListStaff::default()).await?;
@@ -105,8 +105,13 @@ async fn staff_are_created_changed_and_deactivated_with_events() -> anyhow::Resu
         .unwrap_err();
     assert_eq!(missing.code, ErrorCode::NotFound);
 
-    let events: Vec<StaffChanged> =
-        read_events(&stack.client, &stack.subjects, 5, Duration::from_secs(10)).await?;
+    let events: Vec<StaffChanged> = read_events(
+        system.client(),
+        system.subjects(),
+        5,
+        Duration::from_secs(10),
+    )
+    .await?;
     let changes: Vec<StaffChange> = events.iter().map(|event| event.change).collect();
     assert_eq!(
         changes,
@@ -119,27 +124,29 @@ async fn staff_are_created_changed_and_deactivated_with_events() -> anyhow::Resu
         ]
     );
     assert!(!events[4].active);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn the_seed_loads_the_demo_logins_once() -> anyhow::Result<()> {
     use bikestore_identity::seed::{SeedOutcome, demo_logins, seed};
-    let stack = Stack::new().await?;
-    let database = bikestore_identity::open_database(&stack.config()).await?;
+    let mut system = without_service().await?;
+    let database = bikestore_identity::open_database(&system.configs().identity).await?;
     assert_eq!(seed(&database).await?, SeedOutcome::Loaded { staff: 10 });
     assert_eq!(
         seed(&database).await?,
         SeedOutcome::AlreadySeeded { staff: 10 }
     );
     database.close().await;
-    let service = stack.start_in_process(stack.config()).await?;
-    let (admin, _) = stack.login("admin", "admin-demo-1").await?;
+    system
+        .start_service(bikestore_contracts::ServiceName::Identity)
+        .await?;
+    let (admin, _) = login(&system, "admin", "admin-demo-1").await?;
     assert_eq!(
         (admin.staff.role, admin.staff.store_id),
         (Role::Admin, None)
     );
-    let (sales, _) = stack.login("sales2b", "sales2b-demo-1").await?;
+    let (sales, _) = login(&system, "sales2b", "sales2b-demo-1").await?;
     assert_eq!(
         (sales.staff.role, sales.staff.store_id),
         (Role::Sales, Some(StoreId(2)))
@@ -148,7 +155,7 @@ async fn the_seed_loads_the_demo_logins_once() -> anyhow::Result<()> {
         store_id: Some(StoreId(2)),
         ..ListStaff::default()
     };
-    assert_eq!(stack.caller.call(&store_two).await?.total, 3);
+    assert_eq!(system.caller().call(&store_two).await?.total, 3);
     assert_eq!(demo_logins().len(), 10);
-    service.stop().await
+    system.stop().await
 }

@@ -8,14 +8,14 @@ use bikestore_contracts::{
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::assert_survives_bad_input;
 
-use crate::support::Stack;
+use crate::support::{fixture, with_service};
 
 #[tokio::test]
 async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let fixture = stack.fixture(5).await?;
-    let limit = stack.config().common.max_request_bytes;
-    let (client, subjects) = (&stack.client, &stack.subjects);
+    let system = with_service().await?;
+    let fixture = fixture(&system, 5).await?;
+    let limit = system.configs().inventory.common.max_request_bytes;
+    let (client, subjects) = (system.client(), system.subjects());
     let fields = ProductFields {
         name: "Bad Input Bike".into(),
         brand_id: fixture.brand_id,
@@ -181,20 +181,20 @@ async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
     )
     .await?;
     assert_survives_bad_input(client, subjects, &LowStock::default(), limit).await?;
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn domain_rules_refuse_negative_quantities_huge_names_and_bad_pages() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let fixture = stack.fixture(5).await?;
+    let system = with_service().await?;
+    let fixture = fixture(&system, 5).await?;
     let json = CallOptions {
         content_type: ContentType::Json,
         ..CallOptions::default()
     };
     let cases: Vec<bikestore_contracts::WireError> = vec![
-        stack
-            .caller
+        system
+            .caller()
             .call(&ReceiveStock {
                 store_id: fixture.store_id,
                 product_id: fixture.product_id,
@@ -202,8 +202,8 @@ async fn domain_rules_refuse_negative_quantities_huge_names_and_bad_pages() -> a
             })
             .await
             .unwrap_err(),
-        stack
-            .caller
+        system
+            .caller()
             .call(&AdjustStock {
                 store_id: fixture.store_id,
                 product_id: fixture.product_id,
@@ -212,8 +212,8 @@ async fn domain_rules_refuse_negative_quantities_huge_names_and_bad_pages() -> a
             })
             .await
             .unwrap_err(),
-        stack
-            .caller
+        system
+            .caller()
             .call_with(
                 &CreateBrand {
                     name: "x".repeat(10_000),
@@ -222,13 +222,13 @@ async fn domain_rules_refuse_negative_quantities_huge_names_and_bad_pages() -> a
             )
             .await
             .unwrap_err(),
-        stack
-            .caller
+        system
+            .caller()
             .call(&CreateBrand { name: "   ".into() })
             .await
             .unwrap_err(),
-        stack
-            .caller
+        system
+            .caller()
             .call(&ListProducts {
                 page: Page {
                     offset: 0,
@@ -238,8 +238,8 @@ async fn domain_rules_refuse_negative_quantities_huge_names_and_bad_pages() -> a
             })
             .await
             .unwrap_err(),
-        stack
-            .caller
+        system
+            .caller()
             .call(&ReserveStock {
                 reservation_id: ReservationId("neg".into()),
                 store_id: fixture.store_id,
@@ -250,8 +250,8 @@ async fn domain_rules_refuse_negative_quantities_huge_names_and_bad_pages() -> a
             })
             .await
             .unwrap_err(),
-        stack
-            .caller
+        system
+            .caller()
             .call(&CreateProduct {
                 product: ProductFields {
                     name: "Time Machine".into(),
@@ -271,8 +271,8 @@ async fn domain_rules_refuse_negative_quantities_huge_names_and_bad_pages() -> a
             "{error:?} names the field"
         );
     }
-    let missing = stack
-        .caller
+    let missing = system
+        .caller()
         .call(&ReceiveStock {
             store_id: StoreId(424_242),
             product_id: fixture.product_id,
@@ -281,8 +281,8 @@ async fn domain_rules_refuse_negative_quantities_huge_names_and_bad_pages() -> a
         .await
         .unwrap_err();
     assert_eq!(missing.code, ErrorCode::NotFound);
-    let too_much = stack
-        .caller
+    let too_much = system
+        .caller()
         .call(&AdjustStock {
             store_id: fixture.store_id,
             product_id: fixture.product_id,
@@ -292,5 +292,5 @@ async fn domain_rules_refuse_negative_quantities_huge_names_and_bad_pages() -> a
         .await
         .unwrap_err();
     assert_eq!(too_much.code, ErrorCode::InsufficientStock);
-    service.stop().await
+    system.stop().await
 }

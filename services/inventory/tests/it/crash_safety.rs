@@ -8,18 +8,18 @@ use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::{eventually, wait_for_service};
 
-use crate::support::{READY, Stack, count_on_subject};
+use crate::support::{READY, count_on_subject, fixture, without_service};
 
 #[tokio::test]
 async fn an_event_committed_just_before_a_crash_is_published_once_after_restart()
 -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let mut crashing = stack.spawn_process(
-        "inventory-crashing",
+    let mut system = without_service().await?;
+    let mut crashing = system.spawn_process(
+        ServiceName::Inventory,
         &[("BIKESTORE_FAULT", "crash_after_commit=receive_stock")],
     )?;
-    wait_for_service(&stack.client, ServiceName::Inventory.as_str(), READY).await?;
-    let fixture = stack.fixture(0).await?;
+    wait_for_service(system.client(), ServiceName::Inventory.as_str(), READY).await?;
+    let fixture = fixture(&system, 0).await?;
     let receive = ReceiveStock {
         store_id: fixture.store_id,
         product_id: fixture.product_id,
@@ -30,16 +30,15 @@ async fn an_event_committed_just_before_a_crash_is_published_once_after_restart(
         ..CallOptions::default()
     };
     assert!(
-        stack.caller.call_with(&receive, &options).await.is_err(),
+        system.caller().call_with(&receive, &options).await.is_err(),
         "the process dies before answering"
     );
     let status = tokio::time::timeout(READY, crashing.wait()).await??;
     assert!(!status.success(), "the fault aborted the process");
 
-    let _restarted = stack.spawn_process("inventory-restarted", &[])?;
-    wait_for_service(&stack.client, ServiceName::Inventory.as_str(), READY).await?;
-    let detail = stack
-        .caller
+    system.start_process(ServiceName::Inventory, &[]).await?;
+    let detail = system
+        .caller()
         .call(&GetProduct {
             product_id: fixture.product_id,
         })
@@ -51,17 +50,17 @@ async fn an_event_committed_just_before_a_crash_is_published_once_after_restart(
     );
 
     // A second change after the restart proves the relay has worked through what came before.
-    stack
-        .caller
+    system
+        .caller()
         .call(&ReceiveStock {
             quantity: 1,
             ..receive
         })
         .await?;
-    let stream = stack.subjects.event_stream(ServiceName::Inventory);
-    let subject = stack.subjects.event_of::<StockChanged>();
+    let stream = system.subjects().event_stream(ServiceName::Inventory);
+    let subject = system.subjects().event_of::<StockChanged>();
     let published = eventually("both stock_changed events", READY, async || {
-        let count = count_on_subject(&stack, &stream, &subject).await.ok()?;
+        let count = count_on_subject(&system, &stream, &subject).await.ok()?;
         (count >= 2).then_some(count)
     })
     .await?;
@@ -75,21 +74,21 @@ async fn an_event_committed_just_before_a_crash_is_published_once_after_restart(
 #[tokio::test]
 async fn two_processes_on_one_database_both_serve_and_nothing_is_lost_or_doubled()
 -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let _first = stack.spawn_process("inventory-1", &[])?;
-    let _second = stack.spawn_process("inventory-2", &[])?;
-    wait_for_service(&stack.client, ServiceName::Inventory.as_str(), READY).await?;
+    let system = without_service().await?;
+    let _first = system.spawn_process(ServiceName::Inventory, &[])?;
+    let _second = system.spawn_process(ServiceName::Inventory, &[])?;
+    wait_for_service(system.client(), ServiceName::Inventory.as_str(), READY).await?;
     let instances = eventually("two inventory instances", READY, async || {
-        let stats = instance_stats(&stack.client, 2).await.ok()?;
+        let stats = instance_stats(system.client(), 2).await.ok()?;
         (stats.len() == 2).then_some(stats)
     })
     .await?;
     assert_eq!(instances.len(), 2);
 
-    let fixture = stack.fixture(0).await?;
+    let fixture = fixture(&system, 0).await?;
     let mut receives = tokio::task::JoinSet::new();
     for index in 0..40 {
-        let caller = stack.caller.clone();
+        let caller = system.caller().clone();
         receives.spawn(async move {
             let request = ReceiveStock {
                 store_id: fixture.store_id,
@@ -107,8 +106,8 @@ async fn two_processes_on_one_database_both_serve_and_nothing_is_lost_or_doubled
     while let Some(reply) = receives.join_next().await {
         reply??;
     }
-    let detail = stack
-        .caller
+    let detail = system
+        .caller()
         .call(&GetProduct {
             product_id: fixture.product_id,
         })
@@ -118,7 +117,7 @@ async fn two_processes_on_one_database_both_serve_and_nothing_is_lost_or_doubled
         40
     );
 
-    let served: Vec<u64> = instance_stats(&stack.client, 2)
+    let served: Vec<u64> = instance_stats(system.client(), 2)
         .await?
         .iter()
         .map(|stats| requests_served(stats, "receive_stock"))
@@ -129,10 +128,10 @@ async fn two_processes_on_one_database_both_serve_and_nothing_is_lost_or_doubled
     );
     assert_eq!(served.iter().sum::<u64>(), 40);
 
-    let stream = stack.subjects.event_stream(ServiceName::Inventory);
-    let subject = stack.subjects.event_of::<StockChanged>();
+    let stream = system.subjects().event_stream(ServiceName::Inventory);
+    let subject = system.subjects().event_of::<StockChanged>();
     let published = eventually("forty stock_changed events", READY, async || {
-        let count = count_on_subject(&stack, &stream, &subject).await.ok()?;
+        let count = count_on_subject(&system, &stream, &subject).await.ok()?;
         (count >= 40).then_some(count)
     })
     .await?;

@@ -5,12 +5,14 @@ use bikestore_contracts::inventory::*;
 use bikestore_contracts::{Cents, ErrorCode, Request, ReservationId};
 use bikestore_runtime::call::CallOptions;
 
-use crate::support::Stack;
+use bikestore_harness::System;
+
+use crate::support::{fixture, with_service};
 
 const FORMATS: [ContentType; 2] = [ContentType::Postcard, ContentType::Json];
 
 async fn call<R: Request>(
-    stack: &Stack,
+    system: &System,
     format: ContentType,
     request: &R,
 ) -> Result<R::Reply, bikestore_contracts::WireError> {
@@ -18,16 +20,16 @@ async fn call<R: Request>(
         content_type: format,
         ..CallOptions::default()
     };
-    stack.caller.call_with(request, &options).await
+    system.caller().call_with(request, &options).await
 }
 
 #[tokio::test]
 async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
+    let system = with_service().await?;
     for format in FORMATS {
         let tag = format!("{format:?}");
         let store = call(
-            &stack,
+            &system,
             format,
             &CreateStore {
                 name: format!("Baldwin Bikes {tag}"),
@@ -40,7 +42,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
             },
         )
         .await?;
-        let stores = call(&stack, format, &ListStores {}).await?;
+        let stores = call(&system, format, &ListStores {}).await?;
         assert!(
             stores
                 .stores
@@ -49,7 +51,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         );
 
         let brand = call(
-            &stack,
+            &system,
             format,
             &CreateBrand {
                 name: format!("Surly {tag}"),
@@ -57,7 +59,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         )
         .await?;
         call(
-            &stack,
+            &system,
             format,
             &UpdateBrand {
                 brand_id: brand.brand_id,
@@ -65,7 +67,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
             },
         )
         .await?;
-        let brands = call(&stack, format, &ListBrands {}).await?;
+        let brands = call(&system, format, &ListBrands {}).await?;
         assert!(
             brands
                 .brands
@@ -75,7 +77,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         );
 
         let category = call(
-            &stack,
+            &system,
             format,
             &CreateCategory {
                 name: format!("Road Bikes {tag}"),
@@ -83,7 +85,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         )
         .await?;
         call(
-            &stack,
+            &system,
             format,
             &UpdateCategory {
                 category_id: category.category_id,
@@ -91,7 +93,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
             },
         )
         .await?;
-        let categories = call(&stack, format, &ListCategories {}).await?;
+        let categories = call(&system, format, &ListCategories {}).await?;
         assert!(
             categories
                 .categories
@@ -107,7 +109,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
             list_price: Cents(154_999),
         };
         let product = call(
-            &stack,
+            &system,
             format,
             &CreateProduct {
                 product: fields.clone(),
@@ -119,7 +121,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
             ..fields.clone()
         };
         call(
-            &stack,
+            &system,
             format,
             &UpdateProduct {
                 product_id: product.product_id,
@@ -129,7 +131,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         .await?;
 
         let page = call(
-            &stack,
+            &system,
             format,
             &ListProducts {
                 brand_id: Some(brand.brand_id),
@@ -147,7 +149,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         assert_eq!(page.total, 1);
         assert_eq!(page.products[0].list_price, Cents(149_999));
         let too_cheap = call(
-            &stack,
+            &system,
             format,
             &ListProducts {
                 max_price: Some(Cents(1_000)),
@@ -160,7 +162,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
 
         // A brand in use cannot go; once its product is gone, it can.
         let refused = call(
-            &stack,
+            &system,
             format,
             &DeleteBrand {
                 brand_id: brand.brand_id,
@@ -170,7 +172,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         .unwrap_err();
         assert_eq!(refused.code, ErrorCode::Conflict);
         call(
-            &stack,
+            &system,
             format,
             &DeleteProduct {
                 product_id: product.product_id,
@@ -178,7 +180,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         )
         .await?;
         call(
-            &stack,
+            &system,
             format,
             &DeleteBrand {
                 brand_id: brand.brand_id,
@@ -186,7 +188,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         )
         .await?;
         call(
-            &stack,
+            &system,
             format,
             &DeleteCategory {
                 category_id: category.category_id,
@@ -194,7 +196,7 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         )
         .await?;
         let gone = call(
-            &stack,
+            &system,
             format,
             &GetProduct {
                 product_id: product.product_id,
@@ -204,16 +206,16 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
         .unwrap_err();
         assert_eq!(gone.code, ErrorCode::NotFound);
     }
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
+    let system = with_service().await?;
     for format in FORMATS {
-        let fixture = stack.fixture(0).await?;
+        let fixture = fixture(&system, 0).await?;
         let received = call(
-            &stack,
+            &system,
             format,
             &ReceiveStock {
                 store_id: fixture.store_id,
@@ -224,7 +226,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         .await?;
         assert_eq!(received.level.on_hand, 12);
         let adjusted = call(
-            &stack,
+            &system,
             format,
             &AdjustStock {
                 store_id: fixture.store_id,
@@ -242,7 +244,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         }];
         let order_a = ReservationId(format!("order-a-{format:?}"));
         let held = call(
-            &stack,
+            &system,
             format,
             &ReserveStock {
                 reservation_id: order_a.clone(),
@@ -253,7 +255,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         .await?;
         assert_eq!(held.status, ReservationStatus::Held);
         let committed = call(
-            &stack,
+            &system,
             format,
             &CommitReservation {
                 reservation_id: order_a.clone(),
@@ -264,7 +266,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
 
         let order_b = ReservationId(format!("order-b-{format:?}"));
         call(
-            &stack,
+            &system,
             format,
             &ReserveStock {
                 reservation_id: order_b.clone(),
@@ -274,7 +276,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         )
         .await?;
         let released = call(
-            &stack,
+            &system,
             format,
             &ReleaseReservation {
                 reservation_id: order_b.clone(),
@@ -283,7 +285,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         .await?;
         assert_eq!(released.status, ReservationStatus::Released);
         let late_commit = call(
-            &stack,
+            &system,
             format,
             &CommitReservation {
                 reservation_id: order_b,
@@ -294,7 +296,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         assert_eq!(late_commit.code, ErrorCode::Conflict);
 
         let detail = call(
-            &stack,
+            &system,
             format,
             &GetProduct {
                 product_id: fixture.product_id,
@@ -309,7 +311,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         assert_eq!((here.on_hand, here.reserved, here.available), (7, 0, 7));
 
         let store_stock = call(
-            &stack,
+            &system,
             format,
             &StoreStock {
                 store_id: fixture.store_id,
@@ -321,7 +323,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         assert_eq!(store_stock.levels[0].on_hand, 7);
 
         let low = call(
-            &stack,
+            &system,
             format,
             &LowStock {
                 store_id: Some(fixture.store_id),
@@ -332,7 +334,7 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         .await?;
         assert_eq!(low.levels.len(), 1);
         let not_low = call(
-            &stack,
+            &system,
             format,
             &LowStock {
                 store_id: Some(fixture.store_id),
@@ -343,16 +345,16 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
         .await?;
         assert!(not_low.levels.is_empty());
     }
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn stock_changes_publish_events_and_crossing_the_threshold_publishes_stock_low()
 -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let fixture = stack.fixture(8).await?;
-    stack
-        .caller
+    let system = with_service().await?;
+    let fixture = fixture(&system, 8).await?;
+    system
+        .caller()
         .call(&AdjustStock {
             store_id: fixture.store_id,
             product_id: fixture.product_id,
@@ -360,13 +362,13 @@ async fn stock_changes_publish_events_and_crossing_the_threshold_publishes_stock
             reason: "count".into(),
         })
         .await?;
-    let stream = stack
-        .subjects
+    let stream = system
+        .subjects()
         .event_stream(bikestore_contracts::ServiceName::Inventory);
-    let changed = crate::support::events::<StockChanged>(&stack, &stream, 2).await?;
+    let changed = crate::support::events::<StockChanged>(&system, &stream, 2).await?;
     assert_eq!(changed[0].reason, StockChangeReason::Received);
     assert_eq!(changed[1].level.on_hand, 4);
-    let low = crate::support::events::<StockLow>(&stack, &stream, 1).await?;
+    let low = crate::support::events::<StockLow>(&system, &stream, 1).await?;
     assert_eq!((low[0].level.available, low[0].threshold), (4, 5));
-    service.stop().await
+    system.stop().await
 }

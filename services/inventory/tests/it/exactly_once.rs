@@ -6,13 +6,13 @@ use bikestore_contracts::inventory::{
 use bikestore_contracts::{ErrorCode, ReservationId};
 use bikestore_runtime::call::CallOptions;
 
-use crate::support::Stack;
+use crate::support::{fixture, with_service};
 
 #[tokio::test]
 async fn one_reserve_sent_three_times_in_a_row_and_concurrently_reserves_once() -> anyhow::Result<()>
 {
-    let (stack, service) = Stack::with_service().await?;
-    let fixture = stack.fixture(10).await?;
+    let system = with_service().await?;
+    let fixture = fixture(&system, 10).await?;
     let request = ReserveStock {
         reservation_id: ReservationId("order-once".into()),
         store_id: fixture.store_id,
@@ -24,11 +24,12 @@ async fn one_reserve_sent_three_times_in_a_row_and_concurrently_reserves_once() 
     let options = CallOptions::idempotent("saga-1:reserve_stock");
     let mut replies = Vec::new();
     for _ in 0..3 {
-        replies.push(stack.caller.call_with(&request, &options).await?);
+        replies.push(system.caller().call_with(&request, &options).await?);
     }
     let mut concurrent = tokio::task::JoinSet::new();
     for _ in 0..3 {
-        let (caller, request, options) = (stack.caller.clone(), request.clone(), options.clone());
+        let (caller, request, options) =
+            (system.caller().clone(), request.clone(), options.clone());
         concurrent.spawn(async move { caller.call_with(&request, &options).await });
     }
     while let Some(reply) = concurrent.join_next().await {
@@ -38,8 +39,8 @@ async fn one_reserve_sent_three_times_in_a_row_and_concurrently_reserves_once() 
         replies.windows(2).all(|pair| pair[0] == pair[1]),
         "every reply is the recorded one"
     );
-    let detail = stack
-        .caller
+    let detail = system
+        .caller()
         .call(&GetProduct {
             product_id: fixture.product_id,
         })
@@ -50,13 +51,13 @@ async fn one_reserve_sent_three_times_in_a_row_and_concurrently_reserves_once() 
         .find(|level| level.store_id == fixture.store_id)
         .unwrap();
     assert_eq!(level.reserved, 4);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn concurrent_receives_under_one_key_add_stock_once() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let fixture = stack.fixture(0).await?;
+    let system = with_service().await?;
+    let fixture = fixture(&system, 0).await?;
     let request = ReceiveStock {
         store_id: fixture.store_id,
         product_id: fixture.product_id,
@@ -65,27 +66,28 @@ async fn concurrent_receives_under_one_key_add_stock_once() -> anyhow::Result<()
     let options = CallOptions::idempotent("delivery-77");
     let mut concurrent = tokio::task::JoinSet::new();
     for _ in 0..8 {
-        let (caller, request, options) = (stack.caller.clone(), request.clone(), options.clone());
+        let (caller, request, options) =
+            (system.caller().clone(), request.clone(), options.clone());
         concurrent.spawn(async move { caller.call_with(&request, &options).await });
     }
     while let Some(reply) = concurrent.join_next().await {
         assert_eq!(reply??.level.on_hand, 5);
     }
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn a_refusal_is_recorded_and_replayed_under_its_key() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    stack
-        .caller
+    let system = with_service().await?;
+    system
+        .caller()
         .call(&CreateBrand {
             name: "Haro".into(),
         })
         .await?;
     let options = CallOptions::idempotent("brand-haro-again");
-    let first = stack
-        .caller
+    let first = system
+        .caller()
         .call_with(
             &CreateBrand {
                 name: "Haro".into(),
@@ -94,8 +96,8 @@ async fn a_refusal_is_recorded_and_replayed_under_its_key() -> anyhow::Result<()
         )
         .await
         .unwrap_err();
-    let second = stack
-        .caller
+    let second = system
+        .caller()
         .call_with(
             &CreateBrand {
                 name: "Haro".into(),
@@ -106,5 +108,5 @@ async fn a_refusal_is_recorded_and_replayed_under_its_key() -> anyhow::Result<()
         .unwrap_err();
     assert_eq!(first.code, ErrorCode::Conflict);
     assert_eq!(first, second);
-    service.stop().await
+    system.stop().await
 }

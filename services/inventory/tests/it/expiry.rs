@@ -6,22 +6,21 @@ use bikestore_contracts::inventory::{
     CommitReservation, GetProduct, ReleaseReservation, ReservationLine, ReservationStatus,
     ReserveStock,
 };
-use bikestore_contracts::{ErrorCode, ReservationId};
+use bikestore_contracts::{ErrorCode, ReservationId, ServiceName};
 use bikestore_testkit::eventually;
 
-use crate::support::Stack;
+use crate::support::{fixture, without_service};
 
 #[tokio::test]
 async fn an_expired_reservation_gives_its_stock_back_and_cannot_be_committed() -> anyhow::Result<()>
 {
-    let stack = Stack::new().await?;
-    let mut config = stack.config();
-    config.reservation_ttl = Duration::from_millis(200);
-    let service = stack.start_in_process(config).await?;
-    let fixture = stack.fixture(6).await?;
+    let mut system = without_service().await?;
+    system.configs_mut().inventory.reservation_ttl = Duration::from_millis(200);
+    system.start_service(ServiceName::Inventory).await?;
+    let fixture = fixture(&system, 6).await?;
     let reservation_id = ReservationId("order-abandoned".into());
-    stack
-        .caller
+    system
+        .caller()
         .call(&ReserveStock {
             reservation_id: reservation_id.clone(),
             store_id: fixture.store_id,
@@ -36,8 +35,8 @@ async fn an_expired_reservation_gives_its_stock_back_and_cannot_be_committed() -
         "the reservation to expire",
         Duration::from_secs(10),
         async || {
-            let detail = stack
-                .caller
+            let detail = system
+                .caller()
                 .call(&GetProduct {
                     product_id: fixture.product_id,
                 })
@@ -52,8 +51,8 @@ async fn an_expired_reservation_gives_its_stock_back_and_cannot_be_committed() -
     )
     .await
     .map(|level| assert_eq!(level.available, 6))?;
-    let commit = stack
-        .caller
+    let commit = system
+        .caller()
         .call(&CommitReservation {
             reservation_id: reservation_id.clone(),
         })
@@ -61,10 +60,10 @@ async fn an_expired_reservation_gives_its_stock_back_and_cannot_be_committed() -
         .unwrap_err();
     assert_eq!(commit.code, ErrorCode::Conflict);
     assert!(commit.message.contains("expired"), "{}", commit.message);
-    let release = stack
-        .caller
+    let release = system
+        .caller()
         .call(&ReleaseReservation { reservation_id })
         .await?;
     assert_eq!(release.status, ReservationStatus::Expired);
-    service.stop().await
+    system.stop().await
 }

@@ -8,18 +8,18 @@ use bikestore_contracts::{ErrorCode, ServiceName};
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::{eventually, wait_for_service};
 
-use crate::support::{READY, Stack, count_on_subject};
+use crate::support::{READY, count_on_subject, fixture, without_service};
 
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_and_flushes_the_outbox() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let mut process = stack.spawn_process("inventory-terminated", &[])?;
-    wait_for_service(&stack.client, ServiceName::Inventory.as_str(), READY).await?;
-    let fixture = stack.fixture(0).await?;
+    let system = without_service().await?;
+    let mut process = system.spawn_process(ServiceName::Inventory, &[])?;
+    wait_for_service(system.client(), ServiceName::Inventory.as_str(), READY).await?;
+    let fixture = fixture(&system, 0).await?;
     let (answered_sender, mut answered) = tokio::sync::mpsc::channel(256);
     let mut requests = tokio::task::JoinSet::new();
     for index in 0..200 {
-        let (caller, answered_sender) = (stack.caller.clone(), answered_sender.clone());
+        let (caller, answered_sender) = (system.caller().clone(), answered_sender.clone());
         requests.spawn(async move {
             let request = ReceiveStock {
                 store_id: fixture.store_id,
@@ -66,10 +66,10 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_the_outbox() -> anyhow:
     let status = tokio::time::timeout(READY, process.wait()).await??;
     assert!(status.success(), "a graceful stop exits 0: {status:?}");
 
-    let stream = stack.subjects.event_stream(ServiceName::Inventory);
-    let subject = stack.subjects.event_of::<StockChanged>();
+    let stream = system.subjects().event_stream(ServiceName::Inventory);
+    let subject = system.subjects().event_of::<StockChanged>();
     let published = eventually("the events of every answered request", READY, async || {
-        let count = count_on_subject(&stack, &stream, &subject).await.ok()?;
+        let count = count_on_subject(&system, &stream, &subject).await.ok()?;
         (count >= received).then_some(count)
     })
     .await?;

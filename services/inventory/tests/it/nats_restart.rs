@@ -8,12 +8,12 @@ use bikestore_contracts::inventory::{GetProduct, ReceiveStock, StockChanged};
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::eventually;
 
-use crate::support::{READY, Stack, count_on_subject};
+use crate::support::{READY, count_on_subject, fixture, with_service};
 
 #[tokio::test]
 async fn requests_flowing_across_a_nats_restart_all_land_once() -> anyhow::Result<()> {
-    let (mut stack, service) = Stack::with_service().await?;
-    let fixture = stack.fixture(0).await?;
+    let mut system = with_service().await?;
+    let fixture = fixture(&system, 0).await?;
     let receive = ReceiveStock {
         store_id: fixture.store_id,
         product_id: fixture.product_id,
@@ -22,7 +22,7 @@ async fn requests_flowing_across_a_nats_restart_all_land_once() -> anyhow::Resul
     const DELIVERIES: usize = 30;
     for index in 0..DELIVERIES {
         if index == DELIVERIES / 2 {
-            stack.nats.restart().await?;
+            system.nats_mut().restart().await?;
         }
         // A caller retries under the same key until it gets an answer: the key makes the
         // retry of a command that did commit harmless.
@@ -32,12 +32,12 @@ async fn requests_flowing_across_a_nats_restart_all_land_once() -> anyhow::Resul
             ..CallOptions::default()
         };
         eventually("the delivery to be answered", READY, async || {
-            stack.caller.call_with(&receive, &options).await.ok()
+            system.caller().call_with(&receive, &options).await.ok()
         })
         .await?;
     }
-    let detail = stack
-        .caller
+    let detail = system
+        .caller()
         .call(&GetProduct {
             product_id: fixture.product_id,
         })
@@ -47,13 +47,13 @@ async fn requests_flowing_across_a_nats_restart_all_land_once() -> anyhow::Resul
         DELIVERIES as i64
     );
 
-    let stream = stack.subjects.event_stream(ServiceName::Inventory);
-    let subject = stack.subjects.event_of::<StockChanged>();
+    let stream = system.subjects().event_stream(ServiceName::Inventory);
+    let subject = system.subjects().event_of::<StockChanged>();
     let published = eventually("every stock_changed event", READY, async || {
-        let count = count_on_subject(&stack, &stream, &subject).await.ok()?;
+        let count = count_on_subject(&system, &stream, &subject).await.ok()?;
         (count >= DELIVERIES as u64).then_some(count)
     })
     .await?;
     assert_eq!(published, DELIVERIES as u64);
-    service.stop().await
+    system.stop().await
 }

@@ -3,16 +3,16 @@
 use bikestore_contracts::inventory::{GetProduct, ReservationLine, ReserveStock};
 use bikestore_contracts::{ErrorCode, ReservationId};
 
-use crate::support::Stack;
+use crate::support::{fixture, with_service};
 
 #[tokio::test]
 async fn sixty_four_concurrent_reservations_of_one_against_ten_exactly_ten_succeed()
 -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let fixture = stack.fixture(10).await?;
+    let system = with_service().await?;
+    let fixture = fixture(&system, 10).await?;
     let mut attempts = tokio::task::JoinSet::new();
     for index in 0..64 {
-        let caller = stack.caller.clone();
+        let caller = system.caller().clone();
         attempts.spawn(async move {
             caller
                 .call(&ReserveStock {
@@ -41,8 +41,8 @@ async fn sixty_four_concurrent_reservations_of_one_against_ten_exactly_ten_succe
         }
     }
     assert_eq!((held, refused), (10, 54));
-    let detail = stack
-        .caller
+    let detail = system
+        .caller()
         .call(&GetProduct {
             product_id: fixture.product_id,
         })
@@ -56,24 +56,24 @@ async fn sixty_four_concurrent_reservations_of_one_against_ten_exactly_ten_succe
         (level.on_hand, level.reserved, level.available),
         (10, 10, 0)
     );
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn a_reservation_short_on_one_line_holds_nothing() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let plenty = stack.fixture(50).await?;
-    let scarce = stack.fixture(0).await?;
-    stack
-        .caller
+    let system = with_service().await?;
+    let plenty = fixture(&system, 50).await?;
+    let scarce = fixture(&system, 0).await?;
+    system
+        .caller()
         .call(&bikestore_contracts::inventory::ReceiveStock {
             store_id: plenty.store_id,
             product_id: scarce.product_id,
             quantity: 1,
         })
         .await?;
-    let error = stack
-        .caller
+    let error = system
+        .caller()
         .call(&ReserveStock {
             reservation_id: ReservationId("order-two-lines".into()),
             store_id: plenty.store_id,
@@ -95,8 +95,8 @@ async fn a_reservation_short_on_one_line_holds_nothing() -> anyhow::Result<()> {
         error.details.get("product_id"),
         Some(&scarce.product_id.to_string())
     );
-    let detail = stack
-        .caller
+    let detail = system
+        .caller()
         .call(&GetProduct {
             product_id: plenty.product_id,
         })
@@ -107,5 +107,5 @@ async fn a_reservation_short_on_one_line_holds_nothing() -> anyhow::Result<()> {
         .find(|level| level.store_id == plenty.store_id)
         .unwrap();
     assert_eq!(level.reserved, 0, "the first line's hold was undone");
-    service.stop().await
+    system.stop().await
 }

@@ -1,5 +1,5 @@
-//! The inventory under test: a private nats-server, a temporary data folder, and the service
-//! in-process or as child processes.
+//! The inventory under test: a [`System`] from the harness with inventory's test
+//! configuration, and helpers to make a catalog and read what inventory published.
 
 use std::time::Duration;
 
@@ -7,132 +7,85 @@ use anyhow::Context;
 use bikestore_contracts::inventory::{
     CreateBrand, CreateCategory, CreateProduct, CreateStore, ProductFields, ReceiveStock,
 };
-use bikestore_contracts::{Cents, ProductId, ServiceName, StoreId, Subjects};
-use bikestore_inventory::InventoryConfig;
-use bikestore_runtime::CommonConfig;
-use bikestore_runtime::call::Caller;
-use bikestore_testkit::{ChildProcess, InProcess, NatsServer};
-use tempfile::TempDir;
+use bikestore_contracts::{Cents, ProductId, ServiceName, StoreId};
+use bikestore_harness::System;
 
 pub const READY: Duration = bikestore_testkit::SERVICE_READY;
 
-/// nats-server + data folder + a caller.
-pub struct Stack {
-    pub nats: NatsServer,
-    pub data: TempDir,
-    pub client: async_nats::Client,
-    pub caller: Caller,
-    pub subjects: Subjects,
+/// nats-server and a data folder, inventory configured with fast expiry sweeps but not
+/// started.
+pub async fn without_service() -> anyhow::Result<System> {
+    System::builder()
+        .configure(|configs| configs.inventory.expiry_sweep_interval = Duration::from_millis(50))
+        .start()
+        .await
 }
 
-impl Stack {
-    pub async fn new() -> anyhow::Result<Stack> {
-        let nats = NatsServer::start().await?;
-        let client = nats.client().await?;
-        let subjects = Subjects::default();
-        Ok(Stack {
-            caller: Caller::new(client.clone(), subjects.clone()),
-            client,
-            subjects,
-            nats,
-            data: tempfile::tempdir()?,
+/// A system running inventory alone, in this process.
+pub async fn with_service() -> anyhow::Result<System> {
+    let mut system = without_service().await?;
+    system.start_service(ServiceName::Inventory).await?;
+    Ok(system)
+}
+
+/// One store, one brand, one category, and one product with `stock` units in the store.
+pub async fn fixture(system: &System, stock: i64) -> anyhow::Result<Fixture> {
+    let store_id = system
+        .caller()
+        .call(&CreateStore {
+            name: format!("Store {}", ulid::Ulid::new()),
+            phone: String::new(),
+            email: String::new(),
+            street: String::new(),
+            city: "Santa Cruz".into(),
+            state: "CA".into(),
+            zip_code: String::new(),
         })
-    }
-
-    /// The configuration a test service gets: fast sweeps, everything under the temp folder.
-    pub fn config(&self) -> InventoryConfig {
-        let mut config = InventoryConfig::new(CommonConfig::new(self.nats.url(), self.data.path()));
-        config.expiry_sweep_interval = Duration::from_millis(50);
-        config
-    }
-
-    pub async fn start_in_process(&self, config: InventoryConfig) -> anyhow::Result<InProcess> {
-        InProcess::start(&self.client, ServiceName::Inventory.as_str(), |shutdown| {
-            bikestore_inventory::run(config, shutdown)
+        .await?
+        .store_id;
+    let brand_id = system
+        .caller()
+        .call(&CreateBrand {
+            name: format!("Brand {}", ulid::Ulid::new()),
         })
-        .await
-    }
-
-    /// A stack with one in-process inventory using the default test configuration.
-    pub async fn with_service() -> anyhow::Result<(Stack, InProcess)> {
-        let stack = Stack::new().await?;
-        let service = stack.start_in_process(stack.config()).await?;
-        Ok((stack, service))
-    }
-
-    /// Starts the real `bikestore-inventory` binary as a child process.
-    pub fn spawn_process(
-        &self,
-        name: &str,
-        extra_env: &[(&str, &str)],
-    ) -> anyhow::Result<ChildProcess> {
-        ChildProcess::service(
-            "bikestore-inventory",
-            &self.nats.url(),
-            self.data.path(),
-            name,
-            extra_env,
-        )
-    }
-
-    /// One store, one brand, one category, and one product with `stock` units in the store.
-    pub async fn fixture(&self, stock: i64) -> anyhow::Result<Fixture> {
-        let store_id = self
-            .caller
-            .call(&CreateStore {
-                name: format!("Store {}", ulid::Ulid::new()),
-                phone: String::new(),
-                email: String::new(),
-                street: String::new(),
-                city: "Santa Cruz".into(),
-                state: "CA".into(),
-                zip_code: String::new(),
-            })
-            .await?
-            .store_id;
-        let brand_id = self
-            .caller
-            .call(&CreateBrand {
-                name: format!("Brand {}", ulid::Ulid::new()),
-            })
-            .await?
-            .brand_id;
-        let category_id = self
-            .caller
-            .call(&CreateCategory {
-                name: format!("Category {}", ulid::Ulid::new()),
-            })
-            .await?
-            .category_id;
-        let product_id = self
-            .caller
-            .call(&CreateProduct {
-                product: ProductFields {
-                    name: format!("Trek 820 {}", ulid::Ulid::new()),
-                    brand_id,
-                    category_id,
-                    model_year: 2019,
-                    list_price: Cents(37_999),
-                },
-            })
-            .await?
-            .product_id;
-        if stock > 0 {
-            self.caller
-                .call(&ReceiveStock {
-                    store_id,
-                    product_id,
-                    quantity: stock,
-                })
-                .await?;
-        }
-        Ok(Fixture {
-            store_id,
-            product_id,
-            brand_id,
-            category_id,
+        .await?
+        .brand_id;
+    let category_id = system
+        .caller()
+        .call(&CreateCategory {
+            name: format!("Category {}", ulid::Ulid::new()),
         })
+        .await?
+        .category_id;
+    let product_id = system
+        .caller()
+        .call(&CreateProduct {
+            product: ProductFields {
+                name: format!("Trek 820 {}", ulid::Ulid::new()),
+                brand_id,
+                category_id,
+                model_year: 2019,
+                list_price: Cents(37_999),
+            },
+        })
+        .await?
+        .product_id;
+    if stock > 0 {
+        system
+            .caller()
+            .call(&ReceiveStock {
+                store_id,
+                product_id,
+                quantity: stock,
+            })
+            .await?;
     }
+    Ok(Fixture {
+        store_id,
+        product_id,
+        brand_id,
+        category_id,
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -145,17 +98,17 @@ pub struct Fixture {
 
 /// Reads the first `count` events of type `E` from `stream`, waiting for them to arrive.
 pub async fn events<E: bikestore_contracts::Event>(
-    stack: &Stack,
+    system: &System,
     stream: &str,
     count: usize,
 ) -> anyhow::Result<Vec<E>> {
     use async_nats::jetstream::consumer::{DeliverPolicy, pull};
     use futures::StreamExt;
-    let jetstream = async_nats::jetstream::new(stack.client.clone());
+    let jetstream = async_nats::jetstream::new(system.client().clone());
     let stream = jetstream.get_stream(stream).await?;
     let consumer = stream
         .create_consumer(pull::Config {
-            filter_subject: stack.subjects.event_of::<E>(),
+            filter_subject: system.subjects().event_of::<E>(),
             deliver_policy: DeliverPolicy::All,
             ..Default::default()
         })
@@ -183,8 +136,8 @@ pub async fn events<E: bikestore_contracts::Event>(
 }
 
 /// How many messages the stream holds on `subject`.
-pub async fn count_on_subject(stack: &Stack, stream: &str, subject: &str) -> anyhow::Result<u64> {
-    let jetstream = async_nats::jetstream::new(stack.client.clone());
+pub async fn count_on_subject(system: &System, stream: &str, subject: &str) -> anyhow::Result<u64> {
+    let jetstream = async_nats::jetstream::new(system.client().clone());
     let stream = jetstream.get_stream(stream).await?;
     let info = stream.info_with_subjects(subject).await?;
     let mut total = 0;

@@ -5,13 +5,13 @@ use bikestore_contracts::notifications::{DeliveryStatus, ListNotifications};
 use bikestore_contracts::{CustomerId, ErrorCode, StoreId};
 use bikestore_testkit::assert_survives_bad_input;
 
-use crate::support::Stack;
+use crate::support::with_service;
 
 #[tokio::test]
 async fn list_notifications_survives_the_bad_input_suite() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let limit = stack.config().common.max_request_bytes;
-    let (client, subjects) = (&stack.client, &stack.subjects);
+    let system = with_service().await?;
+    let limit = system.configs().notifications.common.max_request_bytes;
+    let (client, subjects) = (system.client(), system.subjects());
     assert_survives_bad_input(client, subjects, &ListNotifications::default(), limit).await?;
     let filtered = ListNotifications {
         customer_id: Some(CustomerId(1)),
@@ -24,8 +24,8 @@ async fn list_notifications_survives_the_bad_input_suite() -> anyhow::Result<()>
     };
     assert_survives_bad_input(client, subjects, &filtered, limit).await?;
     for bad_limit in [0, MAX_PAGE_LIMIT + 1] {
-        let refused = stack
-            .caller
+        let refused = system
+            .caller()
             .call(&ListNotifications {
                 page: Page {
                     offset: 0,
@@ -41,5 +41,5 @@ async fn list_notifications_survives_the_bad_input_suite() -> anyhow::Result<()>
             Some("page.limit")
         );
     }
-    service.stop().await
+    system.stop().await
 }

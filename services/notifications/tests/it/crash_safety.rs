@@ -7,60 +7,66 @@ use std::time::Duration;
 use bikestore_contracts::ServiceName;
 use bikestore_contracts::inventory::Page;
 use bikestore_contracts::notifications::{Audience, DeliveryStatus, ListNotifications};
-use bikestore_testkit::{eventually, wait_for_service};
+use bikestore_testkit::eventually;
 
-use crate::support::{READY, Stack, confirmed};
+use crate::support::{
+    PROCESS_ENV, READY, all_notifications, confirmed, list, log_lines, logged_ids, publish,
+    without_service,
+};
 
 const EVENTS: i64 = 300;
 
 #[tokio::test]
 async fn a_kill_in_the_middle_of_a_batch_loses_nothing_and_doubles_nothing() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
+    let mut system = without_service().await?;
     for order in 1..=EVENTS {
-        stack
-            .publish(
-                &format!("evt-confirmed-{order}"),
-                &confirmed(order, 10_000 + order, 1 + order % 3),
-            )
-            .await?;
+        publish(
+            &system,
+            &format!("evt-confirmed-{order}"),
+            &confirmed(order, 10_000 + order, 1 + order % 3),
+        )
+        .await?;
     }
     let expected = 2 * EVENTS as usize;
 
-    let mut first = stack.spawn_process("notifications-1")?;
+    let mut first = system.spawn_process(ServiceName::Notifications, &PROCESS_ENV)?;
     eventually("the first log lines", READY, async || {
-        (!stack.log_lines().is_empty()).then_some(())
+        (!log_lines(&system).is_empty()).then_some(())
     })
     .await?;
     first.kill_hard().await?;
-    let logged_at_kill = stack.logged_ids().len();
+    let logged_at_kill = logged_ids(&system).len();
     assert!(
         logged_at_kill < expected,
         "the kill came in the middle: {logged_at_kill} of {expected} were logged"
     );
 
-    let _second = stack.spawn_process("notifications-2")?;
-    wait_for_service(&stack.client, ServiceName::Notifications.as_str(), READY).await?;
+    system
+        .start_process(ServiceName::Notifications, &PROCESS_ENV)
+        .await?;
     eventually(
         "every notification delivered",
         Duration::from_secs(60),
         async || {
-            let page = stack
-                .list(ListNotifications {
+            let page = list(
+                &system,
+                ListNotifications {
                     status: Some(DeliveryStatus::Delivered),
                     page: Page {
                         offset: 0,
                         limit: 1,
                     },
                     ..ListNotifications::default()
-                })
-                .await
-                .ok()?;
+                },
+            )
+            .await
+            .ok()?;
             (page.total >= expected as u64).then_some(())
         },
     )
     .await?;
 
-    let all = stack.all_notifications().await?;
+    let all = all_notifications(&system).await?;
     assert_eq!(all.len(), expected, "two notifications per event, no more");
     let mut per_customer = BTreeMap::new();
     for notification in &all {
@@ -83,7 +89,7 @@ async fn a_kill_in_the_middle_of_a_batch_loses_nothing_and_doubles_nothing() -> 
         .collect();
     assert_eq!(texts.len(), expected, "no store was told twice either");
 
-    let logged = stack.logged_ids();
+    let logged = logged_ids(&system);
     let distinct: BTreeSet<i64> = logged.iter().copied().collect();
     assert_eq!(logged.len(), expected, "one log line per notification");
     assert_eq!(

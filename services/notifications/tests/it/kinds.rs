@@ -9,14 +9,17 @@ use bikestore_contracts::orders::OrderStatus;
 use bikestore_contracts::{CustomerId, StoreId};
 use bikestore_testkit::eventually;
 
-use crate::support::{READY, Stack, confirmed, order_moved, receive, stock_low};
+use crate::support::{
+    READY, confirmed, list, logged_ids, order_moved, publish, receive, stock_low, watch_store,
+    with_service,
+};
 
 #[tokio::test]
 async fn every_template_reaches_its_audience_in_the_list_the_live_feed_and_the_log()
 -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let mut store_two = stack.watch_store(StoreId(2)).await?;
-    let mut store_three = stack.watch_store(StoreId(3)).await?;
+    let system = with_service().await?;
+    let mut store_two = watch_store(&system, StoreId(2)).await?;
+    let mut store_three = watch_store(&system, StoreId(3)).await?;
 
     // A completed order tells nobody; it goes first, so once the later events show up it has
     // been handled too.
@@ -28,10 +31,8 @@ async fn every_template_reaches_its_audience_in_the_list_the_live_feed_and_the_l
         OrderStatus::Completed,
         None,
     );
-    stack.publish("evt-completed-11", &completed).await?;
-    stack
-        .publish("evt-confirmed-12", &confirmed(12, 7, 2))
-        .await?;
+    publish(&system, "evt-completed-11", &completed).await?;
+    publish(&system, "evt-confirmed-12", &confirmed(12, 7, 2)).await?;
     let rejected = order_moved(
         13,
         8,
@@ -40,7 +41,7 @@ async fn every_template_reaches_its_audience_in_the_list_the_live_feed_and_the_l
         OrderStatus::Rejected,
         Some("payment declined"),
     );
-    stack.publish("evt-rejected-13", &rejected).await?;
+    publish(&system, "evt-rejected-13", &rejected).await?;
     let cancelled = order_moved(
         14,
         9,
@@ -49,8 +50,8 @@ async fn every_template_reaches_its_audience_in_the_list_the_live_feed_and_the_l
         OrderStatus::Cancelled,
         Some("customer changed their mind"),
     );
-    stack.publish("evt-cancelled-14", &cancelled).await?;
-    stack.publish("evt-low-3-44", &stock_low(3, 44, 2)).await?;
+    publish(&system, "evt-cancelled-14", &cancelled).await?;
+    publish(&system, "evt-low-3-44", &stock_low(3, 44, 2)).await?;
 
     let mut live = receive(&mut store_two, 6).await?;
     live.sort_by_key(|notification| notification.notification_id);
@@ -110,13 +111,15 @@ async fn every_template_reaches_its_audience_in_the_list_the_live_feed_and_the_l
 
     // Delivery state has no event of its own: poll it.
     let delivered = eventually("all seven delivered", READY, async || {
-        let page = stack
-            .list(ListNotifications {
+        let page = list(
+            &system,
+            ListNotifications {
                 status: Some(DeliveryStatus::Delivered),
                 ..ListNotifications::default()
-            })
-            .await
-            .ok()?;
+            },
+        )
+        .await
+        .ok()?;
         (page.total == 7).then_some(page)
     })
     .await?;
@@ -126,37 +129,43 @@ async fn every_template_reaches_its_audience_in_the_list_the_live_feed_and_the_l
             .iter()
             .all(|notification| notification.attempts == 1 && notification.last_error.is_none())
     );
-    let for_customer = stack
-        .list(ListNotifications {
+    let for_customer = list(
+        &system,
+        ListNotifications {
             customer_id: Some(CustomerId(7)),
             ..ListNotifications::default()
-        })
-        .await?;
+        },
+    )
+    .await?;
     assert_eq!(for_customer.total, 1);
     assert_eq!(
         for_customer.notifications[0].text,
         "Your order 12 is confirmed: we are preparing it at store 2."
     );
-    let first_page = stack
-        .list(ListNotifications {
+    let first_page = list(
+        &system,
+        ListNotifications {
             store_id: Some(StoreId(2)),
             page: Page {
                 offset: 0,
                 limit: 4,
             },
             ..ListNotifications::default()
-        })
-        .await?;
-    let second_page = stack
-        .list(ListNotifications {
+        },
+    )
+    .await?;
+    let second_page = list(
+        &system,
+        ListNotifications {
             store_id: Some(StoreId(2)),
             page: Page {
                 offset: 4,
                 limit: 4,
             },
             ..ListNotifications::default()
-        })
-        .await?;
+        },
+    )
+    .await?;
     assert_eq!((first_page.total, second_page.total), (6, 6));
     let paged: Vec<_> = first_page
         .notifications
@@ -173,20 +182,22 @@ async fn every_template_reaches_its_audience_in_the_list_the_live_feed_and_the_l
         paged, newest_first,
         "pages are newest first and do not overlap"
     );
-    let store_three_total = stack
-        .list(ListNotifications {
+    let store_three_total = list(
+        &system,
+        ListNotifications {
             store_id: Some(StoreId(3)),
             ..ListNotifications::default()
-        })
-        .await?
-        .total;
+        },
+    )
+    .await?
+    .total;
     assert_eq!(store_three_total, 1);
 
     let logged = eventually("seven log lines", READY, async || {
-        let ids = stack.logged_ids();
+        let ids = logged_ids(&system);
         (ids.len() >= 7).then_some(ids)
     })
     .await?;
     assert_eq!(logged.len(), 7);
-    service.stop().await
+    system.stop().await
 }

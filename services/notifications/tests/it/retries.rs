@@ -1,12 +1,14 @@
 //! Delivery retries: a failing channel is retried with backoff and then marked failed, and
 //! notifications recorded while nobody could deliver them are delivered after a restart.
 
-use bikestore_contracts::StoreId;
 use bikestore_contracts::notifications::{DeliveryStatus, ListNotifications};
+use bikestore_contracts::{ServiceName, StoreId};
 use bikestore_notifications::channels::live::LiveChannel;
 use bikestore_testkit::eventually;
 
-use crate::support::{READY, Stack, confirmed, receive};
+use crate::support::{
+    READY, confirmed, list, log_lines, logged_ids, publish, receive, watch_store, without_service,
+};
 
 fn with_status(status: DeliveryStatus) -> ListNotifications {
     ListNotifications {
@@ -17,17 +19,17 @@ fn with_status(status: DeliveryStatus) -> ListNotifications {
 
 #[tokio::test]
 async fn a_failing_channel_is_retried_and_then_marked_failed() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let mut config = stack.config();
+    let mut system = without_service().await?;
+    let config = &mut system.configs_mut().notifications;
     config.fail_channel = Some(LiveChannel::NAME.to_owned());
     config.delivery_max_attempts = 3;
-    let service = stack.start_in_process(config).await?;
-    stack
-        .publish("evt-confirmed-21", &confirmed(21, 5, 4))
-        .await?;
+    system.start_service(ServiceName::Notifications).await?;
+    publish(&system, "evt-confirmed-21", &confirmed(21, 5, 4)).await?;
 
     let failed = eventually("both notifications failed", READY, async || {
-        let page = stack.list(with_status(DeliveryStatus::Failed)).await.ok()?;
+        let page = list(&system, with_status(DeliveryStatus::Failed))
+            .await
+            .ok()?;
         (page.total == 2).then_some(page)
     })
     .await?;
@@ -40,37 +42,34 @@ async fn a_failing_channel_is_retried_and_then_marked_failed() -> anyhow::Result
         );
     }
     assert_eq!(
-        stack
-            .list(with_status(DeliveryStatus::Pending))
+        list(&system, with_status(DeliveryStatus::Pending))
             .await?
             .total,
         0
     );
     assert_eq!(
-        stack
-            .list(with_status(DeliveryStatus::Delivered))
+        list(&system, with_status(DeliveryStatus::Delivered))
             .await?
             .total,
         0
     );
     // The log file works, and has each notification once.
     let logged = eventually("two log lines", READY, async || {
-        let ids = stack.logged_ids();
+        let ids = logged_ids(&system);
         (ids.len() >= 2).then_some(ids)
     })
     .await?;
     assert_eq!(logged.len(), 2);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn notifications_recorded_while_no_worker_could_deliver_are_delivered_after_a_restart()
 -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let config = stack.config();
+    let mut system = without_service().await?;
     // Hold the delivery lock as another process would: the service records but cannot deliver,
     // as after a crash between recording and delivering.
-    let lock_path = config.delivery_lock_path();
+    let lock_path = system.configs().notifications.delivery_lock_path();
     std::fs::create_dir_all(lock_path.parent().unwrap())?;
     let lock = std::fs::OpenOptions::new()
         .create(true)
@@ -78,14 +77,11 @@ async fn notifications_recorded_while_no_worker_could_deliver_are_delivered_afte
         .write(true)
         .open(&lock_path)?;
     lock.try_lock()?;
-    let service = stack.start_in_process(config.clone()).await?;
-    let mut store_four = stack.watch_store(StoreId(4)).await?;
-    stack
-        .publish("evt-confirmed-31", &confirmed(31, 6, 4))
-        .await?;
+    system.start_service(ServiceName::Notifications).await?;
+    let mut store_four = watch_store(&system, StoreId(4)).await?;
+    publish(&system, "evt-confirmed-31", &confirmed(31, 6, 4)).await?;
     let pending = eventually("two pending notifications", READY, async || {
-        let page = stack
-            .list(with_status(DeliveryStatus::Pending))
+        let page = list(&system, with_status(DeliveryStatus::Pending))
             .await
             .ok()?;
         (page.total == 2).then_some(page)
@@ -97,24 +93,23 @@ async fn notifications_recorded_while_no_worker_could_deliver_are_delivered_afte
             .iter()
             .all(|notification| notification.attempts == 0)
     );
-    service.stop().await?;
-    assert!(stack.log_lines().is_empty(), "nothing was delivered");
+    system.stop_service(ServiceName::Notifications).await?;
+    assert!(log_lines(&system).is_empty(), "nothing was delivered");
 
     drop(lock);
-    let service = stack.start_in_process(config).await?;
+    system.start_service(ServiceName::Notifications).await?;
     let live = receive(&mut store_four, 2).await?;
     assert!(
         live.iter()
             .all(|notification| notification.text.contains("rder 31"))
     );
     eventually("both delivered", READY, async || {
-        let page = stack
-            .list(with_status(DeliveryStatus::Delivered))
+        let page = list(&system, with_status(DeliveryStatus::Delivered))
             .await
             .ok()?;
         (page.total == 2).then_some(())
     })
     .await?;
-    assert_eq!(stack.logged_ids().len(), 2);
-    service.stop().await
+    assert_eq!(logged_ids(&system).len(), 2);
+    system.stop().await
 }

@@ -1,6 +1,6 @@
-//! The notifications service under test: a private nats-server with the source streams, a
-//! temporary data folder, the service in-process or as a child process, and helpers to publish
-//! source events and read what came out.
+//! The notifications service under test: a [`System`] from the harness with notifications'
+//! test configuration and the source streams it reads (orders and inventory do not run), and
+//! helpers to publish source events and read what came out.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,185 +13,151 @@ use bikestore_contracts::inventory::Page;
 use bikestore_contracts::inventory::{StockLevel, StockLow};
 use bikestore_contracts::notifications::{ListNotifications, Notification, NotificationPage};
 use bikestore_contracts::orders::{OrderStatus, OrderStatusChanged};
-use bikestore_contracts::{
-    CustomerId, Event, OrderId, ProductId, ServiceName, StoreId, Subjects, headers,
-};
-use bikestore_notifications::NotificationsConfig;
-use bikestore_runtime::CommonConfig;
-use bikestore_runtime::call::Caller;
+use bikestore_contracts::{CustomerId, Event, OrderId, ProductId, ServiceName, StoreId, headers};
+use bikestore_harness::{Configs, System};
 use bikestore_runtime::streams;
-use bikestore_testkit::{ChildProcess, InProcess, NatsServer};
 use futures::StreamExt;
-use tempfile::TempDir;
 
 pub const READY: Duration = bikestore_testkit::SERVICE_READY;
 
-/// nats-server with the orders and inventory event streams + data folder + a caller.
-pub struct Stack {
-    pub nats: NatsServer,
-    pub data: TempDir,
-    pub client: async_nats::Client,
-    pub jetstream: jetstream::Context,
-    pub caller: Caller,
-    pub subjects: Subjects,
+/// What a notifications process gets on top of the system's settings: quick polls and
+/// redeliveries.
+pub const PROCESS_ENV: [(&str, &str); 2] = [
+    ("BIKESTORE_NOTIFICATIONS_DELIVERY_POLL_MS", "100"),
+    ("BIKESTORE_NOTIFICATIONS_EVENT_ACK_WAIT_MS", "2000"),
+];
+
+/// The notifications configuration tests start with: quick retries and polls.
+fn quick_retries(configs: &mut Configs) {
+    let config = &mut configs.notifications;
+    config.delivery_retry_base = Duration::from_millis(10);
+    config.delivery_max_attempts = 3;
+    config.delivery_poll = Duration::from_millis(100);
+    config.event_retry = Duration::from_millis(20);
 }
 
-impl Stack {
-    pub async fn new() -> anyhow::Result<Stack> {
-        let nats = NatsServer::start().await?;
-        let client = nats.client().await?;
-        let subjects = Subjects::default();
-        let jetstream = jetstream::new(client.clone());
-        for source in [ServiceName::Orders, ServiceName::Inventory] {
-            streams::ensure_event_stream(&jetstream, &subjects, source).await?;
-        }
-        Ok(Stack {
-            caller: Caller::new(client.clone(), subjects.clone()),
-            client,
-            jetstream,
-            subjects,
-            nats,
-            data: tempfile::tempdir()?,
-        })
+/// nats-server with the orders and inventory event streams and a data folder, notifications
+/// configured but not started.
+pub async fn without_service() -> anyhow::Result<System> {
+    let system = System::builder().configure(quick_retries).start().await?;
+    let jetstream = jetstream(&system);
+    for source in [ServiceName::Orders, ServiceName::Inventory] {
+        streams::ensure_event_stream(&jetstream, system.subjects(), source).await?;
     }
+    Ok(system)
+}
 
-    /// The configuration a test service gets: quick retries, everything under the temp folder.
-    pub fn config(&self) -> NotificationsConfig {
-        let mut config =
-            NotificationsConfig::new(CommonConfig::new(self.nats.url(), self.data.path()));
-        config.delivery_retry_base = Duration::from_millis(10);
-        config.delivery_max_attempts = 3;
-        config.delivery_poll = Duration::from_millis(100);
-        config.event_retry = Duration::from_millis(20);
-        config
-    }
+/// A system running notifications alone, in this process.
+pub async fn with_service() -> anyhow::Result<System> {
+    let mut system = without_service().await?;
+    system.start_service(ServiceName::Notifications).await?;
+    Ok(system)
+}
 
-    pub async fn start_in_process(&self, config: NotificationsConfig) -> anyhow::Result<InProcess> {
-        InProcess::start(
-            &self.client,
-            ServiceName::Notifications.as_str(),
-            |shutdown| bikestore_notifications::run(config, shutdown),
-        )
+/// JetStream on the operator's connection.
+pub fn jetstream(system: &System) -> jetstream::Context {
+    jetstream::new(system.client().clone())
+}
+
+/// Publishes `event` to JetStream as the owning service's relay would, under `event_id`.
+pub async fn publish<E: Event>(system: &System, event_id: &str, event: &E) -> anyhow::Result<()> {
+    let body = bikestore_codec::encode(ContentType::Json, event)?;
+    let mut event_headers = HeaderMap::new();
+    event_headers.insert(
+        headers::SCHEMA_VERSION,
+        E::SCHEMA_VERSION.to_string().as_str(),
+    );
+    publish_raw(
+        system,
+        &system.subjects().event_of::<E>(),
+        event_id,
+        event_headers,
+        body,
+    )
+    .await
+}
+
+/// Publishes any body on `subject` with `Nats-Msg-Id` and a JSON content type.
+pub async fn publish_raw(
+    system: &System,
+    subject: &str,
+    event_id: &str,
+    mut event_headers: HeaderMap,
+    body: Vec<u8>,
+) -> anyhow::Result<()> {
+    event_headers.insert(headers::NATS_MSG_ID, event_id);
+    event_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
+    jetstream(system)
+        .publish_with_headers(subject.to_owned(), event_headers, body.into())
+        .await?
         .await
-    }
+        .with_context(|| format!("publish {event_id}"))?;
+    Ok(())
+}
 
-    /// A stack with one in-process service using the default test configuration.
-    pub async fn with_service() -> anyhow::Result<(Stack, InProcess)> {
-        let stack = Stack::new().await?;
-        let service = stack.start_in_process(stack.config()).await?;
-        Ok((stack, service))
-    }
+/// A subscription to a store's live notifications, registered with the server before this
+/// returns.
+pub async fn watch_store(
+    system: &System,
+    store_id: StoreId,
+) -> anyhow::Result<async_nats::Subscriber> {
+    let subscriber = system
+        .client()
+        .subscribe(system.subjects().live_store_notifications(store_id))
+        .await?;
+    system.client().flush().await?;
+    Ok(subscriber)
+}
 
-    /// Starts the real `bikestore-notifications` binary as a child process.
-    pub fn spawn_process(&self, name: &str) -> anyhow::Result<ChildProcess> {
-        ChildProcess::service(
-            "bikestore-notifications",
-            &self.nats.url(),
-            self.data.path(),
-            name,
-            &[
-                ("BIKESTORE_NOTIFICATIONS_DELIVERY_POLL_MS", "100"),
-                ("BIKESTORE_NOTIFICATIONS_EVENT_ACK_WAIT_MS", "2000"),
-            ],
+pub async fn list(system: &System, request: ListNotifications) -> anyhow::Result<NotificationPage> {
+    Ok(system.caller().call(&request).await?)
+}
+
+/// Every notification, newest first, page by page.
+pub async fn all_notifications(system: &System) -> anyhow::Result<Vec<Notification>> {
+    let mut all = Vec::new();
+    loop {
+        let page = list(
+            system,
+            ListNotifications {
+                page: Page {
+                    offset: u32::try_from(all.len())?,
+                    limit: 500,
+                },
+                ..ListNotifications::default()
+            },
         )
-    }
-
-    /// Publishes `event` to JetStream as the owning service's relay would, under `event_id`.
-    pub async fn publish<E: Event>(&self, event_id: &str, event: &E) -> anyhow::Result<()> {
-        let body = bikestore_codec::encode(ContentType::Json, event)?;
-        let mut event_headers = HeaderMap::new();
-        event_headers.insert(
-            headers::SCHEMA_VERSION,
-            E::SCHEMA_VERSION.to_string().as_str(),
-        );
-        self.publish_raw(
-            &self.subjects.event_of::<E>(),
-            event_id,
-            event_headers,
-            body,
-        )
-        .await
-    }
-
-    /// Publishes any body on `subject` with `Nats-Msg-Id` and a JSON content type.
-    pub async fn publish_raw(
-        &self,
-        subject: &str,
-        event_id: &str,
-        mut event_headers: HeaderMap,
-        body: Vec<u8>,
-    ) -> anyhow::Result<()> {
-        event_headers.insert(headers::NATS_MSG_ID, event_id);
-        event_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
-        self.jetstream
-            .publish_with_headers(subject.to_owned(), event_headers, body.into())
-            .await?
-            .await
-            .with_context(|| format!("publish {event_id}"))?;
-        Ok(())
-    }
-
-    /// A subscription to a store's live notifications, registered with the server before this
-    /// returns.
-    pub async fn watch_store(&self, store_id: StoreId) -> anyhow::Result<async_nats::Subscriber> {
-        let subscriber = self
-            .client
-            .subscribe(self.subjects.live_store_notifications(store_id))
-            .await?;
-        self.client.flush().await?;
-        Ok(subscriber)
-    }
-
-    pub async fn list(&self, request: ListNotifications) -> anyhow::Result<NotificationPage> {
-        Ok(self.caller.call(&request).await?)
-    }
-
-    /// Every notification, newest first, page by page.
-    pub async fn all_notifications(&self) -> anyhow::Result<Vec<Notification>> {
-        let mut all = Vec::new();
-        loop {
-            let page = self
-                .list(ListNotifications {
-                    page: Page {
-                        offset: u32::try_from(all.len())?,
-                        limit: 500,
-                    },
-                    ..ListNotifications::default()
-                })
-                .await?;
-            let done = page.notifications.is_empty();
-            all.extend(page.notifications);
-            if done || all.len() as u64 >= page.total {
-                return Ok(all);
-            }
+        .await?;
+        let done = page.notifications.is_empty();
+        all.extend(page.notifications);
+        if done || all.len() as u64 >= page.total {
+            return Ok(all);
         }
     }
+}
 
-    pub fn log_path(&self) -> PathBuf {
-        self.data
-            .path()
-            .join(ServiceName::Notifications.as_str())
-            .join("notifications.log")
-    }
+pub fn log_path(system: &System) -> PathBuf {
+    system
+        .data_dir()
+        .join(ServiceName::Notifications.as_str())
+        .join("notifications.log")
+}
 
-    /// The notification log's lines (empty before the first delivery).
-    pub fn log_lines(&self) -> Vec<String> {
-        std::fs::read_to_string(self.log_path())
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
+/// The notification log's lines (empty before the first delivery).
+pub fn log_lines(system: &System) -> Vec<String> {
+    std::fs::read_to_string(log_path(system))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
 
-    /// The notification IDs of the log's lines.
-    pub fn logged_ids(&self) -> Vec<i64> {
-        self.log_lines()
-            .iter()
-            .filter_map(|line| {
-                bikestore_notifications::channels::log_file::notification_id_of(line)
-            })
-            .collect()
-    }
+/// The notification IDs of the log's lines.
+pub fn logged_ids(system: &System) -> Vec<i64> {
+    log_lines(system)
+        .iter()
+        .filter_map(|line| bikestore_notifications::channels::log_file::notification_id_of(line))
+        .collect()
 }
 
 /// Waits for the next `count` notifications on `subscriber`.

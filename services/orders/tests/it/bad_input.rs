@@ -8,19 +8,22 @@ use bikestore_contracts::{Cents, ErrorCode, PaymentId, ProductId};
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::assert_survives_bad_input;
 
-use crate::support::{APPROVES, Stack, card, customer_fields, order_request};
+use crate::support::{
+    APPROVES, authorized_payment, card, customer_fields, new_customer, new_order, order_request,
+    token_for, with_service,
+};
 
 #[tokio::test]
 async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let limit = stack.config().common.max_request_bytes;
-    let (client, subjects) = (&stack.client, &stack.subjects);
-    let customer_id = stack.customer().await?;
-    let order = stack.order().await?;
-    let payment = stack.authorized(1_000).await?;
-    let captured = stack.authorized(1_000).await?;
-    stack
-        .caller
+    let system = with_service().await?;
+    let limit = system.configs().orders.common.max_request_bytes;
+    let (client, subjects) = (system.client(), system.subjects());
+    let customer_id = new_customer(&system).await?;
+    let order = new_order(&system).await?;
+    let payment = authorized_payment(&system, 1_000).await?;
+    let captured = authorized_payment(&system, 1_000).await?;
+    system
+        .caller()
         .call(&CapturePayment {
             payment_id: captured.payment_id,
             amount: Cents(1_000),
@@ -66,7 +69,7 @@ async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
     };
     assert_survives_bad_input(client, subjects, &capture, limit).await?;
     let void = VoidPayment {
-        payment_id: stack.authorized(1_000).await?.payment_id,
+        payment_id: authorized_payment(&system, 1_000).await?.payment_id,
     };
     assert_survives_bad_input(client, subjects, &void, limit).await?;
     let refund = RefundPayment {
@@ -85,21 +88,21 @@ async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
     let authorize_with_token = AuthorizeWithToken {
         order_id: order.order_id,
         amount: Cents(100),
-        card_token: stack.tokenize(APPROVES).await?.token,
+        card_token: token_for(&system, APPROVES).await?.token,
     };
     assert_survives_bad_input(client, subjects, &authorize_with_token, limit).await?;
     let cancel = CancelOrderPayments {
         order_id: order.order_id,
     };
     assert_survives_bad_input(client, subjects, &cancel, limit).await?;
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let customer_id = stack.customer().await?;
-    let order = stack.order().await?;
+    let system = with_service().await?;
+    let customer_id = new_customer(&system).await?;
+    let order = new_order(&system).await?;
     let json = CallOptions {
         content_type: ContentType::Json,
         ..CallOptions::default()
@@ -127,44 +130,44 @@ async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()>
     let cases: Vec<(&str, bikestore_contracts::WireError)> = vec![
         (
             "lines.quantity",
-            stack.caller.call(&with_line(-3, 0)).await.unwrap_err(),
+            system.caller().call(&with_line(-3, 0)).await.unwrap_err(),
         ),
         (
             "lines.discount_percent",
-            stack.caller.call(&with_line(1, 101)).await.unwrap_err(),
+            system.caller().call(&with_line(1, 101)).await.unwrap_err(),
         ),
         (
             "email",
-            stack
-                .caller
+            system
+                .caller()
                 .call(&customer(customer_fields("not an email")))
                 .await
                 .unwrap_err(),
         ),
         (
             "first_name",
-            stack
-                .caller
+            system
+                .caller()
                 .call_with(&customer(long_name), &json)
                 .await
                 .unwrap_err(),
         ),
         (
             "card.number",
-            stack
-                .caller
+            system
+                .caller()
                 .call(&authorize(card("4242 4242 4242 4241")))
                 .await
                 .unwrap_err(),
         ),
         (
             "card.expiry_year",
-            stack.caller.call(&authorize(expired)).await.unwrap_err(),
+            system.caller().call(&authorize(expired)).await.unwrap_err(),
         ),
         (
             "required_date",
-            stack
-                .caller
+            system
+                .caller()
                 .call(&CreateOrder {
                     required_date: Some("2030-02-30".into()),
                     ..order_request(customer_id)
@@ -174,8 +177,8 @@ async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()>
         ),
         (
             "page.limit",
-            stack
-                .caller
+            system
+                .caller()
                 .call(&SearchCustomers {
                     page: Page {
                         offset: 0,
@@ -188,8 +191,8 @@ async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()>
         ),
         (
             "amount",
-            stack
-                .caller
+            system
+                .caller()
                 .call(&AuthorizePayment {
                     amount: Cents(-5),
                     ..authorize(card(APPROVES))
@@ -199,8 +202,8 @@ async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()>
         ),
         (
             "card.number",
-            stack
-                .caller
+            system
+                .caller()
                 .call(&TokenizeCard {
                     card: card("4242 4242 4242 4241"),
                 })
@@ -209,8 +212,8 @@ async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()>
         ),
         (
             "card.cvc",
-            stack
-                .caller
+            system
+                .caller()
                 .call(&TokenizeCard {
                     card: Card {
                         cvc: "12a".into(),
@@ -222,8 +225,8 @@ async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()>
         ),
         (
             "card_token",
-            stack
-                .caller
+            system
+                .caller()
                 .call(&AuthorizeWithToken {
                     order_id: order.order_id,
                     amount: Cents(100),
@@ -234,12 +237,12 @@ async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()>
         ),
         (
             "amount",
-            stack
-                .caller
+            system
+                .caller()
                 .call(&AuthorizeWithToken {
                     order_id: order.order_id,
                     amount: Cents(0),
-                    card_token: stack.tokenize(APPROVES).await?.token,
+                    card_token: token_for(&system, APPROVES).await?.token,
                 })
                 .await
                 .unwrap_err(),
@@ -257,13 +260,13 @@ async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()>
             "a refusal never repeats the card number"
         );
     }
-    let missing = stack
-        .caller
+    let missing = system
+        .caller()
         .call(&GetPayment {
             payment_id: PaymentId(424_242),
         })
         .await
         .unwrap_err();
     assert_eq!(missing.code, ErrorCode::NotFound);
-    service.stop().await
+    system.stop().await
 }

@@ -14,7 +14,11 @@ use bikestore_contracts::{Cents, ErrorCode, Request, ServiceName};
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::wait_for_service;
 
-use crate::support::{APPROVES, DECLINES, FLAKY, INSUFFICIENT_FUNDS, NEVER_ANSWERS, READY, Stack};
+use bikestore_harness::System;
+
+use crate::support::{
+    APPROVES, DECLINES, FLAKY, INSUFFICIENT_FUNDS, NEVER_ANSWERS, READY, new_order, without_service,
+};
 
 /// CVCs with a leading zero, so no port, pid, amount or timestamp in a log reads as one.
 const CVCS: [&str; 5] = ["0427", "0815", "0913", "0358", "0662"];
@@ -56,7 +60,7 @@ fn tokens(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Authorizes with three tries (so the flaky card gets through as well); an approved payment
 /// is then captured and partly refunded. Answers the authorization's outcome.
 async fn settle<R>(
-    stack: &Stack,
+    system: &System,
     request: &R,
     options: &CallOptions,
     capture_and_refund: bool,
@@ -64,12 +68,12 @@ async fn settle<R>(
 where
     R: Request<Reply = Payment>,
 {
-    let mut outcome = stack.caller.call_with(request, options).await;
+    let mut outcome = system.caller().call_with(request, options).await;
     for _ in 0..2 {
         if outcome.is_ok() {
             break;
         }
-        outcome = stack.caller.call_with(request, options).await;
+        outcome = system.caller().call_with(request, options).await;
     }
     if let Ok(payment) = &outcome
         && capture_and_refund
@@ -78,29 +82,29 @@ where
             payment_id: payment.payment_id,
             amount: Cents(2_300),
         };
-        stack.caller.call_with(&capture, options).await?;
+        system.caller().call_with(&capture, options).await?;
         let refund = RefundPayment {
             payment_id: payment.payment_id,
             amount: Cents(300),
         };
-        stack.caller.call_with(&refund, options).await?;
+        system.caller().call_with(&refund, options).await?;
     }
     Ok(outcome.map(|_| ()).map_err(|error| error.code))
 }
 
 #[tokio::test]
 async fn no_file_holds_a_card_number_or_cvc_after_every_test_card() -> anyhow::Result<()> {
-    let stack = Stack::new().await?;
-    let mut process = stack.spawn_process(
-        "orders-cards",
+    let system = without_service().await?;
+    let mut process = system.spawn_process(
+        ServiceName::Orders,
         &[
             ("RUST_LOG", "debug"),
             ("BIKESTORE_ORDERS_PROVIDER_TIMEOUT_MS", "300"),
         ],
     )?;
-    wait_for_service(&stack.client, ServiceName::Orders.as_str(), READY).await?;
-    let order = stack.order().await?;
-    let token_order = stack.order().await?;
+    wait_for_service(system.client(), ServiceName::Orders.as_str(), READY).await?;
+    let order = new_order(&system).await?;
+    let token_order = new_order(&system).await?;
     let numbers = [APPROVES, DECLINES, INSUFFICIENT_FUNDS, NEVER_ANSWERS, FLAKY];
     let mut codes = Vec::new();
     let mut token_codes = Vec::new();
@@ -121,12 +125,12 @@ async fn no_file_holds_a_card_number_or_cvc_after_every_test_card() -> anyhow::R
             amount: Cents(2_300),
             card: card(number, cvc),
         };
-        codes.push(settle(&stack, &request, &options, number == APPROVES).await?);
+        codes.push(settle(&system, &request, &options, number == APPROVES).await?);
 
         let tokenize = TokenizeCard {
             card: card(number, cvc),
         };
-        let card_token = stack.caller.call_with(&tokenize, &options).await?.token;
+        let card_token = system.caller().call_with(&tokenize, &options).await?.token;
         let request = AuthorizeWithToken {
             order_id: token_order.order_id,
             amount: Cents(2_300),
@@ -136,7 +140,7 @@ async fn no_file_holds_a_card_number_or_cvc_after_every_test_card() -> anyhow::R
             idempotency_key: Some(format!("token-{index}")),
             ..options
         };
-        token_codes.push(settle(&stack, &request, &options, number == APPROVES).await?);
+        token_codes.push(settle(&system, &request, &options, number == APPROVES).await?);
         card_tokens.push(card_token);
     }
     let expected = vec![
@@ -152,10 +156,10 @@ async fn no_file_holds_a_card_number_or_cvc_after_every_test_card() -> anyhow::R
     let status = process.terminate().await?;
     assert!(status.success(), "the service stopped cleanly: {status}");
 
-    let files = files_under(stack.data.path());
+    let files = files_under(system.data_dir());
     let logs: Vec<&PathBuf> = files
         .iter()
-        .filter(|path| path.starts_with(stack.data.path().join("logs")))
+        .filter(|path| path.starts_with(system.data_dir().join("logs")))
         .collect();
     assert!(!logs.is_empty(), "the service wrote log files");
     let all_logs: Vec<u8> = logs

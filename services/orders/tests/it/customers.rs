@@ -6,7 +6,7 @@ use bikestore_contracts::orders::{
 };
 use bikestore_contracts::{CustomerId, ErrorCode};
 
-use crate::support::{Stack, customer_fields};
+use crate::support::{customer_fields, with_service, without_service};
 
 fn fields(first: &str, last: &str, email: &str, phone: &str, city: &str) -> CustomerFields {
     CustomerFields {
@@ -23,15 +23,15 @@ fn fields(first: &str, last: &str, email: &str, phone: &str, city: &str) -> Cust
 
 #[tokio::test]
 async fn an_email_is_one_customer_whatever_its_case() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let first = stack
-        .caller
+    let system = with_service().await?;
+    let first = system
+        .caller()
         .call(&CreateCustomer {
             customer: customer_fields("Kasha.Todd@yahoo.com"),
         })
         .await?;
-    let duplicate = stack
-        .caller
+    let duplicate = system
+        .caller()
         .call(&CreateCustomer {
             customer: customer_fields("kasha.todd@YAHOO.com"),
         })
@@ -40,14 +40,14 @@ async fn an_email_is_one_customer_whatever_its_case() -> anyhow::Result<()> {
     assert_eq!(duplicate.code, ErrorCode::Conflict);
     assert!(duplicate.message.contains("already exists"), "{duplicate}");
 
-    let second = stack
-        .caller
+    let second = system
+        .caller()
         .call(&CreateCustomer {
             customer: customer_fields("tameka.fisher@aol.com"),
         })
         .await?;
-    let taken = stack
-        .caller
+    let taken = system
+        .caller()
         .call(&UpdateCustomer {
             customer_id: second.customer_id,
             customer: customer_fields("KASHA.TODD@yahoo.com"),
@@ -56,15 +56,15 @@ async fn an_email_is_one_customer_whatever_its_case() -> anyhow::Result<()> {
         .unwrap_err();
     assert_eq!(taken.code, ErrorCode::Conflict);
     // A customer may change the case of its own address.
-    stack
-        .caller
+    system
+        .caller()
         .call(&UpdateCustomer {
             customer_id: first.customer_id,
             customer: customer_fields("KASHA.TODD@yahoo.com"),
         })
         .await?;
-    let unknown = stack
-        .caller
+    let unknown = system
+        .caller()
         .call(&UpdateCustomer {
             customer_id: CustomerId(999_999),
             customer: customer_fields("nobody@example.com"),
@@ -72,20 +72,20 @@ async fn an_email_is_one_customer_whatever_its_case() -> anyhow::Result<()> {
         .await
         .unwrap_err();
     assert_eq!(unknown.code, ErrorCode::NotFound);
-    let missing = stack
-        .caller
+    let missing = system
+        .caller()
         .call(&GetCustomer {
             customer_id: CustomerId(999_999),
         })
         .await
         .unwrap_err();
     assert_eq!(missing.code, ErrorCode::NotFound);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn search_matches_every_filter_given_and_pages_by_name() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
+    let system = with_service().await?;
     for customer in [
         fields(
             "Debra",
@@ -104,10 +104,10 @@ async fn search_matches_every_filter_given_and_pages_by_name() -> anyhow::Result
         ),
         fields("Latasha", "Hays", "latasha_hays@gmail.com", "", "Buffalo"),
     ] {
-        stack.caller.call(&CreateCustomer { customer }).await?;
+        system.caller().call(&CreateCustomer { customer }).await?;
     }
     let search = |request: SearchCustomers| {
-        let caller = stack.caller.clone();
+        let caller = system.caller().clone();
         async move {
             let page = caller.call(&request).await?;
             let names: Vec<String> = page
@@ -166,14 +166,14 @@ async fn search_matches_every_filter_given_and_pages_by_name() -> anyhow::Result
     })
     .await?;
     assert_eq!(second_page, (4, vec!["Burks".into(), "Hays".into()]));
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn seeded_demo_customers_are_served_and_a_second_seed_does_nothing() -> anyhow::Result<()> {
     use bikestore_orders::seed::{SeedOutcome, customers::CUSTOMERS_PER_SCALE, seed};
-    let stack = Stack::new().await?;
-    let database = bikestore_orders::open_database(&stack.config()).await?;
+    let mut system = without_service().await?;
+    let database = bikestore_orders::open_database(&system.configs().orders).await?;
     let loaded = seed(&database, 1).await?;
     assert_eq!(
         loaded,
@@ -184,16 +184,18 @@ async fn seeded_demo_customers_are_served_and_a_second_seed_does_nothing() -> an
     let again = seed(&database, 1).await?;
     assert!(matches!(again, SeedOutcome::AlreadySeeded { .. }));
     database.close().await;
-    let service = stack.start_in_process(stack.config()).await?;
-    let all = stack.caller.call(&SearchCustomers::default()).await?;
+    system
+        .start_service(bikestore_contracts::ServiceName::Orders)
+        .await?;
+    let all = system.caller().call(&SearchCustomers::default()).await?;
     assert_eq!(all.total, CUSTOMERS_PER_SCALE as u64);
-    let debra = stack
-        .caller
+    let debra = system
+        .caller()
         .call(&SearchCustomers {
             email: Some("debra.burks@yahoo.com".into()),
             ..SearchCustomers::default()
         })
         .await?;
     assert_eq!(debra.total, 1);
-    service.stop().await
+    system.stop().await
 }

@@ -5,12 +5,14 @@ use bikestore_contracts::orders::*;
 use bikestore_contracts::{Cents, ProductId, Request, StaffId, StoreId, WireError};
 use bikestore_runtime::call::CallOptions;
 
-use crate::support::{APPROVES, Stack, card, customer_fields};
+use bikestore_harness::System;
+
+use crate::support::{APPROVES, card, customer_fields, new_customer, new_order, with_service};
 
 const FORMATS: [ContentType; 2] = [ContentType::Postcard, ContentType::Json];
 
 async fn call<R: Request>(
-    stack: &Stack,
+    system: &System,
     format: ContentType,
     request: &R,
 ) -> Result<R::Reply, WireError> {
@@ -18,16 +20,16 @@ async fn call<R: Request>(
         content_type: format,
         ..CallOptions::default()
     };
-    stack.caller.call_with(request, &options).await
+    system.caller().call_with(request, &options).await
 }
 
 #[tokio::test]
 async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
+    let system = with_service().await?;
     for (index, format) in FORMATS.into_iter().enumerate() {
         let email = format!("jacquline.duncan{index}@yahoo.com");
         let saved = call(
-            &stack,
+            &system,
             format,
             &CreateCustomer {
                 customer: customer_fields(&email),
@@ -37,7 +39,7 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
         let mut changed = customer_fields(&email);
         changed.city = "Jackson Heights".into();
         call(
-            &stack,
+            &system,
             format,
             &UpdateCustomer {
                 customer_id: saved.customer_id,
@@ -46,7 +48,7 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
         )
         .await?;
         let customer = call(
-            &stack,
+            &system,
             format,
             &GetCustomer {
                 customer_id: saved.customer_id,
@@ -55,7 +57,7 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
         .await?;
         assert_eq!(customer.fields, changed);
         let found = call(
-            &stack,
+            &system,
             format,
             &SearchCustomers {
                 email: Some(email.clone()),
@@ -86,10 +88,10 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
             ],
             required_date: Some("2030-02-28".into()),
         };
-        let created = call(&stack, format, &request).await?;
+        let created = call(&system, format, &request).await?;
         assert_eq!(created.total, Cents(167_398));
         let order = call(
-            &stack,
+            &system,
             format,
             &GetOrder {
                 order_id: created.order_id,
@@ -123,7 +125,7 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
         assert_eq!(order.history[0].from, None);
 
         let moved = call(
-            &stack,
+            &system,
             format,
             &ChangeOrderStatus {
                 order_id: created.order_id,
@@ -135,7 +137,7 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
         assert_eq!(moved.status, OrderStatus::Processing);
 
         let listed = call(
-            &stack,
+            &system,
             format,
             &ListOrders {
                 store_id: Some(StoreId(2)),
@@ -160,7 +162,7 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
             }
         );
         let none_later = call(
-            &stack,
+            &system,
             format,
             &ListOrders {
                 from_ms: Some(order.ordered_at_ms + 1),
@@ -171,25 +173,25 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
         .await?;
         assert_eq!(none_later.total, 0);
     }
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn orders_list_newest_first_a_page_at_a_time() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let customer_id = stack.customer().await?;
+    let system = with_service().await?;
+    let customer_id = new_customer(&system).await?;
     let mut created = Vec::new();
     for _ in 0..3 {
         created.push(
-            stack
-                .caller
+            system
+                .caller()
                 .call(&crate::support::order_request(customer_id))
                 .await?
                 .order_id,
         );
     }
-    let page = stack
-        .caller
+    let page = system
+        .caller()
         .call(&ListOrders {
             customer_id: Some(customer_id),
             page: bikestore_contracts::inventory::Page {
@@ -202,8 +204,8 @@ async fn orders_list_newest_first_a_page_at_a_time() -> anyhow::Result<()> {
     assert_eq!(page.total, 3);
     let listed: Vec<_> = page.orders.iter().map(|order| order.order_id).collect();
     assert_eq!(listed, vec![created[2], created[1]]);
-    let unknown_customer = stack
-        .caller
+    let unknown_customer = system
+        .caller()
         .call(&crate::support::order_request(
             bikestore_contracts::CustomerId(999_999),
         ))
@@ -213,16 +215,16 @@ async fn orders_list_newest_first_a_page_at_a_time() -> anyhow::Result<()> {
         unknown_customer.code,
         bikestore_contracts::ErrorCode::NotFound
     );
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn payments_work_in_both_formats() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
+    let system = with_service().await?;
     for format in FORMATS {
-        let order = stack.order().await?;
+        let order = new_order(&system).await?;
         let authorized = call(
-            &stack,
+            &system,
             format,
             &AuthorizePayment {
                 order_id: order.order_id,
@@ -233,7 +235,7 @@ async fn payments_work_in_both_formats() -> anyhow::Result<()> {
         .await?;
         assert_eq!(authorized.status, PaymentStatus::Authorized);
         let captured = call(
-            &stack,
+            &system,
             format,
             &CapturePayment {
                 payment_id: authorized.payment_id,
@@ -243,7 +245,7 @@ async fn payments_work_in_both_formats() -> anyhow::Result<()> {
         .await?;
         assert_eq!(captured.captured, order.total);
         let refunded = call(
-            &stack,
+            &system,
             format,
             &RefundPayment {
                 payment_id: authorized.payment_id,
@@ -253,7 +255,7 @@ async fn payments_work_in_both_formats() -> anyhow::Result<()> {
         .await?;
         assert_eq!(refunded.refunded, Cents(300));
         let read = call(
-            &stack,
+            &system,
             format,
             &GetPayment {
                 payment_id: authorized.payment_id,
@@ -263,7 +265,7 @@ async fn payments_work_in_both_formats() -> anyhow::Result<()> {
         assert_eq!(read, refunded);
 
         let second = call(
-            &stack,
+            &system,
             format,
             &AuthorizePayment {
                 order_id: order.order_id,
@@ -273,7 +275,7 @@ async fn payments_work_in_both_formats() -> anyhow::Result<()> {
         )
         .await?;
         let voided = call(
-            &stack,
+            &system,
             format,
             &VoidPayment {
                 payment_id: second.payment_id,
@@ -282,5 +284,5 @@ async fn payments_work_in_both_formats() -> anyhow::Result<()> {
         .await?;
         assert_eq!(voided.status, PaymentStatus::Voided);
     }
-    service.stop().await
+    system.stop().await
 }

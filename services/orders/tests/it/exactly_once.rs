@@ -9,7 +9,10 @@ use bikestore_contracts::orders::{
 use bikestore_contracts::{Cents, ErrorCode, Request, WireError};
 use bikestore_runtime::call::{CallOptions, Caller};
 
-use crate::support::{APPROVES, DECLINES, INSUFFICIENT_FUNDS, Stack, card, order_request};
+use crate::support::{
+    APPROVES, DECLINES, INSUFFICIENT_FUNDS, card, new_customer, new_order, order_request,
+    token_for, with_provider, with_service,
+};
 
 /// Sends `request` under `key` three times in a row, then three times at once; returns every
 /// outcome.
@@ -43,13 +46,13 @@ fn all_equal<T: PartialEq + std::fmt::Debug>(outcomes: &[T]) {
 
 #[tokio::test]
 async fn create_order_sent_six_times_under_one_key_creates_one_order() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let customer_id = stack.customer().await?;
-    let outcomes = six_times(&stack.caller, &order_request(customer_id), "order-once").await;
+    let system = with_service().await?;
+    let customer_id = new_customer(&system).await?;
+    let outcomes = six_times(system.caller(), &order_request(customer_id), "order-once").await;
     all_equal(&outcomes);
     let created = outcomes[0].clone()?;
-    let orders = stack
-        .caller
+    let orders = system
+        .caller()
         .call(&ListOrders {
             customer_id: Some(customer_id),
             ..ListOrders::default()
@@ -57,19 +60,19 @@ async fn create_order_sent_six_times_under_one_key_creates_one_order() -> anyhow
         .await?;
     assert_eq!(orders.total, 1);
     assert_eq!(orders.orders[0].order_id, created.order_id);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn each_payment_command_repeated_under_one_key_applies_once() -> anyhow::Result<()> {
-    let (stack, service, provider) = Stack::with_provider().await?;
-    let order = stack.order().await?;
+    let (system, provider) = with_provider().await?;
+    let order = new_order(&system).await?;
     let authorize = AuthorizePayment {
         order_id: order.order_id,
         amount: Cents(2_300),
         card: card(APPROVES),
     };
-    let authorized = six_times(&stack.caller, &authorize, "saga-1:authorize").await;
+    let authorized = six_times(system.caller(), &authorize, "saga-1:authorize").await;
     all_equal(&authorized);
     let payment = authorized[0].clone()?;
     assert_eq!(provider.holds(), 1, "the provider held the money once");
@@ -78,7 +81,7 @@ async fn each_payment_command_repeated_under_one_key_applies_once() -> anyhow::R
         payment_id: payment.payment_id,
         amount: Cents(2_000),
     };
-    let captured = six_times(&stack.caller, &capture, "saga-1:capture").await;
+    let captured = six_times(system.caller(), &capture, "saga-1:capture").await;
     all_equal(&captured);
     assert_eq!(captured[0].clone()?.captured, Cents(2_000));
 
@@ -86,10 +89,10 @@ async fn each_payment_command_repeated_under_one_key_applies_once() -> anyhow::R
         payment_id: payment.payment_id,
         amount: Cents(700),
     };
-    let refunded = six_times(&stack.caller, &refund, "refund-1").await;
+    let refunded = six_times(system.caller(), &refund, "refund-1").await;
     all_equal(&refunded);
-    let stored = stack
-        .caller
+    let stored = system
+        .caller()
         .call(&GetPayment {
             payment_id: payment.payment_id,
         })
@@ -100,8 +103,8 @@ async fn each_payment_command_repeated_under_one_key_applies_once() -> anyhow::R
         "neither the capture nor the refund was doubled"
     );
 
-    let second = stack
-        .caller
+    let second = system
+        .caller()
         .call(&AuthorizePayment {
             order_id: order.order_id,
             amount: Cents(500),
@@ -111,39 +114,39 @@ async fn each_payment_command_repeated_under_one_key_applies_once() -> anyhow::R
     let void = VoidPayment {
         payment_id: second.payment_id,
     };
-    let voided = six_times(&stack.caller, &void, "void-2").await;
+    let voided = six_times(system.caller(), &void, "void-2").await;
     all_equal(&voided);
     assert!(voided[0].is_ok(), "{:?}", voided[0]);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn a_declined_authorize_repeated_under_one_key_is_one_declined_payment() -> anyhow::Result<()>
 {
-    let (stack, service, provider) = Stack::with_provider().await?;
-    let order = stack.order().await?;
+    let (system, provider) = with_provider().await?;
+    let order = new_order(&system).await?;
     let authorize = AuthorizePayment {
         order_id: order.order_id,
         amount: Cents(2_300),
         card: card(DECLINES),
     };
-    let outcomes = six_times(&stack.caller, &authorize, "saga-2:authorize").await;
+    let outcomes = six_times(system.caller(), &authorize, "saga-2:authorize").await;
     all_equal(&outcomes);
     let error = outcomes[0].clone().unwrap_err();
     assert_eq!(error.code, ErrorCode::PaymentDeclined);
     assert_eq!(error.details["reason"], "card_declined");
     assert_eq!(provider.holds(), 0);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn authorize_with_token_repeated_under_one_key_holds_once() -> anyhow::Result<()> {
-    let (stack, service, provider) = Stack::with_provider().await?;
-    let order = stack.order().await?;
+    let (system, provider) = with_provider().await?;
+    let order = new_order(&system).await?;
     let tokenize = TokenizeCard {
         card: card(APPROVES),
     };
-    let tokenized = six_times(&stack.caller, &tokenize, "saga-3:tokenize_card").await;
+    let tokenized = six_times(system.caller(), &tokenize, "saga-3:tokenize_card").await;
     all_equal(&tokenized);
     let token = tokenized[0].clone()?;
     let authorize = AuthorizeWithToken {
@@ -151,7 +154,7 @@ async fn authorize_with_token_repeated_under_one_key_holds_once() -> anyhow::Res
         amount: Cents(2_300),
         card_token: token.token,
     };
-    let authorized = six_times(&stack.caller, &authorize, "saga-3:authorize").await;
+    let authorized = six_times(system.caller(), &authorize, "saga-3:authorize").await;
     all_equal(&authorized);
     let payment = authorized[0].clone()?;
     assert_eq!(payment.status, PaymentStatus::Authorized);
@@ -165,22 +168,22 @@ async fn authorize_with_token_repeated_under_one_key_holds_once() -> anyhow::Res
         card: card(APPROVES),
     };
     let options = CallOptions::idempotent("saga-3:authorize");
-    let other = stack.caller.call_with(&by_card, &options).await?;
+    let other = system.caller().call_with(&by_card, &options).await?;
     assert_ne!(other.payment_id, payment.payment_id);
     assert_eq!(provider.holds(), 2);
 
-    let poor = stack.tokenize(INSUFFICIENT_FUNDS).await?;
+    let poor = token_for(&system, INSUFFICIENT_FUNDS).await?;
     let declined = AuthorizeWithToken {
         card_token: poor.token,
         ..authorize
     };
-    let outcomes = six_times(&stack.caller, &declined, "saga-4:authorize").await;
+    let outcomes = six_times(system.caller(), &declined, "saga-4:authorize").await;
     all_equal(&outcomes);
     let error = outcomes[0].clone().unwrap_err();
     assert_eq!(error.code, ErrorCode::PaymentDeclined);
     assert_eq!(error.details["reason"], "insufficient_funds");
     assert_eq!(provider.holds(), 2);
-    service.stop().await
+    system.stop().await
 }
 
 /// Twins of a fresh command, all in flight at once, as two saga replicas or a redelivery send
@@ -188,11 +191,11 @@ async fn authorize_with_token_repeated_under_one_key_holds_once() -> anyhow::Res
 /// made (`payment is captured; it can be captured only when authorized`).
 #[tokio::test]
 async fn twins_racing_a_fresh_capture_or_void_all_get_its_reply() -> anyhow::Result<()> {
-    let (stack, service, _provider) = Stack::with_provider().await?;
-    let order = stack.order().await?;
+    let (system, _provider) = with_provider().await?;
+    let order = new_order(&system).await?;
     for round in 0..20 {
-        let payment = stack
-            .caller
+        let payment = system
+            .caller()
             .call(&AuthorizePayment {
                 order_id: order.order_id,
                 amount: Cents(100),
@@ -202,7 +205,7 @@ async fn twins_racing_a_fresh_capture_or_void_all_get_its_reply() -> anyhow::Res
         let options = CallOptions::idempotent(format!("race-{round}"));
         let mut twins = tokio::task::JoinSet::new();
         for _ in 0..4 {
-            let (caller, options) = (stack.caller.clone(), options.clone());
+            let (caller, options) = (system.caller().clone(), options.clone());
             let payment_id = payment.payment_id;
             twins.spawn(async move {
                 if round % 2 == 0 {
@@ -228,5 +231,5 @@ async fn twins_racing_a_fresh_capture_or_void_all_get_its_reply() -> anyhow::Res
         );
         all_equal(&outcomes);
     }
-    service.stop().await
+    system.stop().await
 }

@@ -9,8 +9,8 @@ use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::read_events;
 
 use crate::support::{
-    APPROVES, DECLINES, FLAKY, INSUFFICIENT_FUNDS, NEVER_ANSWERS, READY, Stack,
-    TEST_PROVIDER_TIMEOUT, card,
+    APPROVES, DECLINES, FLAKY, INSUFFICIENT_FUNDS, NEVER_ANSWERS, READY, TEST_PROVIDER_TIMEOUT,
+    authorized_payment, card, new_order, with_service,
 };
 
 fn code<T: std::fmt::Debug>(result: Result<T, WireError>) -> ErrorCode {
@@ -28,10 +28,10 @@ fn authorize(order_id: OrderId, amount: i64, number: &str) -> AuthorizePayment {
 #[tokio::test]
 async fn the_approving_card_holds_the_amount_and_only_brand_last_four_and_expiry_are_kept()
 -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let order = stack.order().await?;
-    let payment = stack
-        .caller
+    let system = with_service().await?;
+    let order = new_order(&system).await?;
+    let payment = system
+        .caller()
         .call(&authorize(order.order_id, order.total.0, APPROVES))
         .await?;
     assert_eq!(payment.status, PaymentStatus::Authorized);
@@ -45,41 +45,42 @@ async fn the_approving_card_holds_the_amount_and_only_brand_last_four_and_expiry
         (12, 2035)
     );
     assert!(payment.provider_reference.starts_with("sim_auth_"));
-    let stored = stack
-        .caller
+    let stored = system
+        .caller()
         .call(&GetPayment {
             payment_id: payment.payment_id,
         })
         .await?;
     assert_eq!(stored, payment);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn declining_cards_are_stored_as_declined_and_answered_payment_declined() -> anyhow::Result<()>
 {
-    let (stack, service) = Stack::with_service().await?;
-    let order = stack.order().await?;
+    let system = with_service().await?;
+    let order = new_order(&system).await?;
     let mut declined = Vec::new();
     for (number, reason) in [
         (DECLINES, "card_declined"),
         (INSUFFICIENT_FUNDS, "insufficient_funds"),
     ] {
-        let error = stack
-            .caller
+        let error = system
+            .caller()
             .call(&authorize(order.order_id, 2_300, number))
             .await
             .unwrap_err();
         assert_eq!(error.code, ErrorCode::PaymentDeclined, "{error}");
         assert_eq!(error.details["reason"], reason);
         let payment_id = PaymentId(error.details["payment_id"].parse()?);
-        let payment = stack.caller.call(&GetPayment { payment_id }).await?;
+        let payment = system.caller().call(&GetPayment { payment_id }).await?;
         assert_eq!(payment.status, PaymentStatus::Declined);
         assert_eq!(payment.authorized, Cents(0), "a decline holds nothing");
         assert_eq!(payment.card.last_four, &number[number.len() - 4..]);
         declined.push(payment_id);
     }
-    let events = read_events::<PaymentDeclined>(&stack.client, &stack.subjects, 2, READY).await?;
+    let events =
+        read_events::<PaymentDeclined>(system.client(), system.subjects(), 2, READY).await?;
     let seen: Vec<_> = events
         .iter()
         .map(|event| (event.0.payment_id, event.0.amount, event.0.reason.clone()))
@@ -95,18 +96,18 @@ async fn declining_cards_are_stored_as_declined_and_answered_payment_declined() 
             ),
         ]
     );
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn the_never_answering_card_times_out_and_nothing_is_recorded() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let order = stack.order().await?;
+    let system = with_service().await?;
+    let order = new_order(&system).await?;
     let options = CallOptions::idempotent("pay-never-answers");
     for _ in 0..2 {
         let started = tokio::time::Instant::now();
-        let error = stack
-            .caller
+        let error = system
+            .caller()
             .call_with(&authorize(order.order_id, 2_300, NEVER_ANSWERS), &options)
             .await
             .unwrap_err();
@@ -114,46 +115,46 @@ async fn the_never_answering_card_times_out_and_nothing_is_recorded() -> anyhow:
         assert!(started.elapsed() >= TEST_PROVIDER_TIMEOUT);
     }
     // Nothing was recorded under the key, so a retry with a working card goes through.
-    let payment = stack
-        .caller
+    let payment = system
+        .caller()
         .call_with(&authorize(order.order_id, 2_300, APPROVES), &options)
         .await?;
     assert_eq!(payment.status, PaymentStatus::Authorized);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn the_flaky_card_is_unavailable_twice_per_order_then_approves() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let order = stack.order().await?;
+    let system = with_service().await?;
+    let order = new_order(&system).await?;
     let options = CallOptions::idempotent("pay-flaky");
     let request = authorize(order.order_id, 2_300, FLAKY);
     for attempt in 1..=2 {
-        let error = stack
-            .caller
+        let error = system
+            .caller()
             .call_with(&request, &options)
             .await
             .unwrap_err();
         assert_eq!(error.code, ErrorCode::Unavailable, "attempt {attempt}");
     }
-    let payment = stack.caller.call_with(&request, &options).await?;
+    let payment = system.caller().call_with(&request, &options).await?;
     assert_eq!(payment.status, PaymentStatus::Authorized);
     assert_eq!(payment.card.last_four, "0259");
     // Another order counts its own failures.
-    let other = stack.order().await?;
-    let error = stack
-        .caller
+    let other = new_order(&system).await?;
+    let error = system
+        .caller()
         .call(&authorize(other.order_id, 2_300, FLAKY))
         .await
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::Unavailable);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn capture_void_and_refund_keep_to_the_amounts_and_states() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let payment = stack.authorized(10_000).await?;
+    let system = with_service().await?;
+    let payment = authorized_payment(&system, 10_000).await?;
     let id = payment.payment_id;
     let capture = |amount| CapturePayment {
         payment_id: id,
@@ -164,47 +165,47 @@ async fn capture_void_and_refund_keep_to_the_amounts_and_states() -> anyhow::Res
         amount: Cents(amount),
     };
     assert_eq!(
-        code(stack.caller.call(&refund(1)).await),
+        code(system.caller().call(&refund(1)).await),
         ErrorCode::Conflict
     );
     assert_eq!(
-        code(stack.caller.call(&capture(10_001)).await),
+        code(system.caller().call(&capture(10_001)).await),
         ErrorCode::Conflict
     );
     assert_eq!(
-        code(stack.caller.call(&capture(0)).await),
+        code(system.caller().call(&capture(0)).await),
         ErrorCode::Invalid
     );
-    let captured = stack.caller.call(&capture(8_000)).await?;
+    let captured = system.caller().call(&capture(8_000)).await?;
     assert_eq!(captured.status, PaymentStatus::Captured);
     assert_eq!(captured.captured, Cents(8_000));
     assert_eq!(
-        code(stack.caller.call(&capture(8_000)).await),
+        code(system.caller().call(&capture(8_000)).await),
         ErrorCode::Conflict
     );
     assert_eq!(
-        code(stack.caller.call(&VoidPayment { payment_id: id }).await),
+        code(system.caller().call(&VoidPayment { payment_id: id }).await),
         ErrorCode::Conflict
     );
-    let partly = stack.caller.call(&refund(5_000)).await?;
+    let partly = system.caller().call(&refund(5_000)).await?;
     assert_eq!(
         (partly.status, partly.refunded),
         (PaymentStatus::Refunded, Cents(5_000))
     );
     assert_eq!(
-        code(stack.caller.call(&refund(3_001)).await),
+        code(system.caller().call(&refund(3_001)).await),
         ErrorCode::Conflict
     );
-    let fully = stack.caller.call(&refund(3_000)).await?;
+    let fully = system.caller().call(&refund(3_000)).await?;
     assert_eq!(fully.refunded, Cents(8_000));
     assert_eq!(
-        code(stack.caller.call(&refund(1)).await),
+        code(system.caller().call(&refund(1)).await),
         ErrorCode::Conflict
     );
 
-    let held = stack.authorized(4_000).await?;
-    let voided = stack
-        .caller
+    let held = authorized_payment(&system, 4_000).await?;
+    let voided = system
+        .caller()
         .call(&VoidPayment {
             payment_id: held.payment_id,
         })
@@ -215,14 +216,14 @@ async fn capture_void_and_refund_keep_to_the_amounts_and_states() -> anyhow::Res
         amount: Cents(1),
     };
     assert_eq!(
-        code(stack.caller.call(&after_void).await),
+        code(system.caller().call(&after_void).await),
         ErrorCode::Conflict
     );
 
     let events = (
-        read_events::<PaymentCaptured>(&stack.client, &stack.subjects, 1, READY).await?,
-        read_events::<PaymentRefunded>(&stack.client, &stack.subjects, 2, READY).await?,
-        read_events::<PaymentVoided>(&stack.client, &stack.subjects, 1, READY).await?,
+        read_events::<PaymentCaptured>(system.client(), system.subjects(), 1, READY).await?,
+        read_events::<PaymentRefunded>(system.client(), system.subjects(), 2, READY).await?,
+        read_events::<PaymentVoided>(system.client(), system.subjects(), 1, READY).await?,
     );
     assert_eq!(events.0[0].0.amount, Cents(8_000));
     assert_eq!(
@@ -234,15 +235,15 @@ async fn capture_void_and_refund_keep_to_the_amounts_and_states() -> anyhow::Res
         vec![Cents(5_000), Cents(3_000)]
     );
     assert_eq!(events.2[0].0.amount, Cents(4_000));
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn declined_unknown_and_closed_things_cannot_be_paid_or_settled() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let order = stack.order().await?;
-    let declined = stack
-        .caller
+    let system = with_service().await?;
+    let order = new_order(&system).await?;
+    let declined = system
+        .caller()
         .call(&authorize(order.order_id, 100, DECLINES))
         .await
         .unwrap_err();
@@ -252,28 +253,28 @@ async fn declined_unknown_and_closed_things_cannot_be_paid_or_settled() -> anyho
         amount: Cents(100),
     };
     assert_eq!(
-        stack.caller.call(&capture).await.unwrap_err().code,
+        system.caller().call(&capture).await.unwrap_err().code,
         ErrorCode::Conflict
     );
     let void = VoidPayment { payment_id };
     assert_eq!(
-        stack.caller.call(&void).await.unwrap_err().code,
+        system.caller().call(&void).await.unwrap_err().code,
         ErrorCode::Conflict
     );
     let unknown = GetPayment {
         payment_id: PaymentId(555_555),
     };
     assert_eq!(
-        stack.caller.call(&unknown).await.unwrap_err().code,
+        system.caller().call(&unknown).await.unwrap_err().code,
         ErrorCode::NotFound
     );
     let no_order = authorize(OrderId(555_555), 100, APPROVES);
     assert_eq!(
-        stack.caller.call(&no_order).await.unwrap_err().code,
+        system.caller().call(&no_order).await.unwrap_err().code,
         ErrorCode::NotFound
     );
-    stack
-        .caller
+    system
+        .caller()
         .call(&ChangeOrderStatus {
             order_id: order.order_id,
             to: OrderStatus::Cancelled,
@@ -282,8 +283,8 @@ async fn declined_unknown_and_closed_things_cannot_be_paid_or_settled() -> anyho
         .await?;
     let closed = authorize(order.order_id, 100, APPROVES);
     assert_eq!(
-        stack.caller.call(&closed).await.unwrap_err().code,
+        system.caller().call(&closed).await.unwrap_err().code,
         ErrorCode::Conflict
     );
-    service.stop().await
+    system.stop().await
 }

@@ -6,7 +6,9 @@ use bikestore_contracts::orders::{
 };
 use bikestore_testkit::read_events;
 
-use crate::support::{READY, Stack};
+use bikestore_harness::System;
+
+use crate::support::{READY, new_order, with_service};
 
 const ALL: [OrderStatus; 5] = [
     OrderStatus::Pending,
@@ -43,17 +45,17 @@ fn path_to(status: OrderStatus) -> Vec<OrderStatus> {
     }
 }
 
-async fn order_in(stack: &Stack, status: OrderStatus) -> anyhow::Result<Order> {
-    let created = stack.order().await?;
-    let mut order = stack
-        .caller
+async fn order_in(system: &System, status: OrderStatus) -> anyhow::Result<Order> {
+    let created = new_order(system).await?;
+    let mut order = system
+        .caller()
         .call(&GetOrder {
             order_id: created.order_id,
         })
         .await?;
     for step in path_to(status) {
-        order = stack
-            .caller
+        order = system
+            .caller()
             .call(&ChangeOrderStatus {
                 order_id: created.order_id,
                 to: step,
@@ -67,12 +69,12 @@ async fn order_in(stack: &Stack, status: OrderStatus) -> anyhow::Result<Order> {
 
 #[tokio::test]
 async fn every_pair_moves_stays_put_or_conflicts_naming_both_states() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
+    let system = with_service().await?;
     for from in ALL {
         for to in ALL {
-            let before = order_in(&stack, from).await?;
-            let outcome = stack
-                .caller
+            let before = order_in(&system, from).await?;
+            let outcome = system
+                .caller()
                 .call(&ChangeOrderStatus {
                     order_id: before.order_id,
                     to,
@@ -95,8 +97,8 @@ async fn every_pair_moves_stays_put_or_conflicts_naming_both_states() -> anyhow:
                     to == OrderStatus::Completed,
                     "{label}: only completion ships"
                 );
-                let read_back = stack
-                    .caller
+                let read_back = system
+                    .caller()
                     .call(&GetOrder {
                         order_id: before.order_id,
                     })
@@ -114,8 +116,8 @@ async fn every_pair_moves_stays_put_or_conflicts_naming_both_states() -> anyhow:
                         name(to)
                     )
                 );
-                let unchanged = stack
-                    .caller
+                let unchanged = system
+                    .caller()
                     .call(&GetOrder {
                         order_id: before.order_id,
                     })
@@ -124,14 +126,14 @@ async fn every_pair_moves_stays_put_or_conflicts_naming_both_states() -> anyhow:
             }
         }
     }
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn creation_and_each_move_publish_one_event_and_a_repeat_publishes_none() -> anyhow::Result<()>
 {
-    let (stack, service) = Stack::with_service().await?;
-    let order = order_in(&stack, OrderStatus::Completed).await?;
+    let system = with_service().await?;
+    let order = order_in(&system, OrderStatus::Completed).await?;
     assert_eq!(
         order
             .history
@@ -146,8 +148,8 @@ async fn creation_and_each_move_publish_one_event_and_a_repeat_publishes_none() 
     );
     // A repeated move (a saga retry) succeeds and publishes nothing; the next event is the
     // cancellation of another order.
-    let again = stack
-        .caller
+    let again = system
+        .caller()
         .call(&ChangeOrderStatus {
             order_id: order.order_id,
             to: OrderStatus::Completed,
@@ -155,14 +157,14 @@ async fn creation_and_each_move_publish_one_event_and_a_repeat_publishes_none() 
         })
         .await?;
     assert_eq!(again, order);
-    let other = order_in(&stack, OrderStatus::Cancelled).await?;
+    let other = order_in(&system, OrderStatus::Cancelled).await?;
 
-    let placed = read_events::<OrderPlaced>(&stack.client, &stack.subjects, 2, READY).await?;
+    let placed = read_events::<OrderPlaced>(system.client(), system.subjects(), 2, READY).await?;
     assert_eq!(placed[0].order_id, order.order_id);
     assert_eq!(placed[0].total, order.totals.total);
     assert_eq!(placed[0].customer_id, order.customer_id);
     let changes =
-        read_events::<OrderStatusChanged>(&stack.client, &stack.subjects, 3, READY).await?;
+        read_events::<OrderStatusChanged>(system.client(), system.subjects(), 3, READY).await?;
     let moves: Vec<_> = changes
         .iter()
         .map(|event| (event.order_id, event.from, event.to))
@@ -183,14 +185,14 @@ async fn creation_and_each_move_publish_one_event_and_a_repeat_publishes_none() 
             (other.order_id, OrderStatus::Pending, OrderStatus::Cancelled),
         ]
     );
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn a_move_of_an_unknown_order_is_not_found() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let error = stack
-        .caller
+    let system = with_service().await?;
+    let error = system
+        .caller()
         .call(&ChangeOrderStatus {
             order_id: bikestore_contracts::OrderId(987_654),
             to: OrderStatus::Processing,
@@ -199,5 +201,5 @@ async fn a_move_of_an_unknown_order_is_not_found() -> anyhow::Result<()> {
         .await
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::NotFound);
-    service.stop().await
+    system.stop().await
 }

@@ -6,10 +6,15 @@ use bikestore_contracts::orders::{
     AuthorizePayment, AuthorizeWithToken, Card, CardSummary, GetPayment, Payment, PaymentStatus,
     TokenizeCard,
 };
-use bikestore_contracts::{Cents, ErrorCode, OrderId, PaymentId, Request, WireError};
+use bikestore_contracts::{Cents, ErrorCode, OrderId, PaymentId, Request, ServiceName, WireError};
 use bikestore_runtime::call::CallOptions;
 
-use crate::support::{APPROVES, DECLINES, FLAKY, INSUFFICIENT_FUNDS, NEVER_ANSWERS, Stack, card};
+use bikestore_harness::System;
+
+use crate::support::{
+    APPROVES, DECLINES, FLAKY, INSUFFICIENT_FUNDS, NEVER_ANSWERS, card, new_order, token_for,
+    with_service,
+};
 
 /// What one authorization came to, comparable between the card and the token.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,21 +26,21 @@ enum Outcome {
 
 /// Sends `request` three times under one key (so the flaky card gets through) and says what
 /// each try came to.
-async fn three_tries<R>(stack: &Stack, request: &R, key: &str) -> anyhow::Result<Vec<Outcome>>
+async fn three_tries<R>(system: &System, request: &R, key: &str) -> anyhow::Result<Vec<Outcome>>
 where
     R: Request<Reply = Payment>,
 {
     let options = CallOptions::idempotent(key);
     let mut outcomes = Vec::new();
     for _ in 0..3 {
-        let outcome = match stack.caller.call_with(request, &options).await {
+        let outcome = match system.caller().call_with(request, &options).await {
             Ok(payment) => {
                 assert_eq!(payment.status, PaymentStatus::Authorized);
                 Outcome::Authorized(payment.card)
             }
             Err(error) if error.code == ErrorCode::PaymentDeclined => {
                 let payment_id = PaymentId(error.details["payment_id"].parse()?);
-                let payment = stack.caller.call(&GetPayment { payment_id }).await?;
+                let payment = system.caller().call(&GetPayment { payment_id }).await?;
                 assert_eq!(payment.status, PaymentStatus::Declined);
                 Outcome::Declined(error.details["reason"].clone(), payment.card)
             }
@@ -57,7 +62,7 @@ fn summary(number: &str) -> CardSummary {
 
 #[tokio::test]
 async fn a_token_of_each_test_card_authorizes_as_the_card_itself() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
+    let system = with_service().await?;
     let declined = |number: &str, reason: &str| Outcome::Declined(reason.into(), summary(number));
     let cases = [
         (APPROVES, vec![Outcome::Authorized(summary(APPROVES)); 3]),
@@ -77,29 +82,29 @@ async fn a_token_of_each_test_card_authorizes_as_the_card_itself() -> anyhow::Re
         ),
     ];
     for (number, expected) in cases {
-        let token = stack.tokenize(number).await?;
+        let token = token_for(&system, number).await?;
         assert_eq!(token.card, summary(number), "{number}");
         let by_card = AuthorizePayment {
-            order_id: stack.order().await?.order_id,
+            order_id: new_order(&system).await?.order_id,
             amount: Cents(2_300),
             card: card(number),
         };
         let by_token = AuthorizeWithToken {
-            order_id: stack.order().await?.order_id,
+            order_id: new_order(&system).await?.order_id,
             amount: Cents(2_300),
             card_token: token.token,
         };
-        let card_outcomes = three_tries(&stack, &by_card, &format!("card {number}")).await?;
-        let token_outcomes = three_tries(&stack, &by_token, &format!("token {number}")).await?;
+        let card_outcomes = three_tries(&system, &by_card, &format!("card {number}")).await?;
+        let token_outcomes = three_tries(&system, &by_token, &format!("token {number}")).await?;
         assert_eq!(card_outcomes, expected, "{number} by card");
         assert_eq!(token_outcomes, expected, "{number} by token");
     }
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn a_token_holds_neither_the_card_number_nor_the_cvc() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
+    let system = with_service().await?;
     let cards = [
         (APPROVES, "0815"),
         (DECLINES, "731"),
@@ -110,8 +115,8 @@ async fn a_token_holds_neither_the_card_number_nor_the_cvc() -> anyhow::Result<(
         ("3782 822463 10005", "0815"),
     ];
     for (number, cvc) in cards {
-        let tokenized = stack
-            .caller
+        let tokenized = system
+            .caller()
             .call(&TokenizeCard {
                 card: Card {
                     cvc: cvc.into(),
@@ -131,18 +136,18 @@ async fn a_token_holds_neither_the_card_number_nor_the_cvc() -> anyhow::Result<(
         assert_eq!(random.len(), 26, "{token} ends in a ULID");
         assert_eq!(tokenized.card.last_four, digits[digits.len() - 4..]);
     }
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn a_token_still_pays_after_the_service_restarts() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let order = stack.order().await?;
-    let token = stack.tokenize(APPROVES).await?;
-    service.stop().await?;
-    let service = stack.start_in_process(stack.config()).await?;
-    let payment = stack
-        .caller
+    let mut system = with_service().await?;
+    let order = new_order(&system).await?;
+    let token = token_for(&system, APPROVES).await?;
+    system.stop_service(ServiceName::Orders).await?;
+    system.start_service(ServiceName::Orders).await?;
+    let payment = system
+        .caller()
         .call(&AuthorizeWithToken {
             order_id: order.order_id,
             amount: order.total,
@@ -151,14 +156,14 @@ async fn a_token_still_pays_after_the_service_restarts() -> anyhow::Result<()> {
         .await?;
     assert_eq!(payment.status, PaymentStatus::Authorized);
     assert_eq!(payment.card, token.card);
-    service.stop().await
+    system.stop().await
 }
 
 #[tokio::test]
 async fn tokens_the_provider_never_issued_are_invalid_naming_card_token() -> anyhow::Result<()> {
-    let (stack, service) = Stack::with_service().await?;
-    let order = stack.order().await?;
-    let issued = stack.tokenize(APPROVES).await?.token;
+    let system = with_service().await?;
+    let order = new_order(&system).await?;
+    let issued = token_for(&system, APPROVES).await?.token;
     let (described, _) = issued.rsplit_once('_').unwrap();
     let bad_tokens = [
         String::new(),
@@ -175,8 +180,8 @@ async fn tokens_the_provider_never_issued_are_invalid_naming_card_token() -> any
         card_token,
     };
     for token in bad_tokens {
-        let error: WireError = stack
-            .caller
+        let error: WireError = system
+            .caller()
             .call(&authorize(token.clone()))
             .await
             .unwrap_err();
@@ -192,13 +197,13 @@ async fn tokens_the_provider_never_issued_are_invalid_naming_card_token() -> any
         order_id: OrderId(555_555),
         ..authorize("tok_sim_nothing".into())
     };
-    let error = stack.caller.call(&no_order).await.unwrap_err();
+    let error = system.caller().call(&no_order).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Invalid);
     let no_order = AuthorizeWithToken {
         order_id: OrderId(555_555),
         ..authorize(issued)
     };
-    let error = stack.caller.call(&no_order).await.unwrap_err();
+    let error = system.caller().call(&no_order).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::NotFound);
-    service.stop().await
+    system.stop().await
 }
