@@ -4,7 +4,7 @@
 //! captured stdout and stderr) holds a password, an access token or a refresh token, and no
 //! file but its own key file holds a private signing key.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bikestore_codec::ContentType;
 use bikestore_contracts::ServiceName;
@@ -20,22 +20,6 @@ use crate::support::{READY, login, refresh, without_service};
 const FIRST_PASSWORD: &str = "Quokka-Saffron-7731";
 const SECOND_PASSWORD: &str = "Marzipan-Tundra-4409";
 const WRONG_PASSWORD: &str = "Lantern-Pelican-9182";
-
-fn files_under(folder: &Path) -> Vec<PathBuf> {
-    let mut pending = vec![folder.to_path_buf()];
-    let mut files = Vec::new();
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
 
 #[tokio::test]
 async fn no_file_holds_a_password_or_a_token() -> anyhow::Result<()> {
@@ -100,7 +84,7 @@ async fn no_file_holds_a_password_or_a_token() -> anyhow::Result<()> {
     let status = process.terminate().await?;
     assert!(status.success(), "the service stopped cleanly: {status}");
 
-    let files = files_under(system.data_dir());
+    let files = bikestore_testkit::files_under(system.data_dir())?;
     let logs = files
         .iter()
         .filter(|path| path.starts_with(system.data_dir().join("logs")))

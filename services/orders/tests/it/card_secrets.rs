@@ -3,7 +3,7 @@
 //! (database, WAL, JSON log files, captured stdout and stderr) holds one, and no log holds a
 //! card token.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bikestore_codec::ContentType;
 use bikestore_contracts::orders::{
@@ -31,22 +31,6 @@ fn card(number: &str, cvc: &str) -> Card {
         cvc: cvc.into(),
         holder: "Genoveva Baldwin".into(),
     }
-}
-
-fn files_under(folder: &Path) -> Vec<PathBuf> {
-    let mut pending = vec![folder.to_path_buf()];
-    let mut files = Vec::new();
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
 }
 
 /// Runs of ASCII letters and digits: a CVC leaks as one whole token (`"cvc":"0427"`), while
@@ -156,7 +140,7 @@ async fn no_file_holds_a_card_number_or_cvc_after_every_test_card() -> anyhow::R
     let status = process.terminate().await?;
     assert!(status.success(), "the service stopped cleanly: {status}");
 
-    let files = files_under(system.data_dir());
+    let files = bikestore_testkit::files_under(system.data_dir())?;
     let logs: Vec<&PathBuf> = files
         .iter()
         .filter(|path| path.starts_with(system.data_dir().join("logs")))
