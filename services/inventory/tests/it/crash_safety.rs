@@ -8,7 +8,9 @@ use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::{eventually, wait_for_service};
 
-use crate::support::{READY, count_on_subject, fixture, without_service};
+use bikestore_testkit::count_on_subject;
+
+use crate::support::{READY, fixture, without_service};
 
 #[tokio::test]
 async fn an_event_committed_just_before_a_crash_is_published_once_after_restart()
@@ -60,7 +62,9 @@ async fn an_event_committed_just_before_a_crash_is_published_once_after_restart(
     let stream = system.subjects().event_stream(ServiceName::Inventory);
     let subject = system.subjects().event_of::<StockChanged>();
     let published = eventually("both stock_changed events", READY, async || {
-        let count = count_on_subject(&system, &stream, &subject).await.ok()?;
+        let count = count_on_subject(system.client(), &stream, &subject)
+            .await
+            .ok()?;
         (count >= 2).then_some(count)
     })
     .await?;
@@ -131,7 +135,9 @@ async fn two_processes_on_one_database_both_serve_and_nothing_is_lost_or_doubled
     let stream = system.subjects().event_stream(ServiceName::Inventory);
     let subject = system.subjects().event_of::<StockChanged>();
     let published = eventually("forty stock_changed events", READY, async || {
-        let count = count_on_subject(&system, &stream, &subject).await.ok()?;
+        let count = count_on_subject(system.client(), &stream, &subject)
+            .await
+            .ok()?;
         (count >= 40).then_some(count)
     })
     .await?;

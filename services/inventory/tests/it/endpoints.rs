@@ -362,13 +362,22 @@ async fn stock_changes_publish_events_and_crossing_the_threshold_publishes_stock
             reason: "count".into(),
         })
         .await?;
-    let stream = system
-        .subjects()
-        .event_stream(bikestore_contracts::ServiceName::Inventory);
-    let changed = crate::support::events::<StockChanged>(&system, &stream, 2).await?;
+    let changed = bikestore_testkit::read_events::<StockChanged>(
+        system.client(),
+        system.subjects(),
+        2,
+        crate::support::READY,
+    )
+    .await?;
     assert_eq!(changed[0].reason, StockChangeReason::Received);
     assert_eq!(changed[1].level.on_hand, 4);
-    let low = crate::support::events::<StockLow>(&system, &stream, 1).await?;
+    let low = bikestore_testkit::read_events::<StockLow>(
+        system.client(),
+        system.subjects(),
+        1,
+        crate::support::READY,
+    )
+    .await?;
     assert_eq!((low[0].level.available, low[0].threshold), (4, 5));
     system.stop().await
 }

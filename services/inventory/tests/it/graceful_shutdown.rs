@@ -8,7 +8,9 @@ use bikestore_contracts::{ErrorCode, ServiceName};
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::{eventually, wait_for_service};
 
-use crate::support::{READY, count_on_subject, fixture, without_service};
+use bikestore_testkit::count_on_subject;
+
+use crate::support::{READY, fixture, without_service};
 
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_and_flushes_the_outbox() -> anyhow::Result<()> {
@@ -69,7 +71,9 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_the_outbox() -> anyhow:
     let stream = system.subjects().event_stream(ServiceName::Inventory);
     let subject = system.subjects().event_of::<StockChanged>();
     let published = eventually("the events of every answered request", READY, async || {
-        let count = count_on_subject(&system, &stream, &subject).await.ok()?;
+        let count = count_on_subject(system.client(), &stream, &subject)
+            .await
+            .ok()?;
         (count >= received).then_some(count)
     })
     .await?;

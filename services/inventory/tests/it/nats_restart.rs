@@ -8,7 +8,9 @@ use bikestore_contracts::inventory::{GetProduct, ReceiveStock, StockChanged};
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::eventually;
 
-use crate::support::{READY, count_on_subject, fixture, with_service};
+use bikestore_testkit::count_on_subject;
+
+use crate::support::{READY, fixture, with_service};
 
 #[tokio::test]
 async fn requests_flowing_across_a_nats_restart_all_land_once() -> anyhow::Result<()> {
@@ -50,7 +52,9 @@ async fn requests_flowing_across_a_nats_restart_all_land_once() -> anyhow::Resul
     let stream = system.subjects().event_stream(ServiceName::Inventory);
     let subject = system.subjects().event_of::<StockChanged>();
     let published = eventually("every stock_changed event", READY, async || {
-        let count = count_on_subject(&system, &stream, &subject).await.ok()?;
+        let count = count_on_subject(system.client(), &stream, &subject)
+            .await
+            .ok()?;
         (count >= DELIVERIES as u64).then_some(count)
     })
     .await?;

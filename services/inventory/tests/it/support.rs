@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use bikestore_contracts::inventory::{
     CreateBrand, CreateCategory, CreateProduct, CreateStore, ProductFields, ReceiveStock,
 };
@@ -94,57 +93,4 @@ pub struct Fixture {
     pub product_id: ProductId,
     pub brand_id: bikestore_contracts::BrandId,
     pub category_id: bikestore_contracts::CategoryId,
-}
-
-/// Reads the first `count` events of type `E` from `stream`, waiting for them to arrive.
-pub async fn events<E: bikestore_contracts::Event>(
-    system: &System,
-    stream: &str,
-    count: usize,
-) -> anyhow::Result<Vec<E>> {
-    use async_nats::jetstream::consumer::{DeliverPolicy, pull};
-    use futures::StreamExt;
-    let jetstream = async_nats::jetstream::new(system.client().clone());
-    let stream = jetstream.get_stream(stream).await?;
-    let consumer = stream
-        .create_consumer(pull::Config {
-            filter_subject: system.subjects().event_of::<E>(),
-            deliver_policy: DeliverPolicy::All,
-            ..Default::default()
-        })
-        .await?;
-    let mut messages = consumer.messages().await?;
-    let mut events = Vec::with_capacity(count);
-    while events.len() < count {
-        let message = tokio::time::timeout(READY, messages.next())
-            .await
-            .context("timed out waiting for events")?
-            .context("the consumer ended")?
-            .map_err(|error| anyhow::anyhow!("{error}"))?;
-        events.push(bikestore_codec::decode::<E>(
-            bikestore_codec::ContentType::Json,
-            None,
-            &message.payload,
-            usize::MAX,
-        )?);
-        message
-            .ack()
-            .await
-            .map_err(|error| anyhow::anyhow!("{error}"))?;
-    }
-    Ok(events)
-}
-
-/// How many messages the stream holds on `subject`.
-pub async fn count_on_subject(system: &System, stream: &str, subject: &str) -> anyhow::Result<u64> {
-    let jetstream = async_nats::jetstream::new(system.client().clone());
-    let stream = jetstream.get_stream(stream).await?;
-    let info = stream.info_with_subjects(subject).await?;
-    let mut total = 0;
-    use futures::StreamExt;
-    let mut info = info;
-    while let Some(entry) = info.next().await {
-        total += entry.map_err(|error| anyhow::anyhow!("{error}"))?.1 as u64;
-    }
-    Ok(total)
 }
