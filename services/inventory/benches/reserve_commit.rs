@@ -2,10 +2,11 @@
 //! primitives measured in the same run on the same nats-server.
 //!
 //! Run with `just bench-inventory` (or `cargo bench -p bikestore-inventory --bench
-//! reserve_commit -- --help`). It starts a private nats-server, the inventory service in this
-//! process, and for each concurrency drives reserve + commit pairs for a fixed time. The floor
-//! is one NATS request/reply to a responder that makes one SQLite commit (WAL, the same
-//! synchronous setting), also driven at the same concurrency, plus each primitive alone.
+//! reserve_commit -- --help`). It starts a private nats-server and the inventory service in this
+//! process (through the harness), and for each concurrency drives reserve + commit pairs for a
+//! fixed time. The floor is one NATS request/reply to a responder that makes one SQLite commit
+//! (WAL, the same synchronous setting), also driven at the same concurrency, plus each primitive
+//! alone.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -17,11 +18,8 @@ use bikestore_contracts::inventory::{
     CommitReservation, CreateBrand, CreateCategory, CreateProduct, CreateStore, ProductFields,
     ReceiveStock, ReservationLine, ReserveStock,
 };
-use bikestore_contracts::{Cents, ReservationId, ServiceName, Subjects};
-use bikestore_inventory::InventoryConfig;
-use bikestore_runtime::call::Caller;
-use bikestore_runtime::{CommonConfig, Shutdown};
-use bikestore_testkit::{NatsServer, wait_for_service};
+use bikestore_contracts::{Cents, ReservationId, ServiceName};
+use bikestore_harness::System;
 use clap::Parser;
 use futures::StreamExt;
 use hdrhistogram::Histogram;
@@ -151,20 +149,13 @@ fn print_row(name: &str, concurrency: usize, measurement: &Measurement) {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let duration = Duration::from_secs(args.seconds);
-    let nats = NatsServer::start().await?;
-    let client = nats.client().await?;
-    let data = tempfile::tempdir()?;
-    let subjects = Subjects::default();
-    let (trigger, shutdown) = Shutdown::new();
-    let config = InventoryConfig::new(CommonConfig::new(nats.url(), data.path()));
-    let service = tokio::spawn(bikestore_inventory::run(config, shutdown));
-    wait_for_service(
-        &client,
-        ServiceName::Inventory.as_str(),
-        Duration::from_secs(20),
-    )
-    .await?;
-    let caller = Caller::new(client.clone(), subjects.clone());
+    let system = System::builder()
+        .services(&[ServiceName::Inventory])
+        .start()
+        .await?;
+    let client = system.client().clone();
+    let caller = system.caller().clone();
+    let data = system.data_dir();
 
     let store_id = caller
         .call(&CreateStore {
@@ -223,16 +214,12 @@ async fn main() -> anyhow::Result<()> {
         }
     });
     let floor_subject = client.new_inbox();
-    spawn_commit_responder(
-        client.clone(),
-        floor_subject.clone(),
-        data.path().join("floor.db"),
-    )?;
+    spawn_commit_responder(client.clone(), floor_subject.clone(), data.join("floor.db"))?;
 
     println!("| measurement | concurrency | ops/s | p50 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|---|");
     let sqlite_alone = {
-        let connection = open_floor_database(&data.path().join("alone.db"))?;
+        let connection = open_floor_database(&data.join("alone.db"))?;
         let started = Instant::now();
         let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
         while started.elapsed() < duration.min(Duration::from_secs(1)) {
@@ -309,7 +296,5 @@ async fn main() -> anyhow::Result<()> {
             ratio * 100.0
         );
     }
-    trigger.trigger();
-    service.await??;
-    Ok(())
+    system.stop().await
 }
