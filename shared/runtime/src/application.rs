@@ -140,6 +140,10 @@ impl Application {
     ) -> Result<(), RuntimeError> {
         // Serving consumes the host, and with it the host's hold on the service state.
         let served = host.serve().await;
+        if served.is_err() && !self.shutdown.is_triggered() {
+            // Serving failed before shutdown was asked for: the tasks would wait for it for ever.
+            self.tasks.shutdown().await;
+        }
         while self.tasks.join_next().await.is_some() {}
         if let Some(db) = self.db.take() {
             match Arc::try_unwrap(db) {
