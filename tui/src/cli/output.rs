@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use bikestore_contracts::calendar::UtcTime;
+use bikestore_contracts::calendar::CalendarTime;
 use serde::Serialize;
 
 use crate::cli::exit::CliError;
@@ -201,7 +201,7 @@ pub fn or_dash<T: std::fmt::Display>(value: Option<T>) -> String {
 
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS` UTC.
 pub fn utc_time(ms: i64) -> String {
-    UtcTime::from_ms(ms).to_string()
+    CalendarTime::utc(ms).to_string()
 }
 
 #[cfg(test)]

@@ -2,11 +2,10 @@
 //! writes them alike. Pure functions, no IO.
 
 use bikestore_contracts::Cents;
-use bikestore_contracts::calendar::UtcTime;
+use bikestore_contracts::calendar::{self, CalendarTime};
 use bikestore_contracts::orders::OrderStatus;
 use bikestore_contracts::sagas::{Outcome, Phase, SagaState};
-
-pub use bikestore_contracts::calendar::DAY_MS;
+use time::UtcOffset;
 
 /// Money as the shop writes it: `$1,234.56`.
 pub fn money(amount: Cents) -> String {
@@ -28,12 +27,12 @@ pub fn money(amount: Cents) -> String {
 
 /// The start of the UTC day holding `at_ms`.
 pub fn start_of_day_ms(at_ms: i64) -> i64 {
-    at_ms - at_ms.rem_euclid(DAY_MS)
+    calendar::start_of_day_ms(at_ms, UtcOffset::UTC)
 }
 
 /// A moment as `YYYY-MM-DD HH:MM` (UTC).
 pub fn date_time(at_ms: i64) -> String {
-    let moment = UtcTime::from_ms(at_ms);
+    let moment = CalendarTime::utc(at_ms);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
         moment.year, moment.month, moment.day, moment.hour, moment.minute
@@ -42,12 +41,10 @@ pub fn date_time(at_ms: i64) -> String {
 
 /// A moment as `HH:MM:SS` (UTC), for histories within a day.
 pub fn clock(at_ms: i64) -> String {
-    let seconds_of_day = at_ms.rem_euclid(DAY_MS) / 1000;
+    let moment = CalendarTime::utc(at_ms);
     format!(
         "{:02}:{:02}:{:02}",
-        seconds_of_day / 3600,
-        seconds_of_day / 60 % 60,
-        seconds_of_day % 60
+        moment.hour, moment.minute, moment.second
     )
 }
 
