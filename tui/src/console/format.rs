@@ -10,6 +10,7 @@ use bikestore_contracts::calendar::{self, CalendarTime};
 use bikestore_contracts::orders::OrderStatus;
 use bikestore_contracts::sagas::{Outcome, Phase, SagaState};
 use time::UtcOffset;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Money as the shop writes it: `$1,234.56`.
 pub fn money(amount: Cents) -> String {
@@ -128,15 +129,26 @@ pub fn step_name(step: &str) -> String {
     step.replace('_', " ")
 }
 
-/// The first `width` characters of `text`, with `…` when cut, so long names never break a row.
+/// As much of `text` as fits `width` terminal columns, with `…` when cut, so long names never
+/// break a row. Columns are counted as the terminal prints them: a CJK character or an emoji
+/// takes two.
 pub fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    if UnicodeWidthStr::width(text) <= width {
         return text.to_owned();
     }
     if width == 0 {
         return String::new();
     }
-    let mut cut: String = text.chars().take(width - 1).collect();
+    let room = width - 1;
+    let mut used = 0;
+    let mut cut = String::new();
+    for character in text.chars() {
+        used += UnicodeWidthChar::width(character).unwrap_or(0);
+        if used > room {
+            break;
+        }
+        cut.push(character);
+    }
     cut.push('…');
     cut
 }
@@ -191,6 +203,10 @@ mod tests {
         assert_eq!(truncate("Trek Fuel EX 8", 20), "Trek Fuel EX 8");
         assert_eq!(truncate("Trek Fuel EX 8", 6), "Trek …");
         assert_eq!(truncate("anything", 0), "");
+        // Two columns a character: four fit in nine, with the mark.
+        assert_eq!(truncate("自転車店サンタクルーズ", 9), "自転車店…");
+        assert_eq!(truncate("自転車店", 8), "自転車店");
+        assert_eq!(truncate("自転車店", 4), "自…");
         assert_eq!(short_id("01JD5Z3Y8K2M4N6P7Q9R0S1T2V"), "P7Q9R0S1T2V"[1..]);
     }
 }
