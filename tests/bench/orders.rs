@@ -279,6 +279,6 @@ fn next_year() -> anyhow::Result<u16> {
     let milliseconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis();
-    let year = bikestore_contracts::calendar::UtcTime::from_ms(i64::try_from(milliseconds)?).year;
+    let year = bikestore_contracts::calendar::CalendarTime::utc(i64::try_from(milliseconds)?).year;
     Ok(u16::try_from(year + 1)?)
 }

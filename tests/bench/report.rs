@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use bikestore_contracts::calendar::UtcTime;
+use bikestore_contracts::calendar::CalendarTime;
 use serde_json::{Value, json};
 
 use crate::cli::{Settings, Until};
@@ -405,6 +405,6 @@ fn file_stamp(seconds: u64) -> String {
     )
 }
 
-fn utc_time(seconds: u64) -> UtcTime {
-    UtcTime::from_ms(i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
+fn utc_time(seconds: u64) -> CalendarTime {
+    CalendarTime::utc(i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
 }

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bikestore_contracts::backoff::Backoff;
 use bikestore_runtime::{Shutdown, error_chain, now_ms};
 use tracing::{debug, error, info, warn};
 
@@ -29,19 +30,20 @@ const BATCH: usize = 64;
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a process without the delivery lock tries to take it.
 const LOCK_POLL: Duration = Duration::from_millis(500);
-/// The longest pause after the database failed.
-const MAX_ERROR_PAUSE: Duration = Duration::from_secs(5);
+/// How long to pause after a round failed (the database, most likely): from 100 ms, doubling up
+/// to 5 s.
+const ERROR_PAUSE: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
 
 /// Delivers until shutdown; see the module documentation.
 pub async fn run(state: Arc<Notifications>, lock_path: PathBuf, mut shutdown: Shutdown) {
     let Some(_lock) = take_lock(lock_path, &mut shutdown).await else {
         return;
     };
-    let mut error_pause = Duration::from_millis(50);
+    let mut failed_rounds: u32 = 0;
     loop {
         let pause = match deliver_due(&state, &shutdown).await {
             Ok(next_due_at) => {
-                error_pause = Duration::from_millis(50);
+                failed_rounds = 0;
                 let poll = state.settings.delivery_poll;
                 next_due_at.map_or(poll, |next_due_at| {
                     let wait = u64::try_from(next_due_at.saturating_sub(now_ms())).unwrap_or(0);
@@ -50,8 +52,8 @@ pub async fn run(state: Arc<Notifications>, lock_path: PathBuf, mut shutdown: Sh
             }
             Err(failure) => {
                 warn!(error = %error_chain(&failure), "delivery round failed; will retry");
-                error_pause = (error_pause * 2).min(MAX_ERROR_PAUSE);
-                error_pause
+                failed_rounds = failed_rounds.saturating_add(1);
+                ERROR_PAUSE.delay(failed_rounds)
             }
         };
         tokio::select! {

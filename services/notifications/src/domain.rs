@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use bikestore_contracts::backoff::Backoff;
 use bikestore_contracts::inventory::{MAX_PAGE_LIMIT, Page};
 use bikestore_contracts::notifications::{Audience, DeliveryStatus, NotificationKind};
 use bikestore_contracts::{CustomerId, StoreId};
@@ -62,14 +63,17 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// After `attempts` attempts that all failed: the wait before the next one, or `None` when
+    /// After `attempts` attempts that all failed: the wait before the next one, with random
+    /// jitter (between half of [`RetryPolicy::backoff`]'s ceiling and all of it), or `None` when
     /// that was the last allowed.
     pub fn after_failure(&self, attempts: u32) -> Option<Duration> {
-        if attempts >= self.max_attempts {
-            return None;
-        }
-        let factor = 2u32.saturating_pow(attempts.saturating_sub(1));
-        Some(self.base.saturating_mul(factor).min(MAX_RETRY_DELAY))
+        (attempts < self.max_attempts).then(|| self.backoff().delay(attempts))
+    }
+
+    /// The exponential backoff: `base` after the first failure, doubling up to
+    /// [`MAX_RETRY_DELAY`].
+    pub fn backoff(&self) -> Backoff {
+        Backoff::new(self.base, MAX_RETRY_DELAY)
     }
 }
 
@@ -185,23 +189,22 @@ mod tests {
             base: Duration::from_millis(200),
             max_attempts: 4,
         };
-        let waits: Vec<_> = (1..=4)
-            .map(|attempts| policy.after_failure(attempts))
-            .collect();
-        assert_eq!(
-            waits,
-            [
-                Some(Duration::from_millis(200)),
-                Some(Duration::from_millis(400)),
-                Some(Duration::from_millis(800)),
-                None
-            ]
-        );
+        let ceilings = [200, 400, 800].map(Duration::from_millis);
+        for (attempts, ceiling) in (1..).zip(ceilings) {
+            assert_eq!(policy.backoff().ceiling(attempts), ceiling);
+            let wait = policy.after_failure(attempts);
+            assert!(
+                wait.is_some_and(|wait| wait <= ceiling && wait >= ceiling / 2),
+                "after {attempts}: {wait:?}"
+            );
+        }
+        assert_eq!(policy.after_failure(4), None);
         let patient = RetryPolicy {
             base: Duration::from_secs(1),
             max_attempts: 100,
         };
-        assert_eq!(patient.after_failure(60), Some(MAX_RETRY_DELAY));
+        assert_eq!(patient.backoff().ceiling(60), MAX_RETRY_DELAY);
+        assert!(patient.after_failure(60) <= Some(MAX_RETRY_DELAY));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use bikestore_contracts::calendar::UtcTime;
+use bikestore_contracts::calendar::{CalendarTime, is_calendar_date};
 use bikestore_contracts::inventory::{MAX_NAME_CHARS, MAX_PAGE_LIMIT, Page};
 use bikestore_contracts::orders::{
     CustomerFields, MAX_ORDER_LINES, OrderLine, OrderStatus, OrderTotals,
@@ -264,26 +264,15 @@ pub fn required_date(text: &str) -> Result<String, OrdersError> {
     }
     let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
     let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    if year < 1900 || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+    if year < 1900 || !is_calendar_date(i64::from(year), month, day) {
         return refuse();
     }
     Ok(text.to_owned())
 }
 
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// The UTC (year, month) of a time in milliseconds since the Unix epoch.
 pub fn year_month(at_ms: i64) -> (i64, u32) {
-    let moment = UtcTime::from_ms(at_ms);
+    let moment = CalendarTime::utc(at_ms);
     (moment.year, moment.month)
 }
 

@@ -1,14 +1,22 @@
-//! UTC calendar dates from Unix time, for what people read (the CLI, the console, reports) and
-//! for monthly rules such as a card's expiry, without a date crate for one conversion.
+//! Calendar dates and times of day, for what people read (the CLI, the console, reports) and for
+//! monthly rules such as a card's expiry.
+//!
+//! The one place that turns Unix milliseconds into dates and checks that a date exists, over the
+//! `time` crate: no other crate does calendar arithmetic (leap years, month lengths, days since
+//! the epoch) of its own. Which offset from UTC to read a moment at is the caller's choice; this
+//! module never asks the operating system.
 
 use std::fmt;
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 86_400_000;
 
-/// A moment in UTC, to the second, in the proleptic Gregorian calendar.
+/// A moment as a calendar and a clock read it at some offset from UTC, to the second, in the
+/// proleptic Gregorian calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UtcTime {
+pub struct CalendarTime {
     /// The year (negative before year 0).
     pub year: i64,
     /// The month, 1 to 12.
@@ -23,26 +31,30 @@ pub struct UtcTime {
     pub second: u32,
 }
 
-impl UtcTime {
-    /// The moment `ms` milliseconds after the Unix epoch (before it when negative).
-    pub fn from_ms(ms: i64) -> UtcTime {
-        let (year, month, day) = civil_date(ms.div_euclid(DAY_MS));
-        let second_of_day = ms.rem_euclid(DAY_MS) / 1000;
-        // The remainders are below a day, so each part fits a u32.
-        let part = |value: i64| u32::try_from(value).unwrap_or(0);
-        UtcTime {
-            year,
-            month,
-            day,
-            hour: part(second_of_day / 3600),
-            minute: part(second_of_day / 60 % 60),
-            second: part(second_of_day % 60),
+impl CalendarTime {
+    /// The moment `at_ms` milliseconds after the Unix epoch (before it when negative), in UTC.
+    pub fn utc(at_ms: i64) -> CalendarTime {
+        CalendarTime::at_offset(at_ms, UtcOffset::UTC)
+    }
+
+    /// The moment `at_ms` milliseconds after the Unix epoch as read where the clocks are
+    /// `offset` from UTC. Moments beyond the years -9999 to 9999 read as the first or last
+    /// second of that range.
+    pub fn at_offset(at_ms: i64, offset: UtcOffset) -> CalendarTime {
+        let moment = moment(at_ms, offset);
+        CalendarTime {
+            year: i64::from(moment.year()),
+            month: u32::from(u8::from(moment.month())),
+            day: u32::from(moment.day()),
+            hour: u32::from(moment.hour()),
+            minute: u32::from(moment.minute()),
+            second: u32::from(moment.second()),
         }
     }
 }
 
 /// `YYYY-MM-DD HH:MM:SS`.
-impl fmt::Display for UtcTime {
+impl fmt::Display for CalendarTime {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             formatter,
@@ -52,51 +64,120 @@ impl fmt::Display for UtcTime {
     }
 }
 
-/// The (year, month, day) of a day count since 1970-01-01, after Howard Hinnant's
-/// `civil_from_days`.
-pub fn civil_date(days_since_epoch: i64) -> (i64, u32, u32) {
-    let shifted = days_since_epoch + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
+/// The first millisecond of the day holding `at_ms`, where the clocks are `offset` from UTC:
+/// for a store in California the day starts at 08:00 UTC, not at midnight UTC.
+pub fn start_of_day_ms(at_ms: i64, offset: UtcOffset) -> i64 {
+    let midnight = moment(at_ms, offset).replace_time(Time::MIDNIGHT);
+    i64::try_from(midnight.unix_timestamp_nanos() / 1_000_000).unwrap_or(at_ms)
+}
+
+/// Whether `year`-`month`-`day` exists on the calendar (2024-02-29 does, 2023-02-29 does not).
+pub fn is_calendar_date(year: i64, month: u32, day: u32) -> bool {
+    let (Ok(year), Ok(month), Ok(day)) =
+        (i32::try_from(year), u8::try_from(month), u8::try_from(day))
+    else {
+        return false;
     };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // month_index is 0..=11 and day_of_year 0..=365, so both fit a u32.
-    (
-        year,
-        u32::try_from(month).unwrap_or(1),
-        u32::try_from(day).unwrap_or(1),
-    )
+    Month::try_from(month)
+        .and_then(|month| Date::from_calendar_date(year, month, day))
+        .is_ok()
+}
+
+/// The moment `at_ms` at `offset`, held to the range `time` supports rather than refused, so
+/// any number from outside (a corrupt row, a hostile reply) still prints.
+fn moment(at_ms: i64, offset: UtcOffset) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
+        .ok()
+        .and_then(|utc| utc.checked_to_offset(offset))
+        .unwrap_or_else(|| {
+            let edge = if at_ms < 0 {
+                PrimitiveDateTime::MIN
+            } else {
+                PrimitiveDateTime::MAX
+            };
+            edge.assume_offset(offset)
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn pacific_standard() -> UtcOffset {
+        UtcOffset::from_hms(-8, 0, 0).expect("eight hours is within an offset's range")
+    }
+
     #[test]
     fn dates_follow_the_calendar_across_leap_days_and_the_epoch() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(-1), (1969, 12, 31));
-        assert_eq!(civil_date(11_016), (2000, 2, 29));
-        assert_eq!(civil_date(11_017), (2000, 3, 1));
-        assert_eq!(civil_date(20_787), (2026, 11, 30));
+        let date = |days: i64| {
+            let moment = CalendarTime::utc(days * DAY_MS);
+            (moment.year, moment.month, moment.day)
+        };
+        assert_eq!(date(0), (1970, 1, 1));
+        assert_eq!(date(-1), (1969, 12, 31));
+        assert_eq!(date(11_016), (2000, 2, 29));
+        assert_eq!(date(11_017), (2000, 3, 1));
+        assert_eq!(date(20_787), (2026, 11, 30));
     }
 
     #[test]
     fn a_moment_prints_as_date_and_time() {
-        assert_eq!(UtcTime::from_ms(0).to_string(), "1970-01-01 00:00:00");
+        assert_eq!(CalendarTime::utc(0).to_string(), "1970-01-01 00:00:00");
         assert_eq!(
-            UtcTime::from_ms(1_798_761_599_000).to_string(),
+            CalendarTime::utc(1_798_761_599_000).to_string(),
             "2026-12-31 23:59:59"
         );
-        assert_eq!(UtcTime::from_ms(-1_000).to_string(), "1969-12-31 23:59:59");
+        assert_eq!(CalendarTime::utc(-1_000).to_string(), "1969-12-31 23:59:59");
+    }
+
+    #[test]
+    fn late_on_a_utc_day_is_the_previous_day_eight_hours_west() {
+        // 2026-11-30 23:30:00 UTC is 15:30 on the 30th in California, 04:30 UTC on the 1st is
+        // still the 30th there.
+        let late = 1_796_081_400_000;
+        let early_next = late + 5 * 3_600_000;
+        assert_eq!(
+            CalendarTime::at_offset(late, pacific_standard()).to_string(),
+            "2026-11-30 15:30:00"
+        );
+        assert_eq!(
+            CalendarTime::at_offset(early_next, pacific_standard()).to_string(),
+            "2026-11-30 20:30:00"
+        );
+        assert_eq!(CalendarTime::utc(early_next).day, 1);
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        // 2026-12-01 04:30 UTC: the UTC day began at 00:00 UTC, the Californian one at
+        // 2026-11-30 08:00 UTC.
+        let at = 1_796_099_400_000;
+        assert_eq!(start_of_day_ms(at, UtcOffset::UTC), 1_796_083_200_000);
+        assert_eq!(
+            start_of_day_ms(at, pacific_standard()),
+            1_796_083_200_000 - 16 * 3_600_000
+        );
+    }
+
+    #[test]
+    fn only_real_dates_exist() {
+        assert!(is_calendar_date(2024, 2, 29));
+        assert!(is_calendar_date(2000, 2, 29));
+        assert!(is_calendar_date(2024, 12, 31));
+        assert!(!is_calendar_date(2023, 2, 29));
+        assert!(!is_calendar_date(1900, 2, 29));
+        assert!(!is_calendar_date(2024, 4, 31));
+        assert!(!is_calendar_date(2024, 13, 1));
+        assert!(!is_calendar_date(2024, 0, 1));
+        assert!(!is_calendar_date(2024, 1, 0));
+        assert!(!is_calendar_date(i64::MAX, 1, 1));
+    }
+
+    #[test]
+    fn moments_out_of_range_print_without_panic() {
+        assert_eq!(CalendarTime::utc(i64::MAX).year, 9999);
+        assert_eq!(CalendarTime::utc(i64::MIN).year, -9999);
+        let _ = start_of_day_ms(i64::MAX, pacific_standard());
+        let _ = start_of_day_ms(i64::MIN, pacific_standard());
     }
 }

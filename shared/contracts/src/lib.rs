@@ -3,12 +3,15 @@
 //! It owns every request, reply and event type (each with its schema version), the subject
 //! builders, the header, stream and bucket names, the typed IDs and money, and the stable
 //! [`ErrorCode`]s of the wire error. It knows nothing of NATS, SQLite or tokio: it is plain data
-//! that every other crate agrees on.
+//! that every other crate agrees on. Beside the data sit two pure helpers that every crate
+//! shares for the same reason: [`calendar`] (dates, over `time`) and [`backoff`] (how long a
+//! retry loop waits).
 //!
 //! Types here are append-only: postcard encodes fields and variants by position, so a field is
 //! never reordered or removed; a breaking change is a new schema version.
 #![warn(missing_docs)]
 
+pub mod backoff;
 pub mod calendar;
 pub mod error;
 pub mod gateway;

@@ -6,9 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_nats::{Client, ConnectOptions, Event};
+use bikestore_contracts::backoff::Backoff;
 use tracing::{info, warn};
 
 use crate::error::RuntimeError;
+
+/// How long to wait before each reconnect: fast at first (doubling from tens of milliseconds),
+/// so tests and brief restarts recover quickly; at most two seconds.
+const RECONNECT: Backoff = Backoff::new(Duration::from_millis(20), Duration::from_secs(2));
 
 /// A NATS user name and password, as a credentials file holds them. `Debug` never shows the
 /// password.
@@ -101,9 +106,12 @@ pub async fn connect_as(
         .max_reconnects(None)
         .connection_timeout(Duration::from_secs(2))
         .reconnect_delay_callback(|attempts| {
-            // Fast at first, so tests and brief restarts recover quickly; capped at two seconds.
-            let millis = 20u64.saturating_mul(1 << attempts.min(7)).min(2_000);
-            Duration::from_millis(millis)
+            // async-nats passes 1 before the first try; one more keeps the delays this loop
+            // has always had (40 ms, 80 ms, ... 2 s).
+            let failures = u32::try_from(attempts)
+                .unwrap_or(u32::MAX)
+                .saturating_add(1);
+            RECONNECT.delay(failures)
         })
         .event_callback(move |event| {
             let client_name = client_name.clone();

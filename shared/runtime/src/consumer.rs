@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, AckKind, consumer};
+use bikestore_contracts::backoff::Backoff;
 use futures::StreamExt;
 use tracing::{debug, warn};
 
@@ -19,6 +20,10 @@ pub const DEFAULT_MAX_DELIVER: i64 = 5;
 /// The heartbeat the server sends on an idle pull; two missed ones end the subscription, which
 /// the loop then re-creates.
 const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// How long to wait before asking again for a consumer that is not ready: from 50 ms, doubling
+/// up to 2 s.
+const NOT_READY_RETRY: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(2));
 
 /// A durable pull consumer's definition.
 #[derive(Debug, Clone)]
@@ -103,7 +108,7 @@ pub async fn run<F, Fut>(
     let handle = Arc::new(handle);
     let slots = Arc::new(tokio::sync::Semaphore::new(definition.concurrency.max(1)));
     let mut in_flight = tokio::task::JoinSet::new();
-    let mut pause = Duration::from_millis(50);
+    let mut failures: u32 = 0;
     while !shutdown.is_triggered() {
         let messages = match definition.ensure(&jetstream).await {
             Ok(consumer) => consumer
@@ -118,16 +123,16 @@ pub async fn run<F, Fut>(
         };
         let mut messages = match messages {
             Ok(messages) => {
-                pause = Duration::from_millis(50);
+                failures = 0;
                 messages
             }
             Err(error) => {
                 warn!(consumer = %definition.name, error = %crate::error_chain(&error), "consumer not ready; retrying");
+                failures = failures.saturating_add(1);
                 tokio::select! {
-                    _ = tokio::time::sleep(pause) => {}
+                    _ = tokio::time::sleep(NOT_READY_RETRY.delay(failures)) => {}
                     _ = shutdown.wait() => break,
                 }
-                pause = (pause * 2).min(Duration::from_secs(2));
                 continue;
             }
         };

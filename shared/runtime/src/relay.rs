@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use async_nats::HeaderMap;
 use async_nats::jetstream;
+use bikestore_contracts::backoff::Backoff;
 use bikestore_contracts::headers;
 use bikestore_storage::StorageError;
 use bikestore_storage::outbox;
@@ -23,7 +24,8 @@ use crate::shutdown::Shutdown;
 
 const BATCH: usize = 256;
 const IDLE_POLL: Duration = Duration::from_secs(1);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long to wait after a failed publish: from 50 ms, doubling up to 5 s.
+const RETRY: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(5));
 
 /// Publishes `db`'s outbox until shutdown, then flushes what is left (bounded by `grace`).
 pub async fn run(
@@ -33,17 +35,17 @@ pub async fn run(
     grace: Duration,
 ) {
     let ready: Arc<Notify> = db.outbox_ready();
-    let mut backoff = Duration::from_millis(50);
+    let mut failures: u32 = 0;
     loop {
         match catch_up(&db, &jetstream).await {
-            Ok(()) => backoff = Duration::from_millis(50),
+            Ok(()) => failures = 0,
             Err(error) => {
                 warn!(error = %error_chain(&error), "outbox relay could not publish; will retry");
+                failures = failures.saturating_add(1);
                 tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
+                    _ = tokio::time::sleep(RETRY.delay(failures)) => {}
                     _ = shutdown.wait() => break,
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
                 continue;
             }
         }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use async_nats::jetstream::{self, stream};
+use bikestore_contracts::backoff::Backoff;
 use bikestore_contracts::{ServiceName, Subjects};
 
 use crate::error::RuntimeError;
@@ -14,6 +15,9 @@ pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(30 * 60);
 /// How long start-up waits for JetStream to answer.
 pub const START_UP_PATIENCE: Duration = Duration::from_secs(30);
 
+/// How long start-up waits between tries: from 50 ms, doubling up to 2 s.
+const START_UP_RETRY: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(2));
+
 /// Runs `attempt` until it succeeds: at start-up the client may still be connecting, so a
 /// failure is retried with a growing delay, and only one after [`START_UP_PATIENCE`] is
 /// returned, as failing to `what`.
@@ -24,17 +28,19 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     let deadline = tokio::time::Instant::now() + START_UP_PATIENCE;
-    let mut delay = Duration::from_millis(50);
+    let mut failures: u32 = 0;
     loop {
-        match attempt().await {
+        let error = match attempt().await {
             Ok(done) => return Ok(done),
-            Err(error) if tokio::time::Instant::now() + delay < deadline => {
-                tracing::warn!(error = %error, "could not {what} yet; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(2));
-            }
-            Err(error) => return Err(RuntimeError::nats(what, error)),
+            Err(error) => error,
+        };
+        failures = failures.saturating_add(1);
+        let delay = START_UP_RETRY.delay(failures);
+        if tokio::time::Instant::now() + delay >= deadline {
+            return Err(RuntimeError::nats(what, error));
         }
+        tracing::warn!(error = %error, "could not {what} yet; retrying");
+        tokio::time::sleep(delay).await;
     }
 }
 

@@ -61,6 +61,9 @@ pub struct Environment {
     pub password: Option<OsString>,
     /// [`ENV_NEW_PASSWORD`].
     pub new_password: Option<OsString>,
+    /// The local offset from UTC (from `TZ` or the system's zone), which the console shows
+    /// times and the day at; `None` when the system would not say, and the console uses UTC.
+    pub utc_offset: Option<time::UtcOffset>,
 }
 
 /// The help heading of the options every command takes.
@@ -251,6 +254,10 @@ fn run_console(context: Context) -> ExitCode {
         subjects: context.subjects,
         session_file: context.session_file,
         no_color: context.environment.no_color,
+        utc_offset: context
+            .environment
+            .utc_offset
+            .unwrap_or(time::UtcOffset::UTC),
     };
     match crate::console::run(options) {
         Ok(()) => Exit::Success.into(),

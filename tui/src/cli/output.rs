@@ -3,8 +3,9 @@
 
 use std::io::Write;
 
-use bikestore_contracts::calendar::UtcTime;
+use bikestore_contracts::calendar::CalendarTime;
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
 
 use crate::cli::exit::CliError;
 
@@ -164,9 +165,10 @@ impl std::fmt::Display for Table {
     }
 }
 
-/// The width of a cell in characters; line breaks print as spaces.
+/// The width of a cell in terminal columns, as it prints: line breaks as spaces, a CJK character
+/// or an emoji two columns, a combining mark none.
 fn width_of(text: &str) -> usize {
-    text.chars().count()
+    UnicodeWidthStr::width(one_line(text).as_str())
 }
 
 fn one_line(text: &str) -> String {
@@ -174,9 +176,8 @@ fn one_line(text: &str) -> String {
 }
 
 fn pad(text: &str, width: usize) -> String {
-    let text = one_line(text);
-    let padding = width.saturating_sub(width_of(&text));
-    format!("{text}{}", " ".repeat(padding))
+    let padding = width.saturating_sub(width_of(text));
+    format!("{}{}", one_line(text), " ".repeat(padding))
 }
 
 /// The wire name of a unit enum (`processing`, `stuck`), as its serde form spells it.
@@ -201,7 +202,7 @@ pub fn or_dash<T: std::fmt::Display>(value: Option<T>) -> String {
 
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS` UTC.
 pub fn utc_time(ms: i64) -> String {
-    UtcTime::from_ms(ms).to_string()
+    CalendarTime::utc(ms).to_string()
 }
 
 #[cfg(test)]
@@ -223,6 +224,28 @@ mod tests {
              1   Santa Cruz Bikes  Santa Cruz\n\
              10  Baldwin           Baldwin\n"
         );
+    }
+
+    #[test]
+    fn wide_characters_keep_the_columns_aligned() {
+        let mut table = Table::new(["ID", "NAME", "CITY"]);
+        table.row(vec!["1".into(), "自転車店".into(), "東京".into()]);
+        table.row(vec!["2".into(), "Bike 🚲".into(), "Paris".into()]);
+        table.row(vec!["3".into(), "Cafe\u{301}".into(), "Lyon".into()]);
+        let text = table.to_string();
+        assert_eq!(
+            text,
+            "ID  NAME      CITY\n\
+             1   自転車店  東京\n\
+             2   Bike 🚲   Paris\n\
+             3   Cafe\u{301}      Lyon\n"
+        );
+        // Every line's last column starts at the same terminal column.
+        let cities = ["CITY", "東京", "Paris", "Lyon"];
+        for (line, city) in text.lines().zip(cities) {
+            let before = line.strip_suffix(city).expect("the city ends the line");
+            assert_eq!(width_of(before), 14, "{line:?}");
+        }
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub enum Operation {
 /// The figures of the dashboard, read in one go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DashboardData {
-    /// Orders placed since the start of the day (UTC).
+    /// Orders placed since the start of the local day.
     pub orders_today: u64,
     /// What today's confirmed and completed orders bring in, in cents.
     pub revenue_today: bikestore_contracts::Cents,
@@ -258,7 +258,7 @@ pub enum Command {
     LoadDashboard {
         /// The store.
         store_id: Option<StoreId>,
-        /// The start of today, in milliseconds since the Unix epoch.
+        /// The start of the local day, in milliseconds since the Unix epoch.
         since_ms: i64,
         /// Whether to read saga statistics (managers and admins only).
         with_sagas: bool,

@@ -1,12 +1,16 @@
 //! How values read on screen: money, times, IDs and states, each in one place so every screen
-//! writes them alike. Pure functions, no IO.
+//! writes them alike. Pure functions, no IO. Times and the day read at the local offset the
+//! console was started with ([`show_times_at`]), UTC until then; each has an `_at` form taking
+//! the offset, for tests.
+
+use std::sync::OnceLock;
 
 use bikestore_contracts::Cents;
-use bikestore_contracts::calendar::UtcTime;
+use bikestore_contracts::calendar::{self, CalendarTime};
 use bikestore_contracts::orders::OrderStatus;
 use bikestore_contracts::sagas::{Outcome, Phase, SagaState};
-
-pub use bikestore_contracts::calendar::DAY_MS;
+use time::UtcOffset;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Money as the shop writes it: `$1,234.56`.
 pub fn money(amount: Cents) -> String {
@@ -26,28 +30,56 @@ pub fn money(amount: Cents) -> String {
     format!("{sign}${grouped}.{fraction}")
 }
 
-/// The start of the UTC day holding `at_ms`.
-pub fn start_of_day_ms(at_ms: i64) -> i64 {
-    at_ms - at_ms.rem_euclid(DAY_MS)
+/// The offset from UTC the console shows times at, set once by [`show_times_at`] when the
+/// console starts. It is process-wide so that the drawing code and the dashboard's day need no
+/// extra argument; tests never set it, so they and the snapshots read UTC.
+static SHOWN_OFFSET: OnceLock<UtcOffset> = OnceLock::new();
+
+/// Shows every time, and starts every day, at `offset` from now on: the local offset that
+/// `main.rs` found. Only the first call counts; the console makes it once, at start.
+pub fn show_times_at(offset: UtcOffset) {
+    let _ = SHOWN_OFFSET.set(offset);
 }
 
-/// A moment as `YYYY-MM-DD HH:MM` (UTC).
+fn shown_offset() -> UtcOffset {
+    SHOWN_OFFSET.get().copied().unwrap_or(UtcOffset::UTC)
+}
+
+/// The start of the local day holding `at_ms`: the store's "today".
+pub fn start_of_day_ms(at_ms: i64) -> i64 {
+    start_of_day_at(at_ms, shown_offset())
+}
+
+/// The start of the day holding `at_ms` where the clocks are `offset` from UTC.
+pub fn start_of_day_at(at_ms: i64, offset: UtcOffset) -> i64 {
+    calendar::start_of_day_ms(at_ms, offset)
+}
+
+/// A moment as `YYYY-MM-DD HH:MM`, local time.
 pub fn date_time(at_ms: i64) -> String {
-    let moment = UtcTime::from_ms(at_ms);
+    date_time_at(at_ms, shown_offset())
+}
+
+/// A moment as `YYYY-MM-DD HH:MM` where the clocks are `offset` from UTC.
+pub fn date_time_at(at_ms: i64, offset: UtcOffset) -> String {
+    let moment = CalendarTime::at_offset(at_ms, offset);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
         moment.year, moment.month, moment.day, moment.hour, moment.minute
     )
 }
 
-/// A moment as `HH:MM:SS` (UTC), for histories within a day.
+/// A moment as `HH:MM:SS`, local time, for histories within a day.
 pub fn clock(at_ms: i64) -> String {
-    let seconds_of_day = at_ms.rem_euclid(DAY_MS) / 1000;
+    clock_at(at_ms, shown_offset())
+}
+
+/// A moment as `HH:MM:SS` where the clocks are `offset` from UTC.
+pub fn clock_at(at_ms: i64, offset: UtcOffset) -> String {
+    let moment = CalendarTime::at_offset(at_ms, offset);
     format!(
         "{:02}:{:02}:{:02}",
-        seconds_of_day / 3600,
-        seconds_of_day / 60 % 60,
-        seconds_of_day % 60
+        moment.hour, moment.minute, moment.second
     )
 }
 
@@ -97,15 +129,26 @@ pub fn step_name(step: &str) -> String {
     step.replace('_', " ")
 }
 
-/// The first `width` characters of `text`, with `…` when cut, so long names never break a row.
+/// As much of `text` as fits `width` terminal columns, with `…` when cut, so long names never
+/// break a row. Columns are counted as the terminal prints them: a CJK character or an emoji
+/// takes two.
 pub fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    if UnicodeWidthStr::width(text) <= width {
         return text.to_owned();
     }
     if width == 0 {
         return String::new();
     }
-    let mut cut: String = text.chars().take(width - 1).collect();
+    let room = width - 1;
+    let mut used = 0;
+    let mut cut = String::new();
+    for character in text.chars() {
+        used += UnicodeWidthChar::width(character).unwrap_or(0);
+        if used > room {
+            break;
+        }
+        cut.push(character);
+    }
     cut.push('…');
     cut
 }
@@ -133,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_utc_calendar_dates() {
+    fn dates_read_utc_until_the_console_sets_an_offset() {
         assert_eq!(date_time(0), "1970-01-01 00:00");
         // 2026-11-30 09:34:56 UTC.
         assert_eq!(date_time(1_796_031_296_000), "2026-11-30 09:34");
@@ -143,10 +186,27 @@ mod tests {
     }
 
     #[test]
+    fn late_on_a_utc_day_is_still_the_day_before_in_california() {
+        let pacific = UtcOffset::from_hms(-8, 0, 0).expect("eight hours is a valid offset");
+        // 2026-12-01 04:30:00 UTC: already the 1st in UTC, 20:30 on the 30th eight hours west.
+        let at = 1_796_099_400_000;
+        assert_eq!(date_time_at(at, UtcOffset::UTC), "2026-12-01 04:30");
+        assert_eq!(date_time_at(at, pacific), "2026-11-30 20:30");
+        assert_eq!(clock_at(at, pacific), "20:30:00");
+        // So "today" began at 2026-11-30 00:00 local, 08:00 UTC, not at 2026-12-01 00:00 UTC.
+        assert_eq!(start_of_day_at(at, pacific), 1_796_025_600_000);
+        assert_eq!(start_of_day_at(at, UtcOffset::UTC), 1_796_083_200_000);
+    }
+
+    #[test]
     fn truncation_marks_the_cut() {
         assert_eq!(truncate("Trek Fuel EX 8", 20), "Trek Fuel EX 8");
         assert_eq!(truncate("Trek Fuel EX 8", 6), "Trek …");
         assert_eq!(truncate("anything", 0), "");
+        // Two columns a character: four fit in nine, with the mark.
+        assert_eq!(truncate("自転車店サンタクルーズ", 9), "自転車店…");
+        assert_eq!(truncate("自転車店", 8), "自転車店");
+        assert_eq!(truncate("自転車店", 4), "自…");
         assert_eq!(short_id("01JD5Z3Y8K2M4N6P7Q9R0S1T2V"), "P7Q9R0S1T2V"[1..]);
     }
 }

@@ -53,11 +53,15 @@ pub struct Options {
     pub session_file: PathBuf,
     /// `NO_COLOR` as the process found it: set and not empty turns colours off.
     pub no_color: Option<std::ffi::OsString>,
+    /// The offset from UTC of the store's clocks: times show, and the dashboard's day starts, at
+    /// it. The local one as `main.rs` found it before any thread started, else UTC.
+    pub utc_offset: time::UtcOffset,
 }
 
 /// Runs the console until the user quits. It owns the terminal and its own async runtime.
 pub fn run(options: Options) -> anyhow::Result<()> {
     let theme = Theme::from_no_color(options.no_color.as_deref());
+    format::show_times_at(options.utc_offset);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use bikestore_codec::ContentType;
+use bikestore_contracts::backoff::Backoff;
 use bikestore_contracts::sagas::SagaPayload;
 use bikestore_contracts::{ErrorCode, Request, ServiceName, WireError};
 
@@ -20,20 +21,10 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The delay before attempt `attempt + 1`: exponential with up to 50% random jitter, so
-    /// replicas retrying a shared dependency do not move in lock step.
+    /// The delay before attempt `attempt + 1`: exponential with up to 50% random jitter
+    /// ([`Backoff`]), so replicas retrying a shared dependency do not move in lock step.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exponential = self
-            .initial_backoff
-            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
-            .min(self.max_backoff);
-        let jitter_range = exponential.as_millis() as u64 / 2;
-        let jitter = if jitter_range == 0 {
-            0
-        } else {
-            u64::from(ulid::Ulid::new().random() as u32) % jitter_range
-        };
-        exponential.saturating_sub(Duration::from_millis(jitter))
+        Backoff::new(self.initial_backoff, self.max_backoff).delay(attempt)
     }
 }
 
@@ -164,8 +155,9 @@ mod tests {
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_millis(1_000),
         };
-        for attempt in 1..10 {
-            let full = Duration::from_millis((100u64 << (attempt - 1)).min(1_000));
+        for attempt in [0, 1, 2, 3, 4, 5, 6, 9, 16, 17, 40, u32::MAX] {
+            let full = Duration::from_millis(100u64 << attempt.saturating_sub(1).min(4))
+                .min(Duration::from_millis(1_000));
             let delay = policy.backoff(attempt);
             assert!(
                 delay <= full && delay >= full / 2,

@@ -20,6 +20,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use bikestore_contracts::sagas::SagaState;
 
@@ -124,7 +125,7 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
             None => "all stores".to_owned(),
         };
         let who = format!("{} · {} · {} ", staff.username, staff.role, scope);
-        let width = who.chars().count() as u16;
+        let width = UnicodeWidthStr::width(who.as_str()) as u16;
         // The member's name goes right-aligned when it fits beside the tabs.
         if used + width <= area.width {
             let right = Rect {

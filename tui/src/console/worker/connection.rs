@@ -4,14 +4,14 @@
 use std::time::Duration;
 
 use bikestore_client::{Client, Session};
+use bikestore_contracts::backoff::Backoff;
 
 use super::Shared;
 use crate::console::Options;
 use crate::console::event::BackendEvent;
 
-/// How long the worker waits before connecting again, at first and at most.
-const RECONNECT_FIRST: Duration = Duration::from_millis(500);
-const RECONNECT_MOST: Duration = Duration::from_secs(10);
+/// How long the worker waits before connecting again: 500 ms at first, doubling up to 10 s.
+const RECONNECT: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
 /// How often the connection state is looked at for the status line. The client library owns
 /// the connection and its reconnects; this only reports what it sees.
 const CONNECTION_CHECK: Duration = Duration::from_millis(500);
@@ -20,7 +20,7 @@ const CONNECTION_CHECK: Duration = Duration::from_millis(500);
 /// credentials), retrying with backoff until it works; then restores a saved session and reports
 /// the connection state whenever it changes.
 pub(super) async fn connect(shared: Shared, options: Options) {
-    let mut wait = RECONNECT_FIRST;
+    let mut failures: u32 = 0;
     let client = loop {
         match Client::connect_with_credentials(
             &options.nats_url,
@@ -37,8 +37,8 @@ pub(super) async fn connect(shared: Shared, options: Options) {
                         options.nats_url
                     )))
                     .await;
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(RECONNECT_MOST);
+                failures = failures.saturating_add(1);
+                tokio::time::sleep(RECONNECT.delay(failures)).await;
             }
         }
     };
