@@ -5,18 +5,19 @@
 //! to what staff see.
 #![cfg(test)]
 
+use crate::console::app::tests::{backend, press, type_text};
 use bikestore_contracts::identity::Role;
 use bikestore_contracts::sagas::{SagaId, SagaList, SagaStarted, SagaState};
 use bikestore_contracts::{ErrorCode, StoreId};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 use crate::console::app::order_form::{FormPane, Submission};
 use crate::console::app::orders::OrdersView;
 use crate::console::app::{App, Connection, Tab};
 use crate::console::demo;
-use crate::console::event::{BackendEvent, Command, Event, Operation, UiError};
+use crate::console::event::{BackendEvent, Command, Operation, UiError};
 use crate::console::keys::Place;
 use crate::console::theme::Theme;
 
@@ -35,20 +36,6 @@ fn snapshot(name: &str, app: &App) {
         let terminal = draw(app, width, height);
         insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
     }
-}
-
-fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
-    app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for character in text.chars() {
-        press(app, KeyCode::Char(character));
-    }
-}
-
-fn backend(app: &mut App, event: BackendEvent) -> Vec<Command> {
-    app.update(Event::Backend(event))
 }
 
 fn login_app() -> App {

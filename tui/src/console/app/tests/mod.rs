@@ -30,11 +30,11 @@ mod shell;
 mod staff;
 mod stock;
 
-fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
+pub(crate) fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
     app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub(crate) fn type_text(app: &mut App, text: &str) {
     for character in text.chars() {
         press(app, KeyCode::Char(character));
     }
@@ -47,7 +47,7 @@ fn control(app: &mut App, character: char) -> Vec<Command> {
     )))
 }
 
-fn backend(app: &mut App, event: BackendEvent) -> Vec<Command> {
+pub(crate) fn backend(app: &mut App, event: BackendEvent) -> Vec<Command> {
     app.update(Event::Backend(event))
 }
 
