@@ -5,7 +5,8 @@
 //! to what staff see.
 #![cfg(test)]
 
-use crate::console::app::tests::{backend, press, type_text};
+use crate::console::app::tests::stock::stock_app;
+use crate::console::app::tests::{backend, orders_app, press, type_text};
 use bikestore_contracts::identity::Role;
 use bikestore_contracts::sagas::{SagaId, SagaList, SagaStarted, SagaState};
 use bikestore_contracts::{ErrorCode, StoreId};
@@ -42,22 +43,6 @@ fn login_app() -> App {
     let mut app = App::new(Theme::MONO, demo::NOW_MS);
     backend(&mut app, BackendEvent::Connected);
     backend(&mut app, BackendEvent::NeedsLogin);
-    app
-}
-
-fn orders_app(role: Role) -> App {
-    let mut app = demo::app(role);
-    let commands = press(&mut app, KeyCode::Char('2'));
-    if let Some(Command::LoadOrders { ticket, .. }) = commands.first() {
-        let ticket = *ticket;
-        backend(
-            &mut app,
-            BackendEvent::Orders {
-                ticket,
-                page: demo::order_page(),
-            },
-        );
-    }
     app
 }
 
@@ -122,23 +107,6 @@ fn watching_app(state: SagaState) -> App {
         }),
     );
     backend(&mut app, BackendEvent::Saga(demo::saga(saga_id, state)));
-    app
-}
-
-fn stock_app(role: Role) -> App {
-    let mut app = demo::app(role);
-    let position = app.visible_tabs().iter().position(|tab| *tab == Tab::Stock);
-    press(
-        &mut app,
-        KeyCode::Char(char::from(b'1' + position.unwrap_or(0) as u8)),
-    );
-    backend(
-        &mut app,
-        BackendEvent::StoreStock {
-            store_id: StoreId(1),
-            levels: demo::stock(),
-        },
-    );
     app
 }
 

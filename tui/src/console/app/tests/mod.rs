@@ -28,7 +28,7 @@ mod palette;
 mod sagas;
 mod shell;
 mod staff;
-mod stock;
+pub(crate) mod stock;
 
 pub(crate) fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
     app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
@@ -52,7 +52,7 @@ pub(crate) fn backend(app: &mut App, event: BackendEvent) -> Vec<Command> {
 }
 
 /// A console on the orders list with the demo page loaded.
-fn orders_app(role: Role) -> App {
+pub(crate) fn orders_app(role: Role) -> App {
     let mut app = demo::app(role);
     let commands = press(&mut app, KeyCode::Char('2'));
     let Some(Command::LoadOrders { ticket, .. }) = commands.first() else {

@@ -3,7 +3,7 @@
 use super::*;
 
 /// A console on the stock screen of store 1 with the demo levels.
-pub(super) fn stock_app(role: Role) -> App {
+pub(crate) fn stock_app(role: Role) -> App {
     let mut app = demo::app(role);
     let tab = app.visible_tabs().iter().position(|tab| *tab == Tab::Stock);
     let digit = char::from(b'1' + tab.unwrap_or(0) as u8);
