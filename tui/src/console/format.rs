@@ -1,9 +1,6 @@
 //! How values read on screen: money, times, IDs and states, each in one place so every screen
-//! writes them alike. Pure functions, no IO. Times and the day read at the local offset the
-//! console was started with ([`show_times_at`]), UTC until then; each has an `_at` form taking
-//! the offset, for tests.
-
-use std::sync::OnceLock;
+//! writes them alike. Pure functions, no IO. Times and the day read at an offset from UTC, the
+//! one the app holds (`App::utc_offset`, the local one in a real console).
 
 use bikestore_contracts::Cents;
 use bikestore_contracts::calendar::{self, CalendarTime};
@@ -30,38 +27,14 @@ pub fn money(amount: Cents) -> String {
     format!("{sign}${grouped}.{fraction}")
 }
 
-/// The offset from UTC the console shows times at, set once by [`show_times_at`] when the
-/// console starts. It is process-wide so that the drawing code and the dashboard's day need no
-/// extra argument; tests never set it, so they and the snapshots read UTC.
-static SHOWN_OFFSET: OnceLock<UtcOffset> = OnceLock::new();
-
-/// Shows every time, and starts every day, at `offset` from now on: the local offset that
-/// `main.rs` found. Only the first call counts; the console makes it once, at start.
-pub fn show_times_at(offset: UtcOffset) {
-    let _ = SHOWN_OFFSET.set(offset);
-}
-
-fn shown_offset() -> UtcOffset {
-    SHOWN_OFFSET.get().copied().unwrap_or(UtcOffset::UTC)
-}
-
-/// The start of the local day holding `at_ms`: the store's "today".
-pub fn start_of_day_ms(at_ms: i64) -> i64 {
-    start_of_day_at(at_ms, shown_offset())
-}
-
-/// The start of the day holding `at_ms` where the clocks are `offset` from UTC.
-pub fn start_of_day_at(at_ms: i64, offset: UtcOffset) -> i64 {
+/// The start of the day holding `at_ms` where the clocks are `offset` from UTC: the store's
+/// "today".
+pub fn start_of_day_ms(at_ms: i64, offset: UtcOffset) -> i64 {
     calendar::start_of_day_ms(at_ms, offset)
 }
 
-/// A moment as `YYYY-MM-DD HH:MM`, local time.
-pub fn date_time(at_ms: i64) -> String {
-    date_time_at(at_ms, shown_offset())
-}
-
 /// A moment as `YYYY-MM-DD HH:MM` where the clocks are `offset` from UTC.
-pub fn date_time_at(at_ms: i64, offset: UtcOffset) -> String {
+pub fn date_time(at_ms: i64, offset: UtcOffset) -> String {
     let moment = CalendarTime::at_offset(at_ms, offset);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
@@ -69,13 +42,8 @@ pub fn date_time_at(at_ms: i64, offset: UtcOffset) -> String {
     )
 }
 
-/// A moment as `HH:MM:SS`, local time, for histories within a day.
-pub fn clock(at_ms: i64) -> String {
-    clock_at(at_ms, shown_offset())
-}
-
-/// A moment as `HH:MM:SS` where the clocks are `offset` from UTC.
-pub fn clock_at(at_ms: i64, offset: UtcOffset) -> String {
+/// A moment as `HH:MM:SS` where the clocks are `offset` from UTC, for histories within a day.
+pub fn clock(at_ms: i64, offset: UtcOffset) -> String {
     let moment = CalendarTime::at_offset(at_ms, offset);
     format!(
         "{:02}:{:02}:{:02}",
@@ -176,13 +144,14 @@ mod tests {
     }
 
     #[test]
-    fn dates_read_utc_until_the_console_sets_an_offset() {
-        assert_eq!(date_time(0), "1970-01-01 00:00");
+    fn dates_read_in_utc_at_no_offset() {
+        let utc = UtcOffset::UTC;
+        assert_eq!(date_time(0, utc), "1970-01-01 00:00");
         // 2026-11-30 09:34:56 UTC.
-        assert_eq!(date_time(1_796_031_296_000), "2026-11-30 09:34");
-        assert_eq!(clock(1_796_031_296_000), "09:34:56");
-        assert_eq!(date_time(951_782_400_000), "2000-02-29 00:00");
-        assert_eq!(start_of_day_ms(1_796_031_296_000), 1_795_996_800_000);
+        assert_eq!(date_time(1_796_031_296_000, utc), "2026-11-30 09:34");
+        assert_eq!(clock(1_796_031_296_000, utc), "09:34:56");
+        assert_eq!(date_time(951_782_400_000, utc), "2000-02-29 00:00");
+        assert_eq!(start_of_day_ms(1_796_031_296_000, utc), 1_795_996_800_000);
     }
 
     #[test]
@@ -190,12 +159,12 @@ mod tests {
         let pacific = UtcOffset::from_hms(-8, 0, 0).expect("eight hours is a valid offset");
         // 2026-12-01 04:30:00 UTC: already the 1st in UTC, 20:30 on the 30th eight hours west.
         let at = 1_796_099_400_000;
-        assert_eq!(date_time_at(at, UtcOffset::UTC), "2026-12-01 04:30");
-        assert_eq!(date_time_at(at, pacific), "2026-11-30 20:30");
-        assert_eq!(clock_at(at, pacific), "20:30:00");
+        assert_eq!(date_time(at, UtcOffset::UTC), "2026-12-01 04:30");
+        assert_eq!(date_time(at, pacific), "2026-11-30 20:30");
+        assert_eq!(clock(at, pacific), "20:30:00");
         // So "today" began at 2026-11-30 00:00 local, 08:00 UTC, not at 2026-12-01 00:00 UTC.
-        assert_eq!(start_of_day_at(at, pacific), 1_796_025_600_000);
-        assert_eq!(start_of_day_at(at, UtcOffset::UTC), 1_796_083_200_000);
+        assert_eq!(start_of_day_ms(at, pacific), 1_796_025_600_000);
+        assert_eq!(start_of_day_ms(at, UtcOffset::UTC), 1_796_083_200_000);
     }
 
     #[test]

@@ -61,7 +61,6 @@ pub struct Options {
 /// Runs the console until the user quits. It owns the terminal and its own async runtime.
 pub fn run(options: Options) -> anyhow::Result<()> {
     let theme = Theme::from_no_color(options.no_color.as_deref());
-    format::show_times_at(options.utc_offset);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -82,7 +81,7 @@ async fn event_loop(
     let (sender, mut receiver) = mpsc::channel(EVENT_QUEUE);
     let _input = InputReader::start(sender.clone())?;
     let mut worker = Worker::start(options, sender.clone());
-    let mut app = App::new(theme, now_ms());
+    let mut app = App::new(theme, now_ms()).with_utc_offset(options.utc_offset);
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let interrupt = tokio::signal::ctrl_c();

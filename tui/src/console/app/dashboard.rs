@@ -25,7 +25,7 @@ pub fn reload(app: &mut App) -> Vec<Command> {
     app.dashboard.data.start();
     vec![Command::LoadDashboard {
         store_id: app.store_id,
-        since_ms: start_of_day_ms(app.now_ms),
+        since_ms: start_of_day_ms(app.now_ms, app.utc_offset),
         with_sagas: app.is_manager(),
     }]
 }

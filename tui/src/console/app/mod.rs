@@ -64,6 +64,9 @@ pub struct App {
     pub theme: Theme,
     /// The wall clock as of the last tick, in milliseconds since the Unix epoch.
     pub now_ms: i64,
+    /// The offset from UTC of the store's clocks: times show, and the dashboard's day starts,
+    /// at it. UTC unless set ([`App::with_utc_offset`]).
+    pub utc_offset: time::UtcOffset,
     /// Turns on every tick, for spinners.
     pub spinner: usize,
     /// Whether NATS is reachable.
@@ -114,6 +117,7 @@ impl App {
         App {
             theme,
             now_ms,
+            utc_offset: time::UtcOffset::UTC,
             spinner: 0,
             connection: Connection::Connecting,
             staff: None,
@@ -136,6 +140,12 @@ impl App {
             quit: false,
             next_ticket: 0,
         }
+    }
+
+    /// The same app showing times, and starting days, at `offset` from UTC.
+    pub fn with_utc_offset(mut self, offset: time::UtcOffset) -> App {
+        self.utc_offset = offset;
+        self
     }
 
     /// The logged-in member's role.

@@ -56,7 +56,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             DeliveryStatus::Failed => Span::styled("failed", theme.error()),
         };
         Row::new(vec![
-            Span::raw(date_time(notification.created_at_ms)),
+            Span::raw(date_time(notification.created_at_ms, app.utc_offset)),
             Span::raw(kind(notification.kind)),
             status,
             Span::raw(truncate(&notification.text, text_width)),

@@ -343,7 +343,7 @@ pub fn render_steps(
             Span::styled(format!("{mark} {word}"), style),
             Span::raw(format!("{} {}", phase(entry.phase), step_name(&entry.step))),
             Span::raw(format!("#{}", entry.attempt)),
-            Span::styled(clock(entry.finished_at_ms), theme.dim()),
+            Span::styled(clock(entry.finished_at_ms, app.utc_offset), theme.dim()),
             Span::styled(error, theme.error()),
         ])
     });

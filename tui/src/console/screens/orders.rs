@@ -29,7 +29,7 @@ pub fn order_table(app: &App, orders: &[&OrderSummary]) -> Table<'static> {
     let rows = orders.iter().map(|order| {
         Row::new(vec![
             Span::raw(format!("#{}", order.order_id)),
-            Span::raw(date_time(order.ordered_at_ms)),
+            Span::raw(date_time(order.ordered_at_ms, app.utc_offset)),
             Span::raw(format!("customer {}", order.customer_id)),
             Span::raw(app.store_name(order.store_id)),
             Span::styled(
@@ -135,7 +135,7 @@ fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
     .areas(area);
     render_summary(app, frame, summary, order);
     render_lines(theme, frame, lines, order);
-    render_history(theme, frame, history, order);
+    render_history(app, frame, history, order);
 }
 
 fn render_summary(app: &App, frame: &mut Frame, area: Rect, order: &Order) {
@@ -168,7 +168,7 @@ fn render_summary(app: &App, frame: &mut Frame, area: Rect, order: &Order) {
             "Placed",
             Span::raw(format!(
                 "{} UTC · total {} (discount {})",
-                date_time(order.ordered_at_ms),
+                date_time(order.ordered_at_ms, app.utc_offset),
                 money(order.totals.total),
                 money(order.totals.discount)
             )),
@@ -206,7 +206,8 @@ fn render_lines(theme: Theme, frame: &mut Frame, area: Rect, order: &Order) {
     frame.render_widget(table, area);
 }
 
-fn render_history(theme: Theme, frame: &mut Frame, area: Rect, order: &Order) {
+fn render_history(app: &App, frame: &mut Frame, area: Rect, order: &Order) {
+    let theme = app.theme;
     let lines: Vec<Line> = order
         .history
         .iter()
@@ -214,7 +215,10 @@ fn render_history(theme: Theme, frame: &mut Frame, area: Rect, order: &Order) {
         .map(|change| {
             let from = change.from.map_or("new", order_status);
             let mut spans = vec![
-                Span::styled(format!("{} ", date_time(change.at_ms)), theme.dim()),
+                Span::styled(
+                    format!("{} ", date_time(change.at_ms, app.utc_offset)),
+                    theme.dim(),
+                ),
                 Span::raw(format!("{from} → ")),
                 Span::styled(order_status(change.to), status_style(theme, change.to)),
             ];

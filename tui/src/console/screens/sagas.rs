@@ -90,9 +90,9 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(truncate(&current_step(record), 22)),
             Span::styled(
                 if wide {
-                    date_time(record.updated_at_ms)
+                    date_time(record.updated_at_ms, app.utc_offset)
                 } else {
-                    clock(record.updated_at_ms)
+                    clock(record.updated_at_ms, app.utc_offset)
                 },
                 theme.dim(),
             ),
@@ -156,8 +156,8 @@ fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             "Times",
             Span::raw(format!(
                 "created {} · updated {} UTC",
-                date_time(record.created_at_ms),
-                date_time(record.updated_at_ms)
+                date_time(record.created_at_ms, app.utc_offset),
+                date_time(record.updated_at_ms, app.utc_offset)
             )),
         ),
     ];

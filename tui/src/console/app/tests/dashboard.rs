@@ -17,3 +17,18 @@ fn the_dashboard_reads_again_on_live_news_only_when_shown() {
     assert!(backend(&mut app, BackendEvent::Notification(news)).is_empty());
     assert!(matches!(app.dashboard.data, Load::Ready(_)));
 }
+
+#[test]
+fn the_dashboards_day_starts_at_local_midnight_not_at_utc_midnight() {
+    let pacific = time::UtcOffset::from_hms(-8, 0, 0).expect("eight hours is a valid offset");
+    let mut app = demo::app(Role::Manager).with_utc_offset(pacific);
+    backend(&mut app, BackendEvent::Dashboard(demo::dashboard(true)));
+    // 2026-12-01 04:30 UTC: still 20:30 on the 30th for a store in California.
+    app.now_ms = 1_796_099_400_000;
+    let commands = super::super::dashboard::reload(&mut app);
+    let Some(Command::LoadDashboard { since_ms, .. }) = commands.first() else {
+        panic!("reloading reads the dashboard, got {commands:?}");
+    };
+    // 2026-11-30 00:00 local is 08:00 UTC.
+    assert_eq!(*since_ms, 1_796_025_600_000);
+}
