@@ -1,5 +1,5 @@
-//! [`files_under`] and [`text_under`]: what a test's processes wrote to disk, for checks that
-//! no secret was written anywhere.
+//! [`files_under`]: what a test's processes wrote to disk, for checks that no secret was
+//! written anywhere.
 
 use std::path::{Path, PathBuf};
 
@@ -24,15 +24,4 @@ pub fn files_under(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     Ok(files)
-}
-
-/// The contents of every file below `folder`, as text (bytes that are not UTF-8 replaced), one
-/// after the other.
-pub fn text_under(folder: &Path) -> anyhow::Result<String> {
-    let mut text = String::new();
-    for file in files_under(folder)? {
-        let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
-        text.push_str(&String::from_utf8_lossy(&bytes));
-    }
-    Ok(text)
 }

@@ -16,7 +16,7 @@
 //! - `in_process`: [`InProcess`], a service's `run` inside the test process.
 //! - `bad_input`: [`assert_survives_bad_input`], the bad-input suite every endpoint must pass.
 //! - `events`: [`read_events`] and [`count_on_subject`], what a service published to its stream.
-//! - `files`: [`files_under`] and [`text_under`], what processes wrote to disk.
+//! - `files`: [`files_under`], what processes wrote to disk.
 
 #![warn(missing_docs)]
 
@@ -34,7 +34,7 @@ pub use bad_input::assert_survives_bad_input;
 pub use binary::{cargo_bin, nats_server_binary, workspace_root};
 pub use events::{count_on_subject, read_events};
 pub use eventually::{Check, eventually};
-pub use files::{files_under, text_under};
+pub use files::files_under;
 pub use in_process::{InProcess, SERVICE_READY};
 pub use nats::{JetStreamSync, NATS_USERS, NatsOptions, NatsServer};
 pub use process::ChildProcess;

@@ -6,22 +6,17 @@ use bikestore_contracts::ServiceName;
 use bikestore_contracts::identity::{CreateStaff, Password, Role};
 use bikestore_contracts::inventory::{ListProducts, ReceiveStock};
 use bikestore_contracts::{ErrorCode, ProductId};
-use bikestore_testkit::{ChildProcess, text_under, wait_for_service};
+use bikestore_testkit::{files_under, wait_for_service};
 
 use crate::support::{Stack, WAIT, now_ms, password_of};
 
 #[tokio::test]
 async fn the_gateway_logs_no_password_token_or_signature() {
     let stack = Stack::start_without_gateway().await.unwrap();
-    let gateway_data = stack.system.data_dir().join("gateway-process");
-    let mut process = ChildProcess::service(
-        "bikestore-gateway",
-        &stack.system.nats().url(),
-        &gateway_data,
-        "gateway",
-        &[("RUST_LOG", "debug")],
-    )
-    .unwrap();
+    let mut process = stack
+        .system
+        .spawn_process(ServiceName::Gateway, &[("RUST_LOG", "debug")])
+        .unwrap();
     wait_for_service(&stack.client, ServiceName::Gateway.as_str(), WAIT)
         .await
         .unwrap();
@@ -79,7 +74,16 @@ async fn the_gateway_logs_no_password_token_or_signature() {
     assert_eq!(error.code, ErrorCode::Forbidden);
     process.terminate().await.unwrap();
 
-    let written = text_under(&gateway_data).unwrap();
+    // What the process wrote: its captured output and its log files.
+    let mut written = process.read_log();
+    for file in files_under(&stack.system.data_dir().join("logs")).unwrap() {
+        if file
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with("gateway"))
+        {
+            written.push_str(&String::from_utf8_lossy(&std::fs::read(&file).unwrap()));
+        }
+    }
     assert!(
         written.contains("request refused") && written.contains("DEBUG"),
         "the logs are at debug level and cover the refusals"
