@@ -54,6 +54,7 @@ pub async fn start(
     let secret = FreshSecret::new()?;
     let digest = secret.digest.clone();
     let ttl_ms = identity.refresh_token_ttl_ms;
+    let bound_key = session_key.to_base64url();
     let started = identity
         .db
         .transact(move |transaction| {
@@ -72,6 +73,7 @@ pub async fn start(
                     staff_id,
                     issued_at_ms: now_ms,
                     expires_at_ms: now_ms.saturating_add(ttl_ms),
+                    session_key: &bound_key,
                 },
             )?;
             let kid = signing_keys::current(connection)?;

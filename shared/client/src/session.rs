@@ -261,11 +261,16 @@ impl Session {
         Ok(())
     }
 
-    /// Trades the refresh token for new tokens.
+    /// Trades the refresh token for new tokens, proving with the session key that the token is
+    /// this session's (identity refuses a refresh token presented without that proof).
     async fn trade(&self, tokens: &mut Tokens) -> Result<(), ClientError> {
+        let session_public_key = self.key.public_key().to_base64url();
+        let session_proof =
+            bikestore_auth::sign_refresh(&self.key, tokens.refresh.expose(), &session_public_key);
         let refresh = Refresh {
             refresh_token: tokens.refresh.clone(),
-            session_public_key: self.key.public_key().to_base64url(),
+            session_public_key,
+            session_proof,
         };
         let reply = self
             .client

@@ -181,13 +181,20 @@ pub struct LoginReply {
 }
 
 /// Trades a refresh token (spent by this) for new tokens bound to `session_public_key`.
+///
+/// Version 2 added `session_proof`: a copied refresh token alone no longer refreshes. Version 1
+/// requests are refused as an unsupported schema version (the client logs in again).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Refresh {
     /// The refresh token from the last login or refresh.
     pub refresh_token: RefreshToken,
-    /// The session's Ed25519 public key, base64url without padding.
+    /// The session's Ed25519 public key, base64url without padding: the key the token family
+    /// moves to (usually the one it is bound to already).
     pub session_public_key: String,
+    /// The signature, by the session key the token's family is bound to, of the token's digest
+    /// and `session_public_key` (`bikestore_auth::sign_refresh`), base64url without padding.
+    pub session_proof: String,
 }
 
 /// Ends a session: its refresh token and every token rotated from the same login stop working.
@@ -408,7 +415,7 @@ message!(TokenFooter, "token_footer", v 1);
 message!(command Login => LoginReply, Identity."login", v 1);
 message!(LoginReply, "login_reply", v 1);
 message!(SavedSession, "saved_session", v 1);
-message!(command Refresh => LoginReply, Identity."refresh", v 1);
+message!(command Refresh => LoginReply, Identity."refresh", v 2);
 message!(command Logout => LoggedOut, Identity."logout", v 1);
 message!(LoggedOut, "logged_out", v 1);
 message!(command CreateStaff => StaffSaved, Identity."create_staff", v 1);
@@ -444,6 +451,7 @@ mod tests {
         let refresh = Refresh {
             refresh_token: RefreshToken::from("rt-secret"),
             session_public_key: "key".into(),
+            session_proof: "proof".into(),
         };
         assert!(!format!("{refresh:?}").contains("rt-secret"));
         assert_eq!(format!("{:?}", AccessToken::from("v4.public.x")), "***");

@@ -1,10 +1,12 @@
 //! `refresh`: a refresh token for new tokens, bound to the (possibly new) session key.
 //!
-//! The presented token is spent and replaced by a new one of the same family. Presenting a
-//! spent token again means it was copied: the whole family is revoked, so the thief's and the
-//! owner's newer tokens stop working alike.
+//! The request must carry a proof signed by the session key the token's family is bound to,
+//! naming the key the family moves to; without it (a copied token alone) the refresh is refused
+//! and nothing is spent. The presented token is spent and replaced by a new one of the same
+//! family, bound to the named key. Presenting a spent token again means it was copied: the
+//! whole family is revoked, so the thief's and the owner's newer tokens stop working alike.
 
-use bikestore_auth::secret_digest;
+use bikestore_auth::{PublicKey, secret_digest, verify_refresh};
 use bikestore_contracts::identity::{LoginReply, Refresh};
 use bikestore_runtime::Ctx;
 use tracing::{info, instrument, warn};
@@ -12,7 +14,7 @@ use tracing::{info, instrument, warn};
 use crate::Identity;
 use crate::error::IdentityError;
 use crate::sessions::{self, FreshSecret};
-use crate::store::refresh_tokens::{self, Rotation};
+use crate::store::refresh_tokens::{self, Presentation, Rotation};
 use crate::store::signing_keys;
 
 /// The longest refresh token accepted; ours are 43 characters.
@@ -29,19 +31,26 @@ pub async fn handle(ctx: Ctx<Identity>, request: Refresh) -> Result<LoginReply, 
     let presented_digest = secret_digest(presented);
     let next = FreshSecret::new()?;
     let next_digest = next.digest.clone();
+    let next_session_key = request.session_public_key.clone();
+    let proof = request.session_proof;
     let ttl_ms = ctx.refresh_token_ttl_ms;
     let (rotation, kid, now_ms) = ctx
         .db
         .transact(move |transaction| {
             let connection = transaction.connection();
             let now_ms = transaction.now_ms();
-            let rotation = refresh_tokens::rotate(
-                connection,
-                &presented_digest,
-                &next_digest,
-                now_ms,
-                ttl_ms,
-            )?;
+            let proves = |bound_key: &str| {
+                PublicKey::from_base64url(bound_key).is_ok_and(|bound_key| {
+                    verify_refresh(&bound_key, &presented_digest, &next_session_key, &proof).is_ok()
+                })
+            };
+            let presentation = Presentation {
+                token_hash: &presented_digest,
+                next_hash: &next_digest,
+                next_session_key: &next_session_key,
+            };
+            let rotation =
+                refresh_tokens::rotate(connection, &presentation, proves, now_ms, ttl_ms)?;
             let kid = signing_keys::current(connection)?;
             Ok::<_, IdentityError>((rotation, kid, now_ms))
         })
@@ -54,6 +63,10 @@ pub async fn handle(ctx: Ctx<Identity>, request: Refresh) -> Result<LoginReply, 
         }
         Rotation::Refused => {
             info!("refresh refused");
+            return Err(IdentityError::InvalidRefreshToken);
+        }
+        Rotation::Unproven => {
+            warn!("a refresh token was presented without its session key's proof; refused");
             return Err(IdentityError::InvalidRefreshToken);
         }
     };

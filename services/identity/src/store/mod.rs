@@ -6,4 +6,7 @@ pub mod signing_keys;
 pub mod staff;
 
 /// The schema migrations, in order; each runs once.
-pub const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("bind_refresh_tokens.sql"),
+];

@@ -21,21 +21,25 @@ pub struct NewToken<'a> {
     pub issued_at_ms: i64,
     /// When it stops working unused.
     pub expires_at_ms: i64,
+    /// The session key (base64url) the family is bound to: the next refresh must be signed by it.
+    pub session_key: &'a str,
 }
 
 /// Stores a new token.
 pub fn insert(connection: &Connection, token: &NewToken<'_>) -> Result<(), IdentityError> {
     connection
         .prepare_cached(
-            "INSERT INTO refresh_tokens (token_hash, family, staff_id, issued_at_ms, expires_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO refresh_tokens
+                 (token_hash, family, staff_id, issued_at_ms, expires_at_ms, session_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
         .execute(params![
             token.token_hash,
             token.family,
             token.staff_id.0,
             token.issued_at_ms,
-            token.expires_at_ms
+            token.expires_at_ms,
+            token.session_key
         ])?;
     Ok(())
 }
@@ -52,6 +56,19 @@ pub enum Rotation {
     },
     /// Unknown, expired, revoked, or its owner is deactivated.
     Refused,
+    /// Presented without a proof by the session key its family is bound to (a copied token):
+    /// refused, and nothing spent, so the owner's session goes on.
+    Unproven,
+}
+
+/// A refresh as presented: which token, and what replaces it.
+pub struct Presentation<'a> {
+    /// The SHA-256 of the presented token.
+    pub token_hash: &'a str,
+    /// The SHA-256 of the token that replaces it.
+    pub next_hash: &'a str,
+    /// The session key (base64url) the family moves to.
+    pub next_session_key: &'a str,
 }
 
 /// A stored token's row.
@@ -61,29 +78,34 @@ struct StoredToken {
     expires_at_ms: i64,
     spent_at_ms: Option<i64>,
     revoked_at_ms: Option<i64>,
+    session_key: Option<String>,
 }
 
-/// Spends the token with digest `token_hash` and stores `next_hash` in its place; see
-/// [`Rotation`]. A reuse commits the revocation, so the caller must not undo it.
+/// Spends the presented token and stores the next one in its place, bound to the next session
+/// key, if `proves` accepts the key (base64url) its family is bound to; see [`Rotation`]. The
+/// proof is checked before anything else about the token, so a copied token alone neither
+/// refreshes nor spends (nor revokes) anything. A reuse commits the revocation, so the caller
+/// must not undo it.
 pub fn rotate(
     connection: &Connection,
-    token_hash: &str,
-    next_hash: &str,
+    presented: &Presentation<'_>,
+    proves: impl FnOnce(&str) -> bool,
     now_ms: i64,
     ttl_ms: i64,
 ) -> Result<Rotation, IdentityError> {
     let row = connection
         .prepare_cached(
-            "SELECT family, staff_id, expires_at_ms, spent_at_ms, revoked_at_ms
+            "SELECT family, staff_id, expires_at_ms, spent_at_ms, revoked_at_ms, session_key
              FROM refresh_tokens WHERE token_hash = ?1",
         )?
-        .query_row(params![token_hash], |row| {
+        .query_row(params![presented.token_hash], |row| {
             Ok(StoredToken {
                 family: row.get(0)?,
                 staff_id: row.get(1)?,
                 expires_at_ms: row.get(2)?,
                 spent_at_ms: row.get(3)?,
                 revoked_at_ms: row.get(4)?,
+                session_key: row.get(5)?,
             })
         })
         .optional()?;
@@ -93,6 +115,7 @@ pub fn rotate(
         expires_at_ms,
         spent_at_ms,
         revoked_at_ms,
+        session_key,
     }) = row
     else {
         return Ok(Rotation::Refused);
@@ -100,6 +123,9 @@ pub fn rotate(
     let staff_id = StaffId(staff_id);
     if revoked_at_ms.is_some() {
         return Ok(Rotation::Refused);
+    }
+    if !session_key.as_deref().is_some_and(proves) {
+        return Ok(Rotation::Unproven);
     }
     if spent_at_ms.is_some() {
         revoke_family(connection, &family, now_ms)?;
@@ -114,15 +140,16 @@ pub fn rotate(
     }
     connection
         .prepare_cached("UPDATE refresh_tokens SET spent_at_ms = ?2 WHERE token_hash = ?1")?
-        .execute(params![token_hash, now_ms])?;
+        .execute(params![presented.token_hash, now_ms])?;
     insert(
         connection,
         &NewToken {
-            token_hash: next_hash,
+            token_hash: presented.next_hash,
             family: &family,
             staff_id,
             issued_at_ms: now_ms,
             expires_at_ms: now_ms.saturating_add(ttl_ms),
+            session_key: presented.next_session_key,
         },
     )?;
     Ok(Rotation::Rotated(member))

@@ -29,6 +29,7 @@ async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
     let refresh = Refresh {
         refresh_token: session.refresh_token.clone(),
         session_public_key,
+        session_proof: String::new(),
     };
     assert_survives_bad_input(client, subjects, &refresh, limit).await?;
     let logout = Logout {
@@ -120,6 +121,7 @@ async fn hostile_strings_are_refused_with_typed_errors() -> anyhow::Result<()> {
     let refresh = Refresh {
         refresh_token: RefreshToken(long.clone()),
         session_public_key: session_key,
+        session_proof: "A".repeat(10_000),
     };
     assert_eq!(
         caller.call(&refresh).await.unwrap_err().code,

@@ -14,7 +14,7 @@ const PASSWORD: &str = "correct horse battery";
 async fn old_tokens_verify_until_they_expire_and_new_ones_use_the_new_key() -> anyhow::Result<()> {
     let mut system = with_service().await?;
     staff(&system, "ivy.mora", Role::Admin, None, PASSWORD).await?;
-    let (before, _) = login(&system, "ivy.mora", PASSWORD).await?;
+    let (before, before_key) = login(&system, "ivy.mora", PASSWORD).await?;
     let old_kid = verify(&system, &before, now_ms())
         .await?
         .expect("verifies")
@@ -45,7 +45,7 @@ async fn old_tokens_verify_until_they_expire_and_new_ones_use_the_new_key() -> a
         Err(AuthError::Expired { .. })
     ));
     // A refreshed session gets a token of the new key.
-    let refreshed = refresh(&system, &before.refresh_token).await?;
+    let (refreshed, _) = refresh(&system, &before.refresh_token, &before_key).await?;
     let refreshed = verify(&system, &refreshed, now_ms())
         .await?
         .expect("verifies");

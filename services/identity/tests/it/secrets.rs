@@ -49,10 +49,14 @@ async fn no_file_holds_a_password_or_a_token() -> anyhow::Result<()> {
 
     let mut access_tokens = Vec::new();
     let mut refresh_tokens = Vec::new();
-    let (first, _) = login(&system, "nia.flores", FIRST_PASSWORD).await?;
-    let second = refresh(&system, &first.refresh_token).await?;
+    let (first, first_key) = login(&system, "nia.flores", FIRST_PASSWORD).await?;
+    let (second, _) = refresh(&system, &first.refresh_token, &first_key).await?;
     // A reuse revokes the family; the error says nothing more.
-    assert!(refresh(&system, &first.refresh_token).await.is_err());
+    assert!(
+        refresh(&system, &first.refresh_token, &first_key)
+            .await
+            .is_err()
+    );
     access_tokens.extend([first.access_token.clone(), second.access_token.clone()]);
     refresh_tokens.extend([first.refresh_token.clone(), second.refresh_token.clone()]);
 

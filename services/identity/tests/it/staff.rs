@@ -71,7 +71,7 @@ async fn staff_are_created_changed_and_deactivated_with_events() -> anyhow::Resu
     };
     caller.call(&to_admin).await?;
 
-    let (session, _) = login(&system, "jo.park", PASSWORD).await?;
+    let (session, session_key) = login(&system, "jo.park", PASSWORD).await?;
     caller
         .call(&ResetPassword {
             staff_id,
@@ -79,7 +79,9 @@ async fn staff_are_created_changed_and_deactivated_with_events() -> anyhow::Resu
         })
         .await?;
     assert!(login(&system, "jo.park", PASSWORD).await.is_err());
-    let revoked = refresh(&system, &session.refresh_token).await.unwrap_err();
+    let revoked = refresh(&system, &session.refresh_token, &session_key)
+        .await
+        .unwrap_err();
     assert_eq!(
         revoked.code,
         ErrorCode::Unauthorized,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bikestore_auth::{KeyPair, KeyRing, VerifiedAccess};
+use bikestore_auth::{KeyPair, KeyRing, VerifiedAccess, sign_refresh};
 use bikestore_contracts::identity::{
     CreateStaff, Login, LoginReply, Password, PublicKeys, Refresh, RefreshToken, Role,
 };
@@ -78,14 +78,33 @@ pub async fn login(
     Ok((reply, session))
 }
 
-/// Trades a refresh token for new tokens with a new session key.
-pub async fn refresh(system: &System, token: &RefreshToken) -> Result<LoginReply, WireError> {
-    let session = KeyPair::generate().unwrap();
+/// Trades a refresh token for new tokens on a new session key, proved by `bound`, the key its
+/// family is bound to; answers the new key with the tokens.
+pub async fn refresh(
+    system: &System,
+    token: &RefreshToken,
+    bound: &KeyPair,
+) -> Result<(LoginReply, KeyPair), WireError> {
+    let next = KeyPair::generate().unwrap();
+    let reply = refresh_signed(system, token, bound, &next).await?;
+    Ok((reply, next))
+}
+
+/// Trades a refresh token for new tokens bound to `next`, with a proof signed by `signer`.
+pub async fn refresh_signed(
+    system: &System,
+    token: &RefreshToken,
+    signer: &KeyPair,
+    next: &KeyPair,
+) -> Result<LoginReply, WireError> {
+    let session_public_key = next.public_key().to_base64url();
+    let session_proof = sign_refresh(signer, token.expose(), &session_public_key);
     system
         .caller()
         .call(&Refresh {
             refresh_token: token.clone(),
-            session_public_key: session.public_key().to_base64url(),
+            session_public_key,
+            session_proof,
         })
         .await
 }
