@@ -20,6 +20,9 @@ pub const ENV_REPLAY_CAPACITY: &str = "BIKESTORE_GATEWAY_REPLAY_CAPACITY";
 
 /// Environment variable for [`GatewayConfig::presence_interval`].
 pub const ENV_PRESENCE_INTERVAL_MS: &str = "BIKESTORE_GATEWAY_PRESENCE_INTERVAL_MS";
+/// Environment variable for [`GatewayConfig::ended_sessions_lookback`].
+pub const ENV_ENDED_SESSIONS_LOOKBACK_MINUTES: &str =
+    "BIKESTORE_GATEWAY_ENDED_SESSIONS_LOOKBACK_MINUTES";
 
 /// Flags and environment of `bikestore-gateway`.
 #[derive(Debug, Clone, clap::Args)]
@@ -49,6 +52,19 @@ pub struct GatewayConfig {
     /// service's caller as `timeout` instead of `unavailable` for at most this long.
     #[arg(long = "presence-interval-ms", env = ENV_PRESENCE_INTERVAL_MS, value_parser = parse_millis, default_value = "1000")]
     pub presence_interval: Duration,
+    /// Minutes of identity's `sessions_ended` events read back at start, so a restart does not
+    /// forget a logout; at least identity's access-token lifetime (15 minutes by default).
+    #[arg(long = "ended-sessions-lookback-minutes", env = ENV_ENDED_SESSIONS_LOOKBACK_MINUTES, value_parser = parse_minutes, default_value = "60")]
+    pub ended_sessions_lookback: Duration,
+}
+
+/// Parses a duration given in whole minutes on the command line.
+fn parse_minutes(text: &str) -> Result<Duration, String> {
+    text.parse::<u64>()
+        .ok()
+        .and_then(|minutes| minutes.checked_mul(60))
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?} is not a whole number of minutes"))
 }
 
 impl GatewayConfig {
@@ -63,6 +79,7 @@ impl GatewayConfig {
             key_refresh_interval: Duration::from_secs(2),
             replay_capacity: 1_000_000,
             presence_interval: Duration::from_secs(1),
+            ended_sessions_lookback: Duration::from_secs(3600),
         }
     }
 }

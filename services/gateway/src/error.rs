@@ -31,6 +31,9 @@ pub enum GatewayError {
     /// The member of staff is deactivated or no longer exists.
     #[error("the member of staff is not active")]
     Inactive,
+    /// The token's login session ended (logout, deactivation, a new password).
+    #[error("the session has ended; log in again")]
+    SessionEnded,
     /// The role or store does not allow this operation.
     #[error("not allowed: {reason}")]
     Forbidden {
@@ -68,9 +71,10 @@ impl ServiceError for GatewayError {
     fn code(&self) -> ErrorCode {
         match self {
             GatewayError::NoSuchOperation => ErrorCode::NotFound,
-            GatewayError::Unsigned { .. } | GatewayError::Replayed | GatewayError::Inactive => {
-                ErrorCode::Unauthorized
-            }
+            GatewayError::Unsigned { .. }
+            | GatewayError::Replayed
+            | GatewayError::Inactive
+            | GatewayError::SessionEnded => ErrorCode::Unauthorized,
             GatewayError::Credentials(error) => error.code(),
             GatewayError::Forbidden { .. } => ErrorCode::Forbidden,
             GatewayError::RateLimited => ErrorCode::RateLimited,
@@ -82,13 +86,11 @@ impl ServiceError for GatewayError {
     }
 
     fn details(&self) -> BTreeMap<String, String> {
-        let mut details = BTreeMap::new();
-        if let GatewayError::Credentials(AuthError::Expired { .. }) = self {
-            details.insert(
-                gateway::REFUSAL_DETAIL.to_owned(),
-                gateway::REFUSAL_TOKEN_EXPIRED.to_owned(),
-            );
-        }
-        details
+        let refusal = match self {
+            GatewayError::Credentials(AuthError::Expired { .. }) => gateway::REFUSAL_TOKEN_EXPIRED,
+            GatewayError::SessionEnded => gateway::REFUSAL_SESSION_ENDED,
+            _ => return BTreeMap::new(),
+        };
+        BTreeMap::from([(gateway::REFUSAL_DETAIL.to_owned(), refusal.to_owned())])
     }
 }

@@ -26,6 +26,7 @@ mod pipeline;
 mod presence;
 mod rate;
 mod replay;
+mod sessions;
 mod staff;
 pub mod table;
 
@@ -67,6 +68,8 @@ pub struct Gateway {
     max_request_bytes: usize,
     /// Fault injection: a `fail_operation` fault answers that public operation `unavailable`.
     fault: Option<Fault>,
+    /// Sessions whose access tokens are refused before they expire.
+    ended_sessions: sessions::EndedSessions,
 }
 
 /// Runs the gateway until `shutdown`, then drains the requests it already took.
@@ -89,8 +92,16 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         forward_timeout: config.forward_timeout,
         max_request_bytes: config.common.max_request_bytes,
         fault: config.common.fault.clone(),
+        ended_sessions: sessions::EndedSessions::new(),
     });
-    let (staff_events, key_events) = events::subscribe(&gateway).await?;
+    let identity_events = events::subscribe(&gateway).await?;
+    sessions::catch_up(
+        app.jetstream(),
+        &subjects,
+        &gateway.ended_sessions,
+        config.ended_sessions_lookback,
+    )
+    .await;
     if let Err(error) = gateway.keys.refresh().await {
         // Identity may start after the gateway; the first token then fetches the keys.
         warn!(error = %error, "no public keys at start; fetching them on first use");
@@ -107,8 +118,7 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         .map_err(|error| RuntimeError::nats("subscribe to the public subjects", error))?;
     app.spawn(events::run(
         Arc::clone(&gateway),
-        staff_events,
-        key_events,
+        identity_events,
         app.shutdown(),
     ));
     app.spawn(presence::watch(

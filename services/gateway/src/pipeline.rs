@@ -3,7 +3,8 @@
 //!
 //! The order is chosen so the cheap checks run first and nothing is remembered for a request
 //! that has not proved who sent it: token, then rate limit, then the request signature, then the
-//! nonce, then the member's current status, then the table.
+//! nonce, then the member's current status, then whether the token's session ended, then the
+//! table.
 
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
@@ -227,6 +228,9 @@ async fn admit(
     let status = gateway.staff.status(staff_id).await?;
     if !status.active {
         return Err(GatewayError::Inactive);
+    }
+    if gateway.ended_sessions.has_ended(&access.claims.session_id) {
+        return Err(GatewayError::SessionEnded);
     }
     record.role = Some(status.role);
     let target_store = match rule.facts {

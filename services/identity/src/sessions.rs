@@ -1,13 +1,22 @@
 //! Starting and continuing sessions: the tokens a login or a refresh hands out.
 //!
 //! A session is an access token (signed by the current key, bound to the console's session
-//! key) and a refresh token (random, stored only as its digest). Neither is ever logged, and
-//! neither goes through the inbox: a recorded reply would keep a usable token in the database.
+//! key) and a refresh token (random, stored only as its digest), both naming the session's
+//! random ID (the refresh-token family). Neither is ever logged, and neither goes through the
+//! inbox: a recorded reply would keep a usable token in the database. A session that ends
+//! before its access tokens expire is announced in `sessions_ended` ([`end_sessions`]), so the
+//! gateway refuses those tokens at once.
 
 use std::sync::Arc;
 
-use bikestore_auth::{KeyPair, PublicKey, issue_access_token, new_opaque_secret, secret_digest};
-use bikestore_contracts::identity::{AccessClaims, LoginReply, RefreshToken, StaffSummary};
+use bikestore_auth::{
+    KeyPair, PublicKey, issue_access_token, new_nonce, new_opaque_secret, secret_digest,
+};
+use bikestore_contracts::StaffId;
+use bikestore_contracts::identity::{
+    AccessClaims, LoginReply, RefreshToken, SessionsEnded, StaffSummary,
+};
+use bikestore_runtime::CommandTx;
 
 use crate::Identity;
 use crate::error::IdentityError;
@@ -53,6 +62,8 @@ pub async fn start(
 ) -> Result<LoginReply, IdentityError> {
     let secret = FreshSecret::new()?;
     let digest = secret.digest.clone();
+    let session_id = new_nonce()?;
+    let family = session_id.clone();
     let ttl_ms = identity.refresh_token_ttl_ms;
     let bound_key = session_key.to_base64url();
     let started = identity
@@ -69,7 +80,7 @@ pub async fn start(
                 connection,
                 &refresh_tokens::NewToken {
                     token_hash: &digest,
-                    family: &digest,
+                    family: &family,
                     staff_id,
                     issued_at_ms: now_ms,
                     expires_at_ms: now_ms.saturating_add(ttl_ms),
@@ -84,7 +95,12 @@ pub async fn start(
         return Err(IdentityError::InvalidCredentials);
     };
     let signer = current_signer(identity, kid).await?;
-    reply(identity, &signer, member, session_key, secret.token, now_ms)
+    let session = Session {
+        session_id,
+        session_key,
+        refresh_token: secret.token,
+    };
+    reply(identity, &signer, member, session, now_ms)
 }
 
 /// The key that signs now.
@@ -96,13 +112,22 @@ pub async fn current_signer(
     identity.keys.load(&kid).await
 }
 
-/// Signs the access token for `member` and assembles the reply.
+/// What a login or refresh hands out besides the access token.
+pub struct Session<'a> {
+    /// The session's ID (its refresh-token family).
+    pub session_id: String,
+    /// The console's session key, which the access token binds.
+    pub session_key: &'a PublicKey,
+    /// The new refresh token.
+    pub refresh_token: RefreshToken,
+}
+
+/// Signs the access token for `member` in `session` and assembles the reply.
 pub fn reply(
     identity: &Identity,
     signer: &KeyPair,
     member: StaffSummary,
-    session_key: &PublicKey,
-    refresh_token: RefreshToken,
+    session: Session<'_>,
     now_ms: i64,
 ) -> Result<LoginReply, IdentityError> {
     let expires_at_ms = now_ms.saturating_add(identity.access_token_ttl_ms);
@@ -110,15 +135,37 @@ pub fn reply(
         staff_id: member.staff_id,
         role: member.role,
         store_id: member.store_id,
-        session_public_key: session_key.to_base64url(),
+        session_public_key: session.session_key.to_base64url(),
         issued_at_ms: now_ms,
         expires_at_ms,
+        session_id: session.session_id,
     };
     let access_token = issue_access_token(signer, &claims)?;
     Ok(LoginReply {
         access_token,
-        refresh_token,
+        refresh_token: session.refresh_token,
         expires_at_ms,
         staff: member,
     })
+}
+
+/// Announces, in the transaction that ended them, that `session_ids` of `staff_id` ended: the
+/// gateway refuses their access tokens from then on, until they would have expired anyway.
+pub fn end_sessions(
+    transaction: &CommandTx<'_>,
+    staff_id: StaffId,
+    session_ids: Vec<String>,
+    access_token_ttl_ms: i64,
+) -> Result<(), IdentityError> {
+    if session_ids.is_empty() {
+        return Ok(());
+    }
+    let at_ms = transaction.now_ms();
+    transaction.emit(&SessionsEnded {
+        staff_id,
+        session_ids,
+        at_ms,
+        tokens_expire_by_ms: at_ms.saturating_add(access_token_ttl_ms),
+    })?;
+    Ok(())
 }

@@ -16,6 +16,9 @@ pub const REFUSAL_DETAIL: &str = "refusal";
 /// [`REFUSAL_DETAIL`] of an `unauthorized` refusal of an expired access token: the client
 /// refreshes the token and retries, and never has to read the message to know.
 pub const REFUSAL_TOKEN_EXPIRED: &str = "token_expired";
+/// [`REFUSAL_DETAIL`] of an `unauthorized` refusal of an access token whose session ended
+/// (logout, deactivation, a new password): refreshing cannot help, only a new login.
+pub const REFUSAL_SESSION_ENDED: &str = "session_ended";
 
 /// One state-changing call through the gateway, published as JSON to the audit stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -122,6 +122,11 @@ pub struct AccessClaims {
     pub issued_at_ms: i64,
     /// When the token stops being valid, in milliseconds since the Unix epoch.
     pub expires_at_ms: i64,
+    /// The login session (refresh-token family) the token belongs to: when it ends (logout,
+    /// deactivation, a new password, a stolen refresh token), the gateway refuses the token
+    /// before it expires. Empty in tokens made before sessions had IDs.
+    #[serde(default)]
+    pub session_id: String,
 }
 
 /// The footer of an access token: which identity key signed it.
@@ -396,6 +401,23 @@ pub struct StaffChanged {
     pub at_ms: i64,
 }
 
+/// Login sessions ended before their access tokens expired (logout, deactivation, a new
+/// password, a spent refresh token presented again): the gateway refuses those tokens from now
+/// on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsEnded {
+    /// Whose sessions.
+    pub staff_id: StaffId,
+    /// The ended sessions (the `session_id` of their access tokens).
+    pub session_ids: Vec<String>,
+    /// When, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// By when every access token of these sessions has expired anyway, so the gateway may
+    /// forget them then.
+    pub tokens_expire_by_ms: i64,
+}
+
 /// Identity signs with a new key from now on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -433,6 +455,7 @@ message!(command RotateSigningKey => SigningKeyReply, Identity."rotate_signing_k
 message!(SigningKeyReply, "signing_key_reply", v 1);
 message!(event StaffChanged, Identity."staff_changed", v 1);
 message!(event SigningKeyRotated, Identity."signing_key_rotated", v 1);
+message!(event SessionsEnded, Identity."sessions_ended", v 1);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! Integration tests of the gateway against a real nats-server, with identity and inventory
-//! in-process: the happy path, the security suite, authorization, limits, the audit trail and
-//! the NATS users' permissions.
+//! in-process: the happy path, the security suite, authorization, limits, the audit trail, ended
+//! sessions and the NATS users' permissions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorization;
@@ -10,4 +10,5 @@ mod logs;
 mod nats_users;
 mod secrets;
 mod security;
+mod sessions;
 mod support;

@@ -8,7 +8,9 @@ use async_nats::HeaderMap;
 use bikestore_auth::{KeyPair, RequestSignature, sign_request};
 use bikestore_codec::ContentType;
 use bikestore_contracts::gateway::AuditRecord;
-use bikestore_contracts::identity::{AccessToken, CreateStaff, Login, LoginReply, Password, Role};
+use bikestore_contracts::identity::{
+    AccessToken, CreateStaff, Login, LoginReply, Password, RefreshToken, Role,
+};
 use bikestore_contracts::inventory::{CreateStore, StoreCreated};
 use bikestore_contracts::{Request, ServiceName, StaffId, StoreId, Subjects, WireError, headers};
 use bikestore_gateway::GatewayConfig;
@@ -119,6 +121,14 @@ impl Stack {
 
     /// Logs in through the gateway (a public operation) with a new session key.
     pub async fn login(&self, username: &str) -> anyhow::Result<Session> {
+        Ok(self.login_keeping_refresh(username).await?.0)
+    }
+
+    /// Logs in as [`Stack::login`] does, keeping the refresh token too (to log out with).
+    pub async fn login_keeping_refresh(
+        &self,
+        username: &str,
+    ) -> anyhow::Result<(Session, RefreshToken)> {
         let session_key = KeyPair::generate()?;
         let login = Login {
             username: username.into(),
@@ -135,11 +145,12 @@ impl Stack {
             .await
             .map_err(|error| anyhow::anyhow!("{error}"))?;
         let reply: LoginReply = decode_reply(&reply)?;
-        Ok(Session {
+        let session = Session {
             token: reply.access_token,
             staff_id: reply.staff.staff_id,
             session_key,
-        })
+        };
+        Ok((session, reply.refresh_token))
     }
 
     /// Sends `request` through the gateway as `session`, signed now, in `content_type`.
@@ -366,5 +377,6 @@ pub fn claims_for(
         session_public_key: session.session_key.public_key().to_base64url(),
         issued_at_ms,
         expires_at_ms,
+        session_id: String::new(),
     }
 }

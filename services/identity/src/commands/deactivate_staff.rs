@@ -5,9 +5,9 @@ use bikestore_runtime::Ctx;
 use rusqlite::params;
 use tracing::instrument;
 
-use crate::Identity;
 use crate::error::IdentityError;
 use crate::store::{refresh_tokens, staff};
+use crate::{Identity, sessions};
 
 /// Marks the member inactive and revokes every refresh token of theirs; deactivating an
 /// inactive member changes nothing and says so with no event.
@@ -17,12 +17,14 @@ pub async fn handle(
     request: DeactivateStaff,
 ) -> Result<StaffSaved, IdentityError> {
     let staff_id = request.staff_id;
+    let access_token_ttl_ms = ctx.access_token_ttl_ms;
     ctx.db
         .command(&ctx.meta, move |transaction| {
             let connection = transaction.connection();
             let now_ms = transaction.now_ms();
             let member = staff::get(connection, staff_id)?;
-            refresh_tokens::revoke_staff(connection, staff_id, now_ms)?;
+            let ended = refresh_tokens::revoke_staff(connection, staff_id, now_ms)?;
+            sessions::end_sessions(transaction, staff_id, ended, access_token_ttl_ms)?;
             if member.active {
                 connection
                     .prepare_cached(

@@ -34,6 +34,7 @@ pub async fn handle(ctx: Ctx<Identity>, request: Refresh) -> Result<LoginReply, 
     let next_session_key = request.session_public_key.clone();
     let proof = request.session_proof;
     let ttl_ms = ctx.refresh_token_ttl_ms;
+    let access_token_ttl_ms = ctx.access_token_ttl_ms;
     let (rotation, kid, now_ms) = ctx
         .db
         .transact(move |transaction| {
@@ -51,13 +52,25 @@ pub async fn handle(ctx: Ctx<Identity>, request: Refresh) -> Result<LoginReply, 
             };
             let rotation =
                 refresh_tokens::rotate(connection, &presentation, proves, now_ms, ttl_ms)?;
+            if let Rotation::Reused {
+                staff_id,
+                ended: Some(family),
+            } = &rotation
+            {
+                sessions::end_sessions(
+                    transaction,
+                    *staff_id,
+                    vec![family.clone()],
+                    access_token_ttl_ms,
+                )?;
+            }
             let kid = signing_keys::current(connection)?;
             Ok::<_, IdentityError>((rotation, kid, now_ms))
         })
         .await?;
-    let member = match rotation {
-        Rotation::Rotated(member) => member,
-        Rotation::Reused { staff_id } => {
+    let (member, family) = match rotation {
+        Rotation::Rotated { member, family } => (member, family),
+        Rotation::Reused { staff_id, .. } => {
             warn!(%staff_id, "a spent refresh token was presented again; its whole family is revoked");
             return Err(IdentityError::InvalidRefreshToken);
         }
@@ -71,7 +84,12 @@ pub async fn handle(ctx: Ctx<Identity>, request: Refresh) -> Result<LoginReply, 
         }
     };
     let signer = sessions::current_signer(&ctx, kid).await?;
-    let reply = sessions::reply(&ctx, &signer, member, &session_key, next.token, now_ms)?;
+    let session = sessions::Session {
+        session_id: family,
+        session_key: &session_key,
+        refresh_token: next.token,
+    };
+    let reply = sessions::reply(&ctx, &signer, member, session, now_ms)?;
     info!(staff_id = %reply.staff.staff_id, "session refreshed");
     Ok(reply)
 }

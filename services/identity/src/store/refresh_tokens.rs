@@ -48,11 +48,18 @@ pub fn insert(connection: &Connection, token: &NewToken<'_>) -> Result<(), Ident
 #[derive(Debug)]
 pub enum Rotation {
     /// The token was good: it is spent, and a new one of the same family is stored.
-    Rotated(StaffSummary),
+    Rotated {
+        /// Whose it is, as they are now.
+        member: StaffSummary,
+        /// The family: the session the new tokens belong to.
+        family: String,
+    },
     /// The token had been spent already: its whole family is now revoked.
     Reused {
         /// Whose family it was.
         staff_id: StaffId,
+        /// The family, if it ended now.
+        ended: Option<String>,
     },
     /// Unknown, expired, revoked, or its owner is deactivated.
     Refused,
@@ -128,8 +135,8 @@ pub fn rotate(
         return Ok(Rotation::Unproven);
     }
     if spent_at_ms.is_some() {
-        revoke_family(connection, &family, now_ms)?;
-        return Ok(Rotation::Reused { staff_id });
+        let ended = revoke_family(connection, &family, now_ms)?.then_some(family);
+        return Ok(Rotation::Reused { staff_id, ended });
     }
     if now_ms >= expires_at_ms {
         return Ok(Rotation::Refused);
@@ -152,29 +159,32 @@ pub fn rotate(
             session_key: presented.next_session_key,
         },
     )?;
-    Ok(Rotation::Rotated(member))
+    Ok(Rotation::Rotated { member, family })
 }
 
-/// Revokes every token of `family`.
+/// Revokes every token of `family`; whether it had any left unrevoked (a session that ended
+/// now).
 pub fn revoke_family(
     connection: &Connection,
     family: &str,
     now_ms: i64,
-) -> Result<usize, IdentityError> {
-    Ok(connection
+) -> Result<bool, IdentityError> {
+    let revoked = connection
         .prepare_cached(
             "UPDATE refresh_tokens SET revoked_at_ms = ?2
              WHERE family = ?1 AND revoked_at_ms IS NULL",
         )?
-        .execute(params![family, now_ms])?)
+        .execute(params![family, now_ms])?;
+    Ok(revoked > 0)
 }
 
-/// Revokes the family of the token with digest `token_hash`, if it exists.
+/// Revokes the family of the token with digest `token_hash`, if it exists: whose it was, and
+/// the family if it ended now.
 pub fn revoke_family_of(
     connection: &Connection,
     token_hash: &str,
     now_ms: i64,
-) -> Result<Option<StaffId>, IdentityError> {
+) -> Result<Option<(StaffId, Option<String>)>, IdentityError> {
     let row: Option<(String, i64)> = connection
         .prepare_cached("SELECT family, staff_id FROM refresh_tokens WHERE token_hash = ?1")?
         .query_row(params![token_hash], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -182,22 +192,31 @@ pub fn revoke_family_of(
     let Some((family, staff_id)) = row else {
         return Ok(None);
     };
-    revoke_family(connection, &family, now_ms)?;
-    Ok(Some(StaffId(staff_id)))
+    let ended = revoke_family(connection, &family, now_ms)?.then_some(family);
+    Ok(Some((StaffId(staff_id), ended)))
 }
 
-/// Revokes every token of a member: they were deactivated or got a new password.
+/// Revokes every token of a member (they were deactivated or got a new password); the families
+/// that ended now.
 pub fn revoke_staff(
     connection: &Connection,
     staff_id: StaffId,
     now_ms: i64,
-) -> Result<usize, IdentityError> {
-    Ok(connection
+) -> Result<Vec<String>, IdentityError> {
+    let families = connection
+        .prepare_cached(
+            "SELECT DISTINCT family FROM refresh_tokens
+             WHERE staff_id = ?1 AND revoked_at_ms IS NULL",
+        )?
+        .query_map(params![staff_id.0], |row| row.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    connection
         .prepare_cached(
             "UPDATE refresh_tokens SET revoked_at_ms = ?2
              WHERE staff_id = ?1 AND revoked_at_ms IS NULL",
         )?
-        .execute(params![staff_id.0, now_ms])?)
+        .execute(params![staff_id.0, now_ms])?;
+    Ok(families)
 }
 
 /// Deletes tokens that expired before `before_ms`; spent and revoked ones go with their family

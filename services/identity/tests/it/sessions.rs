@@ -1,16 +1,18 @@
 //! Refresh tokens: bound to the session key they were issued to, which must sign each refresh
 //! (a copied token alone is refused and spends nothing; a family moves to a new key only by the
 //! old key's signature); single use and rotated; a spent one presented again revokes its whole
-//! family; logout revokes; a deactivated member can neither log in nor refresh.
+//! family; logout revokes; a deactivated member can neither log in nor refresh; ended sessions
+//! are announced by the IDs their access tokens carry.
 
 use bikestore_auth::KeyPair;
 use bikestore_contracts::identity::{
-    DeactivateStaff, LoginReply, Logout, Refresh, RefreshToken, Role,
+    DeactivateStaff, LoginReply, Logout, Refresh, RefreshToken, Role, SessionsEnded,
 };
 use bikestore_contracts::{ErrorCode, Request, ServiceName, headers};
 use bikestore_runtime::call::decode_reply;
+use bikestore_testkit::read_events;
 
-use crate::support::{login, now_ms, refresh, refresh_signed, staff, verify, with_service};
+use crate::support::{READY, login, now_ms, refresh, refresh_signed, staff, verify, with_service};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -163,5 +165,47 @@ async fn a_refresh_of_the_first_version_without_a_proof_is_refused_by_its_versio
     let error = decode_reply::<LoginReply>(&reply).unwrap_err();
     assert_eq!(error.code, ErrorCode::Invalid, "{error:?}");
     assert!(error.message.contains("version"), "{error:?}");
+    system.stop().await
+}
+
+#[tokio::test]
+async fn ending_sessions_announces_them_by_the_ids_their_access_tokens_carry() -> anyhow::Result<()>
+{
+    let system = with_service().await?;
+    let staff_id = staff(&system, "kai.lund", Role::Sales, Some(1), PASSWORD).await?;
+    let (first, _) = login(&system, "kai.lund", PASSWORD).await?;
+    let (second, _) = login(&system, "kai.lund", PASSWORD).await?;
+    let session_of = async |reply: &LoginReply| -> anyhow::Result<String> {
+        let verified = verify(&system, reply, now_ms()).await?.expect("verifies");
+        Ok(verified.claims.session_id)
+    };
+    let (first_id, second_id) = (session_of(&first).await?, session_of(&second).await?);
+    assert!(
+        !first_id.is_empty() && first_id != second_id,
+        "one ID per login"
+    );
+    system
+        .caller()
+        .call(&Logout {
+            refresh_token: first.refresh_token.clone(),
+        })
+        .await?;
+    system.caller().call(&DeactivateStaff { staff_id }).await?;
+    let ended = read_events::<SessionsEnded>(system.client(), system.subjects(), 2, READY).await?;
+    assert_eq!(
+        ended[0].session_ids,
+        vec![first_id],
+        "logout ends its own session"
+    );
+    assert_eq!(
+        ended[1].session_ids,
+        vec![second_id],
+        "deactivation ends the rest"
+    );
+    assert!(
+        ended
+            .iter()
+            .all(|event| event.staff_id == staff_id && event.tokens_expire_by_ms > event.at_ms)
+    );
     system.stop().await
 }

@@ -17,6 +17,7 @@ fn claims(session: &KeyPair) -> AccessClaims {
         session_public_key: session.public_key().to_base64url(),
         issued_at_ms: NOW,
         expires_at_ms: NOW + ACCESS_TOKEN_TTL_MS,
+        session_id: "session-1".into(),
     }
 }
 
