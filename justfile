@@ -174,7 +174,16 @@ up:
                 echo "BIKESTORE_SUBJECT_PREFIX must be dot-separated letters, digits, '-' and '_'" >&2; exit 1; }
             mkdir -p "$run_dir/nats"
             cp nats/server.conf nats/server-durable.conf "$run_dir/nats/"
-            sed 's|"bikestore\.|"'{{ quote(prefix) }}'.|g' nats/users.conf >"$run_dir/nats/users.conf"
+            # Subjects start `"bikestore.`; stream names follow `.BIKESTORE_` in JetStream API
+            # subjects (never the `$BIKESTORE_` password variables); the saga bucket is
+            # `<prefix>_sagas` (lower case), its stream `KV_<prefix>_sagas`.
+            streams="$(printf '%s' {{ quote(prefix) }} | tr '.-' '__' | tr '[:lower:]' '[:upper:]')"
+            bucket="$(printf '%s' "$streams" | tr '[:upper:]' '[:lower:]')_sagas"
+            sed -e 's|"bikestore\.|"'{{ quote(prefix) }}'.|g' \
+                -e 's|\.BIKESTORE_|.'"$streams"'_|g' \
+                -e 's|KV_sagas|KV_'"$bucket"'|g' \
+                -e 's|\$KV\.sagas\.|$KV.'"$bucket"'.|g' \
+                nats/users.conf >"$run_dir/nats/users.conf"
             conf="$run_dir/$conf"
         fi
         (

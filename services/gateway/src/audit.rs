@@ -17,7 +17,8 @@ use tracing::{error, warn};
 /// How long audit records are kept.
 const RETENTION: Duration = Duration::from_secs(365 * 24 * 3600);
 
-/// Creates (or finds) the audit stream.
+/// Creates the audit stream, or brings an existing one to this configuration: its records can
+/// be neither deleted nor purged, by anyone (the stream refuses, whatever a user's permissions).
 pub async fn ensure_stream(
     jetstream: &jetstream::Context,
     subjects: &Subjects,
@@ -29,10 +30,12 @@ pub async fn ensure_stream(
         storage: stream::StorageType::File,
         retention: stream::RetentionPolicy::Limits,
         max_age: RETENTION,
+        deny_delete: true,
+        deny_purge: true,
         ..Default::default()
     };
     streams::patiently(&format!("create stream {name}"), || {
-        jetstream.get_or_create_stream(config.clone())
+        jetstream.create_or_update_stream(config.clone())
     })
     .await?;
     Ok(())

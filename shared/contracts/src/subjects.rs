@@ -234,6 +234,17 @@ impl Subjects {
         format!("$SRV.STATS.{service}")
     }
 
+    /// The JetStream API subject of `action` (such as `STREAM.INFO`, `STREAM.PURGE` or
+    /// `CONSUMER.CREATE`) on `stream`: what a NATS user's permissions grant or deny.
+    pub fn jetstream_api(action: &str, stream: &str) -> String {
+        format!("$JS.API.{action}.{stream}")
+    }
+
+    /// The subject a key-value put of `key` into `bucket` is published on.
+    pub fn key_value(bucket: &str, key: &str) -> String {
+        format!("$KV.{bucket}.{key}")
+    }
+
     /// The JetStream stream holding a service's events, e.g. `BIKESTORE_INVENTORY_EVENTS`.
     pub fn event_stream(&self, service: ServiceName) -> String {
         format!(

@@ -62,8 +62,12 @@ impl NatsCredentials {
         })
     }
 
+    /// Connects as this user, with replies to its requests in an inbox of its own
+    /// (`_INBOX.<user>.`): each NATS user may subscribe only to its own inboxes, so no service
+    /// reads another's replies.
     fn options(&self) -> ConnectOptions {
         ConnectOptions::with_user_and_password(self.user.clone(), self.password.clone())
+            .custom_inbox_prefix(format!("_INBOX.{}", self.user))
     }
 }
 

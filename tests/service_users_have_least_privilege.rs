@@ -1,0 +1,177 @@
+//! Each service's NATS user may do what the service does and nothing more (nats/users.conf):
+//! calling another service it does not call, reading another service's streams, writing the
+//! audit trail or identity's key events, reading others' inboxes or internal subjects, and
+//! deleting or purging a stream are refused by nats-server itself. The audit stream refuses
+//! deletes and purges from anyone, the all-permitted operator included.
+
+use std::time::Duration;
+
+use async_nats::{ConnectOptions, Event, ServerError};
+use bikestore_contracts::identity::SigningKeyRotated;
+use bikestore_contracts::{ServiceName, Subjects};
+use bikestore_harness::System;
+use tokio::sync::mpsc;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// What a user tries.
+#[derive(Debug, Clone)]
+enum Attempt {
+    Publish(String),
+    Subscribe(String),
+}
+
+/// Each attempt that must be refused, by the user who tries it.
+fn refused(subjects: &Subjects) -> Vec<(ServiceName, Attempt)> {
+    use Attempt::{Publish, Subscribe};
+    use ServiceName::{Gateway, Identity, Inventory, Notifications, Orchestrator, Orders};
+    let audit_stream = subjects.audit_stream();
+    let svc = |service, operation| subjects.svc(service, operation);
+    let api = |action, stream: &str| Subjects::jetstream_api(action, stream);
+    vec![
+        // Calling a service it has no business with: staff administration, from anything but
+        // the gateway.
+        (Notifications, Publish(svc(Identity, "create_staff"))),
+        (Orchestrator, Publish(svc(Identity, "create_staff"))),
+        (Inventory, Publish(svc(Orders, "capture_payment"))),
+        (Orders, Publish(svc(Inventory, "receive_stock"))),
+        // Identity's key events and the audit trail, forged.
+        (
+            Notifications,
+            Publish(subjects.event_of::<SigningKeyRotated>()),
+        ),
+        (Orders, Publish(subjects.audit(Identity, "create_staff"))),
+        // Another service's streams, consumers and bucket.
+        (
+            Inventory,
+            Publish(api("STREAM.INFO", &subjects.event_stream(Orders))),
+        ),
+        (
+            Orders,
+            Publish(api("CONSUMER.CREATE", &subjects.saga_work_stream())),
+        ),
+        (
+            Identity,
+            Publish(Subjects::key_value(&subjects.sagas_bucket(), "forged")),
+        ),
+        (Notifications, Publish(api("STREAM.INFO", &audit_stream))),
+        // Deleting or purging a stream, even one's own.
+        (Gateway, Publish(api("STREAM.DELETE", &audit_stream))),
+        (Gateway, Publish(api("STREAM.PURGE", &audit_stream))),
+        (
+            Inventory,
+            Publish(api("STREAM.PURGE", &subjects.event_stream(Inventory))),
+        ),
+        // Reading what is not its own: other services' requests and replies, the public
+        // subjects, identity's events.
+        (Notifications, Subscribe(svc(Identity, ">"))),
+        (Inventory, Subscribe("_INBOX.>".to_owned())),
+        (Inventory, Subscribe("_INBOX.gateway.>".to_owned())),
+        (Orchestrator, Subscribe(subjects.api_all())),
+        (Orders, Subscribe(subjects.events_of_service(Identity))),
+    ]
+}
+
+/// A connection as `service`'s NATS user, and the server errors it receives.
+async fn connect_as(
+    system: &System,
+    service: ServiceName,
+) -> anyhow::Result<(async_nats::Client, mpsc::Receiver<String>)> {
+    let path = system
+        .credentials(service.as_str())
+        .ok_or_else(|| anyhow::anyhow!("the system is not secured"))?;
+    let text = std::fs::read_to_string(&path)?;
+    let (user, password) = text
+        .trim_end()
+        .split_once(':')
+        .ok_or_else(|| anyhow::anyhow!("{} is not user:password", path.display()))?;
+    let (sender, errors) = mpsc::channel(64);
+    let client = ConnectOptions::with_user_and_password(user.to_owned(), password.to_owned())
+        .event_callback(move |event| {
+            let sender = sender.clone();
+            async move {
+                if let Event::ServerError(ServerError::Other(error)) = event {
+                    // A full channel only means the test stopped reading.
+                    let _ = sender.try_send(error);
+                }
+            }
+        })
+        .connect(system.nats().url())
+        .await?;
+    Ok((client, errors))
+}
+
+/// Waits for the server's permissions violation naming `subject`.
+async fn violation(errors: &mut mpsc::Receiver<String>, subject: &str) -> anyhow::Result<String> {
+    let quoted = format!("\"{subject}\"");
+    tokio::time::timeout(WAIT, async {
+        while let Some(error) = errors.recv().await {
+            if error.contains(&quoted) {
+                return Ok(error);
+            }
+        }
+        anyhow::bail!("the connection closed")
+    })
+    .await
+    .map_err(|_| anyhow::anyhow!("no permissions violation for {subject}"))?
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_service_user_is_refused_what_its_service_does_not_do() -> anyhow::Result<()> {
+    let system = System::builder()
+        .secured()
+        .services(&[ServiceName::Gateway])
+        .start()
+        .await?;
+    for (service, attempt) in refused(system.subjects()) {
+        let (client, mut errors) = connect_as(&system, service).await?;
+        // A subscription must live until its violation is seen.
+        let (_subscription, subject, kind) = match &attempt {
+            Attempt::Publish(subject) => {
+                client.publish(subject.clone(), "{}".into()).await?;
+                (None, subject, "Publish")
+            }
+            Attempt::Subscribe(subject) => {
+                let subscription = client.subscribe(subject.clone()).await?;
+                (Some(subscription), subject, "Subscription")
+            }
+        };
+        client.flush().await?;
+        let error = violation(&mut errors, subject).await?;
+        anyhow::ensure!(
+            error.contains(&format!("Permissions Violation for {kind}")),
+            "{service} {attempt:?}: {error}"
+        );
+    }
+    system.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_stream_refuses_deletes_and_purges_from_anyone() -> anyhow::Result<()> {
+    let system = System::builder()
+        .secured()
+        .services(&[ServiceName::Gateway])
+        .start()
+        .await?;
+    // The operator may do anything NATS allows; the stream itself still says no.
+    let jetstream = async_nats::jetstream::new(system.client().clone());
+    let stream_name = system.subjects().audit_stream();
+    jetstream
+        .publish(
+            system
+                .subjects()
+                .audit(ServiceName::Identity, "create_staff"),
+            "{}".into(),
+        )
+        .await?
+        .await?;
+    let mut stream = jetstream.get_stream(&stream_name).await?;
+    let config = stream.info().await?.config.clone();
+    anyhow::ensure!(config.deny_delete && config.deny_purge, "{config:?}");
+    anyhow::ensure!(stream.purge().await.is_err(), "the audit stream was purged");
+    anyhow::ensure!(
+        stream.delete_message(1).await.is_err(),
+        "an audit record was deleted"
+    );
+    system.stop().await
+}
