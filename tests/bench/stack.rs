@@ -69,9 +69,10 @@ impl Stack {
                     Profile::Durable => JetStreamSync::Always,
                 };
                 // Secured as `just up` runs it: every connection as its own user.
-                System::builder()
-                    .secured()
-                    .nats_options(NatsOptions { sync })
+                System::builder().secured().nats_options(NatsOptions {
+                    sync,
+                    ..NatsOptions::default()
+                })
             }
         };
         builder = match &settings.data_dir {

@@ -38,6 +38,28 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest reply body the client decodes.
 pub const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
 
+/// TLS to nats-server: off unless a certificate authority is named.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate authority (PEM) that signed nats-server's certificate; with it the
+    /// connection must be TLS.
+    pub ca: Option<std::path::PathBuf>,
+    /// This client's certificate and private key (PEM), for a server that verifies clients.
+    pub client_certificate: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl TlsFiles {
+    fn apply(&self, mut options: async_nats::ConnectOptions) -> async_nats::ConnectOptions {
+        if let Some(ca) = &self.ca {
+            options = options.add_root_certificates(ca.clone()).require_tls(true);
+        }
+        if let Some((cert, key)) = &self.client_certificate {
+            options = options.add_client_certificate(cert.clone(), key.clone());
+        }
+        options
+    }
+}
+
 /// How a single call is made; every field has a default.
 #[derive(Debug, Clone, Default)]
 pub struct CallOptions {
@@ -59,11 +81,7 @@ pub struct Client {
 impl Client {
     /// Connects to the NATS server at `nats_url`.
     pub async fn connect(nats_url: &str, subjects: Subjects) -> Result<Client, ClientError> {
-        let nats = console_options(async_nats::ConnectOptions::new())
-            .connect(nats_url)
-            .await
-            .map_err(|error| ClientError::Transport(error.to_string()))?;
-        Ok(Client::new(nats, subjects))
+        Client::connect_with_tls(nats_url, None, &TlsFiles::default(), subjects).await
     }
 
     /// Connects to the NATS server at `nats_url` as the NATS user whose credentials file is
@@ -74,16 +92,28 @@ impl Client {
         credentials: Option<&std::path::Path>,
         subjects: Subjects,
     ) -> Result<Client, ClientError> {
-        let Some(path) = credentials else {
-            return Client::connect(nats_url, subjects).await;
+        Client::connect_with_tls(nats_url, credentials, &TlsFiles::default(), subjects).await
+    }
+
+    /// Connects as [`Client::connect_with_credentials`] does, over TLS when `tls` names a
+    /// certificate authority (the server's TLS profile, `nats/server-tls.conf`).
+    pub async fn connect_with_tls(
+        nats_url: &str,
+        credentials: Option<&std::path::Path>,
+        tls: &TlsFiles,
+        subjects: Subjects,
+    ) -> Result<Client, ClientError> {
+        let options = match credentials {
+            Some(path) => {
+                let (user, password) = read_credentials(path)?;
+                async_nats::ConnectOptions::with_user_and_password(user, password)
+            }
+            None => async_nats::ConnectOptions::new(),
         };
-        let (user, password) = read_credentials(path)?;
-        let nats = console_options(async_nats::ConnectOptions::with_user_and_password(
-            user, password,
-        ))
-        .connect(nats_url)
-        .await
-        .map_err(|error| ClientError::Transport(error.to_string()))?;
+        let nats = console_options(tls.apply(options))
+            .connect(nats_url)
+            .await
+            .map_err(|error| ClientError::Transport(error.to_string()))?;
         Ok(Client::new(nats, subjects))
     }
 

@@ -7,7 +7,8 @@ use std::sync::atomic::AtomicUsize;
 use anyhow::Context;
 use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::call::Caller;
-use bikestore_testkit::{NatsOptions, NatsServer};
+use bikestore_runtime::config::NatsTls;
+use bikestore_testkit::{NatsOptions, NatsServer, TlsFiles};
 use tempfile::TempDir;
 
 use crate::{Configs, Launch, OPS_NATS_USER, START_ORDER, System, seed};
@@ -120,11 +121,11 @@ impl SystemBuilder {
         let nats = match self.attach {
             Some(attached) => Nats::Attached(attached),
             None if self.secured => Nats::Private {
-                server: NatsServer::start_secured(self.nats_options).await?,
+                server: Box::new(NatsServer::start_secured(self.nats_options).await?),
                 secured: true,
             },
             None => Nats::Private {
-                server: NatsServer::start_with(self.nats_options).await?,
+                server: Box::new(NatsServer::start_with(self.nats_options).await?),
                 secured: false,
             },
         };
@@ -145,6 +146,15 @@ impl SystemBuilder {
         let mut configs = Configs::new(&nats.url(), data.path(), |service| {
             nats.credentials(service.as_str())
         });
+        if let Some(tls) = nats.tls() {
+            for common in configs.every_common() {
+                common.nats_tls = NatsTls {
+                    ca: Some(tls.ca.clone()),
+                    cert: Some(tls.client_cert.clone()),
+                    key: Some(tls.client_key.clone()),
+                };
+            }
+        }
         for adjust in self.adjust {
             adjust(&mut configs);
         }
@@ -186,7 +196,10 @@ pub(crate) struct Attached {
 
 /// The system's nats-server: its own, or one it attached to.
 pub(crate) enum Nats {
-    Private { server: NatsServer, secured: bool },
+    Private {
+        server: Box<NatsServer>,
+        secured: bool,
+    },
     Attached(Attached),
 }
 
@@ -195,6 +208,14 @@ impl Nats {
         match self {
             Nats::Private { server, .. } => server.url(),
             Nats::Attached(attached) => attached.url.clone(),
+        }
+    }
+
+    /// The certificates of a private server run with a TLS profile.
+    pub(crate) fn tls(&self) -> Option<&TlsFiles> {
+        match self {
+            Nats::Private { server, .. } => server.tls(),
+            Nats::Attached(_) => None,
         }
     }
 

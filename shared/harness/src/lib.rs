@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
-use bikestore_client::{Client, Session};
+use bikestore_client::{Client, Session, TlsFiles};
 use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::call::Caller;
 use bikestore_runtime::{CommonConfig, Shutdown};
@@ -153,13 +153,25 @@ impl System {
     /// A client-library connection as a console: the [`CONSOLE_NATS_USER`] when secured.
     pub async fn console_client(&self) -> anyhow::Result<Client> {
         let credentials = self.credentials(CONSOLE_NATS_USER);
-        Client::connect_with_credentials(
+        Client::connect_with_tls(
             &self.nats_url(),
             credentials.as_deref(),
+            &self.console_tls(),
             self.subjects.clone(),
         )
         .await
         .context("connect as a console")
+    }
+
+    /// What a console needs to reach a server run with a TLS profile (nothing otherwise).
+    pub fn console_tls(&self) -> TlsFiles {
+        match self.nats.tls() {
+            Some(tls) => TlsFiles {
+                ca: Some(tls.ca.clone()),
+                client_certificate: Some((tls.client_cert.clone(), tls.client_key.clone())),
+            },
+            None => TlsFiles::default(),
+        }
     }
 
     /// A console logged in as the demo member `username` (the system must run identity and
@@ -234,9 +246,17 @@ impl System {
         let credentials = self
             .credentials(service.as_str())
             .map(|path| path.display().to_string());
+        let tls = self.nats.tls().map(|tls| {
+            [&tls.ca, &tls.client_cert, &tls.client_key].map(|path| path.display().to_string())
+        });
         let mut all_env: Vec<(&str, &str)> = Vec::new();
         if let Some(credentials) = &credentials {
             all_env.push((bikestore_runtime::config::ENV_NATS_CREDENTIALS, credentials));
+        }
+        if let Some([ca, cert, key]) = &tls {
+            all_env.push((bikestore_runtime::config::ENV_NATS_TLS_CA, ca));
+            all_env.push((bikestore_runtime::config::ENV_NATS_TLS_CERT, cert));
+            all_env.push((bikestore_runtime::config::ENV_NATS_TLS_KEY, key));
         }
         all_env.extend_from_slice(env);
         // Each process writes its own output file, however many a test starts.

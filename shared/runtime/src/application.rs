@@ -50,6 +50,7 @@ impl Application {
         let client = connect::connect_as(
             &common.nats_url,
             common.nats_credentials.as_deref(),
+            &common.nats_tls,
             name.as_str(),
         )
         .await?;

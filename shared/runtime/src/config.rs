@@ -24,6 +24,12 @@ pub const ENV_DURABILITY: &str = "BIKESTORE_DURABILITY";
 pub const ENV_LOG_STDERR: &str = "BIKESTORE_LOG_STDERR";
 /// Environment variable for [`CommonConfig::inbox_retention`].
 pub const ENV_INBOX_RETENTION_HOURS: &str = "BIKESTORE_INBOX_RETENTION_HOURS";
+/// Environment variable for [`NatsTls::ca`].
+pub const ENV_NATS_TLS_CA: &str = "BIKESTORE_NATS_TLS_CA";
+/// Environment variable for [`NatsTls::cert`].
+pub const ENV_NATS_TLS_CERT: &str = "BIKESTORE_NATS_TLS_CERT";
+/// Environment variable for [`NatsTls::key`].
+pub const ENV_NATS_TLS_KEY: &str = "BIKESTORE_NATS_TLS_KEY";
 /// Environment variable for [`CommonConfig::fault`].
 pub const ENV_FAULT: &str = "BIKESTORE_FAULT";
 
@@ -81,6 +87,36 @@ impl std::str::FromStr for Fault {
     }
 }
 
+/// TLS to nats-server (its TLS profile, `nats/server-tls.conf`): off unless a certificate
+/// authority is given.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct NatsTls {
+    /// The certificate authority (PEM) that signed nats-server's certificate: with it, the
+    /// connection must be TLS and the server must prove itself with that authority.
+    #[arg(long = "nats-tls-ca", env = ENV_NATS_TLS_CA, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// This client's certificate (PEM), for a server that verifies clients
+    /// (`nats/server-tls-verify.conf`); goes with `--nats-tls-key`.
+    #[arg(long = "nats-tls-cert", env = ENV_NATS_TLS_CERT, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// The private key (PEM) of `--nats-tls-cert`.
+    #[arg(long = "nats-tls-key", env = ENV_NATS_TLS_KEY, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+}
+
+impl NatsTls {
+    /// `options` with these TLS settings: unchanged without a certificate authority.
+    pub fn apply(&self, mut options: async_nats::ConnectOptions) -> async_nats::ConnectOptions {
+        if let Some(ca) = &self.ca {
+            options = options.add_root_certificates(ca.clone()).require_tls(true);
+        }
+        if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+            options = options.add_client_certificate(cert.clone(), key.clone());
+        }
+        options
+    }
+}
+
 /// Flags and environment shared by every service binary.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonConfig {
@@ -91,6 +127,9 @@ pub struct CommonConfig {
     /// `<data>/credentials/`). Without it the service connects anonymously.
     #[arg(long, env = ENV_NATS_CREDENTIALS)]
     pub nats_credentials: Option<PathBuf>,
+    /// TLS to nats-server.
+    #[command(flatten)]
+    pub nats_tls: NatsTls,
     /// Prefix of every subject, stream and bucket, so deployments can share a NATS account.
     #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = bikestore_contracts::subjects::DEFAULT_PREFIX)]
     pub subject_prefix: String,
@@ -121,6 +160,7 @@ impl CommonConfig {
         CommonConfig {
             nats_url: nats_url.into(),
             nats_credentials: None,
+            nats_tls: NatsTls::default(),
             subject_prefix: bikestore_contracts::subjects::DEFAULT_PREFIX.to_owned(),
             data_dir: data_dir.into(),
             max_request_bytes: bikestore_codec::DEFAULT_MAX_REQUEST_BYTES,

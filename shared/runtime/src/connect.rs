@@ -9,6 +9,7 @@ use async_nats::{Client, ConnectOptions, Event};
 use bikestore_contracts::backoff::Backoff;
 use tracing::{info, warn};
 
+use crate::config::NatsTls;
 use crate::error::RuntimeError;
 
 /// How long to wait before each reconnect: fast at first (doubling from tens of milliseconds),
@@ -83,7 +84,7 @@ impl fmt::Debug for NatsCredentials {
 
 /// Connects to `url` anonymously as `name`; see [`connect_as`].
 pub async fn connect(url: &str, name: &str) -> Result<Client, RuntimeError> {
-    connect_as(url, None, name).await
+    connect_as(url, None, &NatsTls::default(), name).await
 }
 
 /// Connects to `url` as `name`, as the NATS user of the `credentials` file when given (what
@@ -97,12 +98,13 @@ pub async fn connect(url: &str, name: &str) -> Result<Client, RuntimeError> {
 pub async fn connect_as(
     url: &str,
     credentials: Option<&Path>,
+    tls: &NatsTls,
     name: &str,
 ) -> Result<Client, RuntimeError> {
-    let options = match credentials {
+    let options = tls.apply(match credentials {
         Some(path) => NatsCredentials::read(path).await?.options(),
         None => ConnectOptions::new(),
-    };
+    });
     let client_name = name.to_owned();
     options
         .name(name)
@@ -141,12 +143,13 @@ pub async fn connect_as(
 pub(crate) async fn connect_once(
     url: &str,
     credentials: Option<&Path>,
+    tls: &NatsTls,
     timeout: Duration,
 ) -> Result<Client, RuntimeError> {
-    let options = match credentials {
+    let options = tls.apply(match credentials {
         Some(path) => NatsCredentials::read(path).await?.options(),
         None => ConnectOptions::new(),
-    };
+    });
     tokio::time::timeout(timeout, options.connect(url))
         .await
         .map_err(|_| {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bikestore_contracts::{ServiceName, Subjects};
 
-use crate::config::{ENV_NATS_CREDENTIALS, ENV_NATS_URL, ENV_SUBJECT_PREFIX};
+use crate::config::{ENV_NATS_CREDENTIALS, ENV_NATS_URL, ENV_SUBJECT_PREFIX, NatsTls};
 use crate::connect::connect_once;
 use crate::dead_letters;
 use crate::error::RuntimeError;
@@ -20,6 +20,9 @@ pub struct DeadLetterArgs {
     /// NATS credentials file (`user:password`); anonymous without it.
     #[arg(long, env = ENV_NATS_CREDENTIALS)]
     pub nats_credentials: Option<PathBuf>,
+    /// TLS to nats-server.
+    #[command(flatten)]
+    pub nats_tls: NatsTls,
     /// Subject prefix of the deployment.
     #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = bikestore_contracts::subjects::DEFAULT_PREFIX)]
     pub subject_prefix: String,
@@ -51,6 +54,7 @@ pub async fn dead_letters(args: DeadLetterArgs) -> Result<(), RuntimeError> {
     let client = connect_once(
         &args.nats_url,
         args.nats_credentials.as_deref(),
+        &args.nats_tls,
         Duration::from_secs(5),
     )
     .await?;
@@ -99,10 +103,11 @@ pub fn is_ready_info(payload: &[u8], service_name: &str) -> bool {
 pub async fn ping(
     nats_url: &str,
     credentials: Option<&std::path::Path>,
+    tls: &NatsTls,
     service: ServiceName,
     timeout: Duration,
 ) -> Result<(), RuntimeError> {
-    let client = connect_once(nats_url, credentials, timeout).await?;
+    let client = connect_once(nats_url, credentials, tls, timeout).await?;
     let subject = Subjects::service_info(service);
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
@@ -145,6 +150,9 @@ pub enum OpsCommand {
         /// NATS credentials file (`user:password`); anonymous without it.
         #[arg(long, env = ENV_NATS_CREDENTIALS)]
         nats_credentials: Option<PathBuf>,
+        /// TLS to nats-server.
+        #[command(flatten)]
+        nats_tls: NatsTls,
         /// How long to keep trying, in milliseconds.
         #[arg(long, default_value_t = 10_000)]
         timeout_ms: u64,
@@ -158,11 +166,13 @@ pub async fn run_ops(command: OpsCommand, service: ServiceName) -> Result<(), Ru
         OpsCommand::Ping {
             nats_url,
             nats_credentials,
+            nats_tls,
             timeout_ms,
         } => {
             ping(
                 &nats_url,
                 nats_credentials.as_deref(),
+                &nats_tls,
                 service,
                 Duration::from_millis(timeout_ms),
             )

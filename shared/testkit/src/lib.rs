@@ -9,7 +9,8 @@
 //! Layout:
 //! - `binary`: finding the nats-server binary, the workspace root and workspace binaries.
 //! - `nats`: [`NatsServer`], one server per test with its own port, JetStream store and NATS
-//!   users' credentials, started with [`NatsOptions`] for the durable profile.
+//!   users' credentials (`credentials`), started with [`NatsOptions`] for the durable profile or
+//!   a TLS profile (`tls`: [`TlsFiles`], certificates made for the test).
 //! - `process`: [`ChildProcess`], a service binary running as a real process.
 //! - `eventually`: [`eventually`], the only polling helper tests may use.
 //! - `service`: [`wait_for_service`], readiness of a NATS micro service.
@@ -22,6 +23,7 @@
 
 mod bad_input;
 mod binary;
+mod credentials;
 mod events;
 mod eventually;
 mod files;
@@ -29,6 +31,7 @@ mod in_process;
 mod nats;
 mod process;
 mod service;
+mod tls;
 
 pub use bad_input::assert_survives_bad_input;
 pub use binary::{cargo_bin, nats_server_binary, workspace_root};
@@ -36,9 +39,10 @@ pub use events::{count_on_subject, read_events};
 pub use eventually::{Check, eventually};
 pub use files::files_under;
 pub use in_process::{InProcess, SERVICE_READY};
-pub use nats::{JetStreamSync, NATS_USERS, NatsOptions, NatsServer};
+pub use nats::{JetStreamSync, NATS_USERS, NatsOptions, NatsServer, NatsTls};
 pub use process::ChildProcess;
 pub use service::wait_for_service;
+pub use tls::TlsFiles;
 
 /// Whether test logs should be printed: only when the `TEST_LOG` environment variable is set.
 fn test_log_enabled() -> bool {

@@ -5,6 +5,10 @@
 //! in a temporary directory it owns, and it is killed and cleaned up on drop. Readiness is a
 //! successful client connection, never a fixed sleep.
 //!
+//! With [`NatsOptions::tls`] it runs a TLS profile (`nats/server-tls.conf`, or
+//! `nats/server-tls-verify.conf`) with certificates made for it ([`NatsServer::tls`]), and its
+//! own clients speak TLS.
+//!
 //! Those files include `nats/users.conf`, so every server has the project's NATS users, with
 //! fresh passwords written to credentials files in the temporary directory
 //! ([`NatsServer::credentials`]). A client without credentials acts as the all-permitted `ops`
@@ -19,6 +23,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use tempfile::TempDir;
 
+use crate::credentials::write_credentials;
+use crate::tls::TlsFiles;
 use crate::{eventually, nats_server_binary, test_log_enabled, workspace_root};
 
 /// How long a server may take to start and accept a connection. Generous, because many servers
@@ -36,6 +42,11 @@ const STORE_ENV: &str = "BIKESTORE_NATS_STORE";
 const ANONYMOUS_USER_ENV: &str = "BIKESTORE_NATS_ANONYMOUS_USER";
 /// Each user's password is in `<this><USER>`.
 const PASSWORD_ENV_PREFIX: &str = "BIKESTORE_NATS_PASSWORD_";
+/// What the TLS profiles read besides.
+const HOST_ENV: &str = "BIKESTORE_NATS_HOST";
+const TLS_CERT_ENV: &str = "BIKESTORE_NATS_TLS_CERT";
+const TLS_KEY_ENV: &str = "BIKESTORE_NATS_TLS_KEY";
+const TLS_CA_ENV: &str = "BIKESTORE_NATS_TLS_CA";
 
 /// The users `nats/users.conf` defines (the service users, `console` and `ops`); the server
 /// refuses to start unless each has a password.
@@ -63,20 +74,39 @@ pub enum JetStreamSync {
     Always,
 }
 
+/// The TLS profile a [`NatsServer`] runs (`nats/server-tls.conf`), with certificates made for
+/// the test ([`TlsFiles`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NatsTls {
+    /// TLS on the client port; clients check the server's certificate.
+    Server,
+    /// Also every client must present a certificate (`nats/server-tls-verify.conf`).
+    VerifyClients,
+}
+
 /// How to start a [`NatsServer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NatsOptions {
     /// When JetStream syncs to disk.
     pub sync: JetStreamSync,
+    /// The TLS profile, if any (with the default sync only).
+    pub tls: Option<NatsTls>,
 }
 
 impl NatsOptions {
     /// The configuration file for these options, relative to the workspace root.
-    fn config_file(&self) -> &'static str {
-        match self.sync {
-            JetStreamSync::Interval => "nats/server.conf",
-            JetStreamSync::Always => "nats/server-durable.conf",
-        }
+    fn config_file(&self) -> anyhow::Result<&'static str> {
+        Ok(match (self.sync, self.tls) {
+            (JetStreamSync::Interval, None) => "nats/server.conf",
+            (JetStreamSync::Always, None) => "nats/server-durable.conf",
+            (JetStreamSync::Interval, Some(NatsTls::Server)) => "nats/server-tls.conf",
+            (JetStreamSync::Interval, Some(NatsTls::VerifyClients)) => {
+                "nats/server-tls-verify.conf"
+            }
+            (JetStreamSync::Always, Some(_)) => {
+                bail!("the TLS profiles run with the default durability")
+            }
+        })
     }
 }
 
@@ -96,6 +126,8 @@ pub struct NatsServer {
     passwords: Vec<(&'static str, String)>,
     /// Whether clients without credentials are refused, as under `just up`.
     secured: bool,
+    /// The certificates, when the server runs a TLS profile.
+    tls: Option<TlsFiles>,
     log_path: PathBuf,
     // Declared last so it is deleted after everything else; `Drop` kills the server first.
     _dir: TempDir,
@@ -135,6 +167,10 @@ impl NatsServer {
         std::fs::create_dir(&ports_dir).context("cannot create the ports directory")?;
         let credentials_dir = dir.path().join("credentials");
         let passwords = write_credentials(&credentials_dir)?;
+        let tls = match options.tls {
+            Some(_) => Some(TlsFiles::create(&dir.path().join("tls"))?),
+            None => None,
+        };
 
         let mut server = NatsServer {
             child: None,
@@ -146,6 +182,7 @@ impl NatsServer {
             credentials_dir,
             passwords,
             secured,
+            tls,
             log_path: dir.path().join("nats-server.log"),
             _dir: dir,
         };
@@ -156,6 +193,12 @@ impl NatsServer {
     /// The client URL, for example `nats://127.0.0.1:41234`.
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The certificates of a server run with a TLS profile ([`NatsOptions::tls`]): a client
+    /// trusts `ca`, and presents `client_cert` to a server that verifies clients.
+    pub fn tls(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref()
     }
 
     /// The client port; it stays the same across [`NatsServer::restart`].
@@ -236,7 +279,7 @@ impl NatsServer {
                 .context("cannot remove an old ports file")?;
         }
 
-        let config = workspace_root().join(self.options.config_file());
+        let config = workspace_root().join(self.options.config_file()?);
         // nats-server logs to the file itself with -l; stdout and stderr catch what it prints
         // before that, such as configuration errors. All three append to the same file.
         let log = open_log(&self.log_path)?;
@@ -254,6 +297,13 @@ impl NatsServer {
         } else {
             ANONYMOUS_TEST_USER
         };
+        if let Some(tls) = &self.tls {
+            command
+                .env(HOST_ENV, "127.0.0.1")
+                .env(TLS_CERT_ENV, &tls.server_cert)
+                .env(TLS_KEY_ENV, &tls.server_key)
+                .env(TLS_CA_ENV, &tls.ca);
+        }
         let child = command
             .env(ANONYMOUS_USER_ENV, anonymous)
             .arg("-c")
@@ -337,7 +387,14 @@ impl NatsServer {
             .find(|(known, _)| *known == user)
             .map(|(_, password)| password.clone())
             .unwrap_or_default();
-        async_nats::ConnectOptions::with_user_and_password(user.to_owned(), password)
+        let options = async_nats::ConnectOptions::with_user_and_password(user.to_owned(), password);
+        match &self.tls {
+            Some(tls) => options
+                .add_root_certificates(tls.ca.clone())
+                .add_client_certificate(tls.client_cert.clone(), tls.client_key.clone())
+                .require_tls(true),
+            None => options,
+        }
     }
 
     async fn stop_gracefully(&mut self) -> anyhow::Result<()> {
@@ -393,55 +450,6 @@ impl Drop for NatsServer {
             );
         }
     }
-}
-
-/// Writes a credentials file `<dir>/<user>.creds` (mode 0600, in a 0700 folder) with a fresh
-/// random password for each of [`NATS_USERS`], and answers the passwords.
-fn write_credentials(dir: &Path) -> anyhow::Result<Vec<(&'static str, String)>> {
-    use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
-    NATS_USERS
-        .into_iter()
-        .map(|user| {
-            let password = random_password()?;
-            let path = dir.join(format!("{user}.creds"));
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            writeln!(file, "{user}:{password}")
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Ok((user, password))
-        })
-        .collect()
-}
-
-/// 32 random letters and digits, the first a letter: nats-server reads an environment
-/// variable's value as a configuration value, so a password of digits would become a number.
-fn random_password() -> anyhow::Result<String> {
-    use std::io::Read;
-
-    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 32];
-    File::open("/dev/urandom")
-        .and_then(|mut random| random.read_exact(&mut bytes))
-        .context("cannot read /dev/urandom")?;
-    Ok(bytes
-        .iter()
-        .enumerate()
-        .map(|(index, byte)| {
-            let alphabet = if index == 0 { LETTERS } else { ALPHANUMERIC };
-            char::from(alphabet[usize::from(*byte) % alphabet.len()])
-        })
-        .collect())
 }
 
 fn open_log(path: &Path) -> anyhow::Result<File> {

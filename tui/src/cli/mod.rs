@@ -24,7 +24,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bikestore_client::{Client, Session};
+use bikestore_client::{Client, Session, TlsFiles};
 use bikestore_contracts::Subjects;
 use bikestore_contracts::subjects::DEFAULT_PREFIX;
 use clap::{Parser, Subcommand};
@@ -37,6 +37,12 @@ use crate::cli::session::OpenSession;
 pub const ENV_NATS_URL: &str = "BIKESTORE_NATS_URL";
 /// Environment variable for `--nats-credentials`.
 pub const ENV_NATS_CREDENTIALS: &str = "BIKESTORE_NATS_CREDENTIALS";
+/// Environment variable for `--nats-tls-ca`.
+pub const ENV_NATS_TLS_CA: &str = "BIKESTORE_NATS_TLS_CA";
+/// Environment variable for `--nats-tls-cert`.
+pub const ENV_NATS_TLS_CERT: &str = "BIKESTORE_NATS_TLS_CERT";
+/// Environment variable for `--nats-tls-key`.
+pub const ENV_NATS_TLS_KEY: &str = "BIKESTORE_NATS_TLS_KEY";
 /// Environment variable for `--subject-prefix`.
 pub const ENV_SUBJECT_PREFIX: &str = "BIKESTORE_SUBJECT_PREFIX";
 /// Environment variable for `--session-file`.
@@ -94,6 +100,17 @@ struct Cli {
     /// requires one.
     #[arg(long, env = ENV_NATS_CREDENTIALS, value_name = "FILE", global = true, help_heading = GLOBAL)]
     nats_credentials: Option<PathBuf>,
+    /// The certificate authority (PEM) of a nats-server run with its TLS profile: the
+    /// connection is then TLS, and the server must prove itself with that authority.
+    #[arg(long, env = ENV_NATS_TLS_CA, value_name = "FILE", global = true, help_heading = GLOBAL)]
+    nats_tls_ca: Option<PathBuf>,
+    /// This console's certificate (PEM), for a server that verifies clients; goes with
+    /// --nats-tls-key.
+    #[arg(long, env = ENV_NATS_TLS_CERT, value_name = "FILE", global = true, requires = "nats_tls_key", help_heading = GLOBAL)]
+    nats_tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --nats-tls-cert.
+    #[arg(long, env = ENV_NATS_TLS_KEY, value_name = "FILE", global = true, requires = "nats_tls_cert", help_heading = GLOBAL)]
+    nats_tls_key: Option<PathBuf>,
     /// The deployment's subject prefix.
     #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = DEFAULT_PREFIX, global = true, help_heading = GLOBAL)]
     subject_prefix: String,
@@ -173,6 +190,7 @@ struct Context {
     printer: Printer,
     nats_url: String,
     nats_credentials: Option<PathBuf>,
+    nats_tls: TlsFiles,
     subjects: Subjects,
     session_file: PathBuf,
     environment: Environment,
@@ -181,9 +199,10 @@ struct Context {
 impl Context {
     /// Connects to NATS as the configured user.
     async fn connect(&self) -> Result<Client, CliError> {
-        Ok(Client::connect_with_credentials(
+        Ok(Client::connect_with_tls(
             &self.nats_url,
             self.nats_credentials.as_deref(),
+            &self.nats_tls,
             self.subjects.clone(),
         )
         .await?)
@@ -239,6 +258,10 @@ fn prepare(cli: Cli, environment: Environment) -> Result<(Context, Option<Comman
         printer: Printer { json: cli.json },
         nats_url: cli.nats_url,
         nats_credentials: cli.nats_credentials,
+        nats_tls: TlsFiles {
+            ca: cli.nats_tls_ca,
+            client_certificate: cli.nats_tls_cert.zip(cli.nats_tls_key),
+        },
         subjects,
         session_file,
         environment,
@@ -251,6 +274,7 @@ fn run_console(context: Context) -> ExitCode {
     let options = crate::console::Options {
         nats_url: context.nats_url,
         nats_credentials: context.nats_credentials,
+        nats_tls: context.nats_tls,
         subjects: context.subjects,
         session_file: context.session_file,
         no_color: context.environment.no_color,

@@ -47,6 +47,8 @@ pub struct Options {
     pub nats_url: String,
     /// The console NATS user's credentials file (`user:password`), when the server requires one.
     pub nats_credentials: Option<PathBuf>,
+    /// TLS to nats-server, when it runs its TLS profile.
+    pub nats_tls: bikestore_client::TlsFiles,
     /// The deployment's subjects.
     pub subjects: Subjects,
     /// The session file shared with the CLI's `login`.

@@ -24,6 +24,7 @@ async fn two_servers_get_different_ports_and_stores() {
 async fn a_durable_server_runs_the_durable_config_and_acknowledges_writes() {
     let server = NatsServer::start_with(NatsOptions {
         sync: JetStreamSync::Always,
+        ..NatsOptions::default()
     })
     .await
     .expect("durable server starts");

@@ -22,9 +22,10 @@ const CONNECTION_CHECK: Duration = Duration::from_millis(500);
 pub(super) async fn connect(shared: Shared, options: Options) {
     let mut failures: u32 = 0;
     let client = loop {
-        match Client::connect_with_credentials(
+        match Client::connect_with_tls(
             &options.nats_url,
             options.nats_credentials.as_deref(),
+            &options.nats_tls,
             options.subjects.clone(),
         )
         .await
