@@ -90,9 +90,13 @@ pub async fn catch_up(
     let subject = subjects.event_of::<SessionsEnded>();
     // The newest such event says where reading back ends, so a start never waits for events
     // that are not there.
-    let Ok(newest) = stream.get_last_raw_message_by_subject(&subject).await else {
-        debug!("no session ended yet; nothing to catch up");
-        return;
+    let newest = match stream.get_last_raw_message_by_subject(&subject).await {
+        Ok(newest) => newest,
+        Err(error) => {
+            // Usually "no message": no session ended yet.
+            debug!(error = %error, "no ended session to read back");
+            return;
+        }
     };
     let start = time::OffsetDateTime::now_utc() - lookback;
     if newest.time < start {
