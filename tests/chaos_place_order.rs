@@ -50,12 +50,7 @@ async fn sagas_survive_random_kills_and_every_invariant_holds() -> anyhow::Resul
     let store_id = caller
         .call(&CreateStore {
             name: "Chaos Bikes".into(),
-            phone: String::new(),
-            email: String::new(),
-            street: String::new(),
-            city: String::new(),
-            state: String::new(),
-            zip_code: String::new(),
+            ..CreateStore::default()
         })
         .await?
         .store_id;

@@ -49,12 +49,7 @@ async fn a_saga_completes_and_compensates_with_every_service_as_its_own_nats_use
     let store_id = caller
         .call(&CreateStore {
             name: "Permitted Bikes".into(),
-            phone: String::new(),
-            email: String::new(),
-            street: String::new(),
-            city: String::new(),
-            state: String::new(),
-            zip_code: String::new(),
+            ..CreateStore::default()
         })
         .await
         .unwrap()

@@ -160,12 +160,7 @@ async fn main() -> anyhow::Result<()> {
     let store_id = caller
         .call(&CreateStore {
             name: "Bench Store".into(),
-            phone: String::new(),
-            email: String::new(),
-            street: String::new(),
-            city: String::new(),
-            state: String::new(),
-            zip_code: String::new(),
+            ..CreateStore::default()
         })
         .await?
         .store_id;

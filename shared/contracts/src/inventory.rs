@@ -41,8 +41,8 @@ impl Default for Page {
 
 // ---------------------------------------------------------------- stores, brands, categories
 
-/// Opens a new store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Opens a new store. `Default` leaves every field empty, for callers that name only a few.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStore {
     /// The store's name, unique in the chain.

@@ -87,12 +87,9 @@ impl Stack {
             .caller
             .call(&CreateStore {
                 name: format!("Store {}", ulid::Ulid::new()),
-                phone: String::new(),
-                email: String::new(),
-                street: String::new(),
                 city: "Santa Cruz".into(),
                 state: "CA".into(),
-                zip_code: String::new(),
+                ..CreateStore::default()
             })
             .await?;
         Ok(created.store_id)

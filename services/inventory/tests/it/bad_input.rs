@@ -30,12 +30,7 @@ async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
     }];
     let store = CreateStore {
         name: "Bad Input Store".into(),
-        phone: String::new(),
-        email: String::new(),
-        street: String::new(),
-        city: String::new(),
-        state: String::new(),
-        zip_code: String::new(),
+        ..CreateStore::default()
     };
     assert_survives_bad_input(client, subjects, &store, limit).await?;
     assert_survives_bad_input(client, subjects, &ListStores {}, limit).await?;

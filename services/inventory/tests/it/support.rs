@@ -33,12 +33,9 @@ pub async fn fixture(system: &System, stock: i64) -> anyhow::Result<Fixture> {
         .caller()
         .call(&CreateStore {
             name: format!("Store {}", ulid::Ulid::new()),
-            phone: String::new(),
-            email: String::new(),
-            street: String::new(),
             city: "Santa Cruz".into(),
             state: "CA".into(),
-            zip_code: String::new(),
+            ..CreateStore::default()
         })
         .await?
         .store_id;

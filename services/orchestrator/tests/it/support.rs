@@ -173,12 +173,7 @@ impl Stack {
     pub async fn store(&self) -> anyhow::Result<StoreId> {
         let request = CreateStore {
             name: format!("Store {}", ulid::Ulid::new()),
-            phone: String::new(),
-            email: String::new(),
-            street: String::new(),
-            city: String::new(),
-            state: String::new(),
-            zip_code: String::new(),
+            ..CreateStore::default()
         };
         Ok(self.caller.call(&request).await?.store_id)
     }

@@ -39,12 +39,9 @@ async fn the_console_nats_user_logs_in_and_calls_through_the_gateway() {
     let created = session
         .call(&CreateStore {
             name: "Console Cycles".into(),
-            phone: String::new(),
-            email: String::new(),
-            street: String::new(),
             city: "Santa Cruz".into(),
             state: "CA".into(),
-            zip_code: String::new(),
+            ..CreateStore::default()
         })
         .await
         .unwrap();
@@ -113,12 +110,9 @@ async fn a_command_with_an_idempotency_key_applies_once() {
     let session = stack.client.login(ADMIN, ADMIN_PASSWORD).await.unwrap();
     let create = CreateStore {
         name: "Idempotent Cycles".into(),
-        phone: String::new(),
-        email: String::new(),
-        street: String::new(),
         city: "Santa Cruz".into(),
         state: "CA".into(),
-        zip_code: String::new(),
+        ..CreateStore::default()
     };
     let options = CallOptions {
         idempotency_key: Some("create-idempotent-cycles".into()),
