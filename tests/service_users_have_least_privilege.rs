@@ -6,11 +6,10 @@
 
 use std::time::Duration;
 
-use async_nats::{ConnectOptions, Event, ServerError};
 use bikestore_contracts::identity::SigningKeyRotated;
 use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_harness::System;
-use tokio::sync::mpsc;
+use bikestore_testkit::ServerErrors;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -76,44 +75,9 @@ fn refused(subjects: &Subjects) -> Vec<(ServiceName, Attempt)> {
 async fn connect_as(
     system: &System,
     service: ServiceName,
-) -> anyhow::Result<(async_nats::Client, mpsc::Receiver<String>)> {
-    let path = system
-        .credentials(service.as_str())
-        .ok_or_else(|| anyhow::anyhow!("the system is not secured"))?;
-    let text = std::fs::read_to_string(&path)?;
-    let (user, password) = text
-        .trim_end()
-        .split_once(':')
-        .ok_or_else(|| anyhow::anyhow!("{} is not user:password", path.display()))?;
-    let (sender, errors) = mpsc::channel(64);
-    let client = ConnectOptions::with_user_and_password(user.to_owned(), password.to_owned())
-        .event_callback(move |event| {
-            let sender = sender.clone();
-            async move {
-                if let Event::ServerError(ServerError::Other(error)) = event {
-                    // A full channel only means the test stopped reading.
-                    let _ = sender.try_send(error);
-                }
-            }
-        })
-        .connect(system.nats().url())
-        .await?;
-    Ok((client, errors))
-}
-
-/// Waits for the server's permissions violation naming `subject`.
-async fn violation(errors: &mut mpsc::Receiver<String>, subject: &str) -> anyhow::Result<String> {
-    let quoted = format!("\"{subject}\"");
-    tokio::time::timeout(WAIT, async {
-        while let Some(error) = errors.recv().await {
-            if error.contains(&quoted) {
-                return Ok(error);
-            }
-        }
-        anyhow::bail!("the connection closed")
-    })
-    .await
-    .map_err(|_| anyhow::anyhow!("no permissions violation for {subject}"))?
+) -> anyhow::Result<(async_nats::Client, ServerErrors)> {
+    let (options, errors) = ServerErrors::watch(system.nats().user_options(service.as_str()));
+    Ok((options.connect(system.nats().url()).await?, errors))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,7 +101,7 @@ async fn every_service_user_is_refused_what_its_service_does_not_do() -> anyhow:
             }
         };
         client.flush().await?;
-        let error = violation(&mut errors, subject).await?;
+        let error = errors.violation(subject, WAIT).await?;
         anyhow::ensure!(
             error.contains(&format!("Permissions Violation for {kind}")),
             "{service} {attempt:?}: {error}"

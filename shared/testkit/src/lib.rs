@@ -14,6 +14,7 @@
 //! - `process`: [`ChildProcess`], a service binary running as a real process.
 //! - `eventually`: [`eventually`], the only polling helper tests may use.
 //! - `service`: [`wait_for_service`], readiness of a NATS micro service.
+//! - `server_errors`: [`ServerErrors`], the errors (permissions violations) a connection gets.
 //! - `in_process`: [`InProcess`], a service's `run` inside the test process.
 //! - `bad_input`: [`assert_survives_bad_input`], the bad-input suite every endpoint must pass.
 //! - `events`: [`read_events`] and [`count_on_subject`], what a service published to its stream.
@@ -30,6 +31,7 @@ mod files;
 mod in_process;
 mod nats;
 mod process;
+mod server_errors;
 mod service;
 mod tls;
 
@@ -41,6 +43,7 @@ pub use files::files_under;
 pub use in_process::{InProcess, SERVICE_READY};
 pub use nats::{JetStreamSync, NATS_USERS, NatsOptions, NatsServer, NatsTls};
 pub use process::ChildProcess;
+pub use server_errors::ServerErrors;
 pub use service::wait_for_service;
 pub use tls::TlsFiles;
 

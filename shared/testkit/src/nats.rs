@@ -235,7 +235,7 @@ impl NatsServer {
     /// A new client connected to this server as the all-permitted `ops` user (so also to a
     /// [`NatsServer::start_secured`] one), reconnecting on its own after a restart.
     pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
-        self.password_options(ANONYMOUS_TEST_USER)
+        self.user_options(ANONYMOUS_TEST_USER)
             .name("bikestore-testkit")
             .connect(self.url())
             .await
@@ -363,7 +363,7 @@ impl NatsServer {
             async || {
                 // As `ops`, which works whether or not anonymous clients are refused.
                 let options = self
-                    .password_options(ANONYMOUS_TEST_USER)
+                    .user_options(ANONYMOUS_TEST_USER)
                     .connection_timeout(CONNECT_TIMEOUT);
                 // Dropping the client closes the connection again.
                 options.connect(url.as_str()).await.ok().map(drop)
@@ -378,9 +378,9 @@ impl NatsServer {
         })
     }
 
-    /// Options to connect as `user` with its password; no password (refused) for a user
-    /// `nats/users.conf` does not define.
-    fn password_options(&self, user: &str) -> async_nats::ConnectOptions {
+    /// Options to connect as `user` with its password (and this server's TLS files); no
+    /// password (refused) for a user `nats/users.conf` does not define.
+    pub fn user_options(&self, user: &str) -> async_nats::ConnectOptions {
         let password = self
             .passwords
             .iter()

@@ -5,15 +5,15 @@
 
 use std::time::Duration;
 
-use async_nats::{ConnectErrorKind, ConnectOptions, Event, ServerError};
+use async_nats::{ConnectErrorKind, ConnectOptions};
 use bikestore_codec::ContentType;
 use bikestore_contracts::identity::{Login, LoginReply, Password, Role};
 use bikestore_contracts::inventory::ListProducts;
 use bikestore_contracts::subjects::CONSOLE_INBOX_PREFIX;
 use bikestore_contracts::{Request, ServiceName, StoreId, WireError};
 use bikestore_runtime::call::decode_reply;
+use bikestore_testkit::ServerErrors;
 use futures::{FutureExt, StreamExt};
-use tokio::sync::mpsc;
 
 use crate::support::{Session, Stack, WAIT, now_ms, password_of};
 
@@ -22,24 +22,17 @@ const CONSOLE: &str = "console";
 
 /// A connection as the console user, as the client library makes it (replies in the console
 /// inbox prefix), and the server errors it receives.
-async fn console(stack: &Stack) -> (async_nats::Client, mpsc::Receiver<String>) {
-    let (sender, errors) = mpsc::channel(16);
-    let password = password_in(&stack.system.nats().credentials(CONSOLE));
-    let client = ConnectOptions::with_user_and_password(CONSOLE.to_owned(), password)
-        .custom_inbox_prefix(CONSOLE_INBOX_PREFIX)
-        .event_callback(move |event| {
-            let sender = sender.clone();
-            async move {
-                if let Event::ServerError(ServerError::Other(error)) = event {
-                    // A full channel only means the test stopped reading.
-                    let _ = sender.try_send(error);
-                }
-            }
-        })
-        .connect(stack.system.nats().url())
-        .await
-        .unwrap();
-    (client, errors)
+async fn console(stack: &Stack) -> (async_nats::Client, ServerErrors) {
+    let options = stack
+        .system
+        .nats()
+        .user_options(CONSOLE)
+        .custom_inbox_prefix(CONSOLE_INBOX_PREFIX);
+    let (options, errors) = ServerErrors::watch(options);
+    (
+        options.connect(stack.system.nats().url()).await.unwrap(),
+        errors,
+    )
 }
 
 /// The password in a credentials file `user:password`.
@@ -50,18 +43,8 @@ fn password_in(path: &std::path::Path) -> String {
 }
 
 /// Waits for the server's permissions violation naming `subject`, and answers it.
-async fn violation(errors: &mut mpsc::Receiver<String>, subject: &str) -> String {
-    let quoted = format!("\"{subject}\"");
-    tokio::time::timeout(WAIT, async {
-        loop {
-            let error = errors.recv().await.expect("the connection is open");
-            if error.contains(&quoted) {
-                return error;
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no permissions violation for {subject}"))
+async fn violation(errors: &mut ServerErrors, subject: &str) -> String {
+    errors.violation(subject, WAIT).await.unwrap()
 }
 
 #[tokio::test]
