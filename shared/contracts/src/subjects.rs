@@ -208,6 +208,27 @@ impl Subjects {
         format!("{}.live.*.notifications", self.prefix)
     }
 
+    /// One store's live saga progress: `<prefix>.live.<store>.saga_progressed.<saga id>`.
+    /// Published on core NATS by the orchestrator; a saga belongs to the store its payload names
+    /// (a transfer to the store that gives the stock).
+    pub fn live_saga_progress(&self, store: crate::StoreId, saga_id: &str) -> String {
+        format!("{}.live.{}.saga_progressed.{}", self.prefix, store, saga_id)
+    }
+
+    /// One saga's progress whatever its store: `<prefix>.live.*.saga_progressed.<saga id>`.
+    pub fn live_saga_progress_any_store(&self, saga_id: &str) -> String {
+        format!("{}.live.*.saga_progressed.{}", self.prefix, saga_id)
+    }
+
+    /// Every live feed a console of `store` may follow (`<prefix>.live.<store>.>`), or of every
+    /// store when `None` (admins): what the auth callout grants a logged-in console.
+    pub fn console_live_feeds(&self, store: Option<crate::StoreId>) -> String {
+        match store {
+            Some(store) => format!("{}.live.{}.>", self.prefix, store),
+            None => format!("{}.live.>", self.prefix),
+        }
+    }
+
     /// Every event subject of one service: `<prefix>.evt.<service>.>`.
     pub fn events_of_service(&self, service: ServiceName) -> String {
         format!("{}.evt.{}.>", self.prefix, service)
