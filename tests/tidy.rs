@@ -67,6 +67,7 @@ fn subject_strings_live_only_in_contracts() {
         "\"bikestore.",
         "\"$SRV",
         "\"$JS.",
+        "\"$SYS.",
         ".svc.",
         ".evt.",
         ".api.",

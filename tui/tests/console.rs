@@ -46,12 +46,11 @@ impl Console {
         let binary = env!("CARGO_BIN_EXE_bikestore");
         let script = format!(
             "env -i HOME={home} TERM=xterm-256color NO_COLOR=1 BIKESTORE_NATS_URL={url} \
-             {binary} --nats-credentials {credentials} --session-file {session}; \
+             {binary} --session-file {session}; \
              echo \"console exited with $?\"; exec cat",
             home = shell_quote(&home.path().display().to_string()),
             url = shell_quote(&stack.nats().url()),
             binary = shell_quote(binary),
-            credentials = shell_quote(&stack.nats().credentials("console").display().to_string()),
             session = shell_quote(&session_file.display().to_string()),
         );
         let console = Console {
@@ -99,8 +98,6 @@ impl Console {
             .env("HOME", self.home.path())
             .arg("--nats-url")
             .arg(stack.nats().url())
-            .arg("--nats-credentials")
-            .arg(stack.nats().credentials("console"))
             .arg("--session-file")
             .arg(&self.session_file)
             .args(args)

@@ -15,6 +15,8 @@ pub const ENV_LOGIN_FREE_ATTEMPTS: &str = "BIKESTORE_IDENTITY_LOGIN_FREE_ATTEMPT
 pub const ENV_LOGIN_BASE_DELAY_MS: &str = "BIKESTORE_IDENTITY_LOGIN_BASE_DELAY_MS";
 /// Environment variable for [`IdentityConfig::login_lock_after`].
 pub const ENV_LOGIN_LOCK_AFTER: &str = "BIKESTORE_IDENTITY_LOGIN_LOCK_AFTER";
+/// Environment variable for [`IdentityConfig::callout_issuer_key`].
+pub const ENV_CALLOUT_ISSUER_KEY: &str = "BIKESTORE_IDENTITY_CALLOUT_ISSUER_KEY";
 /// Environment variable for [`IdentityConfig::login_lock`].
 pub const ENV_LOGIN_LOCK_MS: &str = "BIKESTORE_IDENTITY_LOGIN_LOCK_MS";
 
@@ -42,6 +44,10 @@ pub struct IdentityConfig {
     /// Milliseconds a locked username stays locked.
     #[arg(long = "login-lock-ms", env = ENV_LOGIN_LOCK_MS, value_parser = parse_millis, default_value = "900000")]
     pub login_lock: Duration,
+    /// The file of the account nkey that signs the auth callout's user JWTs (nats-server's
+    /// `auth_callout.issuer` is its public key); `<data>/identity/callout-issuer.nk` by default.
+    #[arg(long, env = ENV_CALLOUT_ISSUER_KEY)]
+    pub callout_issuer_key: Option<std::path::PathBuf>,
 }
 
 impl IdentityConfig {
@@ -55,6 +61,16 @@ impl IdentityConfig {
             login_base_delay: Duration::from_secs(1),
             login_lock_after: 8,
             login_lock: Duration::from_secs(15 * 60),
+            callout_issuer_key: None,
         }
+    }
+}
+
+impl IdentityConfig {
+    /// Where the callout issuer key is.
+    pub fn callout_issuer_path(&self) -> std::path::PathBuf {
+        self.callout_issuer_key
+            .clone()
+            .unwrap_or_else(|| crate::callout::issuer::default_path(&self.common.data_dir))
     }
 }

@@ -97,7 +97,7 @@ impl KeyFiles {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, IdentityError> + Send + 'static,
 ) -> Result<T, IdentityError> {
     let span = Span::current();
@@ -126,31 +126,44 @@ fn key_path(folder: &Path, kid: &str) -> Result<PathBuf, IdentityError> {
 }
 
 fn write_key(folder: &Path, pair: &KeyPair) -> Result<(), IdentityError> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(folder)
-        .map_err(|error| io_error("create", folder, &error))?;
     let path = key_path(folder, pair.key_id().as_str())?;
+    write_secret(&path, &pair.to_secret_text())
+}
+
+/// Writes `secret` and a newline to a new file at `path` (mode 0600, its folder made 0700),
+/// synced before it counts; an existing file is never overwritten.
+pub(crate) fn write_secret(path: &Path, secret: &str) -> Result<(), IdentityError> {
+    if let Some(folder) = path.parent() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(folder)
+            .map_err(|error| io_error("create", folder, &error))?;
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&path)
-        .map_err(|error| io_error("create", &path, &error))?;
-    let mut text = pair.to_secret_text();
+        .open(path)
+        .map_err(|error| io_error("create", path, &error))?;
+    let mut text = secret.to_owned();
     text.push('\n');
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|error| io_error("write", &path, &error))
+        .map_err(|error| io_error("write", path, &error))
+}
+
+/// Reads a secret written by [`write_secret`], warning when others may read it too.
+pub(crate) fn read_secret(path: &Path) -> Result<String, IdentityError> {
+    let metadata = std::fs::metadata(path).map_err(|error| io_error("read", path, &error))?;
+    if metadata.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), "a key file is readable by others; it should be mode 0600");
+    }
+    std::fs::read_to_string(path).map_err(|error| io_error("read", path, &error))
 }
 
 fn read_key(path: &Path) -> Result<KeyPair, IdentityError> {
-    let metadata = std::fs::metadata(path).map_err(|error| io_error("read", path, &error))?;
-    if metadata.permissions().mode() & 0o077 != 0 {
-        tracing::warn!(path = %path.display(), "a signing key file is readable by others; it should be mode 0600");
-    }
-    let text = std::fs::read_to_string(path).map_err(|error| io_error("read", path, &error))?;
+    let text = read_secret(path)?;
     KeyPair::from_secret_text(&text).map_err(|_| {
         IdentityError::KeyStore(format!("{} does not hold a signing key", path.display()))
     })

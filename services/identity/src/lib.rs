@@ -12,6 +12,7 @@
 //! plain operations. Passwords and tokens are never logged and never stored: only argon2id
 //! hashes of passwords and SHA-256 digests of refresh tokens are.
 
+pub mod callout;
 pub mod commands;
 pub mod config;
 mod domain;
@@ -49,6 +50,7 @@ use throttle::ThrottlePolicy;
 pub struct Identity {
     /// The database, with inbox and outbox.
     pub db: Arc<ServiceDb>,
+    subjects: bikestore_contracts::Subjects,
     keys: KeyFiles,
     policy: ThrottlePolicy,
     access_token_ttl_ms: i64,
@@ -136,8 +138,12 @@ pub async fn run(config: IdentityConfig, shutdown: Shutdown) -> Result<(), Runti
     let mut app = Application::build(ServiceName::Identity, &config.common, shutdown).await?;
     let db = app.open_database(store::MIGRATIONS).await?;
     app.ensure_event_streams(&[ServiceName::Identity]).await?;
+    let issuer = callout::issuer::load_or_create(config.callout_issuer_path())
+        .await
+        .map_err(startup_error)?;
     let identity = Arc::new(Identity {
         db,
+        subjects: app.subjects().clone(),
         keys: KeyFiles::new(key_folder(&config)),
         policy: ThrottlePolicy::from_config(&config),
         access_token_ttl_ms: millis(config.access_token_ttl),
@@ -147,10 +153,28 @@ pub async fn run(config: IdentityConfig, shutdown: Shutdown) -> Result<(), Runti
     prepare_keys(&identity).await.map_err(startup_error)?;
     let access_token_ttl_ms = identity.access_token_ttl_ms;
     let mut host = app
-        .host("Staff, logins, tokens and signing keys", identity)
+        .host(
+            "Staff, logins, tokens and signing keys",
+            Arc::clone(&identity),
+        )
         .await?;
     commands::register(&mut host).await?;
     queries::register(&mut host).await?;
+    let callout_requests = app
+        .client()
+        .queue_subscribe(
+            bikestore_contracts::Subjects::auth_callout(),
+            ServiceName::Identity.as_str().to_owned(),
+        )
+        .await
+        .map_err(|error| RuntimeError::nats("subscribe to auth callout requests", error))?;
+    app.spawn(callout::serve(
+        Arc::clone(&identity),
+        Arc::new(issuer),
+        app.client().clone(),
+        callout_requests,
+        app.shutdown(),
+    ));
     info!(access_token_ttl_ms, "identity service ready");
     app.serve(host).await
 }

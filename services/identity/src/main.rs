@@ -1,12 +1,12 @@
-//! `bikestore-identity`: runs the identity service, seeds the demo staff, checks that it is
-//! ready, or lists and replays dead letters.
+//! `bikestore-identity`: runs the identity service, seeds the demo staff, prints the auth
+//! callout issuer key, checks that it is ready, or lists and replays dead letters.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use bikestore_contracts::ServiceName;
 use bikestore_identity::seed::SeedOutcome;
-use bikestore_identity::{IdentityConfig, open_database, run, seed};
+use bikestore_identity::{IdentityConfig, callout, open_database, run, seed};
 use bikestore_runtime::ops::{self, OpsCommand};
 use clap::{Parser, Subcommand};
 
@@ -34,6 +34,12 @@ enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         scale: u32,
     },
+    /// Prints the public key of the auth callout issuer (nats-server's `auth_callout.issuer`),
+    /// creating the key first when there is none.
+    CalloutIssuer {
+        #[command(flatten)]
+        config: IdentityConfig,
+    },
     #[command(flatten)]
     Ops(OpsCommand),
 }
@@ -51,6 +57,12 @@ async fn main() -> ExitCode {
             .map_err(anyhow::Error::new)
         }
         Some(Command::Seed { config, scale: _ }) => seed_demo(config).await,
+        Some(Command::CalloutIssuer { config }) => {
+            callout::issuer::load_or_create(config.callout_issuer_path())
+                .await
+                .map(|issuer| println!("{}", issuer.public_key()))
+                .context("read or create the callout issuer key")
+        }
         Some(Command::Ops(command)) => ops::run_ops(command, ServiceName::Identity)
             .await
             .map_err(anyhow::Error::new),

@@ -2,7 +2,8 @@
 //!
 //! A secret key is written as the standard base64 of its 32-byte seed (for key files); a public
 //! key as standard base64 (published by identity) or base64url without padding (inside tokens
-//! and request headers). The key ID is derived from the public key, so it can never name two
+//! and request headers), and, for a console's NATS connection, as a NATS user nkey (`U...`,
+//! encoded by `nkeys`). The key ID is derived from the public key, so it can never name two
 //! keys.
 
 use std::fmt;
@@ -95,6 +96,16 @@ impl KeyPair {
         self.signing.sign(message).to_bytes()
     }
 
+    /// The public half as a NATS user nkey (`U...`): a console connects to NATS with its
+    /// session key, so the callout can tell which session a connection is.
+    pub fn nats_user_key(&self) -> Result<String, AuthError> {
+        let mut seed = self.signing.to_bytes();
+        let pair = nkeys::KeyPair::new_from_raw(nkeys::KeyPairType::User, seed);
+        seed.fill(0);
+        pair.map(|pair| pair.public_key())
+            .map_err(|_| AuthError::malformed("key"))
+    }
+
     pub(crate) fn paseto(&self) -> &AsymmetricSecretKey<V4> {
         &self.paseto
     }
@@ -139,6 +150,22 @@ impl PublicKey {
         VerifyingKey::from_bytes(&bytes)
             .map(PublicKey)
             .map_err(|_| AuthError::malformed("public key"))
+    }
+
+    /// Reads a NATS user nkey (`U...`), as a console's connection presents its session key.
+    pub fn from_nats_user_key(text: &str) -> Result<PublicKey, AuthError> {
+        if text.len() > MAX_KEY_TEXT {
+            return Err(AuthError::malformed("nkey"));
+        }
+        let pair =
+            nkeys::KeyPair::from_public_key(text).map_err(|_| AuthError::malformed("nkey"))?;
+        if pair.key_pair_type() != nkeys::KeyPairType::User {
+            return Err(AuthError::malformed("nkey: not a user key"));
+        }
+        let (_, raw) = nkeys::from_public_key(text).map_err(|_| AuthError::malformed("nkey"))?;
+        VerifyingKey::from_bytes(&raw)
+            .map(PublicKey)
+            .map_err(|_| AuthError::malformed("nkey"))
     }
 
     /// Standard base64, as identity publishes it.
@@ -221,6 +248,17 @@ mod tests {
             Ok(public)
         );
         assert!(PublicKey::from_base64("AAAA").is_err());
+    }
+
+    #[test]
+    fn a_session_key_reads_back_from_its_nats_user_key_and_no_other_kind_of_nkey() {
+        let pair = KeyPair::generate().expect("randomness");
+        let nkey = pair.nats_user_key().expect("encodes");
+        assert!(nkey.starts_with('U'), "{nkey}");
+        assert_eq!(PublicKey::from_nats_user_key(&nkey), Ok(pair.public_key()));
+        let account = nkeys::KeyPair::new_account().public_key();
+        assert!(PublicKey::from_nats_user_key(&account).is_err());
+        assert!(PublicKey::from_nats_user_key("UNOTAKEY").is_err());
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! a console session puts on every request ([`canonical_bytes`], [`sign_request`],
 //! [`verify_request`]) and on every refresh ([`sign_refresh`], [`verify_refresh`]). Every refusal is a typed [`AuthError`].
 //!
-//! It must not know NATS or SQLite, and it hand-rolls no cryptography: Ed25519 comes from
+//! It must not know NATS connections or SQLite (a NATS nkey is only one more text form of the
+//! same Ed25519 key, through `nkeys`), and it hand-rolls no cryptography: Ed25519 comes from
 //! `ed25519-dalek` (and, inside tokens, `pasetors`), digests from `sha2`, randomness from the
 //! operating system through `rand_core`.
 //!

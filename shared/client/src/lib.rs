@@ -1,8 +1,11 @@
 //! Bikestore's one client library: what the console, the CLI, the benchmark and the end-to-end
 //! tests use to talk to the system through the gateway.
 //!
-//! [`Client::login`] makes a fresh Ed25519 session key, logs in through the gateway's public
-//! `login` operation and answers a [`Session`]. [`Session::call`] encodes a typed request
+//! A console connects with [`Client::connect_as_console`]: its Ed25519 session key is the
+//! connection's NATS nkey, and identity's auth callout decides what the connection may do (the
+//! public operations until it presents an access token; then the API, its own inbox and its
+//! store's live feeds). [`Client::login`] logs in through the gateway's public `login`
+//! operation with that key, presents the new token (reconnecting) and answers a [`Session`]. [`Session::call`] encodes a typed request
 //! (postcard by default, JSON on request), signs it with the session key exactly as the gateway
 //! verifies it (bearer token, timestamp, nonce, signature over subject, time, nonce and body
 //! digest), sends it to the operation's `api` subject and decodes the typed reply or the typed
@@ -12,24 +15,29 @@
 //! It depends on `contracts`, `codec` and `auth` only (plus `async-nats`, `tokio`, `thiserror`):
 //! never on `runtime` or a service. Subjects come from [`Subjects`], never from literals.
 //!
-//! Layout: `lib` (the [`Client`] and the raw request/reply), `session` (signing, refresh,
-//! logout), `saved` (the session file the CLI and the console share, and its lock), `error`.
+//! Layout: `lib` (the [`Client`] and the raw request/reply), `console` (a console connection's
+//! nkey, token and reconnects), `session` (signing, refresh, logout), `saved` (the session file
+//! the CLI and the console share, and its lock), `error`.
 #![warn(missing_docs)]
 
+mod console;
 mod error;
 mod saved;
 mod session;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
-use bikestore_contracts::identity::{Login, Password};
-use bikestore_contracts::{ErrorCode, Request, Subjects, WireError, headers, subjects};
+use bikestore_contracts::identity::{AccessToken, Login, Password};
+use bikestore_contracts::{ErrorCode, Request, Subjects, WireError, headers};
+use console::ConsoleIdentity;
 
+pub use bikestore_auth::KeyPair;
 pub use bikestore_codec::ContentType;
 pub use error::ClientError;
-pub use saved::{SessionFileLock, lock_session_file};
+pub use saved::{SessionFileLock, lock_session_file, read_saved as read_saved_session};
 pub use session::{REFRESH_MARGIN_MS, Session};
 
 /// How long a call waits for its reply unless told otherwise.
@@ -76,6 +84,11 @@ pub struct CallOptions {
 pub struct Client {
     nats: async_nats::Client,
     subjects: Subjects,
+    /// A console's session key and token, for a connection the auth callout authorizes.
+    console: Option<Arc<ConsoleIdentity>>,
+    /// Held shared by every request until its reply, and exclusively while a console
+    /// reconnects to present a new token: a reconnect never loses a reply in flight.
+    in_flight: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Client {
@@ -110,18 +123,42 @@ impl Client {
             }
             None => async_nats::ConnectOptions::new(),
         };
-        let nats = console_options(tls.apply(options))
-            .connect(nats_url)
-            .await
-            .map_err(|error| ClientError::Transport(error.to_string()))?;
+        let nats = connect(tls.apply(options), nats_url).await?;
         Ok(Client::new(nats, subjects))
     }
 
-    /// A client over an existing NATS connection (which may carry credentials). To work as the
-    /// console NATS user, that connection needs the inbox prefix
-    /// [`subjects::CONSOLE_INBOX_PREFIX`], as [`Client::connect_with_credentials`] sets it.
+    /// Connects as a console: with `session_key` (a fresh one when `None`) as the connection's
+    /// nkey, authorized by identity's auth callout. Until [`Client::login`] (or a session
+    /// restored from a file) presents an access token, the connection may call only the public
+    /// operations; see the `console` module.
+    pub async fn connect_as_console(
+        nats_url: &str,
+        tls: &TlsFiles,
+        subjects: Subjects,
+        session_key: Option<KeyPair>,
+    ) -> Result<Client, ClientError> {
+        let key = match session_key {
+            Some(key) => key,
+            None => KeyPair::generate()?,
+        };
+        let console = ConsoleIdentity::new(Arc::new(key))?;
+        let nats = connect(tls.apply(console.options()), nats_url).await?;
+        Ok(Client {
+            nats,
+            subjects,
+            console: Some(console),
+            in_flight: Arc::default(),
+        })
+    }
+
+    /// A client over an existing NATS connection (which may carry a NATS user's credentials).
     pub fn new(nats: async_nats::Client, subjects: Subjects) -> Client {
-        Client { nats, subjects }
+        Client {
+            nats,
+            subjects,
+            console: None,
+            in_flight: Arc::default(),
+        }
     }
 
     /// The NATS connection, for subscribing to live feeds.
@@ -134,16 +171,44 @@ impl Client {
         &self.subjects
     }
 
-    /// Logs in as `username` with a new session key, through the gateway.
+    /// Logs in as `username` through the gateway: with the connection's session key for a
+    /// console (whose connection then presents the new access token), a new one otherwise.
     pub async fn login(&self, username: &str, password: &str) -> Result<Session, ClientError> {
-        let key = bikestore_auth::KeyPair::generate()?;
+        let key = match &self.console {
+            Some(console) => Arc::clone(console.key()),
+            None => Arc::new(KeyPair::generate()?),
+        };
         let login = Login {
             username: username.to_owned(),
             password: Password::from(password),
             session_public_key: key.public_key().to_base64url(),
         };
         let reply = self.call_public(&login, &CallOptions::default()).await?;
+        self.present(Some((&reply.access_token, reply.expires_at_ms)))
+            .await?;
         Ok(Session::new(self.clone(), key, reply))
+    }
+
+    /// The session key a console connection was made with.
+    pub(crate) fn console_key(&self) -> Option<&Arc<KeyPair>> {
+        self.console.as_ref().map(|console| console.key())
+    }
+
+    /// Makes a console connection present `token` (none after a logout) from now on; nothing
+    /// for a connection as a NATS user.
+    pub(crate) async fn present(
+        &self,
+        token: Option<(&AccessToken, i64)>,
+    ) -> Result<(), ClientError> {
+        match &self.console {
+            // The common case, a token the connection presents already, waits for nothing.
+            Some(console) if console.presents(token) => Ok(()),
+            Some(console) => {
+                let _quiet = self.in_flight.write().await;
+                console.present(&self.nats, token).await
+            }
+            None => Ok(()),
+        }
     }
 
     /// Calls a public operation (login, refresh, logout, public keys): no token, no signature.
@@ -173,6 +238,7 @@ impl Client {
         timeout: Option<Duration>,
     ) -> Result<M, ClientError> {
         let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let _in_flight = self.in_flight.read().await;
         let request = async_nats::Request::new()
             .headers(map)
             .payload(body.into())
@@ -232,10 +298,14 @@ fn decode_reply<M: bikestore_contracts::Message>(
     )?)
 }
 
-/// The options every console connection shares: replies come to the console inbox prefix,
-/// the only inbox the console NATS user may subscribe to.
-fn console_options(options: async_nats::ConnectOptions) -> async_nats::ConnectOptions {
-    options.custom_inbox_prefix(subjects::CONSOLE_INBOX_PREFIX)
+async fn connect(
+    options: async_nats::ConnectOptions,
+    nats_url: &str,
+) -> Result<async_nats::Client, ClientError> {
+    options
+        .connect(nats_url)
+        .await
+        .map_err(|error| ClientError::Transport(error.to_string()))
 }
 
 /// Reads a NATS credentials file: one line `user:password`.

@@ -65,7 +65,7 @@ pub(crate) fn write_saved(path: &Path, saved: &SavedSession) -> Result<(), Clien
 }
 
 /// The session saved at `path`.
-pub(crate) fn read_saved(path: &Path) -> Result<SavedSession, ClientError> {
+pub fn read_saved(path: &Path) -> Result<SavedSession, ClientError> {
     let body = std::fs::read(path)?;
     Ok(bikestore_codec::decode::<SavedSession>(
         ContentType::Json,

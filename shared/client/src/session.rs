@@ -54,10 +54,10 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// The session a login or refresh answered, signed with `key`.
-    pub(crate) fn new(client: Client, key: KeyPair, reply: LoginReply) -> Session {
+    pub(crate) fn new(client: Client, key: Arc<KeyPair>, reply: LoginReply) -> Session {
         Session {
             client,
-            key: Arc::new(key),
+            key,
             tokens: Arc::new(Mutex::new(Tokens {
                 access: reply.access_token,
                 refresh: reply.refresh_token,
@@ -163,7 +163,8 @@ impl Session {
             .call_public(&logout, &CallOptions::default())
             .await?;
         tokens.logged_out = true;
-        Ok(())
+        // The session is over: the connection goes back to the public operations.
+        self.client.present(None).await
     }
 
     /// The session as the CLI keeps it between runs. It holds secrets: the tokens and the
@@ -173,9 +174,18 @@ impl Session {
         self.saved_with(&tokens)
     }
 
-    /// The session `saved` describes, calling through `client`.
+    /// The session `saved` describes, calling through `client`. A console connection must have
+    /// been made with the saved session key ([`Session::saved_key`]).
     pub fn from_saved(client: Client, saved: SavedSession) -> Result<Session, ClientError> {
-        let key = KeyPair::from_secret_text(saved.session_secret_key.expose())?;
+        let key = Arc::new(Session::saved_key(&saved)?);
+        if let Some(connected) = client.console_key()
+            && connected.public_key() != key.public_key()
+        {
+            return Err(ClientError::Transport(
+                "this console connection was made with another session key than the saved session's"
+                    .to_owned(),
+            ));
+        }
         Ok(Session::new(
             client,
             key,
@@ -188,7 +198,15 @@ impl Session {
         ))
     }
 
-    /// The access token to send, refreshed first if it expires soon.
+    /// The session key of a saved session, to connect a console with.
+    pub fn saved_key(saved: &SavedSession) -> Result<KeyPair, ClientError> {
+        Ok(KeyPair::from_secret_text(
+            saved.session_secret_key.expose(),
+        )?)
+    }
+
+    /// The access token to send, refreshed first if it expires soon, and presented by the
+    /// connection (a console reconnects when the token is new to it).
     async fn fresh_token(&self) -> Result<AccessToken, ClientError> {
         let mut tokens = self.tokens.lock().await;
         if tokens.logged_out {
@@ -196,6 +214,22 @@ impl Session {
         }
         if expires_soon(&tokens) {
             self.refresh_locked(&mut tokens, RefreshWhen::UnlessFresh)
+                .await?;
+        }
+        let presented = self
+            .client
+            .present(Some((&tokens.access, tokens.expires_at_ms)))
+            .await;
+        if let Err(error) = presented {
+            if error.code() != ErrorCode::Unauthorized {
+                return Err(error);
+            }
+            // NATS refused the token (it expired sooner than this session believed, say): a
+            // new one, once.
+            self.refresh_locked(&mut tokens, RefreshWhen::Always)
+                .await?;
+            self.client
+                .present(Some((&tokens.access, tokens.expires_at_ms)))
                 .await?;
         }
         Ok(tokens.access.clone())

@@ -7,10 +7,13 @@ use std::fmt;
 /// The default subject prefix.
 pub const DEFAULT_PREFIX: &str = "bikestore";
 
-/// The inbox prefix consoles (anything connecting through the client library) use for replies,
-/// instead of the default `_INBOX`: NATS lets the console user subscribe to `_INBOX.console.>`
-/// only (nats/users.conf), so a console never sees the replies services send each other.
-pub const CONSOLE_INBOX_PREFIX: &str = "_INBOX.console";
+/// The inbox prefix of a console connection whose session key is the NATS user nkey `nkey`
+/// (`_INBOX.console.<nkey>`), instead of the default `_INBOX`: the auth callout lets that
+/// connection subscribe under it and nowhere else in `_INBOX`, so no console reads another's
+/// replies or those services send each other.
+pub fn console_inbox_prefix(nkey: &str) -> String {
+    format!("_INBOX.console.{nkey}")
+}
 
 /// The six services. The name is also the NATS micro service name and queue group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -238,6 +241,12 @@ impl Subjects {
     /// `$SRV.INFO` lists it takes requests on every endpoint (NATS applies one connection's
     /// subscriptions in order), whereas `$SRV.PING` answers from the moment it registers.
     pub const READY_ENDPOINT: &'static str = "ready";
+
+    /// The subject nats-server sends auth callout requests to (in the account of the callout
+    /// service; here the one global account).
+    pub fn auth_callout() -> &'static str {
+        "$SYS.REQ.USER.AUTH"
+    }
 
     /// The NATS micro service discovery subject that every instance of `service` answers.
     pub fn service_ping(service: impl fmt::Display) -> String {

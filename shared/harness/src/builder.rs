@@ -146,6 +146,7 @@ impl SystemBuilder {
         let mut configs = Configs::new(&nats.url(), data.path(), |service| {
             nats.credentials(service.as_str())
         });
+        configs.identity.callout_issuer_key = nats.callout_issuer_key();
         if let Some(tls) = nats.tls() {
             for common in configs.every_common() {
                 common.nats_tls = NatsTls {
@@ -215,6 +216,15 @@ impl Nats {
     pub(crate) fn tls(&self) -> Option<&TlsFiles> {
         match self {
             Nats::Private { server, .. } => server.tls(),
+            Nats::Attached(_) => None,
+        }
+    }
+
+    /// The seed file of the auth callout issuer a private server trusts (an attached one's is
+    /// identity's default, under the data folder).
+    pub(crate) fn callout_issuer_key(&self) -> Option<PathBuf> {
+        match self {
+            Nats::Private { server, .. } => Some(server.callout_issuer_key().to_owned()),
             Nats::Attached(_) => None,
         }
     }

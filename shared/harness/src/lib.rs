@@ -34,8 +34,6 @@ pub use configs::Configs;
 pub use seed::demo_password;
 pub use services::Running;
 
-/// The NATS user consoles and the `bikestore` CLI connect as.
-pub const CONSOLE_NATS_USER: &str = "console";
 /// The NATS user of operators' tools, which the system's own connection is.
 pub const OPS_NATS_USER: &str = "ops";
 
@@ -150,14 +148,14 @@ impl System {
         self.nats.credentials(user)
     }
 
-    /// A client-library connection as a console: the [`CONSOLE_NATS_USER`] when secured.
+    /// A client-library connection as a console, with a fresh session key: identity's auth
+    /// callout authorizes it, so identity must run.
     pub async fn console_client(&self) -> anyhow::Result<Client> {
-        let credentials = self.credentials(CONSOLE_NATS_USER);
-        Client::connect_with_tls(
+        Client::connect_as_console(
             &self.nats_url(),
-            credentials.as_deref(),
             &self.console_tls(),
             self.subjects.clone(),
+            None,
         )
         .await
         .context("connect as a console")
@@ -252,6 +250,13 @@ impl System {
         let mut all_env: Vec<(&str, &str)> = Vec::new();
         if let Some(credentials) = &credentials {
             all_env.push((bikestore_runtime::config::ENV_NATS_CREDENTIALS, credentials));
+        }
+        let issuer = self
+            .nats
+            .callout_issuer_key()
+            .map(|path| path.display().to_string());
+        if let (ServiceName::Identity, Some(issuer)) = (service, &issuer) {
+            all_env.push((bikestore_identity::config::ENV_CALLOUT_ISSUER_KEY, issuer));
         }
         if let Some([ca, cert, key]) = &tls {
             all_env.push((bikestore_runtime::config::ENV_NATS_TLS_CA, ca));

@@ -1,5 +1,6 @@
 //! The NATS users' passwords of one test server: fresh random ones, written to credentials
-//! files (`user:password`, mode 0600 in a 0700 folder) as `just up` writes them.
+//! files (`user:password`, mode 0600 in a 0700 folder) as `just up` writes them; and the
+//! account nkey the server trusts to sign auth callout answers, as identity keeps it.
 
 use std::fs::{File, OpenOptions};
 use std::path::Path;
@@ -34,6 +35,36 @@ pub(crate) fn write_credentials(dir: &Path) -> anyhow::Result<Vec<(&'static str,
             Ok((user, password))
         })
         .collect()
+}
+
+/// The auth callout issuer of one test server.
+#[derive(Debug)]
+pub(crate) struct CalloutIssuer {
+    /// Its seed (`SA...`), in a file of mode 0600.
+    pub seed_file: std::path::PathBuf,
+    /// Its public key (`A...`), for the server's `auth_callout.issuer`.
+    pub public_key: String,
+}
+
+/// Makes a fresh issuer account nkey and writes its seed to `<dir>/callout-issuer.nk`.
+pub(crate) fn write_callout_issuer(dir: &Path) -> anyhow::Result<CalloutIssuer> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let issuer = nkeys::KeyPair::new_account();
+    let seed_file = dir.join("callout-issuer.nk");
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&seed_file)
+        .with_context(|| format!("cannot create {}", seed_file.display()))?;
+    let seed = issuer.seed().context("cannot encode the issuer seed")?;
+    writeln!(file, "{seed}").with_context(|| format!("cannot write {}", seed_file.display()))?;
+    Ok(CalloutIssuer {
+        seed_file,
+        public_key: issuer.public_key(),
+    })
 }
 
 /// 32 random letters and digits, the first a letter: nats-server reads an environment

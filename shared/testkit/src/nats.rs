@@ -23,7 +23,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use tempfile::TempDir;
 
-use crate::credentials::write_credentials;
+use crate::credentials::{CalloutIssuer, write_callout_issuer, write_credentials};
 use crate::tls::TlsFiles;
 use crate::{eventually, nats_server_binary, test_log_enabled, workspace_root};
 
@@ -47,17 +47,17 @@ const HOST_ENV: &str = "BIKESTORE_NATS_HOST";
 const TLS_CERT_ENV: &str = "BIKESTORE_NATS_TLS_CERT";
 const TLS_KEY_ENV: &str = "BIKESTORE_NATS_TLS_KEY";
 const TLS_CA_ENV: &str = "BIKESTORE_NATS_TLS_CA";
+const CALLOUT_ISSUER_ENV: &str = "BIKESTORE_NATS_CALLOUT_ISSUER";
 
-/// The users `nats/users.conf` defines (the service users, `console` and `ops`); the server
-/// refuses to start unless each has a password.
-pub const NATS_USERS: [&str; 8] = [
+/// The users `nats/users.conf` defines (the service users and `ops`); the server refuses to
+/// start unless each has a password. Consoles have none: the auth callout authorizes them.
+pub const NATS_USERS: [&str; 7] = [
     "identity",
     "inventory",
     "orders",
     "notifications",
     "orchestrator",
     "gateway",
-    "console",
     "ops",
 ];
 /// The all-permitted user anonymous test clients act as.
@@ -124,6 +124,7 @@ pub struct NatsServer {
     credentials_dir: PathBuf,
     /// Each user's password, for the server's environment.
     passwords: Vec<(&'static str, String)>,
+    callout_issuer: CalloutIssuer,
     /// Whether clients without credentials are refused, as under `just up`.
     secured: bool,
     /// The certificates, when the server runs a TLS profile.
@@ -167,6 +168,7 @@ impl NatsServer {
         std::fs::create_dir(&ports_dir).context("cannot create the ports directory")?;
         let credentials_dir = dir.path().join("credentials");
         let passwords = write_credentials(&credentials_dir)?;
+        let callout_issuer = write_callout_issuer(&credentials_dir)?;
         let tls = match options.tls {
             Some(_) => Some(TlsFiles::create(&dir.path().join("tls"))?),
             None => None,
@@ -181,6 +183,7 @@ impl NatsServer {
             ports_dir,
             credentials_dir,
             passwords,
+            callout_issuer,
             secured,
             tls,
             log_path: dir.path().join("nats-server.log"),
@@ -215,6 +218,12 @@ impl NatsServer {
     /// `just up` writes them: what `--nats-credentials` and the client library take.
     pub fn credentials(&self, user: &str) -> PathBuf {
         self.credentials_dir.join(format!("{user}.creds"))
+    }
+
+    /// The seed file of the account nkey this server trusts to sign auth callout answers:
+    /// what identity's `--callout-issuer-key` takes.
+    pub fn callout_issuer_key(&self) -> &Path {
+        &self.callout_issuer.seed_file
     }
 
     /// The JetStream store directory; it survives [`NatsServer::restart`].
@@ -306,6 +315,7 @@ impl NatsServer {
         }
         let child = command
             .env(ANONYMOUS_USER_ENV, anonymous)
+            .env(CALLOUT_ISSUER_ENV, &self.callout_issuer.public_key)
             .arg("-c")
             .arg(&config)
             .arg("-l")

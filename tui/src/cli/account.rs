@@ -7,7 +7,7 @@ use bikestore_contracts::identity::{SavedSession, StaffSummary};
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{View, or_dash, utc_time};
-use crate::cli::session::{self, OpenSession};
+use crate::cli::session;
 use crate::cli::{Context, ENV_PASSWORD};
 
 /// `bikestore login`.
@@ -24,12 +24,16 @@ pub async fn login(context: &Context, args: LoginArgs) -> Result<(), CliError> {
         (ENV_PASSWORD, context.environment.password.as_deref()),
         false,
     )?;
-    let client = context.connect().await?;
-    // The earlier session's refresh token would stay valid until it expires; end it now. A
-    // failure here must not stop the new login, so it is ignored.
-    if let Ok(earlier) = OpenSession::open(client.clone(), &context.session_file).await {
-        let _ = earlier.session.logout().await;
-    }
+    // The earlier session's refresh token would stay valid until it expires; end it now, on
+    // a connection made with its key (which the new session then keeps). A failure here must
+    // not stop the new login, so it is ignored.
+    let client = match context.open_session().await {
+        Ok(earlier) => {
+            let _ = earlier.session.logout().await;
+            earlier.session.client().clone()
+        }
+        Err(_) => context.connect(None).await?,
+    };
     let session = client.login(&args.username, &password).await?;
     session::save(&session, &context.session_file).await?;
     let saved = session.to_saved().await;

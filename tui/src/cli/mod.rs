@@ -24,7 +24,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bikestore_client::{Client, Session, TlsFiles};
+use bikestore_client::{Client, KeyPair, Session, TlsFiles};
 use bikestore_contracts::Subjects;
 use bikestore_contracts::subjects::DEFAULT_PREFIX;
 use clap::{Parser, Subcommand};
@@ -96,8 +96,8 @@ struct Cli {
     /// The NATS server's URL.
     #[arg(long, env = ENV_NATS_URL, default_value = DEFAULT_NATS_URL, global = true, help_heading = GLOBAL)]
     nats_url: String,
-    /// The console NATS user's credentials file (one line user:password), when the server
-    /// requires one.
+    /// A NATS user's credentials file (one line user:password) to connect as that user (an
+    /// operator's) instead of as a console, which identity authorizes by its session key.
     #[arg(long, env = ENV_NATS_CREDENTIALS, value_name = "FILE", global = true, help_heading = GLOBAL)]
     nats_credentials: Option<PathBuf>,
     /// The certificate authority (PEM) of a nats-server run with its TLS profile: the
@@ -197,18 +197,34 @@ struct Context {
 }
 
 impl Context {
-    /// Connects to NATS as the configured user.
-    async fn connect(&self) -> Result<Client, CliError> {
-        Ok(Client::connect_with_tls(
-            &self.nats_url,
-            self.nats_credentials.as_deref(),
-            &self.nats_tls,
-            self.subjects.clone(),
-        )
-        .await?)
+    /// Connects to NATS: as a console with `session_key` (a fresh one when `None`), which
+    /// identity's auth callout authorizes; or, given `--nats-credentials`, as that NATS user
+    /// (an operator's).
+    async fn connect(&self, session_key: Option<KeyPair>) -> Result<Client, CliError> {
+        let client = match &self.nats_credentials {
+            Some(credentials) => {
+                Client::connect_with_tls(
+                    &self.nats_url,
+                    Some(credentials),
+                    &self.nats_tls,
+                    self.subjects.clone(),
+                )
+                .await?
+            }
+            None => {
+                Client::connect_as_console(
+                    &self.nats_url,
+                    &self.nats_tls,
+                    self.subjects.clone(),
+                    session_key,
+                )
+                .await?
+            }
+        };
+        Ok(client)
     }
 
-    /// Connects and opens the saved session.
+    /// Connects with the saved session's key and opens the session.
     async fn open_session(&self) -> Result<OpenSession, CliError> {
         // Without a session there is nothing to connect for: say so first.
         if !self.session_file.exists() {
@@ -216,7 +232,12 @@ impl Context {
                 path: self.session_file.clone(),
             });
         }
-        let client = self.connect().await?;
+        let saved = session::read_saved(&self.session_file)?;
+        let key = Session::saved_key(&saved).map_err(|source| CliError::BrokenSession {
+            path: self.session_file.clone(),
+            source,
+        })?;
+        let client = self.connect(Some(key)).await?;
         OpenSession::open(client, &self.session_file).await
     }
 }

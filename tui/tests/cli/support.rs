@@ -12,7 +12,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::Context;
-use bikestore_harness::{CONSOLE_NATS_USER, System};
+use bikestore_harness::System;
 use bikestore_testkit::NatsServer;
 use serde::de::DeserializeOwned;
 use tempfile::TempDir;
@@ -74,7 +74,6 @@ impl Stack {
     pub fn bikestore(&self, session_file: &Path) -> Bikestore {
         Bikestore {
             nats_url: self.nats().url(),
-            nats_credentials: self.nats().credentials(CONSOLE_NATS_USER),
             session_file: session_file.to_owned(),
             home: self.home.path().to_owned(),
         }
@@ -84,7 +83,6 @@ impl Stack {
 /// Runs the real binary with one stack's URL and one session file.
 pub struct Bikestore {
     nats_url: String,
-    nats_credentials: PathBuf,
     session_file: PathBuf,
     home: PathBuf,
 }
@@ -144,8 +142,6 @@ impl Bikestore {
             .env("HOME", &self.home)
             .arg("--nats-url")
             .arg(&self.nats_url)
-            .arg("--nats-credentials")
-            .arg(&self.nats_credentials)
             .arg("--session-file")
             .arg(&self.session_file)
             .args(args)

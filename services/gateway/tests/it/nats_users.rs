@@ -1,211 +1,336 @@
-//! NATS users and permissions as `just up` runs them (nats/users.conf): each service connected
-//! as its own user, and the console user able to reach the gateway on the public subjects and
-//! nothing else. What the console may not do, NATS itself refuses with a permissions violation,
-//! before any service could see it.
+//! NATS identities as `just up` runs them (nats/users.conf): each service connected as its own
+//! user, and every console connection its own identity, decided by identity's auth callout from
+//! the connection's session key and access token. What a console may not do, NATS itself
+//! refuses (a permissions violation, or no connection at all), before any service could see it.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_nats::{ConnectErrorKind, ConnectOptions};
-use bikestore_codec::ContentType;
-use bikestore_contracts::identity::{Login, LoginReply, Password, Role};
+use bikestore_auth::KeyPair;
+use bikestore_client::Client;
+use bikestore_contracts::identity::{AccessToken, DeactivateStaff, ListStaff, Role};
 use bikestore_contracts::inventory::ListProducts;
-use bikestore_contracts::subjects::CONSOLE_INBOX_PREFIX;
-use bikestore_contracts::{Request, ServiceName, StoreId, WireError};
-use bikestore_runtime::call::decode_reply;
+use bikestore_contracts::{ServiceName, StoreId, subjects};
 use bikestore_testkit::ServerErrors;
 use futures::{FutureExt, StreamExt};
 
-use crate::support::{Session, Stack, WAIT, now_ms, password_of};
+use crate::support::{Stack, WAIT, password_of};
 
-/// The user consoles connect as.
-const CONSOLE: &str = "console";
-
-/// A connection as the console user, as the client library makes it (replies in the console
-/// inbox prefix), and the server errors it receives.
-async fn console(stack: &Stack) -> (async_nats::Client, ServerErrors) {
-    let options = stack
-        .system
-        .nats()
-        .user_options(CONSOLE)
-        .custom_inbox_prefix(CONSOLE_INBOX_PREFIX);
+/// A raw connection as a console with `key` (and `token`), made as the client library makes
+/// one, and the server errors it receives; or why NATS refused it.
+async fn console_as(
+    stack: &Stack,
+    key: &Arc<KeyPair>,
+    token: Option<&AccessToken>,
+) -> Result<(async_nats::Client, ServerErrors), async_nats::ConnectError> {
+    let nkey = key.nats_user_key().unwrap();
+    let signer = Arc::clone(key);
+    let presented = token.map(|token| token.expose().to_owned());
+    let sent_nkey = nkey.clone();
+    let options = ConnectOptions::with_auth_callback(move |nonce| {
+        let mut auth = async_nats::Auth::new();
+        auth.nkey = Some(sent_nkey.clone());
+        auth.signature = Some(signer.sign(&nonce).to_vec());
+        auth.token = presented.clone();
+        async move { Ok(auth) }
+    })
+    .custom_inbox_prefix(subjects::console_inbox_prefix(&nkey));
     let (options, errors) = ServerErrors::watch(options);
-    (
-        options.connect(stack.system.nats().url()).await.unwrap(),
-        errors,
+    let client = options.connect(stack.system.nats().url()).await?;
+    Ok((client, errors))
+}
+
+/// Logs `username` in through the client library on a connection made with `key`; the
+/// access token.
+async fn log_in(stack: &Stack, key: &Arc<KeyPair>, username: &str) -> (Client, AccessToken) {
+    let client = console_client(stack, key).await;
+    let session = client
+        .login(username, &password_of(username))
+        .await
+        .unwrap();
+    (client, session.to_saved().await.access_token)
+}
+
+async fn console_client(stack: &Stack, key: &Arc<KeyPair>) -> Client {
+    let copy = KeyPair::from_secret_text(&key.to_secret_text()).unwrap();
+    Client::connect_as_console(
+        &stack.system.nats_url(),
+        &stack.system.console_tls(),
+        stack.subjects.clone(),
+        Some(copy),
     )
+    .await
+    .unwrap()
 }
 
-/// The password in a credentials file `user:password`.
-fn password_in(path: &std::path::Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap();
-    let (_, password) = text.trim_end().split_once(':').unwrap();
-    password.to_owned()
+fn new_key() -> Arc<KeyPair> {
+    Arc::new(KeyPair::generate().unwrap())
 }
 
-/// Waits for the server's permissions violation naming `subject`, and answers it.
-async fn violation(errors: &mut ServerErrors, subject: &str) -> String {
-    errors.violation(subject, WAIT).await.unwrap()
+/// Subscribes to `subject` and waits for the server to refuse it.
+async fn refused_subscription(
+    console: &async_nats::Client,
+    errors: &mut ServerErrors,
+    subject: &str,
+) {
+    let _subscription = console.subscribe(subject.to_owned()).await.unwrap();
+    let error = errors.violation(subject, WAIT).await.unwrap();
+    assert!(
+        error.contains("Permissions Violation for Subscription"),
+        "{subject}: {error}"
+    );
 }
 
-#[tokio::test]
-async fn a_console_publishing_to_an_internal_subject_is_refused_by_nats() {
-    let stack = Stack::start_secured().await.unwrap();
-    let internal = stack.subjects.svc(ServiceName::Inventory, "receive_stock");
-    // A plain subscriber sees every message on the subject, whichever queue group serves it.
-    let mut watcher = stack.client.subscribe(internal.clone()).await.unwrap();
-    stack.client.flush().await.unwrap();
-    let (console, mut errors) = console(&stack).await;
-
+/// Publishes to `subject` and waits for the server to refuse it.
+async fn refused_publish(console: &async_nats::Client, errors: &mut ServerErrors, subject: &str) {
     console
-        .publish(internal.clone(), "{}".into())
+        .publish(subject.to_owned(), "{}".into())
         .await
         .unwrap();
     console.flush().await.unwrap();
-    let error = violation(&mut errors, &internal).await;
+    let error = errors.violation(subject, WAIT).await.unwrap();
     assert!(
         error.contains("Permissions Violation for Publish"),
-        "{error}"
+        "{subject}: {error}"
     );
+}
 
-    // The server refused the message when it read it, before answering with the violation; a
-    // marker sent after it is therefore the first message anyone on the subject gets.
-    stack
-        .client
-        .publish(internal.clone(), "marker".into())
+#[tokio::test]
+async fn a_console_not_logged_in_may_call_only_the_public_operations_in_its_own_inbox() {
+    let stack = Stack::start_secured().await.unwrap();
+    stack.staff("cora", Role::Admin, None).await.unwrap();
+    let key = new_key();
+    let (console, mut errors) = console_as(&stack, &key, None).await.unwrap();
+    for subject in [
+        "_INBOX.>".to_owned(),
+        stack.subjects.console_live_feeds(None),
+        stack.subjects.svc(ServiceName::Identity, ">"),
+    ] {
+        refused_subscription(&console, &mut errors, &subject).await;
+    }
+    for subject in [
+        stack.subjects.api(ServiceName::Inventory, "list_products"),
+        stack.subjects.api(ServiceName::Identity, "list_staff"),
+        stack.subjects.svc(ServiceName::Identity, "login"),
+    ] {
+        refused_publish(&console, &mut errors, &subject).await;
+    }
+    // The public operations work, with replies in the connection's own inbox.
+    let client = console_client(&stack, &key).await;
+    let session = client.login("cora", &password_of("cora")).await.unwrap();
+    assert_eq!(session.whoami().username, "cora");
+    stack.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_logged_in_sales_console_reads_only_its_own_inbox_and_its_own_store_live_feeds() {
+    let stack = Stack::start_secured().await.unwrap();
+    let store = stack.store().await.unwrap();
+    let other_store = StoreId(store.0 + 1);
+    stack.staff("sam", Role::Sales, Some(store)).await.unwrap();
+    let key = new_key();
+    let (_client, token) = log_in(&stack, &key, "sam").await;
+    let (console, mut errors) = console_as(&stack, &key, Some(&token)).await.unwrap();
+    let someone_else = new_key().nats_user_key().unwrap();
+    for subject in [
+        "_INBOX.>".to_owned(),
+        format!("{}.>", subjects::console_inbox_prefix(&someone_else)),
+        stack.subjects.svc(ServiceName::Inventory, ">"),
+        stack.subjects.api_all(),
+        bikestore_contracts::Subjects::jetstream_api("STREAM.INFO", ">"),
+        stack.subjects.console_live_feeds(Some(other_store)),
+        stack.subjects.console_live_feeds(None),
+    ] {
+        refused_subscription(&console, &mut errors, &subject).await;
+    }
+    refused_publish(
+        &console,
+        &mut errors,
+        &stack.subjects.svc(ServiceName::Inventory, "receive_stock"),
+    )
+    .await;
+
+    // Its own store's feed is delivered; the other store's message, sent first, is not (one
+    // publisher's messages arrive in order).
+    let mut own_feed = console
+        .subscribe(stack.subjects.console_live_feeds(Some(store)))
         .await
         .unwrap();
-    let first = tokio::time::timeout(WAIT, watcher.next())
+    console.flush().await.unwrap();
+    stack
+        .client
+        .publish(
+            stack.subjects.live_store_notifications(other_store),
+            "theirs".into(),
+        )
+        .await
+        .unwrap();
+    stack
+        .client
+        .publish(
+            stack.subjects.live_store_notifications(store),
+            "ours".into(),
+        )
+        .await
+        .unwrap();
+    let delivered = tokio::time::timeout(WAIT, own_feed.next())
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(first.payload.as_ref(), b"marker");
+    assert_eq!(delivered.payload.as_ref(), b"ours");
     stack.stop().await.unwrap();
 }
 
 #[tokio::test]
-async fn a_console_may_not_subscribe_to_internal_or_public_subjects_or_other_inboxes() {
+async fn a_sniffing_console_receives_nothing_of_an_admin_login_beside_it() {
     let stack = Stack::start_secured().await.unwrap();
-    let (console, mut errors) = console(&stack).await;
-    let internal = stack.subjects.svc(ServiceName::Inventory, ">");
-    let mut internal_subscription = console.subscribe(internal.clone()).await.unwrap();
-    let error = violation(&mut errors, &internal).await;
+    let store = stack.store().await.unwrap();
+    stack.staff("sam", Role::Sales, Some(store)).await.unwrap();
+    stack.staff("cora", Role::Admin, None).await.unwrap();
+    let sniffer_key = new_key();
+    let (_client, token) = log_in(&stack, &sniffer_key, "sam").await;
+    let (sniffer, mut errors) = console_as(&stack, &sniffer_key, Some(&token))
+        .await
+        .unwrap();
+    // Everything it may try; the server refuses all but its own.
+    let mut tries = Vec::new();
+    for subject in [">", "_INBOX.>", "_INBOX.console.>"] {
+        tries.push(sniffer.subscribe(subject.to_owned()).await.unwrap());
+        errors.violation(subject, WAIT).await.unwrap();
+    }
+    let own_inbox = format!(
+        "{}.>",
+        subjects::console_inbox_prefix(&sniffer_key.nats_user_key().unwrap())
+    );
+    let mut own = sniffer.subscribe(own_inbox).await.unwrap();
+    let mut own_feed = sniffer
+        .subscribe(stack.subjects.console_live_feeds(Some(store)))
+        .await
+        .unwrap();
+    sniffer.flush().await.unwrap();
+
+    let admin = console_client(&stack, &new_key()).await;
+    let session = admin.login("cora", &password_of("cora")).await.unwrap();
+    let staff = session.call(&ListStaff::default()).await.unwrap();
+    assert!(staff.staff.iter().any(|member| member.username == "sam"));
+    session.logout().await.unwrap();
+
+    // A marker on the sniffer's own feed, sent after everything the admin did, arrives; the
+    // server delivers in order, so anything of the admin's would have arrived before it.
+    stack
+        .client
+        .publish(
+            stack.subjects.live_store_notifications(store),
+            "marker".into(),
+        )
+        .await
+        .unwrap();
+    let marker = tokio::time::timeout(WAIT, own_feed.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(marker.payload.as_ref(), b"marker");
     assert!(
-        error.contains("Permissions Violation for Subscription"),
+        own.next().now_or_never().is_none(),
+        "the sniffer's inbox got a message"
+    );
+    for mut refused in tries {
+        assert!(refused.next().now_or_never().flatten().is_none());
+    }
+    stack.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn someone_elses_access_token_on_another_key_is_refused_by_the_callout() {
+    let stack = Stack::start_secured().await.unwrap();
+    let store = stack.store().await.unwrap();
+    stack.staff("sam", Role::Sales, Some(store)).await.unwrap();
+    let (_client, token) = log_in(&stack, &new_key(), "sam").await;
+    let error = console_as(&stack, &new_key(), Some(&token))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(
+        error.kind(),
+        ConnectErrorKind::AuthorizationViolation,
         "{error}"
     );
-    for refused in [stack.subjects.api_all(), "_INBOX.>".to_owned()] {
-        let _subscription = console.subscribe(refused.clone()).await.unwrap();
-        let error = violation(&mut errors, &refused).await;
-        assert!(
-            error.contains("Permissions Violation for Subscription"),
-            "{error}"
-        );
-    }
-
-    // A live feed is allowed. The server delivers one connection's messages in order, so once
-    // the live message is here, an internal message sent before it would have been too. The
-    // pair is sent again until the live one arrives: after refusing subscriptions the server
-    // may drop the console's connection, and the client re-subscribes when it reconnects.
-    let live = stack.subjects.live_notifications();
-    let mut live_subscription = console.subscribe(live).await.unwrap();
-    console.flush().await.unwrap();
-    let store_feed = stack.subjects.live_store_notifications(StoreId(1));
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let delivered = loop {
-        stack
-            .client
-            .publish(
-                stack.subjects.svc(ServiceName::Inventory, "receive_stock"),
-                "{}".into(),
-            )
-            .await
-            .unwrap();
-        stack
-            .client
-            .publish(store_feed.clone(), "notified".into())
-            .await
-            .unwrap();
-        let attempt = tokio::time::Instant::now() + Duration::from_millis(200);
-        match tokio::time::timeout_at(attempt.min(deadline), live_subscription.next()).await {
-            Ok(Some(message)) => break message,
-            Ok(None) => panic!("the live subscription ended"),
-            Err(_) if tokio::time::Instant::now() < deadline => continue,
-            Err(_) => panic!("no live message within {WAIT:?}"),
-        }
-    };
-    assert_eq!(delivered.subject.as_str(), store_feed);
-    assert!(
-        internal_subscription.next().now_or_never().is_none(),
-        "the refused subscription received a message"
-    );
+    let log = stack.system.nats().read_log();
+    assert!(log.contains("issued to another session key"), "{log}");
     stack.stop().await.unwrap();
 }
 
 #[tokio::test]
-async fn a_console_logs_in_and_calls_inventory_through_the_gateway_on_the_public_subjects() {
+async fn a_token_of_a_logged_out_or_deactivated_member_no_longer_connects() {
+    let stack = Stack::start_secured().await.unwrap();
+    let store = stack.store().await.unwrap();
+    stack.staff("sam", Role::Sales, Some(store)).await.unwrap();
+    let vera = stack.staff("vera", Role::Sales, Some(store)).await.unwrap();
+
+    let key = new_key();
+    let client = console_client(&stack, &key).await;
+    let session = client.login("sam", &password_of("sam")).await.unwrap();
+    let token = session.to_saved().await.access_token;
+    assert!(console_as(&stack, &key, Some(&token)).await.is_ok());
+    session.logout().await.unwrap();
+    let error = console_as(&stack, &key, Some(&token)).await.err().unwrap();
+    assert_eq!(
+        error.kind(),
+        ConnectErrorKind::AuthorizationViolation,
+        "{error}"
+    );
+
+    let key = new_key();
+    let (_client, token) = log_in(&stack, &key, "vera").await;
+    stack
+        .caller
+        .call(&DeactivateStaff { staff_id: vera })
+        .await
+        .unwrap();
+    let error = console_as(&stack, &key, Some(&token)).await.err().unwrap();
+    assert_eq!(
+        error.kind(),
+        ConnectErrorKind::AuthorizationViolation,
+        "{error}"
+    );
+    let log = stack.system.nats().read_log();
+    assert!(log.contains("the login session has ended"), "{log}");
+    assert!(log.contains("unknown or deactivated"), "{log}");
+    stack.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_logged_in_console_calls_inventory_through_the_gateway() {
     let stack = Stack::start_secured().await.unwrap();
     stack.staff("cora", Role::Admin, None).await.unwrap();
-    let (console, _errors) = console(&stack).await;
-
-    // The login goes to the gateway and on to identity, each connected as its own user.
-    let session_key = bikestore_auth::KeyPair::generate().unwrap();
-    let login = Login {
-        username: "cora".into(),
-        password: Password::from(password_of("cora").as_str()),
-        session_public_key: session_key.public_key().to_base64url(),
-    };
-    let reply = console
-        .request(
-            stack.subjects.api(ServiceName::Identity, "login"),
-            bikestore_codec::encode(ContentType::Postcard, &login)
-                .unwrap()
-                .into(),
-        )
-        .await
-        .unwrap();
-    let reply: LoginReply = decode_reply(&reply).unwrap();
-    assert!(reply.access_token.expose().starts_with("v4.public."));
-
-    // A signed query reaches inventory, connected as its own user, through the gateway.
-    let session = Session {
-        token: reply.access_token,
-        staff_id: reply.staff.staff_id,
-        session_key,
-    };
-    let signed = session.sign(
-        &stack.subjects,
-        &ListProducts::default(),
-        ContentType::Postcard,
-        now_ms(),
-    );
-    let reply = console
-        .request_with_headers(
-            signed.subject.clone(),
-            signed.headers.clone(),
-            signed.body.clone().into(),
-        )
-        .await
-        .unwrap();
-    let page: Result<<ListProducts as Request>::Reply, WireError> = decode_reply(&reply);
+    let client = console_client(&stack, &new_key()).await;
+    let session = client.login("cora", &password_of("cora")).await.unwrap();
+    let page = session.call(&ListProducts::default()).await;
     assert!(page.is_ok(), "{page:?}");
     stack.stop().await.unwrap();
 }
 
 #[tokio::test]
-async fn wrong_passwords_and_anonymous_clients_are_refused() {
+async fn wrong_passwords_and_clients_without_a_session_key_are_refused() {
     let stack = Stack::start_secured().await.unwrap();
-    let console_password = password_in(&stack.system.nats().credentials(CONSOLE));
+    let gateway_password = std::fs::read_to_string(stack.system.nats().credentials("gateway"))
+        .unwrap()
+        .trim_end()
+        .split_once(':')
+        .unwrap()
+        .1
+        .to_owned();
     let attempts = [
         (
             "a wrong password",
-            Some((CONSOLE, "wrong-password".to_owned())),
+            Some((ServiceName::Gateway.as_str(), "wrong-password".to_owned())),
         ),
         // One user's password is no other user's.
         (
-            "the console's password for a service",
-            Some((ServiceName::Inventory.as_str(), console_password)),
+            "the gateway's password for inventory",
+            Some((ServiceName::Inventory.as_str(), gateway_password)),
         ),
-        ("no credentials", None),
+        ("no credentials and no session key", None),
     ];
     for (what, credentials) in attempts {
         let options = match credentials {

@@ -178,6 +178,17 @@ pub fn revoke_family(
     Ok(revoked > 0)
 }
 
+/// Whether the login session `family` still has a token not revoked: it has not ended by
+/// logout, deactivation, a new password or a reused refresh token.
+pub fn family_is_live(connection: &Connection, family: &str) -> Result<bool, IdentityError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM refresh_tokens
+                            WHERE family = ?1 AND revoked_at_ms IS NULL)",
+        )?
+        .query_row(params![family], |row| row.get(0))?)
+}
+
 /// Revokes the family of the token with digest `token_hash`, if it exists: whose it was, and
 /// the family if it ended now.
 pub fn revoke_family_of(

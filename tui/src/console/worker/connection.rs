@@ -22,14 +22,31 @@ const CONNECTION_CHECK: Duration = Duration::from_millis(500);
 pub(super) async fn connect(shared: Shared, options: Options) {
     let mut failures: u32 = 0;
     let client = loop {
-        match Client::connect_with_tls(
-            &options.nats_url,
-            options.nats_credentials.as_deref(),
-            &options.nats_tls,
-            options.subjects.clone(),
-        )
-        .await
-        {
+        // A console connects with the saved session's key, so the session can go on over it.
+        let saved_key = bikestore_client::read_saved_session(&shared.session_file)
+            .ok()
+            .and_then(|saved| Session::saved_key(&saved).ok());
+        let connected = match &options.nats_credentials {
+            Some(credentials) => {
+                Client::connect_with_tls(
+                    &options.nats_url,
+                    Some(credentials),
+                    &options.nats_tls,
+                    options.subjects.clone(),
+                )
+                .await
+            }
+            None => {
+                Client::connect_as_console(
+                    &options.nats_url,
+                    &options.nats_tls,
+                    options.subjects.clone(),
+                    saved_key,
+                )
+                .await
+            }
+        };
+        match connected {
             Ok(client) => break client,
             Err(error) => {
                 shared
