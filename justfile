@@ -10,7 +10,9 @@
 #
 # nats-server refuses clients without credentials. The first `up` writes a credentials file per NATS
 # user (nats/users.conf) to <data>/credentials/<user>.creds, one line user:password, mode 0600;
-# services use their own, consoles and the CLI `console.creds`, operators' tools `ops.creds`.
+# services use their own, operators' tools `ops.creds`. Consoles and the CLI need none: each
+# connects with its session key, and identity's auth callout decides what it may do (the server
+# trusts the issuer key `bikestore-identity callout-issuer` makes under <data>/identity/).
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
@@ -25,9 +27,9 @@ nats_conf := if durability == "durable" { "nats/server-durable.conf" } else { "n
 # The services `up` starts, in order; each is the binary target/release/bikestore-<name>.
 services := "identity inventory orders notifications orchestrator gateway"
 
-# The NATS users of nats/users.conf (one per service, consoles and operators); each gets a
-# credentials file, and nats-server refuses to start unless each has a password.
-nats_users := "identity inventory orders notifications orchestrator gateway console ops"
+# The NATS users of nats/users.conf (one per service, and operators); each gets a credentials
+# file, and nats-server refuses to start unless each has a password.
+nats_users := "identity inventory orders notifications orchestrator gateway ops"
 
 # The services whose binaries have a `seed` subcommand that loads demo data.
 seeded := "identity inventory orders"
@@ -152,6 +154,12 @@ up:
     esac
     nats="$(nats/ensure-nats-server.sh)"
     ensure_credentials
+    packages=()
+    for name in {{ services }}; do packages+=(-p "bikestore-$name"); done
+    cargo build --profile release "${packages[@]}"
+    # The account key identity signs consoles' NATS permissions with; nats-server trusts its
+    # public key. Made on the first start, kept with identity's signing keys.
+    callout_issuer="$({{ quote(release_dir) }}/bikestore-identity callout-issuer --data-dir "$data")"
 
     if pid="$(live_pid nats nats/server)"; then
         if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- {{ quote(nats_conf) }}; then
@@ -191,6 +199,7 @@ up:
             # Nobody: a client without credentials is refused.
             export BIKESTORE_NATS_ANONYMOUS_USER='""'
             export BIKESTORE_NATS_PORT={{ nats_port }} BIKESTORE_NATS_STORE="$data/nats"
+            export BIKESTORE_NATS_CALLOUT_ISSUER="$callout_issuer"
             exec nohup "$nats" -c "$conf" -l "$log_dir/nats.log" </dev/null >>"$log_dir/nats.out" 2>&1
         ) &
         echo $! >"$run_dir/nats.pid"
@@ -209,9 +218,6 @@ up:
 
     services=({{ services }})
     [[ ${#services[@]} -gt 0 ]] || exit 0
-    packages=()
-    for name in "${services[@]}"; do packages+=(-p "bikestore-$name"); done
-    cargo build --profile release "${packages[@]}"
 
     # First start: load the demo data before any service opens the database.
     if [[ ! -e "$data/seeded" ]]; then
@@ -311,8 +317,9 @@ seed scale="1":
     cargo build --profile release "${packages[@]}"
     seed_services "$scale"
 
-# Builds the `bikestore` binary (release) and runs it against this deployment as the console NATS
-# user, with the arguments as given: `just cli orders ls --status pending`, `just cli --help`.
+# Builds the `bikestore` binary (release) and runs it against this deployment as a console (its
+# NATS connection authorized by identity from the session key), with the arguments as given:
+# `just cli orders ls --status pending`, `just cli --help`.
 # The session is kept where `bikestore` keeps it (~/.config/bikestore/session.json, or
 # BIKESTORE_SESSION_FILE). Exit codes are the CLI's (README, "The bikestore command line").
 # Run the bikestore command line against the running system.
@@ -320,14 +327,8 @@ seed scale="1":
 cli *args:
     #!/usr/bin/env bash
     set -euo pipefail
-    {{ _helpers }}
-    credentials="${BIKESTORE_NATS_CREDENTIALS:-$credentials_dir/console.creds}"
-    if [[ ! -r "$credentials" ]]; then
-        echo "no NATS credentials at $credentials: run 'just up' first" >&2
-        exit 1
-    fi
     cargo build --quiet --profile release -p bikestore-tui --bin bikestore
-    BIKESTORE_NATS_CREDENTIALS="$credentials" exec {{ quote(release_dir) }}/bikestore \
+    exec {{ quote(release_dir) }}/bikestore \
         --nats-url {{ nats_url }} --subject-prefix {{ quote(prefix) }} "$@"
 
 # The console uses the session `just login` keeps, or asks for a login; NO_COLOR=1 drops colours.

@@ -98,9 +98,10 @@ async fn the_orchestrator_fails_the_named_operation() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gateway_fails_the_named_public_operation() -> anyhow::Result<()> {
     let system = failing(ServiceName::Gateway, PublicKeys::OPERATION).await?;
-    // Identity does not run: without the fault the gateway would answer that it is unavailable
-    // too, but not on purpose.
-    let client = system.console_client().await?;
+    // Identity does not run (so no console could connect; the operator's connection calls
+    // instead): without the fault the gateway would answer that it is unavailable too, but not
+    // on purpose.
+    let client = bikestore_client::Client::new(system.client().clone(), system.subjects().clone());
     match client
         .call_public(&PublicKeys {}, &CallOptions::default())
         .await

@@ -73,9 +73,11 @@ async fn a_plain_text_client_is_refused_and_services_connect_over_tls() -> anyho
 async fn under_client_verification_only_clients_with_a_certificate_connect() -> anyhow::Result<()> {
     let mut system = System::builder()
         .nats_options(tls(NatsTls::VerifyClients))
+        .services(&[ServiceName::Identity])
         .start()
         .await?;
-    // A service binary, given the files through its environment, and a console.
+    // A service binary, given the files through its environment, and a console (identity's
+    // auth callout authorizes it).
     system.start_process(ServiceName::Inventory, &[]).await?;
     let console = system.console_client().await?;
     console.nats().flush().await?;

@@ -383,7 +383,7 @@ mod tests {
         let issuer = nkeys::KeyPair::new_account();
         let grant = Grant {
             name: "console sales1".to_owned(),
-            publish: vec!["bikestore.api.>".to_owned()],
+            publish: vec!["shop.orders.>".to_owned()],
             subscribe: vec!["_INBOX.console.U.>".to_owned()],
             expires_s: Some(1_900),
         };
@@ -398,7 +398,7 @@ mod tests {
         assert_eq!(user["sub"], "UCONNECTION");
         assert_eq!(user["aud"], GLOBAL_ACCOUNT);
         assert_eq!(user["exp"], 1_900);
-        assert_eq!(user["nats"]["pub"]["allow"][0], "bikestore.api.>");
+        assert_eq!(user["nats"]["pub"]["allow"][0], "shop.orders.>");
         assert_eq!(user["nats"]["sub"]["allow"][0], "_INBOX.console.U.>");
         assert_eq!(user["nats"]["subs"], -1);
         let (signed, signature) = user_jwt.rsplit_once('.').expect("three parts");

@@ -25,8 +25,8 @@ async fn a_secured_seeded_system_logs_in_a_demo_member_through_the_gateway() -> 
     let session = system.console("sales1a").await?;
     let stores = session.call(&ListStores {}).await?;
     assert_eq!(stores.stores.len(), 3, "the demo chain's stores");
-    // Secured: the console credentials exist, and nobody connects anonymously.
-    assert!(system.credentials("console").is_some());
+    // Secured: the operators' credentials exist, and nobody connects anonymously.
+    assert!(system.credentials("ops").is_some());
     let anonymous = async_nats::connect(system.nats().url()).await;
     assert!(anonymous.is_err(), "an anonymous client was let in");
     system.stop().await
