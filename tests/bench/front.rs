@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
-use bikestore_client::{Client, Session};
+use bikestore_client::Session;
 use bikestore_contracts::StoreId;
 use bikestore_contracts::identity::Role;
 use bikestore_gateway::GatewayConfig;
+use bikestore_harness::System;
 
 use crate::orders;
 
@@ -37,14 +38,17 @@ pub struct Staff {
 }
 
 impl Staff {
-    /// Logs in the admin and every sales member of the demo staff, each with its own session.
-    pub async fn log_in(client: &Client) -> anyhow::Result<Staff> {
+    /// Logs in the admin and every sales member of the demo staff, each with its own session
+    /// on its own console connection (a console connection presents one member's token).
+    pub async fn log_in(system: &System) -> anyhow::Result<Staff> {
         let logins: Vec<_> = bikestore_identity::seed::demo_logins()
             .into_iter()
             .filter(|login| matches!(login.role, Role::Admin | Role::Sales))
             .collect();
         let sessions = futures::future::try_join_all(logins.iter().map(|login| async move {
-            client
+            system
+                .console_client()
+                .await?
                 .login(&login.username, login.password.expose())
                 .await
                 .with_context(|| format!("log in as {}", login.username))

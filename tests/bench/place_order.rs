@@ -30,6 +30,7 @@
 //! comparison), `random`.
 
 mod cli;
+mod connect;
 mod cpu;
 mod driver;
 mod floor;
@@ -113,6 +114,14 @@ async fn measure(
         }
         None => Vec::new(),
     };
+    let connect_cost = match &stack.staff {
+        Some(_) => {
+            eprintln!("timing console connects through the auth callout ...");
+            let connects = if settings.quick { 20 } else { 200 };
+            Some(connect::ConnectCost::measure(stack.system(), connects).await?)
+        }
+        None => None,
+    };
 
     // Each saga phase starts with a short warm-up that is not measured.
     let warm_up = Until::Count((concurrency as u64 * 2).max(16));
@@ -179,6 +188,7 @@ async fn measure(
         steps_per_saga,
         primitives,
         gateway_latency,
+        connect_cost,
         floor_saga,
         place_order,
         floor_cpu,

@@ -13,6 +13,7 @@ use bikestore_contracts::calendar::CalendarTime;
 use serde_json::{Value, json};
 
 use crate::cli::{Settings, Until};
+use crate::connect::ConnectCost;
 use crate::driver::Measurement;
 use crate::floor::Row;
 use crate::gateway_latency::{self, GatewayLatency};
@@ -34,6 +35,8 @@ pub struct Report<'a> {
     /// The query straight and through the gateway, by concurrency; empty unless
     /// `--through-gateway`.
     pub gateway_latency: Vec<GatewayLatency>,
+    /// What the auth callout adds to a console's connect; `None` unless `--through-gateway`.
+    pub connect_cost: Option<ConnectCost>,
     pub floor_saga: Measurement,
     pub place_order: Measurement,
     /// CPU time of the measured floor sagas (this process, plus nats-server when private).
@@ -110,6 +113,7 @@ impl Report<'_> {
             }).collect::<Vec<_>>(),
             "gateway_latency": (!self.gateway_latency.is_empty())
                 .then(|| gateway_latency::to_json(&self.gateway_latency, &self.primitives, measurement_json)),
+            "console_connect": self.connect_cost.as_ref().map(ConnectCost::to_json),
             "floor_saga": measurement_json(&self.floor_saga),
             "place_order": measurement_json(&self.place_order),
             "ratios": {
@@ -227,6 +231,9 @@ impl Report<'_> {
                 "{}",
                 gateway_latency::summary(&self.gateway_latency, &self.primitives)
             );
+        }
+        if let Some(connect_cost) = &self.connect_cost {
+            let _ = writeln!(text, "{}", connect_cost.summary());
         }
         if let Some((floor, place_order)) = self.cpu_per_saga_ms() {
             let _ = writeln!(

@@ -103,7 +103,7 @@ impl Stack {
         let customers = caller.call(&SearchCustomers::default()).await?.total as i64;
         let shelves = stock_shelves(&caller).await?;
         let staff = match through_gateway {
-            true => Some(Staff::log_in(&system.console_client().await?).await?),
+            true => Some(Staff::log_in(&system).await?),
             false => None,
         };
         Ok(Stack {
@@ -115,6 +115,11 @@ impl Stack {
             staff,
             system,
         })
+    }
+
+    /// The system under load.
+    pub fn system(&self) -> &System {
+        &self.system
     }
 
     /// The data folder.
