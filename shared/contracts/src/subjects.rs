@@ -270,6 +270,11 @@ impl Subjects {
         format!("$JS.API.{action}.{stream}")
     }
 
+    /// Every JetStream API subject: `$JS.API.>`.
+    pub fn jetstream_api_all() -> &'static str {
+        "$JS.API.>"
+    }
+
     /// The subject a key-value put of `key` into `bucket` is published on.
     pub fn key_value(bucket: &str, key: &str) -> String {
         format!("$KV.{bucket}.{key}")
