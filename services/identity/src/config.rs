@@ -1,7 +1,9 @@
 //! The identity service's configuration.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use bikestore_contracts::ServiceName;
 use bikestore_runtime::CommonConfig;
 use bikestore_runtime::config::parse_millis;
 
@@ -17,6 +19,9 @@ pub const ENV_LOGIN_BASE_DELAY_MS: &str = "BIKESTORE_IDENTITY_LOGIN_BASE_DELAY_M
 pub const ENV_LOGIN_LOCK_AFTER: &str = "BIKESTORE_IDENTITY_LOGIN_LOCK_AFTER";
 /// Environment variable for [`IdentityConfig::login_lock`].
 pub const ENV_LOGIN_LOCK_MS: &str = "BIKESTORE_IDENTITY_LOGIN_LOCK_MS";
+
+/// Environment variable for [`IdentityConfig::gateway_key`].
+pub const ENV_GATEWAY_KEY: &str = "BIKESTORE_IDENTITY_GATEWAY_KEY";
 
 /// Flags and environment of `bikestore-identity`.
 #[derive(Debug, Clone, clap::Args)]
@@ -42,6 +47,11 @@ pub struct IdentityConfig {
     /// Milliseconds a locked username stays locked.
     #[arg(long = "login-lock-ms", env = ENV_LOGIN_LOCK_MS, value_parser = parse_millis, default_value = "900000")]
     pub login_lock: Duration,
+    /// The gateway's public caller-assertion key file, read when the first staff-administration
+    /// request or logout arrives (and again when one does not verify), so the gateway may start
+    /// later [default: <data-dir>/gateway/assertion.pub, where the gateway writes it].
+    #[arg(long = "gateway-key", env = ENV_GATEWAY_KEY)]
+    pub gateway_key: Option<PathBuf>,
 }
 
 impl IdentityConfig {
@@ -55,6 +65,18 @@ impl IdentityConfig {
             login_base_delay: Duration::from_secs(1),
             login_lock_after: 8,
             login_lock: Duration::from_secs(15 * 60),
+            gateway_key: None,
         }
+    }
+
+    /// Where the gateway's public caller-assertion key is: as configured, or where the gateway
+    /// writes it under the data folder.
+    pub fn gateway_key_path(&self) -> PathBuf {
+        self.gateway_key.clone().unwrap_or_else(|| {
+            self.common
+                .data_dir
+                .join(ServiceName::Gateway.as_str())
+                .join(bikestore_auth::GATEWAY_PUBLIC_KEY_FILE)
+        })
     }
 }
