@@ -1,7 +1,9 @@
 //! The gateway's configuration.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use bikestore_contracts::ServiceName;
 use bikestore_runtime::CommonConfig;
 use bikestore_runtime::config::parse_millis;
 
@@ -23,6 +25,9 @@ pub const ENV_PRESENCE_INTERVAL_MS: &str = "BIKESTORE_GATEWAY_PRESENCE_INTERVAL_
 /// Environment variable for [`GatewayConfig::ended_sessions_lookback`].
 pub const ENV_ENDED_SESSIONS_LOOKBACK_MINUTES: &str =
     "BIKESTORE_GATEWAY_ENDED_SESSIONS_LOOKBACK_MINUTES";
+
+/// Environment variable for [`GatewayConfig::assertion_key`].
+pub const ENV_ASSERTION_KEY: &str = "BIKESTORE_GATEWAY_ASSERTION_KEY";
 
 /// Flags and environment of `bikestore-gateway`.
 #[derive(Debug, Clone, clap::Args)]
@@ -56,6 +61,10 @@ pub struct GatewayConfig {
     /// forget a logout; at least identity's access-token lifetime (15 minutes by default).
     #[arg(long = "ended-sessions-lookback-minutes", env = ENV_ENDED_SESSIONS_LOOKBACK_MINUTES, value_parser = parse_minutes, default_value = "60")]
     pub ended_sessions_lookback: Duration,
+    /// The gateway's private caller-assertion key file, created with its public half beside it
+    /// (`.pub`, which identity reads) when missing [default: <data-dir>/gateway/assertion.key].
+    #[arg(long = "assertion-key", env = ENV_ASSERTION_KEY)]
+    pub assertion_key: Option<PathBuf>,
 }
 
 /// Parses a duration given in whole minutes on the command line.
@@ -80,6 +89,17 @@ impl GatewayConfig {
             replay_capacity: 1_000_000,
             presence_interval: Duration::from_secs(1),
             ended_sessions_lookback: Duration::from_secs(3600),
+            assertion_key: None,
         }
+    }
+
+    /// Where the private caller-assertion key is: as configured, or under the data folder.
+    pub fn assertion_key_path(&self) -> PathBuf {
+        self.assertion_key.clone().unwrap_or_else(|| {
+            self.common
+                .data_dir
+                .join(ServiceName::Gateway.as_str())
+                .join(bikestore_auth::GATEWAY_KEY_FILE)
+        })
     }
 }

@@ -64,6 +64,11 @@ fn auth_message(error: &AuthError) -> &'static str {
         AuthError::StaleTimestamp { .. } => "the request timestamp is outside the allowed window",
         AuthError::NotYetValid => "the access token is not valid yet",
         AuthError::Randomness(_) => "internal error",
+        // The gateway makes caller assertions and never checks one.
+        AuthError::AssertionMissing
+        | AuthError::AssertionExpired { .. }
+        | AuthError::AssertionForAnotherOperation
+        | AuthError::AssertionForAnotherBody => "the caller assertion is refused",
     }
 }
 

@@ -1,6 +1,7 @@
 //! Forwarding an admitted request to its service: a fresh header map with only what services
 //! read (content type, schema version, idempotency key, trace context) plus the caller's
-//! identity as the gateway established it, never as the caller claimed it.
+//! identity as the gateway established it, never as the caller claimed it, and for identity's
+//! asserted operations the gateway's signed caller assertion.
 
 use std::fmt::Write as _;
 
@@ -9,9 +10,9 @@ use async_nats::client::RequestErrorKind;
 use bikestore_codec::ContentType;
 use bikestore_contracts::{ErrorCode, WireError, headers};
 
-use crate::Gateway;
 use crate::pipeline::{Caller, transport_error};
 use crate::table::Rule;
+use crate::{Gateway, assertion};
 
 /// The longest idempotency key or other copied header value accepted.
 pub const MAX_HEADER_VALUE_CHARS: usize = 128;
@@ -68,8 +69,18 @@ pub async fn forward(
     content_type: ContentType,
     caller: Option<&Caller>,
 ) -> Result<async_nats::Message, WireError> {
-    let forwarded = forwarded_headers(message, content_type, caller)?;
+    let mut forwarded = forwarded_headers(message, content_type, caller)?;
     let subject = gateway.subjects.svc(rule.service, rule.operation);
+    if assertion::asserted(rule) {
+        let staff_id = caller.map(|caller| caller.access.claims.staff_id);
+        assertion::attach(
+            &gateway.assertion_key,
+            staff_id,
+            &subject,
+            &message.payload,
+            &mut forwarded,
+        );
+    }
     let request = async_nats::Request::new()
         .headers(forwarded)
         .payload(message.payload.clone())
@@ -191,5 +202,35 @@ mod tests {
         assert!(header_value_ok("order-42"));
         assert!(!header_value_ok("a b"));
         assert!(!header_value_ok(&"k".repeat(MAX_HEADER_VALUE_CHARS + 1)));
+    }
+
+    #[test]
+    fn what_a_caller_claims_about_itself_or_the_gateway_never_passes() {
+        let claimed = [
+            headers::CALLER_STAFF_ID,
+            headers::CALLER_ROLE,
+            headers::CALLER_STORE_ID,
+            headers::ASSERTION_SUBJECT,
+            headers::ASSERTION_BODY_SHA256,
+            headers::ASSERTION_EXPIRES,
+            headers::ASSERTION_SIGNATURE,
+        ];
+        let mut sent = HeaderMap::new();
+        for name in claimed {
+            sent.insert(name, "1");
+        }
+        let message = async_nats::Message {
+            subject: "api".into(),
+            reply: None,
+            payload: bytes::Bytes::new(),
+            headers: Some(sent),
+            status: None,
+            description: None,
+            length: 0,
+        };
+        let forwarded = forwarded_headers(&message, ContentType::Json, None).expect("forwards");
+        for name in claimed {
+            assert!(forwarded.get(name).is_none(), "{name} passed");
+        }
     }
 }

@@ -8,14 +8,17 @@
 //! table, and forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
 //! back through the gateway, which relays it and writes the command, allowed or refused, to the
 //! audit stream (`audit`); a query names the caller's inbox as its reply subject, so the service
-//! answers the caller straight, while the service is known to answer (`presence`). `pipeline`
-//! runs these steps in order; `events` follows identity's staff and key events.
+//! answers the caller straight, while the service is known to answer (`presence`). What it
+//! forwards to identity's staff administration and logout carries its signed caller
+//! assertion (`assertion`). `pipeline` runs these steps in order; `events` follows identity's
+//! staff and key events.
 //!
 //! It registers a NATS micro service named `gateway` whose only endpoint is the runtime's
 //! `ready`, so `$SRV.PING.gateway` answers; the public subjects are served by a plain
 //! queue-group subscription. It must not hold business rules of the services it fronts, and it
 //! never logs or audits a request body, token or signature.
 
+pub mod assertion;
 mod audit;
 pub mod config;
 mod error;
@@ -70,10 +73,13 @@ pub struct Gateway {
     fault: Option<Fault>,
     /// Sessions whose access tokens are refused before they expire.
     ended_sessions: sessions::EndedSessions,
+    /// Signs the caller assertions identity requires.
+    assertion_key: bikestore_auth::KeyPair,
 }
 
 /// Runs the gateway until `shutdown`, then drains the requests it already took.
 pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
+    let assertion_key = assertion::load_or_create(&config.assertion_key_path()).await?;
     let mut app = Application::build(ServiceName::Gateway, &config.common, shutdown).await?;
     let subjects = app.subjects().clone();
     let client = app.client().clone();
@@ -93,6 +99,7 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         max_request_bytes: config.common.max_request_bytes,
         fault: config.common.fault.clone(),
         ended_sessions: sessions::EndedSessions::new(),
+        assertion_key,
     });
     let identity_events = events::subscribe(&gateway).await?;
     sessions::catch_up(

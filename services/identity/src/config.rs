@@ -1,7 +1,9 @@
 //! The identity service's configuration.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use bikestore_contracts::ServiceName;
 use bikestore_runtime::CommonConfig;
 use bikestore_runtime::config::parse_millis;
 
@@ -19,6 +21,9 @@ pub const ENV_LOGIN_LOCK_AFTER: &str = "BIKESTORE_IDENTITY_LOGIN_LOCK_AFTER";
 pub const ENV_CALLOUT_ISSUER_KEY: &str = "BIKESTORE_IDENTITY_CALLOUT_ISSUER_KEY";
 /// Environment variable for [`IdentityConfig::login_lock`].
 pub const ENV_LOGIN_LOCK_MS: &str = "BIKESTORE_IDENTITY_LOGIN_LOCK_MS";
+
+/// Environment variable for [`IdentityConfig::gateway_key`].
+pub const ENV_GATEWAY_KEY: &str = "BIKESTORE_IDENTITY_GATEWAY_KEY";
 
 /// Flags and environment of `bikestore-identity`.
 #[derive(Debug, Clone, clap::Args)]
@@ -48,6 +53,11 @@ pub struct IdentityConfig {
     /// `auth_callout.issuer` is its public key); `<data>/identity/callout-issuer.nk` by default.
     #[arg(long, env = ENV_CALLOUT_ISSUER_KEY)]
     pub callout_issuer_key: Option<std::path::PathBuf>,
+    /// The gateway's public caller-assertion key file, read when the first staff-administration
+    /// request or logout arrives (and again when one does not verify), so the gateway may start
+    /// later [default: <data-dir>/gateway/assertion.pub, where the gateway writes it].
+    #[arg(long = "gateway-key", env = ENV_GATEWAY_KEY)]
+    pub gateway_key: Option<PathBuf>,
 }
 
 impl IdentityConfig {
@@ -62,7 +72,19 @@ impl IdentityConfig {
             login_lock_after: 8,
             login_lock: Duration::from_secs(15 * 60),
             callout_issuer_key: None,
+            gateway_key: None,
         }
+    }
+
+    /// Where the gateway's public caller-assertion key is: as configured, or where the gateway
+    /// writes it under the data folder.
+    pub fn gateway_key_path(&self) -> PathBuf {
+        self.gateway_key.clone().unwrap_or_else(|| {
+            self.common
+                .data_dir
+                .join(ServiceName::Gateway.as_str())
+                .join(bikestore_auth::GATEWAY_PUBLIC_KEY_FILE)
+        })
     }
 }
 

@@ -35,6 +35,13 @@ pub enum IdentityError {
     /// Password hashing failed.
     #[error("password hashing: {0}")]
     Hashing(String),
+    /// A staff-administration request or logout without a valid caller assertion from the
+    /// gateway: missing, forged, expired, or made for another operation or body.
+    #[error("only the gateway may ask this: {0}")]
+    CallerAssertion(AuthError),
+    /// The gateway's public key, which caller assertions are checked with, could not be read.
+    #[error("the gateway's public key: {0}")]
+    GatewayKey(String),
 }
 
 bikestore_runtime::core_error!(IdentityError);
@@ -46,8 +53,10 @@ impl ServiceError for IdentityError {
             IdentityError::InvalidCredentials
             | IdentityError::TooManyAttempts
             | IdentityError::InvalidRefreshToken => ErrorCode::Unauthorized,
-            IdentityError::Auth(error) => error.code(),
-            IdentityError::KeyStore(_) | IdentityError::Hashing(_) => ErrorCode::Internal,
+            IdentityError::Auth(error) | IdentityError::CallerAssertion(error) => error.code(),
+            IdentityError::KeyStore(_)
+            | IdentityError::Hashing(_)
+            | IdentityError::GatewayKey(_) => ErrorCode::Internal,
         }
     }
 

@@ -3,20 +3,24 @@
 //!
 //! Layout: [`commands`] and [`queries`] hold one module per endpoint; `domain` the validation
 //! rules; `throttle` the login throttling policy; `password` argon2id hashing (always in
-//! `spawn_blocking`); `keys` the private signing-key files; `sessions` the tokens a login or
-//! refresh hands out; `store` the schema and shared SQL; [`seed`] the demo staff. Events
-//! (`staff_changed`, `signing_key_rotated`) go to the outbox with the change and are relayed to
+//! `spawn_blocking`); `keys` the private signing-key files; `gateway_assertion` the check of the
+//! gateway's caller assertion; `sessions` the tokens a login or refresh hands out; `store` the
+//! schema and shared SQL; [`seed`] the demo staff. Events (`staff_changed`,
+//! `signing_key_rotated`, `sessions_ended`) go to the outbox with the change and are relayed to
 //! the `<PREFIX>_IDENTITY_EVENTS` stream.
 //!
-//! Who may call the staff-administration commands is decided by the gateway; here they are
-//! plain operations. Passwords and tokens are never logged and never stored: only argon2id
-//! hashes of passwords and SHA-256 digests of refresh tokens are.
+//! Who may call the staff-administration commands is decided by the gateway; identity takes
+//! them, key rotation and logout only with the gateway's signed caller assertion
+//! (`gateway_assertion`), so no other process that reaches identity's subjects can ask for
+//! them. Passwords and tokens are never logged and never stored: only argon2id hashes of
+//! passwords and SHA-256 digests of refresh tokens are.
 
 pub mod callout;
 pub mod commands;
 pub mod config;
 mod domain;
 mod error;
+mod gateway_assertion;
 mod keys;
 mod password;
 pub mod queries;
@@ -42,6 +46,7 @@ pub use password::{
     ITERATIONS as ARGON2_ITERATIONS, LANES as ARGON2_LANES, MEMORY_KIB as ARGON2_MEMORY_KIB,
 };
 
+use gateway_assertion::GatewayKey;
 use keys::KeyFiles;
 use store::{refresh_tokens, signing_keys};
 use throttle::ThrottlePolicy;
@@ -56,6 +61,7 @@ pub struct Identity {
     access_token_ttl_ms: i64,
     refresh_token_ttl_ms: i64,
     decoy_hash: String,
+    gateway_key: GatewayKey,
 }
 
 fn millis(duration: Duration) -> i64 {
@@ -149,6 +155,7 @@ pub async fn run(config: IdentityConfig, shutdown: Shutdown) -> Result<(), Runti
         access_token_ttl_ms: millis(config.access_token_ttl),
         refresh_token_ttl_ms: millis(config.refresh_token_ttl),
         decoy_hash: password::decoy_hash().await.map_err(startup_error)?,
+        gateway_key: GatewayKey::new(config.gateway_key_path()),
     });
     prepare_keys(&identity).await.map_err(startup_error)?;
     let access_token_ttl_ms = identity.access_token_ttl_ms;

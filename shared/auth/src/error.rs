@@ -1,10 +1,10 @@
-//! Why a key, token or request signature was refused.
+//! Why a key, token, request signature or caller assertion was refused.
 //!
 //! Messages name what failed, never the token, key or signature itself.
 
 use bikestore_contracts::ErrorCode;
 
-/// A refused key, token or signature, or a failure to make one.
+/// A refused key, token, signature or caller assertion, or a failure to make one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// The signature does not match what was signed: tampered, or signed by another key.
@@ -45,6 +45,21 @@ pub enum AuthError {
     /// The operating system's random number generator failed.
     #[error("no randomness available: {0}")]
     Randomness(String),
+    /// A request that needs the gateway's caller assertion came without one.
+    #[error("no caller assertion")]
+    AssertionMissing,
+    /// The caller assertion's validity is over.
+    #[error("the caller assertion expired at {expired_at_ms} ms")]
+    AssertionExpired {
+        /// When it expired, in milliseconds since the Unix epoch.
+        expired_at_ms: i64,
+    },
+    /// The caller assertion was made for another operation than the one it came with.
+    #[error("the caller assertion is for another operation")]
+    AssertionForAnotherOperation,
+    /// The caller assertion was made for another request body than the one it came with.
+    #[error("the caller assertion is for another request body")]
+    AssertionForAnotherBody,
 }
 
 impl AuthError {
@@ -63,7 +78,11 @@ impl AuthError {
             | AuthError::Malformed { .. }
             | AuthError::WrongSession
             | AuthError::StaleTimestamp { .. }
-            | AuthError::NotYetValid => ErrorCode::Unauthorized,
+            | AuthError::NotYetValid
+            | AuthError::AssertionMissing
+            | AuthError::AssertionExpired { .. }
+            | AuthError::AssertionForAnotherOperation
+            | AuthError::AssertionForAnotherBody => ErrorCode::Unauthorized,
             AuthError::Randomness(_) => ErrorCode::Internal,
         }
     }

@@ -4,7 +4,9 @@
 //! the access tokens identity issues and the gateway verifies ([`issue_access_token`],
 //! [`KeyRing::verify_access_token`]: PASETO `v4.public` through `pasetors`), and the signatures
 //! a console session puts on every request ([`canonical_bytes`], [`sign_request`],
-//! [`verify_request`]) and on every refresh ([`sign_refresh`], [`verify_refresh`]). Every refusal is a typed [`AuthError`].
+//! [`verify_request`]) and on every refresh ([`sign_refresh`], [`verify_refresh`]), and the
+//! caller assertion the gateway puts on what it forwards to identity ([`sign_assertion`],
+//! [`verify_assertion`]). Every refusal is a typed [`AuthError`].
 //!
 //! It must not know NATS connections or SQLite (a NATS nkey is only one more text form of the
 //! same Ed25519 key, through `nkeys`), and it hand-rolls no cryptography: Ed25519 comes from
@@ -12,15 +14,21 @@
 //! operating system through `rand_core`.
 //!
 //! Layout: `keys` (key pairs, public keys, key IDs, randomness), `token` (access tokens and the
-//! key ring), `request` (request signatures), `refresh` (refresh proofs), `error`.
+//! key ring), `request` (request signatures), `refresh` (refresh proofs), `assertion` (caller
+//! assertions), `error`.
 #![warn(missing_docs)]
 
+mod assertion;
 mod error;
 mod keys;
 mod refresh;
 mod request;
 mod token;
 
+pub use assertion::{
+    ASSERTION_TTL_MS, CallerAssertion, GATEWAY_KEY_FILE, GATEWAY_PUBLIC_KEY_FILE, assertion_bytes,
+    sign_assertion, verify_assertion,
+};
 pub use error::AuthError;
 pub use keys::{KeyId, KeyPair, PublicKey, fill_random};
 pub use refresh::{refresh_proof_bytes, sign_refresh, verify_refresh};

@@ -10,6 +10,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::request::tagged_fields;
 use crate::{AuthError, KeyPair, PublicKey, secret_digest};
 
 /// Longest proof text accepted (64 bytes make 86 characters).
@@ -20,15 +21,10 @@ const DOMAIN_TAG: &[u8] = b"bikestore refresh v1\0";
 /// The bytes a refresh proof covers: the presented token's digest ([`secret_digest`]) and the
 /// session key the family moves to (base64url, as requests carry it).
 pub fn refresh_proof_bytes(refresh_token_digest: &str, next_session_key: &str) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(DOMAIN_TAG.len() + 8 + 64 + next_session_key.len());
-    bytes.extend_from_slice(DOMAIN_TAG);
-    for field in [refresh_token_digest.as_bytes(), next_session_key.as_bytes()] {
-        // Both fields are short; a longer one is cut, which only makes its proof fail.
-        let length = u32::try_from(field.len()).unwrap_or(u32::MAX);
-        bytes.extend_from_slice(&length.to_be_bytes());
-        bytes.extend_from_slice(field);
-    }
-    bytes
+    tagged_fields(
+        DOMAIN_TAG,
+        &[refresh_token_digest.as_bytes(), next_session_key.as_bytes()],
+    )
 }
 
 /// Signs the refresh of `refresh_token` onto `next_session_key` as `session`, the key the token's

@@ -50,16 +50,27 @@ pub fn canonical_bytes(
     nonce: &str,
     body_sha256: &[u8; 32],
 ) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(DOMAIN_TAG.len() + subject.len() + nonce.len() + 64);
-    bytes.extend_from_slice(DOMAIN_TAG);
-    for field in [subject.as_bytes(), nonce.as_bytes(), body_sha256.as_slice()] {
+    let mut bytes = tagged_fields(
+        DOMAIN_TAG,
+        &[subject.as_bytes(), nonce.as_bytes(), body_sha256.as_slice()],
+    );
+    bytes.extend_from_slice(&timestamp_ms.to_be_bytes());
+    bytes
+}
+
+/// `tag`, then each field preceded by its length (four bytes, big-endian), so no two lists of
+/// fields make the same bytes: what every signature here covers.
+pub(crate) fn tagged_fields(tag: &[u8], fields: &[&[u8]]) -> Vec<u8> {
+    let length: usize = fields.iter().map(|field| field.len() + 4).sum();
+    let mut bytes = Vec::with_capacity(tag.len() + length + 8);
+    bytes.extend_from_slice(tag);
+    for field in fields {
         // Every field is far shorter than 4 GiB; a longer one is cut, which only makes its
         // signature fail.
         let length = u32::try_from(field.len()).unwrap_or(u32::MAX);
         bytes.extend_from_slice(&length.to_be_bytes());
         bytes.extend_from_slice(field);
     }
-    bytes.extend_from_slice(&timestamp_ms.to_be_bytes());
     bytes
 }
 

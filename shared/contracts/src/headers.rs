@@ -14,6 +14,15 @@ pub const CALLER_STAFF_ID: &str = "Bikestore-Caller-Staff";
 pub const CALLER_ROLE: &str = "Bikestore-Caller-Role";
 /// Set by the gateway on a forwarded request: the caller's store, if any.
 pub const CALLER_STORE_ID: &str = "Bikestore-Caller-Store";
+/// Caller assertion, set by the gateway on what it forwards to identity's asserted operations:
+/// the internal subject it was sent to.
+pub const ASSERTION_SUBJECT: &str = "Bikestore-Assertion-Subject";
+/// Caller assertion: the SHA-256 of the body (base64url).
+pub const ASSERTION_BODY_SHA256: &str = "Bikestore-Assertion-Body-Sha256";
+/// Caller assertion: when it stops counting, milliseconds since the Unix epoch.
+pub const ASSERTION_EXPIRES: &str = "Bikestore-Assertion-Expires";
+/// Caller assertion: the gateway key's signature over it and the caller's staff ID (base64url).
+pub const ASSERTION_SIGNATURE: &str = "Bikestore-Assertion-Signature";
 
 /// `application/json` or `application/postcard`; postcard when absent.
 pub const CONTENT_TYPE: &str = "Content-Type";

@@ -457,6 +457,18 @@ message!(event StaffChanged, Identity."staff_changed", v 1);
 message!(event SigningKeyRotated, Identity."signing_key_rotated", v 1);
 message!(event SessionsEnded, Identity."sessions_ended", v 1);
 
+/// Identity's operations that take a request only with the gateway's caller assertion (see
+/// `bikestore_auth::CallerAssertion`): staff administration, key rotation and logout. The
+/// gateway signs what it forwards to these, and identity refuses them without it.
+pub const ASSERTED_OPERATIONS: [&str; 6] = [
+    <CreateStaff as crate::Request>::OPERATION,
+    <DeactivateStaff as crate::Request>::OPERATION,
+    <ResetPassword as crate::Request>::OPERATION,
+    <ChangeStaffRole as crate::Request>::OPERATION,
+    <RotateSigningKey as crate::Request>::OPERATION,
+    <Logout as crate::Request>::OPERATION,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,11 +2,13 @@
 //! data folder come from.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 use anyhow::Context;
+use bikestore_auth::KeyPair;
 use bikestore_contracts::{ServiceName, Subjects};
-use bikestore_runtime::call::Caller;
+use bikestore_runtime::call::{Caller, Stamp};
 use bikestore_runtime::config::NatsTls;
 use bikestore_testkit::{NatsOptions, NatsServer, TlsFiles};
 use tempfile::TempDir;
@@ -162,9 +164,18 @@ impl SystemBuilder {
         if let Some(scale) = self.seed_scale {
             seed::seed(&configs, scale).await?;
         }
+        // Made before any service starts, where the gateway and identity look for it, so the
+        // system's gateway signs with it and `as_gateway` speaks as that gateway.
+        let gateway_key =
+            bikestore_gateway::assertion::load_or_create(&configs.gateway.assertion_key_path())
+                .await?;
+        let gateway_key = Arc::new(gateway_key);
         let subjects = Subjects::default();
+        let caller = Caller::new(client.clone(), subjects.clone());
         let mut system = System {
-            caller: Caller::new(client.clone(), subjects.clone()),
+            as_gateway: caller.clone().stamped(gateway_stamp(&gateway_key)),
+            gateway_key,
+            caller,
             client,
             subjects,
             configs,
@@ -187,6 +198,14 @@ impl SystemBuilder {
         }
         Ok(system)
     }
+}
+
+/// Adds the gateway's caller assertion (for nobody signed in) to each request.
+fn gateway_stamp(gateway_key: &Arc<KeyPair>) -> Stamp {
+    let gateway_key = Arc::clone(gateway_key);
+    Arc::new(move |subject, body, request_headers| {
+        bikestore_gateway::assertion::attach(&gateway_key, None, subject, body, request_headers);
+    })
 }
 
 /// A nats-server the system attached to.

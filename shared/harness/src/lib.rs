@@ -5,8 +5,9 @@
 //! the services' databases or not, and which services run, each in this process or as its real
 //! binary in a child process, with every service's configuration adjustable before start
 //! ([`Configs`]). [`System`] hands back what a test needs: the operator's NATS client and typed
-//! [`Caller`], consoles logged in as any demo member ([`System::console`]), the data folder, and
-//! ways to stop, kill and start services again.
+//! [`Caller`], a caller that speaks as the gateway for identity's staff administration and
+//! logout ([`System::as_gateway`]), consoles logged in as any demo member
+//! ([`System::console`]), the data folder, and ways to stop, kill and start services again.
 //!
 //! It is a dev-dependency only. It depends on every service crate, which `testkit` must not, so
 //! it lives beside `testkit` rather than in it; everything it starts is real (no mocks).
@@ -19,9 +20,11 @@ mod services;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
+use bikestore_auth::KeyPair;
 use bikestore_client::{Client, Session, TlsFiles};
 use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::call::Caller;
@@ -62,6 +65,8 @@ pub struct System {
     data: DataDir,
     client: async_nats::Client,
     caller: Caller,
+    as_gateway: Caller,
+    gateway_key: Arc<KeyPair>,
     subjects: Subjects,
     configs: Configs,
     running: Vec<(ServiceName, Running)>,
@@ -113,9 +118,24 @@ impl System {
         &self.client
     }
 
-    /// Typed requests to the services' internal subjects, as the operator.
+    /// Typed requests to the services' internal subjects, as the operator (without the
+    /// gateway's caller assertion, so identity refuses it staff administration and logout).
     pub fn caller(&self) -> &Caller {
         &self.caller
+    }
+
+    /// Typed requests to the services' internal subjects as the gateway forwards them: each
+    /// carries the gateway's caller assertion (for nobody signed in), which identity requires
+    /// for staff administration, key rotation and logout.
+    pub fn as_gateway(&self) -> &Caller {
+        &self.as_gateway
+    }
+
+    /// The gateway's caller-assertion key: the one the system's gateway signs with and identity
+    /// checks against (made before any service starts, at the gateway's configured key path, as
+    /// a gateway's first start would make it).
+    pub fn gateway_key(&self) -> Arc<KeyPair> {
+        Arc::clone(&self.gateway_key)
     }
 
     /// The deployment's subjects (the default prefix).

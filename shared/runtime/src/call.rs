@@ -3,6 +3,8 @@
 //! A reply carrying the `Nats-Service-Error` header is a [`WireError`]; no responders becomes
 //! `unavailable` and a timeout becomes `timeout`, so callers branch on codes alone.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::HeaderMap;
@@ -38,17 +40,44 @@ impl CallOptions {
     }
 }
 
+/// Headers a [`Caller`] adds to each request from its subject and encoded body: a signature
+/// over them, such as the caller assertion the test harness makes as the gateway would.
+pub type Stamp = Arc<dyn Fn(&str, &[u8], &mut HeaderMap) + Send + Sync>;
+
 /// Sends typed requests to services under one subject prefix.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Caller {
     client: async_nats::Client,
     subjects: Subjects,
+    stamp: Option<Stamp>,
+}
+
+impl fmt::Debug for Caller {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Caller")
+            .field("subjects", &self.subjects)
+            .field("stamped", &self.stamp.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Caller {
     /// A caller over `client`.
     pub fn new(client: async_nats::Client, subjects: Subjects) -> Caller {
-        Caller { client, subjects }
+        Caller {
+            client,
+            subjects,
+            stamp: None,
+        }
+    }
+
+    /// This caller, adding `stamp`'s headers to every request it sends.
+    pub fn stamped(self, stamp: Stamp) -> Caller {
+        Caller {
+            stamp: Some(stamp),
+            ..self
+        }
     }
 
     /// The NATS client underneath.
@@ -111,6 +140,9 @@ impl Caller {
         }
         if let Some(traceparent) = &options.traceparent {
             request_headers.insert(headers::TRACEPARENT, traceparent.as_str());
+        }
+        if let Some(stamp) = &self.stamp {
+            stamp(&subject, &body, &mut request_headers);
         }
         let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let request = async_nats::Request::new()

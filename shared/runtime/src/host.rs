@@ -5,6 +5,9 @@
 //! asked), opens a span named after the operation, calls the handler, and encodes the typed
 //! reply or the `{code, message, details}` error in the caller's format. A handler never sees
 //! bytes or headers, and a panic in one becomes an `internal` reply, not a silent timeout.
+//! An endpoint may have a gate ([`ServiceHost::gated_endpoint`]): a check over the raw request
+//! (subject, headers, body), such as a signature only some callers hold, that runs after the
+//! body decoded and before the handler, so a request it refuses changes nothing.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -15,6 +18,7 @@ use async_nats::service::{Service, ServiceExt};
 use bikestore_codec::{CodecError, ContentType};
 use bikestore_contracts::message::OperationKind;
 use bikestore_contracts::{ErrorCode, Request, ServiceName, Subjects, WireError, headers};
+use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use tokio::task::JoinSet;
 use tracing::{Instrument, Span, debug, error, field, info, warn};
@@ -56,6 +60,12 @@ impl<S> std::ops::Deref for Ctx<S> {
         &self.state
     }
 }
+
+/// A gate as the host keeps it: the service's state and the raw request in, admitted or the
+/// refusal's wire form out.
+type Gate<S> = Arc<
+    dyn Fn(Arc<S>, async_nats::Message) -> BoxFuture<'static, Result<(), WireError>> + Send + Sync,
+>;
 
 /// A running NATS micro service with its endpoints.
 pub struct ServiceHost<S> {
@@ -121,6 +131,43 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
         F: Fn(Ctx<S>, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
     {
+        self.serve_endpoint(handler, None).await
+    }
+
+    /// Serves request type `R` with `handler` until shutdown, but only the requests `gate`
+    /// admits: it sees the raw request once its body has decoded, and its refusal is the
+    /// answer, logged like a handler's.
+    pub async fn gated_endpoint<R, E, F, Fut, G, GateFut>(
+        &mut self,
+        gate: G,
+        handler: F,
+    ) -> Result<(), RuntimeError>
+    where
+        R: Request,
+        E: ServiceError,
+        F: Fn(Ctx<S>, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
+        G: Fn(Arc<S>, async_nats::Message) -> GateFut + Send + Sync + 'static,
+        GateFut: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        let gate: Gate<S> = Arc::new(move |state, message| {
+            let admitted = gate(state, message);
+            async move { admitted.await.map_err(|error| report(&error)) }.boxed()
+        });
+        self.serve_endpoint(handler, Some(gate)).await
+    }
+
+    async fn serve_endpoint<R, E, F, Fut>(
+        &mut self,
+        handler: F,
+        gate: Option<Gate<S>>,
+    ) -> Result<(), RuntimeError>
+    where
+        R: Request,
+        E: ServiceError,
+        F: Fn(Ctx<S>, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
+    {
         let mut endpoint = self.add_endpoint(R::OPERATION).await?;
         let handler = Arc::new(handler);
         let state = Arc::clone(&self.state);
@@ -136,8 +183,9 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
                     service: service_name,
                     max_request_bytes,
                     failing,
+                    gate: gate.clone(),
                 };
-                in_flight.spawn(exchange.serve::<R, E, F, Fut, S>(
+                in_flight.spawn(exchange.serve::<R, E, F, Fut>(
                     Arc::clone(&handler),
                     Arc::clone(&state),
                 ));
@@ -228,21 +276,21 @@ impl<S: Send + Sync + 'static> ServiceHost<S> {
     }
 }
 
-struct Exchange {
+struct Exchange<S> {
     request: async_nats::service::Request,
     failing: bool,
     service: ServiceName,
     max_request_bytes: usize,
+    gate: Option<Gate<S>>,
 }
 
-impl Exchange {
-    async fn serve<R, E, F, Fut, S>(self, handler: Arc<F>, state: Arc<S>)
+impl<S: Send + Sync + 'static> Exchange<S> {
+    async fn serve<R, E, F, Fut>(self, handler: Arc<F>, state: Arc<S>)
     where
         R: Request,
         E: ServiceError,
         F: Fn(Ctx<S>, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
-        S: Send + Sync + 'static,
     {
         let span = tracing::info_span!(
             "request",
@@ -297,6 +345,11 @@ impl Exchange {
                 Ok(request) => request,
                 Err(error) => return (content_type, Err(codec_error(&error))),
             };
+            if let Some(gate) = &self.gate
+                && let Err(refusal) = gate(Arc::clone(&state), self.request.message.clone()).await
+            {
+                return (content_type, Err(refusal));
+            }
             if self.failing {
                 warn!(
                     operation = R::OPERATION,

@@ -290,7 +290,8 @@ async fn a_token_of_a_logged_out_or_deactivated_member_no_longer_connects() {
     let key = new_key();
     let (_client, token) = log_in(&stack, &key, "vera").await;
     stack
-        .caller
+        .system
+        .as_gateway()
         .call(&DeactivateStaff { staff_id: vera })
         .await
         .unwrap();

@@ -29,7 +29,8 @@ pub fn password_of(username: &str) -> String {
 pub struct Stack {
     pub system: System,
     pub client: async_nats::Client,
-    /// Calls the services directly, as a trusted test does to set things up.
+    /// Calls the services directly, as a trusted test does to set things up, with the gateway's
+    /// caller assertion that identity's staff administration and logout require.
     pub caller: Caller,
     pub subjects: Subjects,
 }
@@ -70,7 +71,7 @@ impl Stack {
         let system = builder.start().await?;
         Ok(Stack {
             client: system.client().clone(),
-            caller: system.caller().clone(),
+            caller: system.as_gateway().clone(),
             subjects: system.subjects().clone(),
             system,
         })

@@ -5,6 +5,10 @@
 //! once and its `staff_changed` event commits with it. `login` and `refresh` hand out tokens,
 //! so they write through `ServiceDb::transact` instead: the inbox would keep their reply, and
 //! with it a usable token, in the database.
+//!
+//! The operations in `contracts::identity::ASSERTED_OPERATIONS` pass the gateway's caller
+//! assertion first (`gateway_assertion::admit`); login and refresh are the gateway's public
+//! operations and need none.
 
 mod change_staff_role;
 mod create_staff;
@@ -18,16 +22,19 @@ mod rotate_signing_key;
 use bikestore_runtime::{RuntimeError, ServiceHost};
 
 use crate::Identity;
+use crate::gateway_assertion::admit;
 
 /// Registers every command endpoint.
 pub async fn register(host: &mut ServiceHost<Identity>) -> Result<(), RuntimeError> {
     host.endpoint(login::handle).await?;
     host.endpoint(refresh::handle).await?;
-    host.endpoint(logout::handle).await?;
-    host.endpoint(create_staff::handle).await?;
-    host.endpoint(deactivate_staff::handle).await?;
-    host.endpoint(reset_password::handle).await?;
-    host.endpoint(change_staff_role::handle).await?;
-    host.endpoint(rotate_signing_key::handle).await?;
+    host.gated_endpoint(admit, logout::handle).await?;
+    host.gated_endpoint(admit, create_staff::handle).await?;
+    host.gated_endpoint(admit, deactivate_staff::handle).await?;
+    host.gated_endpoint(admit, reset_password::handle).await?;
+    host.gated_endpoint(admit, change_staff_role::handle)
+        .await?;
+    host.gated_endpoint(admit, rotate_signing_key::handle)
+        .await?;
     Ok(())
 }

@@ -72,7 +72,7 @@ async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
 #[tokio::test]
 async fn hostile_strings_are_refused_with_typed_errors() -> anyhow::Result<()> {
     let system = with_service().await?;
-    let caller = system.caller();
+    let caller = system.as_gateway();
     let long = "x".repeat(20_000);
     let session_key = KeyPair::generate().unwrap().public_key().to_base64url();
     for username in [

@@ -20,7 +20,7 @@ async fn old_tokens_verify_until_they_expire_and_new_ones_use_the_new_key() -> a
         .expect("verifies")
         .key_id;
 
-    let rotated = system.caller().call(&RotateSigningKey {}).await?;
+    let rotated = system.as_gateway().call(&RotateSigningKey {}).await?;
     assert_ne!(rotated.kid, old_kid.0);
     let keys = system.caller().call(&PublicKeys {}).await?;
     assert_eq!(keys.keys.len(), 2, "current and previous");
@@ -72,11 +72,11 @@ async fn a_repeated_rotation_key_rotates_once() -> anyhow::Result<()> {
     let system = with_service().await?;
     let options = CallOptions::idempotent("rotate-1");
     let first = system
-        .caller()
+        .as_gateway()
         .call_with(&RotateSigningKey {}, &options)
         .await?;
     let again = system
-        .caller()
+        .as_gateway()
         .call_with(&RotateSigningKey {}, &options)
         .await?;
     assert_eq!(first, again);

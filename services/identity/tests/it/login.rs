@@ -130,7 +130,7 @@ async fn a_success_clears_the_failures() -> anyhow::Result<()> {
 
 async fn reset(system: &System, staff_id: StaffId, password: &str) -> anyhow::Result<()> {
     system
-        .caller()
+        .as_gateway()
         .call(&ResetPassword {
             staff_id,
             new_password: password.into(),

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod gateway_assertion;
 mod keys;
 mod login;
 mod secrets;

@@ -64,7 +64,7 @@ async fn logout_revokes_and_unknown_tokens_are_refused() -> anyhow::Result<()> {
     let (first, first_key) = login(&system, "gus.pena", PASSWORD).await?;
     let (second, second_key) = refresh(&system, &first.refresh_token, &first_key).await?;
     system
-        .caller()
+        .as_gateway()
         .call(&Logout {
             refresh_token: second.refresh_token.clone(),
         })
@@ -75,7 +75,7 @@ async fn logout_revokes_and_unknown_tokens_are_refused() -> anyhow::Result<()> {
     assert_eq!(after.code, ErrorCode::Unauthorized);
     // Logging out with a token nobody has is answered the same way, and says nothing.
     system
-        .caller()
+        .as_gateway()
         .call(&Logout {
             refresh_token: RefreshToken::from("no-such-token"),
         })
@@ -92,7 +92,10 @@ async fn a_deactivated_member_can_neither_log_in_nor_refresh() -> anyhow::Result
     let system = with_service().await?;
     let staff_id = staff(&system, "hal.cruz", Role::Sales, Some(1), PASSWORD).await?;
     let (session, session_key) = login(&system, "hal.cruz", PASSWORD).await?;
-    system.caller().call(&DeactivateStaff { staff_id }).await?;
+    system
+        .as_gateway()
+        .call(&DeactivateStaff { staff_id })
+        .await?;
     let refreshed = refresh(&system, &session.refresh_token, &session_key)
         .await
         .unwrap_err();
@@ -185,12 +188,15 @@ async fn ending_sessions_announces_them_by_the_ids_their_access_tokens_carry() -
         "one ID per login"
     );
     system
-        .caller()
+        .as_gateway()
         .call(&Logout {
             refresh_token: first.refresh_token.clone(),
         })
         .await?;
-    system.caller().call(&DeactivateStaff { staff_id }).await?;
+    system
+        .as_gateway()
+        .call(&DeactivateStaff { staff_id })
+        .await?;
     let ended = read_events::<SessionsEnded>(system.client(), system.subjects(), 2, READY).await?;
     assert_eq!(
         ended[0].session_ids,

@@ -29,7 +29,7 @@ fn new_member(username: &str, role: Role, store: Option<i64>) -> CreateStaff {
 #[tokio::test]
 async fn staff_are_created_changed_and_deactivated_with_events() -> anyhow::Result<()> {
     let system = with_service().await?;
-    let caller = system.caller();
+    let caller = system.as_gateway();
     let staff_id = caller
         .call(&new_member("jo.park", Role::Sales, Some(1)))
         .await?

@@ -47,7 +47,7 @@ pub async fn staff(
     password: &str,
 ) -> anyhow::Result<StaffId> {
     let saved = system
-        .caller()
+        .as_gateway()
         .call(&CreateStaff {
             username: username.into(),
             name: format!("Test {username}"),

@@ -49,7 +49,7 @@ impl Stack {
             .start()
             .await?;
         system
-            .caller()
+            .as_gateway()
             .call(&CreateStaff {
                 username: ADMIN.into(),
                 name: "Ada Admin".into(),
