@@ -13,7 +13,8 @@ use super::{Shared, Worker};
 use crate::console::event::{BackendEvent, Operation, UiError};
 
 impl Worker {
-    /// Replaces the live feeds with those of `store_id` (all stores when `None`).
+    /// Replaces the live feeds with those of `store_id` (all stores when `None`): its stock,
+    /// republished by the inventory stream, and its notifications.
     pub(super) fn subscribe(
         &mut self,
         store_id: Option<bikestore_contracts::StoreId>,
@@ -28,12 +29,12 @@ impl Worker {
         let subjects: &Subjects = client.subjects();
         self.live.spawn(follow(
             shared.clone(),
-            subjects.event_of::<StockChanged>(),
+            subjects.live_event_of::<StockChanged>(store_id),
             |changed: StockChanged| Some(BackendEvent::StockChanged(changed.level)),
         ));
         self.live.spawn(follow(
             shared.clone(),
-            subjects.event_of::<StockLow>(),
+            subjects.live_event_of::<StockLow>(store_id),
             |low: StockLow| Some(BackendEvent::StockLow(low)),
         ));
         let notifications = match store_id {
