@@ -12,6 +12,10 @@ pub const DEFAULT_PREFIX: &str = "bikestore";
 /// only (nats/users.conf), so a console never sees the replies services send each other.
 pub const CONSOLE_INBOX_PREFIX: &str = "_INBOX.console";
 
+/// The store token of the live subjects of a saga whose store is not known: no store ID
+/// (a number) can be it.
+const UNASSIGNED_STORE: &str = "unassigned";
+
 /// How a stream republishes its events about one store to the live tree, as nats-server's
 /// stream `RePublish` setting takes it: every message stored on `source` is published again on
 /// core NATS to `destination`, whose `{{wildcard(n)}}` is the `n`th wildcard token of `source`.
@@ -298,6 +302,26 @@ impl Subjects {
         format!("{}.live.*.saga_progressed.{}", self.prefix, saga_id)
     }
 
+    /// The progress of a saga whose store is not known:
+    /// `<prefix>.live.unassigned.saga_progressed.<saga id>`, which no store's console follows
+    /// (only [`Subjects::live_saga_progress_any_store`] and admins' `<prefix>.live.>` take it).
+    /// Only a cancel-order record written before sagas named their store can be one.
+    pub fn live_saga_progress_unassigned(&self, saga_id: &str) -> String {
+        format!(
+            "{}.live.{}.saga_progressed.{}",
+            self.prefix, UNASSIGNED_STORE, saga_id
+        )
+    }
+
+    /// Every saga's progress of one store (`<prefix>.live.<store>.saga_progressed.*`), or of
+    /// every store when `None`.
+    pub fn live_every_saga_progress(&self, store: Option<crate::StoreId>) -> String {
+        match store {
+            Some(store) => format!("{}.live.{}.saga_progressed.*", self.prefix, store),
+            None => format!("{}.live.*.saga_progressed.*", self.prefix),
+        }
+    }
+
     /// Every live feed a console of `store` may follow (`<prefix>.live.<store>.>`), or of every
     /// store when `None` (admins): what the auth callout grants a logged-in console.
     pub fn console_live_feeds(&self, store: Option<crate::StoreId>) -> String {
@@ -390,20 +414,6 @@ impl Subjects {
     /// Every saga work subject.
     pub fn saga_work_all(&self) -> String {
         format!("{}.saga.work.>", self.prefix)
-    }
-
-    /// The subject of one saga's progress events, under the orchestrator's event stream:
-    /// `<prefix>.evt.orchestrator.saga_progressed.<saga id>`.
-    pub fn saga_progress(&self, saga_id: &str) -> String {
-        format!(
-            "{}.evt.orchestrator.saga_progressed.{}",
-            self.prefix, saga_id
-        )
-    }
-
-    /// Every saga's progress events.
-    pub fn saga_progress_all(&self) -> String {
-        format!("{}.evt.orchestrator.saga_progressed.>", self.prefix)
     }
 
     /// The KV bucket holding saga records.
@@ -624,6 +634,23 @@ mod tests {
             assert!(matches(&every, &live), "{live}");
             assert!(!matches(&other, &live), "{live}");
         }
+        let progress = subjects.live_saga_progress(store, "saga-1");
+        assert!(matches(
+            &subjects.live_saga_progress_any_store("saga-1"),
+            &progress
+        ));
+        assert!(matches(
+            &subjects.live_every_saga_progress(Some(store)),
+            &progress
+        ));
+        assert!(matches(&subjects.live_every_saga_progress(None), &progress));
+        let unassigned = subjects.live_saga_progress_unassigned("saga-1");
+        assert!(matches(
+            &subjects.live_saga_progress_any_store("saga-1"),
+            &unassigned
+        ));
+        assert!(matches(&every, &unassigned));
+        assert!(!matches(&own, &unassigned));
     }
 
     #[test]
