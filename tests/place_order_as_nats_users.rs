@@ -1,7 +1,7 @@
 //! Place order with every service connected as its own NATS user, on a nats-server that
 //! refuses anonymous clients, as `just up` runs it (nats/users.conf): the services' permissions
 //! cover everything a saga uses (request/reply, event streams, the saga bucket, the work queue,
-//! durable consumers, the live feed, dead letters), for an order that completes and for one
+//! durable consumers, the live feeds, dead letters), for an order that completes and for one
 //! that compensates.
 #![allow(clippy::unwrap_used)]
 
@@ -17,6 +17,7 @@ use bikestore_contracts::{Cents, ErrorCode, ServiceName, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::eventually;
+use futures::StreamExt;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -121,11 +122,29 @@ async fn a_saga_completes_and_compensates_with_every_service_as_its_own_nats_use
         timeout: Some(WAIT),
         ..CallOptions::idempotent(key.to_owned())
     };
+    // The sagas' progress, as consoles of the store follow it.
+    let mut progress = system
+        .client()
+        .subscribe(system.subjects().live_every_saga_progress(Some(store_id)))
+        .await
+        .unwrap();
+    system.client().flush().await.unwrap();
     let paid = caller
         .call_with(&place("4242 4242 4242 4242"), &options("users-paid"))
         .await
         .unwrap();
     assert_eq!(paid.state, SagaState::Completed, "{paid:?}");
+    let first = tokio::time::timeout(WAIT, progress.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first.subject.as_str(),
+        system
+            .subjects()
+            .live_saga_progress(store_id, &paid.saga_id.0),
+        "the orchestrator's user publishes progress under the saga's store"
+    );
     let declined = caller
         .call_with(&place("4000 0000 0000 0002"), &options("users-declined"))
         .await
@@ -153,6 +172,31 @@ async fn a_saga_completes_and_compensates_with_every_service_as_its_own_nats_use
     })
     .await
     .unwrap();
+
+    // A waiting intake follows its saga's progress whatever the store, as the orchestrator's
+    // user: a refused subscription would receive nothing.
+    let orchestrator = system
+        .nats()
+        .user_options(ServiceName::Orchestrator.as_str())
+        .connect(system.nats().url())
+        .await
+        .unwrap();
+    let mut followed = orchestrator
+        .subscribe(system.subjects().live_saga_progress_any_store("probe"))
+        .await
+        .unwrap();
+    orchestrator.flush().await.unwrap();
+    let probe = system.subjects().live_saga_progress(store_id, "probe");
+    system
+        .client()
+        .publish(probe.clone(), "{}".into())
+        .await
+        .unwrap();
+    let seen = tokio::time::timeout(WAIT, followed.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen.subject.as_str(), probe);
 
     system.stop().await.unwrap();
 }

@@ -7,7 +7,8 @@
 use std::time::Duration;
 
 use bikestore_contracts::identity::SigningKeyRotated;
-use bikestore_contracts::{ServiceName, Subjects};
+use bikestore_contracts::inventory::{StockChanged, StockLow};
+use bikestore_contracts::{ServiceName, StoreId, Subjects};
 use bikestore_harness::System;
 use bikestore_testkit::ServerErrors;
 
@@ -27,6 +28,7 @@ fn refused(subjects: &Subjects) -> Vec<(ServiceName, Attempt)> {
     let audit_stream = subjects.audit_stream();
     let svc = |service, operation| subjects.svc(service, operation);
     let api = |action, stream: &str| Subjects::jetstream_api(action, stream);
+    let store = Some(StoreId(1));
     vec![
         // Calling a service it has no business with: staff administration, from anything but
         // the gateway.
@@ -54,6 +56,20 @@ fn refused(subjects: &Subjects) -> Vec<(ServiceName, Attempt)> {
             Publish(Subjects::key_value(&subjects.sagas_bucket(), "forged")),
         ),
         (Notifications, Publish(api("STREAM.INFO", &audit_stream))),
+        // Live feeds forged: stock news comes only from the inventory stream's republish, and
+        // the orchestrator's live grant is saga progress alone.
+        (
+            Inventory,
+            Publish(subjects.live_event_of::<StockChanged>(store)),
+        ),
+        (
+            Orchestrator,
+            Publish(subjects.live_event_of::<StockLow>(store)),
+        ),
+        (
+            Orchestrator,
+            Publish(subjects.live_store_notifications(StoreId(1))),
+        ),
         // Deleting or purging a stream, even one's own.
         (Gateway, Publish(api("STREAM.DELETE", &audit_stream))),
         (Gateway, Publish(api("STREAM.PURGE", &audit_stream))),

@@ -1,10 +1,11 @@
 //! The events this service consumes, and turning one into recorded notifications.
 //!
 //! One durable consumer per source stream, named after this service: `order_status_changed`
-//! from the orders stream and `stock_low` from the inventory stream. For each message the
-//! handler decodes the event, renders it with [`templates`], and records the notifications
-//! with the event's ID in one transaction (see `store::notifications::record_event`) before it
-//! acknowledges; delivery happens later, in the delivery worker, which it wakes.
+//! from the orders stream and every store's `stock_low` from the inventory stream. For each
+//! message the handler decodes the event, renders it with [`templates`], and records the
+//! notifications with the event's ID in one transaction (see
+//! `store::notifications::record_event`) before it acknowledges; delivery happens later, in the
+//! delivery worker, which it wakes.
 //!
 //! An event that cannot be decoded is not acknowledged: it is redelivered after a pause until
 //! the consumer's delivery limit, and then the server's max-deliveries advisory puts it in the
@@ -38,7 +39,7 @@ pub fn consumers(subjects: &Subjects, ack_wait: Duration) -> Vec<DurableConsumer
             ..DurableConsumer::new(subjects.event_stream(ServiceName::Orders), name)
         },
         DurableConsumer {
-            filter_subjects: vec![subjects.event_of::<StockLow>()],
+            filter_subjects: vec![subjects.event_of_any_store::<StockLow>()],
             ack_wait,
             ..DurableConsumer::new(subjects.event_stream(ServiceName::Inventory), name)
         },
@@ -134,10 +135,11 @@ fn render(
     message: &jetstream::Message,
     max_bytes: usize,
 ) -> Result<Option<Vec<Draft>>, CodecError> {
-    if message.subject.as_str() == subjects.event_of::<OrderStatusChanged>() {
+    let subject = message.subject.as_str();
+    if subjects.is_event_of::<OrderStatusChanged>(subject) {
         let event: OrderStatusChanged = decode(message, max_bytes)?;
         Ok(Some(templates::order_status_changed(&event)))
-    } else if message.subject.as_str() == subjects.event_of::<StockLow>() {
+    } else if subjects.is_event_of::<StockLow>(subject) {
         let event: StockLow = decode(message, max_bytes)?;
         Ok(Some(templates::stock_low(&event)))
     } else {

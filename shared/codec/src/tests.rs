@@ -129,6 +129,59 @@ proptest! {
     }
 }
 
+/// A cancel-order saga record as JSON, as the orchestrator keeps it in KV, with `store` as its
+/// payload's store field (if any).
+fn cancel_order_record_json(store: &str) -> String {
+    format!(
+        r#"{{"saga_id":"s-1","definition":"cancel_order","version":1,"state":"running","step":0,
+            "attempt":0,"run":0,"completed_steps":0,
+            "payload":{{"cancel_order":{{"order_id":42,"reason":"changed their mind"{store}}}}},
+            "error":null,"history":[],"history_dropped":0,"retry_at_ms":null,"resolution":null,
+            "created_at_ms":1,"updated_at_ms":1}}"#
+    )
+}
+
+#[test]
+fn a_cancel_order_record_kept_before_sagas_named_their_store_reads_without_one() {
+    use bikestore_contracts::sagas::{SagaPayload, SagaRecord};
+    let old: SagaRecord = decode(
+        ContentType::Json,
+        None,
+        cancel_order_record_json("").as_bytes(),
+        usize::MAX,
+    )
+    .expect("an old record reads");
+    assert_eq!(old.payload.store_id(), None);
+    let new: SagaRecord = decode(
+        ContentType::Json,
+        None,
+        cancel_order_record_json(r#","store_id":3"#).as_bytes(),
+        usize::MAX,
+    )
+    .expect("a new record reads");
+    assert_eq!(new.payload.store_id(), Some(StoreId(3)));
+    assert!(matches!(new.payload, SagaPayload::CancelOrder(_)));
+}
+
+#[test]
+fn a_saga_record_of_version_1_is_refused_since_its_cancel_payload_grew() {
+    use bikestore_contracts::sagas::SagaRecord;
+    let record: SagaRecord = decode(
+        ContentType::Json,
+        None,
+        cancel_order_record_json(r#","store_id":3"#).as_bytes(),
+        usize::MAX,
+    )
+    .expect("reads");
+    let bytes = encode(ContentType::Postcard, &record).expect("encodes");
+    let back: SagaRecord =
+        decode(ContentType::Postcard, Some(2), &bytes, usize::MAX).expect("version 2 reads");
+    assert_eq!(back, record);
+    let error = decode::<SagaRecord>(ContentType::Postcard, Some(1), &bytes, usize::MAX)
+        .expect_err("version 1 is refused, not misread");
+    assert_eq!(error.code(), ErrorCode::Invalid);
+}
+
 /// Decodes `body` as `M` in both formats; only a panic could fail this.
 fn decode_both<M: bikestore_contracts::Message>(body: &[u8]) {
     let _ = decode::<M>(ContentType::Postcard, None, body, DEFAULT_MAX_REQUEST_BYTES);

@@ -540,7 +540,8 @@ pub enum StockChangeReason {
     Returned,
 }
 
-/// Published whenever a stock level changes.
+/// Published whenever a stock level changes, on `<prefix>.evt.inventory.stock_changed.<store>`;
+/// the inventory stream republishes it to consoles on `<prefix>.live.<store>.stock_changed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StockChanged {
@@ -552,7 +553,9 @@ pub struct StockChanged {
     pub reservation_id: Option<ReservationId>,
 }
 
-/// Published when available stock falls to or below the low-stock threshold.
+/// Published when available stock falls to or below the low-stock threshold, on
+/// `<prefix>.evt.inventory.stock_low.<store>`; the inventory stream republishes it to consoles on
+/// `<prefix>.live.<store>.stock_low`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StockLow {
@@ -599,5 +602,5 @@ message!(Reservation, "reservation", v 1);
 message!(query StoreStock => StockPage, Inventory."store_stock", v 1);
 message!(query LowStock => StockPage, Inventory."low_stock", v 1);
 message!(StockPage, "stock_page", v 1);
-message!(event StockChanged, Inventory."stock_changed", v 1);
-message!(event StockLow, Inventory."stock_low", v 1);
+message!(event StockChanged, Inventory."stock_changed" per store level.store_id, v 1);
+message!(event StockLow, Inventory."stock_low" per store level.store_id, v 1);

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::ids::StoreId;
 use crate::subjects::ServiceName;
 
 /// A type that crosses the wire, with the schema version of its current shape.
@@ -39,11 +40,22 @@ pub enum OperationKind {
 pub trait Event: Message {
     /// The service that publishes it.
     const SERVICE: ServiceName;
-    /// The past-tense event name, the last token of its subject.
+    /// The past-tense event name, the last token of its subject (or the one before the store).
     const EVENT: &'static str;
+    /// Whether the event is about one store, which its subject then names last
+    /// (`<prefix>.evt.<service>.<event>.<store>`): a consumer or a console can then take one
+    /// store's events without reading every store's.
+    const PER_STORE: bool = false;
+
+    /// The store the event is about, for an event [`Event::PER_STORE`]; `None` otherwise.
+    fn store_id(&self) -> Option<StoreId> {
+        None
+    }
 }
 
-/// Declares a message and, with `request`, the operation it calls.
+/// Declares a message and, with `command`, `query` or `event`, what it is. An event about one
+/// store names the field path of its store after `per store`, so its subject carries the store:
+/// `message!(event StockLow, Inventory."stock_low" per store level.store_id, v 1)`.
 #[macro_export]
 macro_rules! message {
     ($type:ty, $name:literal, v $version:literal) => {
@@ -75,6 +87,20 @@ macro_rules! message {
         impl $crate::Event for $type {
             const SERVICE: $crate::ServiceName = $crate::ServiceName::$service;
             const EVENT: &'static str = $event;
+        }
+    };
+    (
+        event $type:ty, $service:ident.$event:literal per store $($store:ident).+,
+        v $version:literal
+    ) => {
+        $crate::message!($type, $event, v $version);
+        impl $crate::Event for $type {
+            const SERVICE: $crate::ServiceName = $crate::ServiceName::$service;
+            const EVENT: &'static str = $event;
+            const PER_STORE: bool = true;
+            fn store_id(&self) -> Option<$crate::StoreId> {
+                Some(self.$($store).+)
+            }
         }
     };
 }

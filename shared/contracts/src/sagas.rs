@@ -133,6 +133,11 @@ pub struct CancelOrderSaga {
     pub order_id: OrderId,
     /// Why, for the customer.
     pub reason: String,
+    /// The order's store, read at intake so the saga's progress goes to that store's consoles;
+    /// `None` only in a record written before sagas named their store, until its first step
+    /// has read the order.
+    #[serde(default)]
+    pub store_id: Option<StoreId>,
 }
 
 /// What a transfer-stock saga works on.
@@ -162,6 +167,20 @@ pub enum SagaPayload {
     CancelOrder(CancelOrderSaga),
     /// Move stock between stores.
     TransferStock(TransferStockSaga),
+}
+
+impl SagaPayload {
+    /// The store the saga belongs to, whose consoles follow its progress: the store that sells
+    /// (place order), the order's store (cancel order) or the store giving the stock (transfer
+    /// stock). `None` only for a cancel-order record whose store is not known yet (see
+    /// [`CancelOrderSaga::store_id`]).
+    pub fn store_id(&self) -> Option<StoreId> {
+        match self {
+            SagaPayload::PlaceOrder(saga) => Some(saga.store_id),
+            SagaPayload::CancelOrder(saga) => saga.store_id,
+            SagaPayload::TransferStock(saga) => Some(saga.from_store_id),
+        }
+    }
 }
 
 /// The saga record: the truth about one saga, one key in the `sagas` bucket.
@@ -352,7 +371,9 @@ pub struct SagaStatsReport {
     pub duration_ms: [i64; 4],
 }
 
-/// Published whenever a saga record changes: for live views.
+/// Published whenever a saga record changes, for live views: on core NATS only, at
+/// `<prefix>.live.<store>.saga_progressed.<saga id>` for the saga's store
+/// ([`SagaPayload::store_id`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SagaProgressed {
@@ -373,9 +394,11 @@ message!(command CancelOrder => SagaStarted, Orchestrator."cancel_order", v 1);
 message!(command TransferStock => SagaStarted, Orchestrator."transfer_stock", v 1);
 message!(SagaStarted, "saga_started", v 1);
 message!(query GetSaga => SagaRecord, Orchestrator."get_saga", v 1);
-message!(SagaRecord, "saga_record", v 1);
+// Version 2: a cancel-order payload names its store. Postcard encodes by position, so a
+// version 1 reader would misread every field after it; it refuses version 2 instead.
+message!(SagaRecord, "saga_record", v 2);
 message!(query ListSagas => SagaList, Orchestrator."list_sagas", v 1);
-message!(SagaList, "saga_list", v 1);
+message!(SagaList, "saga_list", v 2);
 message!(command RetrySaga => SagaRecord, Orchestrator."retry_saga", v 1);
 message!(command ResolveSaga => SagaRecord, Orchestrator."resolve_saga", v 1);
 message!(query SagaStats => SagaStatsReport, Orchestrator."saga_stats", v 1);

@@ -15,6 +15,21 @@ pub fn console_inbox_prefix(nkey: &str) -> String {
     format!("_INBOX.console.{nkey}")
 }
 
+/// The store token of the live subjects of a saga whose store is not known: no store ID
+/// (a number) can be it.
+const UNASSIGNED_STORE: &str = "unassigned";
+
+/// How a stream republishes its events about one store to the live tree, as nats-server's
+/// stream `RePublish` setting takes it: every message stored on `source` is published again on
+/// core NATS to `destination`, whose `{{wildcard(n)}}` is the `n`th wildcard token of `source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveRepublish {
+    /// The subjects republished: `<prefix>.evt.<service>.*.*` (event name, store).
+    pub source: String,
+    /// Where to: `<prefix>.live.{{wildcard(2)}}.{{wildcard(1)}}` (store, event name).
+    pub destination: String,
+}
+
 /// The six services. The name is also the NATS micro service name and queue group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceName {
@@ -196,9 +211,50 @@ impl Subjects {
         format!("{}.evt.{}.{}", self.prefix, service, event)
     }
 
-    /// The subject of event type `E`.
+    /// The subject of event type `E`, for an event of no store; an event about one store
+    /// ([`Event::PER_STORE`](crate::Event::PER_STORE)) goes out on [`Subjects::event_of_store`].
     pub fn event_of<E: crate::Event>(&self) -> String {
+        debug_assert!(
+            !E::PER_STORE,
+            "{} names its store: use event_of_store or event_of_any_store",
+            E::NAME
+        );
         self.event(E::SERVICE, E::EVENT)
+    }
+
+    /// The subject of one store's events of type `E`: `<prefix>.evt.<service>.<event>.<store>`.
+    pub fn event_of_store<E: crate::Event>(&self, store: crate::StoreId) -> String {
+        format!("{}.{}", self.event(E::SERVICE, E::EVENT), store)
+    }
+
+    /// Every subject events of type `E` go out on, for a consumer's filter: every store's
+    /// (`<prefix>.evt.<service>.<event>.*`) for an event about one store, else its one subject.
+    pub fn event_of_any_store<E: crate::Event>(&self) -> String {
+        if E::PER_STORE {
+            format!("{}.*", self.event(E::SERVICE, E::EVENT))
+        } else {
+            self.event_of::<E>()
+        }
+    }
+
+    /// The subject `event` goes out on: with its store when it is about one.
+    pub fn event_subject<E: crate::Event>(&self, event: &E) -> String {
+        match event.store_id() {
+            Some(store) => self.event_of_store::<E>(store),
+            None => self.event(E::SERVICE, E::EVENT),
+        }
+    }
+
+    /// Whether `subject` is one that events of type `E` go out on (of any store).
+    pub fn is_event_of<E: crate::Event>(&self, subject: &str) -> bool {
+        let event = self.event(E::SERVICE, E::EVENT);
+        if !E::PER_STORE {
+            return subject == event;
+        }
+        subject
+            .strip_prefix(event.as_str())
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|store| !store.is_empty() && !store.contains('.'))
     }
 
     /// The live feed of one store's notifications, for consoles: `<prefix>.live.<store>.notifications`.
@@ -211,6 +267,32 @@ impl Subjects {
         format!("{}.live.*.notifications", self.prefix)
     }
 
+    /// The live feed of events of type `E` (one about a store) for consoles:
+    /// `<prefix>.live.<store>.<event>`, or every store's (`<prefix>.live.*.<event>`) when `None`.
+    /// The event's stream republishes them there ([`Subjects::live_republish`]); nobody
+    /// publishes on it.
+    pub fn live_event_of<E: crate::Event>(&self, store: Option<crate::StoreId>) -> String {
+        match store {
+            Some(store) => format!("{}.live.{}.{}", self.prefix, store, E::EVENT),
+            None => format!("{}.live.*.{}", self.prefix, E::EVENT),
+        }
+    }
+
+    /// How `service`'s event stream republishes its events about one store to consoles, if it
+    /// does: every `<prefix>.evt.<service>.<event>.<store>` to `<prefix>.live.<store>.<event>`
+    /// ([`Subjects::live_event_of`]), on core NATS, by nats-server itself. Only inventory's:
+    /// stock is what every console shows live, and other services' events (orders and payments
+    /// name customers) stay off the live tree unless they are added here on purpose.
+    pub fn live_republish(&self, service: ServiceName) -> Option<LiveRepublish> {
+        (service == ServiceName::Inventory).then(|| LiveRepublish {
+            source: self.event(service, "*.*"),
+            destination: format!(
+                "{}.live.{{{{wildcard(2)}}}}.{{{{wildcard(1)}}}}",
+                self.prefix
+            ),
+        })
+    }
+
     /// One store's live saga progress: `<prefix>.live.<store>.saga_progressed.<saga id>`.
     /// Published on core NATS by the orchestrator; a saga belongs to the store its payload names
     /// (a transfer to the store that gives the stock).
@@ -221,6 +303,26 @@ impl Subjects {
     /// One saga's progress whatever its store: `<prefix>.live.*.saga_progressed.<saga id>`.
     pub fn live_saga_progress_any_store(&self, saga_id: &str) -> String {
         format!("{}.live.*.saga_progressed.{}", self.prefix, saga_id)
+    }
+
+    /// The progress of a saga whose store is not known:
+    /// `<prefix>.live.unassigned.saga_progressed.<saga id>`, which no store's console follows
+    /// (only [`Subjects::live_saga_progress_any_store`] and admins' `<prefix>.live.>` take it).
+    /// Only a cancel-order record written before sagas named their store can be one.
+    pub fn live_saga_progress_unassigned(&self, saga_id: &str) -> String {
+        format!(
+            "{}.live.{}.saga_progressed.{}",
+            self.prefix, UNASSIGNED_STORE, saga_id
+        )
+    }
+
+    /// Every saga's progress of one store (`<prefix>.live.<store>.saga_progressed.*`), or of
+    /// every store when `None`.
+    pub fn live_every_saga_progress(&self, store: Option<crate::StoreId>) -> String {
+        match store {
+            Some(store) => format!("{}.live.{}.saga_progressed.*", self.prefix, store),
+            None => format!("{}.live.*.saga_progressed.*", self.prefix),
+        }
     }
 
     /// Every live feed a console of `store` may follow (`<prefix>.live.<store>.>`), or of every
@@ -328,20 +430,6 @@ impl Subjects {
         format!("{}.saga.work.>", self.prefix)
     }
 
-    /// The subject of one saga's progress events, under the orchestrator's event stream:
-    /// `<prefix>.evt.orchestrator.saga_progressed.<saga id>`.
-    pub fn saga_progress(&self, saga_id: &str) -> String {
-        format!(
-            "{}.evt.orchestrator.saga_progressed.{}",
-            self.prefix, saga_id
-        )
-    }
-
-    /// Every saga's progress events.
-    pub fn saga_progress_all(&self) -> String {
-        format!("{}.evt.orchestrator.saga_progressed.>", self.prefix)
-    }
-
     /// The KV bucket holding saga records.
     pub fn sagas_bucket(&self) -> String {
         if self.prefix == DEFAULT_PREFIX {
@@ -425,6 +513,158 @@ mod tests {
         ] {
             assert_eq!(subjects.parse_api(bad), None, "{bad:?} should be refused");
         }
+    }
+
+    /// Whether NATS would deliver a message on `subject` to a subscription on `pattern`.
+    fn matches(pattern: &str, subject: &str) -> bool {
+        let (mut patterns, mut tokens) = (pattern.split('.'), subject.split('.'));
+        loop {
+            match (patterns.next(), tokens.next()) {
+                (Some(">"), Some(_)) => return true,
+                (Some("*"), Some(_)) => {}
+                (Some(expected), Some(token)) if expected == token => {}
+                (None, None) => return true,
+                _ => return false,
+            }
+        }
+    }
+
+    /// What nats-server makes of `subject` under a republish setting: the destination with
+    /// each `{{wildcard(n)}}` replaced by the `n`th wildcard token of the source.
+    fn republished(republish: &LiveRepublish, subject: &str) -> Option<String> {
+        if !matches(&republish.source, subject) {
+            return None;
+        }
+        let wildcards: Vec<&str> = republish
+            .source
+            .split('.')
+            .zip(subject.split('.'))
+            .filter(|(pattern, _)| *pattern == "*")
+            .map(|(_, token)| token)
+            .collect();
+        let mut destination = republish.destination.clone();
+        for (index, token) in wildcards.iter().enumerate() {
+            destination = destination.replace(&format!("{{{{wildcard({})}}}}", index + 1), token);
+        }
+        Some(destination)
+    }
+
+    fn low_stock_of(store: i64) -> crate::inventory::StockLow {
+        crate::inventory::StockLow {
+            level: crate::inventory::StockLevel {
+                store_id: crate::StoreId(store),
+                product_id: crate::ProductId(7),
+                product_name: "Trek".into(),
+                on_hand: 1,
+                reserved: 0,
+                available: 1,
+            },
+            threshold: 5,
+        }
+    }
+
+    #[test]
+    fn an_event_about_a_store_names_it_in_its_subject() {
+        use crate::inventory::{StockChanged, StockLow};
+        use crate::orders::OrderStatusChanged;
+        let subjects = Subjects::new("shop2.bikestore").expect("valid prefix");
+        let low = low_stock_of(3);
+        let subject = subjects.event_subject(&low);
+        assert_eq!(subject, "shop2.bikestore.evt.inventory.stock_low.3");
+        assert_eq!(
+            subject,
+            subjects.event_of_store::<StockLow>(crate::StoreId(3))
+        );
+        assert!(matches(
+            &subjects.event_of_any_store::<StockLow>(),
+            &subject
+        ));
+        assert!(subjects.is_event_of::<StockLow>(&subject));
+        assert!(!subjects.is_event_of::<StockChanged>(&subject));
+        assert!(!subjects.is_event_of::<StockLow>("shop2.bikestore.evt.inventory.stock_low"));
+        assert!(!subjects.is_event_of::<StockLow>("shop2.bikestore.evt.inventory.stock_low.3.4"));
+        // Every event stream keeps every subject of its service, stores included.
+        assert!(matches(
+            &subjects.events_of_service(ServiceName::Inventory),
+            &subject
+        ));
+
+        let order_event = subjects.event_of::<OrderStatusChanged>();
+        assert_eq!(
+            order_event,
+            "shop2.bikestore.evt.orders.order_status_changed"
+        );
+        assert_eq!(
+            subjects.event_of_any_store::<OrderStatusChanged>(),
+            order_event
+        );
+        assert!(subjects.is_event_of::<OrderStatusChanged>(&order_event));
+    }
+
+    #[test]
+    fn inventory_republishes_a_stores_events_to_that_stores_live_feed_only() {
+        use crate::inventory::{StockChanged, StockLow};
+        let subjects = Subjects::new("shop2.bikestore").expect("valid prefix");
+        let republish = subjects
+            .live_republish(ServiceName::Inventory)
+            .expect("inventory republishes");
+        let store = crate::StoreId(3);
+        let live = republished(&republish, &subjects.event_of_store::<StockLow>(store));
+        assert_eq!(live.as_deref(), Some("shop2.bikestore.live.3.stock_low"));
+        assert_eq!(live, Some(subjects.live_event_of::<StockLow>(Some(store))));
+        assert_eq!(
+            republished(&republish, &subjects.event_of_store::<StockChanged>(store)),
+            Some(subjects.live_event_of::<StockChanged>(Some(store)))
+        );
+        let live = live.unwrap_or_default();
+        assert!(matches(&subjects.console_live_feeds(Some(store)), &live));
+        assert!(!matches(
+            &subjects.console_live_feeds(Some(crate::StoreId(4))),
+            &live
+        ));
+        assert!(matches(&subjects.live_event_of::<StockLow>(None), &live));
+        for service in [
+            ServiceName::Orders,
+            ServiceName::Identity,
+            ServiceName::Orchestrator,
+        ] {
+            assert_eq!(subjects.live_republish(service), None, "{service}");
+        }
+    }
+
+    #[test]
+    fn every_live_subject_sits_under_its_stores_live_tree() {
+        let subjects = Subjects::default();
+        let store = crate::StoreId(2);
+        let own = subjects.console_live_feeds(Some(store));
+        let other = subjects.console_live_feeds(Some(crate::StoreId(12)));
+        let every = subjects.console_live_feeds(None);
+        for live in [
+            subjects.live_saga_progress(store, "saga-1"),
+            subjects.live_store_notifications(store),
+            subjects.live_event_of::<crate::inventory::StockChanged>(Some(store)),
+        ] {
+            assert!(matches(&own, &live), "{live}");
+            assert!(matches(&every, &live), "{live}");
+            assert!(!matches(&other, &live), "{live}");
+        }
+        let progress = subjects.live_saga_progress(store, "saga-1");
+        assert!(matches(
+            &subjects.live_saga_progress_any_store("saga-1"),
+            &progress
+        ));
+        assert!(matches(
+            &subjects.live_every_saga_progress(Some(store)),
+            &progress
+        ));
+        assert!(matches(&subjects.live_every_saga_progress(None), &progress));
+        let unassigned = subjects.live_saga_progress_unassigned("saga-1");
+        assert!(matches(
+            &subjects.live_saga_progress_any_store("saga-1"),
+            &unassigned
+        ));
+        assert!(matches(&every, &unassigned));
+        assert!(!matches(&own, &unassigned));
     }
 
     #[test]

@@ -48,7 +48,8 @@ impl<'a> CommandTx<'a> {
         self.now_ms
     }
 
-    /// Writes `event` to the outbox; it is published only if the command commits.
+    /// Writes `event` to the outbox, on its subject (with its store, for an event about one);
+    /// it is published only if the command commits.
     pub fn emit<E: Event>(&self, event: &E) -> Result<(), StorageError> {
         let payload = bikestore_codec::encode(ContentType::Json, event)
             .map_err(|error| StorageError::JobPanicked(error.to_string()))?;
@@ -57,7 +58,7 @@ impl<'a> CommandTx<'a> {
             &OutboxMessage {
                 sequence: 0,
                 message_id: ulid::Ulid::new().to_string(),
-                subject: self.subjects.event_of::<E>(),
+                subject: self.subjects.event_subject(event),
                 content_type: ContentType::Json.header_value().to_owned(),
                 schema_version: E::SCHEMA_VERSION,
                 payload,

@@ -67,7 +67,9 @@ impl DurableConsumer {
         }
     }
 
-    /// Creates the consumer if it does not exist yet.
+    /// Creates the consumer if it does not exist yet. One that exists with other filter
+    /// subjects (made by an earlier version, before an event's subject named its store) is
+    /// given these in place, so it keeps its position and takes the new subjects from there.
     pub async fn ensure(
         &self,
         jetstream: &jetstream::Context,
@@ -76,10 +78,33 @@ impl DurableConsumer {
             .get_stream(&self.stream)
             .await
             .map_err(|error| RuntimeError::nats(format!("find stream {}", self.stream), error))?;
-        stream
+        let found: consumer::PullConsumer = stream
             .get_or_create_consumer(&self.name, self.config())
             .await
-            .map_err(|error| RuntimeError::nats(format!("create consumer {}", self.name), error))
+            .map_err(|error| RuntimeError::nats(format!("create consumer {}", self.name), error))?;
+        let config = &found.cached_info().config;
+        if filters_of(config) == self.filter_subjects {
+            return Ok(found);
+        }
+        tracing::info!(
+            consumer = %self.name,
+            stream = %self.stream,
+            filters = ?self.filter_subjects,
+            "the consumer's filter subjects changed; updating it in place"
+        );
+        stream
+            .update_consumer(self.config())
+            .await
+            .map_err(|error| RuntimeError::nats(format!("update consumer {}", self.name), error))
+    }
+}
+
+/// A consumer's filter subjects, whichever of the two settings holds them.
+fn filters_of(config: &consumer::Config) -> Vec<String> {
+    if config.filter_subject.is_empty() {
+        config.filter_subjects.clone()
+    } else {
+        vec![config.filter_subject.clone()]
     }
 }
 

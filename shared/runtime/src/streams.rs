@@ -1,4 +1,5 @@
-//! Creating the JetStream streams a service publishes to.
+//! Creating the JetStream streams a service publishes to, with the live republish of events
+//! about one store.
 
 use std::time::Duration;
 
@@ -50,13 +51,22 @@ pub async fn wait_for_jetstream(jetstream: &jetstream::Context) -> Result<(), Ru
     Ok(())
 }
 
-/// Creates (or finds) the event stream of `service`.
+/// Creates (or finds) the event stream of `service`, with the live republish its events about
+/// one store get ([`Subjects::live_republish`]). A stream an earlier version made without that
+/// setting is updated in place, so its events, sequence and consumers stay.
 pub async fn ensure_event_stream(
     jetstream: &jetstream::Context,
     subjects: &Subjects,
     service: ServiceName,
 ) -> Result<stream::Stream, RuntimeError> {
     let name = subjects.event_stream(service);
+    let republish = subjects
+        .live_republish(service)
+        .map(|live| stream::Republish {
+            source: live.source,
+            destination: live.destination,
+            headers_only: false,
+        });
     let config = stream::Config {
         name: name.clone(),
         subjects: vec![subjects.events_of_service(service)],
@@ -64,10 +74,29 @@ pub async fn ensure_event_stream(
         retention: stream::RetentionPolicy::Limits,
         duplicate_window: DUPLICATE_WINDOW,
         max_age: Duration::from_secs(90 * 24 * 3600),
+        republish: republish.clone(),
         ..Default::default()
     };
-    patiently(&format!("create stream {name}"), || {
+    let stream = patiently(&format!("create stream {name}"), || {
         jetstream.get_or_create_stream(config.clone())
+    })
+    .await?;
+    let found = &stream.cached_info().config;
+    if republish.is_none() || found.republish == republish {
+        return Ok(stream);
+    }
+    // Only the republish changes: whatever else an operator set on the stream is kept.
+    let updated = stream::Config {
+        republish,
+        ..found.clone()
+    };
+    patiently(&format!("update stream {name}"), || {
+        jetstream.update_stream(updated.clone())
+    })
+    .await?;
+    tracing::info!(stream = %name, "event stream now republishes its stores' events live");
+    patiently(&format!("find stream {name}"), || {
+        jetstream.get_stream(&name)
     })
     .await
 }

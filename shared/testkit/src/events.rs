@@ -28,7 +28,7 @@ pub async fn read_events<E: Event>(
         .with_context(|| format!("find stream {stream_name}"))?;
     let consumer = stream
         .create_consumer(pull::Config {
-            filter_subject: subjects.event_of::<E>(),
+            filter_subject: subjects.event_of_any_store::<E>(),
             deliver_policy: DeliverPolicy::All,
             ..Default::default()
         })

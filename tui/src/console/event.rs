@@ -350,9 +350,13 @@ pub enum Command {
     WatchSaga(SagaId),
     /// Follow the live feeds the role may see (stock, orders, sagas, notifications).
     Subscribe {
-        /// The store whose notifications to follow, or all when `None`.
+        /// The store whose stock and notifications to follow, or all when `None`.
         store_id: Option<StoreId>,
-        /// Whether to follow every saga (managers and admins).
+        /// The member's own store, the only one whose live feeds NATS lets its console read;
+        /// `None` for admins, who may read every store's. Sagas are followed in this scope, since
+        /// a saga on screen may be another store's than the one worked for.
+        member_store: Option<StoreId>,
+        /// Whether to follow every saga of that scope (managers and admins).
         all_sagas: bool,
     },
 }

@@ -60,7 +60,7 @@ async fn an_event_committed_just_before_a_crash_is_published_once_after_restart(
         })
         .await?;
     let stream = system.subjects().event_stream(ServiceName::Inventory);
-    let subject = system.subjects().event_of::<StockChanged>();
+    let subject = system.subjects().event_of_any_store::<StockChanged>();
     let published = eventually("both stock_changed events", READY, async || {
         let count = count_on_subject(system.client(), &stream, &subject)
             .await
@@ -133,7 +133,7 @@ async fn two_processes_on_one_database_both_serve_and_nothing_is_lost_or_doubled
     assert_eq!(served.iter().sum::<u64>(), 40);
 
     let stream = system.subjects().event_stream(ServiceName::Inventory);
-    let subject = system.subjects().event_of::<StockChanged>();
+    let subject = system.subjects().event_of_any_store::<StockChanged>();
     let published = eventually("forty stock_changed events", READY, async || {
         let count = count_on_subject(system.client(), &stream, &subject)
             .await

@@ -69,7 +69,7 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_the_outbox() -> anyhow:
     assert!(status.success(), "a graceful stop exits 0: {status:?}");
 
     let stream = system.subjects().event_stream(ServiceName::Inventory);
-    let subject = system.subjects().event_of::<StockChanged>();
+    let subject = system.subjects().event_of_any_store::<StockChanged>();
     let published = eventually("the events of every answered request", READY, async || {
         let count = count_on_subject(system.client(), &stream, &subject)
             .await

@@ -7,6 +7,7 @@ mod endpoints;
 mod exactly_once;
 mod expiry;
 mod graceful_shutdown;
+mod live;
 mod nats_restart;
 mod oversell;
 mod support;

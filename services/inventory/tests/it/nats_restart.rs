@@ -50,7 +50,7 @@ async fn requests_flowing_across_a_nats_restart_all_land_once() -> anyhow::Resul
     );
 
     let stream = system.subjects().event_stream(ServiceName::Inventory);
-    let subject = system.subjects().event_of::<StockChanged>();
+    let subject = system.subjects().event_of_any_store::<StockChanged>();
     let published = eventually("every stock_changed event", READY, async || {
         let count = count_on_subject(system.client(), &stream, &subject)
             .await

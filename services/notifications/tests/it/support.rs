@@ -69,7 +69,7 @@ pub async fn publish<E: Event>(system: &System, event_id: &str, event: &E) -> an
     );
     publish_raw(
         system,
-        &system.subjects().event_of::<E>(),
+        &system.subjects().event_subject(event),
         event_id,
         event_headers,
         body,

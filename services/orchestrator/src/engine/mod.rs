@@ -309,8 +309,9 @@ impl Engine {
         call.apply(&reply, &mut saga.payload)
     }
 
-    /// Publishes the record's progress for live views. It is fire-and-forget on purpose: the
-    /// record in KV is the truth, and a saga never waits for a view.
+    /// Publishes the record's progress for live views, on its store's live subject. It is
+    /// fire-and-forget on purpose: the record in KV is the truth, and a saga never waits for a
+    /// view.
     async fn publish_progress(&self, definition: &Definition, saga: &SagaRecord) {
         let step = record::current_index(saga)
             .and_then(|index| definition.steps.get(index))
@@ -328,7 +329,12 @@ impl Engine {
         };
         let mut event_headers = HeaderMap::new();
         event_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
-        let subject = self.subjects.saga_progress(&saga.saga_id.0);
+        // A saga's consoles are its store's; one whose store is not known yet (see
+        // `SagaPayload::store_id`) still reaches a waiting intake and admins.
+        let subject = match saga.payload.store_id() {
+            Some(store) => self.subjects.live_saga_progress(store, &saga.saga_id.0),
+            None => self.subjects.live_saga_progress_unassigned(&saga.saga_id.0),
+        };
         if let Err(error) = self
             .caller
             .client()

@@ -118,6 +118,7 @@ mod tests {
             payload: SagaPayload::CancelOrder(CancelOrderSaga {
                 order_id: OrderId(1),
                 reason: "r".into(),
+                store_id: None,
             }),
             error: None,
             history: Vec::new(),

@@ -97,6 +97,29 @@ pub fn new_record(
     })
 }
 
+/// The answer to a repeat of an intake under the same idempotency key, if its saga exists:
+/// the saga it started (followed to its end if the caller waits), without redoing the work
+/// done before the record was created (a card tokenized, an order read).
+pub async fn repeated(
+    orchestrator: &Orchestrator,
+    meta: &RequestMeta,
+    saga_id: &SagaId,
+    wait_ms: Option<u64>,
+) -> Result<Option<SagaStarted>, OrchestratorError> {
+    if meta.idempotency_key.is_none() {
+        return Ok(None);
+    }
+    let Some((existing, _)) = orchestrator.engine.store().load(saga_id).await? else {
+        return Ok(None);
+    };
+    if wait_ms.is_none() {
+        return Ok(Some(started(&existing)));
+    }
+    start_and_reply(orchestrator, existing, wait_ms)
+        .await
+        .map(Some)
+}
+
 /// Starts `record` (or finds the saga its ID already names) and answers, after waiting for
 /// the outcome if asked to.
 pub async fn start_and_reply(
@@ -171,7 +194,11 @@ async fn subscribe_progress(
     orchestrator
         .caller
         .client()
-        .subscribe(orchestrator.subjects.saga_progress(&saga_id.0))
+        .subscribe(
+            orchestrator
+                .subjects
+                .live_saga_progress_any_store(&saga_id.0),
+        )
         .await
         .map_err(|error| OrchestratorError::nats("follow saga progress", error))
 }

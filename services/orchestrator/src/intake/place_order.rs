@@ -5,7 +5,7 @@ use bikestore_contracts::sagas::{PlaceOrder, PlaceOrderSaga, SagaPayload, SagaSt
 use bikestore_runtime::Ctx;
 use bikestore_runtime::call::CallOptions;
 
-use super::{new_record, saga_id_for, start_and_reply, started};
+use super::{new_record, repeated, saga_id_for, start_and_reply};
 use crate::Orchestrator;
 use crate::error::OrchestratorError;
 use crate::sagas::place_order::NAME;
@@ -27,13 +27,8 @@ pub async fn handle(
         ));
     }
     let saga_id = saga_id_for(NAME, &ctx.meta);
-    if ctx.meta.idempotency_key.is_some()
-        && let Some((existing, _)) = ctx.engine.store().load(&saga_id).await?
-    {
-        if request.wait_ms.is_none() {
-            return Ok(started(&existing));
-        }
-        return start_and_reply(&ctx, existing, request.wait_ms).await;
+    if let Some(repeat) = repeated(&ctx, &ctx.meta, &saga_id, request.wait_ms).await? {
+        return Ok(repeat);
     }
     let token = ctx
         .caller

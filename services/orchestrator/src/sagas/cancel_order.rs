@@ -54,7 +54,13 @@ fn cancel_order(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
         to: OrderStatus::Cancelled,
         reason: Some(saga.reason.clone()),
     };
-    Call::fire(&request).map(Some)
+    // A record written before the intake read the order's store learns it from the order.
+    Call::new(&request, |order, payload| {
+        if let SagaPayload::CancelOrder(saga) = payload {
+            saga.store_id.get_or_insert(order.store_id);
+        }
+    })
+    .map(Some)
 }
 
 fn give_money_back(payload: &SagaPayload) -> Result<Option<Call>, WireError> {

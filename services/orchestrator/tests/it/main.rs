@@ -3,6 +3,7 @@
 
 mod cancel_order;
 mod crash;
+mod live;
 mod nats_restart;
 mod place_order;
 mod replicas;

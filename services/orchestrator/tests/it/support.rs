@@ -8,8 +8,10 @@ use bikestore_contracts::inventory::{
     ReceiveStock, StockLevel,
 };
 use bikestore_contracts::orders::{CreateCustomer, CustomerFields};
-use bikestore_contracts::sagas::{GetSaga, SagaId, SagaProgressed, SagaRecord, SagaState};
-use bikestore_contracts::{Cents, CustomerId, ProductId, ServiceName, StoreId, Subjects};
+use bikestore_contracts::sagas::{
+    CancelOrderSaga, GetSaga, SagaId, SagaPayload, SagaProgressed, SagaRecord, SagaState,
+};
+use bikestore_contracts::{Cents, CustomerId, OrderId, ProductId, ServiceName, StoreId, Subjects};
 use bikestore_harness::{Configs, System};
 use bikestore_runtime::call::Caller;
 
@@ -29,6 +31,49 @@ fn fast(configs: &mut Configs) {
     orchestrator.initial_backoff = Duration::from_millis(20);
     orchestrator.max_backoff = Duration::from_millis(100);
     configs.orders.provider_timeout = Duration::from_millis(300);
+}
+
+/// The next progress event a subscription receives, and the subject it came on.
+pub async fn next_progress(
+    progress: &mut async_nats::Subscriber,
+) -> anyhow::Result<(String, SagaProgressed)> {
+    use futures::StreamExt;
+    let message = tokio::time::timeout(Duration::from_secs(20), progress.next())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the progress subscription ended"))?;
+    let event = bikestore_codec::decode(
+        bikestore_codec::ContentType::Json,
+        None,
+        &message.payload,
+        usize::MAX,
+    )?;
+    Ok((message.subject.to_string(), event))
+}
+
+/// A cancel-order record at its first step, as an orchestrator of `version` writes it.
+pub fn cancel_order_record(saga_id: &str, version: u32, order_id: OrderId) -> SagaRecord {
+    SagaRecord {
+        saga_id: SagaId(saga_id.into()),
+        definition: "cancel_order".into(),
+        version,
+        state: SagaState::Running,
+        step: 0,
+        attempt: 0,
+        run: 0,
+        completed_steps: 0,
+        payload: SagaPayload::CancelOrder(CancelOrderSaga {
+            order_id,
+            reason: "kept by hand".into(),
+            store_id: None,
+        }),
+        error: None,
+        history: Vec::new(),
+        history_dropped: 0,
+        retry_at_ms: None,
+        resolution: None,
+        created_at_ms: 1,
+        updated_at_ms: 1,
+    }
 }
 
 impl Stack {
@@ -90,11 +135,12 @@ impl Stack {
             .customer_id)
     }
 
-    /// Subscribes to a saga's progress events; subscribe before acting, then await.
+    /// Subscribes to a saga's progress events, whatever its store; subscribe before acting,
+    /// then await.
     pub async fn follow(&self, saga_id: &SagaId) -> anyhow::Result<async_nats::Subscriber> {
         Ok(self
             .client
-            .subscribe(Subjects::default().saga_progress(&saga_id.0))
+            .subscribe(Subjects::default().live_saga_progress_any_store(&saga_id.0))
             .await?)
     }
 
@@ -103,21 +149,32 @@ impl Stack {
         &self,
         mut progress: async_nats::Subscriber,
     ) -> anyhow::Result<SagaState> {
-        use futures::StreamExt;
         loop {
-            let message = tokio::time::timeout(Duration::from_secs(20), progress.next())
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("the progress subscription ended"))?;
-            let event: SagaProgressed = bikestore_codec::decode(
-                bikestore_codec::ContentType::Json,
-                None,
-                &message.payload,
-                usize::MAX,
-            )?;
+            let (_, event) = next_progress(&mut progress).await?;
             if event.state.is_terminal() || event.state == SagaState::Stuck {
                 return Ok(event.state);
             }
         }
+    }
+
+    /// Puts `record` into the bucket as the JSON some orchestrator wrote, and queues it as
+    /// work; answers its revision.
+    pub async fn keep_and_queue(
+        &self,
+        saga_id: &SagaId,
+        record: &serde_json::Value,
+    ) -> anyhow::Result<u64> {
+        let subjects = Subjects::default();
+        let jetstream = async_nats::jetstream::new(self.client.clone());
+        let bucket = jetstream.get_key_value(subjects.sagas_bucket()).await?;
+        let revision = bucket
+            .create(&saga_id.0, serde_json::to_vec(record)?.into())
+            .await?;
+        jetstream
+            .publish(subjects.saga_work(&saga_id.0), "".into())
+            .await?
+            .await?;
+        Ok(revision)
     }
 
     pub async fn saga(&self, saga_id: &SagaId) -> anyhow::Result<SagaRecord> {

@@ -153,6 +153,15 @@ impl App {
         self.staff.as_ref().map(|staff| staff.role)
     }
 
+    /// The store the member belongs to, whose live feeds alone its console may read; `None`
+    /// for admins (every store) and before a login.
+    pub fn member_store(&self) -> Option<StoreId> {
+        self.staff
+            .as_ref()
+            .filter(|staff| staff.role != Role::Admin)
+            .and_then(|staff| staff.store_id)
+    }
+
     /// Whether the member may cancel orders and repair sagas (managers and admins).
     pub fn is_manager(&self) -> bool {
         matches!(self.role(), Some(Role::Manager | Role::Admin))

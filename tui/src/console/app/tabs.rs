@@ -172,6 +172,7 @@ impl App {
         self.customers = customers::CustomersState::default();
         let mut commands = vec![Command::Subscribe {
             store_id: self.store_id,
+            member_store: self.member_store(),
             all_sagas: self.is_manager(),
         }];
         commands.extend(self.open_tab(self.tab));

@@ -1,11 +1,13 @@
-//! The worker's live feeds: the subscriptions the console NATS user may read (stock changes,
-//! low stock, the store's notifications, saga progress), decoded from the services' JSON into
-//! backend events, and the watch of one saga until it ends.
+//! The worker's live feeds: the subscriptions under the live tree of the member's store
+//! (`<prefix>.live.<store>.>`, every store's for admins), which is all NATS lets a console read:
+//! stock changes and low stock (republished by the inventory stream), the store's
+//! notifications, and saga progress, decoded from the services' JSON into backend events; and
+//! the watch of one saga until it ends.
 
 use bikestore_contracts::inventory::{StockChanged, StockLow};
 use bikestore_contracts::notifications::Notification;
 use bikestore_contracts::sagas::{GetSaga, SagaProgressed};
-use bikestore_contracts::{ErrorCode, Subjects};
+use bikestore_contracts::{ErrorCode, StoreId, Subjects};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 
@@ -13,14 +15,17 @@ use super::{Shared, Worker};
 use crate::console::event::{BackendEvent, Operation, UiError};
 
 impl Worker {
-    /// Replaces the live feeds with those of `store_id` (all stores when `None`).
+    /// Replaces the live feeds with those of `store_id` (all stores when `None`), and every
+    /// saga's progress of `member_store` (every store's for an admin) when `all_sagas`.
     pub(super) fn subscribe(
         &mut self,
-        store_id: Option<bikestore_contracts::StoreId>,
+        store_id: Option<StoreId>,
+        member_store: Option<StoreId>,
         all_sagas: bool,
     ) {
         self.live.abort_all();
         self.following_all_sagas = all_sagas;
+        self.sagas_store = member_store;
         let shared = &self.shared;
         let Ok(client) = shared.client() else {
             return;
@@ -28,12 +33,12 @@ impl Worker {
         let subjects: &Subjects = client.subjects();
         self.live.spawn(follow(
             shared.clone(),
-            subjects.event_of::<StockChanged>(),
+            subjects.live_event_of::<StockChanged>(store_id),
             |changed: StockChanged| Some(BackendEvent::StockChanged(changed.level)),
         ));
         self.live.spawn(follow(
             shared.clone(),
-            subjects.event_of::<StockLow>(),
+            subjects.live_event_of::<StockLow>(store_id),
             |low: StockLow| Some(BackendEvent::StockLow(low)),
         ));
         let notifications = match store_id {
@@ -48,7 +53,7 @@ impl Worker {
         if all_sagas {
             self.live.spawn(follow(
                 shared.clone(),
-                subjects.saga_progress_all(),
+                subjects.live_every_saga_progress(member_store),
                 |progress: SagaProgressed| Some(BackendEvent::SagaProgressed(progress)),
             ));
         }
@@ -89,15 +94,22 @@ where
 }
 
 /// Reads one saga and, unless every saga is followed already, follows its progress until it
-/// ends. The subscription comes first, so no step between the read and it is missed.
+/// ends, on the live subjects of `sagas_store` (every store's when `None`, for admins): a
+/// member's console must name its own store, as NATS refuses it a subscription with a wildcard
+/// in the store's place. The subscription comes first, so no step between the read and it is
+/// missed.
 pub(super) async fn watch_saga(
     shared: Shared,
     saga_id: bikestore_contracts::sagas::SagaId,
     follow: bool,
+    sagas_store: Option<StoreId>,
 ) {
     let subscriber = match shared.client() {
         Ok(client) if follow => {
-            let subject = client.subjects().saga_progress(&saga_id.0);
+            let subject = match sagas_store {
+                Some(store) => client.subjects().live_saga_progress(store, &saga_id.0),
+                None => client.subjects().live_saga_progress_any_store(&saga_id.0),
+            };
             client.nats().subscribe(subject).await.ok()
         }
         _ => None,

@@ -4,7 +4,7 @@
 //! It owns the NATS connection (reconnecting for ever, its state reported as
 //! [`BackendEvent::Connected`]/[`BackendEvent::Disconnected`]) and the logged-in
 //! [`Session`]. Every call goes through the client library's signed session; live feeds are NATS
-//! subscriptions to the event subjects `contracts` names, decoded as the JSON the services
+//! subscriptions to the live subjects `contracts` names, decoded as the JSON the services
 //! publish. Every task is owned by a `JoinSet` and aborted when the console closes.
 //!
 //! The connection is in [`connection`], the live feeds in [`feeds`], and request-and-reply calls
@@ -78,6 +78,8 @@ pub struct Worker {
     tasks: JoinSet<()>,
     live: JoinSet<()>,
     following_all_sagas: bool,
+    /// The store whose sagas the console may follow, `None` for every store (admins).
+    sagas_store: Option<bikestore_contracts::StoreId>,
 }
 
 impl Worker {
@@ -95,6 +97,7 @@ impl Worker {
             tasks: JoinSet::new(),
             live: JoinSet::new(),
             following_all_sagas: false,
+            sagas_store: None,
         };
         worker
             .tasks
@@ -130,11 +133,14 @@ impl Worker {
         match command {
             Command::Subscribe {
                 store_id,
+                member_store,
                 all_sagas,
-            } => self.subscribe(store_id, all_sagas),
+            } => self.subscribe(store_id, member_store, all_sagas),
             Command::WatchSaga(saga_id) => {
                 let follow = !self.following_all_sagas;
-                self.tasks.spawn(feeds::watch_saga(shared, saga_id, follow));
+                let sagas_store = self.sagas_store;
+                self.tasks
+                    .spawn(feeds::watch_saga(shared, saga_id, follow, sagas_store));
             }
             Command::Login { username, password } => {
                 self.tasks.spawn(calls::login(shared, username, password));
