@@ -8,14 +8,12 @@
 //! wrote. Nothing here runs for any other operation, so other requests never pay for a digest
 //! or a signature.
 
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use async_nats::HeaderMap;
 use bikestore_auth::{KeyPair, sign_assertion};
 use bikestore_contracts::{ServiceName, identity};
-use bikestore_runtime::RuntimeError;
+use bikestore_runtime::{RuntimeError, secret_files};
 use tracing::{info, warn};
 
 use crate::table::Rule;
@@ -81,38 +79,16 @@ fn load_or_create_blocking(path: &Path) -> Result<KeyPair, RuntimeError> {
 
 /// A new key at `path`, or `None` if a key is there already (made by another replica, say).
 fn create(path: &Path) -> Result<Option<KeyPair>, RuntimeError> {
-    if let Some(folder) = path.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(folder)
-            .map_err(|error| io_error("create", folder, &error))?;
-    }
-    let opened = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path);
-    let mut file = match opened {
-        Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
-        Err(error) => return Err(io_error("create", path, &error)),
-    };
     let key = KeyPair::generate().map_err(|error| RuntimeError::Config(error.to_string()))?;
-    let mut text = key.to_secret_text();
-    text.push('\n');
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|error| io_error("write", path, &error))?;
-    Ok(Some(key))
+    match secret_files::create(path, &key.to_secret_text()) {
+        Ok(true) => Ok(Some(key)),
+        Ok(false) => Ok(None),
+        Err(error) => Err(io_error("create", path, &error)),
+    }
 }
 
 fn read(path: &Path) -> Result<KeyPair, RuntimeError> {
-    let metadata = std::fs::metadata(path).map_err(|error| io_error("read", path, &error))?;
-    if metadata.permissions().mode() & 0o077 != 0 {
-        warn!(path = %path.display(), "the caller-assertion key is readable by others; it should be mode 0600");
-    }
-    let text = std::fs::read_to_string(path).map_err(|error| io_error("read", path, &error))?;
+    let text = secret_files::read(path).map_err(|error| io_error("read", path, &error))?;
     KeyPair::from_secret_text(&text).map_err(|_| {
         RuntimeError::Config(format!(
             "{} does not hold a caller-assertion key",
@@ -130,6 +106,8 @@ fn io_error(action: &str, path: &Path, error: &std::io::Error) -> RuntimeError {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use bikestore_auth::PublicKey;
     use bikestore_contracts::message::OperationKind;
 

@@ -9,12 +9,11 @@
 //! a rotation at once. File IO runs in `spawn_blocking`.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use bikestore_auth::KeyPair;
+use bikestore_runtime::secret_files;
 use tracing::Span;
 
 use crate::error::IdentityError;
@@ -130,36 +129,21 @@ fn write_key(folder: &Path, pair: &KeyPair) -> Result<(), IdentityError> {
     write_secret(&path, &pair.to_secret_text())
 }
 
-/// Writes `secret` and a newline to a new file at `path` (mode 0600, its folder made 0700),
-/// synced before it counts; an existing file is never overwritten.
+/// Writes `secret` to a new private file at `path`; a file already there is an error.
 pub(crate) fn write_secret(path: &Path, secret: &str) -> Result<(), IdentityError> {
-    if let Some(folder) = path.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(folder)
-            .map_err(|error| io_error("create", folder, &error))?;
+    match secret_files::create(path, secret) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(IdentityError::KeyStore(format!(
+            "{} exists already",
+            path.display()
+        ))),
+        Err(error) => Err(io_error("create", path, &error)),
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|error| io_error("create", path, &error))?;
-    let mut text = secret.to_owned();
-    text.push('\n');
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|error| io_error("write", path, &error))
 }
 
-/// Reads a secret written by [`write_secret`], warning when others may read it too.
+/// Reads a secret written by [`write_secret`].
 pub(crate) fn read_secret(path: &Path) -> Result<String, IdentityError> {
-    let metadata = std::fs::metadata(path).map_err(|error| io_error("read", path, &error))?;
-    if metadata.permissions().mode() & 0o077 != 0 {
-        tracing::warn!(path = %path.display(), "a key file is readable by others; it should be mode 0600");
-    }
-    std::fs::read_to_string(path).map_err(|error| io_error("read", path, &error))
+    secret_files::read(path).map_err(|error| io_error("read", path, &error))
 }
 
 fn read_key(path: &Path) -> Result<KeyPair, IdentityError> {
@@ -171,6 +155,8 @@ fn read_key(path: &Path) -> Result<KeyPair, IdentityError> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     #[tokio::test]

@@ -13,6 +13,7 @@
 //! - [`consumer`]: durable pull consumers with bounded redelivery that survive reconnects;
 //! - [`dead_letters`]: capture of messages a consumer gave up on, for listing and replay;
 //! - [`ops`]: operator subcommands every service binary shares (dead letters);
+//! - [`secret_files`]: private key files, created exclusively with mode 0600;
 //! - [`shutdown`]: SIGTERM/SIGINT handling and the shared shutdown signal.
 //!
 //! It holds no business rules and knows no service's schema.
@@ -29,6 +30,7 @@ mod error;
 pub mod host;
 pub mod ops;
 pub mod relay;
+pub mod secret_files;
 pub mod shutdown;
 pub mod streams;
 pub mod telemetry;
