@@ -2,25 +2,33 @@
 //! manager, acting on store 1's data by ID or by filter is refused (`forbidden`, or `not_found`
 //! exactly as for an unknown ID) or sees nothing of store 1; what the table declares chain-wide
 //! is listed here with its reason, so a new operation fails this test until it is probed or
-//! declared. No saga record a console reads carries a card token.
+//! declared. Operations only admins may call are called too and must be `forbidden`. No saga
+//! record a console reads carries a card token.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
 use bikestore_client::{ClientError, Session};
+use bikestore_contracts::identity::{
+    ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, Password, ResetPassword,
+    Role, RotateSigningKey,
+};
 use bikestore_contracts::inventory::{
-    AdjustStock, GetProduct, Page, ReceiveStock, ReservationLine, ReserveStock, StoreStock,
+    AdjustStock, CommitReservation, CreateStore, GetProduct, Page, ReceiveStock,
+    ReleaseReservation, ReservationLine, ReserveStock, ReturnReservation, StoreStock,
 };
 use bikestore_contracts::notifications::ListNotifications;
 use bikestore_contracts::orders::{
-    Card, ChangeOrderStatus, CreateOrder, GetOrder, GetPayment, ListOrders, OrderLine, OrderStatus,
+    AuthorizePayment, AuthorizeWithToken, CancelOrderPayments, CapturePayment, Card,
+    ChangeOrderStatus, CreateOrder, GetOrder, GetPayment, ListOrders, OrderLine, OrderStatus,
+    RefundPayment, TokenizeCard, VoidPayment,
 };
 use bikestore_contracts::sagas::{
     CancelOrder, GetSaga, ListSagas, PlaceOrder, ResolveSaga, RetrySaga, SagaId, SagaPayload,
     SagaRecord, SagaState, SagaStats, TransferStock,
 };
 use bikestore_contracts::{
-    CustomerId, ErrorCode, OrderId, PaymentId, ProductId, ReservationId, StoreId,
+    Cents, CustomerId, ErrorCode, OrderId, PaymentId, ProductId, ReservationId, StaffId, StoreId,
 };
 use bikestore_gateway::table::{
     ADMINS_ONLY, Access, CATALOG, CUSTOMERS, SESSIONS, STOCK_LEVELS, Scope, TABLE,
@@ -80,6 +88,8 @@ const CHAIN_WIDE: &[(&str, &str)] = &[
 
 /// Store 1's records the probes aim at.
 struct Store1 {
+    seller: StaffId,
+    reservation_id: ReservationId,
     order_id: OrderId,
     saga_id: SagaId,
     payment_id: PaymentId,
@@ -98,6 +108,11 @@ fn seen<T>(reply: Result<T, ClientError>, stores: impl FnOnce(T) -> Vec<Option<S
         Ok(reply) => Seen::Stores(stores(reply)),
         Err(error) => Seen::Refused(error.code()),
     }
+}
+
+/// What an admins-only reply shows: store 1's data, since every probe aims at it.
+fn store_1<T>(_reply: T) -> Vec<Option<StoreId>> {
+    vec![Some(STORE_1)]
 }
 
 fn card() -> Card {
@@ -294,9 +309,151 @@ async fn probe(member: &Session, operation: &str, data: &Store1, by_filter: bool
             member.call(&SagaStats { store_id: filter }).await,
             // Store 2 has no saga: any count is store 1's.
             |report| {
-                let counted: u64 = report.counts.iter().map(|count| count.count).sum();
-                vec![Some(STORE_1); usize::try_from(counted).unwrap_or(usize::MAX)]
+                report
+                    .counts
+                    .iter()
+                    .filter(|count| count.count > 0)
+                    .map(|_| Some(STORE_1))
+                    .collect()
             },
+        ),
+        _ => return None,
+    })
+}
+
+/// Calls the admins-only `operation` as `member` on store 1's staff, reservation, order and
+/// payment; anything but a refusal shows as store 1's.
+async fn probe_admins_only(member: &Session, operation: &str, data: &Store1) -> Option<Seen> {
+    let payment_id = data.payment_id;
+    let reservation_id = data.reservation_id.clone();
+    let probe_password = || Password::from("a-probe-password-long");
+    Some(match operation {
+        "create_staff" => seen(
+            member
+                .call(&CreateStaff {
+                    username: "probe".into(),
+                    name: "Scope Probe".into(),
+                    email: "probe@bikes.shop".into(),
+                    role: Role::Sales,
+                    store_id: Some(STORE_1),
+                    password: probe_password(),
+                })
+                .await,
+            store_1,
+        ),
+        "deactivate_staff" => seen(
+            member
+                .call(&DeactivateStaff {
+                    staff_id: data.seller,
+                })
+                .await,
+            store_1,
+        ),
+        "reset_password" => seen(
+            member
+                .call(&ResetPassword {
+                    staff_id: data.seller,
+                    new_password: probe_password(),
+                })
+                .await,
+            store_1,
+        ),
+        "change_staff_role" => seen(
+            member
+                .call(&ChangeStaffRole {
+                    staff_id: data.seller,
+                    role: Some(Role::Manager),
+                    store_id: None,
+                })
+                .await,
+            store_1,
+        ),
+        "rotate_signing_key" => seen(member.call(&RotateSigningKey {}).await, store_1),
+        "list_staff" => seen(
+            member
+                .call(&ListStaff {
+                    store_id: Some(STORE_1),
+                    ..ListStaff::default()
+                })
+                .await,
+            store_1,
+        ),
+        "get_staff" => seen(
+            member
+                .call(&GetStaff {
+                    staff_id: data.seller,
+                })
+                .await,
+            store_1,
+        ),
+        "create_store" => seen(
+            member
+                .call(&CreateStore {
+                    name: "Probe Bikes".into(),
+                    ..CreateStore::default()
+                })
+                .await,
+            store_1,
+        ),
+        "commit_reservation" => seen(
+            member.call(&CommitReservation { reservation_id }).await,
+            store_1,
+        ),
+        "release_reservation" => seen(
+            member.call(&ReleaseReservation { reservation_id }).await,
+            store_1,
+        ),
+        "return_reservation" => seen(
+            member.call(&ReturnReservation { reservation_id }).await,
+            store_1,
+        ),
+        "authorize_payment" => seen(
+            member
+                .call(&AuthorizePayment {
+                    order_id: data.order_id,
+                    amount: Cents(100),
+                    card: card(),
+                })
+                .await,
+            store_1,
+        ),
+        "tokenize_card" => seen(member.call(&TokenizeCard { card: card() }).await, store_1),
+        "authorize_with_token" => seen(
+            member
+                .call(&AuthorizeWithToken {
+                    order_id: data.order_id,
+                    amount: Cents(100),
+                    card_token: "tok_probe".into(),
+                })
+                .await,
+            store_1,
+        ),
+        "capture_payment" => seen(
+            member
+                .call(&CapturePayment {
+                    payment_id,
+                    amount: Cents(100),
+                })
+                .await,
+            store_1,
+        ),
+        "void_payment" => seen(member.call(&VoidPayment { payment_id }).await, store_1),
+        "refund_payment" => seen(
+            member
+                .call(&RefundPayment {
+                    payment_id,
+                    amount: Cents(100),
+                })
+                .await,
+            store_1,
+        ),
+        "cancel_order_payments" => seen(
+            member
+                .call(&CancelOrderPayments {
+                    order_id: data.order_id,
+                })
+                .await,
+            store_1,
         ),
         _ => return None,
     })
@@ -367,6 +524,8 @@ async fn store_1_data(system: &System, admin: &Session) -> Store1 {
     .await
     .unwrap();
     Store1 {
+        seller: seller.whoami().staff_id,
+        reservation_id: placed.reservation_id.clone().expect("the saga reserved"),
         order_id: started.order_id.expect("the saga made an order"),
         saga_id: started.saga_id,
         payment_id: placed.payment_id.expect("the saga paid"),
@@ -400,10 +559,17 @@ async fn members_of_store_2_are_refused_or_see_nothing_of_store_1_on_every_opera
                 "{operation} is chain-wide for a reason this test does not list"
             );
             if reason == ADMINS_ONLY {
-                assert_eq!(
-                    rule.access,
-                    Access::Roles(&[bikestore_contracts::identity::Role::Admin])
-                );
+                assert_eq!(rule.access, Access::Roles(&[Role::Admin]));
+                for member in &members {
+                    let outcome = probe_admins_only(member, operation, &data)
+                        .await
+                        .unwrap_or_else(|| panic!("{operation} has no probe: add one"));
+                    let who = &member.whoami().username;
+                    assert!(
+                        matches!(outcome, Seen::Refused(ErrorCode::Forbidden)),
+                        "{who} was not refused {operation}"
+                    );
+                }
             }
             continue;
         }
