@@ -134,6 +134,44 @@ pub struct Body<'a> {
     pub max_bytes: usize,
 }
 
+/// What a rule's scope asks for one request, before any lookup.
+#[derive(Debug, PartialEq, Eq)]
+enum Decision<'a> {
+    /// Forward the request as it is.
+    Pass,
+    /// Refuse it as `forbidden`, for this reason.
+    Forbid(&'static str),
+    /// Forward it with the list's store filter set to this store.
+    Narrow(StoreId),
+    /// Forward it only if this ID belongs to this store (`None`: the member has no store).
+    IfOwnedBy(&'a OwnedId, Option<StoreId>),
+}
+
+/// Decides what `scope` asks of a request by a member with `status` and the request's `facts`.
+fn decide<'a>(scope: Scope, status: &StaffStatus, facts: &'a RequestFacts) -> Decision<'a> {
+    if status.role == Role::Admin {
+        return Decision::Pass;
+    }
+    let own_store = status.store_id;
+    match scope {
+        Scope::ChainWide(_) => Decision::Pass,
+        Scope::BodyStore(_) => match facts.store {
+            Some(store) if Some(store) == own_store => Decision::Pass,
+            _ => Decision::Forbid("you may act only on your own store"),
+        },
+        Scope::ListForcedToCallerStore => match (own_store, facts.store) {
+            (None, _) => Decision::Forbid("you belong to no store"),
+            (Some(own_store), Some(store)) if store == own_store => Decision::Pass,
+            (Some(_), Some(_)) => Decision::Forbid("you may list only your own store"),
+            (Some(own_store), None) => Decision::Narrow(own_store),
+        },
+        Scope::OwnedBy(_) => match &facts.owned {
+            Some(id) => Decision::IfOwnedBy(id, own_store),
+            None => Decision::Forbid("the request names no record"),
+        },
+    }
+}
+
 /// Checks `rule`'s scope for a member with `status` and the request's `facts`; returns the body
 /// to forward instead of the caller's, when the gateway forced a list to the caller's store.
 pub async fn admit(
@@ -143,46 +181,114 @@ pub async fn admit(
     facts: &RequestFacts,
     body: &Body<'_>,
 ) -> Result<Option<Vec<u8>>, GatewayError> {
-    if status.role == Role::Admin {
-        return Ok(None);
-    }
-    let own_store = status.store_id;
-    let forbidden = |reason| Err(GatewayError::Forbidden { reason });
-    match rule.scope {
-        Scope::ChainWide(_) => Ok(None),
-        Scope::BodyStore(_) => match facts.store {
+    match decide(rule.scope, status, facts) {
+        Decision::Pass => Ok(None),
+        Decision::Forbid(reason) => Err(GatewayError::Forbidden { reason }),
+        Decision::Narrow(own_store) => {
+            // Every forced list has a narrower; the table's unit test holds it.
+            let Some(narrow) = rule.narrow else {
+                return Err(GatewayError::Forbidden {
+                    reason: "this list cannot be kept to your store",
+                });
+            };
+            narrow(
+                body.content_type,
+                body.version,
+                body.bytes,
+                body.max_bytes,
+                own_store,
+            )
+            .map(Some)
+            .map_err(GatewayError::Unreadable)
+        }
+        Decision::IfOwnedBy(id, own_store) => match owners.store_of(id).await? {
             Some(store) if Some(store) == own_store => Ok(None),
-            _ => forbidden("you may act only on your own store"),
+            _ => Err(GatewayError::NotInYourStore {
+                what: record_name(id),
+            }),
         },
-        Scope::ListForcedToCallerStore => {
-            let (Some(own_store), Some(narrow)) = (own_store, rule.narrow) else {
-                return forbidden("you belong to no store");
-            };
-            match facts.store {
-                Some(store) if store == own_store => Ok(None),
-                Some(_) => forbidden("you may list only your own store"),
-                None => narrow(
-                    body.content_type,
-                    body.version,
-                    body.bytes,
-                    body.max_bytes,
-                    own_store,
-                )
-                .map(Some)
-                .map_err(GatewayError::Unreadable),
-            }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bikestore_contracts::sagas::SagaId;
+
+    use super::*;
+    use crate::table::Owner;
+
+    fn member(role: Role, store: Option<i64>) -> StaffStatus {
+        StaffStatus {
+            role,
+            store_id: store.map(StoreId),
+            active: true,
         }
-        Scope::OwnedBy(_) => {
-            let Some(id) = &facts.owned else {
-                return forbidden("the request names no record");
-            };
-            let owner = owners.store_of(id).await?;
-            match owner {
-                Some(store) if Some(store) == own_store => Ok(None),
-                _ => Err(GatewayError::NotInYourStore {
-                    what: record_name(id),
-                }),
-            }
+    }
+
+    fn naming(store: Option<i64>) -> RequestFacts {
+        RequestFacts {
+            store: store.map(StoreId),
+            ..RequestFacts::default()
         }
+    }
+
+    fn refused(decision: &Decision<'_>) -> bool {
+        matches!(decision, Decision::Forbid(_))
+    }
+
+    #[test]
+    fn a_body_store_must_be_the_members() {
+        let scope = Scope::BodyStore("store_id");
+        let sales = member(Role::Sales, Some(2));
+        assert_eq!(decide(scope, &sales, &naming(Some(2))), Decision::Pass);
+        assert!(refused(&decide(scope, &sales, &naming(Some(1)))));
+        assert!(refused(&decide(scope, &sales, &naming(None))));
+        assert!(refused(&decide(
+            scope,
+            &member(Role::Manager, None),
+            &naming(Some(2))
+        )));
+        let admin = member(Role::Admin, None);
+        assert_eq!(decide(scope, &admin, &naming(Some(1))), Decision::Pass);
+    }
+
+    #[test]
+    fn a_list_is_forced_to_the_members_store() {
+        let scope = Scope::ListForcedToCallerStore;
+        let manager = member(Role::Manager, Some(2));
+        assert_eq!(
+            decide(scope, &manager, &naming(None)),
+            Decision::Narrow(StoreId(2))
+        );
+        assert_eq!(decide(scope, &manager, &naming(Some(2))), Decision::Pass);
+        assert!(refused(&decide(scope, &manager, &naming(Some(1)))));
+        assert!(refused(&decide(
+            scope,
+            &member(Role::Sales, None),
+            &naming(None)
+        )));
+        let admin = member(Role::Admin, Some(3));
+        assert_eq!(decide(scope, &admin, &naming(None)), Decision::Pass);
+    }
+
+    #[test]
+    fn an_owned_id_is_looked_up_for_members_only() {
+        let scope = Scope::OwnedBy(Owner::Saga);
+        let facts = RequestFacts {
+            owned: Some(OwnedId::Saga(SagaId("01J".into()))),
+            ..RequestFacts::default()
+        };
+        let sales = member(Role::Sales, Some(2));
+        assert!(matches!(
+            decide(scope, &sales, &facts),
+            Decision::IfOwnedBy(OwnedId::Saga(_), Some(StoreId(2)))
+        ));
+        assert!(refused(&decide(scope, &sales, &RequestFacts::default())));
+        assert_eq!(
+            decide(scope, &member(Role::Admin, None), &facts),
+            Decision::Pass
+        );
+        let chain_wide = Scope::ChainWide(crate::table::CUSTOMERS);
+        assert_eq!(decide(chain_wide, &sales, &facts), Decision::Pass);
     }
 }
