@@ -43,7 +43,7 @@ pub enum OwnedId {
 pub struct RequestFacts {
     /// The store the request acts on or filters by, for operations that name one.
     pub store: Option<StoreId>,
-    /// The ID whose owning store decides, for [`Scope::OwnedBy`] operations.
+    /// The ID whose owning store decides, for [`Scope::OwnedBy`](crate::table::Scope::OwnedBy) operations.
     pub owned: Option<OwnedId>,
     /// The IDs the request names (`staff_id`, `product_id`, ...), by field name.
     pub targets: BTreeMap<String, String>,

@@ -5,7 +5,8 @@
 //! token against identity's public keys (`keys`) and the request signature made with the
 //! token's session key, refuses a nonce seen within the window (`replay`), rate-limits the member
 //! (`rate`), checks the member is still active (`staff`), checks role against the table and
-//! store scope as the table declares it (`scope`, asking a service who owns a named ID), and
+//! store scope as the table declares it (`scope`, over what `facts` reads from the body, asking
+//! a service who owns a named ID), and
 //! forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
 //! back through the gateway, which relays it and writes the command, allowed or refused, to the
 //! audit stream (`audit`); a query names the caller's inbox as its reply subject, so the service
