@@ -46,12 +46,22 @@ pub enum GatewayError {
     /// The replay memory is full of unexpired nonces; the gateway refuses rather than forgets.
     #[error("the gateway is overloaded; retry shortly")]
     Overloaded,
-    /// The body of a store-scoped request could not be read.
+    /// The body of a request the gateway reads (its store, IDs or list filter) could not be read.
     #[error("the request body could not be read: {0}")]
     Unreadable(#[source] CodecError),
     /// Identity could not be asked about the caller or its keys.
     #[error("identity could not be reached: {0}")]
     Identity(#[source] WireError),
+    /// The ID the request names is unknown or belongs to another store; both read the same, so
+    /// a member cannot learn what other stores hold.
+    #[error("no such {what} in your store")]
+    NotInYourStore {
+        /// The kind of record (`order`, `saga`, `payment`).
+        what: &'static str,
+    },
+    /// The service keeping the named record could not say which store owns it.
+    #[error("the record's store could not be read: {0}")]
+    OwnerUnknown(#[source] WireError),
 }
 
 fn auth_message(error: &AuthError) -> &'static str {
@@ -85,8 +95,13 @@ impl ServiceError for GatewayError {
             GatewayError::RateLimited => ErrorCode::RateLimited,
             GatewayError::Overloaded => ErrorCode::Unavailable,
             GatewayError::Unreadable(error) => error.code(),
-            GatewayError::Identity(error) if error.code.is_transient() => error.code,
-            GatewayError::Identity(_) => ErrorCode::Unavailable,
+            GatewayError::Identity(error) | GatewayError::OwnerUnknown(error)
+                if error.code.is_transient() =>
+            {
+                error.code
+            }
+            GatewayError::Identity(_) | GatewayError::OwnerUnknown(_) => ErrorCode::Unavailable,
+            GatewayError::NotInYourStore { .. } => ErrorCode::NotFound,
         }
     }
 

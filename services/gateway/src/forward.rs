@@ -1,7 +1,8 @@
 //! Forwarding an admitted request to its service: a fresh header map with only what services
 //! read (content type, schema version, idempotency key, trace context) plus the caller's
 //! identity as the gateway established it, never as the caller claimed it, and for identity's
-//! asserted operations the gateway's signed caller assertion.
+//! asserted operations the gateway's signed caller assertion. The body is the caller's, unless
+//! the gateway forced a list to the caller's store (`scope`).
 
 use std::fmt::Write as _;
 
@@ -71,19 +72,20 @@ pub async fn forward(
 ) -> Result<async_nats::Message, WireError> {
     let mut forwarded = forwarded_headers(message, content_type, caller)?;
     let subject = gateway.subjects.svc(rule.service, rule.operation);
+    let payload = forwarded_body(message, caller);
     if assertion::asserted(rule) {
         let staff_id = caller.map(|caller| caller.access.claims.staff_id);
         assertion::attach(
             &gateway.assertion_key,
             staff_id,
             &subject,
-            &message.payload,
+            &payload,
             &mut forwarded,
         );
     }
     let request = async_nats::Request::new()
         .headers(forwarded)
-        .payload(message.payload.clone())
+        .payload(payload)
         .timeout(Some(gateway.forward_timeout));
     let reply = gateway.client.send_request(subject, request).await;
     let answered = match &reply {
@@ -112,7 +114,12 @@ pub async fn hand_over(
     let subject = gateway.subjects.svc(rule.service, rule.operation);
     gateway
         .client
-        .publish_with_reply_and_headers(subject, reply_to, forwarded, message.payload.clone())
+        .publish_with_reply_and_headers(
+            subject,
+            reply_to,
+            forwarded,
+            forwarded_body(message, caller),
+        )
         .await
         .map_err(|_| {
             WireError::new(
@@ -120,6 +127,14 @@ pub async fn hand_over(
                 format!("{} could not be reached", rule.operation),
             )
         })
+}
+
+/// The body a service receives: the caller's, or the one the gateway narrowed to the caller's
+/// store.
+fn forwarded_body(message: &async_nats::Message, caller: Option<&Caller>) -> bytes::Bytes {
+    caller
+        .and_then(|caller| caller.body.clone())
+        .unwrap_or_else(|| message.payload.clone())
 }
 
 /// The headers a service receives: only what services read, and the caller as the gateway

@@ -4,8 +4,10 @@
 //! For each request it finds the operation in the authorization [`table`], verifies the access
 //! token against identity's public keys (`keys`) and the request signature made with the
 //! token's session key, refuses a nonce seen within the window (`replay`), rate-limits the member
-//! (`rate`), checks the member is still active (`staff`), checks role and store against the
-//! table, and forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
+//! (`rate`), checks the member is still active (`staff`), checks role against the table and
+//! store scope as the table declares it (`scope`, over what `facts` reads from the body, asking
+//! a service who owns a named ID), and
+//! forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
 //! back through the gateway, which relays it and writes the command, allowed or refused, to the
 //! audit stream (`audit`); a query names the caller's inbox as its reply subject, so the service
 //! answers the caller straight, while the service is known to answer (`presence`). What it
@@ -23,12 +25,14 @@ mod audit;
 pub mod config;
 mod error;
 mod events;
+pub mod facts;
 mod forward;
 mod keys;
 mod pipeline;
 mod presence;
 mod rate;
 mod replay;
+mod scope;
 mod sessions;
 mod staff;
 pub mod table;
@@ -75,6 +79,8 @@ pub struct Gateway {
     ended_sessions: sessions::EndedSessions,
     /// Signs the caller assertions identity requires.
     assertion_key: bikestore_auth::KeyPair,
+    /// The owning stores of the orders, sagas and payments requests name.
+    owners: scope::Owners,
 }
 
 /// Runs the gateway until `shutdown`, then drains the requests it already took.
@@ -91,7 +97,8 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         jetstream,
         subjects: subjects.clone(),
         keys: keys::KeyCache::new(caller.clone(), config.key_refresh_interval),
-        staff: staff::StaffCache::new(caller, config.staff_cache_ttl),
+        staff: staff::StaffCache::new(caller.clone(), config.staff_cache_ttl),
+        owners: scope::Owners::new(caller, config.forward_timeout),
         replay: replay::ReplayCache::new(config.replay_capacity),
         rate: rate::RateLimiter::new(config.rate_per_second, config.rate_burst),
         presence: presence::Presence::new(),

@@ -4,7 +4,7 @@
 //! The order is chosen so the cheap checks run first and nothing is remembered for a request
 //! that has not proved who sent it: token, then rate limit, then the request signature, then the
 //! nonce, then the member's current status, then whether the token's session ended, then the
-//! table.
+//! table's roles, then its store scope (`scope`), which may ask a service who owns an ID.
 
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
@@ -19,11 +19,12 @@ use tracing::{debug, info, warn};
 
 use crate::Gateway;
 use crate::error::GatewayError;
-use crate::forward;
+use crate::facts::RequestFacts;
 use crate::rate::RateKey;
 use crate::replay::ReplayRefusal;
 use crate::staff::StaffStatus;
 use crate::table::{self, Access, Rule};
+use crate::{forward, scope};
 
 /// Where NATS clients receive replies; the only subjects the gateway answers to.
 const INBOX_PREFIX: &str = "_INBOX.";
@@ -37,6 +38,9 @@ pub struct Caller {
     pub access: VerifiedAccess,
     /// Their status now.
     pub status: StaffStatus,
+    /// The body to forward instead of the caller's, when the gateway forced a list to the
+    /// caller's store.
+    pub body: Option<bytes::Bytes>,
 }
 
 /// Serves one message from the public subjects.
@@ -233,16 +237,10 @@ async fn admit(
         return Err(GatewayError::SessionEnded);
     }
     record.role = Some(status.role);
-    let target_store = match rule.facts {
+    // The facts are read before the role check, so a refusal's audit record names its targets.
+    let facts = match rule.facts {
         Some(read_facts) => {
-            let version = bikestore_codec::schema_version_from_header(
-                message
-                    .headers
-                    .as_ref()
-                    .and_then(|map| map.get(headers::SCHEMA_VERSION))
-                    .map(|value| value.as_str()),
-            )
-            .map_err(GatewayError::Unreadable)?;
+            let version = schema_version(message)?;
             let facts = read_facts(
                 content_type,
                 version,
@@ -251,14 +249,40 @@ async fn admit(
             )
             .map_err(GatewayError::Unreadable)?;
             record.store_id = facts.store;
-            record.target_ids = facts.targets;
-            facts.store.filter(|_| rule.store_scoped)
+            record.target_ids = facts.targets.clone();
+            facts
         }
-        None => None,
+        None => RequestFacts::default(),
     };
-    table::allows(rule, status.role, status.store_id, target_store)
-        .map_err(|reason| GatewayError::Forbidden { reason })?;
-    Ok(Some(Caller { access, status }))
+    table::allows(rule, status.role).map_err(|reason| GatewayError::Forbidden { reason })?;
+    let body = scope::Body {
+        content_type,
+        version: schema_version(message)?,
+        bytes: &message.payload,
+        max_bytes: gateway.max_request_bytes,
+    };
+    let narrowed = scope::admit(&gateway.owners, rule, &status, &facts, &body).await?;
+    if narrowed.is_some() {
+        // The audit record names the store the list was forced to.
+        record.store_id = status.store_id;
+    }
+    Ok(Some(Caller {
+        access,
+        status,
+        body: narrowed.map(bytes::Bytes::from),
+    }))
+}
+
+/// The schema version the request's header names, if any.
+fn schema_version(message: &async_nats::Message) -> Result<Option<u16>, GatewayError> {
+    bikestore_codec::schema_version_from_header(
+        message
+            .headers
+            .as_ref()
+            .and_then(|map| map.get(headers::SCHEMA_VERSION))
+            .map(|value| value.as_str()),
+    )
+    .map_err(GatewayError::Unreadable)
 }
 
 /// Answers `reply_to` with `refusal` in the caller's format, as the services answer errors.

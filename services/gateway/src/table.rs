@@ -2,14 +2,12 @@
 //! store it acts on.
 //!
 //! An operation missing from [`TABLE`] is answered `not_found`, so a new service operation is
-//! unreachable from consoles until a line here allows it. Admins may call every operation and
-//! act on every store; managers and sales act only on their own store, read from the decoded
-//! request for the operations that carry one. Whether a call is audited follows the request
-//! type's kind: every command is.
+//! unreachable from consoles until a line here allows it. Every line declares its [`Scope`]:
+//! the store its body names, the store owning the ID it names (looked up by `scope`), a list
+//! forced to the caller's store, or chain-wide with the reason. Admins may call every operation
+//! and act on every store; managers and sales act only on their own store. Whether a call is
+//! audited follows the request type's kind: every command is.
 
-use std::collections::BTreeMap;
-
-use bikestore_codec::{CodecError, ContentType};
 use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, Login, Logout, PublicKeys,
     Refresh, ResetPassword, Role, RotateSigningKey,
@@ -30,7 +28,9 @@ use bikestore_contracts::orders::{
 use bikestore_contracts::sagas::{
     CancelOrder, GetSaga, ListSagas, PlaceOrder, ResolveSaga, RetrySaga, SagaStats, TransferStock,
 };
-use bikestore_contracts::{Request, ServiceName, StoreId};
+use bikestore_contracts::{Request, ServiceName};
+
+use crate::facts::{FactReader, Facts, Narrower, StoreFilter, narrow, read_facts};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,19 +41,47 @@ pub enum Access {
     Roles(&'static [Role]),
 }
 
-/// What the gateway reads from a decoded request: the store it acts on and the IDs it targets,
-/// for authorization and the audit record.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RequestFacts {
-    /// The store the request acts on, for store-scoped operations.
-    pub store: Option<StoreId>,
-    /// The IDs the request names (`staff_id`, `product_id`, ...), by field name.
-    pub targets: BTreeMap<String, String>,
+/// Which store's data an operation acts on, for members other than admins: admins act on
+/// every store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The store in this field of the body, which must be the caller's.
+    BodyStore(&'static str),
+    /// The store owning the ID the body names, asked from the service keeping it, which must
+    /// be the caller's. An ID of another store is answered `not_found`, exactly as an unknown
+    /// one, so a member cannot learn what other stores hold.
+    OwnedBy(Owner),
+    /// A list (or a summary of one) whose store filter the gateway sets to the caller's store
+    /// before forwarding; a filter naming another store is `forbidden`.
+    ListForcedToCallerStore,
+    /// The chain's shared data, or an operation only admins call; the reason says which.
+    ChainWide(&'static str),
 }
 
-/// Reads a request's facts from its body.
-pub type FactReader =
-    fn(ContentType, Option<u16>, &[u8], usize) -> Result<RequestFacts, CodecError>;
+/// The kinds of records whose owning store the gateway looks up ([`crate::facts::OwnedId`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// An order, read from orders' `get_order`.
+    Order,
+    /// A saga, read from the orchestrator's `get_saga` ([`SagaPayload::store_id`]).
+    ///
+    /// [`SagaPayload::store_id`]: bikestore_contracts::sagas::SagaPayload::store_id
+    Saga,
+    /// A payment, read from orders' `get_payment`, then its order.
+    Payment,
+}
+
+/// Why the catalog is chain-wide.
+pub const CATALOG: &str =
+    "the catalog (stores, brands, categories, products) is the chain's: every store sells from it";
+/// Why stock levels are read chain-wide.
+pub const STOCK_LEVELS: &str = "stock levels are read across the chain (a product's stock in every store) so staff can send a customer to a store that has it or ask for a transfer; they name no customer, order or payment";
+/// Why customers are chain-wide.
+pub const CUSTOMERS: &str = "customers are the chain's: a customer buys at any store";
+/// Why admin-only operations are chain-wide.
+pub const ADMINS_ONLY: &str = "only admins call it, and admins act on every store";
+/// Why public operations have no store.
+pub const SESSIONS: &str = "public: no member is known yet, and no store's data is touched";
 
 /// One line of the table.
 #[derive(Clone, Copy)]
@@ -66,218 +94,148 @@ pub struct Rule {
     pub kind: OperationKind,
     /// Who may call it.
     pub access: Access,
-    /// How to read its store and target IDs from the body, for operations that name them.
+    /// Which store's data it acts on.
+    pub scope: Scope,
+    /// How to read its store, owned ID and target IDs from the body, for operations that name
+    /// them.
     pub facts: Option<FactReader>,
-    /// Whether members other than admins may act only on their own store, read by `facts`.
-    pub store_scoped: bool,
+    /// How to force its store filter, for [`Scope::ListForcedToCallerStore`].
+    pub narrow: Option<Narrower>,
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
 const MANAGERS: &[Role] = &[Role::Admin, Role::Manager];
 const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Sales];
 
-/// A request whose store or target IDs the gateway reads.
-trait Facts: Request {
-    fn facts(&self) -> RequestFacts;
-}
-
-macro_rules! facts {
-    ($($type:ty { store: [$($store:ident)?], targets: [$($target:ident),*] }),* $(,)?) => {
-        $(impl Facts for $type {
-            fn facts(&self) -> RequestFacts {
-                #[allow(unused_mut)]
-                let mut targets = BTreeMap::new();
-                $(targets.insert(stringify!($target).to_owned(), self.$target.to_string());)*
-                RequestFacts {
-                    store: facts!(@store self $($store)?),
-                    targets,
-                }
-            }
-        })*
-    };
-    (@store $self:ident $field:ident) => { Some($self.$field) };
-    (@store $self:ident) => { None };
-}
-
-facts!(
-    ReceiveStock {
-        store: [store_id],
-        targets: [product_id]
-    },
-    AdjustStock {
-        store: [store_id],
-        targets: [product_id]
-    },
-    ReserveStock {
-        store: [store_id],
-        targets: [reservation_id]
-    },
-    CreateOrder {
-        store: [store_id],
-        targets: [customer_id]
-    },
-    PlaceOrder {
-        store: [store_id],
-        targets: [customer_id]
-    },
-    TransferStock {
-        store: [from_store_id],
-        targets: [product_id, to_store_id]
-    },
-    DeactivateStaff {
-        store: [],
-        targets: [staff_id]
-    },
-    ResetPassword {
-        store: [],
-        targets: [staff_id]
-    },
-    ChangeStaffRole {
-        store: [],
-        targets: [staff_id]
-    },
-    UpdateProduct {
-        store: [],
-        targets: [product_id]
-    },
-    DeleteProduct {
-        store: [],
-        targets: [product_id]
-    },
-    CommitReservation {
-        store: [],
-        targets: [reservation_id]
-    },
-    ReleaseReservation {
-        store: [],
-        targets: [reservation_id]
-    },
-    ReturnReservation {
-        store: [],
-        targets: [reservation_id]
-    },
-    ChangeOrderStatus {
-        store: [],
-        targets: [order_id]
-    },
-    CancelOrder {
-        store: [],
-        targets: [order_id]
-    },
-    RetrySaga {
-        store: [],
-        targets: [saga_id]
-    },
-    ResolveSaga {
-        store: [],
-        targets: [saga_id]
-    },
-);
-
-fn read_facts<R: Facts>(
-    content_type: ContentType,
-    version: Option<u16>,
-    body: &[u8],
-    max_bytes: usize,
-) -> Result<RequestFacts, CodecError> {
-    bikestore_codec::decode::<R>(content_type, version, body, max_bytes)
-        .map(|request| request.facts())
-}
-
-const fn rule<R: Request>(access: Access) -> Rule {
+/// An operation on the chain's shared data, or one only admins call.
+const fn chain_wide<R: Request>(access: Access, reason: &'static str) -> Rule {
     Rule {
         service: R::SERVICE,
         operation: R::OPERATION,
         kind: R::KIND,
         access,
+        scope: Scope::ChainWide(reason),
         facts: None,
-        store_scoped: false,
+        narrow: None,
     }
 }
 
-/// An operation whose target IDs are audited.
-const fn targeted<R: Facts>(access: Access) -> Rule {
+/// An admins-only operation whose target IDs are audited.
+const fn admins_targeting<R: Facts>() -> Rule {
     Rule {
         facts: Some(read_facts::<R>),
-        ..rule::<R>(access)
+        ..chain_wide::<R>(Access::Roles(ADMIN), ADMINS_ONLY)
     }
 }
 
-/// An operation acting on one store, which members other than admins must be in.
-const fn scoped<R: Facts>(roles: &'static [Role]) -> Rule {
+/// An operation acting on the store its body names.
+const fn body_store<R: Facts>(roles: &'static [Role]) -> Rule {
+    let Some(field) = R::STORE_FIELD else {
+        panic!("a body-store operation names its store");
+    };
     Rule {
-        store_scoped: true,
-        ..targeted::<R>(Access::Roles(roles))
+        scope: Scope::BodyStore(field),
+        facts: Some(read_facts::<R>),
+        ..chain_wide::<R>(Access::Roles(roles), "")
+    }
+}
+
+/// An operation on a record whose owning store is looked up.
+const fn owned_by<R: Facts>(roles: &'static [Role]) -> Rule {
+    let Some(owner) = R::OWNER else {
+        panic!("an owned-by operation names the owned ID");
+    };
+    Rule {
+        scope: Scope::OwnedBy(owner),
+        facts: Some(read_facts::<R>),
+        ..chain_wide::<R>(Access::Roles(roles), "")
+    }
+}
+
+/// A list forced to the caller's store.
+const fn forced_list<R: StoreFilter>(roles: &'static [Role]) -> Rule {
+    Rule {
+        scope: Scope::ListForcedToCallerStore,
+        facts: Some(read_facts::<R>),
+        narrow: Some(narrow::<R>),
+        ..chain_wide::<R>(Access::Roles(roles), "")
     }
 }
 
 /// Every operation reachable through the gateway.
 pub const TABLE: &[Rule] = &[
     // Identity: sessions are public, staff administration and keys are for admins.
-    rule::<Login>(Access::Public),
-    rule::<Refresh>(Access::Public),
-    rule::<Logout>(Access::Public),
-    rule::<PublicKeys>(Access::Public),
-    rule::<CreateStaff>(Access::Roles(ADMIN)),
-    targeted::<DeactivateStaff>(Access::Roles(ADMIN)),
-    targeted::<ResetPassword>(Access::Roles(ADMIN)),
-    targeted::<ChangeStaffRole>(Access::Roles(ADMIN)),
-    rule::<RotateSigningKey>(Access::Roles(ADMIN)),
-    rule::<ListStaff>(Access::Roles(ADMIN)),
-    rule::<GetStaff>(Access::Roles(ADMIN)),
+    chain_wide::<Login>(Access::Public, SESSIONS),
+    chain_wide::<Refresh>(Access::Public, SESSIONS),
+    chain_wide::<Logout>(Access::Public, SESSIONS),
+    chain_wide::<PublicKeys>(Access::Public, SESSIONS),
+    chain_wide::<CreateStaff>(Access::Roles(ADMIN), ADMINS_ONLY),
+    admins_targeting::<DeactivateStaff>(),
+    admins_targeting::<ResetPassword>(),
+    admins_targeting::<ChangeStaffRole>(),
+    chain_wide::<RotateSigningKey>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<ListStaff>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<GetStaff>(Access::Roles(ADMIN), ADMINS_ONLY),
     // Inventory: the catalog is read by all and kept by managers; stock is per store.
-    rule::<CreateStore>(Access::Roles(ADMIN)),
-    rule::<ListStores>(Access::Roles(STAFF)),
-    rule::<CreateBrand>(Access::Roles(MANAGERS)),
-    rule::<UpdateBrand>(Access::Roles(MANAGERS)),
-    rule::<DeleteBrand>(Access::Roles(MANAGERS)),
-    rule::<ListBrands>(Access::Roles(STAFF)),
-    rule::<CreateCategory>(Access::Roles(MANAGERS)),
-    rule::<UpdateCategory>(Access::Roles(MANAGERS)),
-    rule::<DeleteCategory>(Access::Roles(MANAGERS)),
-    rule::<ListCategories>(Access::Roles(STAFF)),
-    rule::<CreateProduct>(Access::Roles(MANAGERS)),
-    targeted::<UpdateProduct>(Access::Roles(MANAGERS)),
-    targeted::<DeleteProduct>(Access::Roles(MANAGERS)),
-    rule::<ListProducts>(Access::Roles(STAFF)),
-    rule::<GetProduct>(Access::Roles(STAFF)),
-    scoped::<ReceiveStock>(STAFF),
-    scoped::<AdjustStock>(MANAGERS),
-    scoped::<ReserveStock>(STAFF),
+    chain_wide::<CreateStore>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<ListStores>(Access::Roles(STAFF), CATALOG),
+    chain_wide::<CreateBrand>(Access::Roles(MANAGERS), CATALOG),
+    chain_wide::<UpdateBrand>(Access::Roles(MANAGERS), CATALOG),
+    chain_wide::<DeleteBrand>(Access::Roles(MANAGERS), CATALOG),
+    chain_wide::<ListBrands>(Access::Roles(STAFF), CATALOG),
+    chain_wide::<CreateCategory>(Access::Roles(MANAGERS), CATALOG),
+    chain_wide::<UpdateCategory>(Access::Roles(MANAGERS), CATALOG),
+    chain_wide::<DeleteCategory>(Access::Roles(MANAGERS), CATALOG),
+    chain_wide::<ListCategories>(Access::Roles(STAFF), CATALOG),
+    chain_wide::<CreateProduct>(Access::Roles(MANAGERS), CATALOG),
+    Rule {
+        facts: Some(read_facts::<UpdateProduct>),
+        ..chain_wide::<UpdateProduct>(Access::Roles(MANAGERS), CATALOG)
+    },
+    Rule {
+        facts: Some(read_facts::<DeleteProduct>),
+        ..chain_wide::<DeleteProduct>(Access::Roles(MANAGERS), CATALOG)
+    },
+    chain_wide::<ListProducts>(Access::Roles(STAFF), CATALOG),
+    chain_wide::<GetProduct>(Access::Roles(STAFF), STOCK_LEVELS),
+    body_store::<ReceiveStock>(STAFF),
+    body_store::<AdjustStock>(MANAGERS),
+    body_store::<ReserveStock>(STAFF),
     // Reservations are moved on by sagas; by hand only an admin repairs them.
-    targeted::<CommitReservation>(Access::Roles(ADMIN)),
-    targeted::<ReleaseReservation>(Access::Roles(ADMIN)),
-    targeted::<ReturnReservation>(Access::Roles(ADMIN)),
-    rule::<StoreStock>(Access::Roles(STAFF)),
-    rule::<LowStock>(Access::Roles(STAFF)),
-    // Notifications.
-    rule::<ListNotifications>(Access::Roles(STAFF)),
-    // Orders: customers and orders for all staff; money moves only through sagas or admins.
-    rule::<CreateCustomer>(Access::Roles(STAFF)),
-    rule::<UpdateCustomer>(Access::Roles(STAFF)),
-    rule::<GetCustomer>(Access::Roles(STAFF)),
-    rule::<SearchCustomers>(Access::Roles(STAFF)),
-    scoped::<CreateOrder>(STAFF),
-    targeted::<ChangeOrderStatus>(Access::Roles(MANAGERS)),
-    rule::<GetOrder>(Access::Roles(STAFF)),
-    rule::<ListOrders>(Access::Roles(STAFF)),
-    rule::<AuthorizePayment>(Access::Roles(ADMIN)),
-    rule::<TokenizeCard>(Access::Roles(ADMIN)),
-    rule::<AuthorizeWithToken>(Access::Roles(ADMIN)),
-    rule::<CapturePayment>(Access::Roles(ADMIN)),
-    rule::<VoidPayment>(Access::Roles(ADMIN)),
-    rule::<RefundPayment>(Access::Roles(ADMIN)),
-    rule::<CancelOrderPayments>(Access::Roles(ADMIN)),
-    rule::<GetPayment>(Access::Roles(MANAGERS)),
-    // Orchestrator: sagas start from a store; operators repair them.
-    scoped::<PlaceOrder>(STAFF),
-    targeted::<CancelOrder>(Access::Roles(MANAGERS)),
-    scoped::<TransferStock>(MANAGERS),
-    rule::<GetSaga>(Access::Roles(STAFF)),
-    rule::<ListSagas>(Access::Roles(MANAGERS)),
-    rule::<SagaStats>(Access::Roles(MANAGERS)),
-    targeted::<RetrySaga>(Access::Roles(MANAGERS)),
-    targeted::<ResolveSaga>(Access::Roles(MANAGERS)),
+    admins_targeting::<CommitReservation>(),
+    admins_targeting::<ReleaseReservation>(),
+    admins_targeting::<ReturnReservation>(),
+    chain_wide::<StoreStock>(Access::Roles(STAFF), STOCK_LEVELS),
+    chain_wide::<LowStock>(Access::Roles(STAFF), STOCK_LEVELS),
+    // Notifications: each store reads its own.
+    forced_list::<ListNotifications>(STAFF),
+    // Orders: customers are the chain's, orders the store's; money moves only through sagas
+    // or admins.
+    chain_wide::<CreateCustomer>(Access::Roles(STAFF), CUSTOMERS),
+    chain_wide::<UpdateCustomer>(Access::Roles(STAFF), CUSTOMERS),
+    chain_wide::<GetCustomer>(Access::Roles(STAFF), CUSTOMERS),
+    chain_wide::<SearchCustomers>(Access::Roles(STAFF), CUSTOMERS),
+    body_store::<CreateOrder>(STAFF),
+    owned_by::<ChangeOrderStatus>(MANAGERS),
+    owned_by::<GetOrder>(STAFF),
+    forced_list::<ListOrders>(STAFF),
+    chain_wide::<AuthorizePayment>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<TokenizeCard>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<AuthorizeWithToken>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<CapturePayment>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<VoidPayment>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<RefundPayment>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<CancelOrderPayments>(Access::Roles(ADMIN), ADMINS_ONLY),
+    owned_by::<GetPayment>(MANAGERS),
+    // Orchestrator: sagas start from a store and belong to it; operators repair them.
+    body_store::<PlaceOrder>(STAFF),
+    owned_by::<CancelOrder>(MANAGERS),
+    body_store::<TransferStock>(MANAGERS),
+    owned_by::<GetSaga>(STAFF),
+    forced_list::<ListSagas>(MANAGERS),
+    forced_list::<SagaStats>(MANAGERS),
+    owned_by::<RetrySaga>(MANAGERS),
+    owned_by::<ResolveSaga>(MANAGERS),
 ];
 
 /// The rule of `service`'s `operation`, if the gateway serves it.
@@ -287,29 +245,25 @@ pub fn lookup(service: ServiceName, operation: &str) -> Option<&'static Rule> {
         .find(|rule| rule.service == service && rule.operation == operation)
 }
 
-/// Whether a member with `role` (and `store`) may call `rule` for `target_store`.
-pub fn allows(
-    rule: &Rule,
-    role: Role,
-    store: Option<StoreId>,
-    target_store: Option<StoreId>,
-) -> Result<(), &'static str> {
+/// Whether a member with `role` may call `rule` at all; which store's data it may touch is
+/// `scope`'s to decide.
+pub fn allows(rule: &Rule, role: Role) -> Result<(), &'static str> {
     match rule.access {
-        Access::Public => Ok(()),
         Access::Roles(roles) if !roles.contains(&role) => {
             Err("your role may not call this operation")
         }
-        Access::Roles(_) if role == Role::Admin => Ok(()),
-        Access::Roles(_) => match target_store {
-            Some(target) if Some(target) != store => Err("you may act only on your own store"),
-            _ => Ok(()),
-        },
+        Access::Public | Access::Roles(_) => Ok(()),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use bikestore_codec::ContentType;
+    use bikestore_contracts::StoreId;
+    use bikestore_contracts::sagas::SagaId;
+
     use super::*;
+    use crate::facts::OwnedId;
 
     #[test]
     fn every_operation_appears_once() {
@@ -326,23 +280,58 @@ mod tests {
     }
 
     #[test]
-    fn roles_and_stores_decide() {
+    fn every_scope_is_backed_by_what_enforces_it() {
+        for rule in TABLE {
+            let name = format!("{}.{}", rule.service, rule.operation);
+            match rule.scope {
+                Scope::BodyStore(_) | Scope::OwnedBy(_) => {
+                    assert!(rule.facts.is_some(), "{name} reads no facts");
+                }
+                Scope::ListForcedToCallerStore => {
+                    assert!(rule.facts.is_some() && rule.narrow.is_some(), "{name}");
+                }
+                Scope::ChainWide(ADMINS_ONLY) => {
+                    assert_eq!(
+                        rule.access,
+                        Access::Roles(ADMIN),
+                        "{name} is not admins only"
+                    );
+                }
+                Scope::ChainWide(SESSIONS) => {
+                    assert_eq!(rule.access, Access::Public, "{name} is not public");
+                }
+                Scope::ChainWide(reason) => {
+                    assert!(
+                        [CATALOG, STOCK_LEVELS, CUSTOMERS].contains(&reason),
+                        "{name}: {reason:?}"
+                    );
+                    assert_ne!(rule.access, Access::Public, "{name}");
+                }
+            }
+            if rule.access == Access::Public {
+                assert_eq!(rule.scope, Scope::ChainWide(SESSIONS), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn roles_decide_who_calls() {
         let receive = lookup(ServiceName::Inventory, "receive_stock").expect("listed");
-        let own = Some(StoreId(1));
-        assert_eq!(allows(receive, Role::Sales, own, own), Ok(()));
-        assert!(allows(receive, Role::Sales, own, Some(StoreId(2))).is_err());
-        assert!(allows(receive, Role::Manager, own, Some(StoreId(2))).is_err());
-        assert_eq!(allows(receive, Role::Admin, None, Some(StoreId(2))), Ok(()));
+        assert_eq!(receive.scope, Scope::BodyStore("store_id"));
+        assert_eq!(allows(receive, Role::Sales), Ok(()));
         let create_staff = lookup(ServiceName::Identity, "create_staff").expect("listed");
-        assert!(allows(create_staff, Role::Sales, own, None).is_err());
-        assert!(allows(create_staff, Role::Manager, own, None).is_err());
-        assert_eq!(allows(create_staff, Role::Admin, None, None), Ok(()));
+        assert!(allows(create_staff, Role::Sales).is_err());
+        assert!(allows(create_staff, Role::Manager).is_err());
+        assert_eq!(allows(create_staff, Role::Admin), Ok(()));
         assert!(lookup(ServiceName::Inventory, "drop_tables").is_none());
+        let get_order = lookup(ServiceName::Orders, "get_order").expect("listed");
+        assert_eq!(get_order.scope, Scope::OwnedBy(Owner::Order));
     }
 
     #[test]
     fn a_transfer_is_scoped_to_the_store_giving_the_stock() {
         let transfer = lookup(ServiceName::Orchestrator, "transfer_stock").expect("listed");
+        assert_eq!(transfer.scope, Scope::BodyStore("from_store_id"));
         let request = TransferStock {
             from_store_id: StoreId(2),
             to_store_id: StoreId(1),
@@ -361,9 +350,37 @@ mod tests {
             );
             assert!(read(content_type, None, b"\xff garbage", usize::MAX).is_err());
         }
-        assert!(transfer.store_scoped);
-        let own = Some(StoreId(1));
-        assert!(allows(transfer, Role::Manager, own, Some(StoreId(2))).is_err());
-        assert!(allows(transfer, Role::Sales, Some(StoreId(2)), Some(StoreId(2))).is_err());
+        assert!(allows(transfer, Role::Sales).is_err());
+    }
+
+    #[test]
+    fn a_forced_list_is_re_encoded_with_the_callers_store() {
+        let list = lookup(ServiceName::Orders, "list_orders").expect("listed");
+        let request = ListOrders {
+            status: Some(bikestore_contracts::orders::OrderStatus::Pending),
+            ..ListOrders::default()
+        };
+        for content_type in [ContentType::Postcard, ContentType::Json] {
+            let body = bikestore_codec::encode(content_type, &request).expect("encodes");
+            let narrow = list.narrow.expect("narrows");
+            let narrowed = narrow(content_type, None, &body, usize::MAX, StoreId(2)).expect("ok");
+            let read: ListOrders =
+                bikestore_codec::decode(content_type, None, &narrowed, usize::MAX).expect("ok");
+            assert_eq!(read.store_id, Some(StoreId(2)));
+            assert_eq!(read.status, request.status);
+        }
+    }
+
+    #[test]
+    fn an_owned_id_is_read_from_the_body() {
+        let retry = lookup(ServiceName::Orchestrator, "retry_saga").expect("listed");
+        let request = RetrySaga {
+            saga_id: SagaId("01J".into()),
+        };
+        let body = bikestore_codec::encode(ContentType::Json, &request).expect("encodes");
+        let read = retry.facts.expect("reads facts");
+        let facts = read(ContentType::Json, None, &body, usize::MAX).expect("decodes");
+        assert_eq!(facts.owned, Some(OwnedId::Saga(SagaId("01J".into()))));
+        assert_eq!(facts.store, None);
     }
 }

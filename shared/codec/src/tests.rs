@@ -182,6 +182,33 @@ fn a_saga_record_of_version_1_is_refused_since_its_cancel_payload_grew() {
     assert_eq!(error.code(), ErrorCode::Invalid);
 }
 
+#[test]
+fn saga_lists_and_statistics_of_version_1_are_refused_since_they_gained_a_store_filter() {
+    use bikestore_contracts::sagas::{ListSagas, SagaStats};
+    // Version 1 of `list_sagas` with `limit: Some(5)`: four options, no store filter.
+    let old_list = [0_u8, 0, 0, 1, 5];
+    let error = decode::<ListSagas>(ContentType::Postcard, Some(1), &old_list, usize::MAX)
+        .expect_err("version 1 is refused, not misread");
+    assert_eq!(error.code(), ErrorCode::Invalid);
+    let list = ListSagas {
+        limit: Some(5),
+        store_id: Some(StoreId(2)),
+        ..ListSagas::default()
+    };
+    let bytes = encode(ContentType::Postcard, &list).expect("encodes");
+    // The store is a zigzag varint: 2 is written 4.
+    assert_eq!(bytes, [0, 0, 0, 1, 5, 1, 4]);
+    let back: ListSagas =
+        decode(ContentType::Postcard, Some(2), &bytes, usize::MAX).expect("version 2 reads");
+    assert_eq!(back, list);
+    let error = decode::<SagaStats>(ContentType::Postcard, Some(1), &[], usize::MAX)
+        .expect_err("version 1 is refused");
+    assert_eq!(error.code(), ErrorCode::Invalid);
+    // JSON without the filter still reads: it is optional.
+    let stats: SagaStats = decode(ContentType::Json, None, b"{}", usize::MAX).expect("reads");
+    assert_eq!(stats.store_id, None);
+}
+
 /// Decodes `body` as `M` in both formats; only a panic could fail this.
 fn decode_both<M: bikestore_contracts::Message>(body: &[u8]) {
     let _ = decode::<M>(ContentType::Postcard, None, body, DEFAULT_MAX_REQUEST_BYTES);

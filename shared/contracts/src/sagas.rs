@@ -318,6 +318,10 @@ pub struct ListSagas {
     /// At most this many (default 100).
     #[serde(default)]
     pub limit: Option<u32>,
+    /// Only of this store ([`SagaPayload::store_id`]); the gateway sets it to the caller's
+    /// store for members other than admins.
+    #[serde(default)]
+    pub store_id: Option<StoreId>,
 }
 
 /// A list of saga records.
@@ -349,7 +353,12 @@ pub struct ResolveSaga {
 /// Counts and durations of sagas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct SagaStats {}
+pub struct SagaStats {
+    /// Only of this store ([`SagaPayload::store_id`]); the gateway sets it to the caller's
+    /// store for members other than admins.
+    #[serde(default)]
+    pub store_id: Option<StoreId>,
+}
 
 /// How many sagas are in one state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -397,10 +406,12 @@ message!(query GetSaga => SagaRecord, Orchestrator."get_saga", v 1);
 // Version 2: a cancel-order payload names its store. Postcard encodes by position, so a
 // version 1 reader would misread every field after it; it refuses version 2 instead.
 message!(SagaRecord, "saga_record", v 2);
-message!(query ListSagas => SagaList, Orchestrator."list_sagas", v 1);
+// Version 2 of `list_sagas` and `saga_stats`: a store filter at the end, which a version 1
+// postcard body lacks.
+message!(query ListSagas => SagaList, Orchestrator."list_sagas", v 2);
 message!(SagaList, "saga_list", v 2);
 message!(command RetrySaga => SagaRecord, Orchestrator."retry_saga", v 1);
 message!(command ResolveSaga => SagaRecord, Orchestrator."resolve_saga", v 1);
-message!(query SagaStats => SagaStatsReport, Orchestrator."saga_stats", v 1);
+message!(query SagaStats => SagaStatsReport, Orchestrator."saga_stats", v 2);
 message!(SagaStatsReport, "saga_stats_report", v 1);
 message!(event SagaProgressed, Orchestrator."saga_progressed", v 1);

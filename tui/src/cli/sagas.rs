@@ -163,6 +163,8 @@ impl SagasCommand {
                         definition,
                         older_than_ms,
                         limit,
+                        // The gateway keeps managers to their store; admins see the chain.
+                        store_id: None,
                     })
                     .await?;
                 printer.print(&reply, |reply| View::new().table(sagas_table(&reply.sagas)))
@@ -193,7 +195,7 @@ impl SagasCommand {
                 printer.print(&reply, saga_view)
             }
             SagasCommand::Stats => {
-                let reply = session.call(&SagaStats {}).await?;
+                let reply = session.call(&SagaStats::default()).await?;
                 printer.print(&reply, |reply| {
                     let mut table = Table::new(["STATE", "COUNT"]);
                     for count in &reply.counts {

@@ -15,6 +15,6 @@ pub async fn handle(
         .store()
         .load(&request.saga_id)
         .await?
-        .map(|(record, _)| record)
+        .map(|(record, _)| super::without_card_token(record))
         .ok_or(OrchestratorError::SagaNotFound(request.saga_id))
 }

@@ -1,4 +1,4 @@
-//! `list_sagas`: sagas by state, definition and age, newest first.
+//! `list_sagas`: sagas by state, definition, age and store, newest first, without card tokens.
 
 use bikestore_contracts::sagas::{ListSagas, SagaList};
 use bikestore_runtime::{Ctx, now_ms};
@@ -31,6 +31,11 @@ pub async fn handle(
         .filter(|saga| request.state.is_none_or(|state| saga.state == state))
         .filter(|saga| {
             request
+                .store_id
+                .is_none_or(|store_id| saga.payload.store_id() == Some(store_id))
+        })
+        .filter(|saga| {
+            request
                 .definition
                 .as_deref()
                 .is_none_or(|name| saga.definition == name)
@@ -43,5 +48,6 @@ pub async fn handle(
         .collect();
     sagas.sort_by_key(|saga| std::cmp::Reverse(saga.created_at_ms));
     sagas.truncate(limit as usize);
+    let sagas = sagas.into_iter().map(super::without_card_token).collect();
     Ok(SagaList { sagas })
 }

@@ -1,5 +1,5 @@
 //! Operator endpoints: list sagas, show one, retry a stuck or failed one, resolve one by hand,
-//! and statistics.
+//! and statistics. Every saga record they reply with leaves out the card token.
 
 mod get_saga;
 mod list_sagas;
@@ -7,7 +7,7 @@ mod resolve_saga;
 mod retry_saga;
 mod saga_stats;
 
-use bikestore_contracts::sagas::{SagaId, SagaRecord};
+use bikestore_contracts::sagas::{SagaId, SagaPayload, SagaRecord};
 use bikestore_runtime::{RuntimeError, ServiceHost, now_ms};
 
 use crate::Orchestrator;
@@ -22,6 +22,16 @@ pub async fn register(host: &mut ServiceHost<Orchestrator>) -> Result<(), Runtim
     host.endpoint(resolve_saga::handle).await?;
     host.endpoint(saga_stats::handle).await?;
     Ok(())
+}
+
+/// The record as operators' replies carry it: without the place-order saga's card token, which
+/// only the saga's own steps use. The token stays in the KV record, which only the orchestrator
+/// and operators' tools read; no reply, and so no console, ever carries it.
+pub fn without_card_token(mut saga: SagaRecord) -> SagaRecord {
+    if let SagaPayload::PlaceOrder(place_order) = &mut saga.payload {
+        place_order.card_token = String::new();
+    }
+    saga
 }
 
 /// Applies an operator's change to a saga with a compare-and-set: the change is refused, not

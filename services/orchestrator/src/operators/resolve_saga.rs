@@ -35,5 +35,5 @@ pub async fn handle(
     })
     .await?;
     warn!(saga_id = %saga.saga_id, resolution = ?saga.resolution, "operator resolved the saga by hand");
-    Ok(saga)
+    Ok(super::without_card_token(saga))
 }

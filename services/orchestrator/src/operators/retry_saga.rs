@@ -53,5 +53,5 @@ pub async fn handle(
         .enqueue(&saga.saga_id, &format!("retry-{}", saga.updated_at_ms))
         .await?;
     info!(saga_id = %saga.saga_id, "operator retried the saga");
-    Ok(saga)
+    Ok(super::without_card_token(saga))
 }

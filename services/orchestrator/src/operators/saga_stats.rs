@@ -1,4 +1,4 @@
-//! `saga_stats`: counts per state and duration percentiles of ended sagas.
+//! `saga_stats`: counts per state and duration percentiles of ended sagas, of one store or all.
 
 use bikestore_contracts::sagas::{SagaState, SagaStats, SagaStatsReport, StateCount};
 use bikestore_runtime::Ctx;
@@ -18,9 +18,12 @@ const STATES: [SagaState; 6] = [
 /// Reads every record and summarises.
 pub async fn handle(
     ctx: Ctx<Orchestrator>,
-    _request: SagaStats,
+    request: SagaStats,
 ) -> Result<SagaStatsReport, OrchestratorError> {
-    let sagas = ctx.engine.store().all().await?;
+    let mut sagas = ctx.engine.store().all().await?;
+    if let Some(store_id) = request.store_id {
+        sagas.retain(|saga| saga.payload.store_id() == Some(store_id));
+    }
     let counts = STATES
         .into_iter()
         .map(|state| StateCount {

@@ -8,7 +8,7 @@ use bikestore_contracts::orders::{
     Card, GetOrder, GetPayment, ListOrders, OrderLine, OrderStatus, PaymentStatus,
 };
 use bikestore_contracts::sagas::{
-    Outcome, PlaceOrder, SagaPayload, SagaRecord, SagaStarted, SagaState,
+    ListSagas, Outcome, PlaceOrder, SagaPayload, SagaRecord, SagaStarted, SagaState, SagaStats,
 };
 use bikestore_contracts::{Cents, CustomerId, ErrorCode, ProductId, StaffId, StoreId};
 use bikestore_runtime::call::CallOptions;
@@ -119,6 +119,27 @@ async fn a_placed_order_is_processing_with_stock_committed_payment_captured_and_
         (payment.status, payment.captured),
         (PaymentStatus::Captured, Cents(135_000))
     );
+    // The saga paid with the card's token, and no reply hands it out.
+    assert!(place_order_payload(&saga).card_token.is_empty());
+    let listed = stack
+        .caller
+        .call(&ListSagas {
+            store_id: Some(store_id),
+            ..ListSagas::default()
+        })
+        .await?;
+    assert_eq!(listed.sagas, std::slice::from_ref(&saga));
+    let other_store = StoreId(store_id.0 + 1);
+    let elsewhere = ListSagas {
+        store_id: Some(other_store),
+        ..ListSagas::default()
+    };
+    assert!(stack.caller.call(&elsewhere).await?.sagas.is_empty());
+    let stats = SagaStats {
+        store_id: Some(other_store),
+    };
+    let stats = stack.caller.call(&stats).await?;
+    assert!(stats.counts.iter().all(|count| count.count == 0));
     let steps: Vec<&str> = saga
         .history
         .iter()

@@ -227,7 +227,7 @@ async fn a_compensation_that_keeps_failing_leaves_the_saga_stuck_until_an_operat
         0,
         "the compensation gave the stock back"
     );
-    let stats = stack.caller.call(&SagaStats {}).await?;
+    let stats = stack.caller.call(&SagaStats::default()).await?;
     let failed = stats
         .counts
         .iter()

@@ -303,7 +303,7 @@ async fn dashboard(
     let low_stock = session.call(&low_stock_query);
     let stats = async {
         if with_sagas {
-            session.call(&SagaStats {}).await.map(Some)
+            session.call(&SagaStats::default()).await.map(Some)
         } else {
             Ok(None)
         }
