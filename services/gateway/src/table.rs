@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use bikestore_codec::{CodecError, ContentType};
 use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, Login, Logout, PublicKeys,
-    Refresh, ResetPassword, Role, RotateSigningKey,
+    Refresh, ResetPassword, Role, RotateSigningKey, UnlockUsername,
 };
 use bikestore_contracts::inventory::{
     AdjustStock, CommitReservation, CreateBrand, CreateCategory, CreateProduct, CreateStore,
@@ -124,9 +124,17 @@ facts!(
         store: [from_store_id],
         targets: [product_id, to_store_id]
     },
+    CreateStaff {
+        store: [],
+        targets: [username]
+    },
     DeactivateStaff {
         store: [],
         targets: [staff_id]
+    },
+    UnlockUsername {
+        store: [],
+        targets: [username]
     },
     ResetPassword {
         store: [],
@@ -218,10 +226,11 @@ pub const TABLE: &[Rule] = &[
     rule::<Refresh>(Access::Public),
     rule::<Logout>(Access::Public),
     rule::<PublicKeys>(Access::Public),
-    rule::<CreateStaff>(Access::Roles(ADMIN)),
+    targeted::<CreateStaff>(Access::Roles(ADMIN)),
     targeted::<DeactivateStaff>(Access::Roles(ADMIN)),
     targeted::<ResetPassword>(Access::Roles(ADMIN)),
     targeted::<ChangeStaffRole>(Access::Roles(ADMIN)),
+    targeted::<UnlockUsername>(Access::Roles(ADMIN)),
     rule::<RotateSigningKey>(Access::Roles(ADMIN)),
     rule::<ListStaff>(Access::Roles(ADMIN)),
     rule::<GetStaff>(Access::Roles(ADMIN)),
