@@ -172,8 +172,8 @@ fn forwarded_headers(
     Ok(forwarded)
 }
 
-/// The code of the error a service's reply carries, if it is an error reply.
-pub fn carried_error_code(reply: &async_nats::Message) -> Option<ErrorCode> {
+/// The error a service's reply carries, if it is an error reply.
+pub fn carried_error(reply: &async_nats::Message) -> Option<WireError> {
     let reply_headers = reply.headers.as_ref()?;
     reply_headers.get(headers::NATS_SERVICE_ERROR)?;
     let content_type = ContentType::from_header(
@@ -182,7 +182,7 @@ pub fn carried_error_code(reply: &async_nats::Message) -> Option<ErrorCode> {
             .map(|value| value.as_str()),
     )
     .unwrap_or_default();
-    Some(bikestore_codec::decode_error(content_type, &reply.payload).code)
+    Some(bikestore_codec::decode_error(content_type, &reply.payload))
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! For each request it finds the operation in the authorization [`table`], verifies the access
 //! token against identity's public keys (`keys`) and the request signature made with the
 //! token's session key, refuses a nonce seen within the window (`replay`), rate-limits the member
-//! (`rate`), checks the member is still active (`staff`), checks role and store against the
+//! (and public operations per connection, username or refresh token, and operation: `rate`,
+//! reading what they name with `public`), checks the member is still active (`staff`), checks role and store against the
 //! table, and forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
 //! back through the gateway, which relays it and writes the command, allowed or refused, to the
 //! audit stream (`audit`); a query names the caller's inbox as its reply subject, so the service
@@ -27,7 +28,8 @@ mod forward;
 mod keys;
 mod pipeline;
 mod presence;
-mod rate;
+mod public;
+pub mod rate;
 mod replay;
 mod sessions;
 mod staff;
@@ -65,7 +67,7 @@ pub struct Gateway {
     keys: keys::KeyCache,
     staff: staff::StaffCache,
     replay: replay::ReplayCache,
-    rate: rate::RateLimiter,
+    rate: rate::RateLimits,
     presence: presence::Presence,
     forward_timeout: Duration,
     max_request_bytes: usize,
@@ -93,7 +95,7 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         keys: keys::KeyCache::new(caller.clone(), config.key_refresh_interval),
         staff: staff::StaffCache::new(caller, config.staff_cache_ttl),
         replay: replay::ReplayCache::new(config.replay_capacity),
-        rate: rate::RateLimiter::new(config.rate_per_second, config.rate_burst),
+        rate: config.rate_limits(),
         presence: presence::Presence::new(),
         forward_timeout: config.forward_timeout,
         max_request_bytes: config.common.max_request_bytes,

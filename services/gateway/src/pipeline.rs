@@ -4,7 +4,12 @@
 //! The order is chosen so the cheap checks run first and nothing is remembered for a request
 //! that has not proved who sent it: token, then rate limit, then the request signature, then the
 //! nonce, then the member's current status, then whether the token's session ended, then the
-//! table.
+//! table. A public operation passes its connection's rate budget, then its username's or
+//! refresh token's, then its operation's (see `rate`).
+//!
+//! Audited: every command, every refusal for being unauthorized, forbidden or rate-limited (a
+//! run of rate-limited refusals by one bucket once), and every read of customer data, which is
+//! forwarded rather than handed over so its rows can be counted (see `audit`).
 
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
@@ -19,11 +24,11 @@ use tracing::{debug, info, warn};
 
 use crate::Gateway;
 use crate::error::GatewayError;
-use crate::forward;
-use crate::rate::RateKey;
+use crate::rate::connection_of;
 use crate::replay::ReplayRefusal;
 use crate::staff::StaffStatus;
 use crate::table::{self, Access, Rule};
+use crate::{audit, forward, public};
 
 /// Where NATS clients receive replies; the only subjects the gateway answers to.
 const INBOX_PREFIX: &str = "_INBOX.";
@@ -98,12 +103,20 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             .filter(|key| forward::header_value_ok(key))
             .map(str::to_owned),
         target_ids: Default::default(),
+        reason: None,
+        username: None,
+        rows: None,
     };
+    let reads_customers = audit::reads_customers(rule);
+    let mut refusal_audit = RefusalAudit::AsUsual;
     let outcome = match admit(gateway, rule, &message, content_type, &mut record).await {
         Ok(caller)
-            if rule.kind == OperationKind::Query && gateway.presence.is_present(rule.service) =>
+            if rule.kind == OperationKind::Query
+                && !reads_customers
+                && gateway.presence.is_present(rule.service) =>
         {
-            // Queries are not audited, so the service may answer the caller's inbox itself.
+            // Queries other than customer reads are audited only when refused, so the service may
+            // answer an admitted one's inbox itself.
             let handed_over = forward::hand_over(
                 gateway,
                 rule,
@@ -130,12 +143,22 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
                 reason = %refusal.message,
                 "request refused"
             );
+            refusal_audit = note_refusal(&error, &mut record);
             Err(refusal)
         }
     };
     record.error = match outcome {
         Ok(reply) => {
-            let error = forward::carried_error_code(&reply);
+            let carried = forward::carried_error(&reply);
+            // A service's own refusal (identity's of a wrong password or a locked username) is
+            // audited with its message, which services never make from what the caller sent.
+            if let Some(refusal) = carried.as_ref().filter(|refusal| refused(refusal.code)) {
+                record.reason = Some(refusal.message.clone());
+            }
+            let error = carried.map(|refusal| refusal.code);
+            if reads_customers {
+                record.rows = audit::rows_answered(rule, &reply);
+            }
             let relayed = match reply.headers {
                 Some(reply_headers) => {
                     gateway
@@ -155,7 +178,12 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             Some(refusal.code)
         }
     };
-    if rule.kind == OperationKind::Command {
+    let audited = match refusal_audit {
+        RefusalAudit::Always => true,
+        RefusalAudit::Quiet => false,
+        RefusalAudit::AsUsual => rule.kind == OperationKind::Command || reads_customers,
+    };
+    if audited {
         record.at_ms = bikestore_runtime::now_ms();
         crate::audit::write(&gateway.jetstream, &gateway.subjects, &record).await;
     }
@@ -178,9 +206,25 @@ async fn admit(
             .ok_or(GatewayError::Unsigned { header: name })
     };
     if rule.access == Access::Public {
-        if !gateway.rate.admit(RateKey::Anonymous) {
-            return Err(GatewayError::RateLimited);
-        }
+        let reply_to = message.reply.as_ref().map_or("", |reply| reply.as_str());
+        gateway
+            .rate
+            .admit_connection(connection_of(reply_to))
+            .map_err(GatewayError::RateLimited)?;
+        // An unreadable version header names nothing here; the service refuses the request.
+        let version = request_version(message).unwrap_or(None);
+        let facts = public::read(
+            rule,
+            content_type,
+            version,
+            &message.payload,
+            gateway.max_request_bytes,
+        );
+        record.username = facts.username;
+        gateway
+            .rate
+            .admit_public(facts.budget_key, rule.operation)
+            .map_err(GatewayError::RateLimited)?;
         return Ok(None);
     }
     let now_ms = bikestore_runtime::now_ms();
@@ -194,9 +238,10 @@ async fn admit(
     let staff_id = access.claims.staff_id;
     record.staff_id = Some(staff_id);
     record.role = Some(access.claims.role);
-    if !gateway.rate.admit(RateKey::Staff(staff_id)) {
-        return Err(GatewayError::RateLimited);
-    }
+    gateway
+        .rate
+        .admit_staff(staff_id)
+        .map_err(GatewayError::RateLimited)?;
     let timestamp_ms = header(headers::REQUEST_TIMESTAMP)?
         .trim()
         .parse::<i64>()
@@ -235,14 +280,7 @@ async fn admit(
     record.role = Some(status.role);
     let target_store = match rule.facts {
         Some(read_facts) => {
-            let version = bikestore_codec::schema_version_from_header(
-                message
-                    .headers
-                    .as_ref()
-                    .and_then(|map| map.get(headers::SCHEMA_VERSION))
-                    .map(|value| value.as_str()),
-            )
-            .map_err(GatewayError::Unreadable)?;
+            let version = request_version(message).map_err(GatewayError::Unreadable)?;
             let facts = read_facts(
                 content_type,
                 version,
@@ -258,7 +296,71 @@ async fn admit(
     };
     table::allows(rule, status.role, status.store_id, target_store)
         .map_err(|reason| GatewayError::Forbidden { reason })?;
+    if audit::reads_customers(rule) {
+        let version = request_version(message).map_err(GatewayError::Unreadable)?;
+        record.target_ids = audit::customer_read(
+            rule,
+            content_type,
+            version,
+            &message.payload,
+            gateway.max_request_bytes,
+        );
+    }
     Ok(Some(Caller { access, status }))
+}
+
+/// The schema version the request's header names, if any.
+fn request_version(
+    message: &async_nats::Message,
+) -> Result<Option<u16>, bikestore_codec::CodecError> {
+    bikestore_codec::schema_version_from_header(
+        message
+            .headers
+            .as_ref()
+            .and_then(|map| map.get(headers::SCHEMA_VERSION))
+            .map(|value| value.as_str()),
+    )
+}
+
+/// Whether `code` refuses the caller (rather than failing the request), which is audited.
+fn refused(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::Unauthorized | ErrorCode::Forbidden | ErrorCode::RateLimited
+    )
+}
+
+/// Whether a request is audited, as far as its refusal decides.
+enum RefusalAudit {
+    /// Audited whatever the operation: refused as unauthorized, forbidden, or the first of a
+    /// run of rate-limited refusals by one bucket.
+    Always,
+    /// Not audited: a later refusal of such a run, so a flood writes one record, not thousands.
+    Quiet,
+    /// As the operation is: not refused by the gateway, or refused for a malformed request.
+    AsUsual,
+}
+
+/// Notes in `record` why the gateway refused, and whether that makes the request audited.
+fn note_refusal(error: &GatewayError, record: &mut AuditRecord) -> RefusalAudit {
+    match error {
+        GatewayError::RateLimited(refused) => {
+            record.reason = Some(refused.limit.reason().to_owned());
+            if refused.first_in_run {
+                RefusalAudit::Always
+            } else {
+                RefusalAudit::Quiet
+            }
+        }
+        other => {
+            record.reason = Some(other.to_string());
+            if refused(other.code()) {
+                RefusalAudit::Always
+            } else {
+                RefusalAudit::AsUsual
+            }
+        }
+    }
 }
 
 /// Answers `reply_to` with `refusal` in the caller's format, as the services answer errors.
