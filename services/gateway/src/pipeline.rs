@@ -156,6 +156,10 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
                 record.reason = Some(refusal.message.clone());
             }
             let error = carried.map(|refusal| refusal.code);
+            if let Some((staff_id, role)) = public::logged_in(rule, &reply) {
+                record.staff_id = Some(staff_id);
+                record.role = Some(role);
+            }
             if reads_customers {
                 record.rows = audit::rows_answered(rule, &reply);
             }

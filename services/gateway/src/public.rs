@@ -1,14 +1,14 @@
 //! What the gateway reads from a public request's body before any member is known: the
 //! username a login names (for its rate budget and its audit record) and the refresh token a
 //! refresh or logout presents (for its rate budget only, as a digest: the token itself is
-//! never kept, logged or audited).
+//! never kept, logged or audited); and from a login's reply, who logged in.
 //!
 //! A body that does not decode names nothing here; the service refuses it as `invalid`, and it
 //! still draws from its connection's and its operation's budgets.
 
 use bikestore_codec::ContentType;
-use bikestore_contracts::Request;
-use bikestore_contracts::identity::{Login, Logout, Refresh, RefreshToken};
+use bikestore_contracts::identity::{Login, LoginReply, Logout, Refresh, RefreshToken, Role};
+use bikestore_contracts::{Request, StaffId, headers};
 
 use crate::table::Rule;
 
@@ -49,6 +49,29 @@ pub fn read(
     } else {
         PublicFacts::default()
     }
+}
+
+/// Who a successful login's reply says logged in, for its audit record; `None` for any other
+/// reply. The reply's tokens are only decoded in memory, on their way to the caller.
+pub fn logged_in(rule: &Rule, reply: &async_nats::Message) -> Option<(StaffId, Role)> {
+    if rule.operation != Login::OPERATION {
+        return None;
+    }
+    let reply_headers = reply.headers.as_ref();
+    if reply_headers.is_some_and(|map| map.get(headers::NATS_SERVICE_ERROR).is_some()) {
+        return None;
+    }
+    let content_type = ContentType::from_header(
+        reply_headers
+            .and_then(|map| map.get(headers::CONTENT_TYPE))
+            .map(|value| value.as_str()),
+    )
+    .unwrap_or_default();
+    let login =
+        bikestore_codec::decode::<LoginReply>(content_type, None, &reply.payload, usize::MAX);
+    login
+        .ok()
+        .map(|login| (login.staff.staff_id, login.staff.role))
 }
 
 /// The facts of a request presenting `token`: its budget is keyed by the token's digest.

@@ -31,7 +31,8 @@ pub const REFUSAL_SESSION_ENDED: &str = "session_ended";
 pub struct AuditRecord {
     /// When the gateway answered, in milliseconds since the Unix epoch.
     pub at_ms: i64,
-    /// The caller, once the token verified; `None` for a refused or public call.
+    /// The caller, once the token verified, or who logged in for a successful login; `None`
+    /// for another public call or one refused before its token verified.
     pub staff_id: Option<StaffId>,
     /// The caller's role, once known.
     pub role: Option<Role>,

@@ -165,12 +165,15 @@ async fn refusals_logins_and_customer_reads_are_audited_without_secrets() -> any
         .await?;
     assert_eq!(failed.username.as_deref(), Some("sales2b"));
     let logins = stack.audited_count("login", None, 1).await?;
-    assert!(
-        logins
-            .iter()
-            .any(|record| record.username.as_deref() == Some("sales2a")),
+    let login = logins
+        .iter()
+        .find(|record| record.username.as_deref() == Some("sales2a"));
+    assert_eq!(
+        login.and_then(|record| record.staff_id),
+        Some(sales.whoami().staff_id),
         "{logins:?}"
     );
+    assert_eq!(failed.staff_id, None);
 
     // A customer read: who, what and how many rows, never the rows.
     let customer = sales.call(&GetCustomer {
