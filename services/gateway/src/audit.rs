@@ -17,7 +17,7 @@ use async_nats::jetstream::{self, stream};
 use bikestore_codec::ContentType;
 use bikestore_contracts::gateway::AuditRecord;
 use bikestore_contracts::orders::{Customer, CustomerPage, GetCustomer, SearchCustomers};
-use bikestore_contracts::{Request, Subjects, headers};
+use bikestore_contracts::{Request, Subjects};
 use bikestore_runtime::RuntimeError;
 use bikestore_runtime::streams;
 use tracing::{error, warn};
@@ -124,24 +124,10 @@ pub fn customer_read(
 /// How many customers a successful customer read's reply holds; `None` for an error reply or
 /// one that does not decode.
 pub fn rows_answered(rule: &Rule, reply: &async_nats::Message) -> Option<u64> {
-    let reply_headers = reply.headers.as_ref();
-    if reply_headers.is_some_and(|map| map.get(headers::NATS_SERVICE_ERROR).is_some()) {
-        return None;
-    }
-    let content_type = ContentType::from_header(
-        reply_headers
-            .and_then(|map| map.get(headers::CONTENT_TYPE))
-            .map(|value| value.as_str()),
-    )
-    .unwrap_or_default();
-    let payload = &reply.payload;
     if rule.operation == GetCustomer::OPERATION {
-        bikestore_codec::decode::<Customer>(content_type, None, payload, usize::MAX)
-            .ok()
-            .map(|_| 1)
+        crate::forward::decode_success::<Customer>(reply).map(|_| 1)
     } else {
-        bikestore_codec::decode::<CustomerPage>(content_type, None, payload, usize::MAX)
-            .ok()
+        crate::forward::decode_success::<CustomerPage>(reply)
             .and_then(|page| u64::try_from(page.customers.len()).ok())
     }
 }

@@ -8,7 +8,7 @@
 
 use bikestore_codec::ContentType;
 use bikestore_contracts::identity::{Login, LoginReply, Logout, Refresh, RefreshToken, Role};
-use bikestore_contracts::{Request, StaffId, headers};
+use bikestore_contracts::{Request, StaffId};
 
 use crate::table::Rule;
 
@@ -57,21 +57,8 @@ pub fn logged_in(rule: &Rule, reply: &async_nats::Message) -> Option<(StaffId, R
     if rule.operation != Login::OPERATION {
         return None;
     }
-    let reply_headers = reply.headers.as_ref();
-    if reply_headers.is_some_and(|map| map.get(headers::NATS_SERVICE_ERROR).is_some()) {
-        return None;
-    }
-    let content_type = ContentType::from_header(
-        reply_headers
-            .and_then(|map| map.get(headers::CONTENT_TYPE))
-            .map(|value| value.as_str()),
-    )
-    .unwrap_or_default();
-    let login =
-        bikestore_codec::decode::<LoginReply>(content_type, None, &reply.payload, usize::MAX);
-    login
-        .ok()
-        .map(|login| (login.staff.staff_id, login.staff.role))
+    let login: LoginReply = crate::forward::decode_success(reply)?;
+    Some((login.staff.staff_id, login.staff.role))
 }
 
 /// The facts of a request presenting `token`: its budget is keyed by the token's digest.
