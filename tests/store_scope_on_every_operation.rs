@@ -11,7 +11,7 @@ use std::time::Duration;
 use bikestore_client::{ClientError, Session};
 use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, Password, ResetPassword,
-    Role, RotateSigningKey,
+    Role, RotateSigningKey, UnlockUsername,
 };
 use bikestore_contracts::inventory::{
     AdjustStock, CommitReservation, CreateStore, GetProduct, Page, ReceiveStock,
@@ -50,6 +50,7 @@ const CHAIN_WIDE: &[(&str, &str)] = &[
     ("deactivate_staff", ADMINS_ONLY),
     ("reset_password", ADMINS_ONLY),
     ("change_staff_role", ADMINS_ONLY),
+    ("unlock_username", ADMINS_ONLY),
     ("rotate_signing_key", ADMINS_ONLY),
     ("list_staff", ADMINS_ONLY),
     ("get_staff", ADMINS_ONLY),
@@ -364,6 +365,14 @@ async fn probe_admins_only(member: &Session, operation: &str, data: &Store1) -> 
                     staff_id: data.seller,
                     role: Some(Role::Manager),
                     store_id: None,
+                })
+                .await,
+            store_1,
+        ),
+        "unlock_username" => seen(
+            member
+                .call(&UnlockUsername {
+                    username: "sales1a".into(),
                 })
                 .await,
             store_1,

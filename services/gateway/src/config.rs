@@ -13,6 +13,18 @@ pub const ENV_FORWARD_TIMEOUT_MS: &str = "BIKESTORE_GATEWAY_FORWARD_TIMEOUT_MS";
 pub const ENV_RATE_PER_SECOND: &str = "BIKESTORE_GATEWAY_RATE_PER_SECOND";
 /// Environment variable for [`GatewayConfig::rate_burst`].
 pub const ENV_RATE_BURST: &str = "BIKESTORE_GATEWAY_RATE_BURST";
+/// Environment variable for [`GatewayConfig::public_rate_per_second`].
+pub const ENV_PUBLIC_RATE_PER_SECOND: &str = "BIKESTORE_GATEWAY_PUBLIC_RATE_PER_SECOND";
+/// Environment variable for [`GatewayConfig::public_burst`].
+pub const ENV_PUBLIC_BURST: &str = "BIKESTORE_GATEWAY_PUBLIC_BURST";
+/// Environment variable for [`GatewayConfig::connection_rate_per_second`].
+pub const ENV_CONNECTION_RATE_PER_SECOND: &str = "BIKESTORE_GATEWAY_CONNECTION_RATE_PER_SECOND";
+/// Environment variable for [`GatewayConfig::connection_burst`].
+pub const ENV_CONNECTION_BURST: &str = "BIKESTORE_GATEWAY_CONNECTION_BURST";
+/// Environment variable for [`GatewayConfig::username_rate_per_second`].
+pub const ENV_USERNAME_RATE_PER_SECOND: &str = "BIKESTORE_GATEWAY_USERNAME_RATE_PER_SECOND";
+/// Environment variable for [`GatewayConfig::username_burst`].
+pub const ENV_USERNAME_BURST: &str = "BIKESTORE_GATEWAY_USERNAME_BURST";
 /// Environment variable for [`GatewayConfig::staff_cache_ttl`].
 pub const ENV_STAFF_CACHE_TTL_MS: &str = "BIKESTORE_GATEWAY_STAFF_CACHE_TTL_MS";
 /// Environment variable for [`GatewayConfig::key_refresh_interval`].
@@ -38,12 +50,32 @@ pub struct GatewayConfig {
     /// Milliseconds a forwarded request may take before the caller gets `timeout`.
     #[arg(long = "forward-timeout-ms", env = ENV_FORWARD_TIMEOUT_MS, value_parser = parse_millis, default_value = "10000")]
     pub forward_timeout: Duration,
-    /// Requests per second each member of staff may sustain (and anonymous calls together).
+    /// Requests per second each member of staff may sustain.
     #[arg(long, env = ENV_RATE_PER_SECOND, default_value_t = 50)]
     pub rate_per_second: u32,
     /// Requests a member may send at once before the sustained rate applies.
     #[arg(long, env = ENV_RATE_BURST, default_value_t = 100)]
     pub rate_burst: u32,
+    /// Calls per second each public operation (login, refresh, logout, public keys) may
+    /// sustain from all callers together; each operation has a budget of its own.
+    #[arg(long, env = ENV_PUBLIC_RATE_PER_SECOND, default_value_t = 100)]
+    pub public_rate_per_second: u32,
+    /// Calls of one public operation at once before its sustained rate applies.
+    #[arg(long, env = ENV_PUBLIC_BURST, default_value_t = 200)]
+    pub public_burst: u32,
+    /// Public calls per second one NATS connection (a console) may sustain.
+    #[arg(long, env = ENV_CONNECTION_RATE_PER_SECOND, default_value_t = 10)]
+    pub connection_rate_per_second: u32,
+    /// Public calls one connection may send at once before its sustained rate applies.
+    #[arg(long, env = ENV_CONNECTION_BURST, default_value_t = 20)]
+    pub connection_burst: u32,
+    /// Logins per second of one username (and refreshes or logouts of one refresh token) from
+    /// all connections together; identity's own throttle slows down wrong passwords further.
+    #[arg(long, env = ENV_USERNAME_RATE_PER_SECOND, default_value_t = 5)]
+    pub username_rate_per_second: u32,
+    /// Logins of one username at once before its sustained rate applies.
+    #[arg(long, env = ENV_USERNAME_BURST, default_value_t = 20)]
+    pub username_burst: u32,
     /// Milliseconds a member's active flag is trusted before identity is asked again.
     #[arg(long = "staff-cache-ttl-ms", env = ENV_STAFF_CACHE_TTL_MS, value_parser = parse_millis, default_value = "5000")]
     pub staff_cache_ttl: Duration,
@@ -84,6 +116,12 @@ impl GatewayConfig {
             forward_timeout: Duration::from_secs(10),
             rate_per_second: 50,
             rate_burst: 100,
+            public_rate_per_second: 100,
+            public_burst: 200,
+            connection_rate_per_second: 10,
+            connection_burst: 20,
+            username_rate_per_second: 5,
+            username_burst: 20,
             staff_cache_ttl: Duration::from_secs(5),
             key_refresh_interval: Duration::from_secs(2),
             replay_capacity: 1_000_000,
@@ -91,6 +129,20 @@ impl GatewayConfig {
             ended_sessions_lookback: Duration::from_secs(3600),
             assertion_key: None,
         }
+    }
+
+    /// The rate budgets this configuration sets.
+    pub fn rate_limits(&self) -> crate::rate::RateLimits {
+        let budget = |rate_per_second, burst| crate::rate::Budget {
+            rate_per_second,
+            burst,
+        };
+        crate::rate::RateLimits::new(
+            budget(self.rate_per_second, self.rate_burst),
+            budget(self.connection_rate_per_second, self.connection_burst),
+            budget(self.username_rate_per_second, self.username_burst),
+            budget(self.public_rate_per_second, self.public_burst),
+        )
     }
 
     /// Where the private caller-assertion key is: as configured, or under the data folder.

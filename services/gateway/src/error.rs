@@ -40,9 +40,9 @@ pub enum GatewayError {
         /// Which rule refused, in general terms.
         reason: &'static str,
     },
-    /// The member sent more requests than the rate limit allows.
+    /// The caller sent more requests than a rate budget allows (which one, for the audit).
     #[error("too many requests; slow down and retry shortly")]
-    RateLimited,
+    RateLimited(crate::rate::Refused),
     /// The replay memory is full of unexpired nonces; the gateway refuses rather than forgets.
     #[error("the gateway is overloaded; retry shortly")]
     Overloaded,
@@ -92,7 +92,7 @@ impl ServiceError for GatewayError {
             | GatewayError::SessionEnded => ErrorCode::Unauthorized,
             GatewayError::Credentials(error) => error.code(),
             GatewayError::Forbidden { .. } => ErrorCode::Forbidden,
-            GatewayError::RateLimited => ErrorCode::RateLimited,
+            GatewayError::RateLimited(_) => ErrorCode::RateLimited,
             GatewayError::Overloaded => ErrorCode::Unavailable,
             GatewayError::Unreadable(error) => error.code(),
             GatewayError::Identity(error) | GatewayError::OwnerUnknown(error)

@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 
 use bikestore_codec::{CodecError, ContentType};
-use bikestore_contracts::identity::{ChangeStaffRole, DeactivateStaff, ResetPassword};
+use bikestore_contracts::identity::{
+    ChangeStaffRole, CreateStaff, DeactivateStaff, ResetPassword, UnlockUsername,
+};
 use bikestore_contracts::inventory::{
     AdjustStock, CommitReservation, DeleteProduct, ReceiveStock, ReleaseReservation, ReserveStock,
     ReturnReservation, UpdateProduct,
@@ -150,6 +152,16 @@ facts!(
         store: [from_store_id],
         owned: [],
         targets: [product_id, to_store_id]
+    },
+    CreateStaff {
+        store: [],
+        owned: [],
+        targets: [username]
+    },
+    UnlockUsername {
+        store: [],
+        owned: [],
+        targets: [username]
     },
     DeactivateStaff {
         store: [],

@@ -187,8 +187,24 @@ fn forwarded_headers(
     Ok(forwarded)
 }
 
-/// The code of the error a service's reply carries, if it is an error reply.
-pub fn carried_error_code(reply: &async_nats::Message) -> Option<ErrorCode> {
+/// A successful reply's body decoded as `M`; `None` for an error reply or one that does not
+/// decode. For the few replies the gateway reads (a login's member, a customer read's rows).
+pub fn decode_success<M: bikestore_contracts::Message>(reply: &async_nats::Message) -> Option<M> {
+    let reply_headers = reply.headers.as_ref();
+    if reply_headers.is_some_and(|map| map.get(headers::NATS_SERVICE_ERROR).is_some()) {
+        return None;
+    }
+    let content_type = ContentType::from_header(
+        reply_headers
+            .and_then(|map| map.get(headers::CONTENT_TYPE))
+            .map(|value| value.as_str()),
+    )
+    .unwrap_or_default();
+    bikestore_codec::decode::<M>(content_type, None, &reply.payload, usize::MAX).ok()
+}
+
+/// The error a service's reply carries, if it is an error reply.
+pub fn carried_error(reply: &async_nats::Message) -> Option<WireError> {
     let reply_headers = reply.headers.as_ref()?;
     reply_headers.get(headers::NATS_SERVICE_ERROR)?;
     let content_type = ContentType::from_header(
@@ -197,7 +213,7 @@ pub fn carried_error_code(reply: &async_nats::Message) -> Option<ErrorCode> {
             .map(|value| value.as_str()),
     )
     .unwrap_or_default();
-    Some(bikestore_codec::decode_error(content_type, &reply.payload).code)
+    Some(bikestore_codec::decode_error(content_type, &reply.payload))
 }
 
 #[cfg(test)]

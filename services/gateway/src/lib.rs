@@ -4,9 +4,10 @@
 //! For each request it finds the operation in the authorization [`table`], verifies the access
 //! token against identity's public keys (`keys`) and the request signature made with the
 //! token's session key, refuses a nonce seen within the window (`replay`), rate-limits the member
-//! (`rate`), checks the member is still active (`staff`), checks role against the table and
-//! store scope as the table declares it (`scope`, over what `facts` reads from the body, asking
-//! a service who owns a named ID), and
+//! (and public operations per connection, username or refresh token, and operation: `rate`,
+//! reading what they name with `public`), checks the member is still active (`staff`), checks
+//! role against the table and store scope as the table declares it (`scope`, over what `facts`
+//! reads from the body, asking a service who owns a named ID), and
 //! forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
 //! back through the gateway, which relays it and writes the command, allowed or refused, to the
 //! audit stream (`audit`); a query names the caller's inbox as its reply subject, so the service
@@ -30,7 +31,8 @@ mod forward;
 mod keys;
 mod pipeline;
 mod presence;
-mod rate;
+mod public;
+pub mod rate;
 mod replay;
 mod scope;
 mod sessions;
@@ -69,7 +71,7 @@ pub struct Gateway {
     keys: keys::KeyCache,
     staff: staff::StaffCache,
     replay: replay::ReplayCache,
-    rate: rate::RateLimiter,
+    rate: rate::RateLimits,
     presence: presence::Presence,
     forward_timeout: Duration,
     max_request_bytes: usize,
@@ -100,7 +102,7 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         staff: staff::StaffCache::new(caller.clone(), config.staff_cache_ttl),
         owners: scope::Owners::new(caller, config.forward_timeout),
         replay: replay::ReplayCache::new(config.replay_capacity),
-        rate: rate::RateLimiter::new(config.rate_per_second, config.rate_burst),
+        rate: config.rate_limits(),
         presence: presence::Presence::new(),
         forward_timeout: config.forward_timeout,
         max_request_bytes: config.common.max_request_bytes,

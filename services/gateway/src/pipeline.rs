@@ -4,7 +4,13 @@
 //! The order is chosen so the cheap checks run first and nothing is remembered for a request
 //! that has not proved who sent it: token, then rate limit, then the request signature, then the
 //! nonce, then the member's current status, then whether the token's session ended, then the
-//! table's roles, then its store scope (`scope`), which may ask a service who owns an ID.
+//! table's roles, then its store scope (`scope`), which may ask a service who owns an ID. A
+//! public operation passes its connection's rate budget, then its username's or refresh
+//! token's, then its operation's (see `rate`).
+//!
+//! Audited: every command, every refusal for being unauthorized, forbidden or rate-limited (a
+//! run of rate-limited refusals by one bucket once), and every read of customer data, which is
+//! forwarded rather than handed over so its rows can be counted (see `audit`).
 
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
@@ -20,11 +26,11 @@ use tracing::{debug, info, warn};
 use crate::Gateway;
 use crate::error::GatewayError;
 use crate::facts::RequestFacts;
-use crate::rate::RateKey;
+use crate::rate::connection_of;
 use crate::replay::ReplayRefusal;
 use crate::staff::StaffStatus;
 use crate::table::{self, Access, Rule};
-use crate::{forward, scope};
+use crate::{audit, forward, public, scope};
 
 /// Where NATS clients receive replies; the only subjects the gateway answers to.
 const INBOX_PREFIX: &str = "_INBOX.";
@@ -102,12 +108,20 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             .filter(|key| forward::header_value_ok(key))
             .map(str::to_owned),
         target_ids: Default::default(),
+        reason: None,
+        username: None,
+        rows: None,
     };
+    let reads_customers = audit::reads_customers(rule);
+    let mut refusal_audit = RefusalAudit::AsUsual;
     let outcome = match admit(gateway, rule, &message, content_type, &mut record).await {
         Ok(caller)
-            if rule.kind == OperationKind::Query && gateway.presence.is_present(rule.service) =>
+            if rule.kind == OperationKind::Query
+                && !reads_customers
+                && gateway.presence.is_present(rule.service) =>
         {
-            // Queries are not audited, so the service may answer the caller's inbox itself.
+            // Queries other than customer reads are audited only when refused, so the service may
+            // answer an admitted one's inbox itself.
             let handed_over = forward::hand_over(
                 gateway,
                 rule,
@@ -134,12 +148,26 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
                 reason = %refusal.message,
                 "request refused"
             );
+            refusal_audit = note_refusal(&error, &mut record);
             Err(refusal)
         }
     };
     record.error = match outcome {
         Ok(reply) => {
-            let error = forward::carried_error_code(&reply);
+            let carried = forward::carried_error(&reply);
+            // A service's own refusal (identity's of a wrong password or a locked username) is
+            // audited with its message, which services never make from what the caller sent.
+            if let Some(refusal) = carried.as_ref().filter(|refusal| refused(refusal.code)) {
+                record.reason = Some(refusal.message.clone());
+            }
+            let error = carried.map(|refusal| refusal.code);
+            if let Some((staff_id, role)) = public::logged_in(rule, &reply) {
+                record.staff_id = Some(staff_id);
+                record.role = Some(role);
+            }
+            if reads_customers {
+                record.rows = audit::rows_answered(rule, &reply);
+            }
             let relayed = match reply.headers {
                 Some(reply_headers) => {
                     gateway
@@ -159,7 +187,12 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             Some(refusal.code)
         }
     };
-    if rule.kind == OperationKind::Command {
+    let audited = match refusal_audit {
+        RefusalAudit::Always => true,
+        RefusalAudit::Quiet => false,
+        RefusalAudit::AsUsual => rule.kind == OperationKind::Command || reads_customers,
+    };
+    if audited {
         record.at_ms = bikestore_runtime::now_ms();
         crate::audit::write(&gateway.jetstream, &gateway.subjects, &record).await;
     }
@@ -182,9 +215,25 @@ async fn admit(
             .ok_or(GatewayError::Unsigned { header: name })
     };
     if rule.access == Access::Public {
-        if !gateway.rate.admit(RateKey::Anonymous) {
-            return Err(GatewayError::RateLimited);
-        }
+        let reply_to = message.reply.as_ref().map_or("", |reply| reply.as_str());
+        gateway
+            .rate
+            .admit_connection(connection_of(reply_to))
+            .map_err(GatewayError::RateLimited)?;
+        // An unreadable version header names nothing here; the service refuses the request.
+        let version = request_version(message).unwrap_or(None);
+        let facts = public::read(
+            rule,
+            content_type,
+            version,
+            &message.payload,
+            gateway.max_request_bytes,
+        );
+        record.username = facts.username;
+        gateway
+            .rate
+            .admit_public(facts.budget_key, rule.operation)
+            .map_err(GatewayError::RateLimited)?;
         return Ok(None);
     }
     let now_ms = bikestore_runtime::now_ms();
@@ -198,9 +247,10 @@ async fn admit(
     let staff_id = access.claims.staff_id;
     record.staff_id = Some(staff_id);
     record.role = Some(access.claims.role);
-    if !gateway.rate.admit(RateKey::Staff(staff_id)) {
-        return Err(GatewayError::RateLimited);
-    }
+    gateway
+        .rate
+        .admit_staff(staff_id)
+        .map_err(GatewayError::RateLimited)?;
     let timestamp_ms = header(headers::REQUEST_TIMESTAMP)?
         .trim()
         .parse::<i64>()
@@ -240,7 +290,7 @@ async fn admit(
     // The facts are read before the role check, so a refusal's audit record names its targets.
     let facts = match rule.facts {
         Some(read_facts) => {
-            let version = schema_version(message)?;
+            let version = request_version(message).map_err(GatewayError::Unreadable)?;
             let facts = read_facts(
                 content_type,
                 version,
@@ -255,9 +305,10 @@ async fn admit(
         None => RequestFacts::default(),
     };
     table::allows(rule, status.role).map_err(|reason| GatewayError::Forbidden { reason })?;
+    let version = request_version(message).map_err(GatewayError::Unreadable)?;
     let body = scope::Body {
         content_type,
-        version: schema_version(message)?,
+        version,
         bytes: &message.payload,
         max_bytes: gateway.max_request_bytes,
     };
@@ -265,6 +316,15 @@ async fn admit(
     if narrowed.is_some() {
         // The audit record names the store the list was forced to.
         record.store_id = status.store_id;
+    }
+    if audit::reads_customers(rule) {
+        record.target_ids = audit::customer_read(
+            rule,
+            content_type,
+            version,
+            &message.payload,
+            gateway.max_request_bytes,
+        );
     }
     Ok(Some(Caller {
         access,
@@ -274,7 +334,9 @@ async fn admit(
 }
 
 /// The schema version the request's header names, if any.
-fn schema_version(message: &async_nats::Message) -> Result<Option<u16>, GatewayError> {
+fn request_version(
+    message: &async_nats::Message,
+) -> Result<Option<u16>, bikestore_codec::CodecError> {
     bikestore_codec::schema_version_from_header(
         message
             .headers
@@ -282,7 +344,47 @@ fn schema_version(message: &async_nats::Message) -> Result<Option<u16>, GatewayE
             .and_then(|map| map.get(headers::SCHEMA_VERSION))
             .map(|value| value.as_str()),
     )
-    .map_err(GatewayError::Unreadable)
+}
+
+/// Whether `code` refuses the caller (rather than failing the request), which is audited.
+fn refused(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::Unauthorized | ErrorCode::Forbidden | ErrorCode::RateLimited
+    )
+}
+
+/// Whether a request is audited, as far as its refusal decides.
+enum RefusalAudit {
+    /// Audited whatever the operation: refused as unauthorized, forbidden, or the first of a
+    /// run of rate-limited refusals by one bucket.
+    Always,
+    /// Not audited: a later refusal of such a run, so a flood writes one record, not thousands.
+    Quiet,
+    /// As the operation is: not refused by the gateway, or refused for a malformed request.
+    AsUsual,
+}
+
+/// Notes in `record` why the gateway refused, and whether that makes the request audited.
+fn note_refusal(error: &GatewayError, record: &mut AuditRecord) -> RefusalAudit {
+    match error {
+        GatewayError::RateLimited(refused) => {
+            record.reason = Some(refused.limit.reason().to_owned());
+            if refused.first_in_run {
+                RefusalAudit::Always
+            } else {
+                RefusalAudit::Quiet
+            }
+        }
+        other => {
+            record.reason = Some(other.to_string());
+            if refused(other.code()) {
+                RefusalAudit::Always
+            } else {
+                RefusalAudit::AsUsual
+            }
+        }
+    }
 }
 
 /// Answers `reply_to` with `refusal` in the caller's format, as the services answer errors.

@@ -10,7 +10,7 @@
 
 use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, Login, Logout, PublicKeys,
-    Refresh, ResetPassword, Role, RotateSigningKey,
+    Refresh, ResetPassword, Role, RotateSigningKey, UnlockUsername,
 };
 use bikestore_contracts::inventory::{
     AdjustStock, CommitReservation, CreateBrand, CreateCategory, CreateProduct, CreateStore,
@@ -169,10 +169,11 @@ pub const TABLE: &[Rule] = &[
     chain_wide::<Refresh>(Access::Public, SESSIONS),
     chain_wide::<Logout>(Access::Public, SESSIONS),
     chain_wide::<PublicKeys>(Access::Public, SESSIONS),
-    chain_wide::<CreateStaff>(Access::Roles(ADMIN), ADMINS_ONLY),
+    admins_targeting::<CreateStaff>(),
     admins_targeting::<DeactivateStaff>(),
     admins_targeting::<ResetPassword>(),
     admins_targeting::<ChangeStaffRole>(),
+    admins_targeting::<UnlockUsername>(),
     chain_wide::<RotateSigningKey>(Access::Roles(ADMIN), ADMINS_ONLY),
     chain_wide::<ListStaff>(Access::Roles(ADMIN), ADMINS_ONLY),
     chain_wide::<GetStaff>(Access::Roles(ADMIN), ADMINS_ONLY),

@@ -1,12 +1,13 @@
 //! `bikestore-identity`: runs the identity service, seeds the demo staff, prints the auth
-//! callout issuer key, checks that it is ready, or lists and replays dead letters.
+//! callout issuer key, lifts a username's login lock, checks that it is ready, or lists and
+//! replays dead letters.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use bikestore_contracts::ServiceName;
 use bikestore_identity::seed::SeedOutcome;
-use bikestore_identity::{IdentityConfig, callout, open_database, run, seed};
+use bikestore_identity::{IdentityConfig, callout, commands, open_database, run, seed};
 use bikestore_runtime::ops::{self, OpsCommand};
 use clap::{Parser, Subcommand};
 
@@ -40,6 +41,14 @@ enum Command {
         #[command(flatten)]
         config: IdentityConfig,
     },
+    /// Lifts the login lock of a username at once, straight in identity's database (for when no
+    /// admin can log in to do it); sessions already logged in are never touched by a lock.
+    Unlock {
+        #[command(flatten)]
+        config: IdentityConfig,
+        /// The locked username (case-insensitive).
+        username: String,
+    },
     #[command(flatten)]
     Ops(OpsCommand),
 }
@@ -63,6 +72,7 @@ async fn main() -> ExitCode {
                 .map(|issuer| println!("{}", issuer.public_key()))
                 .context("read or create the callout issuer key")
         }
+        Some(Command::Unlock { config, username }) => unlock(config, &username).await,
         Some(Command::Ops(command)) => ops::run_ops(command, ServiceName::Identity)
             .await
             .map_err(anyhow::Error::new),
@@ -84,5 +94,20 @@ async fn seed_demo(config: IdentityConfig) -> anyhow::Result<()> {
             println!("already seeded ({staff} staff members); nothing to do");
         }
     }
+    Ok(())
+}
+
+async fn unlock(config: IdentityConfig, username: &str) -> anyhow::Result<()> {
+    let database = open_database(&config)
+        .await
+        .context("open the identity database")?;
+    let unlocked = commands::unlock_in(&database, &config, username).await;
+    database.close().await;
+    let unlocked = unlocked.context("unlock the username")?;
+    println!(
+        "unlocked {}: {} failed logins forgotten",
+        username.trim().to_lowercase(),
+        unlocked.cleared_failures
+    );
     Ok(())
 }

@@ -275,6 +275,7 @@ const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
         decode_both::<identity::DeactivateStaff>,
         decode_both::<identity::ResetPassword>,
         decode_both::<identity::ChangeStaffRole>,
+        decode_both::<identity::UnlockUsername>,
         decode_both::<identity::ListStaff>,
         decode_both::<identity::GetStaff>,
         decode_both::<identity::PublicKeys>,

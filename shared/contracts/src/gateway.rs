@@ -1,7 +1,10 @@
 //! What the gateway writes about the calls it lets through or refuses: the audit record.
 //!
-//! An audit record says who called which operation for which store, and how it ended. It never
-//! holds the request body, so no password, token, signature or card number can reach it.
+//! An audit record says who called which operation for which store, and how it ended: every
+//! state-changing call, every refusal (unauthorized, forbidden, rate-limited) with its reason,
+//! and every read of customer data with how many rows it answered. It never holds the request
+//! body or a reply's rows, so no password, token, signature, card number or customer's details
+//! can reach it; of a login it keeps the username only.
 
 use std::collections::BTreeMap;
 
@@ -20,13 +23,16 @@ pub const REFUSAL_TOKEN_EXPIRED: &str = "token_expired";
 /// (logout, deactivation, a new password): refreshing cannot help, only a new login.
 pub const REFUSAL_SESSION_ENDED: &str = "session_ended";
 
-/// One state-changing call through the gateway, published as JSON to the audit stream.
+/// One audited call through the gateway (a command, a refusal, or a read of customer data),
+/// published as JSON to the audit stream. Fields are only ever added at the end, each with a
+/// default, so older records still read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditRecord {
     /// When the gateway answered, in milliseconds since the Unix epoch.
     pub at_ms: i64,
-    /// The caller, once the token verified; `None` for a refused or public call.
+    /// The caller, once the token verified, or who logged in for a successful login; `None`
+    /// for another public call or one refused before its token verified.
     pub staff_id: Option<StaffId>,
     /// The caller's role, once known.
     pub role: Option<Role>,
@@ -44,6 +50,17 @@ pub struct AuditRecord {
     /// once the caller was authenticated.
     #[serde(default)]
     pub target_ids: BTreeMap<String, String>,
+    /// Why the gateway refused the call, in general terms (which rule or which rate budget);
+    /// `None` when it was not refused, or a service refused it (`error` then says with what).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The username a login named, in lower case (never the password), whether it succeeded or
+    /// not; `None` for text no username can be.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// How many rows a read of customer data answered (never the rows themselves).
+    #[serde(default)]
+    pub rows: Option<u64>,
 }
 
 impl AuditRecord {

@@ -294,6 +294,24 @@ pub struct ChangeStaffRole {
     pub store_id: Option<StoreId>,
 }
 
+/// Lifts the login lock of a username: its failed logins are forgotten, so it may log in at
+/// once. Locks are per username, whether an account has it or not, and never end a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockUsername {
+    /// The username (case-insensitive).
+    pub username: String,
+}
+
+/// What an unlock found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsernameUnlocked {
+    /// The failed logins that counted against the username and are now forgotten (0: it was
+    /// neither locked nor slowed down).
+    pub cleared_failures: u32,
+}
+
 /// Lists staff by username; every filter optional.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -445,6 +463,8 @@ message!(StaffSaved, "staff_saved", v 1);
 message!(command DeactivateStaff => StaffSaved, Identity."deactivate_staff", v 1);
 message!(command ResetPassword => StaffSaved, Identity."reset_password", v 1);
 message!(command ChangeStaffRole => StaffSaved, Identity."change_staff_role", v 1);
+message!(command UnlockUsername => UsernameUnlocked, Identity."unlock_username", v 1);
+message!(UsernameUnlocked, "username_unlocked", v 1);
 message!(query ListStaff => StaffPage, Identity."list_staff", v 1);
 message!(StaffPage, "staff_page", v 1);
 message!(query GetStaff => StaffSummary, Identity."get_staff", v 1);
@@ -458,15 +478,17 @@ message!(event SigningKeyRotated, Identity."signing_key_rotated", v 1);
 message!(event SessionsEnded, Identity."sessions_ended", v 1);
 
 /// Identity's operations that take a request only with the gateway's caller assertion (see
-/// `bikestore_auth::CallerAssertion`): staff administration, key rotation and logout. The
-/// gateway signs what it forwards to these, and identity refuses them without it.
-pub const ASSERTED_OPERATIONS: [&str; 6] = [
+/// `bikestore_auth::CallerAssertion`): staff administration (unlocking a username too), key
+/// rotation and logout. The gateway signs what it forwards to these, and identity refuses them
+/// without it.
+pub const ASSERTED_OPERATIONS: [&str; 7] = [
     <CreateStaff as crate::Request>::OPERATION,
     <DeactivateStaff as crate::Request>::OPERATION,
     <ResetPassword as crate::Request>::OPERATION,
     <ChangeStaffRole as crate::Request>::OPERATION,
     <RotateSigningKey as crate::Request>::OPERATION,
     <Logout as crate::Request>::OPERATION,
+    <UnlockUsername as crate::Request>::OPERATION,
 ];
 
 #[cfg(test)]

@@ -15,6 +15,22 @@ pub fn console_inbox_prefix(nkey: &str) -> String {
     format!("_INBOX.console.{nkey}")
 }
 
+/// Whose inbox a reply subject is in: the console's nkey for one under
+/// [`console_inbox_prefix`], otherwise the inbox's first token (a NATS user's name where users
+/// are enforced, the client's own random token elsewhere); `None` for a subject outside
+/// `_INBOX`. Only the console's nkey is enforced, by the auth callout.
+pub fn inbox_owner(reply: &str) -> Option<&str> {
+    let mut tokens = reply.splitn(4, '.');
+    if tokens.next() != Some("_INBOX") {
+        return None;
+    }
+    match (tokens.next(), tokens.next()) {
+        (Some("console"), Some(nkey)) if !nkey.is_empty() => Some(nkey),
+        (Some(token), _) if !token.is_empty() => Some(token),
+        _ => None,
+    }
+}
+
 /// The store token of the live subjects of a saga whose store is not known: no store ID
 /// (a number) can be it.
 const UNASSIGNED_STORE: &str = "unassigned";
@@ -665,6 +681,16 @@ mod tests {
         ));
         assert!(matches(&every, &unassigned));
         assert!(!matches(&own, &unassigned));
+    }
+
+    #[test]
+    fn an_inbox_owner_is_a_consoles_nkey_or_the_first_token() {
+        let reply = format!("{}.mux.1", console_inbox_prefix("UABC"));
+        assert_eq!(inbox_owner(&reply), Some("UABC"));
+        assert_eq!(inbox_owner("_INBOX.gateway.mux.1"), Some("gateway"));
+        assert_eq!(inbox_owner("_INBOX.x7Yz"), Some("x7Yz"));
+        assert_eq!(inbox_owner("_INBOX"), None);
+        assert_eq!(inbox_owner("elsewhere.reply"), None);
     }
 
     #[test]

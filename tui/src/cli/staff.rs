@@ -1,10 +1,11 @@
-//! Staff administration for admins: `staff ls/show/create/deactivate/reset-password/set-role`.
+//! Staff administration for admins: `staff ls/show/create/deactivate/reset-password/set-role/
+//! unlock`.
 //! New passwords are read like the login password: prompt, stdin or `BIKESTORE_NEW_PASSWORD`.
 
 use bikestore_client::Session;
 use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, Password, ResetPassword,
-    Role, StaffSaved,
+    Role, StaffSaved, UnlockUsername,
 };
 use bikestore_contracts::{StaffId, StoreId};
 
@@ -71,6 +72,12 @@ pub enum StaffCommand {
         /// The new store.
         #[arg(long)]
         store: Option<i64>,
+    },
+    /// Lift a username's login lock (after too many wrong passwords) at once; its sessions
+    /// were never ended by the lock.
+    Unlock {
+        /// The locked username.
+        username: String,
     },
 }
 
@@ -172,6 +179,19 @@ impl StaffCommand {
                     })
                     .await?;
                 print_saved(printer, &reply, "changed")
+            }
+            StaffCommand::Unlock { username } => {
+                let reply = session
+                    .call(&UnlockUsername {
+                        username: username.clone(),
+                    })
+                    .await?;
+                printer.print(&reply, |reply| {
+                    View::new().line(format!(
+                        "{username} unlocked ({} failed logins forgotten)",
+                        reply.cleared_failures
+                    ))
+                })
             }
         }
     }

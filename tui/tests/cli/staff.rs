@@ -1,4 +1,5 @@
-//! Staff administration by an admin, and what it does to the member's logins.
+//! Staff administration by an admin (unlocking a username too), and what it does to the
+//! member's logins.
 
 use bikestore_contracts::identity::{StaffSaved, StaffSummary};
 
@@ -63,6 +64,17 @@ async fn an_admin_creates_resets_and_deactivates_a_member() -> anyhow::Result<()
         .await?
         .expect_code(0)?;
     login(FIRST_PASSWORD).await?.expect_code(3)?;
+    // That wrong password counts against the username; an admin's unlock forgets it.
+    let unlocked = admin
+        .run(&["staff", "unlock", "Tess"])
+        .await?
+        .expect_code(0)?;
+    assert!(
+        unlocked
+            .stdout
+            .contains("Tess unlocked (1 failed logins forgotten)"),
+        "{unlocked:?}"
+    );
     login(SECOND_PASSWORD).await?.expect_code(0)?;
 
     let changed = admin

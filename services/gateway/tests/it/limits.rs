@@ -1,4 +1,5 @@
-//! Limits: a burst beyond the rate limit is refused, and hostile header values are harmless.
+//! Limits: a burst beyond the rate limit is refused (a member's, a connection's), and hostile
+//! header values are harmless.
 
 use bikestore_codec::ContentType;
 use bikestore_contracts::identity::{PublicKeySet, PublicKeys, Role};
@@ -12,6 +13,8 @@ async fn a_burst_beyond_the_rate_limit_is_refused() {
     let stack = Stack::start_with(|config| {
         config.rate_burst = 5;
         config.rate_per_second = 1;
+        config.connection_burst = 5;
+        config.connection_rate_per_second = 1;
     })
     .await
     .unwrap();
@@ -38,7 +41,8 @@ async fn a_burst_beyond_the_rate_limit_is_refused() {
         .call(&kim, &ListProducts::default(), ContentType::Postcard)
         .await
         .unwrap();
-    // Public operations share the anonymous bucket, which the two logins began to empty.
+    // Public operations draw from their connection's bucket, which the two logins began to
+    // empty.
     let mut public_codes = Vec::new();
     for _ in 0..8 {
         let body = bikestore_codec::encode(ContentType::Postcard, &PublicKeys {}).unwrap();

@@ -1,6 +1,7 @@
 //! Integration tests of the gateway against a real nats-server, with identity and inventory
 //! in-process: the happy path, the security suite, authorization, limits, the audit trail, ended
-//! sessions and the NATS users' permissions.
+//! sessions and the NATS users' permissions; on the seeded demo system, the door that stays
+//! open under a flood and what the audit trail records.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorization;
@@ -8,6 +9,7 @@ mod happy_path;
 mod limits;
 mod logs;
 mod nats_users;
+mod open_door;
 mod secrets;
 mod security;
 mod sessions;

@@ -18,11 +18,14 @@ mod logout;
 mod refresh;
 mod reset_password;
 mod rotate_signing_key;
+mod unlock_username;
 
 use bikestore_runtime::{RuntimeError, ServiceHost};
 
 use crate::Identity;
 use crate::gateway_assertion::admit;
+
+pub use unlock_username::unlock_in;
 
 /// Registers every command endpoint.
 pub async fn register(host: &mut ServiceHost<Identity>) -> Result<(), RuntimeError> {
@@ -36,5 +39,6 @@ pub async fn register(host: &mut ServiceHost<Identity>) -> Result<(), RuntimeErr
         .await?;
     host.gated_endpoint(admit, rotate_signing_key::handle)
         .await?;
+    host.gated_endpoint(admit, unlock_username::handle).await?;
     Ok(())
 }

@@ -39,6 +39,27 @@ pub fn claim(
     Ok(decision)
 }
 
+/// Lifts the lock of `username_key` (an admin's `unlock_username`, or `bikestore-identity
+/// unlock` on identity's machine) by forgetting its failures; answers how many still counted at
+/// `now_ms`. Sessions are not touched: a lock only ever refuses new logins.
+pub fn unlock(
+    connection: &Connection,
+    policy: &ThrottlePolicy,
+    username_key: &str,
+    now_ms: i64,
+) -> Result<u32, IdentityError> {
+    let previous: Option<(u32, i64)> = connection
+        .prepare_cached(
+            "SELECT failures, last_failure_ms FROM login_attempts WHERE username_key = ?1",
+        )?
+        .query_row(params![username_key], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    clear(connection, username_key)?;
+    Ok(previous.map_or(0, |(failures, last_failure_ms)| {
+        policy.live_failures(failures, last_failure_ms, now_ms)
+    }))
+}
+
 /// Forgets the failures of `username_key`: after a successful login or a password reset.
 pub fn clear(connection: &Connection, username_key: &str) -> Result<(), IdentityError> {
     connection

@@ -1,17 +1,20 @@
 //! Logging in: a good password gets a token the published keys verify; every bad login gets
 //! one answer that does not tell whether the username exists; repeated failures are slowed
-//! down and then locked, for known and unknown usernames alike.
+//! down and then locked, for known and unknown usernames alike; a lock is lifted by an admin's
+//! `unlock_username` or by `bikestore-identity unlock`, and never ends a session.
 
 use std::time::Duration;
 
 use bikestore_contracts::ErrorCode;
-use bikestore_contracts::identity::{ResetPassword, Role};
+use bikestore_contracts::identity::{ResetPassword, Role, UnlockUsername};
 use bikestore_contracts::{StaffId, StoreId, WireError};
-use bikestore_testkit::eventually;
+use bikestore_testkit::{ChildProcess, eventually};
 
 use bikestore_harness::System;
 
-use crate::support::{FREE_ATTEMPTS, LOCK_AFTER, login, now_ms, staff, verify, with_service};
+use crate::support::{
+    FREE_ATTEMPTS, LOCK_AFTER, login, now_ms, refresh, staff, verify, with_service,
+};
 
 const PASSWORD: &str = "correct horse battery";
 const INVALID: &str = "invalid username or password";
@@ -137,4 +140,71 @@ async fn reset(system: &System, staff_id: StaffId, password: &str) -> anyhow::Re
         })
         .await?;
     Ok(())
+}
+
+/// Fails `username` until it is locked: the free failures, then each delay waited out.
+async fn lock(system: &System, username: &str) -> anyhow::Result<()> {
+    for _ in 0..LOCK_AFTER {
+        fail_once_more(system, username).await?;
+    }
+    let error = login(system, username, PASSWORD).await.unwrap_err();
+    assert_eq!(error.message, THROTTLED, "{username} is locked");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_lock_is_lifted_by_an_admin_or_on_identitys_machine_and_never_ends_a_session()
+-> anyhow::Result<()> {
+    let system = with_service().await?;
+    staff(&system, "eve.lock", Role::Sales, Some(1), PASSWORD).await?;
+    let (before_lock, session_key) = login(&system, "eve.lock", PASSWORD).await?;
+    lock(&system, "eve.lock").await?;
+    // The session that logged in before the lock goes on: its refresh token still refreshes.
+    let (refreshed, _) = refresh(&system, &before_lock.refresh_token, &session_key).await?;
+    assert_eq!(refreshed.staff.staff_id, before_lock.staff.staff_id);
+
+    // Unlocking needs the gateway's caller assertion, like all staff administration.
+    let unlock = UnlockUsername {
+        username: "Eve.Lock".into(),
+    };
+    let refused = system.caller().call(&unlock).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Unauthorized, "{refused}");
+    let unlocked = system.as_gateway().call(&unlock).await?;
+    assert_eq!(unlocked.cleared_failures, LOCK_AFTER);
+    login(&system, "eve.lock", PASSWORD).await?;
+
+    // Locked again, and lifted by `bikestore-identity unlock` run on identity's data folder
+    // while the service runs.
+    lock(&system, "eve.lock").await?;
+    let data_dir = system.data_dir().display().to_string();
+    let log = system.data_dir().join("unlock.out");
+    let mut unlock_process = ChildProcess::spawn(
+        &bikestore_testkit::cargo_bin("bikestore-identity")?,
+        &["unlock", "eve.lock"],
+        &[(bikestore_runtime::config::ENV_DATA_DIR, data_dir.as_str())],
+        &log,
+    )?;
+    let status = unlock_process.wait().await?;
+    let output = unlock_process.read_log();
+    assert!(status.success(), "{output}");
+    assert!(
+        output.contains(&format!(
+            "unlocked eve.lock: {LOCK_AFTER} failed logins forgotten"
+        )),
+        "{output}"
+    );
+    login(&system, "eve.lock", PASSWORD).await?;
+    // A name no account can have is refused, and says so.
+    let mut malformed = ChildProcess::spawn(
+        &bikestore_testkit::cargo_bin("bikestore-identity")?,
+        &["unlock", "no such name!"],
+        &[(bikestore_runtime::config::ENV_DATA_DIR, data_dir.as_str())],
+        &system.data_dir().join("unlock-malformed.out"),
+    )?;
+    assert!(
+        !malformed.wait().await?.success(),
+        "{}",
+        malformed.read_log()
+    );
+    system.stop().await
 }
