@@ -243,8 +243,9 @@ pub const TABLE: &[Rule] = &[
     rule::<GetProduct>(Access::Roles(STAFF)),
     scoped::<ReceiveStock>(STAFF),
     scoped::<AdjustStock>(MANAGERS),
-    scoped::<ReserveStock>(STAFF),
-    // Reservations are moved on by sagas; by hand only an admin repairs them.
+    // Reservations are made and moved on by sagas; by hand only an admin makes or repairs one,
+    // so nobody else can hold a reservation ID before a saga does.
+    scoped::<ReserveStock>(ADMIN),
     targeted::<CommitReservation>(Access::Roles(ADMIN)),
     targeted::<ReleaseReservation>(Access::Roles(ADMIN)),
     targeted::<ReturnReservation>(Access::Roles(ADMIN)),
@@ -257,7 +258,9 @@ pub const TABLE: &[Rule] = &[
     rule::<UpdateCustomer>(Access::Roles(STAFF)),
     rule::<GetCustomer>(Access::Roles(STAFF)),
     rule::<SearchCustomers>(Access::Roles(STAFF)),
-    scoped::<CreateOrder>(STAFF),
+    // Orders are created by the place-order saga, priced from the catalog; by hand only by an
+    // admin, whose prices are taken as given.
+    scoped::<CreateOrder>(ADMIN),
     targeted::<ChangeOrderStatus>(Access::Roles(MANAGERS)),
     rule::<GetOrder>(Access::Roles(STAFF)),
     rule::<ListOrders>(Access::Roles(STAFF)),

@@ -1,6 +1,6 @@
 //! Integration tests of the gateway against a real nats-server, with identity and inventory
 //! in-process: the happy path, the security suite, authorization, limits, the audit trail, ended
-//! sessions and the NATS users' permissions.
+//! sessions, the NATS users' permissions, and the sales policy (with every service).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorization;
@@ -8,6 +8,7 @@ mod happy_path;
 mod limits;
 mod logs;
 mod nats_users;
+mod sales_policy;
 mod secrets;
 mod security;
 mod sessions;
