@@ -26,6 +26,7 @@ mod events;
 mod forward;
 mod keys;
 mod pipeline;
+pub mod policy;
 mod presence;
 mod rate;
 mod replay;
@@ -75,6 +76,8 @@ pub struct Gateway {
     ended_sessions: sessions::EndedSessions,
     /// Signs the caller assertions identity requires.
     assertion_key: bikestore_auth::KeyPair,
+    /// The largest discount each role may give.
+    discount_limits: policy::DiscountLimits,
 }
 
 /// Runs the gateway until `shutdown`, then drains the requests it already took.
@@ -100,6 +103,7 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         fault: config.common.fault.clone(),
         ended_sessions: sessions::EndedSessions::new(),
         assertion_key,
+        discount_limits: config.discount_limits,
     });
     let identity_events = events::subscribe(&gateway).await?;
     sessions::catch_up(

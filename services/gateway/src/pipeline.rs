@@ -4,7 +4,7 @@
 //! The order is chosen so the cheap checks run first and nothing is remembered for a request
 //! that has not proved who sent it: token, then rate limit, then the request signature, then the
 //! nonce, then the member's current status, then whether the token's session ended, then the
-//! table.
+//! table, then the sales policy (discount limits, the seller is the caller).
 
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 use crate::Gateway;
 use crate::error::GatewayError;
 use crate::forward;
+use crate::policy;
 use crate::rate::RateKey;
 use crate::replay::ReplayRefusal;
 use crate::staff::StaffStatus;
@@ -258,6 +259,19 @@ async fn admit(
     };
     table::allows(rule, status.role, status.store_id, target_store)
         .map_err(|reason| GatewayError::Forbidden { reason })?;
+    let sale = policy::Sale {
+        staff_id,
+        role: status.role,
+        content_type,
+        version_header: message
+            .headers
+            .as_ref()
+            .and_then(|map| map.get(headers::SCHEMA_VERSION))
+            .map(|value| value.as_str()),
+        body: &message.payload,
+        max_bytes: gateway.max_request_bytes,
+    };
+    policy::check(&gateway.discount_limits, rule, &sale)?;
     Ok(Some(Caller { access, status }))
 }
 

@@ -246,7 +246,8 @@ pub struct PlaceOrder {
     pub customer_id: CustomerId,
     /// Which store sells.
     pub store_id: StoreId,
-    /// Who took the order.
+    /// Who took the order: through the gateway, always the caller (another member is
+    /// `forbidden`); operators calling the orchestrator directly may name anyone.
     pub staff_id: StaffId,
     /// What is bought; the saga prices every line from the catalog.
     pub lines: Vec<PlaceOrderLine>,
@@ -266,7 +267,7 @@ pub struct PlaceOrderLine {
     pub product_id: ProductId,
     /// Units, at least one.
     pub quantity: i64,
-    /// Discount in whole percent, 0 to 100.
+    /// Discount in whole percent, 0 to 100, within the caller's role's limit.
     #[serde(default)]
     pub discount_percent: u8,
     /// Must be absent: a price sent by a client is refused as `invalid` (field

@@ -1,9 +1,10 @@
 //! The server decides a sale (issue 16): every line is priced from the catalog and a price sent
-//! by a console is refused, and nobody can squat the reservation a place-order saga holds its
-//! stock under.
+//! by a console is refused; a discount over the caller's role's limit is refused; the seller is
+//! the caller; and nobody can squat the reservation a place-order saga holds its stock under.
 //! Every request here is signed by hand and goes through the gateway to the real services.
 
 use bikestore_codec::ContentType;
+use bikestore_contracts::gateway::{FIELD_DETAIL, LIMIT_PERCENT_DETAIL};
 use bikestore_contracts::identity::Role;
 use bikestore_contracts::inventory::{
     CreateBrand, CreateCategory, CreateProduct, ProductFields, ReceiveStock, ReservationLine,
@@ -31,6 +32,7 @@ struct Shop {
     product_name: String,
     customer_id: CustomerId,
     sales: Session,
+    manager: Session,
     admin: Session,
 }
 
@@ -96,9 +98,11 @@ async fn shop() -> anyhow::Result<Shop> {
         .await?
         .customer_id;
     stack.staff("sara", Role::Sales, Some(store_id)).await?;
+    stack.staff("mona", Role::Manager, Some(store_id)).await?;
     stack.staff("ada", Role::Admin, None).await?;
     Ok(Shop {
         sales: stack.login("sara").await?,
+        manager: stack.login("mona").await?,
         admin: stack.login("ada").await?,
         stack,
         store_id,
@@ -176,7 +180,7 @@ async fn a_price_from_the_console_is_refused_and_the_catalog_prices_the_order() 
     );
     let refused = shop.stack.send::<SagaStarted>(&signed).await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::Invalid, "{refused:?}");
-    assert_eq!(refused.details["field"], "lines.list_price");
+    assert_eq!(refused.details[FIELD_DETAIL], "lines.list_price");
 
     // The same order without the price is priced from the catalog.
     let order = shop
@@ -192,6 +196,34 @@ async fn a_price_from_the_console_is_refused_and_the_catalog_prices_the_order() 
     );
     // 2 x 1,234.56 less 5%, rounded half up to the cent.
     assert_eq!(order.totals.total, Cents(234_566));
+    shop.stack.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discounts_stay_within_the_roles_limit_and_the_seller_is_the_caller() {
+    let shop = shop().await.unwrap();
+    for (member, limit) in [(&shop.sales, 10), (&shop.manager, 30)] {
+        let refused = shop
+            .place(member, &shop.order(member.staff_id, limit + 1))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Forbidden, "{refused:?}");
+        assert_eq!(refused.details[LIMIT_PERCENT_DETAIL], limit.to_string());
+        assert_eq!(refused.details[FIELD_DETAIL], "lines.discount_percent");
+    }
+    let at_the_limit = shop
+        .place(&shop.manager, &shop.order(shop.manager.staff_id, 30))
+        .await
+        .unwrap();
+    assert_eq!(at_the_limit.state, SagaState::Completed);
+
+    // A sales member books a sale under the manager: refused, and nothing starts.
+    let forged = shop
+        .place(&shop.sales, &shop.order(shop.manager.staff_id, 0))
+        .await
+        .unwrap_err();
+    assert_eq!(forged.code, ErrorCode::Forbidden, "{forged:?}");
+    assert_eq!(forged.details[FIELD_DETAIL], "staff_id");
     shop.stack.stop().await.unwrap();
 }
 
