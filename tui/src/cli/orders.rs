@@ -141,7 +141,9 @@ impl OrdersCommand {
                     reason,
                     wait_ms: Some(wait.wait_ms),
                 };
-                start_saga(session, printer, &request, &wait).await
+                start_saga(session, printer, &request, &wait)
+                    .await
+                    .map(|_| ())
             }
         }
     }
@@ -185,23 +187,22 @@ async fn place(session: &Session, printer: Printer, args: PlaceArgs) -> Result<(
         },
         wait_ms: Some(args.wait.wait_ms),
     };
-    start_saga(session, printer, &request, &args.wait).await
+    let started = start_saga(session, printer, &request, &args.wait).await?;
+    // A person sees what the catalog charged; a script reading `--json` gets the one saga reply
+    // it always got, and reads the order with `orders show`.
+    if let (false, Some(order_id)) = (printer.json, started.order_id) {
+        let order = session.call(&GetOrder { order_id }).await?;
+        printer.print(&order, |order| {
+            View::new()
+                .line("priced from the catalog:")
+                .table(lines_table(order))
+        })?;
+    }
+    Ok(())
 }
 
-fn order_view(order: &Order) -> View {
-    let fields = [
-        ("order id", order.order_id.to_string()),
-        ("customer id", order.customer_id.to_string()),
-        ("store id", order.store_id.to_string()),
-        ("staff id", order.staff_id.to_string()),
-        ("status", name_of(&order.status)),
-        ("ordered", utc_time(order.ordered_at_ms)),
-        ("required", or_dash(order.required_date.as_deref())),
-        ("shipped", or_dash(order.shipped_at_ms.map(utc_time))),
-        ("gross", order.totals.gross.to_string()),
-        ("discount", order.totals.discount.to_string()),
-        ("total", order.totals.total.to_string()),
-    ];
+/// An order's lines as a receipt shows them: product, name, quantity, price charged, discount.
+fn lines_table(order: &Order) -> Table {
     let mut lines = Table::new([
         "PRODUCT",
         "NAME",
@@ -220,6 +221,24 @@ fn order_view(order: &Order) -> View {
             detail.total.to_string(),
         ]);
     }
+    lines
+}
+
+fn order_view(order: &Order) -> View {
+    let fields = [
+        ("order id", order.order_id.to_string()),
+        ("customer id", order.customer_id.to_string()),
+        ("store id", order.store_id.to_string()),
+        ("staff id", order.staff_id.to_string()),
+        ("status", name_of(&order.status)),
+        ("ordered", utc_time(order.ordered_at_ms)),
+        ("required", or_dash(order.required_date.as_deref())),
+        ("shipped", or_dash(order.shipped_at_ms.map(utc_time))),
+        ("gross", order.totals.gross.to_string()),
+        ("discount", order.totals.discount.to_string()),
+        ("total", order.totals.total.to_string()),
+    ];
+    let lines = lines_table(order);
     let mut history = Table::new(["AT", "FROM", "TO", "REASON"]);
     for change in &order.history {
         history.row(vec![
