@@ -17,6 +17,7 @@ use bikestore_contracts::sagas::{PlaceOrder, PlaceOrderLine, SagaStarted, SagaSt
 use bikestore_contracts::{
     Cents, CustomerId, ErrorCode, ProductId, Request, ReservationId, StaffId, StoreId,
 };
+use bikestore_gateway::policy::DiscountLimits;
 use bikestore_harness::System;
 
 use crate::support::{Session, Stack, now_ms};
@@ -37,7 +38,16 @@ struct Shop {
 }
 
 async fn shop() -> anyhow::Result<Shop> {
-    let system = System::builder().all_services().start().await?;
+    shop_with(DiscountLimits::default()).await
+}
+
+/// The shop with a gateway whose discount limits are `limits`.
+async fn shop_with(limits: DiscountLimits) -> anyhow::Result<Shop> {
+    let system = System::builder()
+        .all_services()
+        .configure(move |configs| configs.gateway.discount_limits = limits)
+        .start()
+        .await?;
     let stack = Stack {
         client: system.client().clone(),
         caller: system.as_gateway().clone(),
@@ -224,6 +234,23 @@ async fn discounts_stay_within_the_roles_limit_and_the_seller_is_the_caller() {
         .unwrap_err();
     assert_eq!(forged.code, ErrorCode::Forbidden, "{forged:?}");
     assert_eq!(forged.details[FIELD_DETAIL], "staff_id");
+    shop.stack.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_limits_are_configured_in_one_place() {
+    let limits = DiscountLimits::parse("sales=20").unwrap();
+    let shop = shop_with(limits).await.unwrap();
+    let refused = shop
+        .place(&shop.sales, &shop.order(shop.sales.staff_id, 21))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Forbidden, "{refused:?}");
+    assert_eq!(refused.details[LIMIT_PERCENT_DETAIL], "20");
+    let order = shop
+        .sold(&shop.sales, &shop.order(shop.sales.staff_id, 15))
+        .await;
+    assert_eq!(order.lines[0].line.discount_percent, 15);
     shop.stack.stop().await.unwrap();
 }
 
