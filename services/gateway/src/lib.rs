@@ -5,7 +5,8 @@
 //! token against identity's public keys (`keys`) and the request signature made with the
 //! token's session key, refuses a nonce seen within the window (`replay`), rate-limits the member
 //! (`rate`), checks the member is still active (`staff`), checks role and store against the
-//! table, and forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
+//! table, applies the sales policy that needs the verified caller (`policy`: each role's
+//! discount limit, the seller is the caller), and forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
 //! back through the gateway, which relays it and writes the command, allowed or refused, to the
 //! audit stream (`audit`); a query names the caller's inbox as its reply subject, so the service
 //! answers the caller straight, while the service is known to answer (`presence`). What it
@@ -15,8 +16,9 @@
 //!
 //! It registers a NATS micro service named `gateway` whose only endpoint is the runtime's
 //! `ready`, so `$SRV.PING.gateway` answers; the public subjects are served by a plain
-//! queue-group subscription. It must not hold business rules of the services it fronts, and it
-//! never logs or audits a request body, token or signature.
+//! queue-group subscription. It must not hold business rules of the services it fronts (beyond
+//! those only the caller's verified identity can decide, in `policy`), and it never logs or
+//! audits a request body, token or signature.
 
 pub mod assertion;
 mod audit;
