@@ -18,9 +18,9 @@ use bikestore_contracts::inventory::{
 };
 use bikestore_contracts::notifications::{ListNotifications, NotificationKind};
 use bikestore_contracts::orders::{
-    CreateCustomer, CustomerFields, GetPayment, ListOrders, OrderLine, OrderStatus,
+    CreateCustomer, CustomerFields, GetPayment, ListOrders, OrderStatus,
 };
-use bikestore_contracts::sagas::{ListSagas, PlaceOrder, SagaPayload, SagaState};
+use bikestore_contracts::sagas::{ListSagas, PlaceOrder, PlaceOrderLine, SagaPayload, SagaState};
 use bikestore_contracts::{Cents, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::call::CallOptions;
@@ -126,11 +126,11 @@ async fn sagas_survive_random_kills_and_every_invariant_holds() -> anyhow::Resul
             customer_id,
             store_id,
             staff_id: StaffId(1),
-            lines: vec![OrderLine {
+            lines: vec![PlaceOrderLine {
                 product_id,
                 quantity,
-                list_price: Cents(10_000),
                 discount_percent: 0,
+                list_price: None,
             }],
             card: card(number),
             wait_ms: None,

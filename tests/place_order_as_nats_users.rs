@@ -11,8 +11,8 @@ use bikestore_contracts::inventory::{
     CreateBrand, CreateCategory, CreateProduct, CreateStore, ProductFields, ReceiveStock,
 };
 use bikestore_contracts::notifications::{ListNotifications, NotificationKind};
-use bikestore_contracts::orders::{Card, CreateCustomer, CustomerFields, OrderLine};
-use bikestore_contracts::sagas::{PlaceOrder, SagaState};
+use bikestore_contracts::orders::{Card, CreateCustomer, CustomerFields};
+use bikestore_contracts::sagas::{PlaceOrder, PlaceOrderLine, SagaState};
 use bikestore_contracts::{Cents, ErrorCode, ServiceName, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::call::CallOptions;
@@ -109,11 +109,11 @@ async fn a_saga_completes_and_compensates_with_every_service_as_its_own_nats_use
         customer_id,
         store_id,
         staff_id: StaffId(1),
-        lines: vec![OrderLine {
+        lines: vec![PlaceOrderLine {
             product_id,
             quantity: 1,
-            list_price: Cents(10_000),
             discount_percent: 0,
+            list_price: None,
         }],
         card: card(number),
         wait_ms: Some(15_000),

@@ -24,8 +24,8 @@ use bikestore_contracts::orders::{
     RefundPayment, TokenizeCard, VoidPayment,
 };
 use bikestore_contracts::sagas::{
-    CancelOrder, GetSaga, ListSagas, PlaceOrder, ResolveSaga, RetrySaga, SagaId, SagaPayload,
-    SagaRecord, SagaState, SagaStats, TransferStock,
+    CancelOrder, GetSaga, ListSagas, PlaceOrder, PlaceOrderLine, ResolveSaga, RetrySaga, SagaId,
+    SagaPayload, SagaRecord, SagaState, SagaStats, TransferStock,
 };
 use bikestore_contracts::{
     Cents, CustomerId, ErrorCode, OrderId, PaymentId, ProductId, ReservationId, StaffId, StoreId,
@@ -50,6 +50,8 @@ const CHAIN_WIDE: &[(&str, &str)] = &[
     ("deactivate_staff", ADMINS_ONLY),
     ("reset_password", ADMINS_ONLY),
     ("change_staff_role", ADMINS_ONLY),
+    ("reserve_stock", ADMINS_ONLY),
+    ("create_order", ADMINS_ONLY),
     ("unlock_username", ADMINS_ONLY),
     ("rotate_signing_key", ADMINS_ONLY),
     ("list_staff", ADMINS_ONLY),
@@ -134,7 +136,12 @@ fn saga_store(saga: &SagaRecord) -> Option<StoreId> {
 /// filter, otherwise the list is asked without one.
 async fn probe(member: &Session, operation: &str, data: &Store1, by_filter: bool) -> Option<Seen> {
     let filter = by_filter.then_some(STORE_1);
-    let lines = vec![data.line.clone()];
+    let lines = vec![PlaceOrderLine {
+        product_id: data.line.product_id,
+        quantity: data.line.quantity,
+        discount_percent: 0,
+        list_price: None,
+    }];
     let staff_id = member.whoami().staff_id;
     Some(match operation {
         "receive_stock" => seen(
@@ -157,31 +164,6 @@ async fn probe(member: &Session, operation: &str, data: &Store1, by_filter: bool
                 })
                 .await,
             |updated| vec![Some(updated.level.store_id)],
-        ),
-        "reserve_stock" => seen(
-            member
-                .call(&ReserveStock {
-                    reservation_id: ReservationId("scope-probe".into()),
-                    store_id: STORE_1,
-                    lines: vec![ReservationLine {
-                        product_id: data.product_id,
-                        quantity: 1,
-                    }],
-                })
-                .await,
-            |reservation| vec![Some(reservation.store_id)],
-        ),
-        "create_order" => seen(
-            member
-                .call(&CreateOrder {
-                    customer_id: CustomerId(1),
-                    store_id: STORE_1,
-                    staff_id,
-                    lines,
-                    required_date: None,
-                })
-                .await,
-            |_| vec![Some(STORE_1)],
         ),
         "place_order" => seen(
             member
@@ -329,6 +311,32 @@ async fn probe_admins_only(member: &Session, operation: &str, data: &Store1) -> 
     let reservation_id = data.reservation_id.clone();
     let probe_password = || Password::from("a-probe-password-long");
     Some(match operation {
+        "reserve_stock" => seen(
+            member
+                .call(&ReserveStock {
+                    reservation_id: ReservationId("scope-probe".into()),
+                    store_id: STORE_1,
+                    lines: vec![ReservationLine {
+                        product_id: data.product_id,
+                        quantity: 1,
+                    }],
+                })
+                .await,
+            store_1,
+        ),
+        "create_order" => seen(
+            member
+                .call(&CreateOrder {
+                    customer_id: CustomerId(1),
+                    store_id: STORE_1,
+                    staff_id: member.whoami().staff_id,
+                    lines: vec![data.line.clone()],
+                    required_date: None,
+                    reservation_id: None,
+                })
+                .await,
+            store_1,
+        ),
         "create_staff" => seen(
             member
                 .call(&CreateStaff {
@@ -494,13 +502,19 @@ async fn store_1_data(system: &System, admin: &Session) -> Store1 {
         quantity: 1,
         list_price: product.product.list_price,
         discount_percent: 0,
+        product_name: None,
     };
     let started = seller
         .call(&PlaceOrder {
             customer_id: CustomerId(1),
             store_id: STORE_1,
             staff_id: seller.whoami().staff_id,
-            lines: vec![line.clone()],
+            lines: vec![PlaceOrderLine {
+                product_id: line.product_id,
+                quantity: 1,
+                discount_percent: 0,
+                list_price: None,
+            }],
             card: card(),
             wait_ms: Some(20_000),
         })

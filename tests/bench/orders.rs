@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bikestore_contracts::orders::{Card, OrderLine};
-use bikestore_contracts::sagas::{PlaceOrder, SagaId, SagaStarted, SagaState};
+use bikestore_contracts::orders::Card;
+use bikestore_contracts::sagas::{PlaceOrder, PlaceOrderLine, SagaId, SagaStarted, SagaState};
 use bikestore_contracts::{CustomerId, ErrorCode, StaffId};
 use bikestore_runtime::call::{CallOptions, Caller};
 
@@ -194,11 +194,11 @@ impl OrderMaker {
             customer_id,
             store_id: shelf.store_id,
             staff_id: StaffId(1),
-            lines: vec![OrderLine {
+            lines: vec![PlaceOrderLine {
                 product_id: shelf.product_id,
                 quantity,
-                list_price: shelf.list_price,
                 discount_percent: 0,
+                list_price: None,
             }],
             card: Card {
                 number: number.to_owned(),

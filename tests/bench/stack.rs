@@ -12,7 +12,7 @@ use bikestore_contracts::inventory::{
     ListProducts, ListStores, MAX_PAGE_LIMIT, Page, ReceiveStock,
 };
 use bikestore_contracts::orders::SearchCustomers;
-use bikestore_contracts::{Cents, ProductId, ServiceName, StoreId, Subjects};
+use bikestore_contracts::{ProductId, ServiceName, StoreId, Subjects};
 use bikestore_harness::System;
 use bikestore_runtime::call::Caller;
 use bikestore_runtime::config::Durability;
@@ -35,12 +35,11 @@ const SERVICES: [ServiceName; 4] = [
     ServiceName::Orchestrator,
 ];
 
-/// A product a store holds, with the price an order line carries.
+/// A product a store holds; the saga prices it from the catalog.
 #[derive(Debug, Clone, Copy)]
 pub struct Shelf {
     pub store_id: StoreId,
     pub product_id: ProductId,
-    pub list_price: Cents,
 }
 
 /// The running stack: the harness's system and what the orders draw from.
@@ -214,7 +213,6 @@ async fn stock_shelves(caller: &Caller) -> anyhow::Result<Vec<Shelf>> {
             products.iter().map(|product| Shelf {
                 store_id: store.store_id,
                 product_id: product.product_id,
-                list_price: product.list_price,
             })
         })
         .collect();

@@ -7,6 +7,8 @@ use bikestore_contracts::ServiceName;
 use bikestore_runtime::CommonConfig;
 use bikestore_runtime::config::parse_millis;
 
+use crate::policy::DiscountLimits;
+
 /// Environment variable for [`GatewayConfig::forward_timeout`].
 pub const ENV_FORWARD_TIMEOUT_MS: &str = "BIKESTORE_GATEWAY_FORWARD_TIMEOUT_MS";
 /// Environment variable for [`GatewayConfig::rate_per_second`].
@@ -40,6 +42,9 @@ pub const ENV_ENDED_SESSIONS_LOOKBACK_MINUTES: &str =
 
 /// Environment variable for [`GatewayConfig::assertion_key`].
 pub const ENV_ASSERTION_KEY: &str = "BIKESTORE_GATEWAY_ASSERTION_KEY";
+
+/// Environment variable for [`GatewayConfig::discount_limits`].
+pub const ENV_DISCOUNT_LIMITS: &str = "BIKESTORE_GATEWAY_DISCOUNT_LIMITS";
 
 /// Flags and environment of `bikestore-gateway`.
 #[derive(Debug, Clone, clap::Args)]
@@ -97,6 +102,10 @@ pub struct GatewayConfig {
     /// (`.pub`, which identity reads) when missing [default: <data-dir>/gateway/assertion.key].
     #[arg(long = "assertion-key", env = ENV_ASSERTION_KEY)]
     pub assertion_key: Option<PathBuf>,
+    /// The largest discount each role may give on an order line, in whole percent; a role left
+    /// out keeps its default.
+    #[arg(long, env = ENV_DISCOUNT_LIMITS, value_parser = DiscountLimits::parse, default_value = "sales=10,manager=30,admin=100")]
+    pub discount_limits: DiscountLimits,
 }
 
 /// Parses a duration given in whole minutes on the command line.
@@ -128,6 +137,7 @@ impl GatewayConfig {
             presence_interval: Duration::from_secs(1),
             ended_sessions_lookback: Duration::from_secs(3600),
             assertion_key: None,
+            discount_limits: DiscountLimits::default(),
         }
     }
 

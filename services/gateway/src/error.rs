@@ -40,6 +40,19 @@ pub enum GatewayError {
         /// Which rule refused, in general terms.
         reason: &'static str,
     },
+    /// A line's discount is larger than the caller's role may give.
+    #[error("line {line}: a {requested}% discount is over your role's limit of {limit}%")]
+    DiscountOverLimit {
+        /// The line, from 1.
+        line: usize,
+        /// The discount asked for.
+        requested: u8,
+        /// The role's limit.
+        limit: u8,
+    },
+    /// A sale names another member of staff as its seller than the caller.
+    #[error("not allowed: the seller (staff_id) must be yourself")]
+    SellerNotCaller,
     /// The caller sent more requests than a rate budget allows (which one, for the audit).
     #[error("too many requests; slow down and retry shortly")]
     RateLimited(crate::rate::Refused),
@@ -91,7 +104,9 @@ impl ServiceError for GatewayError {
             | GatewayError::Inactive
             | GatewayError::SessionEnded => ErrorCode::Unauthorized,
             GatewayError::Credentials(error) => error.code(),
-            GatewayError::Forbidden { .. } => ErrorCode::Forbidden,
+            GatewayError::Forbidden { .. }
+            | GatewayError::DiscountOverLimit { .. }
+            | GatewayError::SellerNotCaller => ErrorCode::Forbidden,
             GatewayError::RateLimited(_) => ErrorCode::RateLimited,
             GatewayError::Overloaded => ErrorCode::Unavailable,
             GatewayError::Unreadable(error) => error.code(),
@@ -106,6 +121,21 @@ impl ServiceError for GatewayError {
     }
 
     fn details(&self) -> BTreeMap<String, String> {
+        match self {
+            GatewayError::DiscountOverLimit { limit, .. } => {
+                return BTreeMap::from([
+                    (
+                        gateway::FIELD_DETAIL.to_owned(),
+                        "lines.discount_percent".to_owned(),
+                    ),
+                    (gateway::LIMIT_PERCENT_DETAIL.to_owned(), limit.to_string()),
+                ]);
+            }
+            GatewayError::SellerNotCaller => {
+                return BTreeMap::from([(gateway::FIELD_DETAIL.to_owned(), "staff_id".to_owned())]);
+            }
+            _ => {}
+        }
         let refusal = match self {
             GatewayError::Credentials(AuthError::Expired { .. }) => gateway::REFUSAL_TOKEN_EXPIRED,
             GatewayError::SessionEnded => gateway::REFUSAL_SESSION_ENDED,

@@ -7,7 +7,9 @@
 //! (and public operations per connection, username or refresh token, and operation: `rate`,
 //! reading what they name with `public`), checks the member is still active (`staff`), checks
 //! role against the table and store scope as the table declares it (`scope`, over what `facts`
-//! reads from the body, asking a service who owns a named ID), and
+//! reads from the body, asking a service who owns a named ID), applies the sales policy that
+//! needs the verified caller (`policy`: each role's discount limit, the seller is the caller),
+//! and
 //! forwards to `<prefix>.svc.<service>.<operation>` (`forward`): a command's reply comes
 //! back through the gateway, which relays it and writes the command, allowed or refused, to the
 //! audit stream (`audit`); a query names the caller's inbox as its reply subject, so the service
@@ -18,8 +20,9 @@
 //!
 //! It registers a NATS micro service named `gateway` whose only endpoint is the runtime's
 //! `ready`, so `$SRV.PING.gateway` answers; the public subjects are served by a plain
-//! queue-group subscription. It must not hold business rules of the services it fronts, and it
-//! never logs or audits a request body, token or signature.
+//! queue-group subscription. It must not hold business rules of the services it fronts (beyond
+//! those only the caller's verified identity can decide, in `policy`), and it never logs or
+//! audits a request body, token or signature.
 
 pub mod assertion;
 mod audit;
@@ -30,6 +33,7 @@ pub mod facts;
 mod forward;
 mod keys;
 mod pipeline;
+pub mod policy;
 mod presence;
 mod public;
 pub mod rate;
@@ -83,6 +87,8 @@ pub struct Gateway {
     assertion_key: bikestore_auth::KeyPair,
     /// The owning stores of the orders, sagas and payments requests name.
     owners: scope::Owners,
+    /// The largest discount each role may give.
+    discount_limits: policy::DiscountLimits,
 }
 
 /// Runs the gateway until `shutdown`, then drains the requests it already took.
@@ -109,6 +115,7 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
         fault: config.common.fault.clone(),
         ended_sessions: sessions::EndedSessions::new(),
         assertion_key,
+        discount_limits: config.discount_limits,
     });
     let identity_events = events::subscribe(&gateway).await?;
     sessions::catch_up(

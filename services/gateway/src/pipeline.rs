@@ -4,7 +4,8 @@
 //! The order is chosen so the cheap checks run first and nothing is remembered for a request
 //! that has not proved who sent it: token, then rate limit, then the request signature, then the
 //! nonce, then the member's current status, then whether the token's session ended, then the
-//! table's roles, then its store scope (`scope`), which may ask a service who owns an ID. A
+//! table's roles, then its store scope (`scope`), which may ask a service who owns an ID, then the sales
+//! policy (discount limits, the seller is the caller). A
 //! public operation passes its connection's rate budget, then its username's or refresh
 //! token's, then its operation's (see `rate`).
 //!
@@ -26,6 +27,7 @@ use tracing::{debug, info, warn};
 use crate::Gateway;
 use crate::error::GatewayError;
 use crate::facts::RequestFacts;
+use crate::policy;
 use crate::rate::connection_of;
 use crate::replay::ReplayRefusal;
 use crate::staff::StaffStatus;
@@ -326,6 +328,19 @@ async fn admit(
             gateway.max_request_bytes,
         );
     }
+    let sale = policy::Sale {
+        staff_id: access.claims.staff_id,
+        role: status.role,
+        content_type,
+        version_header: message
+            .headers
+            .as_ref()
+            .and_then(|map| map.get(headers::SCHEMA_VERSION))
+            .map(|value| value.as_str()),
+        body: &message.payload,
+        max_bytes: gateway.max_request_bytes,
+    };
+    policy::check(&gateway.discount_limits, rule, &sale)?;
     Ok(Some(Caller {
         access,
         status,

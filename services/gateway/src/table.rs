@@ -201,8 +201,9 @@ pub const TABLE: &[Rule] = &[
     chain_wide::<GetProduct>(Access::Roles(STAFF), STOCK_LEVELS),
     body_store::<ReceiveStock>(STAFF),
     body_store::<AdjustStock>(MANAGERS),
-    body_store::<ReserveStock>(STAFF),
-    // Reservations are moved on by sagas; by hand only an admin repairs them.
+    // Reservations are made and moved on by sagas; by hand only an admin makes or repairs one,
+    // so nobody else can hold a reservation ID before a saga does.
+    admins_targeting::<ReserveStock>(),
     admins_targeting::<CommitReservation>(),
     admins_targeting::<ReleaseReservation>(),
     admins_targeting::<ReturnReservation>(),
@@ -216,7 +217,9 @@ pub const TABLE: &[Rule] = &[
     chain_wide::<UpdateCustomer>(Access::Roles(STAFF), CUSTOMERS),
     chain_wide::<GetCustomer>(Access::Roles(STAFF), CUSTOMERS),
     chain_wide::<SearchCustomers>(Access::Roles(STAFF), CUSTOMERS),
-    body_store::<CreateOrder>(STAFF),
+    // Orders are created by the place-order saga, priced from the catalog; by hand only by an
+    // admin, whose prices are taken as given.
+    admins_targeting::<CreateOrder>(),
     owned_by::<ChangeOrderStatus>(MANAGERS),
     owned_by::<GetOrder>(STAFF),
     forced_list::<ListOrders>(STAFF),

@@ -11,7 +11,7 @@ use bikestore_contracts::inventory::{MAX_NAME_CHARS, MAX_PAGE_LIMIT, Page};
 use bikestore_contracts::orders::{
     CustomerFields, MAX_ORDER_LINES, OrderLine, OrderStatus, OrderTotals,
 };
-use bikestore_contracts::{Cents, OrderId};
+use bikestore_contracts::{Cents, OrderId, ReservationId};
 
 use crate::error::OrdersError;
 
@@ -171,8 +171,31 @@ pub fn page(page: Page) -> Result<Page, OrdersError> {
     Ok(page)
 }
 
+/// The longest reservation ID an order keeps, as inventory allows.
+pub const MAX_RESERVATION_ID_CHARS: usize = 64;
+
+/// A reservation ID to keep with an order: 1 to [`MAX_RESERVATION_ID_CHARS`] printable ASCII
+/// characters. Inventory decides what it accepts; this only bounds what orders stores.
+pub fn reservation_id(id: &ReservationId) -> Result<ReservationId, OrdersError> {
+    let text = &id.0;
+    if text.is_empty()
+        || text.len() > MAX_RESERVATION_ID_CHARS
+        || !text.chars().all(|c| c.is_ascii_graphic())
+    {
+        return Err(OrdersError::invalid(
+            "reservation_id",
+            format!("must be 1 to {MAX_RESERVATION_ID_CHARS} printable characters"),
+        ));
+    }
+    Ok(id.clone())
+}
+
+/// The longest product name an order line keeps.
+pub const MAX_PRODUCT_NAME_CHARS: usize = 200;
+
 /// Order lines: 1 to [`MAX_ORDER_LINES`], a product at most once, quantity 1 to
-/// [`MAX_QUANTITY`], list price 0 to [`MAX_PRICE_CENTS`], discount 0 to 100 percent.
+/// [`MAX_QUANTITY`], list price 0 to [`MAX_PRICE_CENTS`], discount 0 to 100 percent, a product
+/// name of at most [`MAX_PRODUCT_NAME_CHARS`].
 pub fn order_lines(lines: &[OrderLine]) -> Result<Vec<OrderLine>, OrdersError> {
     if lines.is_empty() || lines.len() > MAX_ORDER_LINES {
         return Err(OrdersError::invalid(
@@ -211,6 +234,18 @@ pub fn order_lines(lines: &[OrderLine]) -> Result<Vec<OrderLine>, OrdersError> {
                     "line {number}: {} is not between 0 and 100",
                     line.discount_percent
                 ),
+            ));
+        }
+        // The name comes from the catalog through the saga; the bound only keeps a hand-made
+        // request from storing an unbounded text.
+        if line
+            .product_name
+            .as_ref()
+            .is_some_and(|name| name.chars().count() > MAX_PRODUCT_NAME_CHARS)
+        {
+            return Err(OrdersError::invalid(
+                "lines.product_name",
+                format!("line {number}: longer than {MAX_PRODUCT_NAME_CHARS} characters"),
             ));
         }
         if !seen.insert(line.product_id) {

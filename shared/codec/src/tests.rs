@@ -164,7 +164,29 @@ fn a_cancel_order_record_kept_before_sagas_named_their_store_reads_without_one()
 }
 
 #[test]
-fn a_saga_record_of_version_1_is_refused_since_its_cancel_payload_grew() {
+fn a_place_order_record_kept_before_sales_were_priced_reads_without_names_or_reservation() {
+    use bikestore_contracts::sagas::{SagaPayload, SagaRecord};
+    let json = r#"{"saga_id":"s-2","definition":"place_order","version":1,"state":"running",
+        "step":1,"attempt":0,"run":0,"completed_steps":1,
+        "payload":{"place_order":{"customer_id":1,"store_id":2,"staff_id":3,
+            "lines":[{"product_id":7,"quantity":1,"list_price":50000,"discount_percent":0}],
+            "card_token":"tok","order_id":42,"total":50000}},
+        "error":null,"history":[],"history_dropped":0,"retry_at_ms":null,"resolution":null,
+        "created_at_ms":1,"updated_at_ms":1}"#;
+    let old: SagaRecord =
+        decode(ContentType::Json, None, json.as_bytes(), usize::MAX).expect("an old record reads");
+    let SagaPayload::PlaceOrder(saga) = old.payload else {
+        panic!("a place-order payload");
+    };
+    assert_eq!(
+        (saga.reserve_as, saga.lines[0].product_name.clone()),
+        (None, None)
+    );
+}
+
+#[test]
+fn a_saga_record_of_an_older_version_is_refused_since_its_payloads_grew() {
+    use bikestore_contracts::Message;
     use bikestore_contracts::sagas::SagaRecord;
     let record: SagaRecord = decode(
         ContentType::Json,
@@ -174,12 +196,15 @@ fn a_saga_record_of_version_1_is_refused_since_its_cancel_payload_grew() {
     )
     .expect("reads");
     let bytes = encode(ContentType::Postcard, &record).expect("encodes");
+    let current = Some(SagaRecord::SCHEMA_VERSION);
     let back: SagaRecord =
-        decode(ContentType::Postcard, Some(2), &bytes, usize::MAX).expect("version 2 reads");
+        decode(ContentType::Postcard, current, &bytes, usize::MAX).expect("the current reads");
     assert_eq!(back, record);
-    let error = decode::<SagaRecord>(ContentType::Postcard, Some(1), &bytes, usize::MAX)
-        .expect_err("version 1 is refused, not misread");
-    assert_eq!(error.code(), ErrorCode::Invalid);
+    for older in [1, 2] {
+        let error = decode::<SagaRecord>(ContentType::Postcard, Some(older), &bytes, usize::MAX)
+            .expect_err("an older version is refused, not misread");
+        assert_eq!(error.code(), ErrorCode::Invalid);
+    }
 }
 
 #[test]
@@ -235,6 +260,7 @@ const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
         decode_both::<DeleteProduct>,
         decode_both::<ListProducts>,
         decode_both::<GetProduct>,
+        decode_both::<PriceProducts>,
         decode_both::<ReceiveStock>,
         decode_both::<AdjustStock>,
         decode_both::<ReserveStock>,

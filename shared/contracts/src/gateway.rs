@@ -23,6 +23,12 @@ pub const REFUSAL_TOKEN_EXPIRED: &str = "token_expired";
 /// (logout, deactivation, a new password): refreshing cannot help, only a new login.
 pub const REFUSAL_SESSION_ENDED: &str = "session_ended";
 
+/// The detail naming the request field a refusal is about (`staff_id`,
+/// `lines.discount_percent`), as `invalid` errors name theirs.
+pub const FIELD_DETAIL: &str = "field";
+/// The detail of a `forbidden` discount: the caller's role's limit, in whole percent.
+pub const LIMIT_PERCENT_DETAIL: &str = "limit_percent";
+
 /// One audited call through the gateway (a command, a refusal, or a read of customer data),
 /// published as JSON to the audit stream. Fields are only ever added at the end, each with a
 /// default, so older records still read.

@@ -359,6 +359,34 @@ pub struct ProductDetail {
     pub stock: Vec<StockLevel>,
 }
 
+/// Prices products from the catalog, for a sale: the place-order saga's one pricing request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceProducts {
+    /// The products, each at most once; an unknown one is `not_found`.
+    pub product_ids: Vec<ProductId>,
+}
+
+/// A product's catalog price and name, as a receipt shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPrice {
+    /// The product.
+    pub product_id: ProductId,
+    /// Its name.
+    pub name: String,
+    /// Its unit list price in cents.
+    pub list_price: Cents,
+}
+
+/// The catalog prices of the products asked for, in the order asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPrices {
+    /// One entry per product asked for.
+    pub prices: Vec<ProductPrice>,
+}
+
 // ---------------------------------------------------------------- stock
 
 /// Books goods that arrived at a store.
@@ -590,6 +618,8 @@ message!(query ListProducts => ProductPage, Inventory."list_products", v 1);
 message!(ProductPage, "product_page", v 1);
 message!(query GetProduct => ProductDetail, Inventory."get_product", v 1);
 message!(ProductDetail, "product_detail", v 1);
+message!(query PriceProducts => ProductPrices, Inventory."price_products", v 1);
+message!(ProductPrices, "product_prices", v 1);
 message!(command ReceiveStock => StockUpdated, Inventory."receive_stock", v 1);
 message!(command AdjustStock => StockUpdated, Inventory."adjust_stock", v 1);
 message!(StockUpdated, "stock_updated", v 1);

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{Cents, CustomerId, OrderId, PaymentId, ProductId, StaffId, StoreId};
+use crate::ids::{
+    Cents, CustomerId, OrderId, PaymentId, ProductId, ReservationId, StaffId, StoreId,
+};
 use crate::inventory::Page;
 use crate::message;
 
@@ -132,7 +134,7 @@ pub enum OrderStatus {
     Cancelled,
 }
 
-/// One line of a new order.
+/// One line of an order, priced: what a receipt shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrderLine {
@@ -140,11 +142,15 @@ pub struct OrderLine {
     pub product_id: ProductId,
     /// Units, at least one.
     pub quantity: i64,
-    /// The unit list price in cents.
+    /// The unit list price in cents, from the catalog when the order was placed.
     pub list_price: Cents,
     /// Discount in whole percent, 0 to 100.
     #[serde(default)]
     pub discount_percent: u8,
+    /// The product's name when the order was placed; `None` for lines of orders placed before
+    /// orders recorded it.
+    #[serde(default)]
+    pub product_name: Option<String>,
 }
 
 /// Creates an order in `pending`.
@@ -162,6 +168,10 @@ pub struct CreateOrder {
     /// When the customer needs it, `YYYY-MM-DD`.
     #[serde(default)]
     pub required_date: Option<String>,
+    /// The reservation that holds (or will hold) the order's stock, kept so a cancellation can
+    /// put the stock back; the place-order saga chooses it at random.
+    #[serde(default)]
+    pub reservation_id: Option<ReservationId>,
 }
 
 /// The order that was created.
@@ -257,6 +267,10 @@ pub struct Order {
     pub totals: OrderTotals,
     /// Every status move, oldest first.
     pub history: Vec<StatusChange>,
+    /// The reservation holding its stock; `None` for orders created before orders kept it
+    /// (their stock is held under `order-<order id>`).
+    #[serde(default)]
+    pub reservation_id: Option<ReservationId>,
 }
 
 /// Lists orders, newest first; every filter optional.
@@ -571,11 +585,14 @@ message!(query GetCustomer => Customer, Orders."get_customer", v 1);
 message!(Customer, "customer", v 1);
 message!(query SearchCustomers => CustomerPage, Orders."search_customers", v 1);
 message!(CustomerPage, "customer_page", v 1);
-message!(command CreateOrder => OrderCreated, Orders."create_order", v 1);
+// Version 2 of create_order and order: each line names its product (`OrderLine::product_name`)
+// and the order its reservation.
+// Postcard encodes by position, so a version 1 reader refuses them instead of misreading.
+message!(command CreateOrder => OrderCreated, Orders."create_order", v 2);
 message!(OrderCreated, "order_created", v 1);
 message!(command ChangeOrderStatus => Order, Orders."change_order_status", v 1);
 message!(query GetOrder => Order, Orders."get_order", v 1);
-message!(Order, "order", v 1);
+message!(Order, "order", v 2);
 message!(query ListOrders => OrderPage, Orders."list_orders", v 1);
 message!(OrderPage, "order_page", v 1);
 message!(command AuthorizePayment => Payment, Orders."authorize_payment", v 1);

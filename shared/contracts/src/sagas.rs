@@ -123,6 +123,11 @@ pub struct PlaceOrderSaga {
     /// Why the saga failed, for the rejection sent to the customer.
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// The reservation ID this run reserves under: random, chosen at intake and again when an
+    /// operator re-runs the saga, so nobody can guess it and reserve it first. `None` in a
+    /// record written before, which reserves under `order-<order id>`.
+    #[serde(default)]
+    pub reserve_as: Option<ReservationId>,
 }
 
 /// What a cancel-order saga works on.
@@ -138,6 +143,10 @@ pub struct CancelOrderSaga {
     /// has read the order.
     #[serde(default)]
     pub store_id: Option<StoreId>,
+    /// Set by `cancel_order` from the order: the reservation whose stock goes back. `None`
+    /// for orders that do not name one, whose stock is held under `order-<order id>`.
+    #[serde(default)]
+    pub reservation_id: Option<ReservationId>,
 }
 
 /// What a transfer-stock saga works on.
@@ -237,15 +246,35 @@ pub struct PlaceOrder {
     pub customer_id: CustomerId,
     /// Which store sells.
     pub store_id: StoreId,
-    /// Who took the order.
+    /// Who took the order: through the gateway, always the caller (another member is
+    /// `forbidden`); operators calling the orchestrator directly may name anyone.
     pub staff_id: StaffId,
-    /// What is bought.
-    pub lines: Vec<OrderLine>,
+    /// What is bought; the saga prices every line from the catalog.
+    pub lines: Vec<PlaceOrderLine>,
     /// How the customer pays; turned into a provider token at intake and never stored.
     pub card: Card,
     /// Reply only once the saga has ended (or this many milliseconds passed).
     #[serde(default)]
     pub wait_ms: Option<u64>,
+}
+
+/// One line of an order to place: what and how many, and the discount asked for. The price
+/// comes from the catalog, never from the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderLine {
+    /// The product.
+    pub product_id: ProductId,
+    /// Units, at least one.
+    pub quantity: i64,
+    /// Discount in whole percent, 0 to 100, within the caller's role's limit.
+    #[serde(default)]
+    pub discount_percent: u8,
+    /// Must be absent: a price sent by a client is refused as `invalid` (field
+    /// `lines.list_price`) rather than silently replaced, so a client that still sends one
+    /// learns that it is not used.
+    #[serde(default)]
+    pub list_price: Option<crate::Cents>,
 }
 
 /// Starts a cancel-order saga.
@@ -398,18 +427,23 @@ pub struct SagaProgressed {
     pub last: Option<HistoryEntry>,
 }
 
-message!(command PlaceOrder => SagaStarted, Orchestrator."place_order", v 1);
+// Version 2: lines are `PlaceOrderLine`s, priced by the saga from the catalog.
+message!(command PlaceOrder => SagaStarted, Orchestrator."place_order", v 2);
 message!(command CancelOrder => SagaStarted, Orchestrator."cancel_order", v 1);
 message!(command TransferStock => SagaStarted, Orchestrator."transfer_stock", v 1);
 message!(SagaStarted, "saga_started", v 1);
 message!(query GetSaga => SagaRecord, Orchestrator."get_saga", v 1);
 // Version 2: a cancel-order payload names its store. Postcard encodes by position, so a
 // version 1 reader would misread every field after it; it refuses version 2 instead.
-message!(SagaRecord, "saga_record", v 2);
+// Version 3: a place-order payload names the reservation it reserves under (`reserve_as`)
+// and its lines their products' names; a cancel-order payload the order's reservation (version
+// 2 gave a cancel-order payload its store).
+message!(SagaRecord, "saga_record", v 3);
 // Version 2 of `list_sagas` and `saga_stats`: a store filter at the end, which a version 1
 // postcard body lacks.
 message!(query ListSagas => SagaList, Orchestrator."list_sagas", v 2);
-message!(SagaList, "saga_list", v 2);
+// Version 3 with the saga record's version 3.
+message!(SagaList, "saga_list", v 3);
 message!(command RetrySaga => SagaRecord, Orchestrator."retry_saga", v 1);
 message!(command ResolveSaga => SagaRecord, Orchestrator."resolve_saga", v 1);
 message!(query SagaStats => SagaStatsReport, Orchestrator."saga_stats", v 2);

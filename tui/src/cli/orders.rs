@@ -2,9 +2,8 @@
 //! `orders cancel` (the cancel-order saga).
 
 use bikestore_client::Session;
-use bikestore_contracts::inventory::GetProduct;
-use bikestore_contracts::orders::{Card, GetOrder, ListOrders, Order, OrderLine, OrderStatus};
-use bikestore_contracts::sagas::{CancelOrder, PlaceOrder};
+use bikestore_contracts::orders::{Card, GetOrder, ListOrders, Order, OrderStatus};
+use bikestore_contracts::sagas::{CancelOrder, PlaceOrder, PlaceOrderLine};
 use bikestore_contracts::{CustomerId, OrderId, ProductId, StoreId};
 
 use crate::cli::PageArgs;
@@ -142,7 +141,9 @@ impl OrdersCommand {
                     reason,
                     wait_ms: Some(wait.wait_ms),
                 };
-                start_saga(session, printer, &request, &wait).await
+                start_saga(session, printer, &request, &wait)
+                    .await
+                    .map(|_| ())
             }
         }
     }
@@ -160,17 +161,17 @@ async fn place(session: &Session, printer: Printer, args: PlaceArgs) -> Result<(
             ));
         }
     };
-    let mut lines = Vec::with_capacity(args.lines.len());
-    for (product_id, quantity) in args.lines {
-        // The order carries the list price at the time of sale, as the catalog says it now.
-        let detail = session.call(&GetProduct { product_id }).await?;
-        lines.push(OrderLine {
+    // The saga prices every line from the catalog; the order it creates shows those prices.
+    let lines = args
+        .lines
+        .into_iter()
+        .map(|(product_id, quantity)| PlaceOrderLine {
             product_id,
             quantity,
-            list_price: detail.product.list_price,
             discount_percent: args.discount,
-        });
-    }
+            list_price: None,
+        })
+        .collect();
     let (expiry_month, expiry_year) = args.expiry;
     let request = PlaceOrder {
         customer_id: CustomerId(args.customer),
@@ -186,7 +187,41 @@ async fn place(session: &Session, printer: Printer, args: PlaceArgs) -> Result<(
         },
         wait_ms: Some(args.wait.wait_ms),
     };
-    start_saga(session, printer, &request, &args.wait).await
+    let started = start_saga(session, printer, &request, &args.wait).await?;
+    // A person sees what the catalog charged; a script reading `--json` gets the one saga reply
+    // it always got, and reads the order with `orders show`.
+    if let (false, Some(order_id)) = (printer.json, started.order_id) {
+        let order = session.call(&GetOrder { order_id }).await?;
+        printer.print(&order, |order| {
+            View::new()
+                .line("priced from the catalog:")
+                .table(lines_table(order))
+        })?;
+    }
+    Ok(())
+}
+
+/// An order's lines as a receipt shows them: product, name, quantity, price charged, discount.
+fn lines_table(order: &Order) -> Table {
+    let mut lines = Table::new([
+        "PRODUCT",
+        "NAME",
+        "QUANTITY",
+        "LIST PRICE",
+        "DISCOUNT %",
+        "TOTAL",
+    ]);
+    for detail in &order.lines {
+        lines.row(vec![
+            detail.line.product_id.to_string(),
+            or_dash(detail.line.product_name.as_deref()),
+            detail.line.quantity.to_string(),
+            detail.line.list_price.to_string(),
+            detail.line.discount_percent.to_string(),
+            detail.total.to_string(),
+        ]);
+    }
+    lines
 }
 
 fn order_view(order: &Order) -> View {
@@ -203,16 +238,7 @@ fn order_view(order: &Order) -> View {
         ("discount", order.totals.discount.to_string()),
         ("total", order.totals.total.to_string()),
     ];
-    let mut lines = Table::new(["PRODUCT", "QUANTITY", "LIST PRICE", "DISCOUNT %", "TOTAL"]);
-    for detail in &order.lines {
-        lines.row(vec![
-            detail.line.product_id.to_string(),
-            detail.line.quantity.to_string(),
-            detail.line.list_price.to_string(),
-            detail.line.discount_percent.to_string(),
-            detail.total.to_string(),
-        ]);
-    }
+    let lines = lines_table(order);
     let mut history = Table::new(["AT", "FROM", "TO", "REASON"]);
     for change in &order.history {
         history.row(vec![

@@ -50,19 +50,20 @@ impl WaitArgs {
 }
 
 /// Sends an intake `request` that starts a saga, waits as `wait` says, and reports the outcome:
-/// an error unless the saga completed.
+/// an error unless the saga completed, else the reply.
 pub async fn start_saga<R: Request<Reply = SagaStarted>>(
     session: &Session,
     printer: Printer,
     request: &R,
     wait: &WaitArgs,
-) -> Result<(), CliError> {
+) -> Result<SagaStarted, CliError> {
     let idempotency_key = wait.idempotency_key();
     let reply = session
         .call_with(request, wait.call_options(&idempotency_key))
         .await
         .map_err(|error| hint_on_transient(error, &idempotency_key))?;
-    print_saga_outcome(printer, &reply, &idempotency_key)
+    print_saga_outcome(printer, &reply, &idempotency_key)?;
+    Ok(reply)
 }
 
 /// Tells how to repeat an intake safely when it failed in a way a repeat may cure.

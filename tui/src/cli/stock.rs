@@ -163,7 +163,9 @@ impl StockCommand {
                     quantity,
                     wait_ms: Some(wait.wait_ms),
                 };
-                start_saga(session, printer, &request, &wait).await
+                start_saga(session, printer, &request, &wait)
+                    .await
+                    .map(|_| ())
             }
         }
     }

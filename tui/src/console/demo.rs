@@ -15,8 +15,8 @@ use bikestore_contracts::sagas::{
     SagaStatsReport, StateCount,
 };
 use bikestore_contracts::{
-    BrandId, CategoryId, Cents, CustomerId, ErrorCode, NotificationId, OrderId, ProductId, StaffId,
-    StoreId, WireError,
+    BrandId, CategoryId, Cents, CustomerId, ErrorCode, NotificationId, OrderId, ProductId,
+    ReservationId, StaffId, StoreId, WireError,
 };
 
 use super::app::App;
@@ -120,6 +120,7 @@ pub fn order() -> Order {
                     quantity: 1,
                     list_price: Cents(269_999),
                     discount_percent: 10,
+                    product_name: Some("Trek Remedy 29 Carbon Frameset - 2016".to_owned()),
                 },
                 total: Cents(242_999),
             },
@@ -129,6 +130,7 @@ pub fn order() -> Order {
                     quantity: 2,
                     list_price: Cents(26_999),
                     discount_percent: 0,
+                    product_name: None,
                 },
                 total: Cents(53_998),
             },
@@ -152,6 +154,7 @@ pub fn order() -> Order {
                 at_ms: NOW_MS + 412,
             },
         ],
+        reservation_id: Some(ReservationId("sale-01JEXAMPLE0000000000000000".to_owned())),
     }
 }
 
@@ -298,6 +301,7 @@ pub fn saga(id: &str, state: SagaState) -> SagaRecord {
             payment_id: None,
             captured: false,
             failure_reason: failed.then(|| "the card was declined (card_declined)".to_owned()),
+            reserve_as: None,
         }),
         error: failed.then(|| {
             WireError::new(

@@ -82,6 +82,20 @@ async fn orders_are_placed_declined_and_cancelled_stock_moves_and_operators_see_
         "sold from their own store"
     );
     assert_eq!(order.totals.total, order.lines[0].line.list_price);
+    assert_eq!(
+        order.lines[0].line.product_name.as_deref(),
+        Some(level.product_name.as_str()),
+        "the line keeps the catalog's name"
+    );
+    // Placed by a person, the priced lines are shown.
+    let human = place(APPROVED_CARD, "cli-test-approved-human", false)
+        .await?
+        .expect_code(0)?;
+    assert!(
+        human.stdout.contains("priced from the catalog")
+            && human.stdout.contains(level.product_name.as_str()),
+        "{human:?}"
+    );
 
     // The same idempotency key names the same saga: no second order.
     let repeated: SagaStarted = place(APPROVED_CARD, "cli-test-approved", true)

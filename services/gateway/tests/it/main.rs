@@ -1,6 +1,6 @@
 //! Integration tests of the gateway against a real nats-server, with identity and inventory
 //! in-process: the happy path, the security suite, authorization, limits, the audit trail, ended
-//! sessions and the NATS users' permissions; on the seeded demo system, the door that stays
+//! sessions, the NATS users' permissions and the sales policy (with every service); on the seeded demo system, the door that stays
 //! open under a flood and what the audit trail records.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,6 +10,7 @@ mod limits;
 mod logs;
 mod nats_users;
 mod open_door;
+mod sales_policy;
 mod secrets;
 mod security;
 mod sessions;

@@ -8,6 +8,7 @@ mod list_categories;
 mod list_products;
 mod list_stores;
 mod low_stock;
+mod price_products;
 mod store_stock;
 
 use bikestore_runtime::{RuntimeError, ServiceHost};
@@ -21,6 +22,7 @@ pub async fn register(host: &mut ServiceHost<Inventory>) -> Result<(), RuntimeEr
     host.endpoint(list_categories::handle).await?;
     host.endpoint(list_products::handle).await?;
     host.endpoint(get_product::handle).await?;
+    host.endpoint(price_products::handle).await?;
     host.endpoint(store_stock::handle).await?;
     host.endpoint(low_stock::handle).await?;
     Ok(())

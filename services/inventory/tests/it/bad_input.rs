@@ -130,6 +130,15 @@ async fn every_endpoint_survives_the_bad_input_suite() -> anyhow::Result<()> {
         limit,
     )
     .await?;
+    assert_survives_bad_input(
+        client,
+        subjects,
+        &PriceProducts {
+            product_ids: vec![fixture.product_id],
+        },
+        limit,
+    )
+    .await?;
     let receive = ReceiveStock {
         store_id: fixture.store_id,
         product_id: fixture.product_id,

@@ -310,6 +310,33 @@ async fn stock_and_reservation_endpoints_work_in_both_formats() -> anyhow::Resul
             .unwrap();
         assert_eq!((here.on_hand, here.reserved, here.available), (7, 0, 7));
 
+        let priced = call(
+            &system,
+            format,
+            &PriceProducts {
+                product_ids: vec![fixture.product_id],
+            },
+        )
+        .await?;
+        assert_eq!(
+            priced.prices,
+            [ProductPrice {
+                product_id: fixture.product_id,
+                name: detail.product.name.clone(),
+                list_price: detail.product.list_price,
+            }]
+        );
+        let unknown = call(
+            &system,
+            format,
+            &PriceProducts {
+                product_ids: vec![fixture.product_id, bikestore_contracts::ProductId(999_999)],
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(unknown.code, ErrorCode::NotFound);
+
         let store_stock = call(
             &system,
             format,

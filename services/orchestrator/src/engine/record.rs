@@ -119,6 +119,7 @@ mod tests {
                 order_id: OrderId(1),
                 reason: "r".into(),
                 store_id: None,
+                reservation_id: None,
             }),
             error: None,
             history: Vec::new(),

@@ -42,6 +42,7 @@ pub async fn handle(
         order_id: request.order_id,
         reason,
         store_id: Some(order.store_id),
+        reservation_id: order.reservation_id,
     });
     let record = new_record(&ctx, saga_id, NAME, payload)?;
     start_and_reply(&ctx, record, request.wait_ms).await

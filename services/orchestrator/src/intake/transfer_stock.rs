@@ -35,8 +35,10 @@ pub async fn handle(
         to_store_id: request.to_store_id,
         product_id: request.product_id,
         quantity: request.quantity,
-        // Named after the saga, so every retry of the reservation finds the same one.
-        reservation_id: Some(ReservationId(format!("transfer-{saga_id}"))),
+        // Chosen once and kept in the record, so every retry of the reservation finds the same
+        // one; random, so nobody can guess it and hold it first (the saga ID is a digest of the
+        // caller's idempotency key, which may be predictable).
+        reservation_id: Some(ReservationId(format!("transfer-{}", ulid::Ulid::new()))),
     });
     let record = new_record(&ctx, saga_id, NAME, payload)?;
     start_and_reply(&ctx, record, request.wait_ms).await

@@ -54,10 +54,12 @@ fn cancel_order(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
         to: OrderStatus::Cancelled,
         reason: Some(saga.reason.clone()),
     };
-    // A record written before the intake read the order's store learns it from the order.
+    // A record written before the intake read the order's store learns it from the order; the
+    // reservation holding the order's stock is learnt here too.
     Call::new(&request, |order, payload| {
         if let SagaPayload::CancelOrder(saga) = payload {
             saga.store_id.get_or_insert(order.store_id);
+            saga.reservation_id = order.reservation_id;
         }
     })
     .map(Some)
@@ -71,6 +73,11 @@ fn give_money_back(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
 }
 
 fn put_stock_back(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
-    let reservation_id = reservation_for(saga(payload)?.order_id);
+    let saga = saga(payload)?;
+    // Orders placed before each saga chose its reservation at random name none.
+    let reservation_id = saga
+        .reservation_id
+        .clone()
+        .unwrap_or_else(|| reservation_for(saga.order_id));
     Call::fire(&ReturnReservation { reservation_id }).map(Some)
 }

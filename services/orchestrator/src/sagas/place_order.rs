@@ -37,10 +37,29 @@ fn saga_mut(payload: &mut SagaPayload) -> Option<&mut PlaceOrderSaga> {
     }
 }
 
-/// The reservation an order's stock is held under: derived from the order, so it is the same
-/// on every retry.
+/// The reservation an order's stock was held under in records written before each run chose
+/// its own ([`PlaceOrderSaga::reserve_as`]): derived from the order, so anyone could guess the
+/// next one and reserve it first.
 pub fn reservation_for(order: bikestore_contracts::OrderId) -> ReservationId {
     ReservationId(format!("order-{order}"))
+}
+
+/// A reservation ID for one run of a saga: a ULID, whose 80 random bits nobody can guess, so
+/// nobody can hold it first and make the saga's reservation conflict. It is chosen before the
+/// step and kept in the record, so every retry of the step reserves under the same ID. It is
+/// not derived from the saga ID: that is a digest of the caller's idempotency key, which a
+/// caller may choose predictably.
+pub fn fresh_reservation_id() -> ReservationId {
+    ReservationId(format!("sale-{}", ulid::Ulid::new()))
+}
+
+/// The reservation this run reserves under.
+fn reservation_of(saga: &PlaceOrderSaga) -> Result<ReservationId, WireError> {
+    match (&saga.reserve_as, saga.order_id) {
+        (Some(reservation_id), _) => Ok(reservation_id.clone()),
+        (None, Some(order_id)) => Ok(reservation_for(order_id)),
+        (None, None) => Err(missing("order")),
+    }
 }
 
 /// Place order, version 1.
@@ -76,6 +95,8 @@ pub fn definition(settings: StepSettings) -> Definition {
                 saga.payment_id = None;
                 saga.captured = false;
                 saga.failure_reason = None;
+                // A new run must not find the last run's released reservation under its ID.
+                saga.reserve_as = Some(fresh_reservation_id());
             }
         },
     }
@@ -89,6 +110,7 @@ fn create_order(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
         staff_id: saga.staff_id,
         lines: saga.lines.clone(),
         required_date: None,
+        reservation_id: saga.reserve_as.clone(),
     };
     Call::new(&request, |created, payload| {
         if let Some(saga) = saga_mut(payload) {
@@ -121,9 +143,8 @@ fn reject_order(
 
 fn reserve_stock(payload: &SagaPayload) -> Result<Option<Call>, WireError> {
     let saga = saga(payload)?;
-    let order_id = saga.order_id.ok_or_else(|| missing("order"))?;
     let request = ReserveStock {
-        reservation_id: reservation_for(order_id),
+        reservation_id: reservation_of(saga)?,
         store_id: saga.store_id,
         lines: saga
             .lines

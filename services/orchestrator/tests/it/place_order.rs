@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use bikestore_contracts::notifications::{ListNotifications, NotificationKind};
 use bikestore_contracts::orders::{
-    Card, GetOrder, GetPayment, ListOrders, OrderLine, OrderStatus, PaymentStatus,
+    Card, GetOrder, GetPayment, ListOrders, OrderStatus, PaymentStatus,
 };
 use bikestore_contracts::sagas::{
-    ListSagas, Outcome, PlaceOrder, SagaPayload, SagaRecord, SagaStarted, SagaState, SagaStats,
+    ListSagas, Outcome, PlaceOrder, PlaceOrderLine, SagaPayload, SagaRecord, SagaStarted,
+    SagaState, SagaStats,
 };
 use bikestore_contracts::{Cents, CustomerId, ErrorCode, ProductId, StaffId, StoreId};
 use bikestore_runtime::call::CallOptions;
@@ -42,11 +43,11 @@ pub fn order(
         customer_id,
         store_id,
         staff_id: StaffId(1),
-        lines: vec![OrderLine {
+        lines: vec![PlaceOrderLine {
             product_id,
             quantity,
-            list_price: Cents(50_000),
             discount_percent: 10,
+            list_price: None,
         }],
         card: card(number),
         wait_ms: Some(30_000),
@@ -106,6 +107,22 @@ async fn a_placed_order_is_processing_with_stock_committed_payment_captured_and_
     let placed = stack.caller.call(&GetOrder { order_id }).await?;
     assert_eq!(placed.status, OrderStatus::Processing);
     assert_eq!(placed.totals.total, Cents(135_000), "3 x 500.00 less 10%");
+    let line = &placed.lines[0].line;
+    assert_eq!(line.list_price, Cents(50_000), "the catalog's price");
+    assert!(
+        line.product_name
+            .as_deref()
+            .is_some_and(|name| name.starts_with("Bike ")),
+        "the catalog's name: {line:?}"
+    );
+    let reservation_id = placed
+        .reservation_id
+        .clone()
+        .expect("the order names its reservation");
+    assert!(
+        reservation_id.0.starts_with("sale-") && reservation_id.0.len() > 20,
+        "a random reservation ID, not order-{order_id}: {reservation_id}"
+    );
     let level = stack.stock(store_id, product_id).await?;
     assert_eq!(
         (level.on_hand, level.reserved),

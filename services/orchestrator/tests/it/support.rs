@@ -65,6 +65,7 @@ pub fn cancel_order_record(saga_id: &str, version: u32, order_id: OrderId) -> Sa
             order_id,
             reason: "kept by hand".into(),
             store_id: None,
+            reservation_id: None,
         }),
         error: None,
         history: Vec::new(),

@@ -23,6 +23,11 @@ pub async fn handle(ctx: Ctx<Orders>, request: CreateOrder) -> Result<OrderCreat
         .map(domain::required_date)
         .transpose()?;
     let totals = domain::totals(&lines);
+    let reservation_id = request
+        .reservation_id
+        .as_ref()
+        .map(domain::reservation_id)
+        .transpose()?;
     let created = ctx
         .db
         .command(&ctx.meta, move |transaction| {
@@ -34,8 +39,8 @@ pub async fn handle(ctx: Ctx<Orders>, request: CreateOrder) -> Result<OrderCreat
             connection
                 .prepare_cached(
                     "INSERT INTO orders (customer_id, store_id, staff_id, status, ordered_at,
-                         required_date, gross, discount, total)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         required_date, gross, discount, total, reservation_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )?
                 .execute(params![
                     request.customer_id.0,
@@ -46,13 +51,14 @@ pub async fn handle(ctx: Ctx<Orders>, request: CreateOrder) -> Result<OrderCreat
                     required_date,
                     totals.gross.0,
                     totals.discount.0,
-                    totals.total.0
+                    totals.total.0,
+                    reservation_id.as_ref().map(|id| id.0.as_str())
                 ])?;
             let order_id = OrderId(connection.last_insert_rowid());
             let mut insert_line = connection.prepare_cached(
                 "INSERT INTO order_items (order_id, line_number, product_id, quantity, list_price,
-                     discount_percent, total)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     discount_percent, total, product_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for (index, line) in lines.iter().enumerate() {
                 insert_line.execute(params![
@@ -62,7 +68,8 @@ pub async fn handle(ctx: Ctx<Orders>, request: CreateOrder) -> Result<OrderCreat
                     line.quantity,
                     line.list_price.0,
                     line.discount_percent,
-                    domain::line_total(line).0
+                    domain::line_total(line).0,
+                    line.product_name
                 ])?;
             }
             orders::record_move(connection, order_id, None, OrderStatus::Pending, None, now)?;

@@ -11,6 +11,7 @@ fn line(product: i64, quantity: i64, price: i64, discount: u8) -> OrderLine {
         quantity,
         list_price: Cents(price),
         discount_percent: discount,
+        product_name: None,
     }
 }
 

@@ -3,7 +3,7 @@
 use bikestore_contracts::orders::{
     Order, OrderLine, OrderLineDetail, OrderStatus, OrderSummary, OrderTotals, StatusChange,
 };
-use bikestore_contracts::{Cents, CustomerId, OrderId, ProductId, StaffId, StoreId};
+use bikestore_contracts::{Cents, CustomerId, OrderId, ProductId, ReservationId, StaffId, StoreId};
 use rusqlite::types::{FromSqlError, Type};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -14,7 +14,7 @@ use crate::error::OrdersError;
 pub const SUMMARY_COLUMNS: &str = "order_id, customer_id, store_id, status, ordered_at, total";
 
 const HEADER_COLUMNS: &str = "order_id, customer_id, store_id, staff_id, status, ordered_at,
-     required_date, shipped_at, gross, discount, total";
+     required_date, shipped_at, gross, discount, total, reservation_id";
 
 /// Reads a status column.
 pub fn status_at(row: &Row<'_>, index: usize) -> rusqlite::Result<OrderStatus> {
@@ -59,6 +59,7 @@ fn header_from_row(row: &Row<'_>) -> rusqlite::Result<Order> {
             total: Cents(row.get(10)?),
         },
         history: Vec::new(),
+        reservation_id: row.get::<_, Option<String>>(11)?.map(ReservationId),
     })
 }
 
@@ -74,7 +75,8 @@ pub fn find(connection: &Connection, order_id: OrderId) -> Result<Option<Order>,
     };
     order.lines = connection
         .prepare_cached(
-            "SELECT product_id, quantity, list_price, discount_percent, total FROM order_items
+            "SELECT product_id, quantity, list_price, discount_percent, total, product_name
+             FROM order_items
              WHERE order_id = ?1 ORDER BY line_number",
         )?
         .query_map(params![order_id.0], |row| {
@@ -84,6 +86,7 @@ pub fn find(connection: &Connection, order_id: OrderId) -> Result<Option<Order>,
                     quantity: row.get(1)?,
                     list_price: Cents(row.get(2)?),
                     discount_percent: row.get(3)?,
+                    product_name: row.get(5)?,
                 },
                 total: Cents(row.get(4)?),
             })

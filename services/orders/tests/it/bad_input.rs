@@ -114,6 +114,7 @@ async fn domain_rules_refuse_bad_values_naming_the_field() -> anyhow::Result<()>
             quantity,
             list_price: Cents(1_000),
             discount_percent,
+            product_name: None,
         }];
         request
     };

@@ -78,15 +78,18 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
                     quantity: 3,
                     list_price: Cents(59_999),
                     discount_percent: 7,
+                    product_name: Some("Electra Cruiser 1".into()),
                 },
                 OrderLine {
                     product_id: ProductId(8),
                     quantity: 1,
                     list_price: Cents(1),
                     discount_percent: 50,
+                    product_name: Some("Bell Helmet".into()),
                 },
             ],
             required_date: Some("2030-02-28".into()),
+            reservation_id: None,
         };
         let created = call(&system, format, &request).await?;
         assert_eq!(created.total, Cents(167_398));

@@ -110,15 +110,18 @@ pub fn order_request(customer_id: CustomerId) -> CreateOrder {
                 quantity: 2,
                 list_price: Cents(1_000),
                 discount_percent: 10,
+                product_name: Some("Trail Bike".into()),
             },
             OrderLine {
                 product_id: ProductId(11),
                 quantity: 1,
                 list_price: Cents(500),
                 discount_percent: 0,
+                product_name: None,
             },
         ],
         required_date: Some("2030-01-31".into()),
+        reservation_id: None,
     }
 }
 

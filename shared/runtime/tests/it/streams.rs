@@ -97,7 +97,12 @@ async fn a_consumer_whose_filter_changed_takes_the_new_subjects_from_where_it_wa
         .publish(old_subject.clone(), "read before".into())
         .await?
         .await?;
-    let mut batch = old.fetch().max_messages(1).messages().await?;
+    let mut batch = old
+        .batch()
+        .max_messages(1)
+        .expires(PATIENCE)
+        .messages()
+        .await?;
     let first = tokio::time::timeout(PATIENCE, batch.next())
         .await?
         .expect("one message")
@@ -120,7 +125,12 @@ async fn a_consumer_whose_filter_changed_takes_the_new_subjects_from_where_it_wa
     let info = updated.info().await?;
     assert_eq!(info.config.filter_subjects, vec![new_filter]);
     assert_eq!(info.num_pending, 1, "only the new event is still to read");
-    let mut batch = updated.fetch().max_messages(1).messages().await?;
+    let mut batch = updated
+        .batch()
+        .max_messages(1)
+        .expires(PATIENCE)
+        .messages()
+        .await?;
     let next = tokio::time::timeout(PATIENCE, batch.next())
         .await?
         .expect("one message")

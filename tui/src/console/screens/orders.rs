@@ -180,7 +180,11 @@ fn render_summary(app: &App, frame: &mut Frame, area: Rect, order: &Order) {
 fn render_lines(theme: Theme, frame: &mut Frame, area: Rect, order: &Order) {
     let rows = order.lines.iter().map(|detail| {
         Row::new(vec![
-            format!("product {}", detail.line.product_id),
+            // Orders placed before lines kept their product's name show its ID instead.
+            match &detail.line.product_name {
+                Some(name) => format!("#{} {name}", detail.line.product_id),
+                None => format!("product {}", detail.line.product_id),
+            },
             detail.line.quantity.to_string(),
             money(detail.line.list_price),
             format!("{}%", detail.line.discount_percent),

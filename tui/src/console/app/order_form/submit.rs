@@ -2,8 +2,8 @@
 //! sent), then the keys while its saga is watched.
 
 use bikestore_contracts::ErrorCode;
-use bikestore_contracts::orders::{Card, OrderLine};
-use bikestore_contracts::sagas::PlaceOrder;
+use bikestore_contracts::orders::Card;
+use bikestore_contracts::sagas::{PlaceOrder, PlaceOrderLine};
 
 use super::{OrderForm, Submission, open};
 use crate::console::app::App;
@@ -53,11 +53,13 @@ pub fn build_order(
         lines: form
             .cart
             .iter()
-            .map(|line| OrderLine {
+            // No price: the saga prices every line from the catalog, and the order it creates
+            // shows the prices charged.
+            .map(|line| PlaceOrderLine {
                 product_id: line.product_id,
                 quantity: line.quantity,
-                list_price: line.unit_price,
                 discount_percent: line.discount_percent,
+                list_price: None,
             })
             .collect(),
         card: Card {

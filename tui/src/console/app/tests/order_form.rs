@@ -138,6 +138,11 @@ fn the_order_form_builds_an_order_from_customer_products_and_card() {
     assert_eq!(request.store_id, StoreId(1));
     assert_eq!(request.lines.len(), 2);
     assert_eq!(request.lines[0].discount_percent, 10);
+    assert!(
+        request.lines.iter().all(|line| line.list_price.is_none()),
+        "the console sends no price: the saga prices from the catalog"
+    );
+    assert_eq!(request.staff_id.0, 3, "the seller is the member logged in");
     assert_eq!(
         (request.card.expiry_month, request.card.expiry_year),
         (12, 2030)
