@@ -186,16 +186,23 @@ async fn a_saga_completes_and_compensates_with_every_service_as_its_own_nats_use
         .await
         .unwrap();
     orchestrator.flush().await.unwrap();
+    // Sent again until it arrives: a connection the server dropped (as it may a loaded
+    // test's) reconnects and subscribes again.
     let probe = system.subjects().live_saga_progress(store_id, "probe");
-    system
-        .client()
-        .publish(probe.clone(), "{}".into())
-        .await
-        .unwrap();
-    let seen = tokio::time::timeout(WAIT, followed.next())
-        .await
-        .unwrap()
-        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let seen = loop {
+        system
+            .client()
+            .publish(probe.clone(), "{}".into())
+            .await
+            .unwrap();
+        let attempt = tokio::time::Instant::now() + Duration::from_millis(200);
+        match tokio::time::timeout_at(attempt.min(deadline), followed.next()).await {
+            Ok(message) => break message.unwrap(),
+            Err(_) if tokio::time::Instant::now() < deadline => continue,
+            Err(_) => panic!("the orchestrator's user never saw saga progress"),
+        }
+    };
     assert_eq!(seen.subject.as_str(), probe);
 
     system.stop().await.unwrap();
