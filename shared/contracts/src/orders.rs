@@ -257,6 +257,9 @@ pub struct Order {
     pub totals: OrderTotals,
     /// Every status move, oldest first.
     pub history: Vec<StatusChange>,
+    /// The customer's name as the customer record holds it now (first then last), so a
+    /// page can show who buys without a second request.
+    pub customer_name: String,
 }
 
 /// Lists orders, newest first; every filter optional.
@@ -299,6 +302,8 @@ pub struct OrderSummary {
     pub ordered_at_ms: i64,
     /// What the customer pays.
     pub total: Cents,
+    /// The customer's name as the customer record holds it now (first then last).
+    pub customer_name: String,
 }
 
 /// One page of orders.
@@ -575,9 +580,11 @@ message!(command CreateOrder => OrderCreated, Orders."create_order", v 1);
 message!(OrderCreated, "order_created", v 1);
 message!(command ChangeOrderStatus => Order, Orders."change_order_status", v 1);
 message!(query GetOrder => Order, Orders."get_order", v 1);
-message!(Order, "order", v 1);
+// Version 2 of `order` and `order_page`: the customer's name at the end, which a version 1
+// postcard body lacks.
+message!(Order, "order", v 2);
 message!(query ListOrders => OrderPage, Orders."list_orders", v 1);
-message!(OrderPage, "order_page", v 1);
+message!(OrderPage, "order_page", v 2);
 message!(command AuthorizePayment => Payment, Orders."authorize_payment", v 1);
 message!(command TokenizeCard => CardToken, Orders."tokenize_card", v 1);
 message!(CardToken, "card_token", v 1);

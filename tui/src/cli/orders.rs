@@ -111,7 +111,7 @@ impl OrdersCommand {
                     for order in &reply.orders {
                         table.row(vec![
                             order.order_id.to_string(),
-                            order.customer_id.to_string(),
+                            format!("{} (#{})", order.customer_name, order.customer_id),
                             order.store_id.to_string(),
                             name_of(&order.status),
                             utc_time(order.ordered_at_ms),
@@ -192,6 +192,7 @@ async fn place(session: &Session, printer: Printer, args: PlaceArgs) -> Result<(
 fn order_view(order: &Order) -> View {
     let fields = [
         ("order id", order.order_id.to_string()),
+        ("customer", order.customer_name.clone()),
         ("customer id", order.customer_id.to_string()),
         ("store id", order.store_id.to_string()),
         ("staff id", order.staff_id.to_string()),

@@ -96,11 +96,23 @@ pub fn order_page() -> OrderPage {
                 status,
                 ordered_at_ms: NOW_MS - index * 3_600_000,
                 total: Cents(269_999 + index * 12_345),
+                customer_name: DEMO_CUSTOMER_NAMES[index as usize % DEMO_CUSTOMER_NAMES.len()]
+                    .to_owned(),
             }
         })
         .collect();
     OrderPage { orders, total: 6 }
 }
+
+/// The customers the demo orders name, in turn; the first buys order #1620.
+const DEMO_CUSTOMER_NAMES: [&str; 6] = [
+    "Debra Burks",
+    "Kasha Todd",
+    "Tameka Fisher",
+    "Daryl Spence",
+    "Charolette Rice",
+    "Lyndsey Bean",
+];
 
 /// Order #1620 with two lines and its status history.
 pub fn order() -> Order {
@@ -152,6 +164,7 @@ pub fn order() -> Order {
                 at_ms: NOW_MS + 412,
             },
         ],
+        customer_name: DEMO_CUSTOMER_NAMES[0].to_owned(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use bikestore_contracts::identity::StaffSummary;
 use bikestore_contracts::inventory::{ProductDetail, StockPage};
-use bikestore_contracts::orders::{Order, OrderStatus};
+use bikestore_contracts::orders::{Customer, Order, OrderStatus};
 use bikestore_contracts::sagas::{SagaList, SagaRecord, SagaStarted, SagaState};
 
 use crate::support::Stack;
@@ -82,6 +82,28 @@ async fn orders_are_placed_declined_and_cancelled_stock_moves_and_operators_see_
         "sold from their own store"
     );
     assert_eq!(order.totals.total, order.lines[0].line.list_price);
+
+    // People by name: the order names its customer, and both views print the name.
+    let customer: Customer = sales
+        .run(&["customers", "show", "1", "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    let customer_name = format!(
+        "{} {}",
+        customer.fields.first_name, customer.fields.last_name
+    );
+    assert_eq!(order.customer_name, customer_name);
+    let shown = sales
+        .run(&["orders", "show", &order_id])
+        .await?
+        .expect_code(0)?;
+    assert!(shown.stdout.contains(&customer_name), "{shown:?}");
+    let listed = sales.run(&["orders", "ls"]).await?.expect_code(0)?;
+    assert!(
+        listed.stdout.contains(&format!("{customer_name} (#1)")),
+        "{listed:?}"
+    );
 
     // The same idempotency key names the same saga: no second order.
     let repeated: SagaStarted = place(APPROVED_CARD, "cli-test-approved", true)
