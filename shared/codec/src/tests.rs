@@ -236,6 +236,35 @@ fn an_order_page_of_version_1_is_refused_since_its_summaries_name_the_customer()
     assert_eq!(error.code(), ErrorCode::Invalid);
 }
 
+#[test]
+fn store_lists_and_new_stores_of_version_1_are_refused_since_stores_keep_a_time_zone() {
+    use bikestore_contracts::inventory::{CreateStore, StoreList};
+    let create = CreateStore {
+        name: "Harbor Bikes".into(),
+        time_zone: "America/Chicago".into(),
+        ..CreateStore::default()
+    };
+    let bytes = encode(ContentType::Postcard, &create).expect("encodes");
+    let back: CreateStore =
+        decode(ContentType::Postcard, Some(2), &bytes, usize::MAX).expect("version 2 reads");
+    assert_eq!(back, create);
+    let error = decode::<CreateStore>(ContentType::Postcard, Some(1), &bytes, usize::MAX)
+        .expect_err("version 1 is refused, not misread");
+    assert_eq!(error.code(), ErrorCode::Invalid);
+    let error = decode::<StoreList>(ContentType::Postcard, Some(1), &[0], usize::MAX)
+        .expect_err("version 1 is refused");
+    assert_eq!(error.code(), ErrorCode::Invalid);
+    // JSON without a zone still reads: it is optional, and inventory takes it as UTC.
+    let json: CreateStore = decode(
+        ContentType::Json,
+        None,
+        br#"{"name":"Harbor Bikes"}"#,
+        usize::MAX,
+    )
+    .expect("reads");
+    assert_eq!(json.time_zone, "");
+}
+
 /// Decodes `body` as `M` in both formats; only a panic could fail this.
 fn decode_both<M: bikestore_contracts::Message>(body: &[u8]) {
     let _ = decode::<M>(ContentType::Postcard, None, body, DEFAULT_MAX_REQUEST_BYTES);

@@ -47,12 +47,12 @@ pub fn staff(role: Role) -> StaffSummary {
 /// The three demo stores.
 pub fn stores() -> Vec<Store> {
     [
-        (1, "Santa Cruz Bikes"),
-        (2, "Baldwin Bikes"),
-        (3, "Rowlett Bikes"),
+        (1, "Santa Cruz Bikes", "America/Los_Angeles"),
+        (2, "Baldwin Bikes", "America/New_York"),
+        (3, "Rowlett Bikes", "America/Chicago"),
     ]
     .into_iter()
-    .map(|(id, name)| Store {
+    .map(|(id, name, time_zone)| Store {
         store_id: StoreId(id),
         name: name.to_owned(),
         phone: String::new(),
@@ -61,6 +61,7 @@ pub fn stores() -> Vec<Store> {
         city: String::new(),
         state: String::new(),
         zip_code: String::new(),
+        time_zone: time_zone.to_owned(),
     })
     .collect()
 }

@@ -1,7 +1,7 @@
 //! Placing orders through the place-order saga, a declined card, and the sagas operators see.
 
 use bikestore_contracts::identity::StaffSummary;
-use bikestore_contracts::inventory::{ProductDetail, StockPage};
+use bikestore_contracts::inventory::{ProductDetail, StockPage, StoreList};
 use bikestore_contracts::orders::{Customer, Order, OrderStatus};
 use bikestore_contracts::sagas::{SagaList, SagaRecord, SagaStarted, SagaState};
 
@@ -82,6 +82,31 @@ async fn orders_are_placed_declined_and_cancelled_stock_moves_and_operators_see_
         "sold from their own store"
     );
     assert_eq!(order.totals.total, order.lines[0].line.list_price);
+
+    // The demo stores keep the clocks of their towns.
+    let stores: StoreList = sales
+        .run(&["stores", "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    let zones: Vec<(&str, &str)> = stores
+        .stores
+        .iter()
+        .map(|store| (store.name.as_str(), store.time_zone.as_str()))
+        .collect();
+    assert_eq!(
+        zones,
+        [
+            ("Santa Cruz Bikes", "America/Los_Angeles"),
+            ("Baldwin Bikes", "America/New_York"),
+            ("Rowlett Bikes", "America/Chicago"),
+        ]
+    );
+    let printed = sales.run(&["stores"]).await?.expect_code(0)?;
+    assert!(
+        printed.stdout.contains("America/Los_Angeles"),
+        "{printed:?}"
+    );
 
     // People by name: the order names its customer, and both views print the name.
     let customer: Customer = sales
