@@ -2,6 +2,7 @@
 //! `orders cancel` (the cancel-order saga).
 
 use bikestore_client::Session;
+use bikestore_contracts::identity::{GetStaff, Role};
 use bikestore_contracts::inventory::GetProduct;
 use bikestore_contracts::orders::{Card, GetOrder, ListOrders, Order, OrderLine, OrderStatus};
 use bikestore_contracts::sagas::{CancelOrder, PlaceOrder};
@@ -129,7 +130,13 @@ impl OrdersCommand {
                         order_id: OrderId(order_id),
                     })
                     .await?;
-                printer.print(&reply, order_view)
+                // Names are for people: a script's JSON gets the order as orders answers it.
+                let names = if printer.json {
+                    OrderNames::default()
+                } else {
+                    OrderNames::look_up(session, &reply).await
+                };
+                printer.print(&reply, |order| order_view(order, &names))
             }
             OrdersCommand::Place(args) => place(session, printer, args).await,
             OrdersCommand::Cancel {
@@ -189,12 +196,56 @@ async fn place(session: &Session, printer: Printer, args: PlaceArgs) -> Result<(
     start_saga(session, printer, &request, &args.wait).await
 }
 
-fn order_view(order: &Order) -> View {
+/// What the CLI can name on an order beside its customer, which the order names itself.
+#[derive(Debug, Default)]
+struct OrderNames {
+    /// The lines' products as the catalog names them now. Orders will record the name each
+    /// line was sold under; the line's own name then replaces this lookup.
+    products: Vec<(ProductId, String)>,
+    /// The member who took it, when the caller may know them: themself, or anyone for an admin
+    /// (only admins may read other members).
+    seller: Option<String>,
+}
+
+impl OrderNames {
+    /// Asks the catalog and, for an admin, identity; a name not found leaves the number shown.
+    async fn look_up(session: &Session, order: &Order) -> OrderNames {
+        let mut products = Vec::with_capacity(order.lines.len());
+        for detail in &order.lines {
+            let product_id = detail.line.product_id;
+            if let Ok(found) = session.call(&GetProduct { product_id }).await {
+                products.push((product_id, found.product.name));
+            }
+        }
+        let me = session.whoami();
+        let seller = if me.staff_id == order.staff_id {
+            Some(me.name.clone())
+        } else if me.role == Role::Admin {
+            let request = GetStaff {
+                staff_id: order.staff_id,
+            };
+            session.call(&request).await.ok().map(|member| member.name)
+        } else {
+            None
+        };
+        OrderNames { products, seller }
+    }
+
+    fn product(&self, product_id: ProductId) -> String {
+        self.products
+            .iter()
+            .find(|(id, _)| *id == product_id)
+            .map_or_else(|| product_id.to_string(), |(_, name)| name.clone())
+    }
+}
+
+fn order_view(order: &Order, names: &OrderNames) -> View {
     let fields = [
         ("order id", order.order_id.to_string()),
         ("customer", order.customer_name.clone()),
         ("customer id", order.customer_id.to_string()),
         ("store id", order.store_id.to_string()),
+        ("taken by", or_dash(names.seller.as_deref())),
         ("staff id", order.staff_id.to_string()),
         ("status", name_of(&order.status)),
         ("ordered", utc_time(order.ordered_at_ms)),
@@ -207,7 +258,7 @@ fn order_view(order: &Order) -> View {
     let mut lines = Table::new(["PRODUCT", "QUANTITY", "LIST PRICE", "DISCOUNT %", "TOTAL"]);
     for detail in &order.lines {
         lines.row(vec![
-            detail.line.product_id.to_string(),
+            names.product(detail.line.product_id),
             detail.line.quantity.to_string(),
             detail.line.list_price.to_string(),
             detail.line.discount_percent.to_string(),

@@ -124,6 +124,14 @@ async fn orders_are_placed_declined_and_cancelled_stock_moves_and_operators_see_
         .await?
         .expect_code(0)?;
     assert!(shown.stdout.contains(&customer_name), "{shown:?}");
+    // Its seller (the caller here) and its line's product by name.
+    assert!(shown.stdout.contains(&member.name), "{shown:?}");
+    let product: ProductDetail = sales
+        .run(&["products", "show", &level.product_id.to_string(), "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    assert!(shown.stdout.contains(&product.product.name), "{shown:?}");
     let listed = sales.run(&["orders", "ls"]).await?.expect_code(0)?;
     assert!(
         listed.stdout.contains(&format!("{customer_name} (#1)")),
