@@ -303,6 +303,19 @@ async fn a_sales_member_places_an_order_live_and_a_declined_card_is_rejected_wit
         "the reason names the decline:\n{rejected}"
     );
 
+    // People and products by name: the list names the customer; the newest order (the
+    // rejected one) opens with its seller, the member logged in, and its product by name.
+    console.press(&["Escape"])?;
+    console.wait_for(&["Orders · status: all", "Burks"]).await?;
+    console.press(&["Enter"])?;
+    let product_prefix: String = before[first].name.chars().take(12).collect();
+    let opened = console
+        .wait_for(&["Order #", "Burks (#", "taken by", &product_prefix])
+        .await?;
+    assert!(
+        !opened.contains("taken by staff #"),
+        "the seller is named:\n{opened}"
+    );
     console.press(&["Escape"])?;
     console.wait_for(&["Orders · status: all"]).await?;
     console.type_text("q")?;

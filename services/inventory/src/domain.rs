@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use bikestore_contracts::inventory::{
     MAX_NAME_CHARS, MAX_PAGE_LIMIT, MAX_RESERVATION_LINES, Page, ProductFields, ReservationLine,
 };
-use bikestore_contracts::{Cents, ReservationId};
+use bikestore_contracts::{Cents, ReservationId, calendar};
 
 use crate::error::InventoryError;
 
@@ -29,6 +29,22 @@ pub fn optional_text(field: &'static str, text: &str) -> Result<String, Inventor
         return Ok(String::new());
     }
     bounded_text(field, text, MAX_NAME_CHARS)
+}
+
+/// A store's IANA time zone (`America/Los_Angeles`), as the bundled tz database knows it;
+/// empty means `UTC`, so a store made without one keeps UTC's day.
+pub fn time_zone(field: &'static str, text: &str) -> Result<String, InventoryError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok("UTC".to_owned());
+    }
+    if trimmed.chars().count() > MAX_NAME_CHARS || !calendar::is_time_zone(trimmed) {
+        return Err(InventoryError::invalid(
+            field,
+            "must be an IANA time zone name such as America/Los_Angeles",
+        ));
+    }
+    Ok(trimmed.to_owned())
 }
 
 fn bounded_text(

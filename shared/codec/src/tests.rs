@@ -234,6 +234,62 @@ fn saga_lists_and_statistics_of_version_1_are_refused_since_they_gained_a_store_
     assert_eq!(stats.store_id, None);
 }
 
+#[test]
+fn an_order_page_of_version_1_is_refused_since_its_summaries_name_the_customer() {
+    use bikestore_contracts::orders::{OrderPage, OrderStatus, OrderSummary};
+    use bikestore_contracts::{Cents, CustomerId, OrderId};
+    let page = OrderPage {
+        orders: vec![OrderSummary {
+            order_id: OrderId(1),
+            customer_id: CustomerId(2),
+            store_id: StoreId(3),
+            status: OrderStatus::Pending,
+            ordered_at_ms: 4,
+            total: Cents(5),
+            customer_name: "Ana".into(),
+        }],
+        total: 1,
+    };
+    let bytes = encode(ContentType::Postcard, &page).expect("encodes");
+    // One summary: IDs and amounts as zigzag varints, the status variant 0, then the name.
+    assert_eq!(bytes, [1, 2, 4, 6, 0, 8, 10, 3, b'A', b'n', b'a', 1]);
+    let back: OrderPage =
+        decode(ContentType::Postcard, Some(2), &bytes, usize::MAX).expect("version 2 reads");
+    assert_eq!(back, page);
+    let error = decode::<OrderPage>(ContentType::Postcard, Some(1), &bytes, usize::MAX)
+        .expect_err("version 1 is refused, not misread");
+    assert_eq!(error.code(), ErrorCode::Invalid);
+}
+
+#[test]
+fn store_lists_and_new_stores_of_version_1_are_refused_since_stores_keep_a_time_zone() {
+    use bikestore_contracts::inventory::{CreateStore, StoreList};
+    let create = CreateStore {
+        name: "Harbor Bikes".into(),
+        time_zone: "America/Chicago".into(),
+        ..CreateStore::default()
+    };
+    let bytes = encode(ContentType::Postcard, &create).expect("encodes");
+    let back: CreateStore =
+        decode(ContentType::Postcard, Some(2), &bytes, usize::MAX).expect("version 2 reads");
+    assert_eq!(back, create);
+    let error = decode::<CreateStore>(ContentType::Postcard, Some(1), &bytes, usize::MAX)
+        .expect_err("version 1 is refused, not misread");
+    assert_eq!(error.code(), ErrorCode::Invalid);
+    let error = decode::<StoreList>(ContentType::Postcard, Some(1), &[0], usize::MAX)
+        .expect_err("version 1 is refused");
+    assert_eq!(error.code(), ErrorCode::Invalid);
+    // JSON without a zone still reads: it is optional, and inventory takes it as UTC.
+    let json: CreateStore = decode(
+        ContentType::Json,
+        None,
+        br#"{"name":"Harbor Bikes"}"#,
+        usize::MAX,
+    )
+    .expect("reads");
+    assert_eq!(json.time_zone, "");
+}
+
 /// Decodes `body` as `M` in both formats; only a panic could fail this.
 fn decode_both<M: bikestore_contracts::Message>(body: &[u8]) {
     let _ = decode::<M>(ContentType::Postcard, None, body, DEFAULT_MAX_REQUEST_BYTES);

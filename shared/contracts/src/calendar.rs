@@ -5,6 +5,10 @@
 //! `time` crate: no other crate does calendar arithmetic (leap years, month lengths, days since
 //! the epoch) of its own. Which offset from UTC to read a moment at is the caller's choice; this
 //! module never asks the operating system.
+//!
+//! A store keeps the clocks of its IANA time zone (`America/Los_Angeles`): [`is_time_zone`] and
+//! [`start_of_local_day_ms`] read the tz database that `jiff` bundles, the same on every machine
+//! whether or not it has zoneinfo installed.
 
 use std::fmt;
 
@@ -83,6 +87,21 @@ pub fn is_calendar_date(year: i64, month: u32, day: u32) -> bool {
         .is_ok()
 }
 
+/// Whether `name` is a time zone of the bundled IANA tz database (`America/Los_Angeles`, `UTC`).
+pub fn is_time_zone(name: &str) -> bool {
+    !name.trim().is_empty() && jiff::tz::TimeZone::get(name).is_ok()
+}
+
+/// The first millisecond of the day holding `at_ms` where the clocks keep the IANA time zone
+/// `zone`, daylight saving included (a day may start at another offset than its noon has);
+/// `None` for a zone the tz database does not know or a moment outside its range.
+pub fn start_of_local_day_ms(at_ms: i64, zone: &str) -> Option<i64> {
+    let time_zone = jiff::tz::TimeZone::get(zone).ok()?;
+    let moment = jiff::Timestamp::from_millisecond(at_ms).ok()?;
+    let start = moment.to_zoned_datetime(time_zone).start_of_day().ok()?;
+    Some(start.timestamp().as_millisecond())
+}
+
 /// The moment `at_ms` at `offset`, held to the range `time` supports rather than refused, so
 /// any number from outside (a corrupt row, a hostile reply) still prints.
 fn moment(at_ms: i64, offset: UtcOffset) -> OffsetDateTime {
@@ -102,6 +121,59 @@ fn moment(at_ms: i64, offset: UtcOffset) -> OffsetDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stores_day_follows_its_zone_across_the_utc_day_boundary() {
+        // 2026-11-30 03:00 UTC is still 29 November in California (UTC-8 in winter) and
+        // already 30 November in UTC.
+        let at_ms = 1_796_007_600_000;
+        assert_eq!(CalendarTime::utc(at_ms).to_string(), "2026-11-30 03:00:00");
+        let california = start_of_local_day_ms(at_ms, "America/Los_Angeles");
+        // 2026-11-29 00:00 at UTC-8 is 08:00 UTC.
+        assert_eq!(
+            california.map(|start| CalendarTime::utc(start).to_string()),
+            Some("2026-11-29 08:00:00".to_owned())
+        );
+        assert_eq!(
+            start_of_local_day_ms(at_ms, "UTC").map(|start| CalendarTime::utc(start).to_string()),
+            Some("2026-11-30 00:00:00".to_owned())
+        );
+        // New York (UTC-5) has passed midnight at 05:00 UTC, not before.
+        assert_eq!(
+            start_of_local_day_ms(at_ms, "America/New_York")
+                .map(|start| CalendarTime::utc(start).to_string()),
+            Some("2026-11-29 05:00:00".to_owned())
+        );
+        // In summer California is UTC-7: the day starts at 07:00 UTC.
+        let summer_ms = 1_782_795_600_000; // 2026-06-30 05:00 UTC
+        assert_eq!(
+            start_of_local_day_ms(summer_ms, "America/Los_Angeles")
+                .map(|start| CalendarTime::utc(start).to_string()),
+            Some("2026-06-29 07:00:00".to_owned())
+        );
+        assert_eq!(start_of_local_day_ms(at_ms, "Mars/Olympus_Mons"), None);
+    }
+
+    #[test]
+    fn time_zones_are_iana_names() {
+        for zone in [
+            "America/Los_Angeles",
+            "America/New_York",
+            "America/Chicago",
+            "UTC",
+        ] {
+            assert!(is_time_zone(zone), "{zone}");
+        }
+        for zone in [
+            "",
+            " ",
+            "Mars/Olympus_Mons",
+            "PST8PDT-nonsense",
+            "../etc/passwd",
+        ] {
+            assert!(!is_time_zone(zone), "{zone:?}");
+        }
+    }
 
     fn pacific_standard() -> UtcOffset {
         UtcOffset::from_hms(-8, 0, 0).expect("eight hours is within an offset's range")

@@ -65,6 +65,10 @@ pub struct CreateStore {
     /// Postal code.
     #[serde(default)]
     pub zip_code: String,
+    /// The IANA time zone its clocks keep (`America/Los_Angeles`), which sets its day for
+    /// "today"; empty means `UTC`.
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 /// The store that was created.
@@ -100,6 +104,8 @@ pub struct Store {
     pub state: String,
     /// Postal code.
     pub zip_code: String,
+    /// The IANA time zone its clocks keep (`America/Los_Angeles`, `UTC`).
+    pub time_zone: String,
 }
 
 /// Every store of the chain.
@@ -593,10 +599,12 @@ pub struct StockLow {
     pub threshold: i64,
 }
 
-message!(command CreateStore => StoreCreated, Inventory."create_store", v 1);
+// Version 2 of `create_store` and `store_list`: the store's time zone at the end, which a
+// version 1 postcard body lacks.
+message!(command CreateStore => StoreCreated, Inventory."create_store", v 2);
 message!(StoreCreated, "store_created", v 1);
 message!(query ListStores => StoreList, Inventory."list_stores", v 1);
-message!(StoreList, "store_list", v 1);
+message!(StoreList, "store_list", v 2);
 message!(command CreateBrand => BrandSaved, Inventory."create_brand", v 1);
 message!(command UpdateBrand => BrandSaved, Inventory."update_brand", v 1);
 message!(command DeleteBrand => Done, Inventory."delete_brand", v 1);

@@ -271,6 +271,9 @@ pub struct Order {
     /// (their stock is held under `order-<order id>`).
     #[serde(default)]
     pub reservation_id: Option<ReservationId>,
+    /// The customer's name as the customer record holds it now (first then last), so a
+    /// page can show who buys without a second request.
+    pub customer_name: String,
 }
 
 /// Lists orders, newest first; every filter optional.
@@ -313,6 +316,8 @@ pub struct OrderSummary {
     pub ordered_at_ms: i64,
     /// What the customer pays.
     pub total: Cents,
+    /// The customer's name as the customer record holds it now (first then last).
+    pub customer_name: String,
 }
 
 /// One page of orders.
@@ -592,9 +597,11 @@ message!(command CreateOrder => OrderCreated, Orders."create_order", v 2);
 message!(OrderCreated, "order_created", v 1);
 message!(command ChangeOrderStatus => Order, Orders."change_order_status", v 1);
 message!(query GetOrder => Order, Orders."get_order", v 1);
-message!(Order, "order", v 2);
+// Version 3 of `order` (2 named each line's product and kept the reservation) and version 2
+// of `order_page`: the customer's name at the end, which an older postcard body lacks.
+message!(Order, "order", v 3);
 message!(query ListOrders => OrderPage, Orders."list_orders", v 1);
-message!(OrderPage, "order_page", v 1);
+message!(OrderPage, "order_page", v 2);
 message!(command AuthorizePayment => Payment, Orders."authorize_payment", v 1);
 message!(command TokenizeCard => CardToken, Orders."tokenize_card", v 1);
 message!(CardToken, "card_token", v 1);

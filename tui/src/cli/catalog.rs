@@ -102,13 +102,14 @@ impl ProductsCommand {
 pub async fn stores(session: &Session, printer: Printer) -> Result<(), CliError> {
     let reply = session.call(&ListStores {}).await?;
     printer.print(&reply, |reply| {
-        let mut table = Table::new(["ID", "NAME", "CITY", "STATE", "PHONE", "EMAIL"]);
+        let mut table = Table::new(["ID", "NAME", "CITY", "STATE", "TIME ZONE", "PHONE", "EMAIL"]);
         for store in &reply.stores {
             table.row(vec![
                 store.store_id.to_string(),
                 store.name.clone(),
                 store.city.clone(),
                 store.state.clone(),
+                store.time_zone.clone(),
                 store.phone.clone(),
                 store.email.clone(),
             ]);

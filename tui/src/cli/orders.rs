@@ -2,6 +2,7 @@
 //! `orders cancel` (the cancel-order saga).
 
 use bikestore_client::Session;
+use bikestore_contracts::identity::{GetStaff, Role};
 use bikestore_contracts::orders::{Card, GetOrder, ListOrders, Order, OrderStatus};
 use bikestore_contracts::sagas::{CancelOrder, PlaceOrder, PlaceOrderLine};
 use bikestore_contracts::{CustomerId, OrderId, ProductId, StoreId};
@@ -110,7 +111,7 @@ impl OrdersCommand {
                     for order in &reply.orders {
                         table.row(vec![
                             order.order_id.to_string(),
-                            order.customer_id.to_string(),
+                            format!("{} (#{})", order.customer_name, order.customer_id),
                             order.store_id.to_string(),
                             name_of(&order.status),
                             utc_time(order.ordered_at_ms),
@@ -128,7 +129,13 @@ impl OrdersCommand {
                         order_id: OrderId(order_id),
                     })
                     .await?;
-                printer.print(&reply, order_view)
+                // Names are for people: a script's JSON gets the order as orders answers it.
+                let names = if printer.json {
+                    OrderNames::default()
+                } else {
+                    OrderNames::look_up(session, &reply).await
+                };
+                printer.print(&reply, |order| order_view(order, &names))
             }
             OrdersCommand::Place(args) => place(session, printer, args).await,
             OrdersCommand::Cancel {
@@ -224,11 +231,40 @@ fn lines_table(order: &Order) -> Table {
     lines
 }
 
-fn order_view(order: &Order) -> View {
+/// What the CLI can name on an order beside its customer and its lines' products, which the
+/// order names itself.
+#[derive(Debug, Default)]
+struct OrderNames {
+    /// The member who took it, when the caller may know them: themself, or anyone for an admin
+    /// (only admins may read other members).
+    seller: Option<String>,
+}
+
+impl OrderNames {
+    /// Asks identity, for an admin; a name not found leaves the number shown.
+    async fn look_up(session: &Session, order: &Order) -> OrderNames {
+        let me = session.whoami();
+        let seller = if me.staff_id == order.staff_id {
+            Some(me.name.clone())
+        } else if me.role == Role::Admin {
+            let request = GetStaff {
+                staff_id: order.staff_id,
+            };
+            session.call(&request).await.ok().map(|member| member.name)
+        } else {
+            None
+        };
+        OrderNames { seller }
+    }
+}
+
+fn order_view(order: &Order, names: &OrderNames) -> View {
     let fields = [
         ("order id", order.order_id.to_string()),
+        ("customer", order.customer_name.clone()),
         ("customer id", order.customer_id.to_string()),
         ("store id", order.store_id.to_string()),
+        ("taken by", or_dash(names.seller.as_deref())),
         ("staff id", order.staff_id.to_string()),
         ("status", name_of(&order.status)),
         ("ordered", utc_time(order.ordered_at_ms)),

@@ -47,12 +47,12 @@ pub fn staff(role: Role) -> StaffSummary {
 /// The three demo stores.
 pub fn stores() -> Vec<Store> {
     [
-        (1, "Santa Cruz Bikes"),
-        (2, "Baldwin Bikes"),
-        (3, "Rowlett Bikes"),
+        (1, "Santa Cruz Bikes", "America/Los_Angeles"),
+        (2, "Baldwin Bikes", "America/New_York"),
+        (3, "Rowlett Bikes", "America/Chicago"),
     ]
     .into_iter()
-    .map(|(id, name)| Store {
+    .map(|(id, name, time_zone)| Store {
         store_id: StoreId(id),
         name: name.to_owned(),
         phone: String::new(),
@@ -61,6 +61,7 @@ pub fn stores() -> Vec<Store> {
         city: String::new(),
         state: String::new(),
         zip_code: String::new(),
+        time_zone: time_zone.to_owned(),
     })
     .collect()
 }
@@ -96,11 +97,23 @@ pub fn order_page() -> OrderPage {
                 status,
                 ordered_at_ms: NOW_MS - index * 3_600_000,
                 total: Cents(269_999 + index * 12_345),
+                customer_name: DEMO_CUSTOMER_NAMES[index as usize % DEMO_CUSTOMER_NAMES.len()]
+                    .to_owned(),
             }
         })
         .collect();
     OrderPage { orders, total: 6 }
 }
+
+/// The customers the demo orders name, in turn; the first buys order #1620.
+const DEMO_CUSTOMER_NAMES: [&str; 6] = [
+    "Debra Burks",
+    "Kasha Todd",
+    "Tameka Fisher",
+    "Daryl Spence",
+    "Charolette Rice",
+    "Lyndsey Bean",
+];
 
 /// Order #1620 with two lines and its status history.
 pub fn order() -> Order {
@@ -155,6 +168,7 @@ pub fn order() -> Order {
             },
         ],
         reservation_id: Some(ReservationId("sale-01JEXAMPLE0000000000000000".to_owned())),
+        customer_name: DEMO_CUSTOMER_NAMES[0].to_owned(),
     }
 }
 

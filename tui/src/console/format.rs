@@ -33,6 +33,12 @@ pub fn start_of_day_ms(at_ms: i64, offset: UtcOffset) -> i64 {
     calendar::start_of_day_ms(at_ms, offset)
 }
 
+/// The start of the day holding `at_ms` in the IANA time zone `zone` (a store's), daylight
+/// saving included; `None` for a zone the tz database does not know.
+pub fn start_of_zone_day_ms(at_ms: i64, zone: &str) -> Option<i64> {
+    calendar::start_of_local_day_ms(at_ms, zone)
+}
+
 /// A moment as `YYYY-MM-DD HH:MM` where the clocks are `offset` from UTC.
 pub fn date_time(at_ms: i64, offset: UtcOffset) -> String {
     let moment = CalendarTime::at_offset(at_ms, offset);

@@ -1,8 +1,8 @@
 //! Placing orders through the place-order saga, a declined card, and the sagas operators see.
 
 use bikestore_contracts::identity::StaffSummary;
-use bikestore_contracts::inventory::{ProductDetail, StockPage};
-use bikestore_contracts::orders::{Order, OrderStatus};
+use bikestore_contracts::inventory::{ProductDetail, StockPage, StoreList};
+use bikestore_contracts::orders::{Customer, Order, OrderStatus};
 use bikestore_contracts::sagas::{SagaList, SagaRecord, SagaStarted, SagaState};
 
 use crate::support::Stack;
@@ -95,6 +95,61 @@ async fn orders_are_placed_declined_and_cancelled_stock_moves_and_operators_see_
         human.stdout.contains("priced from the catalog")
             && human.stdout.contains(level.product_name.as_str()),
         "{human:?}"
+    );
+
+    // The demo stores keep the clocks of their towns.
+    let stores: StoreList = sales
+        .run(&["stores", "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    let zones: Vec<(&str, &str)> = stores
+        .stores
+        .iter()
+        .map(|store| (store.name.as_str(), store.time_zone.as_str()))
+        .collect();
+    assert_eq!(
+        zones,
+        [
+            ("Santa Cruz Bikes", "America/Los_Angeles"),
+            ("Baldwin Bikes", "America/New_York"),
+            ("Rowlett Bikes", "America/Chicago"),
+        ]
+    );
+    let printed = sales.run(&["stores"]).await?.expect_code(0)?;
+    assert!(
+        printed.stdout.contains("America/Los_Angeles"),
+        "{printed:?}"
+    );
+
+    // People by name: the order names its customer, and both views print the name.
+    let customer: Customer = sales
+        .run(&["customers", "show", "1", "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    let customer_name = format!(
+        "{} {}",
+        customer.fields.first_name, customer.fields.last_name
+    );
+    assert_eq!(order.customer_name, customer_name);
+    let shown = sales
+        .run(&["orders", "show", &order_id])
+        .await?
+        .expect_code(0)?;
+    assert!(shown.stdout.contains(&customer_name), "{shown:?}");
+    // Its seller (the caller here) and its line's product by name.
+    assert!(shown.stdout.contains(&member.name), "{shown:?}");
+    let product: ProductDetail = sales
+        .run(&["products", "show", &level.product_id.to_string(), "--json"])
+        .await?
+        .expect_code(0)?
+        .json()?;
+    assert!(shown.stdout.contains(&product.product.name), "{shown:?}");
+    let listed = sales.run(&["orders", "ls"]).await?.expect_code(0)?;
+    assert!(
+        listed.stdout.contains(&format!("{customer_name} (#1)")),
+        "{listed:?}"
     );
 
     // The same idempotency key names the same saga: no second order.

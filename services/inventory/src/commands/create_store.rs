@@ -22,14 +22,16 @@ pub async fn handle(
         city: domain::optional_text("city", &request.city)?,
         state: domain::optional_text("state", &request.state)?,
         zip_code: domain::optional_text("zip_code", &request.zip_code)?,
+        time_zone: domain::time_zone("time_zone", &request.time_zone)?,
     };
     ctx.db
         .command(&ctx.meta, move |transaction| {
             let connection = transaction.connection();
             connection
                 .prepare_cached(
-                    "INSERT INTO stores (name, phone, email, street, city, state, zip_code)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO stores (name, phone, email, street, city, state, zip_code,
+                                         time_zone)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )?
                 .execute(params![
                     store.name,
@@ -38,7 +40,8 @@ pub async fn handle(
                     store.street,
                     store.city,
                     store.state,
-                    store.zip_code
+                    store.zip_code,
+                    store.time_zone
                 ])
                 .map_err(|error| {
                     InventoryError::on_duplicate(error, || {

@@ -15,7 +15,8 @@ pub async fn handle(
     ctx.db
         .query(|connection| {
             let mut statement = connection.prepare_cached(
-                "SELECT store_id, name, phone, email, street, city, state, zip_code FROM stores ORDER BY store_id",
+                "SELECT store_id, name, phone, email, street, city, state, zip_code, time_zone
+                 FROM stores ORDER BY store_id",
             )?;
             let stores = statement
                 .query_map([], |row| {
@@ -28,6 +29,7 @@ pub async fn handle(
                         city: row.get(5)?,
                         state: row.get(6)?,
                         zip_code: row.get(7)?,
+                        time_zone: row.get(8)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;

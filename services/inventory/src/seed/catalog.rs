@@ -17,6 +17,8 @@ pub struct DemoStore {
     pub city: String,
     pub state: String,
     pub zip_code: String,
+    /// The IANA time zone of its town.
+    pub time_zone: String,
 }
 
 /// A sellable bicycle; the indexes point into [`DemoCatalog::brands`] and [`DemoCatalog::categories`].
@@ -194,13 +196,13 @@ pub fn demo_catalog(scale: u32) -> DemoCatalog {
 fn demo_stores() -> Vec<DemoStore> {
     #[rustfmt::skip]
     let rows = [
-        ("Santa Cruz Bikes", "(831) 476-4321", "santacruz@bikes.shop", "3700 Portola Drive", "Santa Cruz", "CA", "95060"),
-        ("Baldwin Bikes", "(516) 379-8888", "baldwin@bikes.shop", "4200 Chestnut Lane", "Baldwin", "NY", "11432"),
-        ("Rowlett Bikes", "(972) 530-5555", "rowlett@bikes.shop", "8000 Fairway Avenue", "Rowlett", "TX", "75088"),
+        ("Santa Cruz Bikes", "(831) 476-4321", "santacruz@bikes.shop", "3700 Portola Drive", "Santa Cruz", "CA", "95060", "America/Los_Angeles"),
+        ("Baldwin Bikes", "(516) 379-8888", "baldwin@bikes.shop", "4200 Chestnut Lane", "Baldwin", "NY", "11432", "America/New_York"),
+        ("Rowlett Bikes", "(972) 530-5555", "rowlett@bikes.shop", "8000 Fairway Avenue", "Rowlett", "TX", "75088", "America/Chicago"),
     ];
     rows.iter()
         .map(
-            |&(name, phone, email, street, city, state, zip_code)| DemoStore {
+            |&(name, phone, email, street, city, state, zip_code, time_zone)| DemoStore {
                 name: name.to_string(),
                 phone: phone.to_string(),
                 email: email.to_string(),
@@ -208,6 +210,7 @@ fn demo_stores() -> Vec<DemoStore> {
                 city: city.to_string(),
                 state: state.to_string(),
                 zip_code: zip_code.to_string(),
+                time_zone: time_zone.to_string(),
             },
         )
         .collect()

@@ -51,8 +51,10 @@ fn load(
 ) -> Result<SeedOutcome, InventoryError> {
     let mut store_ids = Vec::with_capacity(demo.stores.len());
     let mut insert_store = connection.prepare_cached(
-        "INSERT INTO stores (name, phone, email, street, city, state, zip_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (name) DO UPDATE SET phone = excluded.phone RETURNING store_id",
+        "INSERT INTO stores (name, phone, email, street, city, state, zip_code, time_zone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (name) DO UPDATE SET phone = excluded.phone, time_zone = excluded.time_zone
+         RETURNING store_id",
     )?;
     for store in &demo.stores {
         let store_id: i64 = insert_store.query_row(
@@ -63,7 +65,8 @@ fn load(
                 store.street,
                 store.city,
                 store.state,
-                store.zip_code
+                store.zip_code,
+                store.time_zone
             ],
             |row| row.get(0),
         )?;
@@ -130,4 +133,37 @@ fn lookup(ids: &[i64], index: usize) -> Result<i64, InventoryError> {
             "demo data index {index} out of range"
         )))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+
+    #[test]
+    fn the_demo_stores_are_seeded_with_the_zones_of_their_towns() {
+        let connection = Connection::open_in_memory().expect("an in-memory database");
+        for migration in crate::store::MIGRATIONS {
+            connection
+                .execute_batch(migration)
+                .expect("the schema applies");
+        }
+        load(&connection, &catalog::demo_catalog(1)).expect("the demo catalog loads");
+        let mut statement = connection
+            .prepare("SELECT name, time_zone FROM stores ORDER BY store_id")
+            .expect("the query prepares");
+        let zones: Vec<(String, String)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("the query runs")
+            .collect::<Result<_, _>>()
+            .expect("the rows read");
+        let expected = [
+            ("Santa Cruz Bikes", "America/Los_Angeles"),
+            ("Baldwin Bikes", "America/New_York"),
+            ("Rowlett Bikes", "America/Chicago"),
+        ]
+        .map(|(name, zone)| (name.to_owned(), zone.to_owned()));
+        assert_eq!(zones, expected);
+    }
 }

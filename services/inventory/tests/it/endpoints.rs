@@ -24,6 +24,40 @@ async fn call<R: Request>(
 }
 
 #[tokio::test]
+async fn a_store_keeps_an_iana_time_zone_utc_unless_named() -> anyhow::Result<()> {
+    let system = with_service().await?;
+    let refused = system
+        .caller()
+        .call(&CreateStore {
+            name: format!("Store {}", ulid::Ulid::new()),
+            time_zone: "Pacific/Nowhere".into(),
+            ..CreateStore::default()
+        })
+        .await
+        .expect_err("an unknown zone is refused");
+    assert_eq!(refused.code, ErrorCode::Invalid);
+    assert!(refused.message.contains("time_zone"), "{refused:?}");
+
+    let unnamed = system
+        .caller()
+        .call(&CreateStore {
+            name: format!("Store {}", ulid::Ulid::new()),
+            ..CreateStore::default()
+        })
+        .await?;
+    let stores = system.caller().call(&ListStores {}).await?;
+    let zone_of = |store_id| {
+        stores
+            .stores
+            .iter()
+            .find(|store| store.store_id == store_id)
+            .map(|store| store.time_zone.clone())
+    };
+    assert_eq!(zone_of(unnamed.store_id).as_deref(), Some("UTC"));
+    Ok(())
+}
+
+#[tokio::test]
 async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<()> {
     let system = with_service().await?;
     for format in FORMATS {
@@ -39,16 +73,16 @@ async fn catalog_commands_and_queries_work_in_both_formats() -> anyhow::Result<(
                 city: "Baldwin".into(),
                 state: "NY".into(),
                 zip_code: "11432".into(),
+                time_zone: "America/New_York".into(),
             },
         )
         .await?;
         let stores = call(&system, format, &ListStores {}).await?;
-        assert!(
-            stores
-                .stores
-                .iter()
-                .any(|listed| listed.store_id == store.store_id && listed.city == "Baldwin")
-        );
+        assert!(stores.stores.iter().any(|listed| {
+            listed.store_id == store.store_id
+                && listed.city == "Baldwin"
+                && listed.time_zone == "America/New_York"
+        }));
 
         let brand = call(
             &system,

@@ -7,7 +7,7 @@ use rusqlite::types::Value;
 use crate::Orders;
 use crate::domain;
 use crate::error::OrdersError;
-use crate::store::orders::{SUMMARY_COLUMNS, summary_from_row};
+use crate::store::orders::{SUMMARY_COLUMNS, WITH_CUSTOMER, summary_from_row};
 
 /// Builds one filtered query from the filters given, then reads the page and the total.
 /// `from_ms` is inclusive and `to_ms` exclusive.
@@ -28,22 +28,22 @@ pub async fn handle(ctx: Ctx<Orders>, request: ListOrders) -> Result<OrderPage, 
         conditions.push(format!("{column_test} ?{}", values.len()));
     };
     if let Some(store_id) = request.store_id {
-        filter_on("store_id =", Value::Integer(store_id.0));
+        filter_on("orders.store_id =", Value::Integer(store_id.0));
     }
     if let Some(status) = request.status {
         filter_on(
-            "status =",
+            "orders.status =",
             Value::Text(domain::status_name(status).to_owned()),
         );
     }
     if let Some(customer_id) = request.customer_id {
-        filter_on("customer_id =", Value::Integer(customer_id.0));
+        filter_on("orders.customer_id =", Value::Integer(customer_id.0));
     }
     if let Some(from_ms) = request.from_ms {
-        filter_on("ordered_at >=", Value::Integer(from_ms));
+        filter_on("orders.ordered_at >=", Value::Integer(from_ms));
     }
     if let Some(to_ms) = request.to_ms {
-        filter_on("ordered_at <", Value::Integer(to_ms));
+        filter_on("orders.ordered_at <", Value::Integer(to_ms));
     }
     let filter = if conditions.is_empty() {
         String::new()
@@ -59,8 +59,8 @@ pub async fn handle(ctx: Ctx<Orders>, request: ListOrders) -> Result<OrderPage, 
             page_values.push(Value::Integer(i64::from(page.limit)));
             page_values.push(Value::Integer(i64::from(page.offset)));
             let sql = format!(
-                "SELECT {SUMMARY_COLUMNS} FROM orders {filter}
-                 ORDER BY ordered_at DESC, order_id DESC LIMIT ?{} OFFSET ?{}",
+                "SELECT {SUMMARY_COLUMNS} FROM {WITH_CUSTOMER} {filter}
+                 ORDER BY orders.ordered_at DESC, orders.order_id DESC LIMIT ?{} OFFSET ?{}",
                 values.len() + 1,
                 values.len() + 2
             );

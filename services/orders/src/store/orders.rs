@@ -10,11 +10,26 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::domain;
 use crate::error::OrdersError;
 
-/// The columns [`summary_from_row`] reads.
-pub const SUMMARY_COLUMNS: &str = "order_id, customer_id, store_id, status, ordered_at, total";
+/// The columns [`summary_from_row`] reads, from `orders` joined as [`WITH_CUSTOMER`].
+pub const SUMMARY_COLUMNS: &str = "orders.order_id, orders.customer_id, orders.store_id,
+     orders.status, orders.ordered_at, orders.total, customers.first_name, customers.last_name";
 
-const HEADER_COLUMNS: &str = "order_id, customer_id, store_id, staff_id, status, ordered_at,
-     required_date, shipped_at, gross, discount, total, reservation_id";
+/// `orders` with its customer, whose name every order reply carries. An inner join loses no
+/// order: `orders.customer_id` references `customers`, and customers are never deleted.
+pub const WITH_CUSTOMER: &str =
+    "orders JOIN customers ON customers.customer_id = orders.customer_id";
+
+const HEADER_COLUMNS: &str = "orders.order_id, orders.customer_id, orders.store_id,
+     orders.staff_id, orders.status, orders.ordered_at, orders.required_date, orders.shipped_at,
+     orders.gross, orders.discount, orders.total, orders.reservation_id, customers.first_name,
+     customers.last_name";
+
+/// A customer's name as pages show it: first name, then last, either one possibly empty.
+fn customer_name(row: &Row<'_>, first_index: usize) -> rusqlite::Result<String> {
+    let first_name: String = row.get(first_index)?;
+    let last_name: String = row.get(first_index + 1)?;
+    Ok(format!("{first_name} {last_name}").trim().to_owned())
+}
 
 /// Reads a status column.
 pub fn status_at(row: &Row<'_>, index: usize) -> rusqlite::Result<OrderStatus> {
@@ -39,6 +54,7 @@ pub fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<OrderSummary> {
         status: status_at(row, 3)?,
         ordered_at_ms: row.get(4)?,
         total: Cents(row.get(5)?),
+        customer_name: customer_name(row, 6)?,
     })
 }
 
@@ -60,12 +76,13 @@ fn header_from_row(row: &Row<'_>) -> rusqlite::Result<Order> {
         },
         history: Vec::new(),
         reservation_id: row.get::<_, Option<String>>(11)?.map(ReservationId),
+        customer_name: customer_name(row, 12)?,
     })
 }
 
 /// An order with its lines and history, if it exists.
 pub fn find(connection: &Connection, order_id: OrderId) -> Result<Option<Order>, OrdersError> {
-    let sql = format!("SELECT {HEADER_COLUMNS} FROM orders WHERE order_id = ?1");
+    let sql = format!("SELECT {HEADER_COLUMNS} FROM {WITH_CUSTOMER} WHERE orders.order_id = ?1");
     let Some(mut order) = connection
         .prepare_cached(&sql)?
         .query_row(params![order_id.0], header_from_row)

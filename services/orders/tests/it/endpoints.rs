@@ -126,6 +126,12 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
         );
         assert_eq!(order.history.len(), 1);
         assert_eq!(order.history[0].from, None);
+        // The order names its customer, so a page needs no second request for it.
+        let customer_name = format!(
+            "{} {}",
+            customer.fields.first_name, customer.fields.last_name
+        );
+        assert_eq!(order.customer_name, customer_name);
 
         let moved = call(
             &system,
@@ -162,6 +168,7 @@ async fn customers_and_orders_work_in_both_formats() -> anyhow::Result<()> {
                 status: OrderStatus::Processing,
                 ordered_at_ms: order.ordered_at_ms,
                 total: Cents(167_398),
+                customer_name: customer_name.clone(),
             }
         );
         let none_later = call(

@@ -7,7 +7,7 @@ use ratatui::crossterm::event::KeyEvent;
 use super::App;
 use super::load::Load;
 use crate::console::event::{BackendEvent, Command, DashboardData};
-use crate::console::format::start_of_day_ms;
+use crate::console::format::{start_of_day_ms, start_of_zone_day_ms};
 use crate::console::keys::{self, Action, Place};
 
 /// The dashboard's state.
@@ -25,9 +25,19 @@ pub fn reload(app: &mut App) -> Vec<Command> {
     app.dashboard.data.start();
     vec![Command::LoadDashboard {
         store_id: app.store_id,
-        since_ms: start_of_day_ms(app.now_ms, app.utc_offset),
+        since_ms: day_start_ms(app),
         with_sagas: app.is_manager(),
     }]
+}
+
+/// Where "today" begins: midnight in the time zone of the store in scope, wherever the
+/// console runs; for the whole chain (an admin's view) or a store whose zone is not known, at
+/// the console's own offset.
+pub fn day_start_ms(app: &App) -> i64 {
+    app.store_id
+        .and_then(|store_id| app.stores.iter().find(|store| store.store_id == store_id))
+        .and_then(|store| start_of_zone_day_ms(app.now_ms, &store.time_zone))
+        .unwrap_or_else(|| start_of_day_ms(app.now_ms, app.utc_offset))
 }
 
 /// A key on the dashboard.

@@ -28,7 +28,7 @@ pub mod text_input;
 
 use bikestore_contracts::identity::{Role, StaffSummary};
 use bikestore_contracts::inventory::Store;
-use bikestore_contracts::{ErrorCode, StoreId};
+use bikestore_contracts::{ErrorCode, ProductId, StaffId, StoreId};
 
 use crate::console::event::{Command, Event, UiError};
 use crate::console::keys::Place;
@@ -173,6 +173,41 @@ impl App {
             .iter()
             .find(|store| store.store_id == store_id)
             .map_or_else(|| format!("store {store_id}"), |store| store.name.clone())
+    }
+
+    /// The name of a product as the catalog read by this console says, or its number until
+    /// the catalog is read. Order lines will carry the name they were sold under once orders
+    /// records it; then this lookup gives way to the line's own name.
+    pub fn product_name(&self, product_id: ProductId) -> String {
+        self.catalog
+            .list
+            .data()
+            .and_then(|products| {
+                products
+                    .iter()
+                    .find(|product| product.product_id == product_id)
+            })
+            .map_or_else(
+                || format!("product {product_id}"),
+                |product| product.name.clone(),
+            )
+    }
+
+    /// The name of a member of staff: the logged-in member's own, or one of the staff list an
+    /// admin has read; otherwise the number, since only admins may read other members.
+    pub fn staff_name(&self, staff_id: StaffId) -> String {
+        let me = self.staff.iter().filter(|me| me.staff_id == staff_id);
+        let listed = self
+            .staff_screen
+            .list
+            .data()
+            .into_iter()
+            .flatten()
+            .filter(|member| member.staff_id == staff_id);
+        me.chain(listed).next().map_or_else(
+            || format!("staff #{staff_id}"),
+            |member| member.name.clone(),
+        )
     }
 
     /// Where the keyboard is now, for the hint bar and help.

@@ -80,10 +80,11 @@ pub fn visible(app: &App) -> Vec<&OrderSummary> {
             .iter()
             .filter(|order| {
                 let text = format!(
-                    "#{} {} customer {} {}",
+                    "#{} {} customer {} {} {}",
                     order.order_id,
                     crate::console::format::order_status(order.status),
                     order.customer_id,
+                    order.customer_name,
                     app.store_name(order.store_id)
                 );
                 app.filter.matches(&text)
@@ -175,7 +176,12 @@ pub fn open(app: &mut App, order_id: OrderId) -> Vec<Command> {
         app.orders.detail = Load::Idle;
     }
     app.orders.detail.start();
-    vec![Command::LoadOrder(order_id)]
+    let mut commands = vec![Command::LoadOrder(order_id)];
+    // The lines name their products through the catalog, read once if nobody has yet.
+    if app.catalog.list.data().is_none() && !app.catalog.list.is_loading() {
+        commands.extend(super::catalog::reload(app));
+    }
+    commands
 }
 
 /// Asks before cancelling: only managers and admins may, and only what can still be cancelled.

@@ -30,7 +30,7 @@ pub fn order_table(app: &App, orders: &[&OrderSummary]) -> Table<'static> {
         Row::new(vec![
             Span::raw(format!("#{}", order.order_id)),
             Span::raw(date_time(order.ordered_at_ms, app.utc_offset)),
-            Span::raw(format!("customer {}", order.customer_id)),
+            Span::raw(order.customer_name.clone()),
             Span::raw(app.store_name(order.store_id)),
             Span::styled(
                 order_status(order.status),
@@ -52,7 +52,7 @@ pub fn order_table(app: &App, orders: &[&OrderSummary]) -> Table<'static> {
         [
             Constraint::Length(7),
             Constraint::Length(16),
-            Constraint::Length(14),
+            Constraint::Length(18),
             Constraint::Min(8),
             Constraint::Length(10),
             Constraint::Length(12),
@@ -122,7 +122,6 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
-    let theme = app.theme;
     let Some(order) = loaded(app, frame, area, &app.orders.detail, "reading the order") else {
         return;
     };
@@ -134,7 +133,7 @@ fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     render_summary(app, frame, summary, order);
-    render_lines(theme, frame, lines, order);
+    render_lines(app, frame, lines, order);
     render_history(app, frame, history, order);
 }
 
@@ -158,10 +157,11 @@ fn render_summary(app: &App, frame: &mut Frame, area: Rect, order: &Order) {
         field(
             "Customer",
             Span::raw(format!(
-                "#{} · {} · taken by staff #{}",
+                "{} (#{}) · {} · taken by {}",
+                order.customer_name,
                 order.customer_id,
                 app.store_name(order.store_id),
-                order.staff_id
+                app.staff_name(order.staff_id)
             )),
         ),
         field(
@@ -177,7 +177,8 @@ fn render_summary(app: &App, frame: &mut Frame, area: Rect, order: &Order) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn render_lines(theme: Theme, frame: &mut Frame, area: Rect, order: &Order) {
+fn render_lines(app: &App, frame: &mut Frame, area: Rect, order: &Order) {
+    let theme = app.theme;
     let rows = order.lines.iter().map(|detail| {
         Row::new(vec![
             // Orders placed before lines kept their product's name show its ID instead.

@@ -147,9 +147,18 @@ pub(crate) fn every_screen() -> Vec<(&'static str, App)> {
     dashboard_sales.connection =
         Connection::Disconnected("connection lost; reconnecting".to_owned());
 
-    let mut order_detail = orders_app(Role::Manager);
-    press(&mut order_detail, KeyCode::Enter);
-    backend(&mut order_detail, BackendEvent::Order(demo::order()));
+    // The order's lines name their products once the catalog the detail asks for arrives.
+    let open_order = |role: Role| {
+        let mut app = orders_app(role);
+        press(&mut app, KeyCode::Enter);
+        backend(&mut app, BackendEvent::Order(demo::order()));
+        backend(&mut app, BackendEvent::Catalog(demo::products().products));
+        app
+    };
+    // A manager sees the seller by number (only admins read other members); the seller,
+    // sales1a, sees their own name.
+    let order_detail = open_order(Role::Manager);
+    let order_detail_seller = open_order(Role::Sales);
 
     let mut cancel_confirm = orders_app(Role::Manager);
     press(&mut cancel_confirm, KeyCode::Char('c'));
@@ -346,6 +355,7 @@ pub(crate) fn every_screen() -> Vec<(&'static str, App)> {
         ("orders_list", orders_app(Role::Sales)),
         ("orders_empty_admin", empty_orders),
         ("order_detail", order_detail),
+        ("order_detail_seller", order_detail_seller),
         ("order_cancel_confirm", cancel_confirm),
         ("order_form", form_app()),
         ("order_form_no_customer", order_form_no_customer),

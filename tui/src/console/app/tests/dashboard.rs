@@ -32,3 +32,23 @@ fn the_dashboards_day_starts_at_local_midnight_not_at_utc_midnight() {
     // 2026-11-30 00:00 local is 08:00 UTC.
     assert_eq!(*since_ms, 1_796_025_600_000);
 }
+
+#[test]
+fn today_is_the_stores_local_day_wherever_the_console_runs() {
+    // The console runs at UTC; 2026-12-01 04:30 UTC is already the 1st there.
+    let mut manager = demo::app(Role::Manager);
+    manager.now_ms = 1_796_099_400_000;
+    assert_eq!(manager.utc_offset, time::UtcOffset::UTC);
+    // Store 1, Santa Cruz (America/Los_Angeles, UTC-8): still the 30th, which began at
+    // 08:00 UTC.
+    assert_eq!(app::dashboard::day_start_ms(&manager), 1_796_025_600_000);
+    // An admin looking at store 2, Baldwin (America/New_York, UTC-5): the 30th began at
+    // 05:00 UTC.
+    let mut admin = demo::app(Role::Admin);
+    admin.now_ms = manager.now_ms;
+    admin.store_id = Some(StoreId(2));
+    assert_eq!(app::dashboard::day_start_ms(&admin), 1_796_014_800_000);
+    // The whole chain has no zone of its own: the console's day, 2026-12-01 00:00 UTC.
+    admin.store_id = None;
+    assert_eq!(app::dashboard::day_start_ms(&admin), 1_796_083_200_000);
+}

@@ -6,7 +6,7 @@ use bikestore_contracts::identity::Role;
 use bikestore_contracts::notifications::NotificationKind;
 use bikestore_contracts::orders::OrderStatus;
 use bikestore_contracts::sagas::{Outcome, Phase, SagaId, SagaProgressed, SagaStarted, SagaState};
-use bikestore_contracts::{ErrorCode, OrderId, ProductId, StoreId};
+use bikestore_contracts::{ErrorCode, OrderId, ProductId, StaffId, StoreId};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::load::Load;

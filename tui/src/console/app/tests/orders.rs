@@ -14,10 +14,23 @@ fn the_order_list_moves_opens_and_filters() {
     assert_eq!(app.orders.selected, 5, "the cursor stops at the last order");
     press(&mut app, KeyCode::Char('k'));
     let commands = press(&mut app, KeyCode::Enter);
-    assert_eq!(commands, vec![Command::LoadOrder(OrderId(1616))]);
+    assert_eq!(
+        commands,
+        vec![Command::LoadOrder(OrderId(1616)), Command::LoadCatalog],
+        "the first order opened also reads the catalog, which names its lines' products"
+    );
     assert_eq!(app.orders.view, OrdersView::Detail);
+    backend(&mut app, BackendEvent::Catalog(demo::products().products));
+    assert_eq!(app.product_name(ProductId(13)), "Trek Fuel EX 8 29 - 2016");
+    assert_eq!(app.product_name(ProductId(99)), "product 99");
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.orders.view, OrdersView::List);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::LoadOrder(OrderId(1616))],
+        "a catalog already read is not read again"
+    );
+    press(&mut app, KeyCode::Esc);
 
     let commands = press(&mut app, KeyCode::Char('f'));
     let [Command::LoadOrders { request, .. }] = commands.as_slice() else {
@@ -117,6 +130,24 @@ fn the_order_list_filter_narrows_what_enter_opens() {
     assert_eq!(app::orders::visible(&app).len(), 1);
     assert_eq!(
         press(&mut app, KeyCode::Enter),
-        vec![Command::LoadOrder(OrderId(1618))]
+        vec![Command::LoadOrder(OrderId(1618)), Command::LoadCatalog]
     );
+}
+
+#[test]
+fn the_order_list_filter_finds_a_customer_by_name() {
+    let mut app = orders_app(Role::Sales);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "kasha");
+    press(&mut app, KeyCode::Enter);
+    let visible = app::orders::visible(&app);
+    assert_eq!(visible.len(), 1);
+    assert_eq!(visible[0].customer_name, "Kasha Todd");
+}
+
+#[test]
+fn the_seller_is_named_when_the_console_knows_them() {
+    let sales = orders_app(Role::Sales);
+    assert_eq!(sales.staff_name(StaffId(3)), "Fabiola Jackson");
+    assert_eq!(sales.staff_name(StaffId(2)), "staff #2");
 }
