@@ -28,7 +28,7 @@ pub mod text_input;
 
 use bikestore_contracts::identity::{Role, StaffSummary};
 use bikestore_contracts::inventory::Store;
-use bikestore_contracts::{ErrorCode, ProductId, StaffId, StoreId};
+use bikestore_contracts::{ErrorCode, StaffId, StoreId};
 
 use crate::console::event::{Command, Event, UiError};
 use crate::console::keys::Place;
@@ -173,24 +173,6 @@ impl App {
             .iter()
             .find(|store| store.store_id == store_id)
             .map_or_else(|| format!("store {store_id}"), |store| store.name.clone())
-    }
-
-    /// The name of a product as the catalog read by this console says, or its number until
-    /// the catalog is read. Order lines will carry the name they were sold under once orders
-    /// records it; then this lookup gives way to the line's own name.
-    pub fn product_name(&self, product_id: ProductId) -> String {
-        self.catalog
-            .list
-            .data()
-            .and_then(|products| {
-                products
-                    .iter()
-                    .find(|product| product.product_id == product_id)
-            })
-            .map_or_else(
-                || format!("product {product_id}"),
-                |product| product.name.clone(),
-            )
     }
 
     /// The name of a member of staff: the logged-in member's own, or one of the staff list an

@@ -176,12 +176,8 @@ pub fn open(app: &mut App, order_id: OrderId) -> Vec<Command> {
         app.orders.detail = Load::Idle;
     }
     app.orders.detail.start();
-    let mut commands = vec![Command::LoadOrder(order_id)];
-    // The lines name their products through the catalog, read once if nobody has yet.
-    if app.catalog.list.data().is_none() && !app.catalog.list.is_loading() {
-        commands.extend(super::catalog::reload(app));
-    }
-    commands
+    // Each line names its product as orders recorded it, so the catalog is not needed here.
+    vec![Command::LoadOrder(order_id)]
 }
 
 /// Asks before cancelling: only managers and admins may, and only what can still be cancelled.

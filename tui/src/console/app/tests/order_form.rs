@@ -225,7 +225,7 @@ fn a_placed_order_shows_its_saga_steps_live_and_the_rejection_reason() {
     assert_eq!(app.place(), Place::FormWatching);
     assert_eq!(
         press(&mut app, KeyCode::Enter),
-        vec![Command::LoadOrder(OrderId(1621)), Command::LoadCatalog]
+        vec![Command::LoadOrder(OrderId(1621))]
     );
 }
 
