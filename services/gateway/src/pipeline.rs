@@ -331,14 +331,7 @@ async fn admit(
     let sale = policy::Sale {
         staff_id: access.claims.staff_id,
         role: status.role,
-        content_type,
-        version_header: message
-            .headers
-            .as_ref()
-            .and_then(|map| map.get(headers::SCHEMA_VERSION))
-            .map(|value| value.as_str()),
-        body: &message.payload,
-        max_bytes: gateway.max_request_bytes,
+        body: &body,
     };
     policy::check(&gateway.discount_limits, rule, &sale)?;
     Ok(Some(Caller {

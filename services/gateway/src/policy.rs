@@ -9,13 +9,14 @@
 
 use std::fmt;
 
-use bikestore_codec::{CodecError, ContentType};
+use bikestore_codec::CodecError;
 use bikestore_contracts::identity::Role;
 use bikestore_contracts::orders::CreateOrder;
 use bikestore_contracts::sagas::PlaceOrder;
 use bikestore_contracts::{Request, StaffId};
 
 use crate::error::GatewayError;
+use crate::scope::Body;
 use crate::table::Rule;
 
 /// The largest discount, in whole percent, each role may give on an order line.
@@ -95,14 +96,8 @@ pub struct Sale<'a> {
     pub staff_id: StaffId,
     /// The caller's current role.
     pub role: Role,
-    /// How the body is encoded.
-    pub content_type: ContentType,
-    /// The body's schema version header, if any.
-    pub version_header: Option<&'a str>,
-    /// The body.
-    pub body: &'a [u8],
-    /// The size limit of a request.
-    pub max_bytes: usize,
+    /// The request's body, as the scope check read it.
+    pub body: &'a Body<'a>,
 }
 
 /// Checks a sale against the policy: `place_order` must name the caller as seller and keep
@@ -131,8 +126,8 @@ fn is<R: Request>(rule: &Rule) -> bool {
 }
 
 fn decode<R: Request>(sale: &Sale<'_>) -> Result<R, CodecError> {
-    let version = bikestore_codec::schema_version_from_header(sale.version_header)?;
-    bikestore_codec::decode::<R>(sale.content_type, version, sale.body, sale.max_bytes)
+    let body = sale.body;
+    bikestore_codec::decode::<R>(body.content_type, body.version, body.bytes, body.max_bytes)
 }
 
 /// Refuses the first discount above `limit`, naming the line and the limit.
