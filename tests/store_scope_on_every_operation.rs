@@ -31,7 +31,7 @@ use bikestore_contracts::{
     Cents, CustomerId, ErrorCode, OrderId, PaymentId, ProductId, ReservationId, StaffId, StoreId,
 };
 use bikestore_gateway::table::{
-    ADMINS_ONLY, Access, CATALOG, CUSTOMERS, SESSIONS, STOCK_LEVELS, Scope, TABLE,
+    ADMINS_ONLY, Access, CATALOG, CUSTOMERS, SELLER_NAMES, SESSIONS, STOCK_LEVELS, Scope, TABLE,
 };
 use bikestore_harness::System;
 use bikestore_testkit::eventually;
@@ -56,6 +56,7 @@ const CHAIN_WIDE: &[(&str, &str)] = &[
     ("rotate_signing_key", ADMINS_ONLY),
     ("list_staff", ADMINS_ONLY),
     ("get_staff", ADMINS_ONLY),
+    ("staff_names", SELLER_NAMES),
     ("create_store", ADMINS_ONLY),
     ("list_stores", CATALOG),
     ("create_brand", CATALOG),

@@ -10,7 +10,7 @@
 
 use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, Login, Logout, PublicKeys,
-    Refresh, ResetPassword, Role, RotateSigningKey, UnlockUsername,
+    Refresh, ResetPassword, Role, RotateSigningKey, StaffNames, UnlockUsername,
 };
 use bikestore_contracts::inventory::{
     AdjustStock, CommitReservation, CreateBrand, CreateCategory, CreateProduct, CreateStore,
@@ -78,6 +78,8 @@ pub const CATALOG: &str =
 pub const STOCK_LEVELS: &str = "stock levels are read across the chain (a product's stock in every store) so staff can send a customer to a store that has it or ask for a transfer; they name no customer, order or payment";
 /// Why customers are chain-wide.
 pub const CUSTOMERS: &str = "customers are the chain's: a customer buys at any store";
+/// Why staff names are read chain-wide.
+pub const SELLER_NAMES: &str = "a seller's name is printed on every receipt, and a member may have moved store since; only the name is answered";
 /// Why admin-only operations are chain-wide.
 pub const ADMINS_ONLY: &str = "only admins call it, and admins act on every store";
 /// Why public operations have no store.
@@ -177,6 +179,7 @@ pub const TABLE: &[Rule] = &[
     chain_wide::<RotateSigningKey>(Access::Roles(ADMIN), ADMINS_ONLY),
     chain_wide::<ListStaff>(Access::Roles(ADMIN), ADMINS_ONLY),
     chain_wide::<GetStaff>(Access::Roles(ADMIN), ADMINS_ONLY),
+    chain_wide::<StaffNames>(Access::Roles(STAFF), SELLER_NAMES),
     // Inventory: the catalog is read by all and kept by managers; stock is per store.
     chain_wide::<CreateStore>(Access::Roles(ADMIN), ADMINS_ONLY),
     chain_wide::<ListStores>(Access::Roles(STAFF), CATALOG),

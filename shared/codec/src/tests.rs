@@ -360,6 +360,7 @@ const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
         decode_both::<identity::UnlockUsername>,
         decode_both::<identity::ListStaff>,
         decode_both::<identity::GetStaff>,
+        decode_both::<identity::StaffNames>,
         decode_both::<identity::PublicKeys>,
         decode_both::<identity::RotateSigningKey>,
         decode_both::<identity::AccessClaims>,

@@ -345,6 +345,37 @@ pub struct GetStaff {
     pub staff_id: StaffId,
 }
 
+/// The most members [`StaffNames`] names at once.
+pub const MAX_STAFF_NAMES: usize = 100;
+
+/// Names members of staff by number, so a screen can say who took an order. Any member may
+/// ask about any member, deactivated ones too: a seller's name is printed on every receipt.
+/// It answers the name and nothing else (no username, role, store or state).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StaffNames {
+    /// Whom to name: 1 to [`MAX_STAFF_NAMES`] numbers.
+    pub staff_ids: Vec<StaffId>,
+}
+
+/// The names found; a number nobody has is left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StaffNameList {
+    /// One per member found, by number.
+    pub names: Vec<StaffName>,
+}
+
+/// A member's number and display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffName {
+    /// Who.
+    pub staff_id: StaffId,
+    /// Their display name.
+    pub name: String,
+}
+
 // ---------------------------------------------------------------- signing keys
 
 /// Asks for the public keys that verify access tokens.
@@ -468,6 +499,8 @@ message!(UsernameUnlocked, "username_unlocked", v 1);
 message!(query ListStaff => StaffPage, Identity."list_staff", v 1);
 message!(StaffPage, "staff_page", v 1);
 message!(query GetStaff => StaffSummary, Identity."get_staff", v 1);
+message!(query StaffNames => StaffNameList, Identity."staff_names", v 1);
+message!(StaffNameList, "staff_name_list", v 1);
 message!(StaffSummary, "staff_summary", v 1);
 message!(query PublicKeys => PublicKeySet, Identity."public_keys", v 1);
 message!(PublicKeySet, "public_key_set", v 1);

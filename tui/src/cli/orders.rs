@@ -2,7 +2,7 @@
 //! `orders cancel` (the cancel-order saga).
 
 use bikestore_client::Session;
-use bikestore_contracts::identity::{GetStaff, Role};
+use bikestore_contracts::identity::StaffNames;
 use bikestore_contracts::orders::{Card, GetOrder, ListOrders, Order, OrderStatus};
 use bikestore_contracts::sagas::{CancelOrder, PlaceOrder, PlaceOrderLine};
 use bikestore_contracts::{CustomerId, OrderId, ProductId, StoreId};
@@ -235,24 +235,26 @@ fn lines_table(order: &Order) -> Table {
 /// order names itself.
 #[derive(Debug, Default)]
 struct OrderNames {
-    /// The member who took it, when the caller may know them: themself, or anyone for an admin
-    /// (only admins may read other members).
+    /// The member who took it.
     seller: Option<String>,
 }
 
 impl OrderNames {
-    /// Asks identity, for an admin; a name not found leaves the number shown.
+    /// Asks identity for the seller's name; a name not found leaves the number shown.
     async fn look_up(session: &Session, order: &Order) -> OrderNames {
         let me = session.whoami();
         let seller = if me.staff_id == order.staff_id {
             Some(me.name.clone())
-        } else if me.role == Role::Admin {
-            let request = GetStaff {
-                staff_id: order.staff_id,
-            };
-            session.call(&request).await.ok().map(|member| member.name)
         } else {
-            None
+            let request = StaffNames {
+                staff_ids: vec![order.staff_id],
+            };
+            session
+                .call(&request)
+                .await
+                .ok()
+                .and_then(|found| found.names.into_iter().next())
+                .map(|member| member.name)
         };
         OrderNames { seller }
     }

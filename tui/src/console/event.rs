@@ -7,7 +7,7 @@
 
 use bikestore_client::ClientError;
 use bikestore_contracts::identity::{
-    ChangeStaffRole, CreateStaff, DeactivateStaff, Password, ResetPassword, StaffSaved,
+    ChangeStaffRole, CreateStaff, DeactivateStaff, Password, ResetPassword, StaffName, StaffSaved,
     StaffSummary,
 };
 use bikestore_contracts::inventory::{
@@ -22,7 +22,7 @@ use bikestore_contracts::sagas::{
     CancelOrder, ListSagas, PlaceOrder, SagaId, SagaList, SagaProgressed, SagaRecord, SagaStarted,
     SagaStatsReport, TransferStock,
 };
-use bikestore_contracts::{ErrorCode, OrderId, ProductId, StoreId};
+use bikestore_contracts::{ErrorCode, OrderId, ProductId, StaffId, StoreId};
 use ratatui::crossterm::event::KeyEvent;
 
 /// One thing the event loop hands to the state.
@@ -123,6 +123,8 @@ pub enum Operation {
     CatalogChange,
     /// Adding, changing or deactivating a member of staff.
     StaffChange,
+    /// Naming members of staff (an order's seller).
+    StaffNames,
 }
 
 /// The figures of the dashboard, read in one go.
@@ -207,6 +209,8 @@ pub enum BackendEvent {
     CustomerSaved(CustomerSaved),
     /// Every member of staff (admins).
     Staff(Vec<StaffSummary>),
+    /// Members' names by number.
+    StaffNames(Vec<StaffName>),
     /// The catalog.
     Catalog(Vec<Product>),
     /// One product with its stock in every store.
@@ -312,6 +316,8 @@ pub enum Command {
     },
     /// Add a customer.
     CreateCustomer(CreateCustomer),
+    /// Name these members of staff.
+    LoadStaffNames(Vec<StaffId>),
     /// List the staff.
     LoadStaff {
         /// Deactivated members too.

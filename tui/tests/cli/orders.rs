@@ -228,6 +228,12 @@ async fn orders_are_placed_declined_and_cancelled_stock_moves_and_operators_see_
         .expect_code(0)?
         .json()?;
     assert_eq!(order.status, OrderStatus::Cancelled);
+    // A colleague who is not an admin sees the seller by name too.
+    let shown = manager
+        .run(&["orders", "show", &order_id])
+        .await?
+        .expect_code(0)?;
+    assert!(shown.stdout.contains(&member.name), "{shown:?}");
 
     let product = level.product_id.to_string();
     // Available units of the product in each of stores 1 and 2, as the CLI shows them.

@@ -133,6 +133,19 @@ async fn staff_administration_is_for_admins_and_claimed_identity_headers_are_ign
         .unwrap();
     assert_eq!(record.staff_id, Some(sales.staff_id));
     assert_eq!(record.role, Some(Role::Sales));
+    // Any member may name another, as a receipt does: the name and nothing else.
+    let names = stack
+        .call(
+            &sales,
+            &bikestore_contracts::identity::StaffNames {
+                staff_ids: vec![admin.staff_id],
+            },
+            ContentType::Json,
+        )
+        .await
+        .unwrap();
+    assert_eq!(names.names.len(), 1);
+    assert_eq!(names.names[0].name, "Test ana");
 
     let saved = stack
         .call(&admin, &create("newbie"), ContentType::Postcard)

@@ -5,6 +5,7 @@
 mod get_staff;
 mod list_staff;
 mod public_keys;
+mod staff_names;
 
 use bikestore_runtime::{RuntimeError, ServiceHost};
 
@@ -15,5 +16,6 @@ pub async fn register(host: &mut ServiceHost<Identity>) -> Result<(), RuntimeErr
     host.endpoint(get_staff::handle).await?;
     host.endpoint(list_staff::handle).await?;
     host.endpoint(public_keys::handle).await?;
+    host.endpoint(staff_names::handle).await?;
     Ok(())
 }

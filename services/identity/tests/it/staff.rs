@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use bikestore_contracts::identity::{
-    ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, ResetPassword, Role,
-    StaffChange, StaffChanged,
+    ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, MAX_STAFF_NAMES,
+    ResetPassword, Role, StaffChange, StaffChanged, StaffName, StaffNames,
 };
-use bikestore_contracts::{ErrorCode, StoreId};
+use bikestore_contracts::{ErrorCode, StaffId, StoreId};
 use bikestore_testkit::read_events;
 
 use crate::support::{login, refresh, with_service, without_service};
@@ -101,11 +101,30 @@ async fn staff_are_created_changed_and_deactivated_with_events() -> anyhow::Resu
     assert!(!everyone.staff[0].active);
     let missing = caller
         .call(&GetStaff {
-            staff_id: bikestore_contracts::StaffId(999),
+            staff_id: StaffId(999),
         })
         .await
         .unwrap_err();
     assert_eq!(missing.code, ErrorCode::NotFound);
+    // Names outlive deactivation (the orders a member took still name them); unknown numbers
+    // are left out, and a list of none or too many is refused.
+    let names = caller
+        .call(&StaffNames {
+            staff_ids: vec![staff_id, StaffId(999), staff_id],
+        })
+        .await?;
+    assert_eq!(
+        names.names,
+        [StaffName {
+            staff_id,
+            name: "Jo Park".into()
+        }]
+    );
+    for staff_ids in [Vec::new(), vec![staff_id; MAX_STAFF_NAMES + 1]] {
+        let refused = caller.call(&StaffNames { staff_ids }).await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Invalid);
+        assert_eq!(refused.details["field"], "staff_ids");
+    }
 
     let events: Vec<StaffChanged> = read_events(
         system.client(),

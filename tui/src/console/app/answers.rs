@@ -37,6 +37,14 @@ impl App {
                 self.stores = stores;
                 Vec::new()
             }
+            BackendEvent::StaffNames(names) => {
+                self.staff_names.extend(
+                    names
+                        .into_iter()
+                        .map(|member| (member.staff_id, member.name)),
+                );
+                Vec::new()
+            }
             BackendEvent::Warning(error) => {
                 self.fail(error);
                 Vec::new()
@@ -90,7 +98,8 @@ impl App {
         }
         match operation {
             Operation::Login => login::failed(self, &error),
-            Operation::Stores => {}
+            // Without a name the number is shown, as before it arrived.
+            Operation::Stores | Operation::StaffNames => {}
             Operation::Dashboard => self.dashboard.data = load::Load::Failed(error.clone()),
             Operation::Customers => {
                 if self.customers.list.is_loading() {

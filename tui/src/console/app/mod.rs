@@ -26,6 +26,8 @@ pub mod stock;
 pub mod tabs;
 pub mod text_input;
 
+use std::collections::BTreeMap;
+
 use bikestore_contracts::identity::{Role, StaffSummary};
 use bikestore_contracts::inventory::Store;
 use bikestore_contracts::{ErrorCode, StaffId, StoreId};
@@ -98,6 +100,8 @@ pub struct App {
     pub catalog: catalog::CatalogState,
     /// The staff screen.
     pub staff_screen: staff::StaffState,
+    /// Members' names read for the screens that name them (an order's seller).
+    pub staff_names: BTreeMap<StaffId, String>,
     /// The customers screen.
     pub customers: customers::CustomersState,
     /// The `/` filter of the list on screen.
@@ -133,6 +137,7 @@ impl App {
             stock: stock::StockState::default(),
             catalog: catalog::CatalogState::default(),
             staff_screen: staff::StaffState::default(),
+            staff_names: BTreeMap::new(),
             customers: customers::CustomersState::default(),
             filter: ListFilter::default(),
             status: None,
@@ -175,9 +180,9 @@ impl App {
             .map_or_else(|| format!("store {store_id}"), |store| store.name.clone())
     }
 
-    /// The name of a member of staff: the logged-in member's own, or one of the staff list an
-    /// admin has read; otherwise the number, since only admins may read other members.
-    pub fn staff_name(&self, staff_id: StaffId) -> String {
+    /// The name of a member of staff, if known here: the logged-in member's own, one of the
+    /// staff list an admin has read, or one asked for by number ([`App::staff_names`]).
+    pub fn known_staff_name(&self, staff_id: StaffId) -> Option<&str> {
         let me = self.staff.iter().filter(|me| me.staff_id == staff_id);
         let listed = self
             .staff_screen
@@ -186,10 +191,16 @@ impl App {
             .into_iter()
             .flatten()
             .filter(|member| member.staff_id == staff_id);
-        me.chain(listed).next().map_or_else(
-            || format!("staff #{staff_id}"),
-            |member| member.name.clone(),
-        )
+        me.chain(listed)
+            .next()
+            .map(|member| member.name.as_str())
+            .or_else(|| self.staff_names.get(&staff_id).map(String::as_str))
+    }
+
+    /// The name of a member of staff, or their number until the name is read.
+    pub fn staff_name(&self, staff_id: StaffId) -> String {
+        self.known_staff_name(staff_id)
+            .map_or_else(|| format!("staff #{staff_id}"), str::to_owned)
     }
 
     /// Where the keyboard is now, for the hint bar and help.

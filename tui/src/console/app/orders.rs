@@ -216,7 +216,11 @@ pub fn on_backend(app: &mut App, event: &BackendEvent) -> Vec<Command> {
         }
         BackendEvent::Order(order) => {
             app.orders.detail = Load::Ready(order.clone());
-            Vec::new()
+            if app.known_staff_name(order.staff_id).is_some() {
+                Vec::new()
+            } else {
+                vec![Command::LoadStaffNames(vec![order.staff_id])]
+            }
         }
         BackendEvent::CancelStarted(started) => {
             let order = started

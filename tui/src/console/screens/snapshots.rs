@@ -147,17 +147,22 @@ pub(crate) fn every_screen() -> Vec<(&'static str, App)> {
     dashboard_sales.connection =
         Connection::Disconnected("connection lost; reconnecting".to_owned());
 
-    // The order's lines name their products once the catalog the detail asks for arrives.
+    // The order's lines name their products as the order recorded them.
     let open_order = |role: Role| {
         let mut app = orders_app(role);
         press(&mut app, KeyCode::Enter);
         backend(&mut app, BackendEvent::Order(demo::order()));
-        backend(&mut app, BackendEvent::Catalog(demo::products().products));
         app
     };
-    // A manager sees the seller by number (only admins read other members); the seller,
-    // sales1a, sees their own name.
-    let order_detail = open_order(Role::Manager);
+    // A manager sees the seller's name once identity names them; the seller, sales1a, sees
+    // their own at once.
+    let mut order_detail = open_order(Role::Manager);
+    let seller = demo::order().staff_id;
+    let named = bikestore_contracts::identity::StaffName {
+        staff_id: seller,
+        name: "Fabiola Jackson".to_owned(),
+    };
+    backend(&mut order_detail, BackendEvent::StaffNames(vec![named]));
     let order_detail_seller = open_order(Role::Sales);
 
     let mut cancel_confirm = orders_app(Role::Manager);

@@ -106,6 +106,7 @@ fn operation_of(command: &Command) -> Operation {
             Operation::StockChange
         }
         Command::LoadStaff { .. } => Operation::Staff,
+        Command::LoadStaffNames(_) => Operation::StaffNames,
         Command::CreateCustomer(_) => Operation::CustomerChange,
         Command::LoadCatalog => Operation::Catalog,
         Command::LoadProduct(_) => Operation::Product,
@@ -199,6 +200,12 @@ async fn run_call(session: &Session, command: Command) -> Result<BackendEvent, U
         Command::CreateCustomer(request) => {
             BackendEvent::CustomerSaved(session.call(&request).await?)
         }
+        Command::LoadStaffNames(staff_ids) => BackendEvent::StaffNames(
+            session
+                .call(&bikestore_contracts::identity::StaffNames { staff_ids })
+                .await?
+                .names,
+        ),
         Command::LoadStaff { include_inactive } => BackendEvent::Staff(
             session
                 .call(&ListStaff {

@@ -1,6 +1,7 @@
 //! Tests of the orders screen: the list, its filters, late answers, cancelling and live news.
 
 use super::*;
+use bikestore_contracts::identity::StaffName;
 
 #[test]
 fn the_order_list_moves_opens_and_filters() {
@@ -147,4 +148,29 @@ fn the_seller_is_named_when_the_console_knows_them() {
     let sales = orders_app(Role::Sales);
     assert_eq!(sales.staff_name(StaffId(3)), "Fabiola Jackson");
     assert_eq!(sales.staff_name(StaffId(2)), "staff #2");
+}
+
+#[test]
+fn an_order_taken_by_a_colleague_asks_for_their_name_once() {
+    let mut manager = orders_app(Role::Manager);
+    press(&mut manager, KeyCode::Enter);
+    let order = demo::order();
+    let seller = order.staff_id;
+    assert_eq!(
+        backend(&mut manager, BackendEvent::Order(order.clone())),
+        vec![Command::LoadStaffNames(vec![seller])]
+    );
+    assert_eq!(manager.staff_name(seller), format!("staff #{seller}"));
+    let named = StaffName {
+        staff_id: seller,
+        name: "Fabiola Jackson".into(),
+    };
+    backend(&mut manager, BackendEvent::StaffNames(vec![named]));
+    assert_eq!(manager.staff_name(seller), "Fabiola Jackson");
+    // Known now: the order read again asks for nothing more.
+    assert!(backend(&mut manager, BackendEvent::Order(order)).is_empty());
+    // The seller's own console knows them without asking.
+    let mut seller_console = orders_app(Role::Sales);
+    press(&mut seller_console, KeyCode::Enter);
+    assert!(backend(&mut seller_console, BackendEvent::Order(demo::order())).is_empty());
 }
