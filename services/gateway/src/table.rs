@@ -309,7 +309,7 @@ mod tests {
                 }
                 Scope::ChainWide(reason) => {
                     assert!(
-                        [CATALOG, STOCK_LEVELS, CUSTOMERS].contains(&reason),
+                        [CATALOG, STOCK_LEVELS, CUSTOMERS, SELLER_NAMES].contains(&reason),
                         "{name}: {reason:?}"
                     );
                     assert_ne!(rule.access, Access::Public, "{name}");
