@@ -21,6 +21,8 @@ pub const ENV_MAX_BACKOFF_MS: &str = "BIKESTORE_ORCHESTRATOR_MAX_BACKOFF_MS";
 pub const ENV_WORKERS: &str = "BIKESTORE_ORCHESTRATOR_WORKERS";
 /// Environment variable for [`OrchestratorConfig::recovery_interval`].
 pub const ENV_RECOVERY_INTERVAL_MS: &str = "BIKESTORE_ORCHESTRATOR_RECOVERY_INTERVAL_MS";
+/// Environment variable for [`OrchestratorConfig::lease`].
+pub const ENV_LEASE_MS: &str = "BIKESTORE_ORCHESTRATOR_LEASE_MS";
 /// Environment variable for [`OrchestratorConfig::stale_after`].
 pub const ENV_STALE_AFTER_MS: &str = "BIKESTORE_ORCHESTRATOR_STALE_AFTER_MS";
 
@@ -48,6 +50,11 @@ pub struct OrchestratorConfig {
     /// Milliseconds between scans for sagas nobody is driving.
     #[arg(long = "recovery-interval-ms", env = ENV_RECOVERY_INTERVAL_MS, value_parser = parse_millis, default_value = "30000")]
     pub recovery_interval: Duration,
+    /// Milliseconds a driver's lease on a saga lasts unless renewed (each step renews it): a
+    /// saga whose driver died waits about this long before another replica takes it over.
+    /// It must exceed the step timeout by a second, or every step first renews it.
+    #[arg(long = "lease-ms", env = ENV_LEASE_MS, value_parser = parse_millis, default_value = "10000")]
+    pub lease: Duration,
     /// A non-terminal saga unchanged for this many milliseconds is driven again by the scan.
     #[arg(long = "stale-after-ms", env = ENV_STALE_AFTER_MS, value_parser = parse_millis, default_value = "60000")]
     pub stale_after: Duration,
@@ -64,6 +71,7 @@ impl OrchestratorConfig {
             max_backoff: Duration::from_secs(5),
             workers: 256,
             recovery_interval: Duration::from_secs(30),
+            lease: Duration::from_secs(10),
             stale_after: Duration::from_secs(60),
         }
     }

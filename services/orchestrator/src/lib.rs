@@ -65,12 +65,14 @@ pub async fn run(config: OrchestratorConfig, shutdown: Shutdown) -> Result<(), R
         jetstream.clone(),
         subjects.clone(),
         sagas::all(config.step_settings()),
+        engine::LeasePolicy::new(config.lease),
     ));
     app.spawn(worker::run(
         Arc::clone(&engine),
         jetstream,
         subjects.clone(),
         config.workers,
+        config.lease,
         app.shutdown(),
     ));
     app.spawn(recovery::run(

@@ -46,7 +46,12 @@ pub async fn requeue_stale(
             continue;
         };
         let idle_ms = now - saga.updated_at_ms;
-        if saga.state.is_terminal()
+        let driven = saga
+            .lease
+            .as_ref()
+            .is_some_and(|lease| lease.until_ms > now);
+        if driven
+            || saga.state.is_terminal()
             || saga.state == bikestore_contracts::sagas::SagaState::Stuck
             || idle_ms < threshold.as_millis() as i64
         {

@@ -19,9 +19,10 @@ const CONSUMER: &str = "orchestrator";
 /// high, but bounded: past it the item becomes a dead letter and the recovery scan re-queues
 /// the saga.
 const MAX_DELIVER: i64 = 1_000;
-/// How long one delivery may run before another replica gets it: longer than a saga's
-/// steps take without waiting for a retry.
-const ACK_WAIT: Duration = Duration::from_secs(60);
+/// How long a delivery may run, beyond the saga lease, before the item is offered again: a
+/// worker that died mid-saga lets its item come back about when its lease runs out, and a
+/// worker still driving keeps the lease, so the item's second delivery waits for it.
+const ACK_WAIT_BEYOND_LEASE: Duration = Duration::from_secs(2);
 /// How long a work item waits after an unexpected failure.
 const FAILURE_DELAY: Duration = Duration::from_secs(1);
 
@@ -31,11 +32,12 @@ pub async fn run(
     jetstream: jetstream::Context,
     subjects: Subjects,
     workers: usize,
+    lease: Duration,
     shutdown: Shutdown,
 ) {
     let definition = DurableConsumer {
         max_deliver: MAX_DELIVER,
-        ack_wait: ACK_WAIT,
+        ack_wait: lease + ACK_WAIT_BEYOND_LEASE,
         concurrency: workers.max(1),
         ..DurableConsumer::new(subjects.saga_work_stream(), CONSUMER)
     };

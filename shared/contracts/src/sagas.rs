@@ -230,10 +230,30 @@ pub struct SagaRecord {
     /// For a resolved saga: who resolved it and why.
     #[serde(default)]
     pub resolution: Option<String>,
+    /// The driver allowed to advance the saga, until when: nobody else sends its requests
+    /// before the lease ends. `None` while nobody drives it (waiting for a retry, ended).
+    #[serde(default)]
+    pub lease: Option<Lease>,
+    /// While compensating: the step whose last attempt ended with an unknown outcome (a
+    /// timeout, no answer) and may have taken effect. Its action is asked again under the same
+    /// idempotency key first (the participant's inbox answers a repeat with what it did), so
+    /// its compensation knows what to undo.
+    #[serde(default)]
+    pub uncertain_step: Option<u32>,
     /// When it was created.
     pub created_at_ms: i64,
     /// When it last changed.
     pub updated_at_ms: i64,
+}
+
+/// Who drives a saga now ([`SagaRecord::lease`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lease {
+    /// The driver: one orchestrator engine, named at its start.
+    pub holder: String,
+    /// When the lease ends, in milliseconds since the Unix epoch, unless its holder renews it.
+    pub until_ms: i64,
 }
 
 // ---------------------------------------------------------------- intake
@@ -438,7 +458,7 @@ message!(query GetSaga => SagaRecord, Orchestrator."get_saga", v 1);
 // Version 3: a place-order payload names the reservation it reserves under (`reserve_as`)
 // and its lines their products' names; a cancel-order payload the order's reservation (version
 // 2 gave a cancel-order payload its store).
-message!(SagaRecord, "saga_record", v 3);
+message!(SagaRecord, "saga_record", v 4);
 // Version 2 of `list_sagas` and `saga_stats`: a store filter at the end, which a version 1
 // postcard body lacks.
 message!(query ListSagas => SagaList, Orchestrator."list_sagas", v 2);

@@ -68,8 +68,9 @@ impl DurableConsumer {
     }
 
     /// Creates the consumer if it does not exist yet. One that exists with other filter
-    /// subjects (made by an earlier version, before an event's subject named its store) is
-    /// given these in place, so it keeps its position and takes the new subjects from there.
+    /// subjects (made by an earlier version, before an event's subject named its store) or
+    /// another acknowledgement wait is given these in place, so it keeps its position and
+    /// takes the new settings from there.
     pub async fn ensure(
         &self,
         jetstream: &jetstream::Context,
@@ -83,14 +84,15 @@ impl DurableConsumer {
             .await
             .map_err(|error| RuntimeError::nats(format!("create consumer {}", self.name), error))?;
         let config = &found.cached_info().config;
-        if filters_of(config) == self.filter_subjects {
+        if filters_of(config) == self.filter_subjects && config.ack_wait == self.ack_wait {
             return Ok(found);
         }
         tracing::info!(
             consumer = %self.name,
             stream = %self.stream,
             filters = ?self.filter_subjects,
-            "the consumer's filter subjects changed; updating it in place"
+            ack_wait_ms = self.ack_wait.as_millis() as u64,
+            "the consumer's settings changed; updating it in place"
         );
         stream
             .update_consumer(self.config())

@@ -327,6 +327,8 @@ pub fn saga(id: &str, state: SagaState) -> SagaRecord {
         history_dropped: 0,
         retry_at_ms: None,
         resolution: None,
+        lease: None,
+        uncertain_step: None,
         created_at_ms: NOW_MS,
         updated_at_ms: NOW_MS + 250,
     }

@@ -106,6 +106,19 @@ pub type ActionBuilder = fn(&SagaPayload) -> Result<Option<Call>, WireError>;
 pub type CompensationBuilder =
     fn(&SagaPayload, Option<&WireError>) -> Result<Option<Call>, WireError>;
 
+/// How a step given up with an unknown outcome (it may have taken effect) is undone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownOutcome {
+    /// Send the action again under its idempotency key first: the participant answers a
+    /// repeat from its inbox (or does it now), so the compensation learns what to undo (an
+    /// order's number, a payment's); a refusal means it never happened.
+    AskAgain,
+    /// The compensation undoes it from what the saga knew before the step (voiding every
+    /// payment of the order, say), answering "nothing to undo" as success. For steps whose
+    /// repeat could hang as the first attempt did (a card provider that does not answer).
+    UndoBlind,
+}
+
 /// One step of a saga.
 pub struct Step {
     /// Its name, in history and logs, and part of its idempotency key.
@@ -118,6 +131,9 @@ pub struct Step {
     pub timeout: Duration,
     /// How infrastructure failures are retried.
     pub retry: RetryPolicy,
+    /// How it is undone when its outcome is unknown; steps without a compensation need
+    /// nothing.
+    pub unknown_outcome: UnknownOutcome,
 }
 
 /// A saga definition: a name, a version, and its steps in order.

@@ -10,6 +10,7 @@
 //! request harmless. Nothing about a saga lives only in memory.
 
 pub mod definition;
+pub mod lease;
 pub mod record;
 pub mod store;
 
@@ -24,7 +25,8 @@ use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_runtime::now_ms;
 use tracing::{error, info, warn};
 
-pub use definition::{Call, Definition, RetryPolicy, Step};
+pub use definition::{Call, Definition, RetryPolicy, Step, UnknownOutcome};
+pub use lease::{Driver, LeasePolicy};
 use store::{SagaStore, Written};
 
 use crate::error::OrchestratorError;
@@ -51,7 +53,13 @@ pub struct Engine {
     jetstream: jetstream::Context,
     subjects: Subjects,
     definitions: Vec<Definition>,
+    lease: LeasePolicy,
 }
+
+/// How many times as many attempts a compensation (or the repeat of a step of unknown outcome)
+/// gets as an action before the saga is stuck: giving up on undoing leaves work for an
+/// operator, giving up on doing only fails the saga.
+const COMPENSATION_PERSISTENCE: u32 = 4;
 
 impl Engine {
     /// An engine over `definitions`.
@@ -61,6 +69,7 @@ impl Engine {
         jetstream: jetstream::Context,
         subjects: Subjects,
         definitions: Vec<Definition>,
+        lease: LeasePolicy,
     ) -> Engine {
         Engine {
             store,
@@ -68,7 +77,13 @@ impl Engine {
             jetstream,
             subjects,
             definitions,
+            lease,
         }
+    }
+
+    /// A new driver, to hold one saga's lease while it advances the saga.
+    pub fn driver(&self) -> Driver {
+        self.lease.driver()
     }
 
     /// The record store.
@@ -129,16 +144,38 @@ impl Engine {
         Ok(())
     }
 
+    /// Queues a work item that takes the saga over if its driver (an intake holding its
+    /// lease) dies: its worker waits for the lease to run out, then drives the saga or, finding
+    /// it ended, drops the item. Published without waiting for JetStream's acknowledgement,
+    /// since it only shortens a stall: if it is lost, the recovery scan still finds the saga.
+    pub async fn watch(&self, saga_id: &SagaId) {
+        let mut work_headers = HeaderMap::new();
+        work_headers.insert(headers::NATS_MSG_ID, format!("{saga_id}:watch").as_str());
+        if let Err(error) = self
+            .caller
+            .client()
+            .publish_with_headers(
+                self.subjects.saga_work(&saga_id.0),
+                work_headers,
+                Default::default(),
+            )
+            .await
+        {
+            warn!(saga_id = %saga_id, error = %error, "could not queue the saga's watch item; recovery will find it if its driver dies");
+        }
+    }
+
     /// Drives one saga as far as it can go now.
     pub async fn advance(&self, saga_id: &SagaId) -> Result<Advance, OrchestratorError> {
         let loaded = self.store.load(saga_id).await?;
-        let (advance, _) = self.advance_from(saga_id, loaded).await?;
+        let (advance, _) = self.advance_from(saga_id, loaded, &self.driver()).await?;
         Ok(advance)
     }
 
     /// Drives one saga as far as it can go now, from a record just read or written at its
-    /// revision (`None`: the saga does not exist). Returns what became of it and the newest
-    /// record seen, so a caller that waits for the outcome needs no further read.
+    /// revision (`None`: the saga does not exist), as `driver` (which may already hold the
+    /// record's lease). Returns what became of it and the newest record seen, so a caller that
+    /// waits for the outcome needs no further read.
     ///
     /// Dropping the future between two awaits is safe: the record is never half written, and
     /// whoever drives the saga next repeats at most the step in flight, under the same
@@ -147,6 +184,7 @@ impl Engine {
         &self,
         saga_id: &SagaId,
         mut loaded: Option<(SagaRecord, u64)>,
+        driver: &Driver,
     ) -> Result<(Advance, Option<SagaRecord>), OrchestratorError> {
         loop {
             let Some((mut saga, revision)) = loaded.take() else {
@@ -171,8 +209,35 @@ impl Engine {
                     return Ok((Advance::RetryAfter(delay), Some(saga)));
                 }
             }
+            let now = now_ms();
+            if let Some(left) = driver.held_by_another(&saga, now) {
+                // Another driver is on it; this work item comes back when its lease would
+                // have run out, and finds the saga moved on or its driver gone.
+                return Ok((Advance::RetryAfter(left + lease::MARGIN), Some(saga)));
+            }
+            let step_timeout = record::current_index(&saga)
+                .and_then(|index| definition.steps.get(index))
+                .map_or(Duration::ZERO, |step| step.timeout);
+            let mut revision = revision;
+            if !driver.holds_for(&saga, now, step_timeout) {
+                saga.lease = Some(driver.fresh(now));
+                match self.store.update(&saga, revision).await? {
+                    Written::Revision(leased) => revision = leased,
+                    Written::Lost => {
+                        loaded = self.store.load(saga_id).await?;
+                        continue;
+                    }
+                }
+            }
             let delay = self.run_step(definition, &mut saga).await;
-            saga.updated_at_ms = now_ms();
+            let now = now_ms();
+            saga.updated_at_ms = now;
+            // Going on at once keeps the lease (renewed by this very write, so a step costs no
+            // extra write); waiting or ending lets go of it, so whoever takes the next work
+            // item need not wait for it to run out.
+            let going_on =
+                delay.is_none() && !saga.state.is_terminal() && saga.state != SagaState::Stuck;
+            saga.lease = going_on.then(|| driver.fresh(now));
             match self.store.update(&saga, revision).await? {
                 Written::Revision(new_revision) => {
                     self.publish_progress(definition, &saga).await;
@@ -181,7 +246,10 @@ impl Engine {
                     }
                     loaded = Some((saga, new_revision));
                 }
-                // Another replica wrote first; its view wins, so read it and go on from there.
+                // Someone else wrote first (an operator, or a driver that took over after this
+                // one's lease ran out): its view wins. Read it and go on from there; the
+                // outcome just learnt is not lost, since the step's participant answers its
+                // repeat from its inbox.
                 Written::Lost => loaded = self.store.load(saga_id).await?,
             }
         }
@@ -189,6 +257,12 @@ impl Engine {
 
     /// Runs the current step's action or compensation once and records the outcome in the
     /// record; returns a delay when the step must be retried later.
+    ///
+    /// A step given up with an unknown outcome (its last attempt timed out or went
+    /// unanswered) may have taken effect, so it is compensated too: first its action is sent
+    /// again under its own idempotency key, which the participant answers from its inbox if it
+    /// was done (or does now), so its compensation has what it needs; a refusal of that repeat
+    /// means it never happened and there is nothing to undo.
     async fn run_step(&self, definition: &Definition, saga: &mut SagaRecord) -> Option<Duration> {
         let index = record::current_index(saga)?;
         let Some(step) = definition.steps.get(index) else {
@@ -201,18 +275,23 @@ impl Engine {
         } else {
             Phase::Action
         };
+        let reconciling = phase == Phase::Compensation && saga.uncertain_step == Some(index as u32);
         let attempt = saga.attempt + 1;
         let started_at_ms = now_ms();
-        let call = match phase {
-            Phase::Action => (step.action)(&saga.payload),
-            Phase::Compensation => match step.compensation {
-                Some(compensation) => compensation(&saga.payload, saga.error.as_ref()),
-                None => Ok(None),
-            },
+        let (sent_phase, call) = match phase {
+            Phase::Action => (Phase::Action, (step.action)(&saga.payload)),
+            Phase::Compensation if reconciling => (Phase::Action, (step.action)(&saga.payload)),
+            Phase::Compensation => (
+                Phase::Compensation,
+                match step.compensation {
+                    Some(compensation) => compensation(&saga.payload, saga.error.as_ref()),
+                    None => Ok(None),
+                },
+            ),
         };
         let result = match call {
             Ok(Some(call)) => self
-                .execute(saga, step, phase, call)
+                .execute(saga, step, sent_phase, call)
                 .await
                 .map(|()| Outcome::Succeeded),
             Ok(None) => Ok(Outcome::Skipped),
@@ -222,7 +301,7 @@ impl Engine {
         let history = |outcome, error| {
             record::entry(
                 step.name,
-                phase,
+                sent_phase,
                 attempt,
                 outcome,
                 error,
@@ -230,10 +309,23 @@ impl Engine {
                 finished_at_ms,
             )
         };
+        let max_attempts = match phase {
+            Phase::Action => step.retry.max_attempts,
+            Phase::Compensation => step
+                .retry
+                .max_attempts
+                .saturating_mul(COMPENSATION_PERSISTENCE),
+        };
         match (phase, result) {
             (Phase::Action, Ok(outcome)) => {
                 record::push_history(saga, history(outcome, None));
                 record::forward_done(saga, definition.steps.len());
+                None
+            }
+            (Phase::Compensation, Ok(outcome)) if reconciling => {
+                info!(saga_id = %saga.saga_id, step = step.name, "the step of unknown outcome answered; undoing it");
+                record::push_history(saga, history(outcome, None));
+                record::uncertainty_resolved(saga);
                 None
             }
             (Phase::Compensation, Ok(outcome)) => {
@@ -242,9 +334,7 @@ impl Engine {
                 record::backward_done(saga);
                 None
             }
-            (_, Err(failure))
-                if failure.code.is_transient() && attempt < step.retry.max_attempts =>
-            {
+            (_, Err(failure)) if failure.code.is_transient() && attempt < max_attempts => {
                 let delay = step.retry.backoff(attempt);
                 warn!(
                     saga_id = %saga.saga_id, step = step.name, ?phase, attempt, code = %failure.code,
@@ -254,6 +344,21 @@ impl Engine {
                 record::schedule_retry(saga, finished_at_ms + delay.as_millis() as i64);
                 Some(delay)
             }
+            (Phase::Action, Err(failure))
+                if failure.code.is_transient() && step.compensation.is_some() =>
+            {
+                let failure = failure.with_detail(OUTCOME_DETAIL, OUTCOME_UNKNOWN);
+                warn!(
+                    saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
+                    error = %failure.message,
+                    "saga step gave no answer; it may have taken effect, so it is compensated with the steps done"
+                );
+                record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
+                (definition.on_failure)(&mut saga.payload, &failure);
+                let ask_again = step.unknown_outcome == UnknownOutcome::AskAgain;
+                record::start_compensating_uncertain(saga, failure, ask_again);
+                None
+            }
             (Phase::Action, Err(failure)) => {
                 warn!(
                     saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
@@ -262,6 +367,16 @@ impl Engine {
                 record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
                 (definition.on_failure)(&mut saga.payload, &failure);
                 record::start_compensating(saga, failure);
+                None
+            }
+            (Phase::Compensation, Err(failure)) if reconciling && !failure.code.is_transient() => {
+                info!(
+                    saga_id = %saga.saga_id, step = step.name, code = %failure.code,
+                    "the step of unknown outcome was refused when asked again: it never took effect"
+                );
+                record::push_history(saga, history(Outcome::Failed, Some(failure)));
+                record::uncertainty_resolved(saga);
+                record::backward_done(saga);
                 None
             }
             (Phase::Compensation, Err(failure)) => {
@@ -345,6 +460,12 @@ impl Engine {
         }
     }
 }
+
+/// The detail a step's error carries when its outcome is unknown.
+pub const OUTCOME_DETAIL: &str = "outcome";
+/// [`OUTCOME_DETAIL`]'s value: the step may have taken effect, so it is compensated too.
+pub const OUTCOME_UNKNOWN: &str =
+    "unknown: the step may have taken effect, so it is compensated too";
 
 /// A wire error for a payload that lacks what a step needs: a bug in a definition.
 pub fn missing(what: &str) -> WireError {

@@ -74,6 +74,25 @@ pub fn start_compensating(record: &mut SagaRecord, error: WireError) {
     };
 }
 
+/// Turns a forward step whose outcome is unknown (its last attempt timed out or went
+/// unanswered: it may have taken effect) into compensation that includes it, after asking its
+/// action again if `ask_again` ([`SagaRecord::uncertain_step`]).
+pub fn start_compensating_uncertain(record: &mut SagaRecord, error: WireError, ask_again: bool) {
+    let uncertain = record.completed_steps;
+    start_compensating(record, error);
+    record.step = uncertain + 1;
+    record.uncertain_step = ask_again.then_some(uncertain);
+    record.state = SagaState::Compensating;
+}
+
+/// The uncertain step's action answered (done before, or done now): it is undone next like
+/// any step done.
+pub fn uncertainty_resolved(record: &mut SagaRecord) {
+    record.uncertain_step = None;
+    record.attempt = 0;
+    record.retry_at_ms = None;
+}
+
 /// Moves backward past a step that was compensated (or had nothing to undo); the saga has
 /// failed, cleanly, once the first step is undone.
 pub fn backward_done(record: &mut SagaRecord) {
@@ -99,13 +118,14 @@ pub fn get_stuck(record: &mut SagaRecord, error: WireError) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use bikestore_contracts::sagas::{CancelOrderSaga, SagaId, SagaPayload};
     use bikestore_contracts::{ErrorCode, OrderId};
 
     use super::*;
 
-    fn record() -> SagaRecord {
+    /// A running cancel-order record at its first step.
+    pub(crate) fn record() -> SagaRecord {
         SagaRecord {
             saga_id: SagaId("s".into()),
             definition: "test".into(),
@@ -126,6 +146,8 @@ mod tests {
             history_dropped: 0,
             retry_at_ms: None,
             resolution: None,
+            lease: None,
+            uncertain_step: None,
             created_at_ms: 0,
             updated_at_ms: 0,
         }
@@ -148,6 +170,34 @@ mod tests {
         assert_eq!(current_index(&saga), Some(0));
         backward_done(&mut saga);
         assert_eq!(saga.state, SagaState::Failed);
+    }
+
+    #[test]
+    fn a_step_of_unknown_outcome_is_compensated_too_after_its_action_is_asked_again() {
+        let mut saga = record();
+        forward_done(&mut saga, 3);
+        start_compensating_uncertain(&mut saga, WireError::new(ErrorCode::Timeout, "late"), true);
+        assert_eq!(
+            (saga.state, current_index(&saga), saga.uncertain_step),
+            (SagaState::Compensating, Some(1), Some(1))
+        );
+        uncertainty_resolved(&mut saga);
+        assert_eq!((current_index(&saga), saga.uncertain_step), (Some(1), None));
+        backward_done(&mut saga);
+        backward_done(&mut saga);
+        assert_eq!(saga.state, SagaState::Failed);
+
+        // Even the first step: its effect may exist, so the saga compensates it.
+        let mut first = record();
+        start_compensating_uncertain(
+            &mut first,
+            WireError::new(ErrorCode::Timeout, "late"),
+            false,
+        );
+        assert_eq!(
+            (first.state, current_index(&first), first.uncertain_step),
+            (SagaState::Compensating, Some(0), None)
+        );
     }
 
     #[test]

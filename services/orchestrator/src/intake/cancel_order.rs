@@ -1,6 +1,6 @@
 //! `cancel_order`: starts a cancel-order saga.
 
-use bikestore_contracts::orders::GetOrder;
+use bikestore_contracts::orders::{GetOrder, OrderStatus};
 use bikestore_contracts::sagas::{CancelOrder, CancelOrderSaga, SagaPayload, SagaStarted};
 use bikestore_runtime::Ctx;
 
@@ -38,6 +38,16 @@ pub async fn handle(
             order_id: request.order_id,
         })
         .await?;
+    // A pending order is still being placed: its place-order saga would meet the order
+    // cancelled while it compensates, and stick. One saga at a time per order.
+    if order.status == OrderStatus::Pending {
+        return Err(OrchestratorError::Conflict(format!(
+            "order {} is still pending: its place-order saga has not ended. Cancel it once the \
+             order is processing; an order left pending by a saga resolved by hand is changed \
+             with change_order_status",
+            request.order_id
+        )));
+    }
     let payload = SagaPayload::CancelOrder(CancelOrderSaga {
         order_id: request.order_id,
         reason,

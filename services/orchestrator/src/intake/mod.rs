@@ -2,11 +2,14 @@
 //! caller asks to wait, once the saga has ended. The same idempotency key always names the
 //! same saga, so a retried intake never starts a second one.
 //!
-//! A caller who waits has its saga driven right here, by the replica that created the record:
-//! no work item, no re-read of the record, no progress subscription, because the engine hands
-//! back the final record. Only a saga that must wait for a retry, fails to advance, or outlives
+//! A caller who waits has its saga driven right here, by the replica that created the record
+//! holding its lease: no re-read of the record and no progress subscription, because the
+//! engine hands back the final record. A watch item goes to the work queue as the record is
+//! created; its worker finds the lease held and waits for it to run out, so if this replica
+//! dies mid-saga another takes the saga over within a lease, and otherwise the item finds the
+//! saga ended and is dropped. A saga that must wait for a retry, fails to advance, or outlives
 //! the caller's wait is handed to the work queue, and the intake then follows its progress
-//! until the wait ends. If this replica dies mid-saga, recovery finds the unfinished record.
+//! until the wait ends.
 
 mod cancel_order;
 mod place_order;
@@ -25,8 +28,8 @@ use tokio::time::Instant;
 use tracing::{info, warn};
 
 use crate::Orchestrator;
-use crate::engine::Advance;
 use crate::engine::store::Written;
+use crate::engine::{Advance, Driver};
 use crate::error::OrchestratorError;
 
 /// The longest a caller may wait for a saga's outcome.
@@ -92,6 +95,8 @@ pub fn new_record(
         history_dropped: 0,
         retry_at_ms: None,
         resolution: None,
+        lease: None,
+        uncertain_step: None,
         created_at_ms: now,
         updated_at_ms: now,
     })
@@ -133,10 +138,14 @@ pub async fn start_and_reply(
     };
     let deadline = Instant::now() + Duration::from_millis(wait_ms).min(MAX_WAIT);
     let saga_id = record.saga_id.clone();
+    let driver = orchestrator.engine.driver();
+    let mut record = record;
+    record.lease = Some(driver.fresh(now_ms()));
     match orchestrator.engine.store().create(&record).await? {
         Written::Revision(revision) => {
             info!(saga_id = %saga_id, definition = %record.definition, "saga started");
-            drive(orchestrator, record, revision, deadline).await
+            orchestrator.engine.watch(&saga_id).await;
+            drive(orchestrator, record, revision, &driver, deadline).await
         }
         // Someone else started it (a repeat of the request): follow it.
         Written::Lost => follow(orchestrator, &saga_id, deadline).await,
@@ -148,6 +157,7 @@ async fn drive(
     orchestrator: &Orchestrator,
     record: SagaRecord,
     revision: u64,
+    driver: &Driver,
     deadline: Instant,
 ) -> Result<SagaStarted, OrchestratorError> {
     let saga_id = record.saga_id.clone();
@@ -155,7 +165,7 @@ async fn drive(
         deadline,
         orchestrator
             .engine
-            .advance_from(&saga_id, Some((record, revision))),
+            .advance_from(&saga_id, Some((record, revision)), driver),
     )
     .await;
     match driven {
@@ -171,9 +181,10 @@ async fn drive(
         // The caller's wait is over; the step in flight is repeated by the next driver.
         Err(_elapsed) => {}
     }
-    // Subscribe before queueing, so no progress event can slip past.
+    // Subscribe before queueing, so no progress event can slip past. The watch item may be
+    // waiting for this driver's lease to run out; this one is offered at once.
     let progress = subscribe_progress(orchestrator, &saga_id).await?;
-    orchestrator.engine.enqueue(&saga_id, "start").await?;
+    orchestrator.engine.enqueue(&saga_id, "handoff").await?;
     wait_for_end(orchestrator, &saga_id, progress, deadline).await
 }
 

@@ -30,6 +30,7 @@ pub async fn handle(
         }
         saga.state = SagaState::Resolved;
         saga.retry_at_ms = None;
+        saga.lease = None;
         saga.resolution = Some(reason);
         Ok(())
     })

@@ -36,6 +36,7 @@ pub async fn handle(
                 saga.completed_steps = 0;
                 saga.run += 1;
                 saga.error = None;
+                saga.uncertain_step = None;
             }
             other => {
                 return Err(OrchestratorError::Conflict(format!(
@@ -46,6 +47,7 @@ pub async fn handle(
         }
         saga.attempt = 0;
         saga.retry_at_ms = None;
+        saga.lease = None;
         Ok(())
     })
     .await?;

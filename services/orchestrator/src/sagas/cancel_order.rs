@@ -9,7 +9,7 @@ use bikestore_contracts::orders::{CancelOrderPayments, ChangeOrderStatus, OrderS
 use bikestore_contracts::sagas::{CancelOrderSaga, SagaPayload};
 
 use crate::engine::definition::StepSettings;
-use crate::engine::{Call, Definition, Step};
+use crate::engine::{Call, Definition, Step, UnknownOutcome};
 use crate::sagas::place_order::reservation_for;
 use crate::sagas::{ignore_failure, keep_payload, wrong_kind};
 
@@ -33,6 +33,7 @@ pub fn definition(settings: StepSettings) -> Definition {
         compensation: None,
         timeout: settings.timeout,
         retry: settings.retry,
+        unknown_outcome: UnknownOutcome::AskAgain,
     };
     Definition {
         name: NAME,

@@ -8,14 +8,14 @@ use bikestore_contracts::inventory::{
     CommitReservation, ReleaseReservation, ReservationLine, ReserveStock, ReturnReservation,
 };
 use bikestore_contracts::orders::{
-    AuthorizeWithToken, CapturePayment, ChangeOrderStatus, CreateOrder, OrderStatus, RefundPayment,
-    VoidPayment,
+    AuthorizeWithToken, CancelOrderPayments, CapturePayment, ChangeOrderStatus, CreateOrder,
+    OrderStatus, RefundPayment, VoidPayment,
 };
 use bikestore_contracts::sagas::{PlaceOrderSaga, SagaPayload};
 use bikestore_contracts::{ReservationId, WireError};
 
 use crate::engine::definition::StepSettings;
-use crate::engine::{Call, Definition, Step, missing};
+use crate::engine::{Call, Definition, Step, UnknownOutcome, missing};
 use crate::sagas::wrong_kind;
 
 /// The definition's name.
@@ -70,6 +70,7 @@ pub fn definition(settings: StepSettings) -> Definition {
         compensation,
         timeout: settings.timeout,
         retry: settings.retry,
+        unknown_outcome: UnknownOutcome::AskAgain,
     };
     Definition {
         name: NAME,
@@ -77,7 +78,12 @@ pub fn definition(settings: StepSettings) -> Definition {
         steps: vec![
             step("create_order", create_order, Some(reject_order)),
             step("reserve_stock", reserve_stock, Some(release_stock)),
-            step("authorize_payment", authorize_payment, Some(void_payment)),
+            // A provider that did not answer may not answer a repeat either: void whatever the
+            // order holds instead.
+            Step {
+                unknown_outcome: UnknownOutcome::UndoBlind,
+                ..step("authorize_payment", authorize_payment, Some(void_payment))
+            },
             step("capture_payment", capture_payment, Some(refund_payment)),
             step("commit_reservation", commit_reservation, Some(return_stock)),
             step("confirm_order", confirm_order, None),
@@ -193,9 +199,13 @@ fn void_payment(
     _error: Option<&WireError>,
 ) -> Result<Option<Call>, WireError> {
     let saga = saga(payload)?;
-    // A captured payment was already refunded by the step after this one.
-    match saga.payment_id {
-        Some(payment_id) if !saga.captured => Call::fire(&VoidPayment { payment_id }).map(Some),
+    // A captured payment was already refunded by the step after this one. Without a payment
+    // the authorization's outcome is unknown: whatever the order holds is voided.
+    match (saga.payment_id, saga.order_id) {
+        (Some(payment_id), _) if !saga.captured => {
+            Call::fire(&VoidPayment { payment_id }).map(Some)
+        }
+        (None, Some(order_id)) => Call::fire(&CancelOrderPayments { order_id }).map(Some),
         _ => Ok(None),
     }
 }

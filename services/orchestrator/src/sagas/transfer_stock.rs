@@ -9,7 +9,7 @@ use bikestore_contracts::inventory::{
 use bikestore_contracts::sagas::{SagaPayload, TransferStockSaga};
 
 use crate::engine::definition::StepSettings;
-use crate::engine::{Call, Definition, Step, missing};
+use crate::engine::{Call, Definition, Step, UnknownOutcome, missing};
 use crate::sagas::{ignore_failure, keep_payload, wrong_kind};
 
 /// The definition's name.
@@ -32,6 +32,7 @@ pub fn definition(settings: StepSettings) -> Definition {
         compensation,
         timeout: settings.timeout,
         retry: settings.retry,
+        unknown_outcome: UnknownOutcome::AskAgain,
     };
     Definition {
         name: NAME,

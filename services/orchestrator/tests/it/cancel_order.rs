@@ -1,10 +1,10 @@
 //! Cancel order: the money goes back, the stock goes back, the order is cancelled.
 
-use bikestore_contracts::ErrorCode;
 use bikestore_contracts::orders::{
-    ChangeOrderStatus, GetOrder, GetPayment, OrderStatus, PaymentStatus,
+    ChangeOrderStatus, CreateOrder, GetOrder, GetPayment, OrderLine, OrderStatus, PaymentStatus,
 };
 use bikestore_contracts::sagas::{CancelOrder, SagaPayload, SagaState};
+use bikestore_contracts::{Cents, ErrorCode, StaffId};
 
 use crate::place_order::{APPROVES, order};
 use crate::support::Stack;
@@ -95,5 +95,53 @@ async fn a_completed_order_cannot_be_cancelled_and_keeps_its_money_and_stock() -
         OrderStatus::Completed
     );
     assert_eq!(stack.stock(store_id, product_id).await?.on_hand, 9);
+    stack.stop().await
+}
+
+#[tokio::test]
+async fn an_order_still_being_placed_cannot_be_cancelled_yet() -> anyhow::Result<()> {
+    let stack = Stack::everything().await?;
+    let customer_id = stack.customer().await?;
+    let (store_id, product_id) = stack.store_with_stock(10).await?;
+    // A pending order, as a place-order saga leaves it until its last step.
+    let created = stack
+        .caller
+        .call(&CreateOrder {
+            customer_id,
+            store_id,
+            staff_id: StaffId(1),
+            lines: vec![OrderLine {
+                product_id,
+                quantity: 1,
+                list_price: Cents(1_000),
+                discount_percent: 0,
+                product_name: None,
+            }],
+            required_date: None,
+            reservation_id: None,
+        })
+        .await?;
+    let refused = stack
+        .caller
+        .call(&CancelOrder {
+            order_id: created.order_id,
+            reason: "changed their mind".into(),
+            wait_ms: Some(20_000),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Conflict);
+    assert!(
+        refused.message.contains("still pending"),
+        "{}",
+        refused.message
+    );
+    let order = stack
+        .caller
+        .call(&GetOrder {
+            order_id: created.order_id,
+        })
+        .await?;
+    assert_eq!(order.status, OrderStatus::Pending, "no saga touched it");
     stack.stop().await
 }

@@ -72,6 +72,8 @@ pub fn cancel_order_record(saga_id: &str, version: u32, order_id: OrderId) -> Sa
         history_dropped: 0,
         retry_at_ms: None,
         resolution: None,
+        lease: None,
+        uncertain_step: None,
         created_at_ms: 1,
         updated_at_ms: 1,
     }
