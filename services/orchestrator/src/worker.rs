@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use bikestore_contracts::Subjects;
 use bikestore_contracts::sagas::SagaId;
+use bikestore_contracts::{Subjects, headers};
 use bikestore_runtime::Shutdown;
 use bikestore_runtime::consumer::{self, Disposition, DurableConsumer};
 use tracing::warn;
@@ -23,6 +23,11 @@ const MAX_DELIVER: i64 = 1_000;
 /// worker that died mid-saga lets its item come back about when its lease runs out, and a
 /// worker still driving keeps the lease, so the item's second delivery waits for it.
 const ACK_WAIT_BEYOND_LEASE: Duration = Duration::from_secs(2);
+/// How many work items may wait to be offered again at once: every saga an intake drives has
+/// a watch item waiting out its driver's lease (10 s by default), so at a thousand sagas a
+/// second some ten thousand wait; a bound near the handlers' count would stall the queue
+/// behind them.
+const MAX_WAITING_ITEMS: i64 = 1 << 20;
 /// How long a work item waits after an unexpected failure.
 const FAILURE_DELAY: Duration = Duration::from_secs(1);
 
@@ -38,6 +43,7 @@ pub async fn run(
     let definition = DurableConsumer {
         max_deliver: MAX_DELIVER,
         ack_wait: lease + ACK_WAIT_BEYOND_LEASE,
+        max_ack_pending: Some(MAX_WAITING_ITEMS),
         concurrency: workers.max(1),
         ..DurableConsumer::new(subjects.saga_work_stream(), CONSUMER)
     };
@@ -48,6 +54,10 @@ pub async fn run(
             let Some(saga_id) = message.subject.rsplit('.').next().map(|id| SagaId(id.to_owned())) else {
                 return Disposition::Ack;
             };
+            // A watch item before its driver's lease runs out: not worth a read of the record.
+            if let Some(left) = watch_left(&message) {
+                return Disposition::Retry(left);
+            }
             match engine.advance(&saga_id).await {
                 Ok(Advance::Settled) => Disposition::Ack,
                 Ok(Advance::RetryAfter(delay) | Advance::Unknown(delay)) => Disposition::Retry(delay),
@@ -59,4 +69,18 @@ pub async fn run(
         }
     })
     .await;
+}
+
+/// How long a watch item's driver still holds its lease, if it does ([`headers::WATCH_UNTIL`]);
+/// an unreadable header counts as run out, so the record is read.
+fn watch_left(message: &jetstream::Message) -> Option<Duration> {
+    let until_ms: i64 = message
+        .headers
+        .as_ref()?
+        .get(headers::WATCH_UNTIL)?
+        .as_str()
+        .parse()
+        .ok()?;
+    let left_ms = until_ms - bikestore_runtime::now_ms();
+    (left_ms > 0).then(|| Duration::from_millis(left_ms as u64) + crate::engine::lease::MARGIN)
 }

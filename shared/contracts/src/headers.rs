@@ -38,6 +38,9 @@ pub const SAGA_STEP: &str = "Bikestore-Saga-Step";
 pub const TRACEPARENT: &str = "traceparent";
 /// JetStream's de-duplication header.
 pub const NATS_MSG_ID: &str = "Nats-Msg-Id";
+/// On a saga's watch item: when the lease of the driver it watches runs out, in milliseconds
+/// since the Unix epoch; the item is not worth reading the record for before then.
+pub const WATCH_UNTIL: &str = "Bikestore-Watch-Until";
 /// On a replayed dead letter: the stream sequence of the original message.
 pub const REPLAY_OF: &str = "Bikestore-Replay-Of";
 /// Set by the NATS service framework on an error reply: a short status text.

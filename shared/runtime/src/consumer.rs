@@ -40,6 +40,9 @@ pub struct DurableConsumer {
     pub ack_wait: Duration,
     /// How many messages are handled at once; 1 keeps them in order.
     pub concurrency: usize,
+    /// How many delivered messages may wait for an acknowledgement, those put back with a
+    /// delay included; four per concurrent handler unless set.
+    pub max_ack_pending: Option<i64>,
 }
 
 impl DurableConsumer {
@@ -52,6 +55,7 @@ impl DurableConsumer {
             max_deliver: DEFAULT_MAX_DELIVER,
             ack_wait: Duration::from_secs(30),
             concurrency: 1,
+            max_ack_pending: None,
         }
     }
 
@@ -62,7 +66,9 @@ impl DurableConsumer {
             ack_policy: consumer::AckPolicy::Explicit,
             max_deliver: self.max_deliver.max(1),
             ack_wait: self.ack_wait,
-            max_ack_pending: i64::try_from(self.concurrency.max(1) * 4).unwrap_or(i64::MAX),
+            max_ack_pending: self
+                .max_ack_pending
+                .unwrap_or_else(|| i64::try_from(self.concurrency.max(1) * 4).unwrap_or(i64::MAX)),
             ..Default::default()
         }
     }
@@ -84,7 +90,11 @@ impl DurableConsumer {
             .await
             .map_err(|error| RuntimeError::nats(format!("create consumer {}", self.name), error))?;
         let config = &found.cached_info().config;
-        if filters_of(config) == self.filter_subjects && config.ack_wait == self.ack_wait {
+        let wanted = self.config();
+        if filters_of(config) == self.filter_subjects
+            && config.ack_wait == wanted.ack_wait
+            && config.max_ack_pending == wanted.max_ack_pending
+        {
             return Ok(found);
         }
         tracing::info!(

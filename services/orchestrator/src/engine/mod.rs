@@ -19,7 +19,9 @@ use std::time::Duration;
 use async_nats::HeaderMap;
 use async_nats::jetstream;
 use bikestore_codec::ContentType;
-use bikestore_contracts::sagas::{Outcome, Phase, SagaId, SagaProgressed, SagaRecord, SagaState};
+use bikestore_contracts::sagas::{
+    Lease, Outcome, Phase, SagaId, SagaProgressed, SagaRecord, SagaState,
+};
 use bikestore_contracts::{ErrorCode, Subjects, WireError, headers};
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_runtime::now_ms;
@@ -148,9 +150,10 @@ impl Engine {
     /// lease) dies: its worker waits for the lease to run out, then drives the saga or, finding
     /// it ended, drops the item. Published without waiting for JetStream's acknowledgement,
     /// since it only shortens a stall: if it is lost, the recovery scan still finds the saga.
-    pub async fn watch(&self, saga_id: &SagaId) {
+    pub async fn watch(&self, saga_id: &SagaId, lease: &Lease) {
         let mut work_headers = HeaderMap::new();
         work_headers.insert(headers::NATS_MSG_ID, format!("{saga_id}:watch").as_str());
+        work_headers.insert(headers::WATCH_UNTIL, lease.until_ms.to_string().as_str());
         if let Err(error) = self
             .caller
             .client()

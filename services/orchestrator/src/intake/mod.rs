@@ -140,11 +140,12 @@ pub async fn start_and_reply(
     let saga_id = record.saga_id.clone();
     let driver = orchestrator.engine.driver();
     let mut record = record;
-    record.lease = Some(driver.fresh(now_ms()));
+    let lease = driver.fresh(now_ms());
+    record.lease = Some(lease.clone());
     match orchestrator.engine.store().create(&record).await? {
         Written::Revision(revision) => {
             info!(saga_id = %saga_id, definition = %record.definition, "saga started");
-            orchestrator.engine.watch(&saga_id).await;
+            orchestrator.engine.watch(&saga_id, &lease).await;
             drive(orchestrator, record, revision, &driver, deadline).await
         }
         // Someone else started it (a repeat of the request): follow it.

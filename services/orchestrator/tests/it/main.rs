@@ -3,6 +3,7 @@
 
 mod cancel_order;
 mod crash;
+mod lease;
 mod live;
 mod nats_restart;
 mod place_order;

@@ -1,0 +1,91 @@
+//! One driver at a time: a saga whose driver holds a live lease is left alone until the lease
+//! runs out, and then taken over at once, so a saga whose intake died waits about one lease.
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use bikestore_contracts::sagas::{
+    Lease, Phase, SagaId, SagaPayload, SagaRecord, SagaState, TransferStockSaga,
+};
+use bikestore_contracts::{ReservationId, ServiceName, Subjects, headers};
+use bikestore_runtime::now_ms;
+use bikestore_testkit::eventually;
+
+use crate::support::{Stack, cancel_order_record};
+
+/// How long the dead driver's lease still runs when the test starts.
+const GHOST_LEASE: Duration = Duration::from_secs(2);
+
+#[tokio::test]
+async fn a_dead_drivers_saga_waits_for_its_lease_then_is_taken_over_at_once() -> anyhow::Result<()>
+{
+    let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
+    let (source, product_id) = stack.store_with_stock(3).await?;
+    let destination = stack.store().await?;
+
+    // A transfer an intake created and started driving, then died: its record holds the
+    // intake's lease, and its watch item waits for it.
+    let until_ms = now_ms() + GHOST_LEASE.as_millis() as i64;
+    let saga_id = SagaId("taken-over".into());
+    let record = SagaRecord {
+        saga_id: saga_id.clone(),
+        definition: "transfer_stock".into(),
+        payload: SagaPayload::TransferStock(TransferStockSaga {
+            from_store_id: source,
+            to_store_id: destination,
+            product_id,
+            quantity: 2,
+            reservation_id: Some(ReservationId("transfer-taken-over".into())),
+        }),
+        lease: Some(Lease {
+            holder: "an-intake-that-died.0".into(),
+            until_ms,
+        }),
+        ..cancel_order_record(&saga_id.0, 1, bikestore_contracts::OrderId(1))
+    };
+    let subjects = Subjects::default();
+    let jetstream = async_nats::jetstream::new(stack.client.clone());
+    let bucket = jetstream.get_key_value(subjects.sagas_bucket()).await?;
+    bucket
+        .create(&saga_id.0, serde_json::to_vec(&record)?.into())
+        .await?;
+    let mut watch = HeaderMap::new();
+    watch.insert(headers::NATS_MSG_ID, "taken-over:watch");
+    watch.insert(headers::WATCH_UNTIL, until_ms.to_string().as_str());
+    jetstream
+        .publish_with_headers(subjects.saga_work(&saga_id.0), watch, "".into())
+        .await?
+        .await?;
+
+    let ended = eventually(
+        "the saga to complete",
+        Duration::from_secs(20),
+        async || {
+            let saga = stack.saga(&saga_id).await?;
+            Ok((saga.state == SagaState::Completed).then_some(saga))
+        },
+    )
+    .await?;
+    let first = ended
+        .history
+        .first()
+        .expect("a completed saga has a history");
+    assert_eq!(
+        (first.step.as_str(), first.phase),
+        ("reserve_at_source", Phase::Action)
+    );
+    assert!(
+        first.started_at_ms >= until_ms,
+        "a step started {} ms before the dead driver's lease ran out",
+        until_ms - first.started_at_ms
+    );
+    // Taken over within the lease margin and a redelivery, not at a recovery scan.
+    let waited_ms = first.started_at_ms - until_ms;
+    assert!(
+        waited_ms < 3_000,
+        "taken over {waited_ms} ms after the lease ran out"
+    );
+    assert_eq!(ended.lease, None, "an ended saga holds no lease");
+    assert_eq!(stack.stock(source, product_id).await?.on_hand, 1);
+    stack.stop().await
+}
