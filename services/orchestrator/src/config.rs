@@ -76,6 +76,22 @@ impl OrchestratorConfig {
         }
     }
 
+    /// Refuses settings that break a rule: a lease must outlast a step's timeout by the
+    /// margin a driver keeps, or a driver could still be waiting for a step when another takes
+    /// the saga over.
+    pub fn check(&self) -> Result<(), String> {
+        let shortest = self.step_timeout + crate::engine::lease::MARGIN;
+        if self.lease < shortest {
+            return Err(format!(
+                "--lease-ms ({} ms) must be at least the step timeout plus {} ms ({} ms)",
+                self.lease.as_millis(),
+                crate::engine::lease::MARGIN.as_millis(),
+                shortest.as_millis()
+            ));
+        }
+        Ok(())
+    }
+
     /// The step timeout and retry policy every definition uses.
     pub fn step_settings(&self) -> StepSettings {
         StepSettings {
@@ -86,5 +102,20 @@ impl OrchestratorConfig {
                 max_backoff: self.max_backoff,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_shorter_than_a_step_and_its_margin_is_refused() {
+        let mut config = OrchestratorConfig::new(CommonConfig::new("nats://127.0.0.1:1", "."));
+        assert_eq!(config.check(), Ok(()));
+        config.lease = config.step_timeout;
+        let refused = config.check().unwrap_err();
+        assert!(refused.contains("--lease-ms (5000 ms)"), "{refused}");
+        assert!(refused.contains("6000 ms"), "{refused}");
     }
 }

@@ -47,6 +47,7 @@ pub struct Orchestrator {
 
 /// Runs the orchestrator until `shutdown`.
 pub async fn run(config: OrchestratorConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
+    config.check().map_err(RuntimeError::Config)?;
     let mut app = Application::build(ServiceName::Orchestrator, &config.common, shutdown).await?;
     let subjects = app.subjects().clone();
     let jetstream = app.jetstream().clone();
