@@ -114,7 +114,7 @@ mod tests {
         let mut config = OrchestratorConfig::new(CommonConfig::new("nats://127.0.0.1:1", "."));
         assert_eq!(config.check(), Ok(()));
         config.lease = config.step_timeout;
-        let refused = config.check().unwrap_err();
+        let refused = config.check().expect_err("a lease as short as a step");
         assert!(refused.contains("--lease-ms (5000 ms)"), "{refused}");
         assert!(refused.contains("6000 ms"), "{refused}");
     }
