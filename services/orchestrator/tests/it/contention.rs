@@ -1,0 +1,230 @@
+//! Two replicas and the recovery scan drive the same sagas at the same time, forced: every saga
+//! has several work items queued before either replica starts (so both replicas' workers pull
+//! one saga's items at once), and both replicas' recovery scans re-queue every saga nobody
+//! holds every few milliseconds. The lease lets one driver at a time send a saga's requests,
+//! so each step's request goes out once (a test connection counts them on the participants'
+//! subjects), each effect happens once, and each record's history is consistent.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream;
+use bikestore_contracts::orders::{GetPayment, ListOrders, PaymentStatus};
+use bikestore_contracts::sagas::{ListSagas, Outcome, Phase, SagaPayload, SagaRecord, SagaState};
+use bikestore_contracts::{ServiceName, Subjects, headers};
+use bikestore_testkit::{InProcess, eventually};
+use futures::StreamExt;
+
+use crate::support::{Stack, place_order_record};
+
+const SAGAS: usize = 150;
+/// Work items queued for each saga before the replicas start, each under its own message ID
+/// so that JetStream keeps them all.
+const ITEMS_PER_SAGA: usize = 4;
+/// Units in stock beyond what the sagas buy.
+const SPARE: i64 = 10;
+/// An operation no participant has: the last message the request counter reads.
+const END_MARKER: &str = "end_of_the_test";
+/// Place order's steps, in order.
+const STEPS: [&str; 6] = [
+    "create_order",
+    "reserve_stock",
+    "authorize_payment",
+    "capture_payment",
+    "commit_reservation",
+    "confirm_order",
+];
+
+#[tokio::test]
+async fn contending_replicas_and_recovery_send_each_step_once() -> anyhow::Result<()> {
+    let participants = [
+        ServiceName::Inventory,
+        ServiceName::Orders,
+        ServiceName::Notifications,
+    ];
+    let mut stack = Stack::configured(&participants, |configs| {
+        configs.orchestrator.recovery_interval = Duration::from_millis(100);
+        configs.orchestrator.stale_after = Duration::ZERO;
+    })
+    .await?;
+    // An orchestrator that ran before creates the bucket and the work queue.
+    stack
+        .system
+        .start_service(ServiceName::Orchestrator)
+        .await?;
+    stack.system.stop_service(ServiceName::Orchestrator).await?;
+
+    let subjects = Subjects::default();
+    // Beside the services' queue groups, a plain subscription sees every request.
+    let mut sent = Vec::new();
+    for service in participants {
+        sent.push(stack.client.subscribe(subjects.svc(service, "*")).await?);
+    }
+
+    let customer_id = stack.customer().await?;
+    let (store_id, product_id) = stack.store_with_stock(SAGAS as i64 + SPARE).await?;
+    let jetstream = jetstream::new(stack.client.clone());
+    let bucket = jetstream.get_key_value(subjects.sagas_bucket()).await?;
+    for number in 0..SAGAS {
+        let saga_id = format!("contended-{number}");
+        let payload = stack
+            .place_order_payload(customer_id, store_id, product_id)
+            .await?;
+        let record = place_order_record(&saga_id, 1, payload);
+        bucket
+            .create(&saga_id, serde_json::to_vec(&record)?.into())
+            .await?;
+        for item in 0..ITEMS_PER_SAGA {
+            let mut work_headers = HeaderMap::new();
+            work_headers.insert(headers::NATS_MSG_ID, format!("{saga_id}:contend-{item}"));
+            jetstream
+                .publish_with_headers(subjects.saga_work(&saga_id), work_headers, "".into())
+                .await?
+                .await?;
+        }
+    }
+
+    // Both replicas at once, each with its own engine and leases.
+    let config = stack.system.configs().orchestrator.clone();
+    let replica = || {
+        let config = config.clone();
+        InProcess::start(
+            &stack.client,
+            ServiceName::Orchestrator.as_str(),
+            |shutdown| bikestore_orchestrator::run(config, shutdown),
+        )
+    };
+    let (first, second) = tokio::try_join!(replica(), replica())?;
+
+    let sagas: Vec<SagaRecord> = eventually(
+        "every saga to end or get stuck",
+        Duration::from_secs(60),
+        async || {
+            let sagas = stack
+                .caller
+                .call(&ListSagas {
+                    limit: Some(1_000),
+                    ..ListSagas::default()
+                })
+                .await
+                .ok()?
+                .sagas;
+            let ended = sagas
+                .iter()
+                .filter(|saga| saga.state.is_terminal() || saga.state == SagaState::Stuck)
+                .count();
+            (ended == SAGAS).then_some(sagas)
+        },
+    )
+    .await?;
+
+    // A marker published now reaches each subscription after every request the server
+    // routed to it before, that is every request of a saga seen ended.
+    for service in participants {
+        stack
+            .client
+            .publish(subjects.svc(service, END_MARKER), "".into())
+            .await?;
+    }
+    let mut sent_per_key: BTreeMap<String, usize> = BTreeMap::new();
+    for (service, mut requests) in participants.into_iter().zip(sent) {
+        let marker = subjects.svc(service, END_MARKER);
+        loop {
+            let request = tokio::time::timeout(Duration::from_secs(10), requests.next())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the subscription ended"))?;
+            if request.subject.as_str() == marker {
+                break;
+            }
+            let request_headers = request.headers.unwrap_or_default();
+            if request_headers.get(headers::SAGA_ID).is_none() {
+                continue;
+            }
+            let key = request_headers
+                .get(headers::IDEMPOTENCY_KEY)
+                .map(|key| key.to_string())
+                .unwrap_or_default();
+            *sent_per_key.entry(key).or_default() += 1;
+        }
+    }
+    // Each attempt in a record's history is one request under its step's key; any other
+    // request was sent by a driver that should have waited for another's lease.
+    let mut recorded_per_key: BTreeMap<String, usize> = BTreeMap::new();
+    for saga in &sagas {
+        for entry in &saga.history {
+            let phase = match entry.phase {
+                Phase::Action => "action",
+                Phase::Compensation => "compensation",
+            };
+            let key = format!("{}:{}:{}:{phase}", saga.saga_id, saga.run, entry.step);
+            *recorded_per_key.entry(key).or_default() += 1;
+        }
+    }
+    let unexplained: Vec<_> = sent_per_key
+        .iter()
+        .filter(|(key, sent)| recorded_per_key.get(*key) != Some(sent))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "requests sent more often than the history records: {} of {} keys, e.g. {:?}",
+        unexplained.len(),
+        sent_per_key.len(),
+        &unexplained[..unexplained.len().min(5)]
+    );
+    assert_eq!(
+        sent_per_key, recorded_per_key,
+        "every recorded step was sent"
+    );
+
+    for saga in &sagas {
+        assert_eq!(saga.state, SagaState::Completed, "{:?}", saga.error);
+        let succeeded: Vec<&str> = saga
+            .history
+            .iter()
+            .filter(|entry| entry.outcome == Outcome::Succeeded)
+            .map(|entry| entry.step.as_str())
+            .collect();
+        assert_eq!(succeeded, STEPS, "each step once, in order");
+        assert!(
+            saga.history
+                .iter()
+                .all(|entry| entry.phase == Phase::Action),
+            "{:?}",
+            saga.history
+        );
+        assert!(
+            saga.history
+                .windows(2)
+                .all(|pair| pair[0].finished_at_ms <= pair[1].started_at_ms),
+            "one step at a time: {:?}",
+            saga.history
+        );
+        let SagaPayload::PlaceOrder(payload) = &saga.payload else {
+            anyhow::bail!("not a place-order saga: {:?}", saga.payload);
+        };
+        let payment_id = payload
+            .payment_id
+            .ok_or_else(|| anyhow::anyhow!("{} has no payment", saga.saga_id))?;
+        let payment = stack.caller.call(&GetPayment { payment_id }).await?;
+        assert_eq!(payment.status, PaymentStatus::Captured);
+        assert_eq!(payment.captured, payment.authorized, "captured once");
+    }
+    let orders = stack
+        .caller
+        .call(&ListOrders {
+            customer_id: Some(customer_id),
+            ..ListOrders::default()
+        })
+        .await?;
+    assert_eq!(orders.total, SAGAS as u64, "one order per saga");
+    let level = stack.stock(store_id, product_id).await?;
+    assert_eq!(
+        (level.on_hand, level.reserved),
+        (SPARE, 0),
+        "each saga's stock moved once"
+    );
+    first.stop().await?;
+    second.stop().await?;
+    stack.stop().await
+}
