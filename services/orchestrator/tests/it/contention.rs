@@ -1,7 +1,8 @@
 //! Two replicas and the recovery scan drive the same sagas at the same time, forced: every saga
 //! has several work items queued before either replica starts (so both replicas' workers pull
 //! one saga's items at once), and both replicas' recovery scans re-queue every saga nobody
-//! holds every few milliseconds. The lease lets one driver at a time send a saga's requests,
+//! holds every few milliseconds. Every fifth card is declined, so compensations contend too.
+//! The lease lets one driver at a time send a saga's requests,
 //! so each step's request goes out once (a test connection counts them on the participants'
 //! subjects), each effect happens once, and each record's history is consistent.
 
@@ -10,20 +11,31 @@ use std::time::Duration;
 
 use async_nats::HeaderMap;
 use async_nats::jetstream;
-use bikestore_contracts::orders::{GetPayment, ListOrders, PaymentStatus};
+use bikestore_contracts::orders::{GetPayment, ListOrders, OrderStatus, PaymentStatus};
 use bikestore_contracts::sagas::{ListSagas, Outcome, Phase, SagaPayload, SagaRecord, SagaState};
 use bikestore_contracts::{ServiceName, Subjects, headers};
 use bikestore_testkit::{InProcess, eventually};
 use futures::StreamExt;
 
+use crate::place_order::{APPROVES, DECLINED};
 use crate::support::{Stack, place_order_record};
 
 const SAGAS: usize = 150;
 /// Work items queued for each saga before the replicas start, each under its own message ID
 /// so that JetStream keeps them all.
 const ITEMS_PER_SAGA: usize = 4;
-/// Units in stock beyond what the sagas buy.
-const SPARE: i64 = 10;
+/// Every fifth saga pays with a card that is declined, so compensations contend too.
+fn declined(number: usize) -> bool {
+    number.is_multiple_of(5)
+}
+/// The history of a saga whose card is declined: the stock given back and the order rejected.
+const DECLINED_HISTORY: [(&str, Phase, Outcome); 5] = [
+    ("create_order", Phase::Action, Outcome::Succeeded),
+    ("reserve_stock", Phase::Action, Outcome::Succeeded),
+    ("authorize_payment", Phase::Action, Outcome::Failed),
+    ("reserve_stock", Phase::Compensation, Outcome::Succeeded),
+    ("create_order", Phase::Compensation, Outcome::Succeeded),
+];
 /// An operation no participant has: the last message the request counter reads.
 const END_MARKER: &str = "end_of_the_test";
 /// Place order's steps, in order.
@@ -63,13 +75,14 @@ async fn contending_replicas_and_recovery_send_each_step_once() -> anyhow::Resul
     }
 
     let customer_id = stack.customer().await?;
-    let (store_id, product_id) = stack.store_with_stock(SAGAS as i64 + SPARE).await?;
+    let (store_id, product_id) = stack.store_with_stock(SAGAS as i64).await?;
     let jetstream = jetstream::new(stack.client.clone());
     let bucket = jetstream.get_key_value(subjects.sagas_bucket()).await?;
     for number in 0..SAGAS {
         let saga_id = format!("contended-{number}");
+        let card = if declined(number) { DECLINED } else { APPROVES };
         let payload = stack
-            .place_order_payload(customer_id, store_id, product_id)
+            .place_order_payload(customer_id, store_id, product_id, card)
             .await?;
         let record = place_order_record(&saga_id, 1, payload);
         bucket
@@ -177,22 +190,11 @@ async fn contending_replicas_and_recovery_send_each_step_once() -> anyhow::Resul
         "every recorded step was sent"
     );
 
+    let mut rejected = 0;
     for saga in &sagas {
-        assert_eq!(saga.state, SagaState::Completed, "{:?}", saga.error);
-        let succeeded: Vec<&str> = saga
-            .history
-            .iter()
-            .filter(|entry| entry.outcome == Outcome::Succeeded)
-            .map(|entry| entry.step.as_str())
-            .collect();
-        assert_eq!(succeeded, STEPS, "each step once, in order");
-        assert!(
-            saga.history
-                .iter()
-                .all(|entry| entry.phase == Phase::Action),
-            "{:?}",
-            saga.history
-        );
+        let SagaPayload::PlaceOrder(payload) = &saga.payload else {
+            anyhow::bail!("not a place-order saga: {:?}", saga.payload);
+        };
         assert!(
             saga.history
                 .windows(2)
@@ -200,9 +202,22 @@ async fn contending_replicas_and_recovery_send_each_step_once() -> anyhow::Resul
             "one step at a time: {:?}",
             saga.history
         );
-        let SagaPayload::PlaceOrder(payload) = &saga.payload else {
-            anyhow::bail!("not a place-order saga: {:?}", saga.payload);
-        };
+        let steps: Vec<(&str, Phase, Outcome)> = saga
+            .history
+            .iter()
+            .map(|entry| (entry.step.as_str(), entry.phase, entry.outcome))
+            .collect();
+        if saga.state == SagaState::Failed {
+            rejected += 1;
+            assert_eq!(steps, DECLINED_HISTORY, "{}", saga.saga_id);
+            continue;
+        }
+        assert_eq!(saga.state, SagaState::Completed, "{:?}", saga.error);
+        let done: Vec<(&str, Phase, Outcome)> = STEPS
+            .iter()
+            .map(|step| (*step, Phase::Action, Outcome::Succeeded))
+            .collect();
+        assert_eq!(steps, done, "each step once, in order");
         let payment_id = payload
             .payment_id
             .ok_or_else(|| anyhow::anyhow!("{} has no payment", saga.saga_id))?;
@@ -210,19 +225,30 @@ async fn contending_replicas_and_recovery_send_each_step_once() -> anyhow::Resul
         assert_eq!(payment.status, PaymentStatus::Captured);
         assert_eq!(payment.captured, payment.authorized, "captured once");
     }
-    let orders = stack
-        .caller
-        .call(&ListOrders {
-            customer_id: Some(customer_id),
-            ..ListOrders::default()
-        })
-        .await?;
-    assert_eq!(orders.total, SAGAS as u64, "one order per saga");
+    let declined_sagas = (0..SAGAS).filter(|number| declined(*number)).count();
+    assert_eq!(
+        rejected, declined_sagas,
+        "every declined card failed its saga"
+    );
+    for (status, count) in [
+        (OrderStatus::Processing, SAGAS - declined_sagas),
+        (OrderStatus::Rejected, declined_sagas),
+    ] {
+        let orders = stack
+            .caller
+            .call(&ListOrders {
+                customer_id: Some(customer_id),
+                status: Some(status),
+                ..ListOrders::default()
+            })
+            .await?;
+        assert_eq!(orders.total, count as u64, "one {status:?} order per saga");
+    }
     let level = stack.stock(store_id, product_id).await?;
     assert_eq!(
         (level.on_hand, level.reserved),
-        (SPARE, 0),
-        "each saga's stock moved once"
+        (declined_sagas as i64, 0),
+        "each completed saga's stock moved once, each failed one's given back"
     );
     first.stop().await?;
     second.stop().await?;

@@ -198,18 +198,20 @@ impl Stack {
         Ok(revision)
     }
 
-    /// What an intake would record for one unit of `product_id` paid with a card that
-    /// approves: the line priced at the catalog's price and the card exchanged for a token.
+    /// What an intake would record for one unit of `product_id` paid with the card
+    /// `card_number`: the line priced at the catalog's price and the card exchanged for a
+    /// token.
     pub async fn place_order_payload(
         &self,
         customer_id: CustomerId,
         store_id: StoreId,
         product_id: ProductId,
+        card_number: &str,
     ) -> anyhow::Result<PlaceOrderSaga> {
         let token = self
             .caller
             .call(&TokenizeCard {
-                card: crate::place_order::card(crate::place_order::APPROVES),
+                card: crate::place_order::card(card_number),
             })
             .await?;
         Ok(PlaceOrderSaga {

@@ -14,6 +14,7 @@ use bikestore_orchestrator::sagas::{self, place_order};
 use bikestore_runtime::now_ms;
 use bikestore_testkit::{eventually, wait_for_service};
 
+use crate::place_order::APPROVES;
 use crate::support::{Stack, cancel_order_record, place_order_record};
 
 #[tokio::test]
@@ -124,7 +125,7 @@ async fn an_old_replica_leaves_new_versions_to_a_new_one_and_old_sagas_finish_as
     let mut v1 = Vec::new();
     for number in 0..SAGAS {
         let payload = stack
-            .place_order_payload(customer_id, store_id, product_id)
+            .place_order_payload(customer_id, store_id, product_id, APPROVES)
             .await?;
         let record = place_order_record(&format!("version-2-{number}"), 2, payload);
         let revision = stack
@@ -133,7 +134,7 @@ async fn an_old_replica_leaves_new_versions_to_a_new_one_and_old_sagas_finish_as
         v2.push((record.saga_id, revision));
 
         let payload = stack
-            .place_order_payload(customer_id, store_id, product_id)
+            .place_order_payload(customer_id, store_id, product_id, APPROVES)
             .await?;
         let mut record = place_order_record(&format!("version-1-{number}"), 1, payload);
         record.retry_at_ms = Some(now_ms() + V1_WAITS.as_millis() as i64);
