@@ -1,10 +1,11 @@
 //! Two replicas and the recovery scan drive the same sagas at the same time, forced: every saga
 //! has several work items queued before either replica starts (so both replicas' workers pull
 //! one saga's items at once), and both replicas' recovery scans re-queue every saga nobody
-//! holds every few milliseconds. Every fifth card is declined, so compensations contend too.
-//! The lease lets one driver at a time send a saga's requests,
-//! so each step's request goes out once (a test connection counts them on the participants'
-//! subjects), each effect happens once, and each record's history is consistent.
+//! holds every 100 ms. Every fifth card is declined, so compensations contend too. The lease
+//! lets one driver at a time send a saga's requests, so each step's request goes out once (a
+//! test connection counts them on the participants' subjects), each effect happens once, and
+//! each record's history is consistent. Without the lease (a driver that sends before taking
+//! it) every saga's first request goes out four or five times here.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
