@@ -45,8 +45,20 @@ pub struct Orchestrator {
     pub subjects: Subjects,
 }
 
-/// Runs the orchestrator until `shutdown`.
+/// Runs the orchestrator until `shutdown`, with every definition this build knows.
 pub async fn run(config: OrchestratorConfig, shutdown: Shutdown) -> Result<(), RuntimeError> {
+    let definitions = sagas::all(config.step_settings());
+    run_with(config, definitions, shutdown).await
+}
+
+/// Runs the orchestrator until `shutdown` with `definitions` instead of this build's own: a
+/// replica of another build, for tests of versions side by side (one knowing a version 2 that
+/// this build does not, say).
+pub async fn run_with(
+    config: OrchestratorConfig,
+    definitions: Vec<engine::Definition>,
+    shutdown: Shutdown,
+) -> Result<(), RuntimeError> {
     config.check().map_err(RuntimeError::Config)?;
     let mut app = Application::build(ServiceName::Orchestrator, &config.common, shutdown).await?;
     let subjects = app.subjects().clone();
@@ -65,7 +77,7 @@ pub async fn run(config: OrchestratorConfig, shutdown: Shutdown) -> Result<(), R
         caller.clone(),
         jetstream.clone(),
         subjects.clone(),
-        sagas::all(config.step_settings()),
+        definitions,
         engine::LeasePolicy::new(config.lease),
     ));
     app.spawn(worker::run(

@@ -19,6 +19,7 @@ use std::time::Duration;
 use async_nats::HeaderMap;
 use async_nats::jetstream;
 use bikestore_codec::ContentType;
+use bikestore_contracts::backoff::Backoff;
 use bikestore_contracts::sagas::{
     Lease, Outcome, Phase, SagaId, SagaProgressed, SagaRecord, SagaState,
 };
@@ -45,8 +46,12 @@ pub enum Advance {
     Unknown(Duration),
 }
 
-/// How long a work item for an unknown definition waits before it is offered again.
-const UNKNOWN_VERSION_DELAY: Duration = Duration::from_secs(30);
+/// About how long a work item for an unknown definition waits before it is offered again
+/// (jittered down to half). Short, because during a rolling upgrade the work queue hands the
+/// item to any replica, and each bounce off an old one costs only a redelivery: a new saga on
+/// a new replica's version should not stall for long behind an old replica that happened to
+/// pull it. The jitter keeps the old replicas' items from coming back in lock step.
+const UNKNOWN_VERSION_DELAY: Duration = Duration::from_secs(2);
 
 /// The engine and everything it needs.
 pub struct Engine {
@@ -203,7 +208,8 @@ impl Engine {
                     version = saga.version,
                     "saga uses a definition version this orchestrator does not know; leaving it to a replica that does"
                 );
-                return Ok((Advance::Unknown(UNKNOWN_VERSION_DELAY), Some(saga)));
+                let delay = Backoff::new(UNKNOWN_VERSION_DELAY, UNKNOWN_VERSION_DELAY).delay(1);
+                return Ok((Advance::Unknown(delay), Some(saga)));
             };
             if let Some(retry_at_ms) = saga.retry_at_ms {
                 let wait_ms = retry_at_ms - now_ms();

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cancel_order;
+mod contention;
 mod crash;
 mod lease;
 mod live;

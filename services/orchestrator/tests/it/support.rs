@@ -7,13 +7,19 @@ use bikestore_contracts::inventory::{
     CreateBrand, CreateCategory, CreateProduct, CreateStore, GetProduct, ProductFields,
     ReceiveStock, StockLevel,
 };
-use bikestore_contracts::orders::{CreateCustomer, CustomerFields};
+use bikestore_contracts::orders::{CreateCustomer, CustomerFields, OrderLine, TokenizeCard};
 use bikestore_contracts::sagas::{
-    CancelOrderSaga, GetSaga, SagaId, SagaPayload, SagaProgressed, SagaRecord, SagaState,
+    CancelOrderSaga, GetSaga, PlaceOrderSaga, SagaId, SagaPayload, SagaProgressed, SagaRecord,
+    SagaState,
 };
-use bikestore_contracts::{Cents, CustomerId, OrderId, ProductId, ServiceName, StoreId, Subjects};
+use bikestore_contracts::{
+    Cents, CustomerId, OrderId, ProductId, ReservationId, ServiceName, StaffId, StoreId, Subjects,
+};
 use bikestore_harness::{Configs, System};
 use bikestore_runtime::call::Caller;
+
+/// The list price of every product [`Stack::store_with_stock`] creates.
+pub const LIST_PRICE: Cents = Cents(50_000);
 
 /// The harness's system running the chosen services, with the operator's view of it.
 pub struct Stack {
@@ -76,6 +82,18 @@ pub fn cancel_order_record(saga_id: &str, version: u32, order_id: OrderId) -> Sa
         uncertain_step: None,
         created_at_ms: 1,
         updated_at_ms: 1,
+    }
+}
+
+/// A place-order record at its first step, as an orchestrator of `version` writes it at
+/// intake, never driven yet.
+pub fn place_order_record(saga_id: &str, version: u32, saga: PlaceOrderSaga) -> SagaRecord {
+    SagaRecord {
+        definition: "place_order".into(),
+        payload: SagaPayload::PlaceOrder(saga),
+        created_at_ms: bikestore_runtime::now_ms(),
+        updated_at_ms: bikestore_runtime::now_ms(),
+        ..cancel_order_record(saga_id, version, OrderId(0))
     }
 }
 
@@ -180,6 +198,44 @@ impl Stack {
         Ok(revision)
     }
 
+    /// What an intake would record for one unit of `product_id` paid with the card
+    /// `card_number`: the line priced at the catalog's price and the card exchanged for a
+    /// token.
+    pub async fn place_order_payload(
+        &self,
+        customer_id: CustomerId,
+        store_id: StoreId,
+        product_id: ProductId,
+        card_number: &str,
+    ) -> anyhow::Result<PlaceOrderSaga> {
+        let token = self
+            .caller
+            .call(&TokenizeCard {
+                card: crate::place_order::card(card_number),
+            })
+            .await?;
+        Ok(PlaceOrderSaga {
+            customer_id,
+            store_id,
+            staff_id: StaffId(1),
+            lines: vec![OrderLine {
+                product_id,
+                quantity: 1,
+                list_price: LIST_PRICE,
+                discount_percent: 0,
+                product_name: None,
+            }],
+            card_token: token.token,
+            order_id: None,
+            total: None,
+            reservation_id: None,
+            payment_id: None,
+            captured: false,
+            failure_reason: None,
+            reserve_as: Some(ReservationId(format!("sale-{}", ulid::Ulid::new()))),
+        })
+    }
+
     pub async fn saga(&self, saga_id: &SagaId) -> anyhow::Result<SagaRecord> {
         Ok(self
             .caller
@@ -211,7 +267,7 @@ impl Stack {
             brand_id,
             category_id,
             model_year: 2019,
-            list_price: Cents(50_000),
+            list_price: LIST_PRICE,
         };
         let product_id = self
             .caller
