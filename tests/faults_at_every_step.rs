@@ -12,6 +12,8 @@
 
 #[path = "faults/cases.rs"]
 mod cases;
+#[path = "faults/checks.rs"]
+mod checks;
 #[path = "faults/world.rs"]
 mod world;
 
