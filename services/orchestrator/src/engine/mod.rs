@@ -355,7 +355,7 @@ impl Engine {
                 warn!(
                     saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
                     error = %failure.message,
-                    "saga step gave no answer; it may have taken effect, so it is asked again before anything is undone"
+                    "saga step gave no answer; it may have taken effect, so its outcome is settled before anything is undone"
                 );
                 record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
                 // A step that cannot be undone and may have taken effect must not have the
@@ -383,6 +383,12 @@ impl Engine {
                     saga_id = %saga.saga_id, step = step.name, code = %failure.code,
                     "the step of unknown outcome was refused when asked again: it never took effect"
                 );
+                if step.compensation.is_none() {
+                    // Its failure is the saga's now (it was not when the step went unanswered):
+                    // the reason the steps before it are undone.
+                    (definition.on_failure)(&mut saga.payload, &failure);
+                    saga.error = Some(failure.clone());
+                }
                 record::push_history(saga, history(Outcome::Failed, Some(failure)));
                 record::uncertainty_resolved(saga);
                 record::backward_done(saga);
