@@ -1,7 +1,7 @@
 //! `--fault fail_operation=<operation>` works on every service binary: started as its real
 //! binary with the fault set (through `BIKESTORE_FAULT`, as `--fault` sets it), each service
 //! answers that operation `unavailable`, saying it fails on purpose, and still answers its
-//! others. A fault a service cannot honour stops it at start with a clear error.
+//! others. A fault a service cannot honour, or cannot read, stops it at start with a clear error.
 
 use bikestore_client::CallOptions;
 use bikestore_contracts::identity::PublicKeys;
@@ -128,6 +128,47 @@ async fn a_crash_fault_on_a_service_without_a_database_stops_it_at_start() -> an
     anyhow::ensure!(
         log.contains("crash_after_commit needs a database"),
         "the orchestrator did not say why it stopped:\n{log}"
+    );
+    system.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_reply_fault_on_a_service_without_a_database_stops_it_at_start() -> anyhow::Result<()>
+{
+    let system = System::builder().start().await?;
+    let mut process = system.spawn_process(
+        ServiceName::Orchestrator,
+        &[(ENV_FAULT, "reply_late=place_order:1000")],
+    )?;
+    let status = process.wait().await?;
+    anyhow::ensure!(
+        !status.success(),
+        "the orchestrator ran with a fault it cannot honour"
+    );
+    let log = process.read_log();
+    anyhow::ensure!(
+        log.contains("reply_late needs a database"),
+        "the orchestrator did not say why it stopped:\n{log}"
+    );
+    system.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_reply_fault_without_its_delay_stops_the_service_at_start() -> anyhow::Result<()> {
+    let system = System::builder().start().await?;
+    let mut process = system.spawn_process(
+        ServiceName::Inventory,
+        &[(ENV_FAULT, "reply_late=receive_stock")],
+    )?;
+    let status = process.wait().await?;
+    anyhow::ensure!(
+        !status.success(),
+        "inventory ran with a fault it cannot read"
+    );
+    let log = process.read_log();
+    anyhow::ensure!(
+        log.contains("needs a delay: reply_late=<operation>:<milliseconds>"),
+        "inventory did not say what is wrong with its fault:\n{log}"
     );
     system.stop().await
 }

@@ -105,9 +105,16 @@ impl Application {
         description: &str,
         state: Arc<S>,
     ) -> Result<ServiceHost<S>, RuntimeError> {
-        if matches!(self.common.fault, Some(Fault::CrashAfterCommit(_))) && self.db.is_none() {
+        let needs_database = match &self.common.fault {
+            Some(Fault::CrashAfterCommit(_)) => Some("crash_after_commit"),
+            Some(Fault::ReplyLate(..)) => Some("reply_late"),
+            _ => None,
+        };
+        if let Some(fault) = needs_database
+            && self.db.is_none()
+        {
             return Err(RuntimeError::Config(format!(
-                "the fault crash_after_commit needs a database, and {} has none",
+                "the fault {fault} needs a database, and {} has none",
                 self.name
             )));
         }

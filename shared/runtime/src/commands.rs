@@ -192,6 +192,15 @@ impl ServiceDb {
             Recorded::Fresh(result) => {
                 if result.is_ok() {
                     self.after_commit(operation);
+                    if let Some(delay) = self.fault.as_ref().and_then(|f| f.reply_delay(operation))
+                    {
+                        tracing::warn!(
+                            operation,
+                            delay_ms = delay.as_millis() as u64,
+                            "fault injection: holding the reply"
+                        );
+                        tokio::time::sleep(delay).await;
+                    }
                 }
                 result
             }

@@ -52,12 +52,24 @@ pub enum Fault {
     /// Answer every request to the named operation with `unavailable`, as if its dependency
     /// were down.
     FailOperation(String),
+    /// Commit the named command as usual, then hold its reply this long: a caller that gives
+    /// up sooner times out although the effect happened. Only a fresh execution is held; a
+    /// repeat answered from the inbox is not, so asking again learns the outcome.
+    ReplyLate(String, Duration),
 }
 
 impl Fault {
     /// Whether this fault makes `operation` answer `unavailable`.
     pub fn fails(&self, operation: &str) -> bool {
         matches!(self, Fault::FailOperation(failing) if failing == operation)
+    }
+
+    /// How long this fault holds the reply of a fresh, committed `operation`, if at all.
+    pub fn reply_delay(&self, operation: &str) -> Option<Duration> {
+        match self {
+            Fault::ReplyLate(late, delay) if late == operation => Some(*delay),
+            _ => None,
+        }
     }
 
     /// The refusal a failing operation answers with.
@@ -80,8 +92,20 @@ impl std::str::FromStr for Fault {
             Some(("fail_operation", operation)) if !operation.is_empty() => {
                 Ok(Fault::FailOperation(operation.to_owned()))
             }
+            Some(("reply_late", spec)) => {
+                let (operation, millis) = spec.split_once(':').ok_or_else(|| {
+                    format!("fault {text:?} needs a delay: reply_late=<operation>:<milliseconds>")
+                })?;
+                if operation.is_empty() {
+                    return Err(format!("fault {text:?} names no operation"));
+                }
+                let delay =
+                    parse_millis(millis).map_err(|error| format!("fault {text:?}: {error}"))?;
+                Ok(Fault::ReplyLate(operation.to_owned(), delay))
+            }
             _ => Err(format!(
-                "unknown fault {text:?}; faults are crash_after_commit=<operation> and fail_operation=<operation>"
+                "unknown fault {text:?}; faults are crash_after_commit=<operation>, \
+                 fail_operation=<operation> and reply_late=<operation>:<milliseconds>"
             )),
         }
     }
@@ -149,7 +173,8 @@ pub struct CommonConfig {
     /// entries are pruned, so the inbox does not grow for ever.
     #[arg(long = "inbox-retention-hours", env = ENV_INBOX_RETENTION_HOURS, value_parser = parse_hours, default_value = "168")]
     pub inbox_retention: Duration,
-    /// Fault injection for crash tests, e.g. `crash_after_commit=receive_stock`.
+    /// Fault injection for crash tests, e.g. `crash_after_commit=receive_stock`,
+    /// `fail_operation=reserve_stock` or `reply_late=capture_payment:3000`.
     #[arg(long, env = ENV_FAULT, hide = true)]
     pub fault: Option<Fault>,
 }
@@ -212,4 +237,52 @@ pub fn parse_millis(text: &str) -> Result<Duration, String> {
     text.parse::<u64>()
         .map(Duration::from_millis)
         .map_err(|_| format!("{text:?} is not a whole number of milliseconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_parses() {
+        assert_eq!(
+            "crash_after_commit=receive_stock".parse(),
+            Ok(Fault::CrashAfterCommit("receive_stock".into()))
+        );
+        assert_eq!(
+            "fail_operation=reserve_stock".parse(),
+            Ok(Fault::FailOperation("reserve_stock".into()))
+        );
+        assert_eq!(
+            "reply_late=capture_payment:2500".parse(),
+            Ok(Fault::ReplyLate(
+                "capture_payment".into(),
+                Duration::from_millis(2500)
+            ))
+        );
+    }
+
+    #[test]
+    fn a_late_reply_delays_only_its_operation() {
+        let fault = Fault::ReplyLate("capture_payment".into(), Duration::from_millis(10));
+        assert_eq!(
+            fault.reply_delay("capture_payment"),
+            Some(Duration::from_millis(10))
+        );
+        assert_eq!(fault.reply_delay("reserve_stock"), None);
+        assert!(!fault.fails("capture_payment"));
+    }
+
+    #[test]
+    fn bad_faults_say_what_is_wrong() {
+        let error = |text: &str| text.parse::<Fault>().expect_err(text);
+        assert!(error("reply_late=capture_payment").contains("needs a delay"));
+        assert!(error("reply_late=:100").contains("names no operation"));
+        assert!(
+            error("reply_late=capture_payment:soon")
+                .contains("\"soon\" is not a whole number of milliseconds")
+        );
+        assert!(error("crash_after_commit=").contains("unknown fault"));
+        assert!(error("slow=x").contains("reply_late=<operation>:<milliseconds>"));
+    }
 }

@@ -331,6 +331,12 @@ impl Engine {
                 record::forward_done(saga, definition.steps.len());
                 None
             }
+            (Phase::Compensation, Ok(outcome)) if reconciling && step.compensation.is_none() => {
+                info!(saga_id = %saga.saga_id, step = step.name, "the step of unknown outcome answered and cannot be undone; going on");
+                record::push_history(saga, history(outcome, None));
+                record::uncertain_step_went_through(saga, definition.steps.len());
+                None
+            }
             (Phase::Compensation, Ok(outcome)) if reconciling => {
                 info!(saga_id = %saga.saga_id, step = step.name, "the step of unknown outcome answered; undoing it");
                 record::push_history(saga, history(outcome, None));
@@ -353,18 +359,21 @@ impl Engine {
                 record::schedule_retry(saga, finished_at_ms + delay.as_millis() as i64);
                 Some(delay)
             }
-            (Phase::Action, Err(failure))
-                if failure.code.is_transient() && step.compensation.is_some() =>
-            {
+            (Phase::Action, Err(failure)) if failure.code.is_transient() => {
                 let failure = failure.with_detail(OUTCOME_DETAIL, OUTCOME_UNKNOWN);
                 warn!(
                     saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
                     error = %failure.message,
-                    "saga step gave no answer; it may have taken effect, so it is compensated with the steps done"
+                    "saga step gave no answer; it may have taken effect, so its outcome is settled before anything is undone"
                 );
                 record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
-                (definition.on_failure)(&mut saga.payload, &failure);
-                let ask_again = step.unknown_outcome == UnknownOutcome::AskAgain;
+                // A step that cannot be undone and may have taken effect must not have the
+                // steps before it undone: it is asked again, and goes on if it answers.
+                let undoable = step.compensation.is_some();
+                if undoable {
+                    (definition.on_failure)(&mut saga.payload, &failure);
+                }
+                let ask_again = step.unknown_outcome == UnknownOutcome::AskAgain || !undoable;
                 record::start_compensating_uncertain(saga, failure, ask_again);
                 None
             }
@@ -383,6 +392,12 @@ impl Engine {
                     saga_id = %saga.saga_id, step = step.name, code = %failure.code,
                     "the step of unknown outcome was refused when asked again: it never took effect"
                 );
+                if step.compensation.is_none() {
+                    // Its failure is the saga's now (it was not when the step went unanswered):
+                    // the reason the steps before it are undone.
+                    (definition.on_failure)(&mut saga.payload, &failure);
+                    saga.error = Some(failure.clone());
+                }
                 record::push_history(saga, history(Outcome::Failed, Some(failure)));
                 record::uncertainty_resolved(saga);
                 record::backward_done(saga);

@@ -93,6 +93,17 @@ pub fn uncertainty_resolved(record: &mut SagaRecord) {
     record.retry_at_ms = None;
 }
 
+/// The uncertain step, one without a compensation, answered when asked again: it took effect
+/// and cannot be undone, so the saga goes on forward from the step after it.
+pub fn uncertain_step_went_through(record: &mut SagaRecord, step_count: usize) {
+    let index = record.step.saturating_sub(1);
+    uncertainty_resolved(record);
+    record.error = None;
+    record.state = SagaState::Running;
+    record.step = index;
+    forward_done(record, step_count);
+}
+
 /// Moves backward past a step that was compensated (or had nothing to undo); the saga has
 /// failed, cleanly, once the first step is undone.
 pub fn backward_done(record: &mut SagaRecord) {
@@ -198,6 +209,26 @@ pub(crate) mod tests {
             (first.state, current_index(&first), first.uncertain_step),
             (SagaState::Compensating, Some(0), None)
         );
+    }
+
+    #[test]
+    fn a_step_of_unknown_outcome_without_compensation_goes_on_once_it_answers() {
+        // The second of three steps timed out; asked again, it answered.
+        let mut saga = record();
+        forward_done(&mut saga, 3);
+        start_compensating_uncertain(&mut saga, WireError::new(ErrorCode::Timeout, "late"), true);
+        uncertain_step_went_through(&mut saga, 3);
+        assert_eq!(
+            (saga.state, current_index(&saga), saga.completed_steps),
+            (SagaState::Running, Some(2), 2)
+        );
+        assert_eq!((saga.uncertain_step, saga.error.is_none()), (None, true));
+
+        // The last step answering completes the saga.
+        forward_done(&mut saga, 3);
+        start_compensating_uncertain(&mut saga, WireError::new(ErrorCode::Timeout, "late"), true);
+        uncertain_step_went_through(&mut saga, 3);
+        assert_eq!(saga.state, SagaState::Completed);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Cancel order: mark the order cancelled, give its money back (void or refund), and put its
 //! stock back (release or return). Each step is safe to repeat and none can be undone, so
-//! there are no compensations: once the order is cancelled the saga only moves forward, and a
-//! step that keeps failing leaves the saga failed with its error for an operator.
+//! there are no compensations: once the order is cancelled the saga only moves forward. A step
+//! refused fails the saga with its error; a step that keeps failing on infrastructure is asked
+//! again (it may have taken effect) and, still failing, leaves the saga stuck for an operator,
+//! whose retry asks again and goes on.
 
 use bikestore_contracts::WireError;
 use bikestore_contracts::inventory::ReturnReservation;

@@ -1,6 +1,8 @@
 //! Transfer stock: reserve the units at the source store, receive them at the destination,
 //! then commit the reservation at the source. If the destination cannot take them, the source
-//! reservation is released; if the commit fails, the destination's units are taken back out.
+//! reservation is released; if the commit is refused, the destination's units are taken back
+//! out. A commit that gave no answer may have taken effect: it is asked again and, answered,
+//! the transfer completes (the source's units are gone, so nothing before it may be undone).
 
 use bikestore_contracts::WireError;
 use bikestore_contracts::inventory::{

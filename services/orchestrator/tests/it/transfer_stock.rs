@@ -119,6 +119,65 @@ async fn a_failed_receive_releases_the_source_reservation() -> anyhow::Result<()
 }
 
 #[tokio::test]
+async fn a_commit_that_answers_too_late_is_asked_again_and_the_transfer_completes()
+-> anyhow::Result<()> {
+    // Inventory commits the source's reservation, then answers after the orchestrator has
+    // given up on its one attempt: the units have left the source, so undoing the receive at
+    // the destination would lose them.
+    let stack = Stack::configured(
+        &[ServiceName::Inventory, ServiceName::Orchestrator],
+        |configs: &mut Configs| {
+            configs.orchestrator.max_attempts = 1;
+            configs.orchestrator.step_timeout = std::time::Duration::from_millis(1_000);
+            configs.inventory.common.fault = Some(Fault::ReplyLate(
+                "commit_reservation".into(),
+                std::time::Duration::from_millis(2_500),
+            ));
+        },
+    )
+    .await?;
+    let (source, product_id) = stack.store_with_stock(5).await?;
+    let destination = stack.store().await?;
+    let started = stack
+        .caller
+        .call(&TransferStock {
+            from_store_id: source,
+            to_store_id: destination,
+            product_id,
+            quantity: 3,
+            wait_ms: WAIT_MS,
+        })
+        .await?;
+    assert_eq!(started.state, SagaState::Completed, "{:?}", started.error);
+    let saga = stack.saga(&started.saga_id).await?;
+    let commits: Vec<(Phase, Outcome)> = saga
+        .history
+        .iter()
+        .filter(|entry| entry.step == "commit_at_source")
+        .map(|entry| (entry.phase, entry.outcome))
+        .collect();
+    assert_eq!(
+        commits,
+        [
+            (Phase::Action, Outcome::Failed),
+            (Phase::Action, Outcome::Succeeded)
+        ],
+        "timed out, then asked again"
+    );
+    assert!(
+        saga.history
+            .iter()
+            .all(|entry| entry.phase == Phase::Action),
+        "nothing was undone: {:?}",
+        saga.history
+    );
+    let level = stack.stock(source, product_id).await?;
+    assert_eq!((level.on_hand, level.reserved), (2, 0));
+    assert_eq!(stack.stock(destination, product_id).await?.on_hand, 3);
+    stack.stop().await
+}
+
+#[tokio::test]
 async fn the_same_idempotency_key_names_the_same_saga() -> anyhow::Result<()> {
     let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
     let (source, product_id) = stack.store_with_stock(10).await?;
