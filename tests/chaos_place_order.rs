@@ -37,18 +37,23 @@ use bikestore_contracts::notifications::{ListNotifications, NotificationKind};
 use bikestore_contracts::orders::{
     CreateCustomer, CustomerFields, GetPayment, ListOrders, OrderStatus,
 };
-use bikestore_contracts::sagas::{PlaceOrder, PlaceOrderLine, SagaPayload, SagaRecord, SagaState};
+use bikestore_contracts::sagas::{
+    CancelOrder, GetSaga, PlaceOrder, PlaceOrderLine, SagaId, SagaPayload, SagaRecord, SagaStarted,
+    SagaState,
+};
 use bikestore_contracts::{Cents, CustomerId, ProductId, StaffId, StoreId, Subjects};
 use bikestore_harness::System;
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_testkit::{eventually, wait_for_service};
 use fleet::{Dice, Fleet, SERVICES, card, orchestrator_log_lines};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use summary::Summary;
 
 const STOCK: i64 = 100_000;
 /// How long the chaos lasts unless `BIKESTORE_CHAOS_SECONDS` says otherwise.
 const DEFAULT_SECONDS: u64 = 30;
+/// Every tenth order, numbered so, is cancelled once its saga has completed.
+const CANCELLED: usize = 5;
 /// How many intakes run at once.
 const CONCURRENT: usize = 16;
 
@@ -92,7 +97,7 @@ async fn place(
     index: usize,
     console: &Session,
     caller: &Caller,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<SagaStarted> {
     let key = format!("chaos-{index}");
     let timeout = Some(Duration::from_secs(3));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -107,7 +112,6 @@ async fn place(
             console
                 .call_with(&request, options)
                 .await
-                .map(drop)
                 .map_err(anyhow::Error::from)
         } else {
             let options = CallOptions {
@@ -117,13 +121,58 @@ async fn place(
             caller
                 .call_with(&order(shop, index, StaffId(1)), &options)
                 .await
-                .map(drop)
                 .map_err(anyhow::Error::from)
         };
         match placed {
-            Ok(()) => return Ok(()),
+            Ok(started) => return Ok(started),
             Err(error) if tokio::time::Instant::now() >= deadline => {
                 return Err(error.context(format!("order {index} was never taken")));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// Once the `index`th order's saga has completed, cancels the order straight through the
+/// orchestrator, retrying under one key as [`place`] does. Answers whether it did (a saga that
+/// failed left nothing to cancel).
+async fn cancel_once_placed(index: usize, saga_id: SagaId, caller: Caller) -> anyhow::Result<bool> {
+    // The saga announces its end to nobody the test can hear; its record says it.
+    let order_id = eventually(
+        &format!("order {index}'s saga to end"),
+        Duration::from_secs(60),
+        async || {
+            let request = GetSaga {
+                saga_id: saga_id.clone(),
+            };
+            let record = caller.call(&request).await.ok()?;
+            match (record.state, record.payload) {
+                (SagaState::Completed, SagaPayload::PlaceOrder(placed)) => Some(placed.order_id),
+                (state, _) if state.is_terminal() => Some(None),
+                _ => None,
+            }
+        },
+    )
+    .await?;
+    let Some(order_id) = order_id else {
+        return Ok(false);
+    };
+    let request = CancelOrder {
+        order_id,
+        reason: "changed their mind (chaos)".into(),
+        wait_ms: None,
+    };
+    let options = CallOptions {
+        timeout: Some(Duration::from_secs(3)),
+        ..CallOptions::idempotent(format!("chaos-cancel-{index}"))
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match caller.call_with(&request, &options).await {
+            Ok(_) => return Ok(true),
+            Err(error) if tokio::time::Instant::now() >= deadline => {
+                return Err(anyhow::Error::from(error)
+                    .context(format!("order {index} was never cancelled")));
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
@@ -280,6 +329,7 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
     });
 
     // Intake: orders one after another from 16 clients until the chaos time is over.
+    let (to_cancel, to_be_cancelled) = futures::channel::mpsc::unbounded::<(usize, SagaId)>();
     let intake = async {
         let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENT));
         let mut intakes = tokio::task::JoinSet::new();
@@ -289,9 +339,14 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
             let slot = Arc::clone(&slots).acquire_owned().await?;
             let (shop, console, caller) = (shop.clone(), Arc::clone(&console), caller.clone());
             let index = placed;
+            let to_cancel = to_cancel.clone();
             intakes.spawn(async move {
-                let _slot = slot;
-                place(&shop, index, &console, &caller).await
+                let started = place(&shop, index, &console, &caller).await?;
+                drop(slot);
+                if index % 10 == CANCELLED {
+                    to_cancel.unbounded_send((index, started.saga_id))?;
+                }
+                anyhow::Ok(())
             });
             placed += 1;
             // Collect the finished ones as we go, failing early.
@@ -302,12 +357,22 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
         while let Some(intake) = intakes.join_next().await {
             intake??;
         }
+        drop(to_cancel);
         // Let the chaos go on a little after the last intake, then stop it.
         tokio::time::sleep(Duration::from_secs(3)).await;
         stop_killing.send(true)?;
         anyhow::Ok(placed)
     };
-    let (mut fleet, placed) = tokio::try_join!(killer, intake)?;
+    // The canceller: cancels the orders it is handed once they are placed, eight at a time, on
+    // this task (waiting for a saga's end is no future a task can hold).
+    let canceller = to_be_cancelled
+        .map(|(index, saga_id)| cancel_once_placed(index, saga_id, caller.clone()))
+        .buffer_unordered(8)
+        .try_fold(0, async |cancels, cancelled| {
+            anyhow::Ok(cancels + usize::from(cancelled))
+        });
+    let (mut fleet, placed, cancels) = tokio::try_join!(killer, intake, canceller)?;
+    summary.cancelled = cancels;
     summary.through_gateway = placed.div_ceil(2);
     summary.straight = placed / 2;
     summary.checked(
@@ -326,7 +391,7 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
     // Every saga ends within a bound.
     let sagas = eventually("every saga to end", Duration::from_secs(90), async || {
         let sagas = all_sagas(&client, &subjects).await.ok()?;
-        (sagas.len() == placed && sagas.iter().all(|saga| saga.state.is_terminal()))
+        (sagas.len() == placed + cancels && sagas.iter().all(|saga| saga.state.is_terminal()))
             .then_some(sagas)
     })
     .await?;
@@ -343,21 +408,33 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
         summary.sagas_by_state
     );
     assert!(
-        completed >= placed * 7 / 10,
-        "most sagas complete: {completed} of {placed}"
+        completed >= (placed + cancels) * 7 / 10,
+        "most sagas complete: {completed} of {}",
+        placed + cancels
     );
     summary.checked("every saga ended", 1);
 
     // Every order has its ended saga, and their outcomes agree.
     let mut order_of_saga = BTreeMap::new();
+    let mut cancelled_by_saga = BTreeMap::new();
     for saga in &sagas {
-        let SagaPayload::PlaceOrder(payload) = &saga.payload else {
-            panic!("not a place order")
-        };
-        if let Some(order_id) = payload.order_id {
-            order_of_saga.insert(order_id, (saga.state, payload.payment_id));
+        match &saga.payload {
+            SagaPayload::PlaceOrder(payload) => {
+                if let Some(order_id) = payload.order_id {
+                    order_of_saga.insert(order_id, (saga.state, payload.payment_id));
+                }
+            }
+            SagaPayload::CancelOrder(payload) => {
+                cancelled_by_saga.insert(payload.order_id, saga.state);
+            }
+            other => panic!("not a saga of this test: {other:?}"),
         }
     }
+    assert_eq!(
+        cancelled_by_saga.len(),
+        cancels,
+        "one cancel saga per cancel"
+    );
     let mut orders = Vec::new();
     for offset in (0..placed as u32).step_by(500) {
         let page = caller
@@ -384,6 +461,8 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
                 sold += 1;
             }
             (SagaState::Failed, OrderStatus::Rejected) => {}
+            (SagaState::Completed, OrderStatus::Cancelled)
+                if cancelled_by_saga.get(&order.order_id) == Some(&SagaState::Completed) => {}
             other => panic!(
                 "order {} disagrees with its saga: {other:?}",
                 order.order_id
@@ -438,6 +517,13 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
         .iter()
         .filter(|order| order.status == OrderStatus::Rejected)
         .count();
+    let cancelled = orders
+        .iter()
+        .filter(|order| order.status == OrderStatus::Cancelled)
+        .count();
+    assert_eq!(cancelled, cancels, "every cancel saga cancelled its order");
+    // A cancelled order was confirmed first.
+    let confirmed_orders = sold as usize + cancelled;
     let kinds = eventually("every notification", Duration::from_secs(30), async || {
         let mut kinds = BTreeMap::<String, usize>::new();
         for offset in (0..2 * placed as u32).step_by(500) {
@@ -461,12 +547,22 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
             .get(&format!("{:?}", NotificationKind::OrderRejected))
             .copied()
             .unwrap_or(0);
-        (confirmed >= sold as usize && told >= rejected).then_some(kinds)
+        let cancel_told = kinds
+            .get(&format!("{:?}", NotificationKind::OrderCancelled))
+            .copied()
+            .unwrap_or(0);
+        (confirmed >= confirmed_orders && told >= rejected && cancel_told >= cancelled)
+            .then_some(kinds)
     })
     .await?;
     assert_eq!(
         kinds.get("OrderConfirmed").copied().unwrap_or(0),
-        sold as usize,
+        confirmed_orders,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.get("OrderCancelled").copied().unwrap_or(0),
+        cancelled,
         "{kinds:?}"
     );
     assert_eq!(

@@ -34,13 +34,13 @@ const ENV: [(&str, &str); 8] = [
 /// One in this many kills is of nats-server rather than a service.
 const NATS_KILL_ODDS: usize = 12;
 
-/// The network faults on each service's connection: every few seconds a short delay, now and
-/// then a stall shorter than a step's timeout, and a cut.
+/// The network faults on each service's connection: every second or few a short delay, a
+/// stall shorter than a step's timeout, or a cut (a process lives a few seconds between kills).
 fn schedule(seed: u64) -> FaultSchedule {
     FaultSchedule {
         seed,
-        gap_ms: 3_000..=8_000,
-        weights: [5, 2, 1],
+        gap_ms: 700..=3_000,
+        weights: [4, 3, 2],
         latency_ms: 10..=150,
         delay_lasting_ms: 500..=2_000,
         stall_ms: 300..=1_200,

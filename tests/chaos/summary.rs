@@ -14,11 +14,12 @@ pub struct Summary {
     pub chaos_for: Duration,
     pub through_gateway: usize,
     pub straight: usize,
+    pub cancelled: usize,
     pub sagas_by_state: BTreeMap<String, usize>,
     pub kills: BTreeMap<String, u64>,
     pub faults: FaultCounts,
     pub invariants: BTreeMap<&'static str, u64>,
-    /// The longest stall, in milliseconds, and the saga it happened to.
+    /// The longest stall, in milliseconds, the saga it happened to and between what.
     pub longest_stall: Option<(i64, String)>,
 }
 
@@ -34,37 +35,46 @@ impl Summary {
                 .sagas_by_state
                 .entry(format!("{:?}", record.state))
                 .or_default() += 1;
-            let stall = longest_stall_ms(record);
+            let (stall, between) = longest_stall(record);
             if self
                 .longest_stall
                 .as_ref()
                 .is_none_or(|(longest, _)| stall > *longest)
             {
-                self.longest_stall = Some((stall, record.saga_id.to_string()));
+                self.longest_stall = Some((stall, format!("saga {}: {between}", record.saga_id)));
             }
         }
     }
 }
 
-/// The longest time between two consecutive moments a saga's record shows progress: its
-/// creation, each step attempt's start and end, its last change.
-pub fn longest_stall_ms(record: &SagaRecord) -> i64 {
+/// The longest time between two consecutive moments a saga's record shows progress (its
+/// creation, each step attempt's start and end, its last change), and what came after it.
+pub fn longest_stall(record: &SagaRecord) -> (i64, String) {
     let mut moments = Vec::with_capacity(record.history.len() * 2 + 2);
     // With history dropped, the time from creation to the first kept entry was not a stall.
     if record.history_dropped == 0 {
-        moments.push(record.created_at_ms);
+        moments.push((record.created_at_ms, "created".to_owned()));
     }
     for entry in &record.history {
-        moments.push(entry.started_at_ms);
-        moments.push(entry.finished_at_ms);
+        let step = format!("{} {:?} attempt {}", entry.step, entry.phase, entry.attempt);
+        moments.push((entry.started_at_ms, format!("{step} started")));
+        moments.push((
+            entry.finished_at_ms,
+            format!("{step} ended {:?}", entry.outcome),
+        ));
     }
-    moments.push(record.updated_at_ms);
-    moments.sort_unstable();
+    moments.push((record.updated_at_ms, format!("{:?}", record.state)));
+    moments.sort_by_key(|(at, _)| *at);
     moments
         .windows(2)
-        .map(|pair| pair[1] - pair[0])
-        .max()
-        .unwrap_or(0)
+        .map(|pair| {
+            (
+                pair[1].0 - pair[0].0,
+                format!("{} -> {}", pair[0].1, pair[1].1),
+            )
+        })
+        .max_by_key(|(stall, _)| *stall)
+        .unwrap_or((0, String::new()))
 }
 
 impl fmt::Display for Summary {
@@ -73,8 +83,8 @@ impl fmt::Display for Summary {
         writeln!(formatter, "chaos summary")?;
         writeln!(
             formatter,
-            "  chaos for {:.0?}; {total} sagas ({} through the gateway as consoles, {} straight to the orchestrator)",
-            self.chaos_for, self.through_gateway, self.straight
+            "  chaos for {:.0?}; {total} sagas: orders placed {} through the gateway as consoles and {} straight to the orchestrator, {} cancelled",
+            self.chaos_for, self.through_gateway, self.straight, self.cancelled
         )?;
         writeln!(formatter, "  sagas by state: {:?}", self.sagas_by_state)?;
         let kills: u64 = self.kills.values().sum();
@@ -95,7 +105,7 @@ impl fmt::Display for Summary {
         match &self.longest_stall {
             Some((stall, saga)) => writeln!(
                 formatter,
-                "  longest stall: {:.1} s (saga {saga})",
+                "  longest stall: {:.1} s ({saga})",
                 *stall as f64 / 1000.0
             ),
             None => writeln!(formatter, "  longest stall: no saga"),
