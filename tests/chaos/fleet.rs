@@ -20,8 +20,10 @@ pub const SERVICES: [ServiceName; 7] = [
 ];
 
 /// Settings that keep steps, retries and recovery short enough for a bounded run.
-const ENV: [(&str, &str); 8] = [
+const ENV: [(&str, &str); 9] = [
     ("BIKESTORE_ORCHESTRATOR_STEP_TIMEOUT_MS", "1500"),
+    // A dead driver's sagas wait out its lease; it must exceed the step timeout by a second.
+    ("BIKESTORE_ORCHESTRATOR_LEASE_MS", "3000"),
     ("BIKESTORE_ORCHESTRATOR_MAX_ATTEMPTS", "30"),
     ("BIKESTORE_ORCHESTRATOR_INITIAL_BACKOFF_MS", "50"),
     ("BIKESTORE_ORCHESTRATOR_MAX_BACKOFF_MS", "500"),
