@@ -376,6 +376,10 @@ chaos minutes="2":
     BIKESTORE_NATS_SERVER="$(nats/ensure-nats-server.sh)"
     export BIKESTORE_NATS_SERVER
     export BIKESTORE_CHAOS_SECONDS=$((minutes * 60))
+    # The test runs the services' binaries (debug builds, as the test suite does).
+    packages=()
+    for name in {{ services }}; do packages+=(-p "bikestore-$name"); done
+    cargo build --bins "${packages[@]}"
     cargo test -p bikestore-tests --test chaos_place_order -- --nocapture
 
 # Benchmark the place-order saga against its floor (release build; `just bench --help` for flags).
