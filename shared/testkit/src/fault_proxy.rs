@@ -355,8 +355,10 @@ impl Drop for FaultProxy {
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     loop {
-        // An accept error (too many open files, a reset before accept) affects one connection.
+        // An accept error (too many open files, a reset before accept) affects one connection;
+        // the pause keeps a lasting one from spinning.
         let Ok((inbound, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
         let number = shared.connections.fetch_add(1, Ordering::Relaxed);
@@ -378,11 +380,15 @@ async fn serve(inbound: TcpStream, number: u64, shared: Arc<Shared>) {
         latency: Mutex::new((Instant::now(), Duration::ZERO)),
         cut,
     });
-    shared
-        .links
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .push(Arc::downgrade(&link));
+    {
+        // Closed connections' entries go as new ones come, so a long run keeps few.
+        let mut links = shared
+            .links
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        links.retain(|link| link.strong_count() > 0);
+        links.push(Arc::downgrade(&link));
+    }
     let (from_client, to_client) = inbound.into_split();
     let (from_server, to_server) = outbound.into_split();
     let mut cut_watch = cut_seen.clone();
