@@ -46,7 +46,7 @@ use bikestore_harness::System;
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_testkit::{eventually, wait_for_service};
 use fleet::{Dice, Fleet, SERVICES, card, orchestrator_log_lines};
-use futures::{StreamExt, TryStreamExt};
+use futures::{SinkExt, StreamExt, TryStreamExt};
 use summary::Summary;
 
 const STOCK: i64 = 100_000;
@@ -312,9 +312,10 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
                     _ = stop_signal.changed() => break,
                 }
                 // A read may meet the database while inventory restarts; the next one looks again.
-                let Ok(levels) =
-                    tokio::task::block_in_place(|| invariants::reserved_equals_held(&data))
-                else {
+                let data = data.clone();
+                let read =
+                    tokio::task::spawn_blocking(move || invariants::reserved_equals_held(&data));
+                let Ok(levels) = read.await? else {
                     continue;
                 };
                 if let Err(wrong) = levels {
@@ -329,7 +330,8 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
     });
 
     // Intake: orders one after another from 16 clients until the chaos time is over.
-    let (to_cancel, to_be_cancelled) = futures::channel::mpsc::unbounded::<(usize, SagaId)>();
+    let (to_cancel, to_be_cancelled) =
+        futures::channel::mpsc::channel::<(usize, SagaId)>(CONCURRENT);
     let intake = async {
         let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENT));
         let mut intakes = tokio::task::JoinSet::new();
@@ -339,12 +341,12 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
             let slot = Arc::clone(&slots).acquire_owned().await?;
             let (shop, console, caller) = (shop.clone(), Arc::clone(&console), caller.clone());
             let index = placed;
-            let to_cancel = to_cancel.clone();
+            let mut to_cancel = to_cancel.clone();
             intakes.spawn(async move {
                 let started = place(&shop, index, &console, &caller).await?;
                 drop(slot);
                 if index % 10 == CANCELLED {
-                    to_cancel.unbounded_send((index, started.saga_id))?;
+                    to_cancel.send((index, started.saga_id)).await?;
                 }
                 anyhow::Ok(())
             });
@@ -597,18 +599,27 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
     for process in &mut fleet.processes {
         process.kill_hard().await?;
     }
-    let levels = invariants::reserved_equals_held(&data)?.map_err(|wrong| {
+    let read = {
+        let (data, customer_id) = (data.clone(), shop.customer_id.0);
+        tokio::task::spawn_blocking(move || {
+            anyhow::Ok((
+                invariants::reserved_equals_held(&data)?,
+                invariants::open_authorizations_on_ended_orders(&data)?,
+                invariants::money_kept(&data, customer_id)?,
+            ))
+        })
+    };
+    let (levels, open, (payments, kept)) = read.await??;
+    let levels = levels.map_err(|wrong| {
         anyhow::anyhow!("reserved differs from the held reservations (store, product, reserved, held): {wrong:?}")
     })?;
     assert!(levels > 0, "stock levels were checked");
     summary.checked("reserved = held reservations (at the end)", 1);
-    let open = invariants::open_authorizations_on_ended_orders(&data)?;
     assert!(
         open.is_empty(),
         "open authorizations on rejected or cancelled orders (payment, order, status): {open:?}"
     );
     summary.checked("no open authorization on a failed or cancelled order", 1);
-    let (payments, kept) = invariants::money_kept(&data, shop.customer_id.0)?;
     assert!(payments > 0);
     assert_eq!(
         kept, confirmed_total,

@@ -23,7 +23,7 @@ use anyhow::Context;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 /// How much one forwarding step reads at most.
@@ -353,8 +353,13 @@ impl Drop for FaultProxy {
     }
 }
 
+/// Accepts connections and serves each in a task of its own; the tasks end with this one (the
+/// proxy aborts it when dropped), so no connection outlives the proxy.
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
     loop {
+        // Finished connections' tasks are reaped as new ones come.
+        while connections.try_join_next().is_some() {}
         // An accept error (too many open files, a reset before accept) affects one connection;
         // the pause keeps a lasting one from spinning.
         let Ok((inbound, _)) = listener.accept().await else {
@@ -362,7 +367,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             continue;
         };
         let number = shared.connections.fetch_add(1, Ordering::Relaxed);
-        tokio::spawn(serve(inbound, number, Arc::clone(&shared)));
+        connections.spawn(serve(inbound, number, Arc::clone(&shared)));
     }
 }
 

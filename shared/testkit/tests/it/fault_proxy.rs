@@ -18,7 +18,7 @@ async fn echo_through_proxy(
     NatsServer,
     FaultProxy,
     async_nats::Client,
-    mpsc::UnboundedReceiver<async_nats::Event>,
+    mpsc::Receiver<async_nats::Event>,
 ) {
     let server = NatsServer::start().await.expect("nats-server starts");
     let responder = server.client().await.expect("connect directly");
@@ -34,13 +34,14 @@ async fn echo_through_proxy(
     let proxy = FaultProxy::to_url(&server.url(), schedule)
         .await
         .expect("proxy starts");
-    let (events, events_seen) = mpsc::unbounded_channel();
+    // Far more room than the few connection events a test sees.
+    let (events, events_seen) = mpsc::channel(256);
     let client = server
         .user_options("ops")
         .event_callback(move |event| {
             let events = events.clone();
             async move {
-                let _ = events.send(event);
+                let _ = events.send(event).await;
             }
         })
         .connect(proxy.url())
@@ -57,7 +58,7 @@ async fn echo(client: &async_nats::Client, timeout: Duration) -> anyhow::Result<
 }
 
 async fn next_event(
-    events: &mut mpsc::UnboundedReceiver<async_nats::Event>,
+    events: &mut mpsc::Receiver<async_nats::Event>,
     wanted: fn(&async_nats::Event) -> bool,
 ) {
     tokio::time::timeout(Duration::from_secs(10), async {
