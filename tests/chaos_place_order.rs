@@ -12,6 +12,8 @@
 //! once. The run prints a summary (sagas by state, kills and faults by kind, invariants checked,
 //! the longest stall).
 //!
+//! A second, small test shows the invariants read from the databases find what they look for.
+//!
 //! `BIKESTORE_CHAOS_SECONDS` sets how long the chaos lasts (default 30, so the test stays within
 //! two minutes); `just chaos [minutes]` runs it longer.
 #![allow(clippy::unwrap_used)]
@@ -31,17 +33,20 @@ use bikestore_client::Session;
 use bikestore_contracts::inventory::Page;
 use bikestore_contracts::inventory::{
     CreateBrand, CreateCategory, CreateProduct, CreateStore, GetProduct, ProductFields,
-    ReceiveStock,
+    ReceiveStock, ReservationLine, ReserveStock,
 };
 use bikestore_contracts::notifications::{ListNotifications, NotificationKind};
 use bikestore_contracts::orders::{
-    CreateCustomer, CustomerFields, GetPayment, ListOrders, OrderStatus,
+    AuthorizePayment, ChangeOrderStatus, CreateCustomer, CreateOrder, CustomerFields, GetPayment,
+    ListOrders, OrderLine, OrderStatus,
 };
 use bikestore_contracts::sagas::{
     CancelOrder, GetSaga, PlaceOrder, PlaceOrderLine, SagaId, SagaPayload, SagaRecord, SagaStarted,
     SagaState,
 };
-use bikestore_contracts::{Cents, CustomerId, ProductId, StaffId, StoreId, Subjects};
+use bikestore_contracts::{
+    Cents, CustomerId, ProductId, ReservationId, ServiceName, StaffId, StoreId, Subjects,
+};
 use bikestore_harness::System;
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_testkit::{eventually, wait_for_service};
@@ -630,4 +635,95 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
     println!("{summary}");
     drop(fleet);
     Ok(())
+}
+
+/// The invariants read from the databases see what they are about: a held reservation counts,
+/// a reservation whose stock level disagrees is named, and an authorization left on a rejected
+/// order is found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_invariants_find_what_they_look_for() -> anyhow::Result<()> {
+    let mut system = System::builder()
+        .services(&[ServiceName::Inventory, ServiceName::Orders])
+        .start()
+        .await?;
+    let caller = system.caller().clone();
+    let data = system.data_dir().to_owned();
+    let shop = open_shop(&caller).await?;
+    caller
+        .call(&ReserveStock {
+            reservation_id: ReservationId("held-by-the-test".into()),
+            store_id: shop.store_id,
+            lines: vec![ReservationLine {
+                product_id: shop.product_id,
+                quantity: 3,
+            }],
+        })
+        .await?;
+    let order = caller
+        .call(&CreateOrder {
+            customer_id: shop.customer_id,
+            store_id: shop.store_id,
+            staff_id: StaffId(1),
+            lines: vec![OrderLine {
+                product_id: shop.product_id,
+                quantity: 1,
+                list_price: Cents(10_000),
+                discount_percent: 0,
+                product_name: None,
+            }],
+            required_date: None,
+            reservation_id: None,
+        })
+        .await?;
+    let payment = caller
+        .call(&AuthorizePayment {
+            order_id: order.order_id,
+            amount: order.total,
+            card: card("4242 4242 4242 4242"),
+        })
+        .await?;
+    caller
+        .call(&ChangeOrderStatus {
+            order_id: order.order_id,
+            to: OrderStatus::Rejected,
+            reason: Some("the test leaves its money held".into()),
+        })
+        .await?;
+    let levels = {
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || invariants::reserved_equals_held(&data)).await??
+    };
+    assert_eq!(
+        levels,
+        Ok(1),
+        "the one level agrees with its held reservation"
+    );
+    let open = {
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || invariants::open_authorizations_on_ended_orders(&data))
+            .await??
+    };
+    assert_eq!(
+        open,
+        vec![(
+            payment.payment_id.0,
+            order.order_id.0,
+            "rejected".to_owned()
+        )]
+    );
+
+    // Behind inventory's back, the reservation stops holding while the level still counts it.
+    system.stop_service(ServiceName::Inventory).await?;
+    let levels = tokio::task::spawn_blocking(move || {
+        let database = rusqlite::Connection::open(data.join("inventory").join("inventory.db"))?;
+        database.execute("UPDATE reservations SET status = 'released'", [])?;
+        invariants::reserved_equals_held(&data)
+    })
+    .await??;
+    assert_eq!(
+        levels,
+        Err(vec![[shop.store_id.0, shop.product_id.0, 3, 0]]),
+        "the level that disagrees is named"
+    );
+    system.stop().await
 }
