@@ -633,6 +633,13 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
     summary.checked("money kept by every payment = confirmed totals", 1);
 
     println!("{summary}");
+    // The aim is under 15 s (a dead driver's sagas wait out its 3 s lease, a lost work item
+    // the 2 s scan of sagas stale for 3 s); twice that means something is waiting for nothing.
+    let (stall, saga) = summary.longest_stall.clone().unwrap_or_default();
+    assert!(
+        stall < 30_000,
+        "a saga went {stall} ms without progress: {saga}"
+    );
     drop(fleet);
     Ok(())
 }
