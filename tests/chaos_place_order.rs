@@ -106,6 +106,7 @@ async fn place(
     let key = format!("chaos-{index}");
     let timeout = Some(Duration::from_secs(3));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut errors = BTreeMap::<String, usize>::new();
     loop {
         let placed = if index.is_multiple_of(2) {
             let request = order(shop, index, console.whoami().staff_id);
@@ -131,9 +132,14 @@ async fn place(
         match placed {
             Ok(started) => return Ok(started),
             Err(error) if tokio::time::Instant::now() >= deadline => {
-                return Err(error.context(format!("order {index} was never taken")));
+                return Err(error.context(format!(
+                    "order {index} was never taken; the errors on the way, by count: {errors:#?}"
+                )));
             }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(error) => {
+                *errors.entry(error.to_string()).or_default() += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     }
 }
