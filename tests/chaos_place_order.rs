@@ -4,6 +4,7 @@
 //! about every half second a process dies with SIGKILL and starts again (every service, two
 //! orchestrators, now and then nats-server itself) and each service's connection to
 //! nats-server runs through a fault proxy that delays, stalls and cuts it on a seeded schedule.
+//! The console logs in again when its session ends, as a person would; the summary counts it.
 //!
 //! Afterwards every saga ends within a bound and the invariants hold: stock is conserved and
 //! reserved equals the held reservations (also checked again and again during the chaos),
@@ -29,7 +30,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bikestore_client::Session;
 use bikestore_contracts::inventory::Page;
 use bikestore_contracts::inventory::{
     CreateBrand, CreateCategory, CreateProduct, CreateStore, GetProduct, ProductFields,
@@ -45,12 +45,12 @@ use bikestore_contracts::sagas::{
     SagaState,
 };
 use bikestore_contracts::{
-    Cents, CustomerId, ProductId, ReservationId, ServiceName, StaffId, StoreId, Subjects,
+    Cents, CustomerId, ErrorCode, ProductId, ReservationId, ServiceName, StaffId, StoreId, Subjects,
 };
 use bikestore_harness::System;
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_testkit::{eventually, wait_for_service};
-use fleet::{Dice, Fleet, SERVICES, card, orchestrator_log_lines};
+use fleet::{Console, Dice, Fleet, SERVICES, card, orchestrator_log_lines};
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use summary::Summary;
 
@@ -100,7 +100,7 @@ fn order(shop: &Shop, index: usize, staff_id: StaffId) -> PlaceOrder {
 async fn place(
     shop: &Shop,
     index: usize,
-    console: &Session,
+    console: &Console,
     caller: &Caller,
 ) -> anyhow::Result<SagaStarted> {
     let key = format!("chaos-{index}");
@@ -109,16 +109,22 @@ async fn place(
     let mut errors = BTreeMap::<String, usize>::new();
     loop {
         let placed = if index.is_multiple_of(2) {
-            let request = order(shop, index, console.whoami().staff_id);
+            let session = console.session().await;
+            let request = order(shop, index, session.whoami().staff_id);
             let options = bikestore_client::CallOptions {
                 idempotency_key: Some(key.clone()),
                 timeout,
                 content_type: None,
             };
-            console
-                .call_with(&request, options)
-                .await
-                .map_err(anyhow::Error::from)
+            let called = session.call_with(&request, options).await;
+            // A session can end under the chaos (a refresh whose reply was lost leaves the
+            // console a refresh token identity has replaced): log in again, as a person would.
+            if let Err(error) = &called
+                && error.code() == ErrorCode::Unauthorized
+            {
+                console.log_in_again(&session).await.ok();
+            }
+            called.map_err(anyhow::Error::from)
         } else {
             let options = CallOptions {
                 timeout,
@@ -294,7 +300,7 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
         wait_for_service(&client, service.as_str(), Duration::from_secs(30)).await?;
     }
     let shop = open_shop(&caller).await?;
-    let console = Arc::new(fleet.system.console("admin").await?);
+    let console = Arc::new(Console::log_in(&fleet.system, "admin").await?);
 
     // The killer: about every half second, one process dies with SIGKILL and starts again. It
     // runs beside the intake on this task (restarting nats-server is not a future to spawn).
@@ -387,6 +393,7 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
     let (mut fleet, placed, cancels) = tokio::try_join!(killer, intake, canceller)?;
     summary.cancelled = cancels;
     summary.through_gateway = placed.div_ceil(2);
+    summary.console_logins_again = console.logins_again();
     summary.straight = placed / 2;
     summary.checked(
         "reserved = held reservations (during the chaos)",

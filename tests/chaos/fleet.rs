@@ -165,3 +165,62 @@ pub fn card(number: &str) -> Card {
         holder: "Chaos".into(),
     }
 }
+
+/// A console logged in as a demo member, shared by the test's console intakes, that logs in
+/// again when its session has ended, as a person at a console would when told to.
+pub struct Console {
+    nats_url: String,
+    tls: bikestore_client::TlsFiles,
+    subjects: bikestore_contracts::Subjects,
+    username: &'static str,
+    session: tokio::sync::Mutex<std::sync::Arc<bikestore_client::Session>>,
+    logins: std::sync::atomic::AtomicU64,
+}
+
+impl Console {
+    /// Logs in as `username` on `system`'s server (directly, not behind a fault proxy).
+    pub async fn log_in(system: &System, username: &'static str) -> anyhow::Result<Console> {
+        let session = system.console(username).await?;
+        Ok(Console {
+            nats_url: system.nats_url(),
+            tls: system.console_tls(),
+            subjects: system.subjects().clone(),
+            username,
+            session: tokio::sync::Mutex::new(std::sync::Arc::new(session)),
+            logins: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// The session to call through now.
+    pub async fn session(&self) -> std::sync::Arc<bikestore_client::Session> {
+        std::sync::Arc::clone(&*self.session.lock().await)
+    }
+
+    /// Logs in again unless another intake already replaced `ended`.
+    pub async fn log_in_again(
+        &self,
+        ended: &std::sync::Arc<bikestore_client::Session>,
+    ) -> anyhow::Result<()> {
+        let mut session = self.session.lock().await;
+        if !std::sync::Arc::ptr_eq(&session, ended) {
+            return Ok(());
+        }
+        let client = bikestore_client::Client::connect_as_console(
+            &self.nats_url,
+            &self.tls,
+            self.subjects.clone(),
+            None,
+        )
+        .await?;
+        let password = bikestore_harness::demo_password(self.username);
+        *session = std::sync::Arc::new(client.login(self.username, &password).await?);
+        self.logins
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// How many times it logged in again.
+    pub fn logins_again(&self) -> u64 {
+        self.logins.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}

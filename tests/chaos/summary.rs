@@ -15,6 +15,8 @@ pub struct Summary {
     pub through_gateway: usize,
     pub straight: usize,
     pub cancelled: usize,
+    /// How many times the console's session ended and it logged in again.
+    pub console_logins_again: u64,
     pub sagas_by_state: BTreeMap<String, usize>,
     pub kills: BTreeMap<String, u64>,
     pub faults: FaultCounts,
@@ -87,6 +89,11 @@ impl fmt::Display for Summary {
             self.chaos_for, self.through_gateway, self.straight, self.cancelled
         )?;
         writeln!(formatter, "  sagas by state: {:?}", self.sagas_by_state)?;
+        writeln!(
+            formatter,
+            "  the console's session ended and it logged in again: {} times",
+            self.console_logins_again
+        )?;
         let kills: u64 = self.kills.values().sum();
         writeln!(formatter, "  kills: {kills} {:?}", self.kills)?;
         let faults = self.faults;
