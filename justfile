@@ -364,6 +364,24 @@ test *args:
         cargo test --workspace {{ args }}
     fi
 
+# The test suite runs it for 30 s; this runs it for `minutes` (whole minutes) and shows its summary:
+# sagas by state, kills and network faults by kind, invariants checked, the longest stall.
+# Run the chaos test longer: kills, network faults and every invariant (`just chaos 10`).
+chaos minutes="2":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    minutes={{ quote(minutes) }}
+    minutes="${minutes#minutes=}"
+    [[ "$minutes" =~ ^[1-9][0-9]*$ ]] || { echo "minutes must be a whole number of minutes, not $minutes" >&2; exit 1; }
+    BIKESTORE_NATS_SERVER="$(nats/ensure-nats-server.sh)"
+    export BIKESTORE_NATS_SERVER
+    export BIKESTORE_CHAOS_SECONDS=$((minutes * 60))
+    # The test runs the services' binaries (debug builds, as the test suite does).
+    packages=()
+    for name in {{ services }}; do packages+=(-p "bikestore-$name"); done
+    cargo build --bins "${packages[@]}"
+    cargo test -p bikestore-tests --test chaos_place_order -- --nocapture
+
 # Benchmark the place-order saga against its floor (release build; `just bench --help` for flags).
 bench *args:
     #!/usr/bin/env bash

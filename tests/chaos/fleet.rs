@@ -1,24 +1,29 @@
-//! The processes the chaos test kills and restarts, and its small helpers.
+//! The processes the chaos test kills and restarts (every service, two orchestrators, and
+//! nats-server itself), each service behind its own fault proxy, and the test's small helpers.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 use bikestore_contracts::ServiceName;
 use bikestore_contracts::orders::Card;
 use bikestore_harness::System;
-use bikestore_testkit::ChildProcess;
+use bikestore_testkit::{ChildProcess, FaultCounts, FaultProxy, FaultSchedule};
 
-/// The processes the test keeps running: one of each participant and two orchestrators.
-pub const SERVICES: [ServiceName; 5] = [
+/// The processes the test keeps running: one of each service and two orchestrators.
+pub const SERVICES: [ServiceName; 7] = [
+    ServiceName::Identity,
     ServiceName::Inventory,
     ServiceName::Orders,
     ServiceName::Notifications,
     ServiceName::Orchestrator,
     ServiceName::Orchestrator,
+    ServiceName::Gateway,
 ];
 
 /// Settings that keep steps, retries and recovery short enough for a bounded run.
-const ENV: [(&str, &str); 8] = [
+const ENV: [(&str, &str); 9] = [
     ("BIKESTORE_ORCHESTRATOR_STEP_TIMEOUT_MS", "1500"),
+    // A dead driver's sagas wait out its lease; it must exceed the step timeout by a second.
+    ("BIKESTORE_ORCHESTRATOR_LEASE_MS", "3000"),
     ("BIKESTORE_ORCHESTRATOR_MAX_ATTEMPTS", "30"),
     ("BIKESTORE_ORCHESTRATOR_INITIAL_BACKOFF_MS", "50"),
     ("BIKESTORE_ORCHESTRATOR_MAX_BACKOFF_MS", "500"),
@@ -28,16 +33,94 @@ const ENV: [(&str, &str); 8] = [
     ("BIKESTORE_NOTIFICATIONS_EVENT_ACK_WAIT_MS", "2000"),
 ];
 
-/// The system's nats-server and data folder, and the service processes on it.
+/// One in this many kills is of nats-server rather than a service.
+const NATS_KILL_ODDS: usize = 12;
+
+/// The network faults on each service's connection: every second or few a short delay, a
+/// stall shorter than a step's timeout, or a cut (a process lives a few seconds between kills).
+fn schedule(seed: u64) -> FaultSchedule {
+    FaultSchedule {
+        seed,
+        gap_ms: 700..=3_000,
+        weights: [4, 3, 2],
+        latency_ms: 10..=150,
+        delay_lasting_ms: 500..=2_000,
+        stall_ms: 300..=1_200,
+    }
+}
+
+/// The system (its nats-server and data folder), the service processes on it, the fault proxy
+/// in front of each, and what was killed.
 pub struct Fleet {
-    pub system: Arc<System>,
+    pub system: System,
     pub processes: Vec<ChildProcess>,
+    proxies: Vec<FaultProxy>,
+    pub kills: BTreeMap<String, u64>,
 }
 
 impl Fleet {
-    /// Starts the process for `SERVICES[index]` (again).
-    pub fn spawn(&self, index: usize) -> anyhow::Result<ChildProcess> {
-        self.system.spawn_process(SERVICES[index], &ENV)
+    /// Starts a proxy per process slot (seeded from `seed`) and every process behind its own.
+    pub async fn start(system: System, seed: u64) -> anyhow::Result<Fleet> {
+        let mut proxies = Vec::new();
+        for index in 0..SERVICES.len() {
+            proxies.push(
+                FaultProxy::to_url(&system.nats_url(), schedule(seed + index as u64 * 1_000))
+                    .await?,
+            );
+        }
+        let mut fleet = Fleet {
+            system,
+            processes: Vec::new(),
+            proxies,
+            kills: BTreeMap::new(),
+        };
+        for index in 0..SERVICES.len() {
+            let process = fleet.spawn(index)?;
+            fleet.processes.push(process);
+        }
+        Ok(fleet)
+    }
+
+    /// Starts the process for `SERVICES[index]` (again), behind its proxy.
+    fn spawn(&self, index: usize) -> anyhow::Result<ChildProcess> {
+        self.system
+            .spawn_process_at(SERVICES[index], &self.proxies[index].url(), &ENV)
+    }
+
+    /// Kills one process, chosen by `dice`, with SIGKILL and starts it again: a service, or
+    /// now and then nats-server (restarted on its port with its store).
+    pub async fn kill_one(&mut self, dice: &mut Dice) -> anyhow::Result<()> {
+        if dice.roll(NATS_KILL_ODDS) == 0 {
+            let nats = self.system.nats_mut();
+            nats.kill();
+            nats.restart().await?;
+            *self.kills.entry("nats-server".to_owned()).or_default() += 1;
+            return Ok(());
+        }
+        let victim = dice.roll(self.processes.len());
+        self.processes[victim].kill_hard().await?;
+        self.processes[victim] = self.spawn(victim)?;
+        *self.kills.entry(SERVICES[victim].to_string()).or_default() += 1;
+        Ok(())
+    }
+
+    /// Stops (true) or resumes (false) every proxy's scheduled faults.
+    pub fn pause_faults(&self, paused: bool) {
+        for proxy in &self.proxies {
+            proxy.pause(paused);
+        }
+    }
+
+    /// The network faults of every proxy together.
+    pub fn faults(&self) -> FaultCounts {
+        let mut total = FaultCounts::default();
+        for proxy in &self.proxies {
+            let counts = proxy.counts();
+            total.delays += counts.delays;
+            total.stalls += counts.stalls;
+            total.cuts += counts.cuts;
+        }
+        total
     }
 }
 
@@ -80,5 +163,64 @@ pub fn card(number: &str) -> Card {
         expiry_year: 2031,
         cvc: "123".into(),
         holder: "Chaos".into(),
+    }
+}
+
+/// A console logged in as a demo member, shared by the test's console intakes, that logs in
+/// again when its session has ended, as a person at a console would when told to.
+pub struct Console {
+    nats_url: String,
+    tls: bikestore_client::TlsFiles,
+    subjects: bikestore_contracts::Subjects,
+    username: &'static str,
+    session: tokio::sync::Mutex<std::sync::Arc<bikestore_client::Session>>,
+    logins: std::sync::atomic::AtomicU64,
+}
+
+impl Console {
+    /// Logs in as `username` on `system`'s server (directly, not behind a fault proxy).
+    pub async fn log_in(system: &System, username: &'static str) -> anyhow::Result<Console> {
+        let session = system.console(username).await?;
+        Ok(Console {
+            nats_url: system.nats_url(),
+            tls: system.console_tls(),
+            subjects: system.subjects().clone(),
+            username,
+            session: tokio::sync::Mutex::new(std::sync::Arc::new(session)),
+            logins: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// The session to call through now.
+    pub async fn session(&self) -> std::sync::Arc<bikestore_client::Session> {
+        std::sync::Arc::clone(&*self.session.lock().await)
+    }
+
+    /// Logs in again unless another intake already replaced `ended`.
+    pub async fn log_in_again(
+        &self,
+        ended: &std::sync::Arc<bikestore_client::Session>,
+    ) -> anyhow::Result<()> {
+        let mut session = self.session.lock().await;
+        if !std::sync::Arc::ptr_eq(&session, ended) {
+            return Ok(());
+        }
+        let client = bikestore_client::Client::connect_as_console(
+            &self.nats_url,
+            &self.tls,
+            self.subjects.clone(),
+            None,
+        )
+        .await?;
+        let password = bikestore_harness::demo_password(self.username);
+        *session = std::sync::Arc::new(client.login(self.username, &password).await?);
+        self.logins
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// How many times it logged in again.
+    pub fn logins_again(&self) -> u64 {
+        self.logins.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

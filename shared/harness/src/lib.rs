@@ -260,6 +260,17 @@ impl System {
         service: ServiceName,
         env: &[(&str, &str)],
     ) -> anyhow::Result<ChildProcess> {
+        self.spawn_process_at(service, &self.nats_url(), env)
+    }
+
+    /// Starts the binary of `service` as [`System::spawn_process`] does, connecting to
+    /// `nats_url` instead of the system's server (a fault proxy in front of it).
+    pub fn spawn_process_at(
+        &self,
+        service: ServiceName,
+        nats_url: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<ChildProcess> {
         let binary = format!("bikestore-{service}");
         let credentials = self
             .credentials(service.as_str())
@@ -288,7 +299,7 @@ impl System {
         let instance = self.spawned.fetch_add(1, Ordering::Relaxed);
         ChildProcess::service(
             &binary,
-            &self.nats_url(),
+            nats_url,
             self.data.path(),
             &format!("{service}-{instance}"),
             &all_env,

@@ -19,6 +19,8 @@
 //! - `bad_input`: [`assert_survives_bad_input`], the bad-input suite every endpoint must pass.
 //! - `events`: [`read_events`] and [`count_on_subject`], what a service published to its stream.
 //! - `files`: [`files_under`], what processes wrote to disk.
+//! - `fault_proxy`: [`FaultProxy`], a TCP proxy that delays, stalls and cuts connections to
+//!   nats-server on a seeded [`FaultSchedule`].
 
 #![warn(missing_docs)]
 
@@ -27,6 +29,7 @@ mod binary;
 mod credentials;
 mod events;
 mod eventually;
+mod fault_proxy;
 mod files;
 mod in_process;
 mod nats;
@@ -39,6 +42,7 @@ pub use bad_input::assert_survives_bad_input;
 pub use binary::{cargo_bin, nats_server_binary, workspace_root};
 pub use events::{count_on_subject, read_events};
 pub use eventually::{Check, eventually};
+pub use fault_proxy::{Fault, FaultCounts, FaultKind, FaultProxy, FaultSchedule};
 pub use files::files_under;
 pub use in_process::{InProcess, SERVICE_READY};
 pub use nats::{JetStreamSync, NATS_USERS, NatsOptions, NatsServer, NatsTls};

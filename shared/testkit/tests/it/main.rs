@@ -2,5 +2,6 @@
 //!
 //! One test binary (see STYLE.md, "Tests"); each module covers one part of the kit.
 
+mod fault_proxy;
 mod nats_server;
 mod processes;
