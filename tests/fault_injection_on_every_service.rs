@@ -112,63 +112,47 @@ async fn the_gateway_fails_the_named_public_operation() -> anyhow::Result<()> {
     system.stop().await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_fault_on_a_service_without_a_database_stops_it_at_start() -> anyhow::Result<()> {
+/// Starts `service`'s binary with `fault` and checks that it stops at once, saying `why`.
+async fn stops_at_start(service: ServiceName, fault: &str, why: &str) -> anyhow::Result<()> {
     let system = System::builder().start().await?;
-    let mut process = system.spawn_process(
-        ServiceName::Orchestrator,
-        &[(ENV_FAULT, "crash_after_commit=place_order")],
-    )?;
+    let mut process = system.spawn_process(service, &[(ENV_FAULT, fault)])?;
     let status = process.wait().await?;
-    anyhow::ensure!(
-        !status.success(),
-        "the orchestrator ran with a fault it cannot honour"
-    );
+    anyhow::ensure!(!status.success(), "{service} ran with the fault {fault}");
     let log = process.read_log();
     anyhow::ensure!(
-        log.contains("crash_after_commit needs a database"),
-        "the orchestrator did not say why it stopped:\n{log}"
+        log.contains(why),
+        "{service} did not say why it stopped ({why:?}):\n{log}"
     );
     system.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_fault_on_a_service_without_a_database_stops_it_at_start() -> anyhow::Result<()> {
+    stops_at_start(
+        ServiceName::Orchestrator,
+        "crash_after_commit=place_order",
+        "crash_after_commit needs a database",
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_reply_fault_on_a_service_without_a_database_stops_it_at_start() -> anyhow::Result<()>
 {
-    let system = System::builder().start().await?;
-    let mut process = system.spawn_process(
+    stops_at_start(
         ServiceName::Orchestrator,
-        &[(ENV_FAULT, "reply_late=place_order:1000")],
-    )?;
-    let status = process.wait().await?;
-    anyhow::ensure!(
-        !status.success(),
-        "the orchestrator ran with a fault it cannot honour"
-    );
-    let log = process.read_log();
-    anyhow::ensure!(
-        log.contains("reply_late needs a database"),
-        "the orchestrator did not say why it stopped:\n{log}"
-    );
-    system.stop().await
+        "reply_late=place_order:1000",
+        "reply_late needs a database",
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_reply_fault_without_its_delay_stops_the_service_at_start() -> anyhow::Result<()> {
-    let system = System::builder().start().await?;
-    let mut process = system.spawn_process(
+    stops_at_start(
         ServiceName::Inventory,
-        &[(ENV_FAULT, "reply_late=receive_stock")],
-    )?;
-    let status = process.wait().await?;
-    anyhow::ensure!(
-        !status.success(),
-        "inventory ran with a fault it cannot read"
-    );
-    let log = process.read_log();
-    anyhow::ensure!(
-        log.contains("needs a delay: reply_late=<operation>:<milliseconds>"),
-        "inventory did not say what is wrong with its fault:\n{log}"
-    );
-    system.stop().await
+        "reply_late=receive_stock",
+        "needs a delay: reply_late=<operation>:<milliseconds>",
+    )
+    .await
 }
