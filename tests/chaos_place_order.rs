@@ -170,7 +170,15 @@ async fn cancel_once_placed(index: usize, saga_id: SagaId, caller: Caller) -> an
             }
         },
     )
-    .await?;
+    .await;
+    let order_id = match order_id {
+        Ok(order_id) => order_id,
+        // Say where it stands, so a saga that never ends can be understood.
+        Err(error) => {
+            let record = caller.call(&GetSaga { saga_id }).await;
+            return Err(error.context(format!("its record now: {record:#?}")));
+        }
+    };
     let Some(order_id) = order_id else {
         return Ok(false);
     };

@@ -117,12 +117,38 @@ pub async fn repeated(
     let Some((existing, _)) = orchestrator.engine.store().load(saga_id).await? else {
         return Ok(None);
     };
+    requeue_if_undriven(orchestrator, &existing).await?;
     if wait_ms.is_none() {
         return Ok(Some(started(&existing)));
     }
     start_and_reply(orchestrator, existing, wait_ms)
         .await
         .map(Some)
+}
+
+/// Queues again a saga found by a repeated intake if it is unfinished and no driver holds it.
+/// A repeat usually means the first answer was lost, and maybe the work item with it (the
+/// first intake died before queueing it, or the queueing failed); keyed by the record's last
+/// change, so repeats queue it once.
+async fn requeue_if_undriven(
+    orchestrator: &Orchestrator,
+    existing: &SagaRecord,
+) -> Result<(), OrchestratorError> {
+    let now = now_ms();
+    let undriven = existing
+        .lease
+        .as_ref()
+        .is_none_or(|lease| lease.until_ms <= now);
+    if ended(existing.state) || !undriven {
+        return Ok(());
+    }
+    orchestrator
+        .engine
+        .enqueue(
+            &existing.saga_id,
+            &format!("repeat-{}", existing.updated_at_ms),
+        )
+        .await
 }
 
 /// Starts `record` (or finds the saga its ID already names) and answers, after waiting for
@@ -133,7 +159,10 @@ pub async fn start_and_reply(
     wait_ms: Option<u64>,
 ) -> Result<SagaStarted, OrchestratorError> {
     let Some(wait_ms) = wait_ms else {
-        let (current, _created) = orchestrator.engine.start(record).await?;
+        let (current, created) = orchestrator.engine.start(record).await?;
+        if !created {
+            requeue_if_undriven(orchestrator, &current).await?;
+        }
         return Ok(started(&current));
     };
     let deadline = Instant::now() + Duration::from_millis(wait_ms).min(MAX_WAIT);
@@ -149,7 +178,12 @@ pub async fn start_and_reply(
             drive(orchestrator, record, revision, &driver, deadline).await
         }
         // Someone else started it (a repeat of the request): follow it.
-        Written::Lost => follow(orchestrator, &saga_id, deadline).await,
+        Written::Lost => {
+            if let Some((existing, _)) = orchestrator.engine.store().load(&saga_id).await? {
+                requeue_if_undriven(orchestrator, &existing).await?;
+            }
+            follow(orchestrator, &saga_id, deadline).await
+        }
     }
 }
 

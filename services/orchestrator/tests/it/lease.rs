@@ -1,5 +1,6 @@
 //! One driver at a time: a saga whose driver holds a live lease is left alone until the lease
-//! runs out, and then taken over at once, so a saga whose intake died waits about one lease.
+//! runs out, and then taken over at once, so a saga whose intake died waits about one lease;
+//! and a saga nobody holds or queues is queued again when its intake is repeated.
 
 use std::time::Duration;
 
@@ -87,5 +88,69 @@ async fn a_dead_drivers_saga_waits_for_its_lease_then_is_taken_over_at_once() ->
     );
     assert_eq!(ended.lease, None, "an ended saga holds no lease");
     assert_eq!(stack.stock(source, product_id).await?.on_hand, 1);
+    stack.stop().await
+}
+
+#[tokio::test]
+async fn a_repeated_intake_queues_its_saga_again_when_nobody_drives_it() -> anyhow::Result<()> {
+    use sha2::{Digest, Sha256};
+    let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
+    let (source, product_id) = stack.store_with_stock(3).await?;
+    let destination = stack.store().await?;
+
+    // The first intake created the record and died before queueing it: no lease, no work
+    // item, and the recovery scan at start has already run.
+    let key = "transfer-repeated-after-a-crash";
+    let digest = Sha256::new()
+        .chain_update(b"transfer_stock")
+        .chain_update([0])
+        .chain_update(key.as_bytes())
+        .finalize();
+    let saga_id = SagaId(
+        digest
+            .iter()
+            .take(16)
+            .map(|byte| format!("{byte:02x}"))
+            .collect(),
+    );
+    let record = SagaRecord {
+        saga_id: saga_id.clone(),
+        definition: "transfer_stock".into(),
+        payload: SagaPayload::TransferStock(TransferStockSaga {
+            from_store_id: source,
+            to_store_id: destination,
+            product_id,
+            quantity: 2,
+            reservation_id: Some(ReservationId("transfer-repeated".into())),
+        }),
+        ..cancel_order_record(&saga_id.0, 1, bikestore_contracts::OrderId(1))
+    };
+    let jetstream = async_nats::jetstream::new(stack.client.clone());
+    jetstream
+        .get_key_value(Subjects::default().sagas_bucket())
+        .await?
+        .create(&saga_id.0, serde_json::to_vec(&record)?.into())
+        .await?;
+
+    let repeat = bikestore_contracts::sagas::TransferStock {
+        from_store_id: source,
+        to_store_id: destination,
+        product_id,
+        quantity: 2,
+        wait_ms: Some(20_000),
+    };
+    let answered = stack
+        .caller
+        .call_with(
+            &repeat,
+            &bikestore_runtime::call::CallOptions {
+                timeout: Some(Duration::from_secs(25)),
+                ..bikestore_runtime::call::CallOptions::idempotent(key)
+            },
+        )
+        .await?;
+    assert_eq!(answered.saga_id, saga_id, "the repeat names the first saga");
+    assert_eq!(answered.state, SagaState::Completed, "{:?}", answered.error);
+    assert_eq!(stack.stock(destination, product_id).await?.on_hand, 2);
     stack.stop().await
 }
