@@ -350,3 +350,100 @@ pub fn prune(connection: &Connection, before_ms: i64) -> Result<usize, IdentityE
         )?
         .execute(params![before_ms])?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIFETIMES: Lifetimes = Lifetimes {
+        ttl_ms: 3_600_000,
+        retry_grace_ms: 60_000,
+    };
+
+    /// A database with one active member and one unspent token `first` bound to key `k1`.
+    fn database() -> Result<Connection, IdentityError> {
+        let connection = Connection::open_in_memory()?;
+        for migration in crate::store::MIGRATIONS {
+            connection.execute_batch(migration)?;
+        }
+        connection.execute(
+            "INSERT INTO staff (staff_id, username, name, email, role, store_id,
+                                    password_hash, created_at_ms, updated_at_ms)
+                 VALUES (1, 'ana', 'Ana', 'ana@bikes.shop', 'sales', 1, 'x', 0, 0)",
+            [],
+        )?;
+        let first = NewToken {
+            token_hash: "first",
+            family: "family",
+            staff_id: StaffId(1),
+            issued_at_ms: 0,
+            expires_at_ms: LIFETIMES.ttl_ms,
+            session_key: "k1",
+        };
+        insert(&connection, &first)?;
+        Ok(connection)
+    }
+
+    fn present(
+        connection: &Connection,
+        token_hash: &str,
+        next_hash: &str,
+        next_session_key: &str,
+        now_ms: i64,
+    ) -> Result<Rotation, IdentityError> {
+        let presentation = Presentation {
+            token_hash,
+            next_hash,
+            next_session_key,
+        };
+        rotate(connection, &presentation, |_| true, now_ms, LIFETIMES)
+    }
+
+    #[test]
+    fn a_retry_is_honoured_until_the_grace_ends_and_not_from_then_on() -> Result<(), IdentityError>
+    {
+        let connection = database()?;
+        let spent_at_ms = 1_000;
+        let rotated = present(&connection, "first", "lost", "k2", spent_at_ms)?;
+        assert!(matches!(rotated, Rotation::Rotated { .. }), "{rotated:?}");
+        let last_moment = spent_at_ms + LIFETIMES.retry_grace_ms - 1;
+        let retried = present(&connection, "first", "second", "k2", last_moment)?;
+        assert!(matches!(retried, Rotation::Retried { .. }), "{retried:?}");
+        let too_late = spent_at_ms + LIFETIMES.retry_grace_ms;
+        let reused = present(&connection, "first", "third", "k2", too_late)?;
+        assert!(
+            matches!(reused, Rotation::Reused { ended: Some(_), .. }),
+            "{reused:?}"
+        );
+        assert!(!family_is_live(&connection, "family")?);
+        Ok(())
+    }
+
+    #[test]
+    fn the_lost_replys_token_spent_by_a_retry_revokes_when_presented() -> Result<(), IdentityError>
+    {
+        let connection = database()?;
+        present(&connection, "first", "lost", "k2", 1_000)?;
+        present(&connection, "first", "second", "k2", 2_000)?;
+        let reused = present(&connection, "lost", "third", "k2", 3_000)?;
+        assert!(matches!(reused, Rotation::Reused { .. }), "{reused:?}");
+        assert!(!family_is_live(&connection, "family")?);
+        Ok(())
+    }
+
+    #[test]
+    fn an_unproven_retry_spends_nothing() -> Result<(), IdentityError> {
+        let connection = database()?;
+        present(&connection, "first", "lost", "k2", 1_000)?;
+        let presentation = Presentation {
+            token_hash: "first",
+            next_hash: "second",
+            next_session_key: "k2",
+        };
+        let unproven = rotate(&connection, &presentation, |_| false, 2_000, LIFETIMES)?;
+        assert!(matches!(unproven, Rotation::Unproven), "{unproven:?}");
+        let rotated = present(&connection, "lost", "second", "k3", 3_000)?;
+        assert!(matches!(rotated, Rotation::Rotated { .. }), "{rotated:?}");
+        Ok(())
+    }
+}
