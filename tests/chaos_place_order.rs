@@ -117,8 +117,9 @@ async fn place(
                 content_type: None,
             };
             let called = session.call_with(&request, options).await;
-            // A session can end under the chaos (a refresh whose reply was lost leaves the
-            // console a refresh token identity has replaced): log in again, as a person would.
+            // A session can still end under the chaos (a refresh whose reply stays lost past
+            // the client's retries and identity's retry grace leaves the console a refresh token
+            // identity has replaced): log in again, as a person would.
             if let Err(error) = &called
                 && error.code() == ErrorCode::Unauthorized
             {

@@ -11,6 +11,8 @@ use bikestore_runtime::config::parse_millis;
 pub const ENV_ACCESS_TOKEN_TTL_MS: &str = "BIKESTORE_IDENTITY_ACCESS_TOKEN_TTL_MS";
 /// Environment variable for [`IdentityConfig::refresh_token_ttl`].
 pub const ENV_REFRESH_TOKEN_TTL_MS: &str = "BIKESTORE_IDENTITY_REFRESH_TOKEN_TTL_MS";
+/// Environment variable for [`IdentityConfig::refresh_retry_grace`].
+pub const ENV_REFRESH_RETRY_GRACE_MS: &str = "BIKESTORE_IDENTITY_REFRESH_RETRY_GRACE_MS";
 /// Environment variable for [`IdentityConfig::login_free_attempts`].
 pub const ENV_LOGIN_FREE_ATTEMPTS: &str = "BIKESTORE_IDENTITY_LOGIN_FREE_ATTEMPTS";
 /// Environment variable for [`IdentityConfig::login_base_delay`].
@@ -25,6 +27,13 @@ pub const ENV_LOGIN_LOCK_MS: &str = "BIKESTORE_IDENTITY_LOGIN_LOCK_MS";
 /// Environment variable for [`IdentityConfig::gateway_key`].
 pub const ENV_GATEWAY_KEY: &str = "BIKESTORE_IDENTITY_GATEWAY_KEY";
 
+/// How long after a refresh its retry is honoured by default: a console whose refresh reply was
+/// lost (a network cut, identity or nats-server killed after the commit) presents the spent
+/// token again, with its session key's proof, within a few seconds; a minute covers a restart of
+/// identity or nats-server while keeping short the window in which a spent token still counts.
+/// The default of `--refresh-retry-grace-ms` must stay equal to it.
+pub const REFRESH_RETRY_GRACE: Duration = Duration::from_secs(60);
+
 /// Flags and environment of `bikestore-identity`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct IdentityConfig {
@@ -37,6 +46,11 @@ pub struct IdentityConfig {
     /// Milliseconds a refresh token may wait to be used.
     #[arg(long = "refresh-token-ttl-ms", env = ENV_REFRESH_TOKEN_TTL_MS, value_parser = parse_millis, default_value = "43200000")]
     pub refresh_token_ttl: Duration,
+    /// Milliseconds after a refresh during which the same refresh, presented again with its
+    /// session key's proof, counts as a retry of a lost reply rather than a copied token (see
+    /// [`REFRESH_RETRY_GRACE`]); 0 treats every spent token presented again as copied.
+    #[arg(long = "refresh-retry-grace-ms", env = ENV_REFRESH_RETRY_GRACE_MS, value_parser = parse_millis, default_value = "60000")]
+    pub refresh_retry_grace: Duration,
     /// Failed logins of one username answered at once before each further try must wait.
     #[arg(long, env = ENV_LOGIN_FREE_ATTEMPTS, default_value_t = 3)]
     pub login_free_attempts: u32,
@@ -67,6 +81,7 @@ impl IdentityConfig {
             common,
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(12 * 3600),
+            refresh_retry_grace: REFRESH_RETRY_GRACE,
             login_free_attempts: 3,
             login_base_delay: Duration::from_secs(1),
             login_lock_after: 8,

@@ -60,6 +60,7 @@ pub struct Identity {
     policy: ThrottlePolicy,
     access_token_ttl_ms: i64,
     refresh_token_ttl_ms: i64,
+    refresh_retry_grace_ms: i64,
     decoy_hash: String,
     gateway_key: GatewayKey,
 }
@@ -154,6 +155,7 @@ pub async fn run(config: IdentityConfig, shutdown: Shutdown) -> Result<(), Runti
         policy: ThrottlePolicy::from_config(&config),
         access_token_ttl_ms: millis(config.access_token_ttl),
         refresh_token_ttl_ms: millis(config.refresh_token_ttl),
+        refresh_retry_grace_ms: millis(config.refresh_retry_grace),
         decoy_hash: password::decoy_hash().await.map_err(startup_error)?,
         gateway_key: GatewayKey::new(config.gateway_key_path()),
     });

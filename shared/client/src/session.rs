@@ -4,9 +4,15 @@
 //! processes sharing that file: under the file's lock it first adopts tokens another process
 //! saved (its refresh token is the live one), refreshes only if they too expire soon, and saves
 //! the new tokens before releasing the lock.
+//!
+//! A refresh whose reply does not arrive (a timeout, or nobody answering while identity or the
+//! connection comes back) is asked again with the same refresh token, a few times
+//! ([`REFRESH_ATTEMPTS`]): identity may have rotated the token before the reply was lost, and
+//! honours the same refresh presented again shortly after as a retry, so the session goes on.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_nats::HeaderMap;
 use bikestore_auth::{KeyPair, sign_request};
@@ -22,6 +28,13 @@ use crate::{CallOptions, Client, ClientError, now_ms};
 
 /// A token expiring within this many milliseconds is refreshed before the next call.
 pub const REFRESH_MARGIN_MS: i64 = 60_000;
+
+/// How many times a refresh is sent when no reply arrives, the first included.
+pub const REFRESH_ATTEMPTS: u32 = 4;
+
+/// The pause before the second attempt of a refresh; it doubles before each further one, so
+/// every attempt falls well within identity's grace for retries (60 s by default).
+const REFRESH_RETRY_PAUSE: Duration = Duration::from_millis(250);
 
 /// The tokens of a session, replaced on every refresh.
 struct Tokens {
@@ -296,20 +309,36 @@ impl Session {
     }
 
     /// Trades the refresh token for new tokens, proving with the session key that the token is
-    /// this session's (identity refuses a refresh token presented without that proof).
+    /// this session's (identity refuses a refresh token presented without that proof). When no
+    /// reply arrives it asks again with the same token, up to [`REFRESH_ATTEMPTS`] times in all.
     async fn trade(&self, tokens: &mut Tokens) -> Result<(), ClientError> {
-        let session_public_key = self.key.public_key().to_base64url();
-        let session_proof =
-            bikestore_auth::sign_refresh(&self.key, tokens.refresh.expose(), &session_public_key);
-        let refresh = Refresh {
-            refresh_token: tokens.refresh.clone(),
-            session_public_key,
-            session_proof,
+        let mut pause = REFRESH_RETRY_PAUSE;
+        let mut attempt = 1;
+        let reply = loop {
+            let session_public_key = self.key.public_key().to_base64url();
+            let session_proof = bikestore_auth::sign_refresh(
+                &self.key,
+                tokens.refresh.expose(),
+                &session_public_key,
+            );
+            let refresh = Refresh {
+                refresh_token: tokens.refresh.clone(),
+                session_public_key,
+                session_proof,
+            };
+            match self
+                .client
+                .call_public(&refresh, &CallOptions::default())
+                .await
+            {
+                Err(error) if attempt < REFRESH_ATTEMPTS && reply_went_missing(&error) => {
+                    attempt += 1;
+                    tokio::time::sleep(pause).await;
+                    pause = pause.saturating_mul(2);
+                }
+                other => break other?,
+            }
         };
-        let reply = self
-            .client
-            .call_public(&refresh, &CallOptions::default())
-            .await?;
         tokens.access = reply.access_token;
         tokens.refresh = reply.refresh_token;
         tokens.expires_at_ms = reply.expires_at_ms;
@@ -350,6 +379,12 @@ fn expires_soon(tokens: &Tokens) -> bool {
     tokens.expires_at_ms - now_ms() <= REFRESH_MARGIN_MS
 }
 
+/// Whether a refresh failed for want of a reply (it may have been done all the same), rather
+/// than by an answer: worth asking again with the same token.
+fn reply_went_missing(error: &ClientError) -> bool {
+    matches!(error.code(), ErrorCode::Timeout | ErrorCode::Unavailable)
+}
+
 /// Whether the gateway refused the call because the access token expired.
 fn refused_as_expired(error: &WireError) -> bool {
     error.code == ErrorCode::Unauthorized
@@ -369,6 +404,20 @@ fn logged_out() -> ClientError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_missing_reply_asks_for_the_refresh_again() {
+        let late = ClientError::Wire(WireError::new(ErrorCode::Timeout, "no answer in time"));
+        assert!(reply_went_missing(&late));
+        let nobody = ClientError::Wire(WireError::new(ErrorCode::Unavailable, "no responders"));
+        assert!(reply_went_missing(&nobody));
+        assert!(reply_went_missing(&ClientError::Transport("cut".into())));
+        let refused = ClientError::Wire(WireError::new(
+            ErrorCode::Unauthorized,
+            "refresh token is invalid, expired or revoked",
+        ));
+        assert!(!reply_went_missing(&refused), "a refusal is an answer");
+    }
 
     #[test]
     fn only_an_expiry_refusal_asks_for_a_refresh() {

@@ -3,8 +3,15 @@
 //! The request must carry a proof signed by the session key the token's family is bound to,
 //! naming the key the family moves to; without it (a copied token alone) the refresh is refused
 //! and nothing is spent. The presented token is spent and replaced by a new one of the same
-//! family, bound to the named key. Presenting a spent token again means it was copied: the
-//! whole family is revoked, so the thief's and the owner's newer tokens stop working alike.
+//! family, bound to the named key.
+//!
+//! A spent token presented again is usually a copy: the whole family is revoked, so the thief's
+//! and the owner's newer tokens stop working alike. The one exception is a retry of a refresh
+//! whose reply was lost (a network cut, identity or nats-server killed after the commit): the
+//! same token, proved by its key, within the grace period (`--refresh-retry-grace-ms`, 60 s by
+//! default) and while the token that lost reply carried is still unused. Then that token is
+//! spent instead and a new one issued, so the tokens of the lost reply are dead and the session
+//! goes on; see [`refresh_tokens::rotate`].
 
 use bikestore_auth::{PublicKey, secret_digest, verify_refresh};
 use bikestore_contracts::identity::{LoginReply, Refresh};
@@ -14,7 +21,7 @@ use tracing::{info, instrument, warn};
 use crate::Identity;
 use crate::error::IdentityError;
 use crate::sessions::{self, FreshSecret};
-use crate::store::refresh_tokens::{self, Presentation, Rotation};
+use crate::store::refresh_tokens::{self, Lifetimes, Presentation, Rotation};
 use crate::store::signing_keys;
 
 /// The longest refresh token accepted; ours are 43 characters.
@@ -33,7 +40,10 @@ pub async fn handle(ctx: Ctx<Identity>, request: Refresh) -> Result<LoginReply, 
     let next_digest = next.digest.clone();
     let next_session_key = request.session_public_key.clone();
     let proof = request.session_proof;
-    let ttl_ms = ctx.refresh_token_ttl_ms;
+    let lifetimes = Lifetimes {
+        ttl_ms: ctx.refresh_token_ttl_ms,
+        retry_grace_ms: ctx.refresh_retry_grace_ms,
+    };
     let access_token_ttl_ms = ctx.access_token_ttl_ms;
     let (rotation, kid, now_ms) = ctx
         .db
@@ -51,7 +61,7 @@ pub async fn handle(ctx: Ctx<Identity>, request: Refresh) -> Result<LoginReply, 
                 next_session_key: &next_session_key,
             };
             let rotation =
-                refresh_tokens::rotate(connection, &presentation, proves, now_ms, ttl_ms)?;
+                refresh_tokens::rotate(connection, &presentation, proves, now_ms, lifetimes)?;
             if let Rotation::Reused {
                 staff_id,
                 ended: Some(family),
@@ -70,6 +80,10 @@ pub async fn handle(ctx: Ctx<Identity>, request: Refresh) -> Result<LoginReply, 
         .await?;
     let (member, family) = match rotation {
         Rotation::Rotated { member, family } => (member, family),
+        Rotation::Retried { member, family } => {
+            info!(staff_id = %member.staff_id, "a refresh whose reply was lost is retried; the token that reply carried is spent instead");
+            (member, family)
+        }
         Rotation::Reused { staff_id, .. } => {
             warn!(%staff_id, "a spent refresh token was presented again; its whole family is revoked");
             return Err(IdentityError::InvalidRefreshToken);

@@ -9,4 +9,5 @@ pub mod staff;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("schema.sql"),
     include_str!("bind_refresh_tokens.sql"),
+    include_str!("link_refresh_tokens.sql"),
 ];

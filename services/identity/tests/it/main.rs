@@ -5,6 +5,7 @@ mod bad_input;
 mod gateway_assertion;
 mod keys;
 mod login;
+mod refresh_retry;
 mod secrets;
 mod sessions;
 mod staff;

@@ -1,7 +1,7 @@
 //! Refresh tokens: bound to the session key they were issued to, which must sign each refresh
 //! (a copied token alone is refused and spends nothing; a family moves to a new key only by the
 //! old key's signature); single use and rotated; a spent one presented again revokes its whole
-//! family; logout revokes; a deactivated member can neither log in nor refresh; ended sessions
+//! family (unless it is a retry of a lost reply: `refresh_retry.rs`); logout revokes; a deactivated member can neither log in nor refresh; ended sessions
 //! are announced by the IDs their access tokens carry.
 
 use bikestore_auth::KeyPair;

@@ -38,6 +38,19 @@ pub async fn with_service() -> anyhow::Result<System> {
     Ok(system)
 }
 
+/// A system running identity alone, configured further by `adjust`.
+pub async fn with_service_configured(
+    adjust: impl FnOnce(&mut Configs) + 'static,
+) -> anyhow::Result<System> {
+    let mut system = System::builder()
+        .configure(quick_throttling)
+        .configure(adjust)
+        .start()
+        .await?;
+    system.start_service(ServiceName::Identity).await?;
+    Ok(system)
+}
+
 /// Creates a member with `password`.
 pub async fn staff(
     system: &System,

@@ -159,3 +159,24 @@ async fn sessions_sharing_a_file_never_spend_one_refresh_token_twice() {
     assert_ne!(on_disk.refresh_token, login.to_saved().await.refresh_token);
     stack.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_session_whose_refresh_reply_was_lost_refreshes_again_and_goes_on() {
+    let stack = Stack::start().await.unwrap();
+    let session = stack.client.login(ADMIN, ADMIN_PASSWORD).await.unwrap();
+    // The session as it was before a refresh whose reply it never saw: identity rotated the
+    // refresh token, but this copy still holds the spent one.
+    let before = session.to_saved().await;
+    session.refresh().await.unwrap();
+    let lost_reply = session.to_saved().await;
+    let unaware = Session::from_saved(stack.client.clone(), before.clone()).unwrap();
+    // Asking again with the spent token is a retry: the session goes on.
+    unaware.refresh().await.unwrap();
+    let retried = unaware.to_saved().await;
+    assert_ne!(retried.refresh_token, before.refresh_token);
+    assert_ne!(retried.refresh_token, lost_reply.refresh_token);
+    unaware.call(&ListProducts::default()).await.unwrap();
+    unaware.refresh().await.unwrap();
+    unaware.call(&ListProducts::default()).await.unwrap();
+    stack.stop().await.unwrap();
+}
