@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use bikestore_auth::KeyPair;
 use bikestore_contracts::ErrorCode;
-use bikestore_contracts::identity::Role;
+use bikestore_contracts::identity::{RefreshToken, Role};
+use bikestore_harness::System;
 
 use crate::support::{
     login, refresh, refresh_signed, staff, with_service, with_service_configured,
@@ -72,14 +73,7 @@ async fn a_retry_after_the_grace_period_revokes_the_family() -> anyhow::Result<(
         .await
         .unwrap_err();
     assert_eq!(late.code, ErrorCode::Unauthorized);
-    let revoked = refresh(&system, &lost.refresh_token, &next_key)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        revoked.code,
-        ErrorCode::Unauthorized,
-        "the family is revoked"
-    );
+    assert_family_revoked(&system, &lost.refresh_token, &next_key).await;
     system.stop().await
 }
 
@@ -96,14 +90,7 @@ async fn a_retry_after_the_newer_token_was_used_revokes_the_family() -> anyhow::
         .await
         .unwrap_err();
     assert_eq!(reuse.code, ErrorCode::Unauthorized);
-    let revoked = refresh(&system, &third.refresh_token, &third_key)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        revoked.code,
-        ErrorCode::Unauthorized,
-        "the family is revoked"
-    );
+    assert_family_revoked(&system, &third.refresh_token, &third_key).await;
     system.stop().await
 }
 
@@ -120,14 +107,7 @@ async fn a_retry_onto_another_key_revokes_the_family() -> anyhow::Result<()> {
         .await
         .unwrap_err();
     assert_eq!(moved.code, ErrorCode::Unauthorized);
-    let revoked = refresh(&system, &lost.refresh_token, &next_key)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        revoked.code,
-        ErrorCode::Unauthorized,
-        "the family is revoked"
-    );
+    assert_family_revoked(&system, &lost.refresh_token, &next_key).await;
     system.stop().await
 }
 
@@ -149,4 +129,16 @@ async fn a_retry_without_a_valid_proof_is_refused_and_spends_nothing() -> anyhow
     let retried = refresh_signed(&system, &first.refresh_token, &first_key, &next_key).await?;
     refresh(&system, &retried.refresh_token, &next_key).await?;
     system.stop().await
+}
+
+/// Fails unless refreshing with `token` (bound to `key`) is refused: its family was revoked.
+async fn assert_family_revoked(system: &System, token: &RefreshToken, key: &KeyPair) {
+    let refused = refresh(system, token, key)
+        .await
+        .expect_err("the family is revoked");
+    assert_eq!(
+        refused.code,
+        ErrorCode::Unauthorized,
+        "the family is revoked"
+    );
 }

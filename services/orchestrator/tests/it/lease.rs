@@ -8,7 +8,7 @@ use async_nats::HeaderMap;
 use bikestore_contracts::sagas::{
     Lease, Phase, SagaId, SagaPayload, SagaRecord, SagaState, TransferStockSaga,
 };
-use bikestore_contracts::{ReservationId, ServiceName, Subjects, headers};
+use bikestore_contracts::{ProductId, ReservationId, ServiceName, StoreId, Subjects, headers};
 use bikestore_runtime::now_ms;
 use bikestore_testkit::eventually;
 
@@ -16,6 +16,27 @@ use crate::support::{Stack, cancel_order_record};
 
 /// How long the dead driver's lease still runs when the test starts.
 const GHOST_LEASE: Duration = Duration::from_secs(2);
+
+/// A transfer of two units at its first step, as an intake writes it, with nobody driving it.
+fn transfer_record(
+    saga_id: &SagaId,
+    source: StoreId,
+    destination: StoreId,
+    product_id: ProductId,
+) -> SagaRecord {
+    SagaRecord {
+        saga_id: saga_id.clone(),
+        definition: "transfer_stock".into(),
+        payload: SagaPayload::TransferStock(TransferStockSaga {
+            from_store_id: source,
+            to_store_id: destination,
+            product_id,
+            quantity: 2,
+            reservation_id: Some(ReservationId(format!("transfer-{saga_id}"))),
+        }),
+        ..cancel_order_record(&saga_id.0, 1, bikestore_contracts::OrderId(1))
+    }
+}
 
 #[tokio::test]
 async fn a_dead_drivers_saga_waits_for_its_lease_then_is_taken_over_at_once() -> anyhow::Result<()>
@@ -29,20 +50,11 @@ async fn a_dead_drivers_saga_waits_for_its_lease_then_is_taken_over_at_once() ->
     let until_ms = now_ms() + GHOST_LEASE.as_millis() as i64;
     let saga_id = SagaId("taken-over".into());
     let record = SagaRecord {
-        saga_id: saga_id.clone(),
-        definition: "transfer_stock".into(),
-        payload: SagaPayload::TransferStock(TransferStockSaga {
-            from_store_id: source,
-            to_store_id: destination,
-            product_id,
-            quantity: 2,
-            reservation_id: Some(ReservationId("transfer-taken-over".into())),
-        }),
         lease: Some(Lease {
             holder: "an-intake-that-died.0".into(),
             until_ms,
         }),
-        ..cancel_order_record(&saga_id.0, 1, bikestore_contracts::OrderId(1))
+        ..transfer_record(&saga_id, source, destination, product_id)
     };
     let subjects = Subjects::default();
     let jetstream = async_nats::jetstream::new(stack.client.clone());
@@ -113,18 +125,7 @@ async fn a_repeated_intake_queues_its_saga_again_when_nobody_drives_it() -> anyh
             .map(|byte| format!("{byte:02x}"))
             .collect(),
     );
-    let record = SagaRecord {
-        saga_id: saga_id.clone(),
-        definition: "transfer_stock".into(),
-        payload: SagaPayload::TransferStock(TransferStockSaga {
-            from_store_id: source,
-            to_store_id: destination,
-            product_id,
-            quantity: 2,
-            reservation_id: Some(ReservationId("transfer-repeated".into())),
-        }),
-        ..cancel_order_record(&saga_id.0, 1, bikestore_contracts::OrderId(1))
-    };
+    let record = transfer_record(&saga_id, source, destination, product_id);
     let jetstream = async_nats::jetstream::new(stack.client.clone());
     jetstream
         .get_key_value(Subjects::default().sagas_bucket())
