@@ -98,6 +98,21 @@ fn cancelling_asks_first_and_only_managers_may() {
     };
     assert_eq!(cancel.order_id, OrderId(1620));
     assert_eq!(cancel.reason, "wrong size");
+
+    // An order still being placed cannot be cancelled yet: the server's reason is shown.
+    let pending = "order 1620 is still pending: its place-order saga has not ended";
+    backend(
+        &mut manager,
+        BackendEvent::Failed {
+            operation: Operation::CancelOrder,
+            error: UiError::new(ErrorCode::Conflict, pending),
+        },
+    );
+    assert!(matches!(
+        &manager.status,
+        Some(StatusMessage::Error(error))
+            if error.code == ErrorCode::Conflict && error.message.contains("still pending")
+    ));
 }
 
 #[test]
