@@ -302,8 +302,10 @@ async fn connect(
     options: async_nats::ConnectOptions,
     nats_url: &str,
 ) -> Result<async_nats::Client, ClientError> {
+    let servers =
+        bikestore_contracts::servers::server_urls(nats_url).map_err(ClientError::Transport)?;
     options
-        .connect(nats_url)
+        .connect(servers.as_slice())
         .await
         .map_err(|error| ClientError::Transport(error.to_string()))
 }

@@ -23,6 +23,7 @@ pub mod message;
 pub mod notifications;
 pub mod orders;
 pub mod sagas;
+pub mod servers;
 pub mod subjects;
 
 pub use error::{ErrorCode, WireError};

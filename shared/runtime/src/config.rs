@@ -144,7 +144,7 @@ impl NatsTls {
 /// Flags and environment shared by every service binary.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonConfig {
-    /// NATS server URL.
+    /// NATS server URL, or a comma-separated list of a cluster's nodes.
     #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
     /// NATS credentials file: one line `user:password` (`just up` writes one per service under

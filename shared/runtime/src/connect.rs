@@ -134,9 +134,14 @@ pub async fn connect_as(
                 }
             }
         })
-        .connect(url)
+        .connect(servers(url)?.as_slice())
         .await
         .map_err(|error| RuntimeError::nats(format!("connect to {url}"), error))
+}
+
+/// The servers of `--nats-url`: one URL or a comma-separated list.
+fn servers(url: &str) -> Result<Vec<String>, RuntimeError> {
+    bikestore_contracts::servers::server_urls(url).map_err(RuntimeError::Config)
 }
 
 /// Connects once, for a short-lived operator command: no retries, at most `timeout`.
@@ -150,7 +155,8 @@ pub(crate) async fn connect_once(
         Some(path) => NatsCredentials::read(path).await?.options(),
         None => ConnectOptions::new(),
     });
-    tokio::time::timeout(timeout, options.connect(url))
+    let servers = servers(url)?;
+    tokio::time::timeout(timeout, options.connect(servers.as_slice()))
         .await
         .map_err(|_| {
             RuntimeError::nats(

@@ -93,7 +93,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "bikestore", version, after_help = EXIT_CODES_HELP)]
 struct Cli {
-    /// The NATS server's URL.
+    /// The NATS server's URL, or a comma-separated list of a cluster's nodes.
     #[arg(long, env = ENV_NATS_URL, default_value = DEFAULT_NATS_URL, global = true, help_heading = GLOBAL)]
     nats_url: String,
     /// A NATS user's credentials file (one line user:password) to connect as that user (an
