@@ -13,7 +13,7 @@ use bikestore_contracts::sagas::{
     SagaState,
 };
 use bikestore_contracts::{
-    Cents, CustomerId, OrderId, ProductId, ReservationId, ServiceName, StaffId, StoreId, Subjects,
+    Cents, CustomerId, OrderId, ProductId, ServiceName, StaffId, StoreId, Subjects,
 };
 use bikestore_harness::{Configs, System};
 use bikestore_runtime::call::Caller;
@@ -232,7 +232,7 @@ impl Stack {
             payment_id: None,
             captured: false,
             failure_reason: None,
-            reserve_as: Some(ReservationId(format!("sale-{}", ulid::Ulid::new()))),
+            reserve_as: Some(bikestore_orchestrator::sagas::place_order::fresh_reservation_id()),
         })
     }
 
