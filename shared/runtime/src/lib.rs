@@ -12,6 +12,8 @@
 //! - [`call`]: typed requests to other services;
 //! - [`consumer`]: durable pull consumers with bounded redelivery that survive reconnects;
 //! - [`dead_letters`]: capture of messages a consumer gave up on, for listing and replay;
+//! - [`outage`]: what a failed JetStream call means (a lost compare-and-set, transient,
+//!   permanent) and riding out transient ones with backoff for a bounded time;
 //! - [`ops`]: operator subcommands every service binary shares (dead letters);
 //! - [`secret_files`]: private key files, created exclusively with mode 0600;
 //! - [`shutdown`]: SIGTERM/SIGINT handling and the shared shutdown signal.
@@ -29,6 +31,7 @@ pub mod dead_letters;
 mod error;
 pub mod host;
 pub mod ops;
+pub mod outage;
 pub mod relay;
 pub mod secret_files;
 pub mod shutdown;

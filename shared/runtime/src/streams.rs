@@ -8,6 +8,7 @@ use bikestore_contracts::backoff::Backoff;
 use bikestore_contracts::{ServiceName, Subjects};
 
 use crate::error::RuntimeError;
+use crate::outage::Patience;
 
 /// How long JetStream remembers a `Nats-Msg-Id`: a relay that restarts within this window never
 /// publishes an event twice.
@@ -19,7 +20,7 @@ pub const START_UP_PATIENCE: Duration = Duration::from_secs(30);
 /// How long start-up waits between tries: from 50 ms, doubling up to 2 s.
 const START_UP_RETRY: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(2));
 
-/// Runs `attempt` until it succeeds: at start-up the client may still be connecting, so a
+/// Runs `attempt` until it succeeds: at start-up the client may still be connecting, so any
 /// failure is retried with a growing delay, and only one after [`START_UP_PATIENCE`] is
 /// returned, as failing to `what`.
 pub async fn patiently<T, E, F, Fut>(what: &str, mut attempt: F) -> Result<T, RuntimeError>
@@ -28,20 +29,13 @@ where
     Fut: std::future::Future<Output = Result<T, E>>,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let deadline = tokio::time::Instant::now() + START_UP_PATIENCE;
-    let mut failures: u32 = 0;
+    let mut patience = Patience::new(START_UP_PATIENCE, START_UP_RETRY);
     loop {
-        let error = match attempt().await {
+        match attempt().await {
             Ok(done) => return Ok(done),
-            Err(error) => error,
-        };
-        failures = failures.saturating_add(1);
-        let delay = START_UP_RETRY.delay(failures);
-        if tokio::time::Instant::now() + delay >= deadline {
-            return Err(RuntimeError::nats(what, error));
+            Err(error) if patience.wait(what, &error).await => {}
+            Err(error) => return Err(RuntimeError::nats(what, error)),
         }
-        tracing::warn!(error = %error, "could not {what} yet; retrying");
-        tokio::time::sleep(delay).await;
     }
 }
 
