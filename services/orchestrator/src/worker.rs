@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream;
+use bikestore_contracts::backoff::Backoff;
 use bikestore_contracts::sagas::SagaId;
 use bikestore_contracts::{Subjects, headers};
 use bikestore_runtime::Shutdown;
@@ -28,8 +29,9 @@ const ACK_WAIT_BEYOND_LEASE: Duration = Duration::from_secs(2);
 /// second some ten thousand wait; a bound near the handlers' count would stall the queue
 /// behind them.
 const MAX_WAITING_ITEMS: i64 = 1 << 20;
-/// How long a work item waits after an unexpected failure.
-const FAILURE_DELAY: Duration = Duration::from_secs(1);
+/// How long a work item waits after its saga failed to advance (the store has already ridden
+/// out an outage for a while by then): from 1 s, doubling with the item's deliveries up to 5 s.
+const FAILURE_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(5));
 
 /// Advances sagas from the work queue until shutdown.
 pub async fn run(
@@ -63,7 +65,8 @@ pub async fn run(
                 Ok(Advance::RetryAfter(delay) | Advance::Unknown(delay)) => Disposition::Retry(delay),
                 Err(error) => {
                     warn!(saga_id = %saga_id, error = %bikestore_runtime::error_chain(&error), "saga could not advance; will retry");
-                    Disposition::Retry(FAILURE_DELAY)
+                    let deliveries = message.info().map_or(1, |info| info.delivered);
+                    Disposition::Retry(FAILURE_RETRY.delay(u32::try_from(deliveries).unwrap_or(u32::MAX)))
                 }
             }
         }

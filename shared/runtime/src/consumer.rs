@@ -11,6 +11,7 @@ use futures::StreamExt;
 use tracing::{debug, warn};
 
 use crate::error::RuntimeError;
+use crate::outage::{self, Patience};
 use crate::shutdown::Shutdown;
 
 /// How many times a message is delivered before the server gives up on it and announces it
@@ -190,16 +191,11 @@ pub async fn run<F, Fut>(
                     let handle = Arc::clone(&handle);
                     let consumer_name = definition.name.clone();
                     in_flight.spawn(async move {
-                        let acknowledgement = match handle(message.clone()).await {
-                            Disposition::Ack => message.ack().await,
-                            Disposition::Retry(delay) => {
-                                message.ack_with(AckKind::Nak(Some(delay))).await
-                            }
+                        let kind = match handle(message.clone()).await {
+                            Disposition::Ack => AckKind::Ack,
+                            Disposition::Retry(delay) => AckKind::Nak(Some(delay)),
                         };
-                        if let Err(error) = acknowledgement {
-                            // The message will be redelivered; the handler is idempotent.
-                            debug!(consumer = %consumer_name, error = %error, "acknowledgement lost");
-                        }
+                        acknowledge(&message, kind, &consumer_name).await;
                         drop(slot);
                     });
                 }
@@ -212,4 +208,26 @@ pub async fn run<F, Fut>(
         }
     }
     while in_flight.join_next().await.is_some() {}
+}
+
+/// Acknowledges (or puts back) a handled message, trying again through an outage. One lost
+/// for good is only logged: the message comes back after the ack wait, and handlers are
+/// idempotent, but that costs a delivery and a delay, which the retries spare.
+async fn acknowledge(message: &jetstream::Message, kind: AckKind, consumer_name: &str) {
+    let mut patience = Patience::default();
+    loop {
+        let Err(error) = message.ack_with(kind).await else {
+            return;
+        };
+        let pause = outage::is_transient(error.as_ref())
+            .then(|| patience.wait("acknowledge a message", error.as_ref()));
+        let gone_on = match pause {
+            Some(pause) => pause.await,
+            None => false,
+        };
+        if !gone_on {
+            debug!(consumer = %consumer_name, error = %crate::error_chain(error.as_ref()), "acknowledgement lost; the message comes back after the ack wait");
+            return;
+        }
+    }
 }

@@ -251,31 +251,40 @@ impl Patience {
     }
 
     /// Counts a failure to `what` and sleeps before the next try; `false` (at once) when the
-    /// next try would come after the limit, so the caller returns its error instead.
-    pub async fn wait(&mut self, what: &str, error: &(dyn Error + 'static)) -> bool {
+    /// next try would come after the limit, so the caller returns its error instead. The
+    /// returned future borrows nothing, so a caller holding a non-`Sync` error stays `Send`.
+    pub fn wait(
+        &mut self,
+        what: &str,
+        error: &(dyn Error + 'static),
+    ) -> impl Future<Output = bool> + Send + use<> {
         self.failures = self.failures.saturating_add(1);
         let now = Instant::now();
         let deadline = *self.deadline.get_or_insert(now + self.limit);
         let delay = self.backoff.delay(self.failures);
-        if now + delay > deadline {
-            return false;
+        let go_on = now + delay <= deadline;
+        if go_on {
+            let error = crate::error_chain(error);
+            // One line per outage at warn; the tries that follow at debug.
+            if self.failures == 1 {
+                warn!(
+                    error,
+                    "could not {what}; retrying while JetStream is unavailable"
+                );
+            } else {
+                debug!(
+                    error,
+                    failures = self.failures,
+                    "could not {what} yet; retrying"
+                );
+            }
         }
-        let error = crate::error_chain(error);
-        // One line per outage at warn; the tries that follow at debug.
-        if self.failures == 1 {
-            warn!(
-                error,
-                "could not {what}; retrying while JetStream is unavailable"
-            );
-        } else {
-            debug!(
-                error,
-                failures = self.failures,
-                "could not {what} yet; retrying"
-            );
+        async move {
+            if go_on {
+                tokio::time::sleep(delay).await;
+            }
+            go_on
         }
-        tokio::time::sleep(delay).await;
-        true
     }
 }
 

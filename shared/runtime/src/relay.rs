@@ -5,6 +5,11 @@
 //! dies in between, the next start publishes the same rows again and JetStream drops the
 //! duplicates inside its duplicate window. It wakes when a command commits, and also every
 //! second so that rows left by another process on the same database are not stranded.
+//!
+//! A failed publish or acknowledgement (a restarted server, a stream electing a new leader,
+//! an acknowledgement lost with its outcome unknown) leaves the batch in the outbox; the relay
+//! waits its backoff and publishes the batch again, whose message IDs make a repeat of what
+//! landed a duplicate JetStream drops. So nothing is lost and nothing is published twice.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,10 +21,11 @@ use bikestore_contracts::headers;
 use bikestore_storage::StorageError;
 use bikestore_storage::outbox;
 use tokio::sync::Notify;
-use tracing::{debug, warn};
+use tracing::{debug, error, warn};
 
 use crate::commands::ServiceDb;
 use crate::error::{RuntimeError, error_chain};
+use crate::outage;
 use crate::shutdown::Shutdown;
 
 const BATCH: usize = 256;
@@ -40,7 +46,13 @@ pub async fn run(
         match catch_up(&db, &jetstream).await {
             Ok(()) => failures = 0,
             Err(error) => {
-                warn!(error = %error_chain(&error), "outbox relay could not publish; will retry");
+                // It never gives up: an event dropped is lost for good. An outage (a restarted
+                // server, a stream electing a leader) passes; anything else needs a human.
+                if outage::is_transient(&error) {
+                    warn!(error = %error_chain(&error), "outbox relay could not publish; will retry");
+                } else {
+                    error!(error = %error_chain(&error), "outbox relay could not publish, and waiting will not help; will retry");
+                }
                 failures = failures.saturating_add(1);
                 tokio::select! {
                     _ = tokio::time::sleep(RETRY.delay(failures)) => {}

@@ -26,6 +26,7 @@ use bikestore_contracts::sagas::{
 use bikestore_contracts::{ErrorCode, Subjects, WireError, headers};
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_runtime::now_ms;
+use bikestore_runtime::outage;
 use tracing::{error, info, warn};
 
 pub use definition::{Call, Definition, RetryPolicy, Step, UnknownOutcome};
@@ -133,21 +134,20 @@ impl Engine {
         }
     }
 
-    /// Queues a work item for a saga; `reason` makes the de-duplication ID, so the same
-    /// reason is queued once.
+    /// Queues a work item for a saga, riding out an outage; `reason` makes the de-duplication
+    /// ID, so the same reason is queued once (and a repeat of a try that landed is dropped).
     pub async fn enqueue(&self, saga_id: &SagaId, reason: &str) -> Result<(), OrchestratorError> {
         let mut work_headers = HeaderMap::new();
         work_headers.insert(headers::NATS_MSG_ID, format!("{saga_id}:{reason}").as_str());
-        self.jetstream
-            .publish_with_headers(
-                self.subjects.saga_work(&saga_id.0),
-                work_headers,
-                Default::default(),
-            )
-            .await
-            .map_err(|error| OrchestratorError::nats("queue saga work", error))?
-            .await
-            .map_err(|error| OrchestratorError::nats("queue saga work", error))?;
+        let subject = self.subjects.saga_work(&saga_id.0);
+        outage::ride_out("queue saga work", || async {
+            self.jetstream
+                .publish_with_headers(subject.clone(), work_headers.clone(), Default::default())
+                .await?
+                .await
+        })
+        .await
+        .map_err(|error| OrchestratorError::nats("queue saga work", error))?;
         Ok(())
     }
 

@@ -1,8 +1,14 @@
 //! Saga records in the KV bucket: JSON values, every change a compare-and-set on the revision.
+//!
+//! Every call rides out a JetStream outage (a restarted server, a stream electing a new leader)
+//! for up to [`outage::PATIENCE`], and a compare-and-set that lost is [`Written::Lost`] in both
+//! forms a server or a cluster answers with (see [`outage`]).
 
 use async_nats::jetstream::{self, kv};
 use bikestore_contracts::Subjects;
 use bikestore_contracts::sagas::{SagaId, SagaRecord};
+use bikestore_runtime::outage::{self, Failure, Patience};
+use bytes::Bytes;
 use futures::TryStreamExt;
 
 use crate::error::OrchestratorError;
@@ -15,7 +21,8 @@ const MAX_RECORD_BYTES: i32 = 256 * 1024;
 pub enum Written {
     /// Stored; the record's new revision.
     Revision(u64),
-    /// Someone else wrote first (or, for a create, the key exists): read again.
+    /// Not stored as written: someone else wrote first (or, for a create, the key exists),
+    /// or, after a try whose outcome was unknown, wrote after it. Read again.
     Lost,
 }
 
@@ -51,46 +58,37 @@ impl SagaStore {
         Ok(SagaStore { bucket })
     }
 
-    /// The record and its revision, if the saga exists.
+    /// The record and its revision, if the saga exists; rides out an outage.
     pub async fn load(
         &self,
         saga_id: &SagaId,
     ) -> Result<Option<(SagaRecord, u64)>, OrchestratorError> {
-        let entry = self
-            .bucket
-            .entry(saga_id.0.as_str())
-            .await
-            .map_err(|error| OrchestratorError::nats(format!("read saga {saga_id}"), error))?;
-        let Some(entry) = entry else {
+        let Some((value, revision)) = self.stored(saga_id).await? else {
             return Ok(None);
         };
-        if entry.operation != kv::Operation::Put {
-            return Ok(None);
-        }
-        let record: SagaRecord = serde_json::from_slice(&entry.value).map_err(|error| {
-            OrchestratorError::CorruptRecord {
+        let record: SagaRecord =
+            serde_json::from_slice(&value).map_err(|error| OrchestratorError::CorruptRecord {
                 saga_id: saga_id.clone(),
                 reason: error.to_string(),
-            }
-        })?;
-        Ok(Some((record, entry.revision)))
+            })?;
+        Ok(Some((record, revision)))
+    }
+
+    /// The stored bytes and revision of a saga's record, if it exists; rides out an outage.
+    async fn stored(&self, saga_id: &SagaId) -> Result<Option<(Bytes, u64)>, OrchestratorError> {
+        let entry = outage::ride_out(&format!("read saga {saga_id}"), || {
+            self.bucket.entry(saga_id.0.as_str())
+        })
+        .await
+        .map_err(|error| OrchestratorError::nats(format!("read saga {saga_id}"), error))?;
+        Ok(entry
+            .filter(|entry| entry.operation == kv::Operation::Put)
+            .map(|entry| (entry.value, entry.revision)))
     }
 
     /// Stores a new record; [`Written::Lost`] if the saga already exists.
     pub async fn create(&self, record: &SagaRecord) -> Result<Written, OrchestratorError> {
-        let value = encode(record)?;
-        match self
-            .bucket
-            .create(record.saga_id.0.as_str(), value.into())
-            .await
-        {
-            Ok(revision) => Ok(Written::Revision(revision)),
-            Err(error) if error.kind() == kv::CreateErrorKind::AlreadyExists => Ok(Written::Lost),
-            Err(error) => Err(OrchestratorError::nats(
-                format!("create saga {}", record.saga_id),
-                error,
-            )),
-        }
+        self.compare_and_set(record, None).await
     }
 
     /// Replaces the record if it is still at `revision`; [`Written::Lost`] otherwise.
@@ -99,34 +97,87 @@ impl SagaStore {
         record: &SagaRecord,
         revision: u64,
     ) -> Result<Written, OrchestratorError> {
-        let value = encode(record)?;
-        match self
-            .bucket
-            .update(record.saga_id.0.as_str(), value.into(), revision)
-            .await
-        {
-            Ok(revision) => Ok(Written::Revision(revision)),
-            Err(error) if error.kind() == kv::UpdateErrorKind::WrongLastRevision => {
-                Ok(Written::Lost)
+        self.compare_and_set(record, Some(revision)).await
+    }
+
+    /// Writes `record` if the saga is at `expected` (`None`: does not exist), riding out an
+    /// outage. A write that failed transiently (or timed out) may have landed, so before it is
+    /// tried again the record is read: the very bytes written mean it landed (each write stamps
+    /// the time and its driver, so no other write leaves the same bytes); the expected revision
+    /// still there means it did not, and it is tried again; anything else means another write
+    /// came first, or after it, and the caller reads and decides anew, as after any lost race.
+    /// A write that succeeds, or loses at its first try, costs one round trip, as before.
+    async fn compare_and_set(
+        &self,
+        record: &SagaRecord,
+        expected: Option<u64>,
+    ) -> Result<Written, OrchestratorError> {
+        let saga_id = &record.saga_id;
+        let value = Bytes::from(encode(record)?);
+        let what = match expected {
+            None => format!("create saga {saga_id}"),
+            Some(_) => format!("update saga {saga_id}"),
+        };
+        let mut patience = Patience::default();
+        let mut may_have_landed = false;
+        loop {
+            let attempt = match expected {
+                // A create whose own write timed out and landed comes back as `AlreadyExists`
+                // (async-nats reads the key after a failed create), so it is checked below.
+                None => self
+                    .bucket
+                    .create(saga_id.0.as_str(), value.clone())
+                    .await
+                    .map_err(|error| OrchestratorError::nats(what.as_str(), error)),
+                Some(revision) => self
+                    .bucket
+                    .update(saga_id.0.as_str(), value.clone(), revision)
+                    .await
+                    .map_err(|error| OrchestratorError::nats(what.as_str(), error)),
+            };
+            let error = match attempt {
+                Ok(revision) => return Ok(Written::Revision(revision)),
+                Err(error) => error,
+            };
+            match outage::classify(&error) {
+                Failure::Permanent => return Err(error),
+                Failure::LostRace if expected.is_some() && !may_have_landed => {
+                    return Ok(Written::Lost);
+                }
+                Failure::LostRace | Failure::Transient => {}
             }
-            Err(error) => Err(OrchestratorError::nats(
-                format!("update saga {}", record.saga_id),
-                error,
-            )),
+            let current = self.stored(saga_id).await?;
+            match (current, expected) {
+                (Some((stored, revision)), _) if stored == value => {
+                    return Ok(Written::Revision(revision));
+                }
+                (Some((_, revision)), Some(expected)) if revision == expected => {}
+                (None, None) => {}
+                _ => return Ok(Written::Lost),
+            }
+            // Still as it was: the write did not land, or is still on its way (a cluster
+            // answers 10164 while a write to the key is in flight, which may be this one's).
+            may_have_landed = true;
+            if !patience.wait(&what, &error).await {
+                return Err(error);
+            }
         }
     }
 
     /// Every saga ID in the bucket.
     pub async fn ids(&self) -> Result<Vec<SagaId>, OrchestratorError> {
-        let keys = self
-            .bucket
-            .keys()
-            .await
-            .map_err(|error| OrchestratorError::nats("list saga keys", error))?;
-        keys.map_ok(SagaId)
-            .try_collect()
-            .await
-            .map_err(|error| OrchestratorError::nats("list saga keys", error))
+        outage::ride_out("list saga keys", || async {
+            let keys = self
+                .bucket
+                .keys()
+                .await
+                .map_err(|error| OrchestratorError::nats("list saga keys", error))?;
+            keys.map_ok(SagaId)
+                .try_collect()
+                .await
+                .map_err(|error| OrchestratorError::nats("list saga keys", error))
+        })
+        .await
     }
 
     /// Every record, for operators' lists and statistics.

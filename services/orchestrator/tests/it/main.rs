@@ -7,6 +7,7 @@ mod crash;
 mod lease;
 mod live;
 mod nats_restart;
+mod outage;
 mod place_order;
 mod replicas;
 mod support;
