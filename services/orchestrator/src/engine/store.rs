@@ -147,13 +147,13 @@ impl SagaStore {
                 Failure::LostRace | Failure::Transient => {}
             }
             let current = self.stored(saga_id).await?;
-            match (current, expected) {
-                (Some((stored, revision)), _) if stored == value => {
-                    return Ok(Written::Revision(revision));
-                }
-                (Some((_, revision)), Some(expected)) if revision == expected => {}
-                (None, None) => {}
-                _ => return Ok(Written::Lost),
+            let current = current
+                .as_ref()
+                .map(|(stored, revision)| (&stored[..], *revision));
+            match after_failed_write(current, &value, expected) {
+                Found::Landed(revision) => return Ok(Written::Revision(revision)),
+                Found::MovedOn => return Ok(Written::Lost),
+                Found::Unchanged => {}
             }
             // Still as it was: the write did not land, or is still on its way (a cluster
             // answers 10164 while a write to the key is in flight, which may be this one's).
@@ -192,9 +192,73 @@ impl SagaStore {
     }
 }
 
+/// What the record read after a failed write says about that write.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    /// The bytes written are there, at this revision: it landed.
+    Landed(u64),
+    /// The record is as the write expected it: it did not land (or not yet).
+    Unchanged,
+    /// Another write is there.
+    MovedOn,
+}
+
+/// Reads `current` (the stored bytes and revision, if any) against the `written` bytes of a
+/// write that expected `expected` (`None`: no record).
+fn after_failed_write(
+    current: Option<(&[u8], u64)>,
+    written: &[u8],
+    expected: Option<u64>,
+) -> Found {
+    match (current, expected) {
+        (Some((stored, revision)), _) if stored == written => Found::Landed(revision),
+        (Some((_, revision)), Some(expected)) if revision == expected => Found::Unchanged,
+        (None, None) => Found::Unchanged,
+        _ => Found::MovedOn,
+    }
+}
+
 fn encode(record: &SagaRecord) -> Result<Vec<u8>, OrchestratorError> {
     serde_json::to_vec(record).map_err(|error| OrchestratorError::CorruptRecord {
         saga_id: record.saga_id.clone(),
         reason: error.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_update_landed_when_its_bytes_are_there() {
+        let written = b"record at 8".as_slice();
+        assert_eq!(
+            after_failed_write(Some((written, 8)), written, Some(7)),
+            Found::Landed(8)
+        );
+        assert_eq!(
+            after_failed_write(Some((b"record at 7", 7)), written, Some(7)),
+            Found::Unchanged
+        );
+        // Another write came first, or came after this one and replaced it.
+        assert_eq!(
+            after_failed_write(Some((b"theirs", 9)), written, Some(7)),
+            Found::MovedOn
+        );
+        assert_eq!(after_failed_write(None, written, Some(7)), Found::MovedOn);
+    }
+
+    #[test]
+    fn a_failed_create_landed_when_its_bytes_are_there() {
+        let written = b"new record".as_slice();
+        assert_eq!(
+            after_failed_write(Some((written, 3)), written, None),
+            Found::Landed(3)
+        );
+        assert_eq!(after_failed_write(None, written, None), Found::Unchanged);
+        assert_eq!(
+            after_failed_write(Some((b"a repeat's", 3)), written, None),
+            Found::MovedOn
+        );
+    }
 }

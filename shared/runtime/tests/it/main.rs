@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod consumers;
+mod relay;
 mod servers;
 mod streams;

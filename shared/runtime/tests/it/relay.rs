@@ -1,0 +1,126 @@
+//! The outbox relay rides out a nats-server that dies while it publishes: events written
+//! before, during and after the outage all reach the stream, each exactly once, and the outbox
+//! empties.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer};
+use bikestore_codec::ContentType;
+use bikestore_contracts::{ServiceName, Subjects, headers};
+use bikestore_runtime::shutdown::Shutdown;
+use bikestore_runtime::{ServiceDb, relay, streams};
+use bikestore_storage::outbox::{self, OutboxMessage};
+use bikestore_storage::{Database, DatabaseOptions, StorageError};
+use bikestore_testkit::{NatsServer, eventually};
+use futures::StreamExt;
+
+const PATIENCE: Duration = Duration::from_secs(60);
+/// Events written in each of the three periods: before the kill, while the server is away,
+/// after it is back.
+const PER_PERIOD: usize = 300;
+
+#[tokio::test]
+async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyhow::Result<()> {
+    let mut nats = NatsServer::start().await?;
+    let jetstream = jetstream::new(nats.client().await?);
+    let subjects = Subjects::default();
+    let stream =
+        streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
+    let folder = tempfile::tempdir()?;
+    let path = folder.path().join("relay.sqlite");
+    let database = tokio::task::spawn_blocking(move || {
+        Database::open(&path, &[], &DatabaseOptions::default())
+    })
+    .await??;
+    let db = Arc::new(ServiceDb::new(database, subjects.clone(), None));
+    let (trigger, shutdown) = Shutdown::new();
+    let relay = tokio::spawn(relay::run(
+        Arc::clone(&db),
+        jetstream.clone(),
+        shutdown,
+        Duration::from_secs(5),
+    ));
+
+    let subject = subjects.event(ServiceName::Inventory, "stock_changed");
+    let mut written = BTreeSet::new();
+    for period in 0..3 {
+        match period {
+            1 => nats.kill(),
+            2 => nats.restart().await?,
+            _ => {}
+        }
+        for number in 0..PER_PERIOD {
+            let message_id = format!("event-{period}-{number}");
+            write_event(&db, &subject, &message_id).await?;
+            written.insert(message_id);
+        }
+    }
+
+    let mut stream = stream;
+    eventually("the stream to hold every event", PATIENCE, async || {
+        let info = stream.info().await.ok()?;
+        (info.state.messages >= written.len() as u64).then_some(())
+    })
+    .await?;
+    let left = eventually("the outbox to empty", PATIENCE, async || {
+        let left = db
+            .query(|connection| outbox::count(connection))
+            .await
+            .ok()?;
+        (left == 0).then_some(left)
+    })
+    .await?;
+    assert_eq!(left, 0);
+
+    let reader = stream
+        .create_consumer(consumer::pull::OrderedConfig::default())
+        .await?;
+    let mut messages = reader.messages().await?;
+    let mut published = Vec::new();
+    while published.len() < written.len() {
+        let message = tokio::time::timeout(PATIENCE, messages.next())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the stream ended"))??;
+        let message_id = message
+            .headers
+            .as_ref()
+            .and_then(|message_headers| message_headers.get(headers::NATS_MSG_ID))
+            .map(|message_id| message_id.to_string())
+            .ok_or_else(|| anyhow::anyhow!("an event without its message ID"))?;
+        published.push(message_id);
+    }
+    let info = stream.info().await?;
+    assert_eq!(
+        info.state.messages,
+        written.len() as u64,
+        "each event once in the stream"
+    );
+    let distinct: BTreeSet<String> = published.iter().cloned().collect();
+    assert_eq!(distinct.len(), published.len(), "no event twice");
+    assert_eq!(distinct, written, "every event published");
+
+    trigger.trigger();
+    relay.await?;
+    Ok(())
+}
+
+/// Writes one event to the outbox, as a command's transaction does, and wakes the relay.
+async fn write_event(db: &ServiceDb, subject: &str, message_id: &str) -> anyhow::Result<()> {
+    let message = OutboxMessage {
+        sequence: 0,
+        message_id: message_id.to_owned(),
+        subject: subject.to_owned(),
+        content_type: ContentType::Json.header_value().to_owned(),
+        schema_version: 1,
+        payload: b"{}".to_vec(),
+        created_at_ms: bikestore_runtime::now_ms(),
+    };
+    db.database()
+        .write(move |connection| outbox::push(connection, &message))
+        .await
+        .map_err(|error: StorageError| anyhow::anyhow!(error))?;
+    db.outbox_ready().notify_one();
+    Ok(())
+}
