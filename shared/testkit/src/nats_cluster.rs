@@ -180,6 +180,28 @@ impl NatsServer {
         .await
     }
 
+    /// Whether node `index` says it is healthy: nats-server's `/healthz` answers 200 only once
+    /// the node runs, has a meta leader and every stream and consumer it holds is current.
+    pub async fn node_is_healthy(&self, index: usize) -> bool {
+        let Some(port) = self.node_monitoring_port(index) else {
+            return false;
+        };
+        let asked = tokio::time::timeout(ATTEMPT_TIMEOUT, http_status(port, "/healthz")).await;
+        matches!(asked, Ok(Ok(200)))
+    }
+
+    /// Waits until node `index` is healthy ([`NatsServer::node_is_healthy`]): after a restart,
+    /// until it has caught up, so killing another node then never leaves a stream with two
+    /// replicas behind.
+    pub async fn wait_until_healthy(&self, index: usize) -> anyhow::Result<()> {
+        eventually(
+            &format!("node {} to be healthy", node_name(index)),
+            CLUSTER_DEADLINE,
+            async || self.node_is_healthy(index).await.then_some(()),
+        )
+        .await
+    }
+
     /// Waits until JetStream answers, which on a cluster needs an elected meta leader.
     pub(crate) async fn wait_until_jetstream_answers(&self) -> anyhow::Result<()> {
         let jetstream = jetstream::new(self.client().await?);
@@ -205,4 +227,23 @@ impl NatsServer {
         }
         Ok(())
     }
+}
+
+/// The status code of a plain HTTP GET of `path` on the loopback `port` (the monitoring port
+/// speaks HTTP/1.1; no client library is needed for one status line).
+async fn http_status(port: u16, path: &str) -> anyhow::Result<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer
+        .lines()
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok());
+    status.with_context(|| format!("no HTTP status line in {answer:?}"))
 }

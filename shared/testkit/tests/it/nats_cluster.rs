@@ -56,8 +56,10 @@ async fn a_killed_leader_is_replaced_and_catches_up_when_it_returns() {
         .await
         .expect("replicas current");
 
+    assert!(cluster.node_is_healthy(leader).await);
     cluster.kill_node(leader);
     assert!(!cluster.node_is_running(leader));
+    assert!(!cluster.node_is_healthy(leader).await);
     publish(&js, 10).await;
     let new_leader = cluster
         .stream_leader(STREAM)
@@ -69,6 +71,10 @@ async fn a_killed_leader_is_replaced_and_catches_up_when_it_returns() {
 
     cluster.restart_node(leader).await.expect("node restarts");
     assert!(cluster.node_is_running(leader));
+    cluster
+        .wait_until_healthy(leader)
+        .await
+        .expect("the returned node says it is healthy");
     cluster
         .wait_until_current(STREAM)
         .await
