@@ -96,6 +96,11 @@ impl NatsServer {
         self.nodes().len()
     }
 
+    /// The process IDs of the nodes that run (for tools that watch their resource use).
+    pub fn pids(&self) -> Vec<u32> {
+        self.nodes().iter().filter_map(|node| node.pid()).collect()
+    }
+
     /// Node `index`'s own client URL.
     pub fn node_url(&self, index: usize) -> String {
         self.nodes()[index].url()
