@@ -366,13 +366,29 @@ test *args:
 
 # The test suite runs it for 30 s; this runs it for `minutes` (whole minutes) and shows its summary:
 # sagas by state, kills and network faults by kind, invariants checked, the longest stall.
-# Run the chaos test longer: kills, network faults and every invariant (`just chaos 10`).
-chaos minutes="2":
+# With `--nats-nodes 3` it runs the cluster's chaos instead: a 3-node cluster whose nodes die one
+# at a time every 5 to 10 s (the test suite runs it for 45 s).
+# Run the chaos test longer: kills, network faults and every invariant (`just chaos 10`, `just chaos --nats-nodes 3 10`).
+chaos *args:
     #!/usr/bin/env bash
     set -euo pipefail
-    minutes={{ quote(minutes) }}
-    minutes="${minutes#minutes=}"
+    nodes=1
+    minutes=2
+    set -- {{ args }}
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --nats-nodes) [[ $# -ge 2 ]] || { echo "--nats-nodes needs a number: 1 or 3" >&2; exit 1; }; nodes="$2"; shift 2 ;;
+            --nats-nodes=*) nodes="${1#--nats-nodes=}"; shift ;;
+            -*) echo "unknown flag $1; usage: just chaos [--nats-nodes 1|3] [minutes]" >&2; exit 1 ;;
+            *) minutes="${1#minutes=}"; shift ;;
+        esac
+    done
     [[ "$minutes" =~ ^[1-9][0-9]*$ ]] || { echo "minutes must be a whole number of minutes, not $minutes" >&2; exit 1; }
+    case "$nodes" in
+        1) test=sagas_survive_random_kills_and_network_faults_and_every_invariant_holds ;;
+        3) test=sagas_survive_cluster_nodes_dying_one_at_a_time_and_every_invariant_holds ;;
+        *) echo "--nats-nodes must be 1 or 3, not $nodes" >&2; exit 1 ;;
+    esac
     BIKESTORE_NATS_SERVER="$(nats/ensure-nats-server.sh)"
     export BIKESTORE_NATS_SERVER
     export BIKESTORE_CHAOS_SECONDS=$((minutes * 60))
@@ -380,7 +396,7 @@ chaos minutes="2":
     packages=()
     for name in {{ services }}; do packages+=(-p "bikestore-$name"); done
     cargo build --bins "${packages[@]}"
-    cargo test -p bikestore-tests --test chaos_place_order -- --nocapture
+    cargo test -p bikestore-tests --test chaos_place_order -- --nocapture --exact "$test"
 
 # Benchmark the place-order saga against its floor (release build; `just bench --help` for flags).
 bench *args:

@@ -13,10 +13,15 @@
 //! once. The run prints a summary (sagas by state, kills and faults by kind, invariants checked,
 //! the longest stall).
 //!
-//! A second, small test shows the invariants read from the databases find what they look for.
+//! A last, small test shows the invariants read from the databases find what they look for.
 //!
-//! `BIKESTORE_CHAOS_SECONDS` sets how long the chaos lasts (default 30, so the test stays within
-//! two minutes); `just chaos [minutes]` runs it longer.
+//! A second chaos runs on a 3-node cluster: the same load and invariants while a random node is
+//! killed every 5 to 10 s and started again, never two at once, and no 15 s may pass without a
+//! saga ending.
+//!
+//! `BIKESTORE_CHAOS_SECONDS` sets how long the chaos lasts (default 30, and 45 on the cluster, so
+//! each test stays within two minutes); `just chaos [minutes]` and
+//! `just chaos --nats-nodes 3 [minutes]` run them longer.
 #![allow(clippy::unwrap_used)]
 
 #[path = "chaos/fleet.rs"]
@@ -49,14 +54,16 @@ use bikestore_contracts::{
 };
 use bikestore_harness::System;
 use bikestore_runtime::call::{CallOptions, Caller};
-use bikestore_testkit::{eventually, wait_for_service};
-use fleet::{Console, Dice, Fleet, SERVICES, card, orchestrator_log_lines};
+use bikestore_testkit::{NatsOptions, eventually, wait_for_service};
+use fleet::{Console, Dice, Fleet, SERVICES, Victims, card, orchestrator_log_lines};
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use summary::Summary;
 
 const STOCK: i64 = 100_000;
 /// How long the chaos lasts unless `BIKESTORE_CHAOS_SECONDS` says otherwise.
 const DEFAULT_SECONDS: u64 = 30;
+/// How long the cluster's chaos lasts: long enough for several node deaths 5 to 10 s apart.
+const DEFAULT_CLUSTER_SECONDS: u64 = 45;
 /// Every tenth order, numbered so, is cancelled once its saga has completed.
 const CANCELLED: usize = 5;
 /// How many intakes run at once.
@@ -282,44 +289,65 @@ async fn open_shop(caller: &Caller) -> anyhow::Result<Shop> {
     })
 }
 
-fn chaos_duration() -> Duration {
+fn chaos_duration(victims: Victims) -> Duration {
+    let default = match victims {
+        Victims::Processes => DEFAULT_SECONDS,
+        Victims::ClusterNodes => DEFAULT_CLUSTER_SECONDS,
+    };
     let seconds = std::env::var("BIKESTORE_CHAOS_SECONDS")
         .ok()
         .and_then(|value| value.parse().ok())
-        .unwrap_or(DEFAULT_SECONDS);
+        .unwrap_or(default);
     Duration::from_secs(seconds)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds()
 -> anyhow::Result<()> {
-    let chaos_for = chaos_duration();
+    chaos(Victims::Processes).await
+}
+
+/// The cluster's chaos: place-order load on a 3-node cluster (every stream and bucket with three
+/// replicas) while a random node dies every 5 to 10 s, never two at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sagas_survive_cluster_nodes_dying_one_at_a_time_and_every_invariant_holds()
+-> anyhow::Result<()> {
+    chaos(Victims::ClusterNodes).await
+}
+
+async fn chaos(victims: Victims) -> anyhow::Result<()> {
+    let chaos_for = chaos_duration(victims);
     let mut summary = Summary {
         chaos_for,
         ..Summary::default()
     };
     // Seeded for the demo staff consoles log in as.
-    let system = System::builder().seeded().start().await?;
+    let mut builder = System::builder().seeded();
+    if victims == Victims::ClusterNodes {
+        builder = builder.nats_options(NatsOptions::cluster());
+    }
+    let system = builder.start().await?;
     let client = system.client().clone();
     let caller = system.caller().clone();
     let subjects = system.subjects().clone();
     let data = system.data_dir().to_owned();
-    let fleet = Fleet::start(system, 0x5EED_CAFE).await?;
+    let fleet = Fleet::start(system, 0x5EED_CAFE, victims).await?;
     for service in SERVICES {
         wait_for_service(&client, service.as_str(), Duration::from_secs(30)).await?;
     }
     let shop = open_shop(&caller).await?;
     let console = Arc::new(Console::log_in(&fleet.system, "admin").await?);
 
-    // The killer: about every half second, one process dies with SIGKILL and starts again. It
-    // runs beside the intake on this task (restarting nats-server is not a future to spawn).
+    // The killer: about every half second one process, or every 5 to 10 s one cluster node,
+    // dies with SIGKILL and starts again. It runs beside the intake on this task (restarting
+    // nats-server is not a future to spawn).
     let (stop_killing, mut stop_signal) = tokio::sync::watch::channel(false);
     let killer = async move {
         let mut fleet = fleet;
         let mut dice = Dice(0x5EED_CAFE);
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = tokio::time::sleep(victims.pause(&mut dice)) => {}
                 _ = stop_signal.changed() => break,
             }
             fleet.kill_one(&mut dice).await?;
@@ -412,7 +440,14 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
     summary.kills = fleet.kills.clone();
     summary.faults = fleet.faults();
     let kills: u64 = summary.kills.values().sum();
-    assert!(kills >= 5, "the test killed processes ({kills})");
+    let enough_kills = match victims {
+        Victims::Processes => 5,
+        Victims::ClusterNodes => 2,
+    };
+    assert!(
+        kills >= enough_kills,
+        "the test killed too little ({kills})"
+    );
     for service in SERVICES {
         wait_for_service(&client, service.as_str(), Duration::from_secs(30)).await?;
     }
@@ -662,6 +697,15 @@ async fn sagas_survive_random_kills_and_network_faults_and_every_invariant_holds
         stall < 30_000,
         "a saga went {stall} ms without progress: {saga}"
     );
+    // A node's death costs a leader election (4 to 9 s of Raft timeouts) at most, and the
+    // services ride it out: the system as a whole never stops ending sagas for 15 s.
+    if victims == Victims::ClusterNodes {
+        let (quiet, between) = summary.longest_without_an_end.clone().unwrap_or_default();
+        assert!(
+            quiet < 15_000,
+            "no saga ended for {quiet} ms, between {between}"
+        );
+    }
     drop(fleet);
     Ok(())
 }

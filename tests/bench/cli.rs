@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-/// The place-order saga against its primitive floor, measured in one run on one nats-server.
+/// The place-order saga against its primitive floor, measured in one run on one nats-server (or
+/// one cluster).
 ///
 /// Relative paths are taken from the workspace root (cargo runs benchmarks in the package's
 /// folder, not where it was started).
@@ -42,6 +43,10 @@ pub struct Args {
     /// Fraction of orders asking for more than the store holds.
     #[arg(long)]
     pub short_stock_share: Option<f64>,
+    /// Start a private JetStream cluster of this many nodes (1 or 3); on 3, every stream and
+    /// bucket of the system and of the floor has three replicas.
+    #[arg(long, default_value_t = 1, conflicts_with = "nats_url")]
+    pub nats_nodes: usize,
     /// Durability profile of nats-server, the services and the floor.
     #[arg(long, value_enum, default_value_t = Profile::Default)]
     pub profile: Profile,
@@ -110,6 +115,7 @@ pub enum Until {
 pub struct Settings {
     pub nats_url: Option<String>,
     pub nats_credentials_dir: Option<PathBuf>,
+    pub nats_nodes: usize,
     pub data_dir: Option<PathBuf>,
     pub scale: u32,
     pub concurrency: usize,
@@ -156,6 +162,11 @@ impl Settings {
             (1..=4096).contains(&concurrency),
             "--concurrency must be 1 to 4096"
         );
+        anyhow::ensure!(
+            matches!(args.nats_nodes, 1 | 3),
+            "--nats-nodes must be 1 or 3, not {}",
+            args.nats_nodes
+        );
         let scale = args.scale.unwrap_or(1);
         anyhow::ensure!((1..=1000).contains(&scale), "--scale must be 1 to 1000");
         let until = match args.count {
@@ -166,6 +177,7 @@ impl Settings {
         Ok(Settings {
             nats_url: args.nats_url,
             nats_credentials_dir: args.nats_credentials_dir.map(from_workspace),
+            nats_nodes: args.nats_nodes,
             data_dir: args.data_dir.map(from_workspace),
             scale,
             concurrency,

@@ -1,5 +1,5 @@
 //! CPU time, from `/proc`: this process (the load, the floor's responders and every service,
-//! which all run here) plus the private nats-server. CPU per saga is steadier than a rate when
+//! which all run here) plus the private nats-server (every node of a private cluster). CPU per saga is steadier than a rate when
 //! other programs share the machine, because their work is not counted.
 
 use std::time::Duration;
@@ -9,9 +9,9 @@ use std::time::Duration;
 const TICKS_PER_SECOND: u64 = 100;
 
 /// Reads the CPU time of this process and, if known, of nats-server.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CpuClock {
-    nats_pid: Option<u32>,
+    nats_pids: Vec<u32>,
 }
 
 /// CPU time used so far; `None` where `/proc` could not tell.
@@ -22,21 +22,26 @@ pub struct CpuSample {
 }
 
 impl CpuClock {
-    /// A clock over this process and `nats_pid` (the private server; `None` when attached).
-    pub fn new(nats_pid: Option<u32>) -> CpuClock {
-        CpuClock { nats_pid }
+    /// A clock over this process and `nats_pids` (the private server's nodes; none when
+    /// attached).
+    pub fn new(nats_pids: Vec<u32>) -> CpuClock {
+        CpuClock { nats_pids }
     }
 
     /// Whether nats-server's time is counted.
     pub fn counts_nats(&self) -> bool {
-        self.nats_pid.is_some()
+        !self.nats_pids.is_empty()
     }
 
     /// The CPU time used until now.
     pub fn sample(&self) -> CpuSample {
         CpuSample {
             process: process_time("self"),
-            nats: self.nats_pid.and_then(|pid| process_time(&pid.to_string())),
+            nats: self
+                .nats_pids
+                .iter()
+                .map(|pid| process_time(&pid.to_string()))
+                .sum(),
         }
     }
 }

@@ -61,8 +61,9 @@ async fn main() -> anyhow::Result<()> {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
     eprintln!(
-        "place_order benchmark: profile {}, concurrency {}, scale {}{}",
+        "place_order benchmark: profile {}, {} nats-server node(s), concurrency {}, scale {}{}",
         settings.profile.name(),
+        settings.nats_nodes,
         settings.concurrency,
         settings.scale,
         if settings.through_gateway {
@@ -93,7 +94,7 @@ async fn measure(
 ) -> anyhow::Result<()> {
     let concurrency = settings.concurrency;
     let steps_per_saga = place_order_steps();
-    let clock = CpuClock::new(stack.nats_pid());
+    let clock = CpuClock::new(stack.nats_pids());
     let mut concurrencies = vec![1, concurrency];
     concurrencies.dedup();
 

@@ -94,6 +94,7 @@ impl Report<'_> {
             "format": FORMAT_VERSION,
             "started_at": timestamp(self.started_at),
             "profile": settings.profile.name(),
+            "nats_nodes": settings.nats_nodes,
             "route": self.route(),
             "concurrency": settings.concurrency,
             "scale": settings.scale,
@@ -163,8 +164,12 @@ impl Report<'_> {
         };
         let _ = writeln!(
             text,
-            "Profile `{}`, orders {}, concurrency {}, {run}, scale {}, {:.0}% declined cards, {:.0}% short of stock; nats-server {} ({}), {} CPUs, {}.",
+            "Profile `{}`, {}, orders {}, concurrency {}, {run}, scale {}, {:.0}% declined cards, {:.0}% short of stock; nats-server {} ({}), {} CPUs, {}.",
             settings.profile.name(),
+            match settings.nats_nodes {
+                1 => "one nats-server".to_owned(),
+                nodes => format!("a {nodes}-node cluster (three replicas)"),
+            },
             if settings.through_gateway {
                 "signed through the gateway by logged-in staff"
             } else {
@@ -369,10 +374,12 @@ pub fn compare(previous_path: &Path, current: &Value) -> anyhow::Result<String> 
         ),
     ];
     let mut table = format!(
-        "Against {} ({}, profile {}, route {}, concurrency {}):\n\n| metric | before | now | change |\n|---|---:|---:|---:|\n",
+        "Against {} ({}, profile {}, {} nats-server node(s), route {}, concurrency {}):\n\n| metric | before | now | change |\n|---|---:|---:|---:|\n",
         previous_path.display(),
         previous["started_at"].as_str().unwrap_or("?"),
         previous["profile"].as_str().unwrap_or("?"),
+        // Runs from before the cluster existed had one node.
+        previous["nats_nodes"].as_u64().unwrap_or(1),
         // Runs from before the gateway existed went direct.
         previous["route"].as_str().unwrap_or("direct"),
         previous["concurrency"],

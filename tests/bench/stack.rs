@@ -70,6 +70,7 @@ impl Stack {
                 // Secured as `just up` runs it: every connection as its own user.
                 System::builder().secured().nats_options(NatsOptions {
                     sync,
+                    nodes: settings.nats_nodes,
                     ..NatsOptions::default()
                 })
             }
@@ -132,8 +133,11 @@ impl Stack {
     }
 
     /// The private nats-server's process ID.
-    pub fn nats_pid(&self) -> Option<u32> {
-        self.system.private_server().and_then(NatsServer::pid)
+    pub fn nats_pids(&self) -> Vec<u32> {
+        self.system
+            .private_server()
+            .map(NatsServer::pids)
+            .unwrap_or_default()
     }
 
     /// Stops the services, last started first; the private server and temporary folder go

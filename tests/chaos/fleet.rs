@@ -1,5 +1,6 @@
-//! The processes the chaos test kills and restarts (every service, two orchestrators, and
-//! nats-server itself), each service behind its own fault proxy, and the test's small helpers.
+//! What the chaos test kills and restarts, and the test's small helpers: either the processes
+//! (every service, two orchestrators, and nats-server itself), each service behind its own
+//! fault proxy, or the nodes of a 3-node cluster, one at a time.
 
 use std::collections::BTreeMap;
 
@@ -36,6 +37,27 @@ const ENV: [(&str, &str); 9] = [
 /// One in this many kills is of nats-server rather than a service.
 const NATS_KILL_ODDS: usize = 12;
 
+/// What the chaos kills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Victims {
+    /// About every half second a service process, now and then the single nats-server; every
+    /// service's connection runs through a fault proxy.
+    Processes,
+    /// Every 5 to 10 s one node of a 3-node cluster, down for 1 to 3 s, and never a second
+    /// before the first has caught up; the services connect to every node, with no proxy.
+    ClusterNodes,
+}
+
+impl Victims {
+    /// How long the killer waits before its next kill.
+    pub fn pause(self, dice: &mut Dice) -> std::time::Duration {
+        std::time::Duration::from_millis(match self {
+            Victims::Processes => 500,
+            Victims::ClusterNodes => 5_000 + dice.roll(5_001) as u64,
+        })
+    }
+}
+
 /// The network faults on each service's connection: every second or few a short delay, a
 /// stall shorter than a step's timeout, or a cut (a process lives a few seconds between kills).
 fn schedule(seed: u64) -> FaultSchedule {
@@ -50,27 +72,30 @@ fn schedule(seed: u64) -> FaultSchedule {
 }
 
 /// The system (its nats-server and data folder), the service processes on it, the fault proxy
-/// in front of each, and what was killed.
+/// in front of each (when processes are the victims), and what was killed.
 pub struct Fleet {
     pub system: System,
     pub processes: Vec<ChildProcess>,
+    victims: Victims,
     proxies: Vec<FaultProxy>,
     pub kills: BTreeMap<String, u64>,
 }
 
 impl Fleet {
-    /// Starts a proxy per process slot (seeded from `seed`) and every process behind its own.
-    pub async fn start(system: System, seed: u64) -> anyhow::Result<Fleet> {
+    /// Starts every process, each behind its own proxy (seeded from `seed`) when processes are
+    /// the victims.
+    pub async fn start(system: System, seed: u64, victims: Victims) -> anyhow::Result<Fleet> {
         let mut proxies = Vec::new();
-        for index in 0..SERVICES.len() {
-            proxies.push(
-                FaultProxy::to_url(&system.nats_url(), schedule(seed + index as u64 * 1_000))
-                    .await?,
-            );
+        if victims == Victims::Processes {
+            for index in 0..SERVICES.len() {
+                let schedule = schedule(seed + index as u64 * 1_000);
+                proxies.push(FaultProxy::to_url(&system.nats_url(), schedule).await?);
+            }
         }
         let mut fleet = Fleet {
             system,
             processes: Vec::new(),
+            victims,
             proxies,
             kills: BTreeMap::new(),
         };
@@ -81,15 +106,40 @@ impl Fleet {
         Ok(fleet)
     }
 
-    /// Starts the process for `SERVICES[index]` (again), behind its proxy.
+    /// Starts the process for `SERVICES[index]` (again), behind its proxy if it has one.
     fn spawn(&self, index: usize) -> anyhow::Result<ChildProcess> {
-        self.system
-            .spawn_process_at(SERVICES[index], &self.proxies[index].url(), &ENV)
+        let url = match self.proxies.get(index) {
+            Some(proxy) => proxy.url(),
+            None => self.system.nats_url(),
+        };
+        self.system.spawn_process_at(SERVICES[index], &url, &ENV)
     }
 
-    /// Kills one process, chosen by `dice`, with SIGKILL and starts it again: a service, or
-    /// now and then nats-server (restarted on its port with its store).
+    /// Kills one victim, chosen by `dice`, with SIGKILL and starts it again.
     pub async fn kill_one(&mut self, dice: &mut Dice) -> anyhow::Result<()> {
+        match self.victims {
+            Victims::Processes => self.kill_a_process(dice).await,
+            Victims::ClusterNodes => self.kill_a_node(dice).await,
+        }
+    }
+
+    /// Kills a cluster node, starts it again after 1 to 3 s, and waits until it has caught up.
+    async fn kill_a_node(&mut self, dice: &mut Dice) -> anyhow::Result<()> {
+        let nats = self.system.nats_mut();
+        let node = dice.roll(nats.node_count());
+        nats.kill_node(node);
+        let down_for = std::time::Duration::from_millis(1_000 + dice.roll(2_001) as u64);
+        tokio::time::sleep(down_for).await;
+        nats.restart_node(node).await?;
+        nats.wait_until_healthy(node).await?;
+        let name = bikestore_testkit::node_name(node);
+        *self.kills.entry(format!("nats node {name}")).or_default() += 1;
+        Ok(())
+    }
+
+    /// Kills a service process, chosen by `dice`, or now and then nats-server (restarted on its
+    /// port with its store).
+    async fn kill_a_process(&mut self, dice: &mut Dice) -> anyhow::Result<()> {
         if dice.roll(NATS_KILL_ODDS) == 0 {
             let nats = self.system.nats_mut();
             nats.kill();

@@ -23,6 +23,8 @@ pub struct Summary {
     pub invariants: BTreeMap<&'static str, u64>,
     /// The longest stall, in milliseconds, the saga it happened to and between what.
     pub longest_stall: Option<(i64, String)>,
+    /// The longest time, in milliseconds, no saga ended, and between which sagas' ends.
+    pub longest_without_an_end: Option<(i64, String)>,
 }
 
 impl Summary {
@@ -46,6 +48,19 @@ impl Summary {
                 self.longest_stall = Some((stall, format!("saga {}: {between}", record.saga_id)));
             }
         }
+        let mut ends: Vec<(i64, &SagaRecord)> = records
+            .iter()
+            .filter(|record| record.state.is_terminal())
+            .map(|record| (record.updated_at_ms, record))
+            .collect();
+        ends.sort_by_key(|(at, _)| *at);
+        self.longest_without_an_end = ends
+            .windows(2)
+            .map(|pair| {
+                let between = format!("saga {} and saga {}", pair[0].1.saga_id, pair[1].1.saga_id);
+                (pair[1].0 - pair[0].0, between)
+            })
+            .max_by_key(|(quiet, _)| *quiet);
     }
 }
 
@@ -116,6 +131,17 @@ impl fmt::Display for Summary {
                 *stall as f64 / 1000.0
             ),
             None => writeln!(formatter, "  longest stall: no saga"),
+        }?;
+        match &self.longest_without_an_end {
+            Some((quiet, between)) => writeln!(
+                formatter,
+                "  longest time without a saga ending: {:.1} s ({between})",
+                *quiet as f64 / 1000.0
+            ),
+            None => writeln!(
+                formatter,
+                "  longest time without a saga ending: fewer than two ended"
+            ),
         }
     }
 }

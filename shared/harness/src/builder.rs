@@ -276,8 +276,10 @@ impl Nats {
                 }
             }
         }
+        let servers =
+            bikestore_contracts::servers::server_urls(&url).map_err(anyhow::Error::msg)?;
         options
-            .connect(url.as_str())
+            .connect(servers.as_slice())
             .await
             .with_context(|| format!("cannot connect to nats-server at {url}"))
     }

@@ -69,7 +69,7 @@ pub(crate) fn write_callout_issuer(dir: &Path) -> anyhow::Result<CalloutIssuer> 
 
 /// 32 random letters and digits, the first a letter: nats-server reads an environment
 /// variable's value as a configuration value, so a password of digits would become a number.
-fn random_password() -> anyhow::Result<String> {
+pub(crate) fn random_password() -> anyhow::Result<String> {
     use std::io::Read;
 
     const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

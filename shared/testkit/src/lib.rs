@@ -11,6 +11,9 @@
 //! - `nats`: [`NatsServer`], one server per test with its own port, JetStream store and NATS
 //!   users' credentials (`credentials`), started with [`NatsOptions`] for the durable profile or
 //!   a TLS profile (`tls`: [`TlsFiles`], certificates made for the test).
+//! - `nats_node`: one nats-server process (ports, store, log; start, stop, kill, lame duck).
+//! - `nats_cluster`: a [`NatsServer`] of three nodes ([`NatsOptions::cluster`]): routes, killing
+//!   and restarting one node, a stream's leader, replicas caught up.
 //! - `process`: [`ChildProcess`], a service binary running as a real process.
 //! - `eventually`: [`eventually`], the only polling helper tests may use.
 //! - `service`: [`wait_for_service`], readiness of a NATS micro service.
@@ -33,6 +36,8 @@ mod fault_proxy;
 mod files;
 mod in_process;
 mod nats;
+mod nats_cluster;
+mod nats_node;
 mod process;
 mod server_errors;
 mod service;
@@ -46,6 +51,7 @@ pub use fault_proxy::{Fault, FaultCounts, FaultKind, FaultProxy, FaultSchedule};
 pub use files::files_under;
 pub use in_process::{InProcess, SERVICE_READY};
 pub use nats::{JetStreamSync, NATS_USERS, NatsOptions, NatsServer, NatsTls};
+pub use nats_cluster::node_name;
 pub use process::ChildProcess;
 pub use server_errors::ServerErrors;
 pub use service::wait_for_service;

@@ -1,9 +1,13 @@
-//! [`NatsServer`]: a private nats-server per test.
+//! [`NatsServer`]: a private nats-server, or a private 3-node cluster, per test.
 //!
 //! Each server runs `nats/server.conf` (the file `just up` uses), or `nats/server-durable.conf` for
 //! [`JetStreamSync::Always`], with its client port chosen by the server, its JetStream store and log
 //! in a temporary directory it owns, and it is killed and cleaned up on drop. Readiness is a
 //! successful client connection, never a fixed sleep.
+//!
+//! With [`NatsOptions::nodes`] at 3 it is a JetStream cluster instead (`nats/cluster.conf` or
+//! `nats/cluster-durable.conf` on every node, `nats_cluster`): [`NatsServer::url`] lists every
+//! node, and single nodes can be killed, restarted and put in lame duck mode.
 //!
 //! With [`NatsOptions::tls`] it runs a TLS profile (`nats/server-tls.conf`, or
 //! `nats/server-tls-verify.conf`) with certificates made for it ([`NatsServer::tls`]), and its
@@ -15,35 +19,24 @@
 //! user, so tests that are not about permissions connect anonymously; [`NatsServer::start_secured`]
 //! refuses anonymous clients, as `just up` does.
 
-use std::fs::{File, OpenOptions};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tempfile::TempDir;
 
 use crate::credentials::{CalloutIssuer, write_callout_issuer, write_credentials};
+use crate::nats_cluster::Routes;
+use crate::nats_node::Node;
 use crate::tls::TlsFiles;
-use crate::{eventually, nats_server_binary, test_log_enabled, workspace_root};
+use crate::{nats_server_binary, test_log_enabled, workspace_root};
 
-/// How long a server may take to start and accept a connection. Generous, because many servers
-/// start at once when tests run in parallel on a small machine.
-const START_DEADLINE: Duration = Duration::from_secs(20);
-/// How long a server may take to shut down gracefully before it is killed.
-const STOP_DEADLINE: Duration = Duration::from_secs(10);
-/// How long one readiness connection attempt may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
-
-/// The environment variables `nats/server.conf` reads.
-const PORT_ENV: &str = "BIKESTORE_NATS_PORT";
-const STORE_ENV: &str = "BIKESTORE_NATS_STORE";
 /// The user a client without credentials acts as; `""` is nobody.
 const ANONYMOUS_USER_ENV: &str = "BIKESTORE_NATS_ANONYMOUS_USER";
 /// Each user's password is in `<this><USER>`.
-const PASSWORD_ENV_PREFIX: &str = "BIKESTORE_NATS_PASSWORD_";
+pub(crate) const PASSWORD_ENV_PREFIX: &str = "BIKESTORE_NATS_PASSWORD_";
 /// What the TLS profiles read besides.
-const HOST_ENV: &str = "BIKESTORE_NATS_HOST";
+pub(crate) const HOST_ENV: &str = "BIKESTORE_NATS_HOST";
 const TLS_CERT_ENV: &str = "BIKESTORE_NATS_TLS_CERT";
 const TLS_KEY_ENV: &str = "BIKESTORE_NATS_TLS_KEY";
 const TLS_CA_ENV: &str = "BIKESTORE_NATS_TLS_CA";
@@ -85,42 +78,63 @@ pub enum NatsTls {
 }
 
 /// How to start a [`NatsServer`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NatsOptions {
     /// When JetStream syncs to disk.
     pub sync: JetStreamSync,
-    /// The TLS profile, if any (with the default sync only).
+    /// The TLS profile, if any (with the default sync and one node only).
     pub tls: Option<NatsTls>,
+    /// How many nodes: 1 (a single server) or 3 (a JetStream cluster).
+    pub nodes: usize,
+}
+
+impl Default for NatsOptions {
+    fn default() -> NatsOptions {
+        NatsOptions {
+            sync: JetStreamSync::default(),
+            tls: None,
+            nodes: 1,
+        }
+    }
 }
 
 impl NatsOptions {
+    /// A 3-node cluster with the default sync.
+    pub fn cluster() -> NatsOptions {
+        NatsOptions {
+            nodes: 3,
+            ..NatsOptions::default()
+        }
+    }
+
     /// The configuration file for these options, relative to the workspace root.
     fn config_file(&self) -> anyhow::Result<&'static str> {
-        Ok(match (self.sync, self.tls) {
-            (JetStreamSync::Interval, None) => "nats/server.conf",
-            (JetStreamSync::Always, None) => "nats/server-durable.conf",
-            (JetStreamSync::Interval, Some(NatsTls::Server)) => "nats/server-tls.conf",
-            (JetStreamSync::Interval, Some(NatsTls::VerifyClients)) => {
+        Ok(match (self.nodes, self.sync, self.tls) {
+            (1, JetStreamSync::Interval, None) => "nats/server.conf",
+            (1, JetStreamSync::Always, None) => "nats/server-durable.conf",
+            (1, JetStreamSync::Interval, Some(NatsTls::Server)) => "nats/server-tls.conf",
+            (1, JetStreamSync::Interval, Some(NatsTls::VerifyClients)) => {
                 "nats/server-tls-verify.conf"
             }
-            (JetStreamSync::Always, Some(_)) => {
+            (1, JetStreamSync::Always, Some(_)) => {
                 bail!("the TLS profiles run with the default durability")
             }
+            (3, JetStreamSync::Interval, None) => "nats/cluster.conf",
+            (3, JetStreamSync::Always, None) => "nats/cluster-durable.conf",
+            (3, _, Some(_)) => bail!("the TLS profiles run on a single node"),
+            (nodes, _, _) => bail!("a NATS deployment has 1 or 3 nodes, not {nodes}"),
         })
     }
 }
 
-/// A running nats-server with JetStream, private to one test.
+/// A running nats-server with JetStream, or a cluster of them, private to one test.
 ///
-/// Dropping it kills the server and deletes its store.
+/// Dropping it kills every node and deletes its store.
 #[derive(Debug)]
 pub struct NatsServer {
-    child: Option<Child>,
-    binary: PathBuf,
-    options: NatsOptions,
-    port: u16,
-    store_dir: PathBuf,
-    ports_dir: PathBuf,
+    nodes: Vec<Node>,
+    /// How the cluster's nodes find each other; `None` for a single node.
+    routes: Option<Routes>,
     credentials_dir: PathBuf,
     /// Each user's password, for the server's environment.
     passwords: Vec<(&'static str, String)>,
@@ -129,8 +143,7 @@ pub struct NatsServer {
     secured: bool,
     /// The certificates, when the server runs a TLS profile.
     tls: Option<TlsFiles>,
-    log_path: PathBuf,
-    // Declared last so it is deleted after everything else; `Drop` kills the server first.
+    // Declared last so it is deleted after everything else; `Drop` kills the servers first.
     _dir: TempDir,
 }
 
@@ -154,6 +167,7 @@ impl NatsServer {
     }
 
     async fn start_as(options: NatsOptions, secured: bool) -> anyhow::Result<NatsServer> {
+        let config = workspace_root().join(options.config_file()?);
         // Finding the binary may run `nats-server --version` once; keep that off the runtime.
         let binary = tokio::task::spawn_blocking(nats_server_binary)
             .await
@@ -162,10 +176,6 @@ impl NatsServer {
             .prefix("bikestore-nats-")
             .tempdir()
             .context("cannot create a temporary directory for nats-server")?;
-        let store_dir = dir.path().join("store");
-        let ports_dir = dir.path().join("ports");
-        std::fs::create_dir(&store_dir).context("cannot create the store directory")?;
-        std::fs::create_dir(&ports_dir).context("cannot create the ports directory")?;
         let credentials_dir = dir.path().join("credentials");
         let passwords = write_credentials(&credentials_dir)?;
         let callout_issuer = write_callout_issuer(&credentials_dir)?;
@@ -173,29 +183,59 @@ impl NatsServer {
             Some(_) => Some(TlsFiles::create(&dir.path().join("tls"))?),
             None => None,
         };
+        let nodes = if options.nodes == 1 {
+            // One node keeps its files where they always were, beside the credentials.
+            vec![Node::new(binary, config, dir.path())?]
+        } else {
+            (1..=options.nodes)
+                .map(|number| {
+                    let node_dir = dir.path().join(format!("node-{number}"));
+                    Node::new(binary.clone(), config.clone(), &node_dir)
+                })
+                .collect::<anyhow::Result<_>>()?
+        };
+        let routes = (options.nodes > 1)
+            .then(|| Routes::choose(options.nodes))
+            .transpose()?;
 
         let mut server = NatsServer {
-            child: None,
-            binary,
-            options,
-            port: 0,
-            store_dir,
-            ports_dir,
+            nodes,
+            routes,
             credentials_dir,
             passwords,
             callout_issuer,
             secured,
             tls,
-            log_path: dir.path().join("nats-server.log"),
             _dir: dir,
         };
-        server.port = server.launch(None).await?;
+        server.start_every_node_choosing_routes().await?;
         Ok(server)
     }
 
-    /// The client URL, for example `nats://127.0.0.1:41234`.
+    /// Starts every node, choosing the cluster's route ports again when another process took
+    /// one between [`Routes::choose`] and the node binding it.
+    async fn start_every_node_choosing_routes(&mut self) -> anyhow::Result<()> {
+        const ATTEMPTS: usize = 3;
+        let mut attempt = 1;
+        loop {
+            let outcome = self.start_every_node().await;
+            let route_port_taken = outcome.is_err()
+                && self.routes.is_some()
+                && self.read_log().contains("address already in use");
+            if !route_port_taken || attempt == ATTEMPTS {
+                return outcome;
+            }
+            attempt += 1;
+            self.kill();
+            self.routes = Some(Routes::choose(self.nodes.len())?);
+        }
+    }
+
+    /// Every node's client URL, comma-separated (what `--nats-url` takes), for example
+    /// `nats://127.0.0.1:41234`, or three of them for a cluster.
     pub fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
+        let urls: Vec<String> = self.nodes.iter().map(Node::url).collect();
+        urls.join(",")
     }
 
     /// The certificates of a server run with a TLS profile ([`NatsOptions::tls`]): a client
@@ -204,14 +244,14 @@ impl NatsServer {
         self.tls.as_ref()
     }
 
-    /// The client port; it stays the same across [`NatsServer::restart`].
+    /// The (first node's) client port; it stays the same across [`NatsServer::restart`].
     pub fn port(&self) -> u16 {
-        self.port
+        self.nodes[0].port()
     }
 
-    /// The server's process ID while it runs (for tools that watch its resource use).
+    /// The (first node's) process ID while it runs, for tools that watch its resource use.
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+        self.nodes[0].pid()
     }
 
     /// The credentials file (one line `user:password`) of `user`, one of [`NATS_USERS`], as
@@ -226,79 +266,87 @@ impl NatsServer {
         &self.callout_issuer.seed_file
     }
 
-    /// The JetStream store directory; it survives [`NatsServer::restart`].
+    /// The (first node's) JetStream store directory; it survives [`NatsServer::restart`].
     pub fn store_dir(&self) -> &Path {
-        &self.store_dir
+        self.nodes[0].store_dir()
     }
 
-    /// The server's log file, in the same temporary directory as the store.
+    /// The (first node's) log file, in the same temporary directory as the store.
     pub fn log_path(&self) -> &Path {
-        &self.log_path
+        self.nodes[0].log_path()
     }
 
-    /// The server's log so far, for failure messages.
+    /// Every node's log so far, for failure messages.
     pub fn read_log(&self) -> String {
-        read_lossy(&self.log_path)
+        let logs: Vec<String> = self.nodes.iter().map(Node::read_log).collect();
+        logs.join("\n")
     }
 
-    /// A new client connected to this server as the all-permitted `ops` user (so also to a
-    /// [`NatsServer::start_secured`] one), reconnecting on its own after a restart.
+    /// A new client connected to this server (to any node of a cluster) as the all-permitted
+    /// `ops` user (so also to a [`NatsServer::start_secured`] one), reconnecting on its own after
+    /// a restart.
     pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
+        let urls: Vec<String> = self.nodes.iter().map(Node::url).collect();
         self.user_options(ANONYMOUS_TEST_USER)
             .name("bikestore-testkit")
-            .connect(self.url())
+            .connect(urls.as_slice())
             .await
             .with_context(|| format!("cannot connect to nats-server at {}", self.url()))
     }
 
-    /// Stops the server gracefully (SIGTERM, then SIGKILL if it lingers) and starts a new one on
-    /// the same port and store directory, so connected clients reconnect and JetStream data
-    /// survives. After [`NatsServer::kill`] it simply starts the server again.
+    /// Stops every node gracefully (SIGTERM, then SIGKILL if it lingers) and starts them again
+    /// on the same ports and store directories, so connected clients reconnect and JetStream
+    /// data survives. After [`NatsServer::kill`] it simply starts them again.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
-        self.stop_gracefully().await?;
-        let port = self.launch(Some(self.port)).await?;
-        if port != self.port {
-            bail!(
-                "nats-server restarted on port {port} instead of {}",
-                self.port
-            );
+        for node in &mut self.nodes {
+            node.stop_gracefully().await?;
+        }
+        self.start_every_node().await
+    }
+
+    /// Kills every node at once (SIGKILL) and reaps it, as a crash would.
+    pub fn kill(&mut self) {
+        for node in &mut self.nodes {
+            node.kill();
+        }
+    }
+
+    /// Starts every node and waits until each accepts a connection (and, for a cluster, until
+    /// JetStream answers, which needs a meta leader).
+    async fn start_every_node(&mut self) -> anyhow::Result<()> {
+        for index in 0..self.nodes.len() {
+            let environment = self.node_environment(index);
+            self.nodes[index].spawn(&environment)?;
+        }
+        for index in 0..self.nodes.len() {
+            self.wait_until_node_ready(index).await?;
+        }
+        if self.routes.is_some() {
+            self.wait_until_jetstream_answers().await?;
         }
         Ok(())
     }
 
-    /// Kills the server at once (SIGKILL) and reaps it, as a crash would.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // Failing means the process has already exited, which is what we want.
-            let _ = child.kill();
-            // Reaping a killed process takes moments; it also guarantees the store is no longer
-            // written to before the temporary directory is deleted.
-            let _ = child.wait();
-        }
+    pub(crate) async fn wait_until_node_ready(&mut self, index: usize) -> anyhow::Result<()> {
+        // The node is borrowed mutably while it waits, so the options come from copies.
+        let passwords = self.passwords.clone();
+        let tls = self.tls.clone();
+        let options = move || user_options(&passwords, tls.as_ref(), ANONYMOUS_TEST_USER);
+        self.nodes[index].wait_until_ready(options).await
     }
 
-    /// Starts nats-server on `port` (or a server-chosen one) and waits until it accepts a
-    /// connection; returns the port it listens on.
-    async fn launch(&mut self, port: Option<u16>) -> anyhow::Result<u16> {
-        // A killed server leaves its ports file behind; only the new server's file may count.
-        for entry in
-            std::fs::read_dir(&self.ports_dir).context("cannot list the ports directory")?
-        {
-            std::fs::remove_file(entry.context("cannot list the ports directory")?.path())
-                .context("cannot remove an old ports file")?;
-        }
-
-        let config = workspace_root().join(self.options.config_file()?);
-        // nats-server logs to the file itself with -l; stdout and stderr catch what it prints
-        // before that, such as configuration errors. All three append to the same file.
-        let log = open_log(&self.log_path)?;
-        let mut command = Command::new(&self.binary);
-        for (user, password) in &self.passwords {
-            command.env(
-                format!("{PASSWORD_ENV_PREFIX}{}", user.to_uppercase()),
-                password,
-            );
-        }
+    /// What node `index`'s nats-server reads from its environment.
+    pub(crate) fn node_environment(&self, index: usize) -> Vec<(String, OsString)> {
+        let mut environment: Vec<(String, OsString)> = self
+            .passwords
+            .iter()
+            .map(|(user, password)| {
+                (
+                    format!("{PASSWORD_ENV_PREFIX}{}", user.to_uppercase()),
+                    password.into(),
+                )
+            })
+            .collect();
         // nats-server parses the variable's value as a configuration value, so nobody is the
         // quoted empty string.
         let anonymous = if self.secured {
@@ -306,146 +354,55 @@ impl NatsServer {
         } else {
             ANONYMOUS_TEST_USER
         };
+        environment.push((ANONYMOUS_USER_ENV.to_owned(), anonymous.into()));
+        environment.push((
+            CALLOUT_ISSUER_ENV.to_owned(),
+            self.callout_issuer.public_key.clone().into(),
+        ));
         if let Some(tls) = &self.tls {
-            command
-                .env(HOST_ENV, "127.0.0.1")
-                .env(TLS_CERT_ENV, &tls.server_cert)
-                .env(TLS_KEY_ENV, &tls.server_key)
-                .env(TLS_CA_ENV, &tls.ca);
+            environment.push((HOST_ENV.to_owned(), "127.0.0.1".into()));
+            environment.push((TLS_CERT_ENV.to_owned(), tls.server_cert.clone().into()));
+            environment.push((TLS_KEY_ENV.to_owned(), tls.server_key.clone().into()));
+            environment.push((TLS_CA_ENV.to_owned(), tls.ca.clone().into()));
         }
-        let child = command
-            .env(ANONYMOUS_USER_ENV, anonymous)
-            .env(CALLOUT_ISSUER_ENV, &self.callout_issuer.public_key)
-            .arg("-c")
-            .arg(&config)
-            .arg("-l")
-            .arg(&self.log_path)
-            .arg("--ports_file_dir")
-            .arg(&self.ports_dir)
-            .env(
-                PORT_ENV,
-                port.map_or_else(|| "-1".to_owned(), |port| port.to_string()),
-            )
-            .env(STORE_ENV, &self.store_dir)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().context("cannot share the log file")?)
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("cannot start {}", self.binary.display()))?;
-        self.child = Some(child);
-
-        let port = self.wait_for_port().await?;
-        self.wait_until_connectable(port).await?;
-        Ok(port)
-    }
-
-    /// Waits for the ports file nats-server writes once it listens, failing early if it exits.
-    async fn wait_for_port(&mut self) -> anyhow::Result<u16> {
-        let log_path = &self.log_path;
-        let ports_dir = &self.ports_dir;
-        let child = &mut self.child;
-        eventually(
-            "nats-server to write its ports file",
-            START_DEADLINE,
-            async || {
-                if let Some(child) = child.as_mut()
-                    && let Some(status) = child.try_wait().context("cannot check on nats-server")?
-                {
-                    bail!("nats-server exited with {status} while starting");
-                }
-                Ok(read_ports_file(ports_dir))
-            },
-        )
-        .await
-        .with_context(|| {
-            format!(
-                "nats-server did not start; its log:\n{}",
-                read_lossy(log_path)
-            )
-        })
-    }
-
-    async fn wait_until_connectable(&self, port: u16) -> anyhow::Result<()> {
-        let url = format!("nats://127.0.0.1:{port}");
-        eventually(
-            &format!("nats-server at {url} to accept a connection"),
-            START_DEADLINE,
-            async || {
-                // As `ops`, which works whether or not anonymous clients are refused.
-                let options = self
-                    .user_options(ANONYMOUS_TEST_USER)
-                    .connection_timeout(CONNECT_TIMEOUT);
-                // Dropping the client closes the connection again.
-                options.connect(url.as_str()).await.ok().map(drop)
-            },
-        )
-        .await
-        .with_context(|| {
-            format!(
-                "nats-server did not accept connections; its log:\n{}",
-                self.read_log()
-            )
-        })
+        if let Some(routes) = &self.routes {
+            environment.extend(routes.node_environment(index));
+        }
+        environment
     }
 
     /// Options to connect as `user` with its password (and this server's TLS files); no
     /// password (refused) for a user `nats/users.conf` does not define.
     pub fn user_options(&self, user: &str) -> async_nats::ConnectOptions {
-        let password = self
-            .passwords
-            .iter()
-            .find(|(known, _)| *known == user)
-            .map(|(_, password)| password.clone())
-            .unwrap_or_default();
-        let options = async_nats::ConnectOptions::with_user_and_password(user.to_owned(), password);
-        match &self.tls {
-            Some(tls) => options
-                .add_root_certificates(tls.ca.clone())
-                .add_client_certificate(tls.client_cert.clone(), tls.client_key.clone())
-                .require_tls(true),
-            None => options,
-        }
+        user_options(&self.passwords, self.tls.as_ref(), user)
     }
 
-    async fn stop_gracefully(&mut self) -> anyhow::Result<()> {
-        let Some(child) = self.child.as_mut() else {
-            return Ok(());
-        };
-        if child
-            .try_wait()
-            .context("cannot check on nats-server")?
-            .is_some()
-        {
-            self.child = None;
-            return Ok(());
-        }
-        // std can only send SIGKILL; nats-server itself can send SIGTERM (`--signal term=<pid>`),
-        // which makes it shut JetStream down cleanly.
-        let signalled = tokio::process::Command::new(&self.binary)
-            .arg("--signal")
-            .arg(format!("term={}", child.id()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .await
-            .is_ok_and(|status| status.success());
-        if signalled {
-            // Process exit is awaited by polling because std offers no async wait and a blocking
-            // one would stall the runtime.
-            let exited = eventually(
-                "nats-server to exit after SIGTERM",
-                STOP_DEADLINE,
-                async || child.try_wait().ok().flatten(),
-            )
-            .await;
-            if exited.is_ok() {
-                self.child = None;
-                return Ok(());
-            }
-        }
-        self.kill();
-        Ok(())
+    pub(crate) fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    pub(crate) fn nodes_mut(&mut self) -> &mut [Node] {
+        &mut self.nodes
+    }
+}
+
+fn user_options(
+    passwords: &[(&'static str, String)],
+    tls: Option<&TlsFiles>,
+    user: &str,
+) -> async_nats::ConnectOptions {
+    let password = passwords
+        .iter()
+        .find(|(known, _)| *known == user)
+        .map(|(_, password)| password.clone())
+        .unwrap_or_default();
+    let options = async_nats::ConnectOptions::with_user_and_password(user.to_owned(), password);
+    match tls {
+        Some(tls) => options
+            .add_root_certificates(tls.ca.clone())
+            .add_client_certificate(tls.client_cert.clone(), tls.client_key.clone())
+            .require_tls(true),
+        None => options,
     }
 }
 
@@ -453,70 +410,13 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill();
         if test_log_enabled() {
-            eprintln!(
-                "----- nats-server log ({}) -----\n{}",
-                self.log_path.display(),
-                self.read_log()
-            );
+            for node in &self.nodes {
+                eprintln!(
+                    "----- nats-server log ({}) -----\n{}",
+                    node.log_path().display(),
+                    node.read_log()
+                );
+            }
         }
-    }
-}
-
-fn open_log(path: &Path) -> anyhow::Result<File> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("cannot open {}", path.display()))
-}
-
-fn read_lossy(path: &Path) -> String {
-    std::fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
-}
-
-/// The client port from the ports file in `dir`, once nats-server has written it completely.
-///
-/// The file looks like `{"nats":["nats://127.0.0.1:41234"]}`; a partly written file does not parse
-/// yet and counts as not there.
-fn read_ports_file(dir: &Path) -> Option<u16> {
-    let entries = std::fs::read_dir(dir).ok()?;
-    entries
-        .filter_map(Result::ok)
-        .filter(|entry| {
-            entry
-                .path()
-                .extension()
-                .is_some_and(|extension| extension == "ports")
-        })
-        .find_map(|entry| {
-            let text = std::fs::read(entry.path()).ok()?;
-            let ports: serde_json::Value = serde_json::from_slice(&text).ok()?;
-            let url = ports.get("nats")?.get(0)?.as_str()?;
-            url.rsplit(':').next()?.parse().ok()
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_port_from_a_ports_file() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        assert_eq!(read_ports_file(dir.path()), None);
-        std::fs::write(
-            dir.path().join("nats-server_1.ports"),
-            r#"{"nats":["nats://127.0"#,
-        )
-        .expect("write partial ports file");
-        assert_eq!(read_ports_file(dir.path()), None);
-        std::fs::write(
-            dir.path().join("nats-server_1.ports"),
-            r#"{"nats":["nats://127.0.0.1:41234"]}"#,
-        )
-        .expect("write ports file");
-        assert_eq!(read_ports_file(dir.path()), Some(41234));
     }
 }
