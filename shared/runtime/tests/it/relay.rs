@@ -65,10 +65,7 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
     })
     .await?;
     let left = eventually("the outbox to empty", PATIENCE, async || {
-        let left = db
-            .query(|connection| outbox::count(connection))
-            .await
-            .ok()?;
+        let left = db.query(outbox::count).await.ok()?;
         (left == 0).then_some(left)
     })
     .await?;
