@@ -45,17 +45,11 @@ async fn a_burst_of_compare_and_set_writes_rides_out_a_killed_server() -> anyhow
     let jetstream = jetstream::new(nats.client().await?);
     let store = SagaStore::open(&jetstream, &Subjects::default()).await?;
 
-    let (made, mut made_so_far) = watch::channel(0usize);
-    let burst = start_burst(&store, made).await?;
-    // Kill the server a third of the way through, while every writer is busy.
-    made_so_far
-        .wait_for(|count| *count >= TOTAL / 3)
-        .await
-        .context("the writers stopped")?;
-    nats.kill();
-    nats.restart().await?;
-    let burst = burst.await??;
-    assert_eq!(*made_so_far.borrow(), TOTAL, "every increment was made");
+    let burst = burst_through(&store, async || {
+        nats.kill();
+        nats.restart().await
+    })
+    .await?;
     check(&store, &burst, LoneWriters::NeverLose).await
 }
 
@@ -78,20 +72,11 @@ async fn a_burst_of_compare_and_set_writes_rides_out_the_death_of_the_buckets_le
     let store = SagaStore::open(&jetstream, &subjects).await?;
     let leader = cluster.wait_until_current(&bucket.stream_name).await?;
 
-    let (made, mut made_so_far) = watch::channel(0usize);
-    let burst = start_burst(&store, made).await?;
-    made_so_far
-        .wait_for(|count| *count >= TOTAL / 3)
-        .await
-        .context("the writers stopped")?;
-    let made_before = *made_so_far.borrow();
-    cluster.kill_node(leader);
-    let burst = burst.await??;
-    assert!(
-        made_before < TOTAL,
-        "the leader died in the middle of the burst"
-    );
-    assert_eq!(*made_so_far.borrow(), TOTAL, "every increment was made");
+    let burst = burst_through(&store, async || {
+        cluster.kill_node(leader);
+        Ok(())
+    })
+    .await?;
     // The writes after the kill went through, so the bucket has a leader again: another node.
     let new_leader = cluster.stream_leader(&bucket.stream_name).await?;
     assert!(
@@ -99,6 +84,29 @@ async fn a_burst_of_compare_and_set_writes_rides_out_the_death_of_the_buckets_le
         "another node leads the bucket: {new_leader:?}, not {leader}"
     );
     check(&store, &burst, LoneWriters::MayLose).await
+}
+
+/// Runs a burst and, a third of the way through (every writer busy), the `outage`; returns
+/// once every writer has made all its increments.
+async fn burst_through(
+    store: &SagaStore,
+    outage: impl AsyncFnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<Burst> {
+    let (made, mut made_so_far) = watch::channel(0usize);
+    let burst = start_burst(store, made).await?;
+    made_so_far
+        .wait_for(|count| *count >= TOTAL / 3)
+        .await
+        .context("the writers stopped")?;
+    let made_before = *made_so_far.borrow();
+    outage().await?;
+    let burst = burst.await??;
+    assert!(
+        made_before < TOTAL,
+        "the outage came in the middle of the burst"
+    );
+    assert_eq!(*made_so_far.borrow(), TOTAL, "every increment was made");
+    Ok(burst)
 }
 
 /// Whether a record's lone writer may be answered `Lost`.
