@@ -74,6 +74,14 @@ async fn assert_every_stream_keeps(system: &System, replicas: usize) {
     assert_eq!(found, expected);
 }
 
+/// How many events the orders stream holds.
+async fn order_events(system: &System) -> u64 {
+    let name = system.subjects().event_stream(ServiceName::Orders);
+    let jetstream = jetstream::new(system.client().clone());
+    let mut stream = jetstream.get_stream(&name).await.unwrap();
+    stream.info().await.unwrap().state.messages
+}
+
 /// Places one bike from store 1 of the demo data, straight to the orchestrator, and waits for
 /// the saga to complete.
 async fn place_an_order(system: &System, key: &str) -> SagaStarted {
@@ -150,17 +158,7 @@ async fn a_single_replica_deployment_is_raised_to_three_by_a_restart_keeping_its
         .unwrap();
     let placed = place_an_order(&system, "single-replica-order").await;
     assert_every_stream_keeps(&system, 1).await;
-    let orders_stream = system.subjects().event_stream(ServiceName::Orders);
-    let jetstream = jetstream::new(system.client().clone());
-    let events_before = jetstream
-        .get_stream(&orders_stream)
-        .await
-        .unwrap()
-        .info()
-        .await
-        .unwrap()
-        .state
-        .messages;
+    let events_before = order_events(&system).await;
     assert!(events_before > 0, "the order left events");
 
     for service in START_ORDER.iter().rev() {
@@ -173,15 +171,7 @@ async fn a_single_replica_deployment_is_raised_to_three_by_a_restart_keeping_its
         system.start_service(service).await.unwrap();
     }
     assert_every_stream_keeps(&system, 3).await;
-    let events_after = jetstream
-        .get_stream(&orders_stream)
-        .await
-        .unwrap()
-        .info()
-        .await
-        .unwrap()
-        .state
-        .messages;
+    let events_after = order_events(&system).await;
     assert_eq!(events_after, events_before, "the events were kept");
     let saga = system
         .caller()
