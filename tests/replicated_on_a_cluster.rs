@@ -1,10 +1,10 @@
 //! On a 3-node JetStream cluster every stream and bucket keeps 3 replicas: the harness starts a
 //! whole system on one with `js_replicas` 3 for every service (a child process through
 //! `BIKESTORE_JS_REPLICAS`), and after a saga each event stream, the dead letters, the audit
-//! trail, the saga work queue and the `sagas` bucket's stream has a leader and two followers. A
-//! deployment made with 1 replica is raised to 3 by starting its services again with 3, its
-//! orders and saga records kept; and a service started with fewer than a stream has does not
-//! lower it.
+//! trail, the saga work queue and the `sagas` bucket's stream has a leader and two followers, as
+//! has each durable consumer. A deployment made with 1 replica is raised to 3 by starting its
+//! services again with 3, its orders and saga records kept; and a service started with fewer
+//! than a stream has does not lower it.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use bikestore_contracts::orders::{Card, GetOrder};
 use bikestore_contracts::sagas::{GetSaga, PlaceOrder, PlaceOrderLine, SagaStarted, SagaState};
 use bikestore_contracts::{CustomerId, ServiceName, StaffId, StoreId};
 use bikestore_harness::{START_ORDER, System};
-use bikestore_testkit::NatsOptions;
+use bikestore_testkit::{NatsOptions, eventually};
 use futures::TryStreamExt;
 
 const STORE: StoreId = StoreId(1);
@@ -72,6 +72,45 @@ async fn assert_every_stream_keeps(system: &System, replicas: usize) {
         .map(|name| (name, (replicas, replicas - 1)))
         .collect();
     assert_eq!(found, expected);
+}
+
+/// Each durable consumer of the system's streams (`stream/consumer`) with its followers.
+async fn followers_of_every_durable_consumer(system: &System) -> BTreeMap<String, usize> {
+    let jetstream = jetstream::new(system.client().clone());
+    let mut followers = BTreeMap::new();
+    for name in expected_streams(system).await {
+        let stream = jetstream.get_stream(&name).await.unwrap();
+        let consumers: Vec<jetstream::consumer::Info> =
+            stream.consumers().try_collect().await.unwrap();
+        for consumer in consumers {
+            if let Some(durable) = consumer.config.durable_name {
+                let replicas = consumer.cluster.map_or(0, |cluster| cluster.replicas.len());
+                followers.insert(format!("{name}/{durable}"), replicas);
+            }
+        }
+    }
+    followers
+}
+
+/// The durable consumers (notifications' two, the orchestrator's work queue) follow their
+/// streams' replicas, so their positions survive a lost node too. After a stream is raised
+/// nats-server scales its consumers on its own, some seconds later.
+async fn assert_every_durable_consumer_keeps(system: &System, replicas: usize) {
+    let followed = eventually(
+        "every durable consumer to have its stream's followers",
+        Duration::from_secs(30),
+        async || {
+            let found = followers_of_every_durable_consumer(system).await;
+            found
+                .values()
+                .all(|followers| *followers == replicas - 1)
+                .then_some(found)
+        },
+    )
+    .await;
+    let found = followers_of_every_durable_consumer(system).await;
+    assert!(followed.is_ok(), "{found:?}");
+    assert_eq!(found.len(), 3, "{found:?}");
 }
 
 /// How many events the orders stream holds.
@@ -139,6 +178,7 @@ async fn every_stream_and_the_sagas_bucket_keep_three_replicas_on_a_cluster() {
         .unwrap();
     place_an_order(&system, "replicated-order").await;
     assert_every_stream_keeps(&system, 3).await;
+    assert_every_durable_consumer_keeps(&system, 3).await;
     system.stop().await.unwrap();
 }
 
@@ -171,6 +211,7 @@ async fn a_single_replica_deployment_is_raised_to_three_by_a_restart_keeping_its
         system.start_service(service).await.unwrap();
     }
     assert_every_stream_keeps(&system, 3).await;
+    assert_every_durable_consumer_keeps(&system, 3).await;
     let events_after = order_events(&system).await;
     assert_eq!(events_after, events_before, "the events were kept");
     let saga = system
