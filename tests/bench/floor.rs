@@ -1,5 +1,6 @@
 //! The floor: what NATS, JetStream and SQLite allow on this machine, measured on the same
-//! nats-server in the same run and profile as the saga.
+//! nats-server in the same run and profile as the saga, its stream and bucket with as many
+//! replicas as the system's.
 //!
 //! Primitives: one request/reply round trip (to an echo responder), one JetStream publish
 //! with its acknowledgement, one KV create, one KV compare-and-set, one SQLite commit (WAL, the
@@ -56,12 +57,15 @@ pub struct Floor {
 }
 
 impl Floor {
-    /// Starts the responders and (re)creates the floor's stream and bucket.
+    /// Starts the responders and (re)creates the floor's stream and bucket, each with
+    /// `replicas` copies: as many as the system under test keeps of its own, or a replicated
+    /// saga would be measured against an unreplicated floor.
     pub async fn start(
         client: async_nats::Client,
         subjects: Subjects,
         data_dir: &Path,
         profile: Profile,
+        replicas: usize,
     ) -> anyhow::Result<Floor> {
         let jetstream = jetstream::new(client.clone());
         // Left over from an earlier run on an attached server: start clean.
@@ -72,6 +76,7 @@ impl Floor {
                 name: subjects.bench_stream(),
                 subjects: vec![subjects.bench_published()],
                 storage: stream::StorageType::File,
+                num_replicas: replicas,
                 ..Default::default()
             })
             .await
@@ -83,6 +88,7 @@ impl Floor {
                 history: 1,
                 max_value_size: 256 * 1024,
                 storage: stream::StorageType::File,
+                num_replicas: replicas,
                 ..Default::default()
             })
             .await

@@ -78,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
         stack.subjects.clone(),
         stack.data_dir(),
         settings.profile,
+        stack.js_replicas(),
     )
     .await?;
     let outcome = measure(&settings, &stack, &floor, started_at).await;

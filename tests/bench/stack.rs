@@ -122,6 +122,14 @@ impl Stack {
         &self.system
     }
 
+    /// The copies the system keeps of each stream and bucket (every service keeps as many).
+    pub fn js_replicas(&self) -> usize {
+        self.system
+            .configs()
+            .common(ServiceName::Orchestrator)
+            .js_replicas
+    }
+
     /// The data folder.
     pub fn data_dir(&self) -> &Path {
         self.system.data_dir()

@@ -27,15 +27,16 @@ use crate::table::Rule;
 /// How long audit records are kept.
 const RETENTION: Duration = Duration::from_secs(365 * 24 * 3600);
 
-/// Creates the audit stream, or brings an existing one to this configuration: its records can
-/// be neither deleted nor purged, by anyone (the stream refuses, whatever a user's permissions).
+/// Creates the audit stream with `replicas` copies, or brings an existing one to this
+/// configuration (its copies raised, never lowered): its records can be neither deleted nor
+/// purged, by anyone (the stream refuses, whatever a user's permissions).
 pub async fn ensure_stream(
     jetstream: &jetstream::Context,
     subjects: &Subjects,
+    replicas: usize,
 ) -> Result<(), RuntimeError> {
-    let name = subjects.audit_stream();
     let config = stream::Config {
-        name: name.clone(),
+        name: subjects.audit_stream(),
         subjects: vec![subjects.audit_all()],
         storage: stream::StorageType::File,
         retention: stream::RetentionPolicy::Limits,
@@ -44,10 +45,7 @@ pub async fn ensure_stream(
         deny_purge: true,
         ..Default::default()
     };
-    streams::patiently(&format!("create stream {name}"), || {
-        jetstream.create_or_update_stream(config.clone())
-    })
-    .await?;
+    streams::ensure_stream(jetstream, config.clone(), replicas, |_| config.clone()).await?;
     Ok(())
 }
 

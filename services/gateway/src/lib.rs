@@ -98,7 +98,7 @@ pub async fn run(config: GatewayConfig, shutdown: Shutdown) -> Result<(), Runtim
     let subjects = app.subjects().clone();
     let client = app.client().clone();
     let jetstream = app.jetstream().clone();
-    audit::ensure_stream(&jetstream, &subjects).await?;
+    audit::ensure_stream(&jetstream, &subjects, config.common.js_replicas).await?;
     let caller = Caller::new(client.clone(), subjects.clone());
     let gateway = Arc::new(Gateway {
         client: client.clone(),

@@ -23,7 +23,7 @@ use async_nats::jetstream::{self, stream};
 use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::application::Application;
 use bikestore_runtime::call::Caller;
-use bikestore_runtime::{RuntimeError, Shutdown};
+use bikestore_runtime::{RuntimeError, Shutdown, streams};
 use tracing::info;
 
 pub use config::OrchestratorConfig;
@@ -67,8 +67,9 @@ pub async fn run_with(
     // every step's progress in a stream cost a JetStream write (an fsync in the durable profile)
     // per step that nothing read. So the orchestrator has no event stream to create.
     retire_progress_stream(&jetstream, &subjects).await;
-    ensure_work_stream(&jetstream, &subjects).await?;
-    let store = SagaStore::open(&jetstream, &subjects)
+    let replicas = config.common.js_replicas;
+    ensure_work_stream(&jetstream, &subjects, replicas).await?;
+    let store = SagaStore::open(&jetstream, &subjects, replicas)
         .await
         .map_err(|error| RuntimeError::Config(error.to_string()))?;
     let caller = Caller::new(app.client().clone(), subjects.clone());
@@ -111,22 +112,22 @@ pub async fn run_with(
     app.serve(host).await
 }
 
+/// Creates the work queue with `replicas` copies, or finds it (its copies raised, never
+/// lowered; its other settings as found).
 async fn ensure_work_stream(
     jetstream: &jetstream::Context,
     subjects: &Subjects,
+    replicas: usize,
 ) -> Result<(), RuntimeError> {
-    let name = subjects.saga_work_stream();
-    jetstream
-        .get_or_create_stream(stream::Config {
-            name: name.clone(),
-            subjects: vec![subjects.saga_work_all()],
-            retention: stream::RetentionPolicy::WorkQueue,
-            storage: stream::StorageType::File,
-            duplicate_window: WORK_DUPLICATE_WINDOW,
-            ..Default::default()
-        })
-        .await
-        .map_err(|error| RuntimeError::nats(format!("create stream {name}"), error))?;
+    let config = stream::Config {
+        name: subjects.saga_work_stream(),
+        subjects: vec![subjects.saga_work_all()],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        duplicate_window: WORK_DUPLICATE_WINDOW,
+        ..Default::default()
+    };
+    streams::ensure_stream(jetstream, config, replicas, stream::Config::clone).await?;
     Ok(())
 }
 

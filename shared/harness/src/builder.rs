@@ -51,7 +51,8 @@ impl SystemBuilder {
         self
     }
 
-    /// Starts nats-server with these options (the durability profile).
+    /// Starts nats-server with these options (the durability profile, or a 3-node cluster, on
+    /// which every service keeps 3 replicas of its streams and buckets).
     pub fn nats_options(mut self, options: NatsOptions) -> SystemBuilder {
         self.nats_options = options;
         self
@@ -111,7 +112,8 @@ impl SystemBuilder {
     }
 
     /// Changes the services' configurations before they start (in-process services only: a
-    /// child process reads its environment).
+    /// child process reads its environment, of which the harness sets only the replicas from
+    /// here).
     pub fn configure(mut self, adjust: impl FnOnce(&mut Configs) + 'static) -> SystemBuilder {
         self.adjust.push(Box::new(adjust));
         self
@@ -149,6 +151,11 @@ impl SystemBuilder {
             nats.credentials(service.as_str())
         });
         configs.identity.callout_issuer_key = nats.callout_issuer_key();
+        // On a cluster every stream and bucket keeps a copy on each node, as a deployment on
+        // one would; a test asks for fewer through `configure`.
+        for common in configs.every_common() {
+            common.js_replicas = nats.node_count();
+        }
         if let Some(tls) = nats.tls() {
             for common in configs.every_common() {
                 common.nats_tls = NatsTls {
@@ -228,6 +235,15 @@ impl Nats {
         match self {
             Nats::Private { server, .. } => server.url(),
             Nats::Attached(attached) => attached.url.clone(),
+        }
+    }
+
+    /// How many nodes the system's own server has (1 for an attached one: the benchmark
+    /// configures the replicas of a cluster it attaches to).
+    pub(crate) fn node_count(&self) -> usize {
+        match self {
+            Nats::Private { server, .. } => server.node_count(),
+            Nats::Attached(_) => 1,
         }
     }
 

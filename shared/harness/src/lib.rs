@@ -229,7 +229,8 @@ impl System {
     }
 
     /// Starts the binary of `service` as a child process with `env` on top of the system's
-    /// settings, and waits until it is ready.
+    /// settings (its NATS user, TLS files, and the replicas its configuration in
+    /// [`System::configs`] keeps), and waits until it is ready.
     pub async fn start_process(
         &mut self,
         service: ServiceName,
@@ -278,7 +279,9 @@ impl System {
         let tls = self.nats.tls().map(|tls| {
             [&tls.ca, &tls.client_cert, &tls.client_key].map(|path| path.display().to_string())
         });
-        let mut all_env: Vec<(&str, &str)> = Vec::new();
+        let replicas = self.configs.common(service).js_replicas.to_string();
+        let mut all_env: Vec<(&str, &str)> =
+            vec![(bikestore_runtime::config::ENV_JS_REPLICAS, &replicas)];
         if let Some(credentials) = &credentials {
             all_env.push((bikestore_runtime::config::ENV_NATS_CREDENTIALS, credentials));
         }

@@ -39,8 +39,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects `name` as its own NATS user, waits for JetStream and creates the dead-letter
-    /// stream, so a consumer's give-ups are kept from the first one.
+    /// Connects `name` as its own NATS user, waits for JetStream, checks the configured
+    /// replicas fit the server, and creates the dead-letter stream, so a consumer's give-ups
+    /// are kept from the first one.
     pub async fn build(
         name: ServiceName,
         common: &CommonConfig,
@@ -56,7 +57,8 @@ impl Application {
         .await?;
         let jetstream = jetstream::new(client.clone());
         streams::wait_for_jetstream(&jetstream).await?;
-        dead_letters::ensure_stream(&jetstream, &subjects).await?;
+        streams::check_replicas_fit(&client, common.js_replicas)?;
+        dead_letters::ensure_stream(&jetstream, &subjects, common.js_replicas).await?;
         Ok(Application {
             name,
             common: common.clone(),
@@ -90,10 +92,16 @@ impl Application {
     }
 
     /// Creates (or finds) the event streams of `sources`: the service's own, or those it
-    /// consumes, so the services may start in any order.
+    /// consumes, so the services may start in any order; each with the configured replicas.
     pub async fn ensure_event_streams(&self, sources: &[ServiceName]) -> Result<(), RuntimeError> {
         for source in sources {
-            streams::ensure_event_stream(&self.jetstream, &self.subjects, *source).await?;
+            streams::ensure_event_stream(
+                &self.jetstream,
+                &self.subjects,
+                *source,
+                self.common.js_replicas,
+            )
+            .await?;
         }
         Ok(())
     }

@@ -32,6 +32,11 @@ pub const ENV_NATS_TLS_CERT: &str = "BIKESTORE_NATS_TLS_CERT";
 pub const ENV_NATS_TLS_KEY: &str = "BIKESTORE_NATS_TLS_KEY";
 /// Environment variable for [`CommonConfig::fault`].
 pub const ENV_FAULT: &str = "BIKESTORE_FAULT";
+/// Environment variable for [`CommonConfig::js_replicas`].
+pub const ENV_JS_REPLICAS: &str = "BIKESTORE_JS_REPLICAS";
+
+/// The most copies JetStream keeps of a stream.
+pub const MAX_JS_REPLICAS: usize = 5;
 
 /// How hard a commit pushes to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -173,6 +178,11 @@ pub struct CommonConfig {
     /// entries are pruned, so the inbox does not grow for ever.
     #[arg(long = "inbox-retention-hours", env = ENV_INBOX_RETENTION_HOURS, value_parser = parse_hours, default_value = "168")]
     pub inbox_retention: Duration,
+    /// Copies JetStream keeps of every stream and bucket the service creates, 1 to 5: 3 on a
+    /// 3-node cluster, so losing a node loses nothing. A stream found with fewer is raised to
+    /// this at start; one found with more is kept (and a warning logged).
+    #[arg(long, env = ENV_JS_REPLICAS, value_parser = parse_js_replicas, default_value = "1")]
+    pub js_replicas: usize,
     /// Fault injection for crash tests, e.g. `crash_after_commit=receive_stock`,
     /// `fail_operation=reserve_stock` or `reply_late=capture_payment:3000`.
     #[arg(long, env = ENV_FAULT, hide = true)]
@@ -192,6 +202,7 @@ impl CommonConfig {
             durability: Durability::Default,
             log_to_stderr: false,
             inbox_retention: Duration::from_secs(168 * 3600),
+            js_replicas: 1,
             fault: None,
         }
     }
@@ -230,6 +241,17 @@ pub fn parse_hours(text: &str) -> Result<Duration, String> {
         .and_then(|hours| hours.checked_mul(3600))
         .map(Duration::from_secs)
         .ok_or_else(|| format!("{text:?} is not a whole number of hours"))
+}
+
+/// Parses a JetStream replica count: 1 to [`MAX_JS_REPLICAS`].
+pub fn parse_js_replicas(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(replicas) if (1..=MAX_JS_REPLICAS).contains(&replicas) => Ok(replicas),
+        _ => Err(format!(
+            "{text:?} is not a JetStream replica count: 1 to {MAX_JS_REPLICAS} copies \
+             (3 on a 3-node cluster)"
+        )),
+    }
 }
 
 /// Parses a duration given in milliseconds on the command line.
@@ -271,6 +293,40 @@ mod tests {
         );
         assert_eq!(fault.reply_delay("reserve_stock"), None);
         assert!(!fault.fails("capture_payment"));
+    }
+
+    #[test]
+    fn replicas_are_one_to_five() {
+        assert_eq!(parse_js_replicas("1"), Ok(1));
+        assert_eq!(parse_js_replicas("3"), Ok(3));
+        assert_eq!(parse_js_replicas("5"), Ok(5));
+        for refused in ["0", "6", "-1", "three", ""] {
+            let error = parse_js_replicas(refused).expect_err(refused);
+            assert!(error.contains("1 to 5 copies"), "{refused}: {error}");
+        }
+    }
+
+    #[test]
+    fn replicas_are_refused_when_the_flags_are_parsed() {
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            common: CommonConfig,
+        }
+        let parse = |replicas: &str| {
+            <Flags as clap::Parser>::try_parse_from(["service", "--js-replicas", replicas])
+        };
+        assert_eq!(
+            parse("3").map(|flags| flags.common.js_replicas).ok(),
+            Some(3)
+        );
+        let refusal = parse("0").err().map(|error| error.to_string());
+        assert!(
+            refusal
+                .as_deref()
+                .is_some_and(|text| text.contains("--js-replicas") && text.contains("1 to 5")),
+            "{refusal:?}"
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::error::RuntimeError;
+use crate::streams;
 
 /// One message a consumer gave up on.
 #[derive(Debug, Clone)]
@@ -36,27 +37,36 @@ pub struct DeadLetter {
     pub payload: Option<Bytes>,
 }
 
-/// Creates (or updates) the dead-letter stream of this deployment.
+/// Creates the dead-letter stream of this deployment with `replicas` copies, or brings the one
+/// that exists to this configuration (its copies raised, never lowered).
 pub async fn ensure_stream(
     jetstream: &jetstream::Context,
     subjects: &Subjects,
+    replicas: usize,
 ) -> Result<stream::Stream, RuntimeError> {
-    let name = subjects.dead_letter_stream();
     let config = stream::Config {
-        name: name.clone(),
+        name: subjects.dead_letter_stream(),
         subjects: subjects.dead_letter_sources(),
         storage: stream::StorageType::File,
         max_age: Duration::from_secs(30 * 24 * 3600),
         ..Default::default()
     };
-    jetstream
-        .create_or_update_stream(config)
-        .await
-        .map_err(|error| RuntimeError::nats(format!("create stream {name}"), error))?;
-    jetstream
-        .get_stream(&name)
-        .await
-        .map_err(|error| RuntimeError::nats(format!("find stream {name}"), error))
+    streams::ensure_stream(jetstream, config.clone(), replicas, |_| config.clone()).await
+}
+
+/// The dead-letter stream every service creates at start: an operator's tool finds it rather
+/// than making it, so it never decides its replicas.
+async fn existing_stream(
+    jetstream: &jetstream::Context,
+    subjects: &Subjects,
+) -> Result<stream::Stream, RuntimeError> {
+    let name = subjects.dead_letter_stream();
+    jetstream.get_stream(&name).await.map_err(|error| {
+        RuntimeError::nats(
+            format!("find stream {name} (every service creates it at start)"),
+            error,
+        )
+    })
 }
 
 /// Lists up to `limit` dead letters, oldest first.
@@ -65,7 +75,7 @@ pub async fn list(
     subjects: &Subjects,
     limit: usize,
 ) -> Result<Vec<DeadLetter>, RuntimeError> {
-    let mut dead_letter_stream = ensure_stream(jetstream, subjects).await?;
+    let mut dead_letter_stream = existing_stream(jetstream, subjects).await?;
     let info = dead_letter_stream
         .info()
         .await
@@ -95,7 +105,7 @@ pub async fn replay(
     subjects: &Subjects,
     id: u64,
 ) -> Result<(), RuntimeError> {
-    let dead_letter_stream = ensure_stream(jetstream, subjects).await?;
+    let dead_letter_stream = existing_stream(jetstream, subjects).await?;
     let advisory = dead_letter_stream
         .get_raw_message(id)
         .await

@@ -42,7 +42,7 @@ pub async fn without_service() -> anyhow::Result<System> {
     let system = System::builder().configure(quick_retries).start().await?;
     let jetstream = jetstream(&system);
     for source in [ServiceName::Orders, ServiceName::Inventory] {
-        streams::ensure_event_stream(&jetstream, system.subjects(), source).await?;
+        streams::ensure_event_stream(&jetstream, system.subjects(), source, 1).await?;
     }
     Ok(system)
 }

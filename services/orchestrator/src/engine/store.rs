@@ -8,6 +8,7 @@ use async_nats::jetstream::{self, kv};
 use bikestore_contracts::Subjects;
 use bikestore_contracts::sagas::{SagaId, SagaRecord};
 use bikestore_runtime::outage::{self, Failure, Patience};
+use bikestore_runtime::streams;
 use bytes::Bytes;
 use futures::TryStreamExt;
 
@@ -33,14 +34,24 @@ pub struct SagaStore {
 }
 
 impl SagaStore {
-    /// Opens the bucket, creating it on first use.
+    /// Opens the bucket, creating it on first use with `replicas` copies; a bucket found with
+    /// fewer is raised to that many (never lowered), its records kept.
     pub async fn open(
         jetstream: &jetstream::Context,
         subjects: &Subjects,
+        replicas: usize,
     ) -> Result<SagaStore, OrchestratorError> {
         let name = subjects.sagas_bucket();
         let bucket = match jetstream.get_key_value(&name).await {
-            Ok(bucket) => bucket,
+            Ok(bucket) => {
+                let found = &bucket.stream.cached_info().config;
+                streams::raise_replicas(jetstream, found, replicas)
+                    .await
+                    .map_err(|error| {
+                        OrchestratorError::nats(format!("raise KV bucket {name}'s replicas"), error)
+                    })?;
+                bucket
+            }
             Err(_) => jetstream
                 .create_key_value(kv::Config {
                     bucket: name.clone(),
@@ -48,6 +59,7 @@ impl SagaStore {
                     history: 1,
                     max_value_size: MAX_RECORD_BYTES,
                     storage: jetstream::stream::StorageType::File,
+                    num_replicas: replicas,
                     ..Default::default()
                 })
                 .await

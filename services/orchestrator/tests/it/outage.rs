@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
-use async_nats::jetstream::{self, kv};
+use async_nats::jetstream;
 use bikestore_contracts::Subjects;
 use bikestore_contracts::sagas::{HistoryEntry, Outcome, Phase, SagaId};
 use bikestore_orchestrator::engine::store::{SagaStore, Written};
@@ -43,7 +43,7 @@ struct Burst {
 async fn a_burst_of_compare_and_set_writes_rides_out_a_killed_server() -> anyhow::Result<()> {
     let mut nats = NatsServer::start().await?;
     let jetstream = jetstream::new(nats.client().await?);
-    let store = SagaStore::open(&jetstream, &Subjects::default()).await?;
+    let store = SagaStore::open(&jetstream, &Subjects::default(), 1).await?;
 
     let burst = burst_through(&store, async || {
         nats.kill();
@@ -59,17 +59,9 @@ async fn a_burst_of_compare_and_set_writes_rides_out_the_death_of_the_buckets_le
     let mut cluster = NatsServer::start_with(NatsOptions::cluster()).await?;
     let jetstream = jetstream::new(cluster.client().await?);
     let subjects = Subjects::default();
-    // The bucket as the orchestrator makes it, replicated on every node.
-    let bucket = jetstream
-        .create_key_value(kv::Config {
-            bucket: subjects.sagas_bucket(),
-            history: 1,
-            num_replicas: 3,
-            storage: jetstream::stream::StorageType::File,
-            ..Default::default()
-        })
-        .await?;
-    let store = SagaStore::open(&jetstream, &subjects).await?;
+    // The bucket as the orchestrator makes it on a cluster, replicated on every node.
+    let store = SagaStore::open(&jetstream, &subjects, 3).await?;
+    let bucket = jetstream.get_key_value(subjects.sagas_bucket()).await?;
     let leader = cluster.wait_until_current(&bucket.stream_name).await?;
 
     let burst = burst_through(&store, async || {

@@ -27,8 +27,8 @@ async fn a_message_past_max_deliver_becomes_a_dead_letter_that_can_be_replayed()
     let nats = NatsServer::start().await?;
     let jetstream = jetstream::new(nats.client().await?);
     let subjects = Subjects::default();
-    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
-    dead_letters::ensure_stream(&jetstream, &subjects).await?;
+    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
+    dead_letters::ensure_stream(&jetstream, &subjects, 1).await?;
 
     let (trigger, shutdown) = Shutdown::new();
     let (deliveries, mut delivered) = mpsc::channel(16);
@@ -92,7 +92,7 @@ async fn a_consumer_carries_on_after_the_server_restarts() -> anyhow::Result<()>
     let client = bikestore_runtime::connect::connect(&nats.url(), "consumer-test").await?;
     let jetstream = jetstream::new(client);
     let subjects = Subjects::default();
-    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
+    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
 
     let (trigger, shutdown) = Shutdown::new();
     let (deliveries, mut delivered) = mpsc::channel(64);

@@ -27,7 +27,7 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
     let jetstream = jetstream::new(nats.client().await?);
     let subjects = Subjects::default();
     let stream =
-        streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
+        streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
     let folder = tempfile::tempdir()?;
     let path = folder.path().join("relay.sqlite");
     let database = tokio::task::spawn_blocking(move || {

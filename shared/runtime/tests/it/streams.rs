@@ -43,7 +43,7 @@ async fn an_inventory_stream_made_without_the_live_republish_gets_it_and_keeps_i
         .await?;
 
     let mut updated =
-        streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
+        streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
     let info = updated.info().await?;
     assert_eq!(info.created, created, "the same stream, not a new one");
     assert_eq!(info.state.messages, 1, "its events are kept");
@@ -71,7 +71,8 @@ async fn an_inventory_stream_made_without_the_live_republish_gets_it_and_keeps_i
     assert_eq!(message.payload.as_ref(), b"after");
 
     // Ensuring it again changes nothing.
-    let again = streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
+    let again =
+        streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
     assert_eq!(again.cached_info().created, created);
     assert_eq!(again.cached_info().state.messages, 2);
     Ok(())
@@ -84,7 +85,7 @@ async fn a_consumer_whose_filter_changed_takes_the_new_subjects_from_where_it_wa
     let jetstream = jetstream::new(nats.client().await?);
     let subjects = Subjects::default();
     let events =
-        streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory).await?;
+        streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
     let old_subject = subjects.event(ServiceName::Inventory, StockLow::EVENT);
     let consumer_of = |filter: String| DurableConsumer {
         filter_subjects: vec![filter],
@@ -136,5 +137,21 @@ async fn a_consumer_whose_filter_changed_takes_the_new_subjects_from_where_it_wa
         .expect("one message")
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     assert_eq!(next.payload.as_ref(), b"new");
+    Ok(())
+}
+
+#[tokio::test]
+async fn more_than_one_replica_on_a_single_node_is_refused_at_once() -> anyhow::Result<()> {
+    let nats = NatsServer::start().await?;
+    let client = nats.client().await?;
+    streams::wait_for_jetstream(&jetstream::new(client.clone())).await?;
+    streams::check_replicas_fit(&client, 1)?;
+    let refusal = streams::check_replicas_fit(&client, 3)
+        .expect_err("a single node keeps one copy")
+        .to_string();
+    assert!(
+        refusal.contains("BIKESTORE_JS_REPLICAS") && refusal.contains("single nats-server"),
+        "{refusal}"
+    );
     Ok(())
 }
