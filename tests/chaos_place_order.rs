@@ -19,7 +19,8 @@
 //! killed every 5 to 10 s and started again, never two at once, and no 15 s may pass without a
 //! saga ending.
 //!
-//! `BIKESTORE_CHAOS_SECONDS` sets how long the chaos lasts (default 30, and 45 on the cluster, so
+//! `BIKESTORE_CHAOS_DATA_DIR` keeps the services' databases and logs in that folder, to look into
+//! a failed run. `BIKESTORE_CHAOS_SECONDS` sets how long the chaos lasts (default 30, and 45 on the cluster, so
 //! each test stays within two minutes); `just chaos [minutes]` and
 //! `just chaos --nats-nodes 3 [minutes]` run them longer.
 #![allow(clippy::unwrap_used)]
@@ -323,6 +324,10 @@ async fn chaos(victims: Victims) -> anyhow::Result<()> {
     };
     // Seeded for the demo staff consoles log in as.
     let mut builder = System::builder().seeded();
+    // To look into a failed run: its databases and logs stay in this folder.
+    if let Some(folder) = std::env::var_os("BIKESTORE_CHAOS_DATA_DIR") {
+        builder = builder.data_dir(folder);
+    }
     if victims == Victims::ClusterNodes {
         builder = builder.nats_options(NatsOptions::cluster());
     }
