@@ -9,10 +9,12 @@
 //! - [`commands`]: command execution through the inbox (exactly once per idempotency key) with
 //!   events written to the outbox in the same transaction;
 //! - [`relay`]: the outbox relay that publishes events to JetStream with `Nats-Msg-Id`;
+//! - [`replica`]: each database's Litestream replica in a JetStream object store bucket;
 //! - [`call`]: typed requests to other services;
 //! - [`consumer`]: durable pull consumers with bounded redelivery that survive reconnects;
 //! - [`dead_letters`]: capture of messages a consumer gave up on, for listing and replay;
-//! - [`ops`]: operator subcommands every service binary shares (dead letters);
+//! - [`ops`]: operator subcommands every service binary shares (dead letters, ping, the
+//!   replica's Litestream configuration);
 //! - [`secret_files`]: private key files, created exclusively with mode 0600;
 //! - [`shutdown`]: SIGTERM/SIGINT handling and the shared shutdown signal.
 //!
@@ -30,6 +32,7 @@ mod error;
 pub mod host;
 pub mod ops;
 pub mod relay;
+pub mod replica;
 pub mod secret_files;
 pub mod shutdown;
 pub mod streams;
