@@ -12,24 +12,25 @@
 //! the machine goes.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/shop.rs"]
+mod shop;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bikestore_contracts::Request;
-use bikestore_contracts::inventory::{
-    CreateBrand, CreateCategory, CreateProduct, CreateStore, ProductFields, ReceiveStock,
+use bikestore_contracts::orders::{Card, ChangeOrderStatus, GetOrder, Order};
+use bikestore_contracts::sagas::{
+    GetSaga, PlaceOrder, PlaceOrderLine, SagaPayload, SagaStarted, SagaState,
 };
-use bikestore_contracts::orders::{
-    Card, ChangeOrderStatus, CreateCustomer, CustomerFields, GetOrder, Order,
-};
-use bikestore_contracts::sagas::{GetSaga, PlaceOrder, PlaceOrderLine, SagaState};
-use bikestore_contracts::{Cents, CustomerId, OrderId, ProductId, ServiceName, StaffId, StoreId};
+use bikestore_contracts::{OrderId, ServiceName, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::call::CallOptions;
 use bikestore_runtime::config::ENV_FAULT;
 use bikestore_runtime::replica::{ENV_REPLICA_PASSWORD, ReplicaSettings, litestream_config};
 use bikestore_testkit::{ChildProcess, eventually, litestream_binary};
+use shop::Shop;
 
 const WAIT: Duration = Duration::from_secs(20);
 /// The place-order saga's steps before its last, `confirm_order`, which asks orders to
@@ -63,12 +64,10 @@ async fn a_lost_orders_database_is_restored_from_its_replica_and_the_saga_in_fli
     let replica = Replica::new(&system, &litestream, &database)?;
     let mut replicating = replica.replicate("before")?;
 
-    let shop = Shop::open(&system).await?;
+    let shop = Shop::open(system.caller(), "Replicated", 10).await?;
     let mut acknowledged = Vec::new();
     for number in 0..3 {
-        let placed = shop
-            .place(&system, &format!("paid-{number}"), Some(15_000))
-            .await?;
+        let placed = place(&system, &shop, &format!("paid-{number}"), Some(15_000)).await?;
         anyhow::ensure!(placed.state == SagaState::Completed, "{placed:?}");
         acknowledged.push(
             placed
@@ -83,7 +82,7 @@ async fn a_lost_orders_database_is_restored_from_its_replica_and_the_saga_in_fli
     system
         .start_process(ServiceName::Orders, &[(ENV_FAULT, failing.as_str())])
         .await?;
-    let in_flight = shop.place(&system, "in-flight", None).await?;
+    let in_flight = place(&system, &shop, "in-flight", None).await?;
     let held = eventually("the saga to be held at its last step", WAIT, async || {
         let record = system
             .caller()
@@ -96,10 +95,10 @@ async fn a_lost_orders_database_is_restored_from_its_replica_and_the_saga_in_fli
             .then_some(record)
     })
     .await?;
-    let held_order = in_flight.order_id.or_else(|| match &held.payload {
-        bikestore_contracts::sagas::SagaPayload::PlaceOrder(saga) => saga.order_id,
+    let held_order = match &held.payload {
+        SagaPayload::PlaceOrder(saga) => saga.order_id,
         _ => None,
-    });
+    };
     acknowledged.push(held_order.context("the held saga created its order")?);
     let mut answered = Vec::new();
     for order_id in &acknowledged {
@@ -281,99 +280,36 @@ async fn get_order(system: &System, order_id: OrderId) -> anyhow::Result<Order> 
     Ok(system.caller().call(&GetOrder { order_id }).await?)
 }
 
-/// A store with one product in stock and one customer, to place orders with.
-struct Shop {
-    store_id: StoreId,
-    product_id: ProductId,
-    customer_id: CustomerId,
-}
-
-impl Shop {
-    async fn open(system: &System) -> anyhow::Result<Shop> {
-        let caller = system.caller();
-        let store_id = caller
-            .call(&CreateStore {
-                name: "Replicated Bikes".into(),
-                ..CreateStore::default()
-            })
-            .await?
-            .store_id;
-        let brand_id = caller
-            .call(&CreateBrand {
-                name: "Replicated".into(),
-            })
-            .await?
-            .brand_id;
-        let category_id = caller
-            .call(&CreateCategory {
-                name: "Replicated".into(),
-            })
-            .await?
-            .category_id;
-        let product = ProductFields {
-            name: "Replicated 29er".into(),
-            brand_id,
-            category_id,
-            model_year: 2026,
-            list_price: Cents(10_000),
-        };
-        let product_id = caller.call(&CreateProduct { product }).await?.product_id;
-        caller
-            .call(&ReceiveStock {
-                store_id,
-                product_id,
-                quantity: 10,
-            })
-            .await?;
-        let customer = CustomerFields {
-            first_name: "Rita".into(),
-            last_name: "Replica".into(),
-            email: "rita@replica.example".into(),
-            phone: String::new(),
-            street: String::new(),
-            city: String::new(),
-            state: String::new(),
-            zip_code: String::new(),
-        };
-        let customer_id = caller.call(&CreateCustomer { customer }).await?.customer_id;
-        Ok(Shop {
-            store_id,
-            product_id,
-            customer_id,
-        })
-    }
-
-    /// Places an order for one product under idempotency key `key`, waiting `wait_ms` for the
-    /// saga to end (or only for it to start).
-    async fn place(
-        &self,
-        system: &System,
-        key: &str,
-        wait_ms: Option<u64>,
-    ) -> anyhow::Result<bikestore_contracts::sagas::SagaStarted> {
-        let place = PlaceOrder {
-            customer_id: self.customer_id,
-            store_id: self.store_id,
-            staff_id: StaffId(1),
-            lines: vec![PlaceOrderLine {
-                product_id: self.product_id,
-                quantity: 1,
-                discount_percent: 0,
-                list_price: None,
-            }],
-            card: Card {
-                number: "4242 4242 4242 4242".into(),
-                expiry_month: 12,
-                expiry_year: 2031,
-                cvc: "123".into(),
-                holder: "Rita Replica".into(),
-            },
-            wait_ms,
-        };
-        let options = CallOptions {
-            timeout: Some(WAIT),
-            ..CallOptions::idempotent(key.to_owned())
-        };
-        Ok(system.caller().call_with(&place, &options).await?)
-    }
+/// Places an order for one product under idempotency key `key`, waiting `wait_ms` for the
+/// saga to end (or only for it to start).
+async fn place(
+    system: &System,
+    shop: &Shop,
+    key: &str,
+    wait_ms: Option<u64>,
+) -> anyhow::Result<SagaStarted> {
+    let place = PlaceOrder {
+        customer_id: shop.customer_id,
+        store_id: shop.store_id,
+        staff_id: StaffId(1),
+        lines: vec![PlaceOrderLine {
+            product_id: shop.product_id,
+            quantity: 1,
+            discount_percent: 0,
+            list_price: None,
+        }],
+        card: Card {
+            number: "4242 4242 4242 4242".into(),
+            expiry_month: 12,
+            expiry_year: 2031,
+            cvc: "123".into(),
+            holder: "Kim Replicated".into(),
+        },
+        wait_ms,
+    };
+    let options = CallOptions {
+        timeout: Some(WAIT),
+        ..CallOptions::idempotent(key.to_owned())
+    };
+    Ok(system.caller().call_with(&place, &options).await?)
 }
