@@ -107,18 +107,9 @@ async fn a_lost_orders_database_is_restored_from_its_replica_and_the_saga_in_fli
 
     // Everything acknowledged is in the replica once a restore of it shows what the live
     // database holds (the in-flight order paid for, the others confirmed).
-    let live = orders_and_payments(&database)?;
-    eventually(
-        "the replica to hold every acknowledged order",
-        WAIT,
-        async || {
-            let Some(restored) = replica.restore_probe().await? else {
-                return Ok(None);
-            };
-            Ok::<_, anyhow::Error>((orders_and_payments(&restored)? == live).then_some(()))
-        },
-    )
-    .await?;
+    replica
+        .wait_until_it_holds("every acknowledged order", &database)
+        .await?;
 
     // The machine is lost: the service and its Litestream die, its data folder goes.
     system.kill_service(ServiceName::Orders).await?;
@@ -156,6 +147,12 @@ async fn a_lost_orders_database_is_restored_from_its_replica_and_the_saga_in_fli
         finished.state,
         finished.error
     );
+
+    // Replication goes on from the restored database: the saga's last change reaches the
+    // replica too.
+    replica
+        .wait_until_it_holds("the saga's last change", &database)
+        .await?;
     system.stop().await
 }
 
@@ -232,6 +229,19 @@ impl Replica {
         ];
         self.run_restore(&arguments).await?;
         Ok(probe.exists().then_some(probe))
+    }
+
+    /// Waits until a restore of the replica shows the orders and payments `database` holds now
+    /// (`what` names them for the failure).
+    async fn wait_until_it_holds(&self, what: &str, database: &Path) -> anyhow::Result<()> {
+        let live = orders_and_payments(database)?;
+        eventually(&format!("the replica to hold {what}"), WAIT, async || {
+            let Some(restored) = self.restore_probe().await? else {
+                return Ok(None);
+            };
+            Ok::<_, anyhow::Error>((orders_and_payments(&restored)? == live).then_some(()))
+        })
+        .await
     }
 
     fn config_database(&self) -> anyhow::Result<String> {
