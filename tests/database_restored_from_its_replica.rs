@@ -22,7 +22,7 @@ use anyhow::Context;
 use bikestore_contracts::Request;
 use bikestore_contracts::orders::{Card, ChangeOrderStatus, GetOrder, Order};
 use bikestore_contracts::sagas::{
-    GetSaga, PlaceOrder, PlaceOrderLine, SagaPayload, SagaStarted, SagaState,
+    GetSaga, PlaceOrder, PlaceOrderLine, SagaId, SagaPayload, SagaRecord, SagaStarted, SagaState,
 };
 use bikestore_contracts::{OrderId, ServiceName, StaffId};
 use bikestore_harness::System;
@@ -84,13 +84,7 @@ async fn a_lost_orders_database_is_restored_from_its_replica_and_the_saga_in_fli
         .await?;
     let in_flight = place(&system, &shop, "in-flight", None).await?;
     let held = eventually("the saga to be held at its last step", WAIT, async || {
-        let record = system
-            .caller()
-            .call(&GetSaga {
-                saga_id: in_flight.saga_id.clone(),
-            })
-            .await
-            .ok()?;
+        let record = saga_record(&system, &in_flight.saga_id).await?;
         (record.state == SagaState::Running && record.completed_steps == STEPS_BEFORE_HELD)
             .then_some(record)
     })
@@ -131,13 +125,7 @@ async fn a_lost_orders_database_is_restored_from_its_replica_and_the_saga_in_fli
         );
     }
     let finished = eventually("the saga in flight to finish", WAIT, async || {
-        let record = system
-            .caller()
-            .call(&GetSaga {
-                saga_id: in_flight.saga_id.clone(),
-            })
-            .await
-            .ok()?;
+        let record = saga_record(&system, &in_flight.saga_id).await?;
         record.state.is_terminal().then_some(record)
     })
     .await?;
@@ -284,6 +272,14 @@ fn orders_and_payments(database: &Path) -> anyhow::Result<Vec<(i64, String, Opti
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// The saga's record, or `None` while the orchestrator cannot say.
+async fn saga_record(system: &System, saga_id: &SagaId) -> Option<SagaRecord> {
+    let get = GetSaga {
+        saga_id: saga_id.clone(),
+    };
+    system.caller().call(&get).await.ok()
 }
 
 async fn get_order(system: &System, order_id: OrderId) -> anyhow::Result<Order> {

@@ -40,21 +40,26 @@ pub fn nats_server_binary() -> anyhow::Result<PathBuf> {
         .map_err(|message| anyhow!(message))
 }
 
-fn find_nats_server() -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os(NATS_SERVER_ENV) {
+/// A tool named before `PATH` is searched: by the environment variable `env`, or installed as
+/// `<workspace root>/.tools/bin/<name>` by its `nats/ensure-*.sh` script; `None` if neither.
+fn pinned_tool(env: &str, name: &str) -> anyhow::Result<Option<PathBuf>> {
+    if let Some(path) = std::env::var_os(env) {
         let path = PathBuf::from(path);
         if is_executable(&path) {
-            return Ok(path);
+            return Ok(Some(path));
         }
         bail!(
-            "{NATS_SERVER_ENV}={} is not an executable file; unset it or point it at a nats-server binary",
+            "{env}={} is not an executable file; unset it or point it at a {name} binary",
             path.display()
         );
     }
+    let tools = workspace_root().join(".tools/bin").join(name);
+    Ok(is_executable(&tools).then_some(tools))
+}
 
-    let tools = workspace_root().join(".tools/bin/nats-server");
-    if is_executable(&tools) {
-        return Ok(tools);
+fn find_nats_server() -> anyhow::Result<PathBuf> {
+    if let Some(path) = pinned_tool(NATS_SERVER_ENV, "nats-server")? {
+        return Ok(path);
     }
 
     if let Some(on_path) = search_path("nats-server") {
@@ -141,19 +146,8 @@ const LITESTREAM_ENV: &str = "BIKESTORE_LITESTREAM";
 /// `litestream` on `PATH` (only if it is 0.5.x), as `nats/ensure-litestream.sh` does minus
 /// installing. It fails with instructions when there is no usable binary.
 pub fn litestream_binary() -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os(LITESTREAM_ENV) {
-        let path = PathBuf::from(path);
-        if is_executable(&path) {
-            return Ok(path);
-        }
-        bail!(
-            "{LITESTREAM_ENV}={} is not an executable file; unset it or point it at litestream 0.5",
-            path.display()
-        );
-    }
-    let tools = workspace_root().join(".tools/bin/litestream");
-    if is_executable(&tools) {
-        return Ok(tools);
+    if let Some(path) = pinned_tool(LITESTREAM_ENV, "litestream")? {
+        return Ok(path);
     }
     if let Some(on_path) = search_path("litestream") {
         let output = Command::new(&on_path).arg("version").output();
