@@ -1,7 +1,9 @@
 # Bikestore developer tasks: run the system locally, test, lint.
 #
-# `just up` starts nats-server and every service in the background, with all state under the data
-# directory; `just down` stops them. Settings come from the environment:
+# `just up` starts nats-server, every service, and a Litestream beside each service with a
+# database (replicating it into a NATS object store bucket), in the background, with all state
+# under the data directory; `just down` stops them; `just restore-db <service>` rebuilds a lost
+# database from its replica. Settings come from the environment:
 #   BIKESTORE_DATA_DIR        data directory (default .data, relative to this file)
 #   BIKESTORE_NATS_PORT       nats-server client port (default 4222)
 #   BIKESTORE_SUBJECT_PREFIX  subject prefix the services use (default bikestore)
@@ -27,9 +29,14 @@ nats_conf := if durability == "durable" { "nats/server-durable.conf" } else { "n
 # The services `up` starts, in order; each is the binary target/release/bikestore-<name>.
 services := "identity inventory orders notifications orchestrator gateway"
 
-# The NATS users of nats/users.conf (one per service, and operators); each gets a credentials
-# file, and nats-server refuses to start unless each has a password.
-nats_users := "identity inventory orders notifications orchestrator gateway ops"
+# The NATS users of nats/users.conf (one per service, operators, and each database replica's
+# Litestream); each gets a credentials file, and nats-server refuses to start unless each has a
+# password.
+nats_users := "identity inventory orders notifications orchestrator gateway ops identity_replica inventory_replica orders_replica notifications_replica"
+
+# The services that keep a SQLite database (contracts' SERVICES_WITH_DATABASE): `up` runs a
+# Litestream beside each, replicating it into its NATS object store bucket.
+replicated := "identity inventory orders notifications"
 
 # The services whose binaries have a `seed` subcommand that loads demo data.
 seeded := "identity inventory orders"
@@ -39,10 +46,30 @@ nats_url := "nats://127.0.0.1:" + nats_port
 release_dir := join(justfile_directory(), "target", "release")
 
 # Shell helpers shared by the recipes below (each recipe runs in its own shell).
-_helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\nseeded_services=" + quote(seeded) + "\nnats_users=" + quote(nats_users) + "\n" + '''
+_helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\nseeded_services=" + quote(seeded) + "\nnats_users=" + quote(nats_users) + "\nnats_url=" + quote(nats_url) + "\nprefix=" + quote(prefix) + "\n" + '''
 run_dir="$data/run"
 log_dir="$data/logs"
 credentials_dir="$data/credentials"
+
+# Writes run/litestream-<service>.yml, the Litestream configuration that replicates the
+# service's database into its bucket (the binary prints it: `bikestore-<service> replica-config`),
+# and prints its path. $2 is the NATS URL to replicate to.
+write_replica_config() {
+    local name="$1" url="$2" config="$run_dir/litestream-$1.yml"
+    mkdir -p "$run_dir"
+    "$release_dir/bikestore-$name" replica-config --nats-url "$url" --subject-prefix "$prefix" \
+        --data-dir "$data" >"$config.tmp"
+    mv "$config.tmp" "$config"
+    printf '%s\n' "$config"
+}
+
+# Exports the password of <service>_replica, the NATS user the service's Litestream connects as,
+# where its configuration reads it (never on a command line).
+export_replica_password() {
+    local line
+    line="$(head -n 1 "$credentials_dir/$1_replica.creds")"
+    export BIKESTORE_NATS_REPLICA_PASSWORD="${line#*:}"
+}
 
 # Writes a credentials file (one line user:password, mode 0600) for each NATS user that has none
 # yet. A password is 32 random letters and digits, the first a letter: nats-server reads the
@@ -138,6 +165,10 @@ default:
 nats-server:
     @nats/ensure-nats-server.sh
 
+# Print the path of a usable litestream (0.5), installing the pinned version into .tools/ if needed.
+litestream:
+    @nats/ensure-litestream.sh
+
 # Build every binary with the release profile.
 build:
     cargo build --profile release --bins
@@ -153,6 +184,7 @@ up:
         *) echo "BIKESTORE_DURABILITY must be default or durable, not {{ durability }}" >&2; exit 1 ;;
     esac
     nats="$(nats/ensure-nats-server.sh)"
+    litestream="$(nats/ensure-litestream.sh)"
     ensure_credentials
     packages=()
     for name in {{ services }}; do packages+=(-p "bikestore-$name"); done
@@ -187,7 +219,10 @@ up:
             # `<prefix>_sagas` (lower case), its stream `KV_<prefix>_sagas`.
             streams="$(printf '%s' {{ quote(prefix) }} | tr '.-' '__' | tr '[:lower:]' '[:upper:]')"
             bucket="$(printf '%s' "$streams" | tr '[:upper:]' '[:lower:]')_sagas"
+            # The database replica buckets are `<prefix>_db_<service>` (lower case).
+            replicas="$(printf '%s' "$streams" | tr '[:upper:]' '[:lower:]')_db_"
             sed -e 's|"bikestore\.|"'{{ quote(prefix) }}'.|g' \
+                -e 's|bikestore_db_|'"$replicas"'|g' \
                 -e 's|\.BIKESTORE_|.'"$streams"'_|g' \
                 -e 's|KV_sagas|KV_'"$bucket"'|g' \
                 -e 's|\$KV\.sagas\.|$KV.'"$bucket"'.|g' \
@@ -218,6 +253,16 @@ up:
 
     services=({{ services }})
     [[ ${#services[@]} -gt 0 ]] || exit 0
+
+    # A database that was replicated (its Litestream configuration is here) but is gone (its
+    # disk lost) is rebuilt from its replica, never started empty: an empty database would
+    # become the replica's newest state.
+    for name in {{ replicated }}; do
+        if [[ -e "$run_dir/litestream-$name.yml" && ! -e "$data/$name/$name.db" ]]; then
+            echo "the $name database ($data/$name/$name.db) is missing; rebuild it from its replica: just restore-db $name" >&2
+            exit 1
+        fi
+    done
 
     # First start: load the demo data before any service opens the database.
     if [[ ! -e "$data/seeded" ]]; then
@@ -256,6 +301,22 @@ up:
         echo "$name is ready"
     done
 
+    # Each database's replica: Litestream beside its service (which made the bucket at start).
+    for name in {{ replicated }}; do
+        config="$run_dir/litestream-$name.yml"
+        if pid="$(live_pid "litestream-$name" "litestream-$name.yml")"; then
+            echo "litestream-$name already running (pid $pid)"
+            continue
+        fi
+        write_replica_config "$name" {{ quote(nats_url) }} >/dev/null
+        echo "starting litestream-$name, replicating the $name database (log: $log_dir/litestream-$name.out)"
+        (
+            export_replica_password "$name"
+            exec nohup "$litestream" replicate -config "$config" </dev/null >>"$log_dir/litestream-$name.out" 2>&1
+        ) &
+        echo $! >"$run_dir/litestream-$name.pid"
+    done
+
 # Stop the services (SIGTERM, then SIGKILL after 10 s), then nats-server.
 down:
     #!/usr/bin/env bash
@@ -264,6 +325,10 @@ down:
     services=({{ services }})
     for ((i = ${#services[@]} - 1; i >= 0; i--)); do
         stop "${services[i]}" "bikestore-${services[i]}"
+    done
+    # After the services, so each Litestream ships their last commits as it stops.
+    for name in {{ replicated }}; do
+        stop "litestream-$name" "litestream-$name.yml"
     done
     stop nats nats/server
 
@@ -275,15 +340,55 @@ status:
     show() {
         local name="$1" program="$2" detail="${3:-}" pid
         if pid="$(live_pid "$name" "$program")"; then
-            printf '%-14s running (pid %s)%s\n' "$name" "$pid" "$detail"
+            printf '%-25s running (pid %s)%s\n' "$name" "$pid" "$detail"
         else
-            printf '%-14s stopped\n' "$name"
+            printf '%-25s stopped\n' "$name"
         fi
     }
     show nats nats/server " on port {{ nats_port }}"
     for name in {{ services }}; do
         show "$name" "bikestore-$name"
     done
+    for name in {{ replicated }}; do
+        show "litestream-$name" "litestream-$name.yml" " (replicating the $name database)"
+    done
+
+# A service's database lost with its disk or machine: rebuild it from the replica in its NATS
+# object store bucket, here or on another machine (with the deployment's credentials/ folder and
+# BIKESTORE_NATS_URL naming a node of the cluster); then `just up`. README, "Database replicas".
+# Rebuild a service's database from its replica (`just restore-db orders`).
+restore-db service:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    name={{ quote(service) }}
+    case " {{ replicated }} " in
+        *" $name "*) ;;
+        *) echo "$name keeps no database; the services with one are: {{ replicated }}" >&2; exit 1 ;;
+    esac
+    if pid="$(live_pid "$name" "bikestore-$name")"; then
+        echo "$name is running (pid $pid); stop it first: just down" >&2
+        exit 1
+    fi
+    database="$data/$name/$name.db"
+    if [[ -e "$database" ]]; then
+        echo "$database exists; restore-db only rebuilds a database that is gone (move this one away first if it is damaged)" >&2
+        exit 1
+    fi
+    if [[ ! -s "$credentials_dir/${name}_replica.creds" ]]; then
+        echo "no $credentials_dir/${name}_replica.creds: copy the deployment's credentials folder here first" >&2
+        exit 1
+    fi
+    litestream="$(nats/ensure-litestream.sh)"
+    # The same packages as `up` builds, so their shared crates are not built a second way.
+    packages=()
+    for service in {{ services }}; do packages+=(-p "bikestore-$service"); done
+    cargo build --profile release "${packages[@]}"
+    config="$(write_replica_config "$name" {{ quote(env("BIKESTORE_NATS_URL", nats_url)) }})"
+    export_replica_password "$name"
+    started="$(date +%s%N)"
+    "$litestream" restore -config "$config" "$database"
+    echo "restored $database from its replica in $((($(date +%s%N) - started) / 1000000)) ms; start it with: just up"
 
 # Each service also writes JSON lines to logs/<service>.log.<date>, for tools; this shows the readable copy.
 # Follow a service's log (`nats` for the nats-server log).
@@ -353,7 +458,8 @@ test *args:
     #!/usr/bin/env bash
     set -euo pipefail
     BIKESTORE_NATS_SERVER="$(nats/ensure-nats-server.sh)"
-    export BIKESTORE_NATS_SERVER
+    BIKESTORE_LITESTREAM="$(nats/ensure-litestream.sh)"
+    export BIKESTORE_NATS_SERVER BIKESTORE_LITESTREAM
     if cargo nextest --version >/dev/null 2>&1; then
         cargo nextest run --workspace {{ args }}
         # nextest does not run doctests; run them too unless the caller chose what to run.

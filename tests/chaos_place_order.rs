@@ -29,6 +29,8 @@
 mod fleet;
 #[path = "chaos/invariants.rs"]
 mod invariants;
+#[path = "support/shop.rs"]
+mod shop;
 #[path = "chaos/summary.rs"]
 mod summary;
 
@@ -37,27 +39,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bikestore_contracts::inventory::Page;
-use bikestore_contracts::inventory::{
-    CreateBrand, CreateCategory, CreateProduct, CreateStore, GetProduct, ProductFields,
-    ReceiveStock, ReservationLine, ReserveStock,
-};
+use bikestore_contracts::inventory::{GetProduct, ReservationLine, ReserveStock};
 use bikestore_contracts::notifications::{ListNotifications, NotificationKind};
 use bikestore_contracts::orders::{
-    AuthorizePayment, ChangeOrderStatus, CreateCustomer, CreateOrder, CustomerFields, GetPayment,
-    ListOrders, OrderLine, OrderStatus,
+    AuthorizePayment, ChangeOrderStatus, CreateOrder, GetPayment, ListOrders, OrderLine,
+    OrderStatus,
 };
 use bikestore_contracts::sagas::{
     CancelOrder, GetSaga, PlaceOrder, PlaceOrderLine, SagaId, SagaPayload, SagaRecord, SagaStarted,
     SagaState,
 };
-use bikestore_contracts::{
-    Cents, CustomerId, ErrorCode, ProductId, ReservationId, ServiceName, StaffId, StoreId, Subjects,
-};
+use bikestore_contracts::{Cents, ErrorCode, ReservationId, ServiceName, StaffId, Subjects};
 use bikestore_harness::System;
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_testkit::{NatsOptions, eventually, wait_for_service};
 use fleet::{Console, Dice, Fleet, SERVICES, Victims, card, orchestrator_log_lines};
 use futures::{SinkExt, StreamExt, TryStreamExt};
+use shop::Shop;
 use summary::Summary;
 
 const STOCK: i64 = 100_000;
@@ -69,14 +67,6 @@ const DEFAULT_CLUSTER_SECONDS: u64 = 45;
 const CANCELLED: usize = 5;
 /// How many intakes run at once.
 const CONCURRENT: usize = 16;
-
-/// What every order names.
-#[derive(Clone)]
-struct Shop {
-    store_id: StoreId,
-    product_id: ProductId,
-    customer_id: CustomerId,
-}
 
 /// The `index`th order: every tenth with a declined card, every tenth asking for more than
 /// there is, the others one bike.
@@ -236,60 +226,6 @@ async fn all_sagas(
     Ok(records)
 }
 
-/// One store, one product with plenty of stock, one customer.
-async fn open_shop(caller: &Caller) -> anyhow::Result<Shop> {
-    let store_id = caller
-        .call(&CreateStore {
-            name: "Chaos Bikes".into(),
-            ..CreateStore::default()
-        })
-        .await?
-        .store_id;
-    let brand_id = caller
-        .call(&CreateBrand {
-            name: "Chaos".into(),
-        })
-        .await?
-        .brand_id;
-    let category_id = caller
-        .call(&CreateCategory {
-            name: "Chaos".into(),
-        })
-        .await?
-        .category_id;
-    let product = ProductFields {
-        name: "Chaos 29er".into(),
-        brand_id,
-        category_id,
-        model_year: 2020,
-        list_price: Cents(10_000),
-    };
-    let product_id = caller.call(&CreateProduct { product }).await?.product_id;
-    caller
-        .call(&ReceiveStock {
-            store_id,
-            product_id,
-            quantity: STOCK,
-        })
-        .await?;
-    let customer = CustomerFields {
-        first_name: "Kim".into(),
-        last_name: "Chaos".into(),
-        email: "kim@chaos.example".into(),
-        phone: String::new(),
-        street: String::new(),
-        city: String::new(),
-        state: String::new(),
-        zip_code: String::new(),
-    };
-    let customer_id = caller.call(&CreateCustomer { customer }).await?.customer_id;
-    Ok(Shop {
-        store_id,
-        product_id,
-        customer_id,
-    })
-}
-
 fn chaos_duration(victims: Victims) -> Duration {
     let default = match victims {
         Victims::Processes => DEFAULT_SECONDS,
@@ -340,7 +276,7 @@ async fn chaos(victims: Victims) -> anyhow::Result<()> {
     for service in SERVICES {
         wait_for_service(&client, service.as_str(), Duration::from_secs(30)).await?;
     }
-    let shop = open_shop(&caller).await?;
+    let shop = Shop::open(&caller, "Chaos", STOCK).await?;
     let console = Arc::new(Console::log_in(&fleet.system, "admin").await?);
 
     // The killer: about every half second one process, or every 5 to 10 s one cluster node,
@@ -726,7 +662,7 @@ async fn the_database_invariants_find_what_they_look_for() -> anyhow::Result<()>
         .await?;
     let caller = system.caller().clone();
     let data = system.data_dir().to_owned();
-    let shop = open_shop(&caller).await?;
+    let shop = Shop::open(&caller, "Chaos", STOCK).await?;
     caller
         .call(&ReserveStock {
             reservation_id: ReservationId("held-by-the-test".into()),

@@ -14,14 +14,14 @@ use async_nats::jetstream;
 use bikestore_contracts::inventory::{Page, StoreStock};
 use bikestore_contracts::orders::{Card, GetOrder};
 use bikestore_contracts::sagas::{GetSaga, PlaceOrder, PlaceOrderLine, SagaStarted, SagaState};
-use bikestore_contracts::{CustomerId, ServiceName, StaffId, StoreId};
+use bikestore_contracts::{CustomerId, ServiceName, StaffId, StoreId, Subjects};
 use bikestore_harness::{START_ORDER, System};
 use bikestore_testkit::{NatsOptions, eventually};
 use futures::TryStreamExt;
 
 const STORE: StoreId = StoreId(1);
 
-/// Every stream a whole system makes, by name.
+/// Every stream a whole system makes, by name (object stores' and KV buckets' included).
 async fn expected_streams(system: &System) -> Vec<String> {
     let subjects = system.subjects();
     let jetstream = jetstream::new(system.client().clone());
@@ -38,6 +38,16 @@ async fn expected_streams(system: &System) -> Vec<String> {
         subjects.saga_work_stream(),
         sagas.stream_name,
     ];
+    // Each service with a database keeps its Litestream replica in an object store.
+    for service in [
+        ServiceName::Identity,
+        ServiceName::Inventory,
+        ServiceName::Orders,
+        ServiceName::Notifications,
+    ] {
+        let bucket = subjects.database_replica_bucket(service);
+        names.push(Subjects::object_store_stream(&bucket));
+    }
     names.sort();
     names
 }

@@ -1,11 +1,13 @@
 //! Each service's NATS user may do what the service does and nothing more (nats/users.conf):
 //! calling another service it does not call, reading another service's streams, writing the
 //! audit trail or identity's key events, reading others' inboxes or internal subjects, and
-//! deleting or purging a stream are refused by nats-server itself. The audit stream refuses
+//! deleting or purging a stream are refused by nats-server itself; so is anything a database
+//! replica's Litestream user does beyond its own replica bucket. The audit stream refuses
 //! deletes and purges from anyone, the all-permitted operator included.
 
 use std::time::Duration;
 
+use bikestore_contracts::database_replicas::replica_user;
 use bikestore_contracts::identity::SigningKeyRotated;
 use bikestore_contracts::inventory::{StockChanged, StockLow};
 use bikestore_contracts::{ServiceName, StoreId, Subjects};
@@ -87,12 +89,64 @@ fn refused(subjects: &Subjects) -> Vec<(ServiceName, Attempt)> {
     ]
 }
 
-/// A connection as `service`'s NATS user, and the server errors it receives.
+/// Each attempt a database replica's Litestream user must be refused: another service's
+/// replica bucket, any service's subjects, the other streams, and every Bikestore inbox.
+fn refused_to_replicas(subjects: &Subjects) -> Vec<(String, Attempt)> {
+    use Attempt::{Publish, Subscribe};
+    use ServiceName::{Identity, Inventory, Orders};
+    let orders_replica = replica_user(Orders);
+    let inventory_bucket = subjects.database_replica_bucket(Inventory);
+    let inventory_stream = Subjects::object_store_stream(&inventory_bucket);
+    let api = |action, stream: &str| Subjects::jetstream_api(action, stream);
+    vec![
+        (
+            orders_replica.clone(),
+            Publish(Subjects::object_store_all(&inventory_bucket).replace('>', "C.forged")),
+        ),
+        (
+            orders_replica.clone(),
+            Publish(api("STREAM.PURGE", &inventory_stream)),
+        ),
+        (
+            orders_replica.clone(),
+            Publish(api("STREAM.INFO", &subjects.event_stream(Orders))),
+        ),
+        (
+            orders_replica.clone(),
+            Publish(api(
+                "STREAM.DELETE",
+                &Subjects::object_store_stream(&subjects.database_replica_bucket(Orders)),
+            )),
+        ),
+        (
+            orders_replica.clone(),
+            Publish(subjects.svc(Orders, "get_order")),
+        ),
+        (
+            replica_user(Identity),
+            Publish(Subjects::key_value(&subjects.sagas_bucket(), "forged")),
+        ),
+        (
+            orders_replica.clone(),
+            Subscribe("_INBOX.orders.>".to_owned()),
+        ),
+        (
+            orders_replica.clone(),
+            Subscribe("_INBOX.console.>".to_owned()),
+        ),
+        (
+            orders_replica,
+            Subscribe(subjects.events_of_service(Orders)),
+        ),
+    ]
+}
+
+/// A connection as the NATS user `user`, and the server errors it receives.
 async fn connect_as(
     system: &System,
-    service: ServiceName,
+    user: &str,
 ) -> anyhow::Result<(async_nats::Client, ServerErrors)> {
-    let (options, errors) = ServerErrors::watch(system.nats().user_options(service.as_str()));
+    let (options, errors) = ServerErrors::watch(system.nats().user_options(user));
     Ok((options.connect(system.nats().url()).await?, errors))
 }
 
@@ -103,8 +157,11 @@ async fn every_service_user_is_refused_what_its_service_does_not_do() -> anyhow:
         .services(&[ServiceName::Gateway])
         .start()
         .await?;
-    for (service, attempt) in refused(system.subjects()) {
-        let (client, mut errors) = connect_as(&system, service).await?;
+    let service_attempts = refused(system.subjects())
+        .into_iter()
+        .map(|(service, attempt)| (service.as_str().to_owned(), attempt));
+    for (user, attempt) in service_attempts.chain(refused_to_replicas(system.subjects())) {
+        let (client, mut errors) = connect_as(&system, &user).await?;
         // A subscription must live until its violation is seen.
         let (_subscription, subject, kind) = match &attempt {
             Attempt::Publish(subject) => {
@@ -120,7 +177,7 @@ async fn every_service_user_is_refused_what_its_service_does_not_do() -> anyhow:
         let error = errors.violation(subject, WAIT).await?;
         anyhow::ensure!(
             error.contains(&format!("Permissions Violation for {kind}")),
-            "{service} {attempt:?}: {error}"
+            "{user} {attempt:?}: {error}"
         );
     }
     system.stop().await

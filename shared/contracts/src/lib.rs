@@ -13,6 +13,7 @@
 
 pub mod backoff;
 pub mod calendar;
+pub mod database_replicas;
 pub mod error;
 pub mod gateway;
 pub mod headers;

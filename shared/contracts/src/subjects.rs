@@ -480,7 +480,8 @@ impl Subjects {
         }
     }
 
-    fn stream_prefix(&self) -> String {
+    /// The prefix as stream names carry it: upper case, dots and dashes as underscores.
+    pub(crate) fn stream_prefix(&self) -> String {
         self.prefix.replace(['.', '-'], "_").to_uppercase()
     }
 }

@@ -24,7 +24,7 @@ use crate::config::{CommonConfig, Fault};
 use crate::error::RuntimeError;
 use crate::host::ServiceHost;
 use crate::shutdown::Shutdown;
-use crate::{connect, dead_letters, streams};
+use crate::{connect, dead_letters, replica, streams};
 
 /// A service being started, then served: what every service's `run` shares.
 pub struct Application {
@@ -72,12 +72,21 @@ impl Application {
     }
 
     /// Opens the service's database (migrated with `migrations`), with the configured
-    /// `crash_after_commit` fault, and starts relaying its outbox and pruning its inbox.
+    /// `crash_after_commit` fault, creates its replica bucket, and starts relaying its outbox
+    /// and pruning its inbox.
     pub async fn open_database(
         &mut self,
         migrations: &'static [&'static str],
     ) -> Result<Arc<ServiceDb>, RuntimeError> {
         let database = open_database(&self.common, self.name, migrations).await?;
+        // Litestream replicates the database only into a bucket that exists.
+        replica::ensure_bucket(
+            &self.jetstream,
+            &self.subjects,
+            self.name,
+            self.common.js_replicas,
+        )
+        .await?;
         let db = Arc::new(ServiceDb::new(
             database,
             self.subjects.clone(),

@@ -214,7 +214,7 @@ impl CommonConfig {
 
     /// Where a service keeps its database.
     pub fn database_path(&self, service: &str) -> PathBuf {
-        self.data_dir.join(service).join(format!("{service}.db"))
+        database_path(&self.data_dir, service)
     }
 
     /// Where a service writes its log files.
@@ -232,6 +232,11 @@ impl CommonConfig {
             ..DatabaseOptions::default()
         }
     }
+}
+
+/// Where `service` keeps its database under `data_dir`: `<data>/<service>/<service>.db`.
+pub fn database_path(data_dir: &std::path::Path, service: &str) -> PathBuf {
+    data_dir.join(service).join(format!("{service}.db"))
 }
 
 /// Parses a duration given in whole hours on the command line.

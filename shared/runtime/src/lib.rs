@@ -9,12 +9,14 @@
 //! - [`commands`]: command execution through the inbox (exactly once per idempotency key) with
 //!   events written to the outbox in the same transaction;
 //! - [`relay`]: the outbox relay that publishes events to JetStream with `Nats-Msg-Id`;
+//! - [`replica`]: each database's Litestream replica in a JetStream object store bucket;
 //! - [`call`]: typed requests to other services;
 //! - [`consumer`]: durable pull consumers with bounded redelivery that survive reconnects;
 //! - [`dead_letters`]: capture of messages a consumer gave up on, for listing and replay;
 //! - [`outage`]: what a failed JetStream call means (a lost compare-and-set, transient,
 //!   permanent) and riding out transient ones with backoff for a bounded time;
-//! - [`ops`]: operator subcommands every service binary shares (dead letters);
+//! - [`ops`]: operator subcommands every service binary shares (dead letters, ping, the
+//!   replica's Litestream configuration);
 //! - [`secret_files`]: private key files, created exclusively with mode 0600;
 //! - [`shutdown`]: SIGTERM/SIGINT handling and the shared shutdown signal.
 //!
@@ -33,6 +35,7 @@ pub mod host;
 pub mod ops;
 pub mod outage;
 pub mod relay;
+pub mod replica;
 pub mod secret_files;
 pub mod shutdown;
 pub mod streams;

@@ -1,15 +1,19 @@
-//! Operator subcommands every service binary shares: listing and replaying dead letters, and
-//! waiting until a service is ready; and what "ready" means ([`is_ready_info`]).
+//! Operator subcommands every service binary shares: listing and replaying dead letters,
+//! waiting until a service is ready, and printing its database replica's Litestream
+//! configuration; and what "ready" means ([`is_ready_info`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use bikestore_contracts::database_replicas::has_database;
 use bikestore_contracts::{ServiceName, Subjects};
 
-use crate::config::{ENV_NATS_CREDENTIALS, ENV_NATS_URL, ENV_SUBJECT_PREFIX, NatsTls};
+use crate::config::{
+    ENV_DATA_DIR, ENV_NATS_CREDENTIALS, ENV_NATS_URL, ENV_SUBJECT_PREFIX, NatsTls, database_path,
+};
 use crate::connect::connect_once;
-use crate::dead_letters;
 use crate::error::RuntimeError;
+use crate::{dead_letters, replica};
 
 /// `dead-letters`: what consumers gave up on, and putting it back.
 #[derive(Debug, Clone, clap::Args)]
@@ -157,6 +161,54 @@ pub enum OpsCommand {
         #[arg(long, default_value_t = 10_000)]
         timeout_ms: u64,
     },
+    /// Prints the Litestream configuration that replicates this service's database into its
+    /// NATS object store bucket, as the user `<service>_replica` whose password Litestream
+    /// reads from BIKESTORE_NATS_REPLICA_PASSWORD; `litestream replicate -config FILE` runs it,
+    /// `litestream restore -config FILE DATABASE` rebuilds the database from it.
+    ReplicaConfig(ReplicaConfigArgs),
+}
+
+/// `replica-config`: where the database is and which NATS holds its replica.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReplicaConfigArgs {
+    /// NATS server URL, or a comma-separated list of a cluster's nodes.
+    #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+    /// TLS to nats-server (Litestream takes the certificate authority only).
+    #[command(flatten)]
+    pub nats_tls: NatsTls,
+    /// Subject prefix of the deployment (it names the bucket).
+    #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = bikestore_contracts::subjects::DEFAULT_PREFIX)]
+    pub subject_prefix: String,
+    /// The data folder the database is in.
+    #[arg(long, env = ENV_DATA_DIR, default_value = ".data")]
+    pub data_dir: PathBuf,
+}
+
+/// Prints the Litestream configuration of `service`'s database.
+pub fn replica_config(args: &ReplicaConfigArgs, service: ServiceName) -> Result<(), RuntimeError> {
+    if !has_database(service) {
+        return Err(RuntimeError::Config(format!(
+            "{service} keeps no database, so it has no replica"
+        )));
+    }
+    let subjects = Subjects::new(&args.subject_prefix)
+        .map_err(|error| RuntimeError::Config(error.to_string()))?;
+    let database = database_path(&args.data_dir, service.as_str());
+    let database = std::path::absolute(&database).map_err(|error| {
+        RuntimeError::Config(format!("cannot resolve {}: {error}", database.display()))
+    })?;
+    print!(
+        "{}",
+        replica::litestream_config(&replica::ReplicaSettings {
+            service,
+            database: &database,
+            nats_url: &args.nats_url,
+            subjects: &subjects,
+            tls_ca: args.nats_tls.ca.as_deref(),
+        })?
+    );
+    Ok(())
 }
 
 /// Runs one of the shared subcommands for `service`.
@@ -178,6 +230,7 @@ pub async fn run_ops(command: OpsCommand, service: ServiceName) -> Result<(), Ru
             )
             .await
         }
+        OpsCommand::ReplicaConfig(args) => replica_config(&args, service),
     }
 }
 

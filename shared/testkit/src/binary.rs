@@ -1,6 +1,7 @@
-//! Finding binaries: the nats-server to run and the workspace's own service binaries.
+//! Finding binaries: the nats-server and litestream to run and the workspace's own service
+//! binaries.
 //!
-//! The nats-server search follows `nats/ensure-nats-server.sh` step for step, minus installing:
+//! Each search follows its `nats/ensure-*.sh` script step for step, minus installing:
 //! tests never download anything, they tell the developer how to.
 
 use std::path::{Path, PathBuf};
@@ -39,21 +40,26 @@ pub fn nats_server_binary() -> anyhow::Result<PathBuf> {
         .map_err(|message| anyhow!(message))
 }
 
-fn find_nats_server() -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os(NATS_SERVER_ENV) {
+/// A tool named before `PATH` is searched: by the environment variable `env`, or installed as
+/// `<workspace root>/.tools/bin/<name>` by its `nats/ensure-*.sh` script; `None` if neither.
+fn pinned_tool(env: &str, name: &str) -> anyhow::Result<Option<PathBuf>> {
+    if let Some(path) = std::env::var_os(env) {
         let path = PathBuf::from(path);
         if is_executable(&path) {
-            return Ok(path);
+            return Ok(Some(path));
         }
         bail!(
-            "{NATS_SERVER_ENV}={} is not an executable file; unset it or point it at a nats-server binary",
+            "{env}={} is not an executable file; unset it or point it at a {name} binary",
             path.display()
         );
     }
+    let tools = workspace_root().join(".tools/bin").join(name);
+    Ok(is_executable(&tools).then_some(tools))
+}
 
-    let tools = workspace_root().join(".tools/bin/nats-server");
-    if is_executable(&tools) {
-        return Ok(tools);
+fn find_nats_server() -> anyhow::Result<PathBuf> {
+    if let Some(path) = pinned_tool(NATS_SERVER_ENV, "nats-server")? {
+        return Ok(path);
     }
 
     if let Some(on_path) = search_path("nats-server") {
@@ -130,6 +136,37 @@ fn parse_version(text: &str) -> Option<(u32, u32)> {
     let minor = parts.next()?.parse().ok()?;
     Some((major, minor))
 }
+
+/// Names the litestream binary to use, overriding every other choice.
+const LITESTREAM_ENV: &str = "BIKESTORE_LITESTREAM";
+
+/// The litestream binary tests should run (0.5.x, whose NATS replica type Bikestore uses).
+///
+/// Looks, in order, at `$BIKESTORE_LITESTREAM`, `<workspace root>/.tools/bin/litestream`, and
+/// `litestream` on `PATH` (only if it is 0.5.x), as `nats/ensure-litestream.sh` does minus
+/// installing. It fails with instructions when there is no usable binary.
+pub fn litestream_binary() -> anyhow::Result<PathBuf> {
+    if let Some(path) = pinned_tool(LITESTREAM_ENV, "litestream")? {
+        return Ok(path);
+    }
+    if let Some(on_path) = search_path("litestream") {
+        let output = Command::new(&on_path).arg("version").output();
+        let version = output
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .unwrap_or_default();
+        if version.trim_start_matches('v').starts_with("0.5.") {
+            return Ok(on_path);
+        }
+        bail!(
+            "{} is litestream {version:?}, not 0.5.x; {LITESTREAM_HINT}",
+            on_path.display()
+        );
+    }
+    bail!("no litestream binary found; {LITESTREAM_HINT}")
+}
+
+const LITESTREAM_HINT: &str = "run `nats/ensure-litestream.sh` (it installs the pinned version \
+    into .tools/) or run the tests with `just test`, or set BIKESTORE_LITESTREAM to litestream 0.5";
 
 /// The path of the workspace binary `name` (for example `bikestore-inventory`) built by cargo.
 ///

@@ -7,7 +7,22 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::nats::NATS_USERS;
+/// The users `nats/users.conf` defines (the service users, `ops`, and each database replica's
+/// Litestream user); the server refuses to start unless each has a password. Consoles have
+/// none: the auth callout authorizes them.
+pub const NATS_USERS: [&str; 11] = [
+    "identity",
+    "inventory",
+    "orders",
+    "notifications",
+    "orchestrator",
+    "gateway",
+    "ops",
+    "identity_replica",
+    "inventory_replica",
+    "orders_replica",
+    "notifications_replica",
+];
 
 /// Writes a credentials file `<dir>/<user>.creds` (mode 0600, in a 0700 folder) with a fresh
 /// random password for each of [`NATS_USERS`], and answers the passwords.

@@ -7,7 +7,8 @@
 //! what to run.
 //!
 //! Layout:
-//! - `binary`: finding the nats-server binary, the workspace root and workspace binaries.
+//! - `binary`: finding the nats-server and litestream binaries, the workspace root and
+//!   workspace binaries.
 //! - `nats`: [`NatsServer`], one server per test with its own port, JetStream store and NATS
 //!   users' credentials (`credentials`), started with [`NatsOptions`] for the durable profile or
 //!   a TLS profile (`tls`: [`TlsFiles`], certificates made for the test).
@@ -44,13 +45,14 @@ mod service;
 mod tls;
 
 pub use bad_input::assert_survives_bad_input;
-pub use binary::{cargo_bin, nats_server_binary, workspace_root};
+pub use binary::{cargo_bin, litestream_binary, nats_server_binary, workspace_root};
+pub use credentials::NATS_USERS;
 pub use events::{count_on_subject, read_events};
 pub use eventually::{Check, eventually};
 pub use fault_proxy::{Fault, FaultCounts, FaultKind, FaultProxy, FaultSchedule};
 pub use files::files_under;
 pub use in_process::{InProcess, SERVICE_READY};
-pub use nats::{JetStreamSync, NATS_USERS, NatsOptions, NatsServer, NatsTls};
+pub use nats::{JetStreamSync, NatsOptions, NatsServer, NatsTls};
 pub use nats_cluster::node_name;
 pub use process::ChildProcess;
 pub use server_errors::ServerErrors;

@@ -42,17 +42,6 @@ const TLS_KEY_ENV: &str = "BIKESTORE_NATS_TLS_KEY";
 const TLS_CA_ENV: &str = "BIKESTORE_NATS_TLS_CA";
 const CALLOUT_ISSUER_ENV: &str = "BIKESTORE_NATS_CALLOUT_ISSUER";
 
-/// The users `nats/users.conf` defines (the service users and `ops`); the server refuses to
-/// start unless each has a password. Consoles have none: the auth callout authorizes them.
-pub const NATS_USERS: [&str; 7] = [
-    "identity",
-    "inventory",
-    "orders",
-    "notifications",
-    "orchestrator",
-    "gateway",
-    "ops",
-];
 /// The all-permitted user anonymous test clients act as.
 const ANONYMOUS_TEST_USER: &str = "ops";
 
@@ -160,7 +149,7 @@ impl NatsServer {
     }
 
     /// Starts a server as [`NatsServer::start_with`] does, but one that refuses clients without
-    /// credentials, as `just up` runs it: every client connects as one of [`NATS_USERS`] with its
+    /// credentials, as `just up` runs it: every client connects as one of [`NATS_USERS`](crate::NATS_USERS) with its
     /// [`NatsServer::credentials`] file, and gets that user's permissions.
     pub async fn start_secured(options: NatsOptions) -> anyhow::Result<NatsServer> {
         NatsServer::start_as(options, true).await
@@ -254,7 +243,7 @@ impl NatsServer {
         self.nodes[0].pid()
     }
 
-    /// The credentials file (one line `user:password`) of `user`, one of [`NATS_USERS`], as
+    /// The credentials file (one line `user:password`) of `user`, one of [`NATS_USERS`](crate::NATS_USERS), as
     /// `just up` writes them: what `--nats-credentials` and the client library take.
     pub fn credentials(&self, user: &str) -> PathBuf {
         self.credentials_dir.join(format!("{user}.creds"))
