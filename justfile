@@ -6,9 +6,13 @@
 # database from its replica. Settings come from the environment:
 #   BIKESTORE_DATA_DIR        data directory (default .data, relative to this file)
 #   BIKESTORE_NATS_PORT       nats-server client port (default 4222)
+#   BIKESTORE_NATS_NODES      1 (default): one nats-server; 3: a 3-node JetStream cluster, whose
+#                             node i (1 to 3) takes client port BIKESTORE_NATS_PORT + i - 1
 #   BIKESTORE_SUBJECT_PREFIX  subject prefix the services use (default bikestore)
 #   BIKESTORE_DURABILITY      durability profile: default (survives any process crash) or durable
 #                             (also power loss: JetStream fsyncs every write, SQLite synchronous=FULL)
+# A node's route port is 2000 above its client port and its monitoring port (/healthz, /jsz, which
+# `just status` reads) 4000 above: 4222, 6222 and 8222 by default, nats-server's customary ports.
 #
 # nats-server refuses clients without credentials. The first `up` writes a credentials file per NATS
 # user (nats/users.conf) to <data>/credentials/<user>.creds, one line user:password, mode 0600;
@@ -22,9 +26,11 @@ data_dir := env("BIKESTORE_DATA_DIR", ".data")
 nats_port := env("BIKESTORE_NATS_PORT", "4222")
 prefix := env("BIKESTORE_SUBJECT_PREFIX", "bikestore")
 durability := env("BIKESTORE_DURABILITY", "default")
+nats_nodes := env("BIKESTORE_NATS_NODES", "1")
 
-# The nats-server configuration of each durability profile (both under nats/).
-nats_conf := if durability == "durable" { "nats/server-durable.conf" } else { "nats/server.conf" }
+# The nats-server configuration (under nats/) of each durability profile, for one node or for each
+# node of the cluster.
+nats_conf := if nats_nodes == "3" { if durability == "durable" { "nats/cluster-durable.conf" } else { "nats/cluster.conf" } } else if durability == "durable" { "nats/server-durable.conf" } else { "nats/server.conf" }
 
 # The services `up` starts, in order; each is the binary target/release/bikestore-<name>.
 services := "identity inventory orders notifications orchestrator gateway"
@@ -38,15 +44,18 @@ nats_users := "identity inventory orders notifications orchestrator gateway ops 
 # Litestream beside each, replicating it into its NATS object store bucket.
 replicated := "identity inventory orders notifications"
 
+# The user the cluster's nodes authenticate their routes to each other with (nats/cluster-node.conf);
+# it gets a credentials file like the NATS users, though no client uses it.
+nats_route_user := "route"
+
 # The services whose binaries have a `seed` subcommand that loads demo data.
 seeded := "identity inventory orders"
 
 data := join(justfile_directory(), data_dir)
-nats_url := "nats://127.0.0.1:" + nats_port
 release_dir := join(justfile_directory(), "target", "release")
 
 # Shell helpers shared by the recipes below (each recipe runs in its own shell).
-_helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\nseeded_services=" + quote(seeded) + "\nnats_users=" + quote(nats_users) + "\nnats_url=" + quote(nats_url) + "\nprefix=" + quote(prefix) + "\n" + '''
+_helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\nseeded_services=" + quote(seeded) + "\nnats_users=" + quote(nats_users) + "\nnats_route_user=" + quote(nats_route_user) + "\nnats_nodes=" + quote(nats_nodes) + "\nnats_port=" + quote(nats_port) + "\nprefix=" + quote(prefix) + "\n" + '''
 run_dir="$data/run"
 log_dir="$data/logs"
 credentials_dir="$data/credentials"
@@ -78,7 +87,7 @@ ensure_credentials() {
     local user file random letters password
     mkdir -p -m 0700 "$credentials_dir"
     chmod 0700 "$credentials_dir"
-    for user in $nats_users; do
+    for user in $nats_users $nats_route_user; do
         file="$credentials_dir/$user.creds"
         [[ -s "$file" ]] && continue
         random="$(head -c 1024 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')"
@@ -90,11 +99,11 @@ ensure_credentials() {
     done
 }
 
-# Exports BIKESTORE_NATS_PASSWORD_<USER> for every NATS user, from its credentials file, for the
-# nats-server started next (in the environment, never on a command line).
+# Exports BIKESTORE_NATS_PASSWORD_<USER> for every NATS user and the route user, from its
+# credentials file, for the nats-server started next (in the environment, never on a command line).
 export_nats_passwords() {
     local user line
-    for user in $nats_users; do
+    for user in $nats_users $nats_route_user; do
         line="$(head -n 1 "$credentials_dir/$user.creds")"
         export "BIKESTORE_NATS_PASSWORD_${user^^}=${line#*:}"
     done
@@ -111,6 +120,56 @@ live_pid() {
         return 1
     fi
     printf '%s\n' "$pid"
+}
+
+# Fails with a message unless BIKESTORE_NATS_NODES and BIKESTORE_NATS_PORT are usable.
+check_nats_settings() {
+    case "$nats_nodes" in
+        1 | 3) ;;
+        *) echo "BIKESTORE_NATS_NODES must be 1 (one nats-server) or 3 (a 3-node JetStream cluster), not $nats_nodes" >&2; return 1 ;;
+    esac
+    if ! [[ "$nats_port" =~ ^[1-9][0-9]{0,4}$ ]] || ((nats_port + nats_nodes - 1 + 4000 > 65535)); then
+        echo "BIKESTORE_NATS_PORT must be a port from 1 to $((65535 - 4000 - nats_nodes + 1)) (the monitoring port is 4000 above it), not $nats_port" >&2
+        return 1
+    fi
+}
+
+# Node $1 (1 to $2) of a deployment of $2 nodes: its name in run/ and logs/ (nats, or nats-1 to
+# nats-3), its server name, what its command line contains (for live_pid), and its ports. Node i
+# listens for clients on BIKESTORE_NATS_PORT + i - 1, for routes 2000 above and for monitoring
+# 4000 above that.
+node_file_name() { if (($2 == 1)); then echo nats; else echo "nats-$1"; fi; }
+node_server_name() { if (($2 == 1)); then echo bikestore; else echo "bikestore-$1"; fi; }
+node_program() { if (($2 == 1)); then echo nats/server; else echo nats/cluster; fi; }
+client_port() { echo $((nats_port + $1 - 1)); }
+route_port() { echo $((nats_port + $1 - 1 + 2000)); }
+monitor_port() { echo $((nats_port + $1 - 1 + 4000)); }
+
+# How many nodes this deployment runs (1 or 3): those that run, else those that left pid files
+# behind, else BIKESTORE_NATS_NODES; so `status`, `down` and `cli` need not be told.
+nats_layout() {
+    local node
+    if live_pid nats nats/server >/dev/null; then echo 1; return; fi
+    for node in 1 2 3; do
+        if live_pid "nats-$node" nats/cluster >/dev/null; then echo 3; return; fi
+    done
+    if compgen -G "$run_dir/nats-[123].pid" >/dev/null; then echo 3; return; fi
+    if [[ -e "$run_dir/nats.pid" ]]; then echo 1; return; fi
+    echo "$nats_nodes"
+}
+
+# The client URLs of a deployment of $1 nodes, comma-separated, as --nats-url takes them.
+nats_urls() {
+    local node urls=()
+    for ((node = 1; node <= $1; node++)); do urls+=("nats://127.0.0.1:$(client_port "$node")"); done
+    (IFS=, && echo "${urls[*]}")
+}
+
+# Each of nodes $2... (of a deployment of $1) as nats/status.py takes it: server-name=monitoring-port.
+status_arguments() {
+    local nodes="$1" node
+    shift
+    for node in "$@"; do echo "$(node_server_name "$node" "$nodes")=$(monitor_port "$node")"; done
 }
 
 # Succeeds when something accepts TCP connections on 127.0.0.1:$1.
@@ -183,6 +242,18 @@ up:
         default | durable) ;;
         *) echo "BIKESTORE_DURABILITY must be default or durable, not {{ durability }}" >&2; exit 1 ;;
     esac
+    check_nats_settings
+    # The single node and the cluster keep separate stores; one at a time.
+    if ((nats_nodes == 3)) && pid="$(live_pid nats nats/server)"; then
+        echo "a single nats-server runs (pid $pid); 'just down' first to start the 3-node cluster" >&2
+        exit 1
+    fi
+    for node in 1 2 3; do
+        if ((nats_nodes == 1)) && pid="$(live_pid "nats-$node" nats/cluster)"; then
+            echo "the 3-node cluster runs (nats-$node, pid $pid); 'just down' first to start a single nats-server, or keep the cluster with BIKESTORE_NATS_NODES=3" >&2
+            exit 1
+        fi
+    done
     nats="$(nats/ensure-nats-server.sh)"
     litestream="$(nats/ensure-litestream.sh)"
     ensure_credentials
@@ -193,62 +264,99 @@ up:
     # public key. Made on the first start, kept with identity's signing keys.
     callout_issuer="$({{ quote(release_dir) }}/bikestore-identity callout-issuer --data-dir "$data")"
 
-    if pid="$(live_pid nats nats/server)"; then
-        if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- {{ quote(nats_conf) }}; then
-            echo "nats-server (pid $pid) runs another durability profile's configuration; 'just down' first to switch to {{ durability }}" >&2
-            exit 1
+    conf={{ quote(nats_conf) }}
+    if [[ {{ quote(prefix) }} != bikestore ]]; then
+        # nats/users.conf names the default prefix's subjects; run a copy of the configs that
+        # names this prefix's (under run/nats/, so the checks on the command line still hold).
+        [[ {{ quote(prefix) }} =~ ^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$ ]] || {
+            echo "BIKESTORE_SUBJECT_PREFIX must be dot-separated letters, digits, '-' and '_'" >&2; exit 1; }
+        mkdir -p "$run_dir/nats"
+        cp nats/server.conf nats/server-durable.conf nats/cluster.conf nats/cluster-durable.conf \
+            nats/cluster-node.conf "$run_dir/nats/"
+        # Subjects start `"bikestore.`; stream names follow `.BIKESTORE_` in JetStream API
+        # subjects (never the `$BIKESTORE_` password variables); the saga bucket is
+        # `<prefix>_sagas` (lower case), its stream `KV_<prefix>_sagas`.
+        streams="$(printf '%s' {{ quote(prefix) }} | tr '.-' '__' | tr '[:lower:]' '[:upper:]')"
+        bucket="$(printf '%s' "$streams" | tr '[:upper:]' '[:lower:]')_sagas"
+        # The database replica buckets are `<prefix>_db_<service>` (lower case).
+        replicas="$(printf '%s' "$streams" | tr '[:upper:]' '[:lower:]')_db_"
+        sed -e 's|"bikestore\.|"'{{ quote(prefix) }}'.|g' \
+            -e 's|bikestore_db_|'"$replicas"'|g' \
+            -e 's|\.BIKESTORE_|.'"$streams"'_|g' \
+            -e 's|KV_sagas|KV_'"$bucket"'|g' \
+            -e 's|\$KV\.sagas\.|$KV.'"$bucket"'.|g' \
+            nats/users.conf >"$run_dir/nats/users.conf"
+        conf="$run_dir/$conf"
+    fi
+    other_port={{ if nats_port == "4333" { "4433" } else { "4333" } }}
+    # Which nodes to start; every port they need is checked before any starts.
+    to_start=()
+    for ((node = 1; node <= nats_nodes; node++)); do
+        name="$(node_file_name "$node" "$nats_nodes")"
+        port="$(client_port "$node")"
+        if pid="$(live_pid "$name" "$(node_program "$node" "$nats_nodes")")"; then
+            if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- {{ quote(nats_conf) }}; then
+                echo "$name (pid $pid) runs another durability profile's configuration; 'just down' first to switch to {{ durability }}" >&2
+                exit 1
+            fi
+            echo "$name already running (pid $pid) on port $port"
+            continue
         fi
-        echo "nats-server already running (pid $pid) on port {{ nats_port }}"
-    else
-        if port_open {{ nats_port }}; then
-            echo "port {{ nats_port }} is in use by another program, not a nats-server started by 'just up'." >&2
-            echo "Pick another port, for example: BIKESTORE_NATS_PORT={{ if nats_port == "4333" { "4334" } else { "4333" } }} just up" >&2
-            exit 1
-        fi
-        echo "starting nats-server on port {{ nats_port }}, durability {{ durability }} (log: $log_dir/nats.log)"
-        conf={{ quote(nats_conf) }}
-        if [[ {{ quote(prefix) }} != bikestore ]]; then
-            # nats/users.conf names the default prefix's subjects; run a copy of the configs that
-            # names this prefix's (under run/nats/, so the checks on the command line still hold).
-            [[ {{ quote(prefix) }} =~ ^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$ ]] || {
-                echo "BIKESTORE_SUBJECT_PREFIX must be dot-separated letters, digits, '-' and '_'" >&2; exit 1; }
-            mkdir -p "$run_dir/nats"
-            cp nats/server.conf nats/server-durable.conf "$run_dir/nats/"
-            # Subjects start `"bikestore.`; stream names follow `.BIKESTORE_` in JetStream API
-            # subjects (never the `$BIKESTORE_` password variables); the saga bucket is
-            # `<prefix>_sagas` (lower case), its stream `KV_<prefix>_sagas`.
-            streams="$(printf '%s' {{ quote(prefix) }} | tr '.-' '__' | tr '[:lower:]' '[:upper:]')"
-            bucket="$(printf '%s' "$streams" | tr '[:upper:]' '[:lower:]')_sagas"
-            # The database replica buckets are `<prefix>_db_<service>` (lower case).
-            replicas="$(printf '%s' "$streams" | tr '[:upper:]' '[:lower:]')_db_"
-            sed -e 's|"bikestore\.|"'{{ quote(prefix) }}'.|g' \
-                -e 's|bikestore_db_|'"$replicas"'|g' \
-                -e 's|\.BIKESTORE_|.'"$streams"'_|g' \
-                -e 's|KV_sagas|KV_'"$bucket"'|g' \
-                -e 's|\$KV\.sagas\.|$KV.'"$bucket"'.|g' \
-                nats/users.conf >"$run_dir/nats/users.conf"
-            conf="$run_dir/$conf"
-        fi
+        ports=("$port" "$(monitor_port "$node")")
+        ((nats_nodes == 1)) || ports+=("$(route_port "$node")")
+        for taken in "${ports[@]}"; do
+            if port_open "$taken"; then
+                echo "port $taken (of $name: client port $port, route port 2000 above, monitoring 4000 above) is in use by another program, not a nats-server started by 'just up'." >&2
+                echo "Pick another port, for example: BIKESTORE_NATS_PORT=$other_port just up" >&2
+                exit 1
+            fi
+        done
+        to_start+=("$node")
+    done
+    for node in "${to_start[@]}"; do
+        name="$(node_file_name "$node" "$nats_nodes")"
+        port="$(client_port "$node")"
+        store="$data/nats"
+        ((nats_nodes == 1)) || store="$data/nats/node-$node"
+        mkdir -p "$store"
+        echo "starting $name on port $port, durability {{ durability }} (log: $log_dir/$name.log)"
         (
             export_nats_passwords
             # Nobody: a client without credentials is refused.
             export BIKESTORE_NATS_ANONYMOUS_USER='""'
-            export BIKESTORE_NATS_PORT={{ nats_port }} BIKESTORE_NATS_STORE="$data/nats"
-            export BIKESTORE_NATS_CALLOUT_ISSUER="$callout_issuer"
-            exec nohup "$nats" -c "$conf" -l "$log_dir/nats.log" </dev/null >>"$log_dir/nats.out" 2>&1
+            export BIKESTORE_NATS_PORT="$port" BIKESTORE_NATS_MONITOR_PORT="$(monitor_port "$node")"
+            export BIKESTORE_NATS_STORE="$store" BIKESTORE_NATS_CALLOUT_ISSUER="$callout_issuer"
+            if ((nats_nodes > 1)); then
+                export BIKESTORE_NATS_NODE_NAME="$(node_server_name "$node" "$nats_nodes")"
+                export BIKESTORE_NATS_HOST=127.0.0.1 BIKESTORE_NATS_CLUSTER_PORT="$(route_port "$node")"
+                for ((peer = 1; peer <= nats_nodes; peer++)); do
+                    export "BIKESTORE_NATS_ROUTE_$peer=nats-route://{{ nats_route_user }}:$BIKESTORE_NATS_PASSWORD_ROUTE@127.0.0.1:$(route_port "$peer")"
+                done
+            fi
+            exec nohup "$nats" -c "$conf" -l "$log_dir/$name.log" </dev/null >>"$log_dir/$name.out" 2>&1
         ) &
-        echo $! >"$run_dir/nats.pid"
+        echo $! >"$run_dir/$name.pid"
+    done
+    for node in "${to_start[@]}"; do
+        name="$(node_file_name "$node" "$nats_nodes")"
+        port="$(client_port "$node")"
         for _ in $(seq 100); do
-            port_open {{ nats_port }} && break
-            if ! kill -0 "$(<"$run_dir/nats.pid")" 2>/dev/null; then
-                echo "nats-server exited while starting:" >&2
-                tail -n 20 "$log_dir/nats.out" "$log_dir/nats.log" >&2 2>/dev/null || true
-                rm -f "$run_dir/nats.pid"
+            port_open "$port" && break
+            if ! kill -0 "$(<"$run_dir/$name.pid")" 2>/dev/null; then
+                echo "$name exited while starting:" >&2
+                tail -n 20 "$log_dir/$name.out" "$log_dir/$name.log" >&2 2>/dev/null || true
+                rm -f "$run_dir/$name.pid"
                 exit 1
             fi
             sleep 0.1
         done
-        port_open {{ nats_port }} || { echo "nats-server did not accept connections within 10 s; see $log_dir/nats.log" >&2; exit 1; }
+        port_open "$port" || { echo "$name did not accept connections within 10 s; see $log_dir/$name.log" >&2; exit 1; }
+    done
+    # Accepting connections is not enough: JetStream answers once the nodes have elected their
+    # meta leader and each has recovered its streams, which /healthz reports.
+    if ((${#to_start[@]} > 0)); then
+        python3 nats/status.py wait --timeout 60 $(status_arguments "$nats_nodes" "${to_start[@]}") || {
+            echo "see $log_dir/nats*.log" >&2; exit 1; }
     fi
 
     services=({{ services }})
@@ -284,8 +392,9 @@ up:
             exit 1
         fi
         echo "starting $name (log: $log_dir/$name.out)"
-        BIKESTORE_NATS_CREDENTIALS="$credentials_dir/$name.creds" \
-            nohup "$binary" --nats-url {{ nats_url }} --data-dir "$data" --subject-prefix {{ quote(prefix) }} \
+        # Every stream and bucket a service creates gets one replica per node.
+        BIKESTORE_NATS_CREDENTIALS="$credentials_dir/$name.creds" BIKESTORE_JS_REPLICAS="$nats_nodes" \
+            nohup "$binary" --nats-url "$(nats_urls "$nats_nodes")" --data-dir "$data" --subject-prefix {{ quote(prefix) }} \
             --durability {{ quote(durability) }} \
             </dev/null >>"$log_dir/$name.out" 2>&1 &
         echo $! >"$run_dir/$name.pid"
@@ -293,7 +402,7 @@ up:
 
     for name in "${services[@]}"; do
         binary={{ quote(release_dir) }}/"bikestore-$name"
-        if ! "$binary" ping --nats-url {{ nats_url }} --nats-credentials "$credentials_dir/$name.creds" --timeout-ms 10000; then
+        if ! "$binary" ping --nats-url "$(nats_urls "$nats_nodes")" --nats-credentials "$credentials_dir/$name.creds" --timeout-ms 10000; then
             echo "$name was not ready within 10 s; its log:" >&2
             tail -n 30 "$log_dir/$name.out" >&2 || true
             exit 1
@@ -308,7 +417,7 @@ up:
             echo "litestream-$name already running (pid $pid)"
             continue
         fi
-        write_replica_config "$name" {{ quote(nats_url) }} >/dev/null
+        write_replica_config "$name" "$(nats_urls "$nats_nodes")" >/dev/null
         echo "starting litestream-$name, replicating the $name database (log: $log_dir/litestream-$name.out)"
         (
             export_replica_password "$name"
@@ -317,11 +426,12 @@ up:
         echo $! >"$run_dir/litestream-$name.pid"
     done
 
-# Stop the services (SIGTERM, then SIGKILL after 10 s), then nats-server.
+# Stop the services (SIGTERM, then SIGKILL after 10 s), then nats-server (every node of a cluster).
 down:
     #!/usr/bin/env bash
     set -euo pipefail
     {{ _helpers }}
+    check_nats_settings
     services=({{ services }})
     for ((i = ${#services[@]} - 1; i >= 0; i--)); do
         stop "${services[i]}" "bikestore-${services[i]}"
@@ -330,13 +440,18 @@ down:
     for name in {{ replicated }}; do
         stop "litestream-$name" "litestream-$name.yml"
     done
-    stop nats nats/server
+    nodes="$(nats_layout)"
+    for ((node = 1; node <= nodes; node++)); do
+        stop "$(node_file_name "$node" "$nodes")" "$(node_program "$node" "$nodes")"
+    done
 
-# Show whether nats-server and each service are running.
+# Show whether nats-server and each service are running, each node's health, and each stream's and
+# bucket's leader and replicas.
 status:
     #!/usr/bin/env bash
     set -euo pipefail
     {{ _helpers }}
+    check_nats_settings
     show() {
         local name="$1" program="$2" detail="${3:-}" pid
         if pid="$(live_pid "$name" "$program")"; then
@@ -345,13 +460,18 @@ status:
             printf '%-25s stopped\n' "$name"
         fi
     }
-    show nats nats/server " on port {{ nats_port }}"
+    nodes="$(nats_layout)"
+    for ((node = 1; node <= nodes; node++)); do
+        show "$(node_file_name "$node" "$nodes")" "$(node_program "$node" "$nodes")" " on port $(client_port "$node")"
+    done
     for name in {{ services }}; do
         show "$name" "bikestore-$name"
     done
     for name in {{ replicated }}; do
         show "litestream-$name" "litestream-$name.yml" " (replicating the $name database)"
     done
+    echo
+    python3 nats/status.py report $(status_arguments "$nodes" $(seq "$nodes"))
 
 # A service's database lost with its disk or machine: rebuild it from the replica in its NATS
 # object store bucket, here or on another machine (with the deployment's credentials/ folder and
@@ -384,28 +504,33 @@ restore-db service:
     packages=()
     for service in {{ services }}; do packages+=(-p "bikestore-$service"); done
     cargo build --profile release "${packages[@]}"
-    config="$(write_replica_config "$name" {{ quote(env("BIKESTORE_NATS_URL", nats_url)) }})"
+    config="$(write_replica_config "$name" "${BIKESTORE_NATS_URL:-$(nats_urls "$(nats_layout)")}")"
     export_replica_password "$name"
     started="$(date +%s%N)"
     "$litestream" restore -config "$config" "$database"
     echo "restored $database from its replica in $((($(date +%s%N) - started) / 1000000)) ms; start it with: just up"
 
 # Each service also writes JSON lines to logs/<service>.log.<date>, for tools; this shows the readable copy.
-# Follow a service's log (`nats` for the nats-server log).
+# Follow a service's log (`nats` for the nats-server log, every node's of a cluster; `nats-2` for one node's).
 logs service="inventory":
     #!/usr/bin/env bash
     set -euo pipefail
     {{ _helpers }}
-    if [[ {{ quote(service) }} == nats ]]; then
-        file="$log_dir/nats.log"
-    else
-        file="$log_dir/"{{ quote(service) }}".out"
-    fi
-    if [[ ! -e "$file" ]]; then
-        echo "no log $file (has 'just up' run? services: {{ services }}, or nats)" >&2
+    service={{ quote(service) }}
+    case "$service" in
+        nats)
+            nodes="$(nats_layout)"
+            files=()
+            for ((node = 1; node <= nodes; node++)); do files+=("$log_dir/$(node_file_name "$node" "$nodes").log"); done
+            ;;
+        nats-[123]) files=("$log_dir/$service.log") ;;
+        *) files=("$log_dir/$service.out") ;;
+    esac
+    if [[ ! -e "${files[0]}" ]]; then
+        echo "no log ${files[0]} (has 'just up' run? services: {{ services }}, or nats, nats-1 to nats-3)" >&2
         exit 1
     fi
-    exec tail -n 50 -F "$file"
+    exec tail -n 50 -F "${files[@]}"
 
 # `just up` seeds at scale 1 on first start; to choose another scale, run this before the first `up`.
 # It refuses while a seeded service is running, because it writes the databases directly.
@@ -432,9 +557,11 @@ seed scale="1":
 cli *args:
     #!/usr/bin/env bash
     set -euo pipefail
+    {{ _helpers }}
+    check_nats_settings
     cargo build --quiet --profile release -p bikestore-tui --bin bikestore
     exec {{ quote(release_dir) }}/bikestore \
-        --nats-url {{ nats_url }} --subject-prefix {{ quote(prefix) }} "$@"
+        --nats-url "$(nats_urls "$(nats_layout)")" --subject-prefix {{ quote(prefix) }} "$@"
 
 # The console uses the session `just login` keeps, or asks for a login; NO_COLOR=1 drops colours.
 # Open the staff console against the running system (keys and screens: README, "The staff console").

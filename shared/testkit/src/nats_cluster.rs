@@ -106,7 +106,8 @@ impl NatsServer {
         self.nodes()[index].url()
     }
 
-    /// Node `index`'s HTTP monitoring port (`/healthz`, `/jsz`), on a cluster.
+    /// Node `index`'s HTTP monitoring port (`/healthz`, `/varz`, `/jsz`); none under the TLS
+    /// profiles, which turn monitoring off.
     pub fn node_monitoring_port(&self, index: usize) -> Option<u16> {
         self.nodes()[index].monitoring_port()
     }
