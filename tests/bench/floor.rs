@@ -213,7 +213,7 @@ impl Floor {
                     let key = format!("{prefix}-{worker}");
                     async move {
                         let revision = revisions[worker].load(Ordering::Relaxed);
-                        let revision = bucket.update(key, value(), revision).await?;
+                        let revision = compare_and_set(&bucket, &key, revision).await?;
                         revisions[worker].store(revision, Ordering::Relaxed);
                         Ok(())
                     }
@@ -277,7 +277,7 @@ impl Floor {
                     client
                         .request(subject.clone(), vec![0u8; REQUEST_BYTES].into())
                         .await?;
-                    revision = bucket.update(key.as_str(), value(), revision).await?;
+                    revision = compare_and_set(&bucket, &key, revision).await?;
                 }
                 Ok(())
             }
@@ -308,6 +308,23 @@ impl Floor {
             })
         })
         .await?
+    }
+}
+
+/// One compare-and-set of `key` from `revision`, as the saga store makes it: a cluster may answer
+/// a lost race (10164) although nobody else writes the key, so the key is read again and the
+/// write tried once more, as the saga store does (nats-server issue 7281).
+async fn compare_and_set(bucket: &kv::Store, key: &str, revision: u64) -> anyhow::Result<u64> {
+    let mut revision = revision;
+    loop {
+        match bucket.update(key, value(), revision).await {
+            Ok(written) => return Ok(written),
+            Err(error) if bikestore_runtime::outage::is_lost_race(&error) => {
+                let entry = bucket.entry(key).await?;
+                revision = entry.map_or(revision, |entry| entry.revision);
+            }
+            Err(error) => return Err(error.into()),
+        }
     }
 }
 
