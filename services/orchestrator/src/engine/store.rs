@@ -283,10 +283,10 @@ fn after_failed_write(
 
 /// Whether a message of the bucket's stream holds a value, rather than marking its key
 /// deleted or purged.
-fn holds_value(headers: &async_nats::HeaderMap) -> bool {
-    let operation = headers.get(headers::KV_OPERATION);
+fn holds_value(message_headers: &async_nats::HeaderMap) -> bool {
+    let operation = message_headers.get(headers::KV_OPERATION);
     operation.is_none_or(|operation| operation.as_str() == headers::KV_OPERATION_PUT)
-        && headers
+        && message_headers
             .get(async_nats::header::NATS_MARKER_REASON)
             .is_none()
 }
