@@ -128,11 +128,18 @@ impl Fleet {
         let nats = self.system.nats_mut();
         let node = dice.roll(nats.node_count());
         nats.kill_node(node);
+        let killed = tokio::time::Instant::now();
+        let killed_at_ms = bikestore_runtime::now_ms();
         let down_for = std::time::Duration::from_millis(1_000 + dice.roll(2_001) as u64);
         tokio::time::sleep(down_for).await;
         nats.restart_node(node).await?;
         nats.wait_until_healthy(node).await?;
         let name = bikestore_testkit::node_name(node);
+        // To line a stall in the services' logs up with the node deaths around it.
+        eprintln!(
+            "chaos: nats node {name} killed at {killed_at_ms} ms since the epoch, down {down_for:?}, healthy again {:?} after",
+            killed.elapsed()
+        );
         *self.kills.entry(format!("nats node {name}")).or_default() += 1;
         Ok(())
     }

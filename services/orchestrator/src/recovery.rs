@@ -1,14 +1,38 @@
 //! Recovery: at start and then every interval, every saga that is neither ended nor stuck and
 //! has not changed for a while is queued again, so a saga whose work item was lost (a crash
 //! between creating the record and queueing it, a dead letter) is never left behind.
+//!
+//! A scan reads many records at once, and leaves to the next scan a record it cannot read
+//! soon (an outage) or at all (a record this version cannot decode): read one at a time, each
+//! riding out an outage, a scan of thousands of records took longer than the stalls it
+//! exists to end, and one unreadable record stopped every scan before the records after it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use bikestore_contracts::sagas::{SagaId, SagaState};
 use bikestore_runtime::{Shutdown, now_ms};
+use futures::StreamExt;
 use tracing::{info, warn};
 
 use crate::engine::Engine;
+
+/// How many records a scan reads at once.
+const READS_AT_ONCE: usize = 32;
+
+/// How long a scan waits for one record before leaving it to the next scan: long enough for
+/// a read under load; a read waiting out an outage (an election takes seconds, a read to a
+/// node that died times out after 5) holds up this scan no longer.
+const READ_PATIENCE: Duration = Duration::from_secs(2);
+
+/// What one scan did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Scan {
+    /// Sagas queued again.
+    pub queued: usize,
+    /// Records that could not be read or queued now; the next scan tries them again.
+    pub left: usize,
+}
 
 /// Re-queues stale sagas until shutdown; at start every unfinished saga counts as stale.
 pub async fn run(
@@ -20,8 +44,17 @@ pub async fn run(
     let mut threshold = Duration::ZERO;
     loop {
         match requeue_stale(&engine, threshold).await {
-            Ok(0) => {}
-            Ok(count) => info!(count, "recovery queued sagas nobody was driving"),
+            Ok(Scan { queued, left }) => {
+                if queued > 0 {
+                    info!(count = queued, "recovery queued sagas nobody was driving");
+                }
+                if left > 0 {
+                    info!(
+                        count = left,
+                        "recovery left sagas it could not read or queue to the next scan"
+                    );
+                }
+            }
             Err(error) => {
                 warn!(error = %bikestore_runtime::error_chain(&error), "recovery scan failed; will retry")
             }
@@ -34,34 +67,76 @@ pub async fn run(
     }
 }
 
-/// Queues every unfinished saga unchanged for `threshold`; returns how many.
+/// Queues every unfinished saga unchanged for `threshold`; fails only when the sagas cannot
+/// be listed.
 pub async fn requeue_stale(
     engine: &Engine,
     threshold: Duration,
-) -> Result<usize, crate::OrchestratorError> {
+) -> Result<Scan, crate::OrchestratorError> {
     let now = now_ms();
-    let mut queued = 0;
-    for saga_id in engine.store().ids().await? {
-        let Some((saga, _)) = engine.store().load(&saga_id).await? else {
-            continue;
-        };
-        let idle_ms = now - saga.updated_at_ms;
-        let driven = saga
-            .lease
-            .as_ref()
-            .is_some_and(|lease| lease.until_ms > now);
-        if driven
-            || saga.state.is_terminal()
-            || saga.state == bikestore_contracts::sagas::SagaState::Stuck
-            || idle_ms < threshold.as_millis() as i64
-        {
-            continue;
+    let saga_ids = engine.store().ids().await?;
+    let scan = futures::stream::iter(saga_ids)
+        .map(|saga_id| requeue_if_stale(engine, saga_id, now, threshold))
+        .buffer_unordered(READS_AT_ONCE)
+        .fold(Scan::default(), |mut scan, checked| async move {
+            match checked {
+                Checked::Queued => scan.queued += 1,
+                Checked::Left => scan.left += 1,
+                Checked::Fine => {}
+            }
+            scan
+        })
+        .await;
+    Ok(scan)
+}
+
+/// What a scan found of one saga.
+enum Checked {
+    /// Driven, ended, stuck or recently changed: nothing to do.
+    Fine,
+    /// Stale, and queued again.
+    Queued,
+    /// Unreadable now, or not queued: left to the next scan.
+    Left,
+}
+
+async fn requeue_if_stale(
+    engine: &Engine,
+    saga_id: SagaId,
+    now: i64,
+    threshold: Duration,
+) -> Checked {
+    let saga = match tokio::time::timeout(READ_PATIENCE, engine.store().load(&saga_id)).await {
+        Ok(Ok(Some((saga, _)))) => saga,
+        Ok(Ok(None)) => return Checked::Fine,
+        Ok(Err(error)) => {
+            warn!(saga_id = %saga_id, error = %bikestore_runtime::error_chain(&error), "recovery could not read a saga; the next scan tries again");
+            return Checked::Left;
         }
-        // Keyed by the record's last change, so scans repeated before it moves queue it once.
-        engine
-            .enqueue(&saga_id, &format!("recover-{}", saga.updated_at_ms))
-            .await?;
-        queued += 1;
+        // An outage: every record read now would wait for it.
+        Err(_elapsed) => return Checked::Left,
+    };
+    let idle_ms = now - saga.updated_at_ms;
+    let driven = saga
+        .lease
+        .as_ref()
+        .is_some_and(|lease| lease.until_ms > now);
+    if driven
+        || saga.state.is_terminal()
+        || saga.state == SagaState::Stuck
+        || idle_ms < threshold.as_millis() as i64
+    {
+        return Checked::Fine;
     }
-    Ok(queued)
+    // Keyed by the record's last change, so scans repeated before it moves queue it once.
+    match engine
+        .enqueue(&saga_id, &format!("recover-{}", saga.updated_at_ms))
+        .await
+    {
+        Ok(()) => Checked::Queued,
+        Err(error) => {
+            warn!(saga_id = %saga_id, error = %bikestore_runtime::error_chain(&error), "recovery could not queue a saga; the next scan tries again");
+            Checked::Left
+        }
+    }
 }

@@ -38,6 +38,11 @@ pub const SAGA_STEP: &str = "Bikestore-Saga-Step";
 pub const TRACEPARENT: &str = "traceparent";
 /// JetStream's de-duplication header.
 pub const NATS_MSG_ID: &str = "Nats-Msg-Id";
+/// On a message of a KV bucket's stream: what it does to its key (`PUT`, `DEL`, `PURGE`);
+/// a value when absent.
+pub const KV_OPERATION: &str = "KV-Operation";
+/// The `KV-Operation` of a message that holds a value.
+pub const KV_OPERATION_PUT: &str = "PUT";
 /// On a saga's watch item: when the lease of the driver it watches runs out, in milliseconds
 /// since the Unix epoch; the item is not worth reading the record for before then.
 pub const WATCH_UNTIL: &str = "Bikestore-Watch-Until";

@@ -160,16 +160,12 @@ pub async fn run<F, Fut>(
             Err(error) => Err(error),
         };
         let mut messages = match messages {
-            Ok(messages) => {
-                failures = 0;
-                messages
-            }
+            Ok(messages) => messages,
             Err(error) => {
                 warn!(consumer = %definition.name, error = %crate::error_chain(&error), "consumer not ready; retrying");
                 failures = failures.saturating_add(1);
-                tokio::select! {
-                    _ = tokio::time::sleep(NOT_READY_RETRY.delay(failures)) => {}
-                    _ = shutdown.wait() => break,
+                if !pause(failures, &mut shutdown).await {
+                    break;
                 }
                 continue;
             }
@@ -188,6 +184,7 @@ pub async fn run<F, Fut>(
             while in_flight.try_join_next().is_some() {}
             match next {
                 Some(Ok(message)) => {
+                    failures = 0;
                     let handle = Arc::clone(&handle);
                     let consumer_name = definition.name.clone();
                     in_flight.spawn(async move {
@@ -206,8 +203,24 @@ pub async fn run<F, Fut>(
                 None => break,
             }
         }
+        // A subscription that failed before its first message (the consumer has no leader
+        // yet, as right after its creation on a cluster) is not asked for again at once: it
+        // was, dozens of times in a few milliseconds.
+        failures = failures.saturating_add(1);
+        if !pause(failures, &mut shutdown).await {
+            break;
+        }
     }
     while in_flight.join_next().await.is_some() {}
+}
+
+/// Waits before the consumer is asked for again after its `failures`th failure in a row;
+/// `false` when shutdown came first.
+async fn pause(failures: u32, shutdown: &mut Shutdown) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(NOT_READY_RETRY.delay(failures)) => true,
+        _ = shutdown.wait() => false,
+    }
 }
 
 /// Acknowledges (or puts back) a handled message, trying again through an outage. One lost

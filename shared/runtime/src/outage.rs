@@ -151,6 +151,14 @@ fn classify_one(cause: &(dyn Error + 'static)) -> Option<Failure> {
             stream::DirectGetErrorKind::Request | stream::DirectGetErrorKind::Other => None,
         };
     }
+    if let Some(read) = cause.downcast_ref::<stream::LastRawMessageError>() {
+        return match read.kind() {
+            stream::LastRawMessageErrorKind::JetStream(api) => Some(classify_api(&api)),
+            stream::LastRawMessageErrorKind::NoMessageFound
+            | stream::LastRawMessageErrorKind::InvalidSubject => Some(Permanent),
+            stream::LastRawMessageErrorKind::Other => None,
+        };
+    }
     if let Some(consumer) = cause.downcast_ref::<stream::ConsumerError>() {
         return match consumer.kind() {
             stream::ConsumerErrorKind::TimedOut => Some(Transient),

@@ -3,14 +3,22 @@
 //! Every call rides out a JetStream outage (a restarted server, a stream electing a new leader)
 //! for up to [`outage::PATIENCE`], and a compare-and-set that lost is [`Written::Lost`] in both
 //! forms a server or a cluster answers with (see [`outage`]).
+//!
+//! Reads are direct gets, which any replica of a clustered bucket answers, so a read may miss
+//! the newest writes: NATS does not promise a KV read sees the caller's own writes. A newer
+//! record is caught by the compare-and-set that follows, but a missing one would end a work
+//! item queued right after its saga's record was created (a replica that had not caught up
+//! with it, after a restart or under load, said there was no record), so [`SagaStore::load`]
+//! asks the bucket's leader before it answers that a saga does not exist.
 
-use async_nats::jetstream::{self, kv};
-use bikestore_contracts::Subjects;
+use async_nats::jetstream::{self, kv, stream};
 use bikestore_contracts::sagas::{SagaId, SagaRecord};
+use bikestore_contracts::{Subjects, headers};
 use bikestore_runtime::outage::{self, Failure, Patience};
 use bikestore_runtime::streams;
 use bytes::Bytes;
 use futures::TryStreamExt;
+use tracing::info;
 
 use crate::error::OrchestratorError;
 
@@ -70,24 +78,44 @@ impl SagaStore {
         Ok(SagaStore { bucket })
     }
 
-    /// The record and its revision, if the saga exists; rides out an outage.
+    /// The record and its revision, if the saga exists (the leader confirms that it does not);
+    /// rides out an outage.
     pub async fn load(
         &self,
         saga_id: &SagaId,
     ) -> Result<Option<(SagaRecord, u64)>, OrchestratorError> {
-        let Some((value, revision)) = self.stored(saga_id).await? else {
-            return Ok(None);
-        };
-        let record: SagaRecord =
-            serde_json::from_slice(&value).map_err(|error| OrchestratorError::CorruptRecord {
-                saga_id: saga_id.clone(),
-                reason: error.to_string(),
-            })?;
-        Ok(Some((record, revision)))
+        decode(saga_id, self.stored(saga_id).await?)
     }
 
-    /// The stored bytes and revision of a saga's record, if it exists; rides out an outage.
+    /// The record and its revision as some replica has it: `None` may mean its replica has not
+    /// caught up with the record's creation. Only for a look whose `None` a compare-and-set
+    /// then checks (an intake's look for a repeat, before it creates the record), which spares
+    /// the leader's read.
+    pub async fn load_from_any_replica(
+        &self,
+        saga_id: &SagaId,
+    ) -> Result<Option<(SagaRecord, u64)>, OrchestratorError> {
+        decode(saga_id, self.stored_in_any_replica(saga_id).await?)
+    }
+
+    /// The stored bytes and revision of a saga's record, if it exists, the leader confirming
+    /// that it does not; rides out an outage.
     async fn stored(&self, saga_id: &SagaId) -> Result<Option<(Bytes, u64)>, OrchestratorError> {
+        if let Some(found) = self.stored_in_any_replica(saga_id).await? {
+            return Ok(Some(found));
+        }
+        let at_leader = self.stored_at_leader(saga_id).await?;
+        if at_leader.is_some() {
+            info!(saga_id = %saga_id, "a replica behind the bucket's leader missed the saga's record; read it from the leader");
+        }
+        Ok(at_leader)
+    }
+
+    /// What some replica has of a saga's record; rides out an outage.
+    async fn stored_in_any_replica(
+        &self,
+        saga_id: &SagaId,
+    ) -> Result<Option<(Bytes, u64)>, OrchestratorError> {
         let entry = outage::ride_out(&format!("read saga {saga_id}"), || {
             self.bucket.entry(saga_id.0.as_str())
         })
@@ -96,6 +124,29 @@ impl SagaStore {
         Ok(entry
             .filter(|entry| entry.operation == kv::Operation::Put)
             .map(|entry| (entry.value, entry.revision)))
+    }
+
+    /// What the bucket's leader has of a saga's record, which every acknowledged write
+    /// reached; rides out an outage.
+    async fn stored_at_leader(
+        &self,
+        saga_id: &SagaId,
+    ) -> Result<Option<(Bytes, u64)>, OrchestratorError> {
+        let what = format!("read saga {saga_id} from the leader");
+        let subject = format!("{}{}", self.bucket.prefix, saga_id.0);
+        let found = outage::ride_out(&what, || {
+            self.bucket.stream.get_last_raw_message_by_subject(&subject)
+        })
+        .await;
+        match found {
+            Ok(message) => {
+                Ok(holds_value(&message.headers).then_some((message.payload, message.sequence)))
+            }
+            Err(error) if error.kind() == stream::LastRawMessageErrorKind::NoMessageFound => {
+                Ok(None)
+            }
+            Err(error) => Err(OrchestratorError::nats(what, error)),
+        }
     }
 
     /// Stores a new record; [`Written::Lost`] if the saga already exists.
@@ -230,6 +281,31 @@ fn after_failed_write(
     }
 }
 
+/// Whether a message of the bucket's stream holds a value, rather than marking its key
+/// deleted or purged.
+fn holds_value(message_headers: &async_nats::HeaderMap) -> bool {
+    let operation = message_headers.get(headers::KV_OPERATION);
+    operation.is_none_or(|operation| operation.as_str() == headers::KV_OPERATION_PUT)
+        && message_headers
+            .get(async_nats::header::NATS_MARKER_REASON)
+            .is_none()
+}
+
+fn decode(
+    saga_id: &SagaId,
+    stored: Option<(Bytes, u64)>,
+) -> Result<Option<(SagaRecord, u64)>, OrchestratorError> {
+    let Some((value, revision)) = stored else {
+        return Ok(None);
+    };
+    let record: SagaRecord =
+        serde_json::from_slice(&value).map_err(|error| OrchestratorError::CorruptRecord {
+            saga_id: saga_id.clone(),
+            reason: error.to_string(),
+        })?;
+    Ok(Some((record, revision)))
+}
+
 fn encode(record: &SagaRecord) -> Result<Vec<u8>, OrchestratorError> {
     serde_json::to_vec(record).map_err(|error| OrchestratorError::CorruptRecord {
         saga_id: record.saga_id.clone(),
@@ -258,6 +334,22 @@ mod tests {
             Found::MovedOn
         );
         assert_eq!(after_failed_write(None, written, Some(7)), Found::MovedOn);
+    }
+
+    #[test]
+    fn a_message_read_from_the_leader_holds_a_value_unless_it_marks_a_deletion() {
+        let mut put = async_nats::HeaderMap::new();
+        assert!(holds_value(&put), "a plain put");
+        put.insert(headers::KV_OPERATION, "PUT");
+        assert!(holds_value(&put));
+        for operation in ["DEL", "PURGE"] {
+            let mut deleted = async_nats::HeaderMap::new();
+            deleted.insert(headers::KV_OPERATION, operation);
+            assert!(!holds_value(&deleted), "{operation}");
+        }
+        let mut expired = async_nats::HeaderMap::new();
+        expired.insert(async_nats::header::NATS_MARKER_REASON, "MaxAge");
+        assert!(!holds_value(&expired));
     }
 
     #[test]

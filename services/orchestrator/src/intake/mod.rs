@@ -114,7 +114,14 @@ pub async fn repeated(
     if meta.idempotency_key.is_none() {
         return Ok(None);
     }
-    let Some((existing, _)) = orchestrator.engine.store().load(saga_id).await? else {
+    // A replica behind the record's creation answers `None`; the create that follows then
+    // loses its compare-and-set and finds the saga all the same.
+    let Some((existing, _)) = orchestrator
+        .engine
+        .store()
+        .load_from_any_replica(saga_id)
+        .await?
+    else {
         return Ok(None);
     };
     requeue_if_undriven(orchestrator, &existing).await?;

@@ -5,38 +5,15 @@
 use std::time::Duration;
 
 use async_nats::HeaderMap;
-use bikestore_contracts::sagas::{
-    Lease, Phase, SagaId, SagaPayload, SagaRecord, SagaState, TransferStockSaga,
-};
-use bikestore_contracts::{ProductId, ReservationId, ServiceName, StoreId, Subjects, headers};
+use bikestore_contracts::sagas::{Lease, Phase, SagaId, SagaRecord, SagaState};
+use bikestore_contracts::{ServiceName, Subjects, headers};
 use bikestore_runtime::now_ms;
 use bikestore_testkit::eventually;
 
-use crate::support::{Stack, cancel_order_record};
+use crate::support::{Stack, transfer_record};
 
 /// How long the dead driver's lease still runs when the test starts.
 const GHOST_LEASE: Duration = Duration::from_secs(2);
-
-/// A transfer of two units at its first step, as an intake writes it, with nobody driving it.
-fn transfer_record(
-    saga_id: &SagaId,
-    source: StoreId,
-    destination: StoreId,
-    product_id: ProductId,
-) -> SagaRecord {
-    SagaRecord {
-        saga_id: saga_id.clone(),
-        definition: "transfer_stock".into(),
-        payload: SagaPayload::TransferStock(TransferStockSaga {
-            from_store_id: source,
-            to_store_id: destination,
-            product_id,
-            quantity: 2,
-            reservation_id: Some(ReservationId(format!("transfer-{saga_id}"))),
-        }),
-        ..cancel_order_record(&saga_id.0, 1, bikestore_contracts::OrderId(1))
-    }
-}
 
 #[tokio::test]
 async fn a_dead_drivers_saga_waits_for_its_lease_then_is_taken_over_at_once() -> anyhow::Result<()>

@@ -9,6 +9,7 @@ mod live;
 mod nats_restart;
 mod outage;
 mod place_order;
+mod recovery;
 mod replicas;
 mod support;
 mod transfer_stock;

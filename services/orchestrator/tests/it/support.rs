@@ -10,10 +10,10 @@ use bikestore_contracts::inventory::{
 use bikestore_contracts::orders::{CreateCustomer, CustomerFields, OrderLine, TokenizeCard};
 use bikestore_contracts::sagas::{
     CancelOrderSaga, GetSaga, PlaceOrderSaga, SagaId, SagaPayload, SagaProgressed, SagaRecord,
-    SagaState,
+    SagaState, TransferStockSaga,
 };
 use bikestore_contracts::{
-    Cents, CustomerId, OrderId, ProductId, ServiceName, StaffId, StoreId, Subjects,
+    Cents, CustomerId, OrderId, ProductId, ReservationId, ServiceName, StaffId, StoreId, Subjects,
 };
 use bikestore_harness::{Configs, System};
 use bikestore_runtime::call::Caller;
@@ -94,6 +94,27 @@ pub fn place_order_record(saga_id: &str, version: u32, saga: PlaceOrderSaga) -> 
         created_at_ms: bikestore_runtime::now_ms(),
         updated_at_ms: bikestore_runtime::now_ms(),
         ..cancel_order_record(saga_id, version, OrderId(0))
+    }
+}
+
+/// A transfer of two units at its first step, as an intake writes it, with nobody driving it.
+pub fn transfer_record(
+    saga_id: &SagaId,
+    source: StoreId,
+    destination: StoreId,
+    product_id: ProductId,
+) -> SagaRecord {
+    SagaRecord {
+        saga_id: saga_id.clone(),
+        definition: "transfer_stock".into(),
+        payload: SagaPayload::TransferStock(TransferStockSaga {
+            from_store_id: source,
+            to_store_id: destination,
+            product_id,
+            quantity: 2,
+            reservation_id: Some(ReservationId(format!("transfer-{saga_id}"))),
+        }),
+        ..cancel_order_record(&saga_id.0, 1, bikestore_contracts::OrderId(1))
     }
 }
 
