@@ -35,6 +35,73 @@ pub enum StorageError {
     /// A blocking read task could not run to completion.
     #[error("a database read was cancelled")]
     ReadCancelled,
+    /// There is no database file where one was expected.
+    #[error("no database at {path}")]
+    DatabaseMissing {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// A copy would overwrite a file that exists; copies only ever go to a new file.
+    #[error("will not copy a database to {path}: it exists")]
+    DestinationExists {
+        /// The file in the way.
+        path: PathBuf,
+    },
+    /// The file is not a SQLite database at all (garbage, or some other kind of file).
+    #[error("{path} is not a SQLite database")]
+    NotADatabase {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's reason.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file is a SQLite database, but damaged: `PRAGMA quick_check` found problems.
+    #[error("the database {path} is damaged: {problems}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What the check found (its first findings).
+        problems: String,
+    },
+    /// The file is a sound SQLite database without the storage tables every service's database
+    /// has, so it is not one.
+    #[error("{path} is not a Bikestore service database: it has no outbox table")]
+    NotAServiceDatabase {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `VACUUM INTO` could not copy a database.
+    #[error("cannot copy the database {from} to {to}")]
+    Copy {
+        /// The database copied.
+        from: PathBuf,
+        /// The copy that was being written.
+        to: PathBuf,
+        /// SQLite's reason.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A database (or a copy) could not be read.
+    #[error("cannot read the database {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's reason.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A file operation on a copy failed.
+    #[error("cannot {step} {path}")]
+    File {
+        /// What was being done (`sync to disk`, `read the size of`).
+        step: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl StorageError {
@@ -43,7 +110,9 @@ impl StorageError {
         let sqlite_error = match self {
             StorageError::Sqlite(error)
             | StorageError::Open { source: error, .. }
-            | StorageError::Migration { source: error, .. } => error,
+            | StorageError::Migration { source: error, .. }
+            | StorageError::Copy { source: error, .. }
+            | StorageError::Read { source: error, .. } => error,
             _ => return false,
         };
         matches!(

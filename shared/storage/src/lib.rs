@@ -8,10 +8,12 @@
 //!
 //! Beside the service's own tables it keeps two of its own: the [`inbox`], which makes a
 //! command with an idempotency key apply once, and the [`outbox`], which holds events written in
-//! the same transaction as the change until a relay has published them. This crate knows nothing
-//! of NATS or of any service's schema.
+//! the same transaction as the change until a relay has published them. For backups,
+//! [`copy_database`] takes a consistent copy of a live database and [`inspect_database`] reads
+//! back what a copy holds. This crate knows nothing of NATS or of any service's schema.
 #![warn(missing_docs)]
 
+mod copy;
 mod database;
 mod error;
 pub mod inbox;
@@ -20,6 +22,7 @@ pub mod outbox;
 mod readers;
 mod writer;
 
+pub use copy::{DatabaseCopy, copy_database, inspect_database};
 pub use database::{Database, DatabaseOptions, Synchronous};
 pub use error::StorageError;
 pub use like::like_pattern;
