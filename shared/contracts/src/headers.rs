@@ -46,6 +46,11 @@ pub const KV_OPERATION_PUT: &str = "PUT";
 /// On a saga's watch item: when the lease of the driver it watches runs out, in milliseconds
 /// since the Unix epoch; the item is not worth reading the record for before then.
 pub const WATCH_UNTIL: &str = "Bikestore-Watch-Until";
+/// On an event the outbox relay published: the `sequence` its outbox row had in the database of
+/// the service that made it. Sequences only grow, so a restore can tell which events in a stream
+/// are newer than the backup copy of that database (their sequence is above the highest the copy
+/// ever assigned) and delete them: they describe changes the restored database does not hold.
+pub const OUTBOX_SEQUENCE: &str = "Bikestore-Outbox-Sequence";
 /// On a replayed dead letter: the stream sequence of the original message.
 pub const REPLAY_OF: &str = "Bikestore-Replay-Of";
 /// Set by the NATS service framework on an error reply: a short status text.

@@ -15,6 +15,8 @@
 //! - [`dead_letters`]: capture of messages a consumer gave up on, for listing and replay;
 //! - [`outage`]: what a failed JetStream call means (a lost compare-and-set, transient,
 //!   permanent) and riding out transient ones with backoff for a bounded time;
+//! - [`phantom_events`]: after a restore, the removal of events newer than the restored
+//!   database copy;
 //! - [`ops`]: operator subcommands every service binary shares (dead letters, ping, the
 //!   replica's Litestream configuration);
 //! - [`secret_files`]: private key files, created exclusively with mode 0600;
@@ -34,6 +36,7 @@ mod error;
 pub mod host;
 pub mod ops;
 pub mod outage;
+pub mod phantom_events;
 pub mod relay;
 pub mod replica;
 pub mod secret_files;

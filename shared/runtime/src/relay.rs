@@ -1,10 +1,12 @@
 //! The outbox relay: publishes committed events to JetStream, at least once, de-duplicated.
 //!
 //! It reads the oldest pending outbox rows, publishes each with its message ID in
-//! `Nats-Msg-Id`, waits for the acknowledgements, and only then deletes the rows. If the process
-//! dies in between, the next start publishes the same rows again and JetStream drops the
-//! duplicates inside its duplicate window. It wakes when a command commits, and also every
-//! second so that rows left by another process on the same database are not stranded.
+//! `Nats-Msg-Id` and its outbox sequence in `Bikestore-Outbox-Sequence` (so that a restore can
+//! tell the events newer than its copy of the database), waits for the acknowledgements, and
+//! only then deletes the rows. If the process dies in between, the next start publishes the
+//! same rows again and JetStream drops the duplicates inside its duplicate window. It wakes
+//! when a command commits, and also every second so that rows left by another process on the
+//! same database are not stranded.
 //!
 //! A failed publish or acknowledgement (a restarted server, a stream electing a new leader,
 //! an acknowledgement lost with its outcome unknown) leaves the batch in the outbox; the relay
@@ -14,8 +16,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::HeaderMap;
 use async_nats::jetstream;
+use async_nats::{HeaderMap, HeaderValue};
 use bikestore_contracts::backoff::Backoff;
 use bikestore_contracts::headers;
 use bikestore_storage::StorageError;
@@ -108,9 +110,15 @@ async fn publish_batch(
         let mut message_headers = HeaderMap::new();
         message_headers.insert(headers::NATS_MSG_ID, message.message_id.as_str());
         message_headers.insert(headers::CONTENT_TYPE, message.content_type.as_str());
+        // Formatted straight into the header's own string, with no intermediate copy.
         message_headers.insert(
             headers::SCHEMA_VERSION,
-            message.schema_version.to_string().as_str(),
+            HeaderValue::from(message.schema_version),
+        );
+        // A restore reads it to find events newer than its copy of the database.
+        message_headers.insert(
+            headers::OUTBOX_SEQUENCE,
+            HeaderValue::from(message.sequence),
         );
         let acknowledgement = jetstream
             .publish_with_headers(

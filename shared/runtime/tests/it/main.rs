@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod consumers;
+mod phantom_events;
 mod relay;
 mod servers;
 mod streams;

@@ -1,8 +1,8 @@
 //! The outbox relay rides out a nats-server that dies while it publishes: events written
-//! before, during and after the outage all reach the stream, each exactly once, and the outbox
-//! empties.
+//! before, during and after the outage all reach the stream, each exactly once, each carrying
+//! the sequence of its outbox row, and the outbox empties.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +45,8 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
 
     let subject = subjects.event(ServiceName::Inventory, "stock_changed");
     let mut written = BTreeSet::new();
+    // A fresh database numbers its outbox rows from 1 in the order they are written.
+    let mut outbox_sequences = BTreeMap::new();
     for period in 0..3 {
         match period {
             1 => nats.kill(),
@@ -54,6 +56,7 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
         for number in 0..PER_PERIOD {
             let message_id = format!("event-{period}-{number}");
             write_event(&db, &subject, &message_id).await?;
+            outbox_sequences.insert(message_id.clone(), written.len() as i64 + 1);
             written.insert(message_id);
         }
     }
@@ -80,12 +83,24 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
         let message = tokio::time::timeout(PATIENCE, messages.next())
             .await?
             .ok_or_else(|| anyhow::anyhow!("the stream ended"))??;
-        let message_id = message
+        let message_headers = message
             .headers
             .as_ref()
-            .and_then(|message_headers| message_headers.get(headers::NATS_MSG_ID))
+            .ok_or_else(|| anyhow::anyhow!("an event without headers"))?;
+        let message_id = message_headers
+            .get(headers::NATS_MSG_ID)
             .map(|message_id| message_id.to_string())
             .ok_or_else(|| anyhow::anyhow!("an event without its message ID"))?;
+        let outbox_sequence: i64 = message_headers
+            .get(headers::OUTBOX_SEQUENCE)
+            .ok_or_else(|| anyhow::anyhow!("event {message_id} without its outbox sequence"))?
+            .as_str()
+            .parse()?;
+        assert_eq!(
+            Some(&outbox_sequence),
+            outbox_sequences.get(&message_id),
+            "event {message_id} carries the sequence of its outbox row"
+        );
         published.push(message_id);
     }
     let info = stream.info().await?;
