@@ -46,6 +46,11 @@ pub use password::{
     ITERATIONS as ARGON2_ITERATIONS, LANES as ARGON2_LANES, MEMORY_KIB as ARGON2_MEMORY_KIB,
 };
 
+/// The schema version this service's database is at once migrated: the number of its
+/// migrations, which `PRAGMA user_version` counts as they apply. A restore refuses a backup copy
+/// newer than this: only a later version of the service knows that schema.
+pub const SCHEMA_VERSION: u32 = store::MIGRATIONS.len() as u32;
+
 use gateway_assertion::GatewayKey;
 use keys::KeyFiles;
 use store::{refresh_tokens, signing_keys};

@@ -29,6 +29,11 @@ use tracing::info;
 pub use config::InventoryConfig;
 pub use error::InventoryError;
 
+/// The schema version this service's database is at once migrated: the number of its
+/// migrations, which `PRAGMA user_version` counts as they apply. A restore refuses a backup copy
+/// newer than this: only a later version of the service knows that schema.
+pub const SCHEMA_VERSION: u32 = store::MIGRATIONS.len() as u32;
+
 /// Settings the handlers read.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -34,6 +34,11 @@ pub use crate::config::NotificationsConfig;
 pub use crate::domain::RetryPolicy;
 pub use crate::error::NotificationsError;
 
+/// The schema version this service's database is at once migrated: the number of its
+/// migrations, which `PRAGMA user_version` counts as they apply. A restore refuses a backup copy
+/// newer than this: only a later version of the service knows that schema.
+pub const SCHEMA_VERSION: u32 = store::MIGRATIONS.len() as u32;
+
 /// Settings the consumer and the delivery worker read.
 #[derive(Debug, Clone)]
 pub struct Settings {

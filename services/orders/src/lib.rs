@@ -29,6 +29,11 @@ use tracing::info;
 pub use config::OrdersConfig;
 pub use error::OrdersError;
 
+/// The schema version this service's database is at once migrated: the number of its
+/// migrations, which `PRAGMA user_version` counts as they apply. A restore refuses a backup copy
+/// newer than this: only a later version of the service knows that schema.
+pub const SCHEMA_VERSION: u32 = store::MIGRATIONS.len() as u32;
+
 use payments::{PaymentProvider, SimulatedProvider, TimedProvider};
 
 /// The state every handler shares.

@@ -56,8 +56,9 @@ pub async fn remove_events_newer_than_copy(
     }
     let phantoms =
         find_phantoms(&event_stream, stream, after, last_sequence, outbox_sequence).await?;
+    let mut removed: u64 = 0;
     for sequence in &phantoms {
-        event_stream
+        let deleted = event_stream
             .delete_message(*sequence)
             .await
             .map_err(|error| {
@@ -66,15 +67,22 @@ pub async fn remove_events_newer_than_copy(
                     error,
                 )
             })?;
+        // The server answers an error for a message it cannot delete; `false` is not expected,
+        // but is not counted as removed either.
+        if deleted {
+            removed += 1;
+        } else {
+            warn!(
+                stream,
+                sequence, "the server did not delete a phantom event"
+            );
+        }
     }
     debug!(
         stream,
-        after,
-        outbox_sequence,
-        removed = phantoms.len(),
-        "removed the events newer than the database copy"
+        after, outbox_sequence, removed, "removed the events newer than the database copy"
     );
-    Ok(phantoms.len() as u64)
+    Ok(removed)
 }
 
 /// The stream sequences, in `after + 1 ..= last_sequence`, of the messages whose outbox sequence
