@@ -4,4 +4,5 @@
 mod consumers;
 mod relay;
 mod servers;
+mod stream_snapshot;
 mod streams;
