@@ -14,8 +14,9 @@
 //!    through a client's narrower structs. On a cluster only the stream's leader answers, so
 //!    for a stream that does not exist nobody does: [`snapshot_stream`] asks for the stream's
 //!    info first, which the meta leader answers with a clear "not found".
-//! 3. The server sends the snapshot to the deliver subject in chunks of `chunk_size` bytes (clamped to 1 KiB..1 MiB). Each full chunk has a
-//!    reply subject ending in `.<length>.<index>`, index counting from 1. That reply is the
+//! 3. The server sends the snapshot to the deliver subject in chunks of `chunk_size` bytes
+//!    (clamped to 1 KiB..1 MiB). Each full chunk has a reply subject ending in
+//!    `.<length>.<index>`, index counting from 1 (a gap means a lost chunk). That reply is the
 //!    flow control: the server keeps a window (8 MiB) of unacknowledged chunks and sends on only
 //!    as empty messages come back to those subjects; with none for 5 s it gives up. The last,
 //!    short chunk has no reply subject.
@@ -48,7 +49,6 @@
 //! A 2.15 restore stores the messages after the new stream has started, so the stream does not
 //! remember the `Nats-Msg-Id`s of its last duplicate window (a message published again is
 //! stored again) until its nats-server restarts and rebuilds that table from the messages.
-//! Memory-stored streams cannot be snapshotted (the server refuses).
 
 use std::time::Duration;
 
