@@ -27,9 +27,10 @@ struct Stored {
     payload: Vec<u8>,
 }
 
-/// Creates the inventory event stream with `replicas` and stores `count` events in it, each
-/// with its `Nats-Msg-Id`, spread over a few stores' subjects.
+/// Creates the inventory event stream on `nats` with `replicas` and stores `count` events in
+/// it, each with its `Nats-Msg-Id`, spread over a few stores' subjects.
 async fn stream_with_events(
+    nats: &NatsServer,
     jetstream: &jetstream::Context,
     replicas: usize,
     count: usize,
@@ -38,6 +39,11 @@ async fn stream_with_events(
     let events =
         streams::ensure_event_stream(jetstream, &subjects, ServiceName::Inventory, replicas)
             .await?;
+    if replicas > 1 {
+        // A publish before the new stream has a leader finds nobody storing its subject.
+        nats.wait_until_current(&events.cached_info().config.name)
+            .await?;
+    }
     let mut acks = Vec::with_capacity(count);
     for index in 0..count {
         let mut headers = HeaderMap::new();
@@ -77,8 +83,11 @@ async fn read_all(stream: &stream::Stream, count: usize) -> anyhow::Result<Vec<S
     Ok(stored)
 }
 
-/// Takes a snapshot of `name` into a file in `folder`, checking the progress reports on the
-/// way; answers the snapshot and the file's bytes, read back from disk.
+/// Snapshot chunks small enough that even a small stream takes many, each acknowledged.
+const SMALL_CHUNKS: usize = 4 * 1024;
+
+/// Takes a snapshot of `name` into a file in `folder` in [`SMALL_CHUNKS`], checking the progress
+/// reports on the way; answers the snapshot and the file's bytes, read back from disk.
 async fn snapshot_to_file(
     client: &async_nats::Client,
     name: &str,
@@ -86,16 +95,22 @@ async fn snapshot_to_file(
 ) -> anyhow::Result<(StreamSnapshot, Vec<u8>)> {
     let mut written = Vec::new();
     let mut reports = Vec::new();
-    let snapshot = stream_snapshot::snapshot_stream(
-        client,
-        name,
-        &SnapshotOptions::default(),
-        &mut written,
-        &mut |bytes| reports.push(bytes),
-    )
-    .await?;
+    let options = SnapshotOptions {
+        chunk_size: SMALL_CHUNKS,
+        ..SnapshotOptions::default()
+    };
+    let snapshot =
+        stream_snapshot::snapshot_stream(client, name, &options, &mut written, &mut |bytes| {
+            reports.push(bytes)
+        })
+        .await?;
     assert!(reports.is_sorted(), "progress only grows: {reports:?}");
     assert_eq!(reports.last(), Some(&snapshot.bytes));
+    assert_eq!(
+        reports.len() as u64,
+        snapshot.bytes.div_ceil(SMALL_CHUNKS as u64),
+        "one report a chunk"
+    );
     let path = folder.join(format!("{name}.snapshot"));
     let file = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
         std::fs::write(&path, &written)?;
@@ -117,7 +132,7 @@ async fn a_deleted_stream_comes_back_from_its_snapshot_with_every_message() -> a
     let nats = NatsServer::start().await?;
     let client = nats.client().await?;
     let jetstream = jetstream::new(client.clone());
-    let mut events = stream_with_events(&jetstream, 1, 3000).await?;
+    let mut events = stream_with_events(&nats, &jetstream, 1, 3000).await?;
     // A gap in the sequence must come back as a gap.
     events.delete_message(10).await?;
     let before_info = events.info().await?.clone();
@@ -132,18 +147,25 @@ async fn a_deleted_stream_comes_back_from_its_snapshot_with_every_message() -> a
     assert_eq!(snapshot.message_count(), Some(2999));
     assert_eq!(snapshot.config["name"], name.as_str());
 
+    assert!(snapshot.bytes > 10 * SMALL_CHUNKS as u64, "many chunks");
+
     jetstream.delete_stream(&name).await?;
-    let mut sent = 0;
+    let mut reports = Vec::new();
+    let odd_chunks = RestoreOptions {
+        chunk_size: 3000,
+        ..RestoreOptions::default()
+    };
     let restored = stream_snapshot::restore_stream(
         &client,
         &snapshot.config,
         &snapshot.state,
         &mut file.as_slice(),
-        &RestoreOptions::default(),
-        &mut |bytes| sent = bytes,
+        &odd_chunks,
+        &mut |bytes| reports.push(bytes),
     )
     .await?;
-    assert_eq!(sent, snapshot.bytes, "every byte was sent");
+    assert_eq!(reports.last(), Some(&snapshot.bytes), "every byte was sent");
+    assert_eq!(reports.len() as u64, snapshot.bytes.div_ceil(3000));
     assert_eq!(
         stream_snapshot::last_sequence(&restored["state"]),
         Some(3000)
@@ -177,7 +199,7 @@ async fn a_restore_onto_a_stream_that_exists_is_refused_and_leaves_it_alone() ->
     let nats = NatsServer::start().await?;
     let client = nats.client().await?;
     let jetstream = jetstream::new(client.clone());
-    let mut events = stream_with_events(&jetstream, 1, 50).await?;
+    let mut events = stream_with_events(&nats, &jetstream, 1, 50).await?;
     let before = events.info().await?.clone();
     let name = before.config.name.clone();
     let folder = tempfile::tempdir()?;
@@ -224,7 +246,7 @@ async fn a_replicated_stream_comes_back_on_a_cluster_with_its_replicas() -> anyh
     let nats = NatsServer::start_with(NatsOptions::cluster()).await?;
     let client = nats.client().await?;
     let jetstream = jetstream::new(client.clone());
-    let mut events = stream_with_events(&jetstream, 3, 500).await?;
+    let mut events = stream_with_events(&nats, &jetstream, 3, 500).await?;
     let name = events.info().await?.config.name.clone();
     let before = read_all(&events, 500).await?;
     let folder = tempfile::tempdir()?;
@@ -245,7 +267,10 @@ async fn a_replicated_stream_comes_back_on_a_cluster_with_its_replicas() -> anyh
 
     let mut back = jetstream.get_stream(&name).await?;
     assert_eq!(back.info().await?.config.num_replicas, 3);
-    // The other two replicas catch up from the leader after the restore.
+    // The other two replicas catch up from the leader after the restore, out of band: they
+    // count as current before they hold the messages, and a consumer placed on one of them
+    // meanwhile waits for its next heartbeat check (seconds) to see them.
+    nats.wait_until_every_node_holds(&name, 500).await?;
     let current = eventually("both followers current", PATIENCE, async || {
         let info = back.info().await.ok()?;
         let cluster = info.cluster.as_ref()?;
@@ -302,7 +327,7 @@ async fn a_snapshot_whose_server_goes_silent_stalls_with_a_typed_error() -> anyh
     let mut nats = NatsServer::start().await?;
     let client = nats.client().await?;
     let jetstream = jetstream::new(client.clone());
-    let events = stream_with_events(&jetstream, 1, 0).await?;
+    let events = stream_with_events(&nats, &jetstream, 1, 0).await?;
     let name = events.cached_info().config.name.clone();
     // More than the 8 MiB the server sends ahead of acknowledgements, so that a server killed
     // after the first chunk leaves the snapshot unfinished.
