@@ -35,17 +35,16 @@
 //!    The server gives up after about 5 s without a chunk.
 //! 3. It sends an empty message as a request; the server then finishes the restore and answers
 //!    with the new stream's info (a stream create response) or an error. On a cluster the
-//!    other replicas catch up from the leader afterwards.
+//!    followers get the messages from the leader afterwards, and count as current before they
+//!    hold them: a consumer placed on one meanwhile sees nothing until its next check.
 //!
 //! The snapshot's checksum (SHA-256) and size are computed as the bytes go by, for the backup
 //! tool to record beside the file.
 //!
 //! # What the bytes are, and what a restore does not bring back
 //!
-//! The bytes are S2-compressed. Since nats-server 2.15 they are an archive of the stream's
-//! messages (each with its sequence, subject, headers and time) and consumers; before, a tar of
-//! the store's files. The server tells the two apart on restore, so older snapshots still
-//! restore; whether an older server takes a 2.15 snapshot is not something to count on.
+//! The bytes are S2-compressed: since nats-server 2.15 an archive of the stream's messages and
+//! consumers, before a tar of the store's files; a restore takes either.
 //! A 2.15 restore stores the messages after the new stream has started, so the stream does not
 //! remember the `Nats-Msg-Id`s of its last duplicate window (a message published again is
 //! stored again) until its nats-server restarts and rebuilds that table from the messages.
