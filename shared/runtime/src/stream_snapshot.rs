@@ -226,7 +226,7 @@ pub async fn snapshot_stream(
             Ok(Some(chunk)) => chunk,
         };
         if chunk.payload.is_empty() {
-            api.end_of_snapshot(&chunk)?;
+            end_of_snapshot(stream, &chunk)?;
             break;
         }
         if let Some(index) = chunk.reply.as_deref().and_then(chunk_index) {
@@ -338,6 +338,19 @@ async fn fill(input: &mut (impl AsyncRead + Unpin), buffer: &mut [u8]) -> std::i
     Ok(filled)
 }
 
+/// Whether the empty message that ends the snapshot of `stream` says it ended well.
+fn end_of_snapshot(stream: &str, end: &async_nats::Message) -> Result<(), SnapshotError> {
+    match end.status {
+        None => Ok(()),
+        Some(status) if status.as_u16() == END_OF_SNAPSHOT_OK => Ok(()),
+        Some(status) => Err(SnapshotError::BrokenOff {
+            stream: stream.to_owned(),
+            status: status.as_u16(),
+            description: end.description.clone().unwrap_or_default(),
+        }),
+    }
+}
+
 /// The index of a snapshot chunk, the last token of its reply subject (`...<length>.<index>`);
 /// `None` if the server stops writing it so.
 fn chunk_index(reply: &str) -> Option<u64> {
@@ -440,19 +453,6 @@ impl Api<'_> {
         })
     }
 
-    /// Whether the empty message that ends a snapshot says it ended well.
-    fn end_of_snapshot(&self, end: &async_nats::Message) -> Result<(), SnapshotError> {
-        match end.status {
-            None => Ok(()),
-            Some(status) if status.as_u16() == END_OF_SNAPSHOT_OK => Ok(()),
-            Some(status) => Err(SnapshotError::BrokenOff {
-                stream: self.stream.to_owned(),
-                status: status.as_u16(),
-                description: end.description.clone().unwrap_or_default(),
-            }),
-        }
-    }
-
     /// A field of a reply that the protocol promises.
     fn field(&self, response: &Value, name: &str) -> Result<Value, SnapshotError> {
         response
@@ -520,6 +520,30 @@ mod tests {
     fn a_chunk_index_is_the_last_token_of_its_reply() {
         assert_eq!(chunk_index("SNAPSHOT.ACK.S.abc.131072.7"), Some(7));
         assert_eq!(chunk_index("_INBOX.abc"), None);
+    }
+
+    fn end_marker(status: Option<u16>, description: Option<&str>) -> async_nats::Message {
+        async_nats::Message {
+            subject: "deliver".into(),
+            reply: None,
+            payload: Bytes::new(),
+            headers: None,
+            status: status.map(|code| async_nats::StatusCode::from_u16(code).expect("a status")),
+            description: description.map(str::to_owned),
+            length: 0,
+        }
+    }
+
+    #[test]
+    fn the_end_marker_says_whether_the_snapshot_is_whole() {
+        assert!(end_of_snapshot("S", &end_marker(None, None)).is_ok());
+        assert!(end_of_snapshot("S", &end_marker(Some(204), None)).is_ok());
+        let broken = end_of_snapshot("S", &end_marker(Some(408), Some("No Flow Response")));
+        assert!(
+            matches!(&broken, Err(SnapshotError::BrokenOff { status: 408, description, .. })
+                if description == "No Flow Response"),
+            "{broken:?}"
+        );
     }
 
     #[test]
