@@ -41,6 +41,119 @@ impl RuntimeError {
     }
 }
 
+/// What a JetStream stream snapshot or restore ([`stream_snapshot`](crate::stream_snapshot)) ran
+/// into. `operation` is `"snapshot"` or `"restore"`.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The stream to snapshot does not exist.
+    #[error("stream {stream} does not exist")]
+    StreamNotFound {
+        /// The stream's name.
+        stream: String,
+    },
+    /// A stream of that name exists, and a restore never replaces one.
+    #[error("stream {stream} already exists and a restore never replaces one: {description}")]
+    StreamExists {
+        /// The stream's name.
+        stream: String,
+        /// The server's words.
+        description: String,
+    },
+    /// The JetStream API answered with an error.
+    #[error(
+        "the server refused the {operation} of stream {stream}: {description} \
+         (status {status}, JetStream error {err_code})"
+    )]
+    Refused {
+        /// The stream's name.
+        stream: String,
+        /// `"snapshot"` or `"restore"`.
+        operation: &'static str,
+        /// The HTTP-like status of the API error (400, 404, 500, ...).
+        status: u64,
+        /// JetStream's own error code (10059 is "stream not found", ...).
+        err_code: u64,
+        /// The server's words.
+        description: String,
+    },
+    /// The server ended a snapshot it had started sending with an error status: it failed to
+    /// read its store (500), or gave up waiting for acknowledgements (408).
+    #[error("the server broke off the snapshot of stream {stream}: status {status}: {description}")]
+    BrokenOff {
+        /// The stream's name.
+        stream: String,
+        /// The status of the end-of-snapshot message.
+        status: u16,
+        /// The server's words.
+        description: String,
+    },
+    /// Nothing came from the server for `waited`: no reply to a request, no chunk of a snapshot.
+    #[error("the {operation} of stream {stream} stalled: no answer from the server for {waited:?}")]
+    Stalled {
+        /// The stream's name.
+        stream: String,
+        /// `"snapshot"` or `"restore"`.
+        operation: &'static str,
+        /// How long the client waited.
+        waited: std::time::Duration,
+    },
+    /// A chunk of a snapshot never arrived (the connection dropped it, as it does for a
+    /// subscriber that falls far behind), so the copy would be corrupt.
+    #[error(
+        "the snapshot of stream {stream} lost chunk {expected} (chunk {received} came instead)"
+    )]
+    ChunkLost {
+        /// The stream's name.
+        stream: String,
+        /// The chunk that should have come next.
+        expected: u64,
+        /// The chunk that came.
+        received: u64,
+    },
+    /// The server no longer takes the restore's chunks: it gave up on it (it waits about five
+    /// seconds between chunks) or lost its JetStream leadership.
+    #[error("the server gave up the restore of stream {stream}: nothing receives its chunks")]
+    RestoreAbandoned {
+        /// The stream's name.
+        stream: String,
+    },
+    /// Writing the snapshot out or reading it back in failed.
+    #[error("the {operation} of stream {stream}: reading or writing the snapshot failed")]
+    Io {
+        /// The stream's name.
+        stream: String,
+        /// `"snapshot"` or `"restore"`.
+        operation: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The NATS connection failed.
+    #[error("the {operation} of stream {stream}: NATS failed")]
+    Nats {
+        /// The stream's name.
+        stream: String,
+        /// `"snapshot"` or `"restore"`.
+        operation: &'static str,
+        /// NATS's reason.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The server's answer is not what the protocol promises.
+    #[error("the {operation} of stream {stream}: unexpected answer from the server: {reason}")]
+    BadResponse {
+        /// The stream's name.
+        stream: String,
+        /// `"snapshot"` or `"restore"`.
+        operation: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The configuration handed to a restore has no stream name.
+    #[error("the stream configuration to restore has no name")]
+    UnnamedConfig,
+}
+
 /// A handler's error: it knows its wire code, and may carry details.
 ///
 /// Internal errors are logged with their cause chain and answered with a generic message, so

@@ -19,6 +19,8 @@
 //!   database copy;
 //! - [`ops`]: operator subcommands every service binary shares (dead letters, ping, the
 //!   replica's Litestream configuration);
+//! - [`stream_snapshot`]: JetStream stream snapshots to bytes and restores from them, for
+//!   backups of the event, audit and dead-letter streams;
 //! - [`secret_files`]: private key files, created exclusively with mode 0600;
 //! - [`shutdown`]: SIGTERM/SIGINT handling and the shared shutdown signal.
 //!
@@ -41,13 +43,14 @@ pub mod relay;
 pub mod replica;
 pub mod secret_files;
 pub mod shutdown;
+pub mod stream_snapshot;
 pub mod streams;
 pub mod telemetry;
 
 pub use application::Application;
 pub use commands::{CommandTx, ServiceDb};
 pub use config::CommonConfig;
-pub use error::{CoreError, RuntimeError, ServiceError, error_chain};
+pub use error::{CoreError, RuntimeError, ServiceError, SnapshotError, error_chain};
 pub use host::{Ctx, RequestMeta, ServiceHost};
 pub use shutdown::Shutdown;
 

@@ -208,6 +208,50 @@ impl NatsServer {
         .await
     }
 
+    /// The last sequence of node `index`'s own copy of `stream`, from its `/jsz`; `None` while
+    /// the node has no copy or does not answer. Unlike a replica being "current", which the
+    /// stream's leader reports from its replication log, this is what the node's store holds: a
+    /// restored stream's followers get its messages out of band, after they count as current.
+    pub async fn node_last_sequence(&self, index: usize, stream: &str) -> Option<u64> {
+        let port = self.node_monitoring_port(index)?;
+        let path = "/jsz?accounts=true&streams=true";
+        let (_, body) = tokio::time::timeout(ATTEMPT_TIMEOUT, http_get(port, path))
+            .await
+            .ok()?
+            .ok()?;
+        let jsz: serde_json::Value = serde_json::from_str(&body).ok()?;
+        let accounts = jsz.get("account_details")?.as_array()?;
+        let streams = accounts
+            .iter()
+            .filter_map(|account| account.get("stream_detail")?.as_array())
+            .flatten();
+        streams
+            .filter(|detail| detail.get("name").and_then(serde_json::Value::as_str) == Some(stream))
+            .find_map(|detail| detail.get("state")?.get("last_seq")?.as_u64())
+    }
+
+    /// Waits until every node's copy of `stream` holds its messages up to `last_sequence`
+    /// ([`NatsServer::node_last_sequence`]).
+    pub async fn wait_until_every_node_holds(
+        &self,
+        stream: &str,
+        last_sequence: u64,
+    ) -> anyhow::Result<()> {
+        eventually(
+            &format!("every node's copy of {stream} to reach sequence {last_sequence}"),
+            CLUSTER_DEADLINE,
+            async || {
+                for index in 0..self.node_count() {
+                    if self.node_last_sequence(index, stream).await? < last_sequence {
+                        return None;
+                    }
+                }
+                Some(())
+            },
+        )
+        .await
+    }
+
     /// Waits until JetStream answers, which on a cluster needs an elected meta leader.
     pub(crate) async fn wait_until_jetstream_answers(&self) -> anyhow::Result<()> {
         let jetstream = jetstream::new(self.client().await?);
@@ -235,9 +279,14 @@ impl NatsServer {
     }
 }
 
-/// The status code of a plain HTTP GET of `path` on the loopback `port` (the monitoring port
-/// speaks HTTP/1.1; no client library is needed for one status line).
+/// The status code of a plain HTTP GET of `path` on the loopback `port`.
 async fn http_status(port: u16, path: &str) -> anyhow::Result<u16> {
+    Ok(http_get(port, path).await?.0)
+}
+
+/// The status code and body of a plain HTTP GET of `path` on the loopback `port` (the
+/// monitoring port speaks HTTP/1.1; no client library is needed for one small answer).
+async fn http_get(port: u16, path: &str) -> anyhow::Result<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
@@ -250,6 +299,11 @@ async fn http_status(port: u16, path: &str) -> anyhow::Result<u16> {
         .lines()
         .next()
         .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok());
-    status.with_context(|| format!("no HTTP status line in {answer:?}"))
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("no HTTP status line in {answer:?}"))?;
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
 }

@@ -5,4 +5,5 @@ mod consumers;
 mod phantom_events;
 mod relay;
 mod servers;
+mod stream_snapshot;
 mod streams;
