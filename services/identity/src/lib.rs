@@ -41,6 +41,8 @@ use tracing::info;
 
 pub use config::IdentityConfig;
 pub use error::IdentityError;
+/// The folder under identity's data folder that holds the private signing keys, one file each.
+pub use keys::KEY_FOLDER as SIGNING_KEY_FOLDER;
 pub use keys::KEY_FOLDER;
 pub use password::{
     ITERATIONS as ARGON2_ITERATIONS, LANES as ARGON2_LANES, MEMORY_KIB as ARGON2_MEMORY_KIB,

@@ -35,6 +35,11 @@ impl Subjects {
         )
     }
 
+    /// The stream NATS keeps the key-value `bucket` in: `KV_<bucket>`.
+    pub fn key_value_stream(bucket: &str) -> String {
+        format!("KV_{bucket}")
+    }
+
     /// The stream NATS keeps the object store `bucket` in: `OBJ_<bucket>`.
     pub fn object_store_stream(bucket: &str) -> String {
         format!("OBJ_{bucket}")

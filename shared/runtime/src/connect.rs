@@ -145,7 +145,7 @@ fn servers(url: &str) -> Result<Vec<String>, RuntimeError> {
 }
 
 /// Connects once, for a short-lived operator command: no retries, at most `timeout`.
-pub(crate) async fn connect_once(
+pub async fn connect_once(
     url: &str,
     credentials: Option<&Path>,
     tls: &NatsTls,

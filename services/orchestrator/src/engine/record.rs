@@ -2,7 +2,9 @@
 //! retried. No IO, so the rules are unit-tested on their own.
 
 use bikestore_contracts::WireError;
-use bikestore_contracts::sagas::{HistoryEntry, Outcome, Phase, SagaRecord, SagaState};
+use bikestore_contracts::sagas::{
+    HistoryEntry, Outcome, Phase, PlaceOrderSaga, SagaPayload, SagaRecord, SagaState,
+};
 
 /// The newest history entries a record keeps; older ones are counted, not kept.
 pub const HISTORY_LIMIT: usize = 64;
@@ -126,6 +128,50 @@ pub fn get_stuck(record: &mut SagaRecord, error: WireError) {
     record.error = Some(error);
     record.retry_at_ms = None;
     record.state = SagaState::Stuck;
+}
+
+/// The record as its intake created it: at its first step of the same run, nothing done, no
+/// error, no driver, and the place-order payload without what its steps filled in (order,
+/// total, reservation, payment, capture, failure).
+///
+/// A backup keeps a saga created while the databases were being copied in this form, never
+/// a later one: its participants' copies may predate any of its steps, and a record older than
+/// its participants only re-runs steps whose replies their inboxes keep, whereas a newer one
+/// would count on steps nobody remembers (ARCHITECTURE.md, "Backup and restore").
+pub fn as_created(record: &SagaRecord) -> SagaRecord {
+    let payload = match &record.payload {
+        SagaPayload::PlaceOrder(saga) => SagaPayload::PlaceOrder(PlaceOrderSaga {
+            order_id: None,
+            total: None,
+            reservation_id: None,
+            payment_id: None,
+            captured: false,
+            failure_reason: None,
+            ..saga.clone()
+        }),
+        // Everything a cancel-order or transfer-stock record holds is settled at intake.
+        other => other.clone(),
+    };
+    SagaRecord {
+        saga_id: record.saga_id.clone(),
+        definition: record.definition.clone(),
+        version: record.version,
+        state: SagaState::Running,
+        step: 0,
+        attempt: 0,
+        run: record.run,
+        completed_steps: 0,
+        payload,
+        error: None,
+        history: Vec::new(),
+        history_dropped: 0,
+        retry_at_ms: None,
+        resolution: None,
+        lease: None,
+        uncertain_step: None,
+        created_at_ms: record.created_at_ms,
+        updated_at_ms: record.created_at_ms,
+    }
 }
 
 #[cfg(test)]
@@ -257,5 +303,29 @@ pub(crate) mod tests {
         assert_eq!(saga.history.len(), HISTORY_LIMIT);
         assert_eq!(saga.history_dropped, 10);
         assert_eq!(saga.history[0].attempt, 10);
+    }
+
+    #[test]
+    fn as_created_forgets_every_step_and_keeps_the_intakes_choices() {
+        let mut saga = record();
+        forward_done(&mut saga, 3);
+        start_compensating(&mut saga, WireError::new(ErrorCode::Timeout, "late"));
+        saga.lease = Some(bikestore_contracts::sagas::Lease {
+            holder: "driver".into(),
+            until_ms: 5,
+        });
+        saga.created_at_ms = 7;
+        saga.updated_at_ms = 9;
+        saga.run = 2;
+        let created = as_created(&saga);
+        assert_eq!(created.state, SagaState::Running);
+        assert_eq!(
+            (created.step, created.completed_steps, created.attempt),
+            (0, 0, 0)
+        );
+        assert_eq!(created.run, 2, "the run names the steps' idempotency keys");
+        assert!(created.error.is_none() && created.lease.is_none());
+        assert_eq!(created.updated_at_ms, 7);
+        assert_eq!(created.payload, saga.payload);
     }
 }
