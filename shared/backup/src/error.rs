@@ -42,7 +42,7 @@ pub enum BackupError {
         stream: String,
         /// Why.
         #[source]
-        source: bikestore_runtime::stream_snapshot::SnapshotError,
+        source: bikestore_runtime::SnapshotError,
     },
     /// The runtime failed (connecting, reading a stream).
     #[error(transparent)]

@@ -35,13 +35,12 @@ pub const CONSUMES: [(ServiceName, &[ServiceName]); 1] = [(
     &[ServiceName::Orders, ServiceName::Inventory],
 )];
 
-/// The services with an event stream of their own: those with a database publish theirs
-/// through the outbox; the orchestrator publishes saga progress straight.
-const EVENT_PRODUCERS: [ServiceName; 4] = [
+/// The services with an event stream of their own, each fed by its database's outbox (saga
+/// progress goes to consoles on core NATS only).
+const EVENT_PRODUCERS: [ServiceName; 3] = [
     ServiceName::Identity,
     ServiceName::Inventory,
     ServiceName::Orders,
-    ServiceName::Orchestrator,
 ];
 
 /// The streams a backup keeps, in the order it snapshots them.

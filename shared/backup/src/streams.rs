@@ -7,7 +7,7 @@ use std::path::Path;
 
 use async_nats::jetstream;
 use bikestore_contracts::Subjects;
-use bikestore_runtime::stream_snapshot::{self, SnapshotOptions};
+use bikestore_runtime::stream_snapshot::{self, RestoreOptions, SnapshotOptions};
 
 use crate::error::BackupError;
 use crate::manifest::{FileSum, Part, sum_file};
@@ -113,9 +113,14 @@ pub async fn restore(
         .map_err(|error| BackupError::io(&path, error))?;
     let mut progress = Progress::start(format!("stream {stream}"), Unit::Bytes, file.bytes);
     let config = stream_snapshot::with_replicas(config, replicas);
-    stream_snapshot::restore_stream(client, &config, state, &mut input, &mut |bytes| {
-        progress.set(bytes)
-    })
+    stream_snapshot::restore_stream(
+        client,
+        &config,
+        state,
+        &mut input,
+        &RestoreOptions::default(),
+        &mut |bytes| progress.set(bytes),
+    )
     .await
     .map_err(|source| BackupError::Snapshot {
         stream: stream.clone(),
