@@ -133,6 +133,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_order_and_every_s
     for service in START_ORDER {
         system.start_service(service).await?;
     }
+    let restored_at = std::time::Instant::now();
 
     let counts = eventually("every saga to end", WAIT, async || {
         let stats = system.caller().call(&SagaStats::default()).await?;
@@ -150,7 +151,10 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_order_and_every_s
         Ok::<_, anyhow::Error>((unfinished == 0).then_some(counts))
     })
     .await?;
-    eprintln!("sagas after the restore: {counts:?}");
+    eprintln!(
+        "sagas after the restore, all ended {:?} after the services started: {counts:?}",
+        restored_at.elapsed()
+    );
     for state in ["Stuck", "Resolved"] {
         anyhow::ensure!(
             counts.get(state).copied().unwrap_or(0) == 0,
@@ -230,6 +234,10 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_order_and_every_s
         },
     )
     .await?;
+    eprintln!(
+        "each confirmation notified once {:?} after the services started",
+        restored_at.elapsed()
+    );
     system.stop().await
 }
 
