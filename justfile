@@ -3,12 +3,16 @@
 # `just up` starts nats-server, every service, and a Litestream beside each service with a
 # database (replicating it into a NATS object store bucket), in the background, with all state
 # under the data directory; `just down` stops them; `just restore-db <service>` rebuilds a lost
-# database from its replica. Settings come from the environment:
+# database from its replica; `just backup` takes a backup of the whole running system, `just
+# backups` lists them and `just restore <dir>` restores one into an empty data folder. Settings
+# come from the environment:
 #   BIKESTORE_DATA_DIR        data directory (default .data, relative to this file)
 #   BIKESTORE_NATS_PORT       nats-server client port (default 4222)
 #   BIKESTORE_NATS_NODES      1 (default): one nats-server; 3: a 3-node JetStream cluster, whose
 #                             node i (1 to 3) takes client port BIKESTORE_NATS_PORT + i - 1
 #   BIKESTORE_SUBJECT_PREFIX  subject prefix the services use (default bikestore)
+#   BIKESTORE_BACKUP_DIR      where `just backup` writes and `just backups` looks (default backups,
+#                             relative to this file; keep it off the data folder's disk)
 #   BIKESTORE_DURABILITY      durability profile: default (survives any process crash) or durable
 #                             (also power loss: JetStream fsyncs every write, SQLite synchronous=FULL)
 # A node's route port is 2000 above its client port and its monitoring port (/healthz, /jsz, which
@@ -52,6 +56,7 @@ nats_route_user := "route"
 seeded := "identity inventory orders"
 
 data := join(justfile_directory(), data_dir)
+backups := join(justfile_directory(), env("BIKESTORE_BACKUP_DIR", "backups"))
 release_dir := join(justfile_directory(), "target", "release")
 
 # Shell helpers shared by the recipes below (each recipe runs in its own shell).
@@ -59,6 +64,14 @@ _helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\ns
 run_dir="$data/run"
 log_dir="$data/logs"
 credentials_dir="$data/credentials"
+
+# The packages every recipe builds for release, always the same set (so the crates they share
+# are built one way): every service and the backup tool.
+release_packages() {
+    local name
+    for name in {{ services }}; do printf -- '-p\nbikestore-%s\n' "$name"; done
+    printf -- '-p\nbikestore-identity\n-p\nbikestore-backup\n'
+}
 
 # Writes run/litestream-<service>.yml, the Litestream configuration that replicates the
 # service's database into its bucket (the binary prints it: `bikestore-<service> replica-config`),
@@ -257,8 +270,7 @@ up:
     nats="$(nats/ensure-nats-server.sh)"
     litestream="$(nats/ensure-litestream.sh)"
     ensure_credentials
-    packages=()
-    for name in {{ services }}; do packages+=(-p "bikestore-$name"); done
+    mapfile -t packages < <(release_packages)
     cargo build --profile release "${packages[@]}"
     # The account key identity signs consoles' NATS permissions with; nats-server trusts its
     # public key. Made on the first start, kept with identity's signing keys.
@@ -501,14 +513,76 @@ restore-db service:
     fi
     litestream="$(nats/ensure-litestream.sh)"
     # The same packages as `up` builds, so their shared crates are not built a second way.
-    packages=()
-    for service in {{ services }}; do packages+=(-p "bikestore-$service"); done
+    mapfile -t packages < <(release_packages)
     cargo build --profile release "${packages[@]}"
     config="$(write_replica_config "$name" "${BIKESTORE_NATS_URL:-$(nats_urls "$(nats_layout)")}")"
     export_replica_password "$name"
     started="$(date +%s%N)"
     "$litestream" restore -config "$config" "$database"
     echo "restored $database from its replica in $((($(date +%s%N) - started) / 1000000)) ms; start it with: just up"
+
+# Take a backup of the running system into `dir` (default: a new folder named after the UTC time
+# under BIKESTORE_BACKUP_DIR): the saga records, each service's database, the keys, and every
+# event, audit and dead-letter stream, with a manifest. README, "Backup and restore".
+# Back up the running system (`just backup` or `just backup /mnt/offsite/monday`).
+backup dir="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    check_nats_settings
+    target={{ quote(dir) }}
+    [[ -n "$target" ]] || target={{ quote(backups) }}/"$(date -u +%Y%m%dT%H%M%SZ)"
+    [[ "$target" == /* ]] || target={{ quote(invocation_directory()) }}/"$target"
+    mapfile -t packages < <(release_packages)
+    cargo build --profile release "${packages[@]}"
+    "$release_dir/bikestore-backup" --subject-prefix "$prefix" create "$target" --data-dir "$data" \
+        --nats-url "$(nats_urls "$(nats_layout)")" --nats-credentials "$credentials_dir/ops.creds"
+
+# List the backups under BIKESTORE_BACKUP_DIR with their manifests' summaries.
+backups:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    mapfile -t packages < <(release_packages)
+    cargo build --profile release "${packages[@]}"
+    "$release_dir/bikestore-backup" list {{ quote(backups) }}
+
+# Restore into an empty data folder: the databases and keys, then (with nats-server started for
+# this alone, and stopped after) the streams and saga records; `just up` then finishes every saga
+# that was in flight. A backup this build cannot honour (a part missing or damaged, a database
+# schema newer than this build's, parts in an unsafe order) is refused before anything is
+# written; a restore that fails midway empties the data folder again.
+# Restore a backup into an empty data folder (`just restore backups/20261206T210000Z`).
+restore dir:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ _helpers }}
+    check_nats_settings
+    backup={{ quote(dir) }}
+    [[ "$backup" == /* ]] || backup={{ quote(invocation_directory()) }}/"$backup"
+    if [[ -d "$data" && -n "$(ls -A "$data")" ]]; then
+        echo "the data folder $data is not empty: 'just down', then move it away (or set BIKESTORE_DATA_DIR) to restore into an empty one" >&2
+        exit 1
+    fi
+    mapfile -t packages < <(release_packages)
+    cargo build --profile release "${packages[@]}"
+    "$release_dir/bikestore-backup" --subject-prefix "$prefix" verify "$backup"
+    undo() {
+        echo "the restore failed; stopping nats-server and emptying $data again" >&2
+        {{ quote(just_executable()) }} --justfile {{ quote(justfile()) }} down >/dev/null 2>&1 || true
+        rm -rf "${data:?}"/* "${data:?}"/.[!.]* 2>/dev/null || true
+    }
+    trap undo EXIT
+    "$release_dir/bikestore-backup" --subject-prefix "$prefix" restore-files "$backup" --data-dir "$data"
+    # nats-server alone: no service may create its streams before the backup's are back.
+    {{ quote(just_executable()) }} --justfile {{ quote(justfile()) }} services= up
+    "$release_dir/bikestore-backup" --subject-prefix "$prefix" restore-nats "$backup" \
+        --nats-url "$(nats_urls "$nats_nodes")" --nats-credentials "$credentials_dir/ops.creds" --js-replicas "$nats_nodes"
+    # The demo data must not be loaded over what was restored.
+    touch "$data/seeded"
+    {{ quote(just_executable()) }} --justfile {{ quote(justfile()) }} down
+    trap - EXIT
+    echo "restored $backup into $data; 'just up' starts the system and finishes every saga that was in flight"
 
 # Each service also writes JSON lines to logs/<service>.log.<date>, for tools; this shows the readable copy.
 # Follow a service's log (`nats` for the nats-server log, every node's of a cluster; `nats-2` for one node's).

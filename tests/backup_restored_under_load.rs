@@ -19,7 +19,9 @@ use std::time::Duration;
 use anyhow::Context;
 use bikestore_backup::{restore, take};
 use bikestore_contracts::orders::{Card, GetOrder, OrderStatus};
-use bikestore_contracts::sagas::{PlaceOrder, PlaceOrderLine, SagaStarted, SagaState, SagaStats};
+use bikestore_contracts::sagas::{
+    ListSagas, PlaceOrder, PlaceOrderLine, SagaStarted, SagaState, SagaStats,
+};
 use bikestore_contracts::{OrderId, ServiceName, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::call::CallOptions;
@@ -135,7 +137,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_order_and_every_s
     }
     let restored_at = std::time::Instant::now();
 
-    let counts = eventually("every saga to end", WAIT, async || {
+    let ended = eventually("every saga to end", WAIT, async || {
         let stats = system.caller().call(&SagaStats::default()).await?;
         let counts: BTreeMap<String, u64> = stats
             .counts
@@ -150,7 +152,20 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_order_and_every_s
             .sum::<u64>();
         Ok::<_, anyhow::Error>((unfinished == 0).then_some(counts))
     })
-    .await?;
+    .await;
+    let counts = match ended {
+        Ok(counts) => counts,
+        Err(error) => {
+            let running = ListSagas {
+                state: Some(SagaState::Running),
+                ..ListSagas::default()
+            };
+            for saga in system.caller().call(&running).await?.sagas {
+                eprintln!("unfinished: {saga:?}");
+            }
+            return Err(error);
+        }
+    };
     eprintln!(
         "sagas after the restore, all ended {:?} after the services started: {counts:?}",
         restored_at.elapsed()

@@ -279,8 +279,11 @@ pub async fn restore(
 ) -> Result<(), BackupError> {
     let store = SagaStore::open(jetstream, subjects, replicas).await?;
     let mut progress = Progress::start("sagas", Unit::Records, records.len() as u64);
-    let mut written = futures::stream::iter(records.into_iter().map(|record| {
+    let mut written = futures::stream::iter(records.into_iter().map(|mut record| {
         let store = store.clone();
+        // A lease names a driver of the system the backup was taken from; none of them
+        // drives this one, and recovery skips a saga whose lease has not run out yet.
+        record.lease = None;
         async move {
             match store.create(&record).await? {
                 Written::Revision(_) => Ok(()),
