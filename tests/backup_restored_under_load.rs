@@ -26,7 +26,7 @@ use bikestore_contracts::{OrderId, ServiceName, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::call::CallOptions;
 use bikestore_runtime::now_ms;
-use bikestore_testkit::eventually;
+use bikestore_testkit::{NatsOptions, eventually};
 use shop::Shop;
 
 /// Sellers placing orders at once.
@@ -47,7 +47,23 @@ const START_ORDER: [ServiceName; 6] = [
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_taken_under_load_restores_every_acknowledged_order_and_every_saga_ends()
 -> anyhow::Result<()> {
-    let system = System::builder().all_services().start().await?;
+    backup_under_load_then_restore(NatsOptions::default).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_three_node_cluster_a_backup_restores_with_three_replicas_of_everything()
+-> anyhow::Result<()> {
+    backup_under_load_then_restore(NatsOptions::cluster).await
+}
+
+/// Places orders, takes a backup meanwhile, restores it onto a new server (or cluster) made
+/// by `nats`, and checks what the restored system holds.
+async fn backup_under_load_then_restore(nats: fn() -> NatsOptions) -> anyhow::Result<()> {
+    let system = System::builder()
+        .nats_options(nats())
+        .all_services()
+        .start()
+        .await?;
     let shop = Shop::open(system.caller(), "Backup", 1_000_000).await?;
     let system = Arc::new(system);
     let stop = Arc::new(AtomicBool::new(false));
@@ -123,7 +139,12 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_order_and_every_s
     let verified =
         bikestore_backup::verify::verify(backup.path(), &bikestore_contracts::Subjects::default())?;
     restore::restore_files(backup.path(), &verified, data.path())?;
-    let mut system = System::builder().data_dir(data.path()).start().await?;
+    let mut system = System::builder()
+        .nats_options(nats())
+        .data_dir(data.path())
+        .start()
+        .await?;
+    let replicas = system.nats().node_count();
     restore::restore_into_nats(
         system.client(),
         system.subjects(),
@@ -136,6 +157,15 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_order_and_every_s
         system.start_service(service).await?;
     }
     let restored_at = std::time::Instant::now();
+    let jetstream = async_nats::jetstream::new(system.client().clone());
+    for stream in bikestore_backup::plan::streams(system.subjects()) {
+        let mut found = jetstream.get_stream(&stream).await?;
+        let copies = found.info().await?.config.num_replicas;
+        anyhow::ensure!(
+            copies == replicas,
+            "stream {stream} has {copies} replicas, not {replicas}"
+        );
+    }
 
     let ended = eventually("every saga to end", WAIT, async || {
         let stats = system.caller().call(&SagaStats::default()).await?;
