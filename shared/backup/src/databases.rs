@@ -40,7 +40,9 @@ pub async fn copy_all(
         // Read before the copy begins: no event up to here is newer than the copy.
         let events = match plan::outbox_stream(subjects, service) {
             Some(stream) => Some(EventsBeforeCopy {
-                last_sequence: last_sequence(jetstream, &stream).await?,
+                last_sequence: crate::streams::state(jetstream, &stream)
+                    .await?
+                    .last_sequence,
                 stream,
             }),
             None => None,
@@ -69,22 +71,6 @@ pub async fn copy_all(
         });
     }
     Ok(parts)
-}
-
-/// A stream's last sequence.
-pub async fn last_sequence(
-    jetstream: &jetstream::Context,
-    stream: &str,
-) -> Result<u64, BackupError> {
-    let mut found = jetstream
-        .get_stream(stream)
-        .await
-        .map_err(|error| BackupError::nats(format!("find stream {stream}"), error))?;
-    let info = found
-        .info()
-        .await
-        .map_err(|error| BackupError::nats(format!("read stream {stream}"), error))?;
-    Ok(info.state.last_sequence)
 }
 
 /// Puts a database copy back where its service opens it under `data_dir`; the file must not

@@ -79,7 +79,9 @@ impl SagaCapture {
                     error,
                 )
             })?;
-        let total = stream_state(jetstream, &bucket_stream).await?.0;
+        let total = crate::streams::state(jetstream, &bucket_stream)
+            .await?
+            .messages;
         let entries = bucket
             .watch_with_history(">")
             .await
@@ -119,7 +121,9 @@ impl SagaCapture {
         jetstream: &jetstream::Context,
         dir: &Path,
     ) -> Result<Part, BackupError> {
-        let (_, last_revision) = stream_state(jetstream, &self.bucket_stream).await?;
+        let last_revision = crate::streams::state(jetstream, &self.bucket_stream)
+            .await?
+            .last_sequence;
         self.phase.send_replace(Phase::Done(last_revision));
         let gathered = self
             .reader
@@ -234,22 +238,6 @@ fn decode(entry: &kv::Entry) -> Result<SagaRecord, BackupError> {
             entry.key, entry.revision
         ))
     })
-}
-
-/// The stream's message count and last sequence.
-async fn stream_state(
-    jetstream: &jetstream::Context,
-    stream: &str,
-) -> Result<(u64, u64), BackupError> {
-    let mut found = jetstream
-        .get_stream(stream)
-        .await
-        .map_err(|error| BackupError::nats(format!("find stream {stream}"), error))?;
-    let info = found
-        .info()
-        .await
-        .map_err(|error| BackupError::nats(format!("read stream {stream}"), error))?;
-    Ok((info.state.messages, info.state.last_sequence))
 }
 
 fn write_records(path: &Path, records: &BTreeMap<String, SagaRecord>) -> Result<(), BackupError> {

@@ -29,7 +29,7 @@ pub async fn snapshot_all(
     let options = SnapshotOptions::default();
     let mut parts = Vec::new();
     for stream in plan::streams(subjects) {
-        let expected = stream_bytes(&jetstream, &stream).await?;
+        let expected = state(&jetstream, &stream).await?.bytes;
         let relative = format!("{STREAMS_DIR}/{stream}.snapshot");
         let path = dir.join(&relative);
         let mut file = tokio::fs::File::create_new(&path)
@@ -75,9 +75,11 @@ pub async fn snapshot_all(
     Ok(parts)
 }
 
-/// How many bytes of messages a stream holds (for the progress bar: a snapshot is compressed,
-/// so it ends below).
-async fn stream_bytes(jetstream: &jetstream::Context, stream: &str) -> Result<u64, BackupError> {
+/// A stream's state (messages, bytes, last sequence) now.
+pub async fn state(
+    jetstream: &jetstream::Context,
+    stream: &str,
+) -> Result<jetstream::stream::State, BackupError> {
     let mut found = jetstream.get_stream(stream).await.map_err(|error| {
         BackupError::nats(
             format!("find stream {stream} (is every service running?)"),
@@ -88,7 +90,7 @@ async fn stream_bytes(jetstream: &jetstream::Context, stream: &str) -> Result<u6
         .info()
         .await
         .map_err(|error| BackupError::nats(format!("read stream {stream}"), error))?;
-    Ok(info.state.bytes)
+    Ok(info.state.clone())
 }
 
 /// Restores one stream part with `replicas` copies; the stream must not exist yet.
