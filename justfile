@@ -36,8 +36,12 @@ nats_nodes := env("BIKESTORE_NATS_NODES", "1")
 # node of the cluster.
 nats_conf := if nats_nodes == "3" { if durability == "durable" { "nats/cluster-durable.conf" } else { "nats/cluster.conf" } } else if durability == "durable" { "nats/server-durable.conf" } else { "nats/server.conf" }
 
-# The services `up` starts, in order; each is the binary target/release/bikestore-<name>.
-services := "identity inventory orders notifications orchestrator gateway"
+# Every service, in start order; each is the binary target/release/bikestore-<name>.
+all_services := "identity inventory orders notifications orchestrator gateway"
+
+# The services `up` starts: all, unless overridden (`just services= up` starts nats-server
+# alone, as `restore` does).
+services := all_services
 
 # The NATS users of nats/users.conf (one per service, operators, and each database replica's
 # Litestream); each gets a credentials file, and nats-server refuses to start unless each has a
@@ -69,8 +73,8 @@ credentials_dir="$data/credentials"
 # are built one way): every service and the backup tool.
 release_packages() {
     local name
-    for name in {{ services }}; do printf -- '-p\nbikestore-%s\n' "$name"; done
-    printf -- '-p\nbikestore-identity\n-p\nbikestore-backup\n'
+    for name in {{ all_services }}; do printf -- '-p\nbikestore-%s\n' "$name"; done
+    printf -- '-p\nbikestore-backup\n'
 }
 
 # Writes run/litestream-<service>.yml, the Litestream configuration that replicates the

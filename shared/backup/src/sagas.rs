@@ -30,7 +30,8 @@ use crate::progress::{Progress, Unit};
 /// The saga records file in a backup folder.
 pub const SAGAS_FILE: &str = "sagas.jsonl";
 
-/// How long the watch may go without an entry while it catches up before the backup gives up.
+/// How long the watch may go without an entry while it catches up, or while it reads up to
+/// the end of the copies, before the backup gives up.
 const CATCH_UP_STALL: Duration = Duration::from_secs(30);
 
 /// How many records a restore writes at once.
@@ -159,14 +160,24 @@ async fn gather(
         caught_up.take().map(|signal| signal.send(()));
     }
     loop {
-        let now = *phase.borrow();
-        if let Phase::Done(last) = now
+        if let Phase::Done(last) = *phase.borrow()
             && gathered.last_revision >= last
         {
             break;
         }
         let entry = tokio::select! {
-            entry = entries.next() => entry,
+            entry = tokio::time::timeout(CATCH_UP_STALL, entries.next()) => match entry {
+                Ok(entry) => entry,
+                // Quiet while the databases are copied: nothing changed. Quiet once they are
+                // done, with revisions still to come: the bucket stopped answering.
+                Err(_) if matches!(*phase.borrow(), Phase::Done(_)) => {
+                    return Err(BackupError::Unusable(format!(
+                        "the saga bucket's watch went quiet for {} s before reaching the end of the copies",
+                        CATCH_UP_STALL.as_secs()
+                    )));
+                }
+                Err(_) => continue,
+            },
             changed = phase.changed() => {
                 if changed.is_err() {
                     return Err(BackupError::Unusable("the backup ended before the saga records were written".to_owned()));
@@ -183,6 +194,9 @@ async fn gather(
                 ));
             }
         };
+        // The phase as of now, after the entry came: an entry written after the copies began
+        // arrives after the change that marks their start.
+        let now = *phase.borrow();
         if let Phase::Done(last) = now
             && entry.revision > last
         {
