@@ -64,7 +64,7 @@ backups := join(justfile_directory(), env("BIKESTORE_BACKUP_DIR", "backups"))
 release_dir := join(justfile_directory(), "target", "release")
 
 # Shell helpers shared by the recipes below (each recipe runs in its own shell).
-_helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\nseeded_services=" + quote(seeded) + "\nnats_users=" + quote(nats_users) + "\nnats_route_user=" + quote(nats_route_user) + "\nnats_nodes=" + quote(nats_nodes) + "\nnats_port=" + quote(nats_port) + "\nprefix=" + quote(prefix) + "\n" + '''
+_helpers := "data=" + quote(data) + "\nrelease_dir=" + quote(release_dir) + "\nseeded_services=" + quote(seeded) + "\nall_services=" + quote(all_services) + "\nnats_users=" + quote(nats_users) + "\nnats_route_user=" + quote(nats_route_user) + "\nnats_nodes=" + quote(nats_nodes) + "\nnats_port=" + quote(nats_port) + "\nprefix=" + quote(prefix) + "\n" + '''
 run_dir="$data/run"
 log_dir="$data/logs"
 credentials_dir="$data/credentials"
@@ -73,7 +73,7 @@ credentials_dir="$data/credentials"
 # are built one way): every service and the backup tool.
 release_packages() {
     local name
-    for name in {{ all_services }}; do printf -- '-p\nbikestore-%s\n' "$name"; done
+    for name in $all_services; do printf -- '-p\nbikestore-%s\n' "$name"; done
     printf -- '-p\nbikestore-backup\n'
 }
 
