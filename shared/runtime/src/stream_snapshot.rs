@@ -51,7 +51,6 @@
 
 use std::time::Duration;
 
-use async_nats::client::RequestErrorKind;
 use bikestore_contracts::Subjects;
 use bytes::Bytes;
 use futures::StreamExt;
@@ -60,6 +59,9 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::error::SnapshotError;
+
+mod api;
+use api::Api;
 
 const SNAPSHOT: &str = "snapshot";
 const RESTORE: &str = "restore";
@@ -365,134 +367,6 @@ fn lower_hex(bytes: &[u8]) -> String {
 #[derive(Debug, thiserror::Error)]
 #[error("the connection closed the subscription to the snapshot's chunks")]
 struct ConnectionClosed;
-
-/// Calls to the JetStream API on behalf of one operation on one stream, turning every failure
-/// into the [`SnapshotError`] that names them.
-struct Api<'a> {
-    client: &'a async_nats::Client,
-    stream: &'a str,
-    operation: &'static str,
-}
-
-impl Api<'_> {
-    /// Sends a JetStream API request and answers its JSON reply, or the API error in it.
-    async fn request(
-        &self,
-        subject: String,
-        body: Bytes,
-        timeout: Duration,
-    ) -> Result<Value, SnapshotError> {
-        let reply =
-            self.send(subject, body, timeout)
-                .await
-                .map_err(|error| match error.kind() {
-                    RequestErrorKind::TimedOut => self.stalled(timeout),
-                    _ => self.nats(error),
-                })?;
-        self.parse(&reply)
-    }
-
-    /// Sends one restore chunk (or the empty end marker) and answers the server's reply bytes.
-    async fn chunk(
-        &self,
-        subject: String,
-        body: Bytes,
-        timeout: Duration,
-    ) -> Result<Bytes, SnapshotError> {
-        self.send(subject, body, timeout)
-            .await
-            .map_err(|error| match error.kind() {
-                RequestErrorKind::TimedOut => self.stalled(timeout),
-                RequestErrorKind::NoResponders => SnapshotError::RestoreAbandoned {
-                    stream: self.stream.to_owned(),
-                },
-                _ => self.nats(error),
-            })
-    }
-
-    async fn send(
-        &self,
-        subject: String,
-        body: Bytes,
-        timeout: Duration,
-    ) -> Result<Bytes, async_nats::RequestError> {
-        let request = async_nats::Request::new()
-            .payload(body)
-            .timeout(Some(timeout));
-        let reply = self.client.send_request(subject, request).await?;
-        Ok(reply.payload)
-    }
-
-    /// The JSON of a JetStream API reply, or the error it carries as a [`SnapshotError`].
-    fn parse(&self, reply: &[u8]) -> Result<Value, SnapshotError> {
-        let response: Value = serde_json::from_slice(reply)
-            .map_err(|error| self.bad_response(format!("not JSON: {error}")))?;
-        let Some(error) = response.get("error") else {
-            return Ok(response);
-        };
-        let number = |field: &str| error.get(field).and_then(Value::as_u64).unwrap_or(0);
-        let description = error
-            .get("description")
-            .and_then(Value::as_str)
-            .unwrap_or("no description")
-            .to_owned();
-        let stream = self.stream.to_owned();
-        Err(match number("err_code") {
-            STREAM_NOT_FOUND => SnapshotError::StreamNotFound { stream },
-            STREAM_EXISTS_ON_RESTORE => SnapshotError::StreamExists {
-                stream,
-                description,
-            },
-            err_code => SnapshotError::Refused {
-                stream,
-                operation: self.operation,
-                status: number("code"),
-                err_code,
-                description,
-            },
-        })
-    }
-
-    /// A field of a reply that the protocol promises.
-    fn field(&self, response: &Value, name: &str) -> Result<Value, SnapshotError> {
-        response
-            .get(name)
-            .cloned()
-            .ok_or_else(|| self.bad_response(format!("the reply has no {name}")))
-    }
-
-    fn stalled(&self, waited: Duration) -> SnapshotError {
-        SnapshotError::Stalled {
-            stream: self.stream.to_owned(),
-            operation: self.operation,
-            waited,
-        }
-    }
-
-    fn nats(&self, error: impl std::error::Error + Send + Sync + 'static) -> SnapshotError {
-        SnapshotError::Nats {
-            stream: self.stream.to_owned(),
-            operation: self.operation,
-            source: Box::new(error),
-        }
-    }
-
-    fn io(&self, error: std::io::Error) -> SnapshotError {
-        SnapshotError::Io {
-            stream: self.stream.to_owned(),
-            operation: self.operation,
-            source: error,
-        }
-    }
-
-    fn bad_response(&self, reason: impl Into<String>) -> SnapshotError {
-        SnapshotError::BadResponse {
-            stream: self.stream.to_owned(),
-            operation: self.operation,
-            reason: reason.into(),
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
