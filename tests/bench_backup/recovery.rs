@@ -9,12 +9,16 @@ use std::time::{Duration, Instant};
 use bikestore_backup::{Manifest, restore, verify};
 use bikestore_contracts::orders::{GetOrder, OrderStatus};
 use bikestore_contracts::sagas::SagaStats;
-use bikestore_contracts::{OrderId, ServiceName, Subjects};
+use bikestore_contracts::{ErrorCode, OrderId, ServiceName, Subjects};
 use bikestore_harness::{START_ORDER, System};
+use bikestore_runtime::call::CallOptions;
 use bikestore_testkit::{NatsOptions, eventually};
 
 /// The longest a restored system may take to end its sagas or catch up.
 const SETTLE: Duration = Duration::from_secs(30 * 60);
+
+/// How long a count of the sagas by state may take.
+const STATS_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long each step of the restore took.
 #[derive(Debug, Clone, Copy, Default)]
@@ -122,7 +126,21 @@ pub async fn restore_and_start(
     }
     times.services_up = began.elapsed();
     eventually("every saga to end", SETTLE, async || {
-        let stats = system.caller().call(&SagaStats::default()).await?;
+        // Counting tens of thousands of records while the orchestrator recovers them takes
+        // longer than a call's default timeout; a call that times out is asked again.
+        let options = CallOptions {
+            timeout: Some(STATS_TIMEOUT),
+            ..CallOptions::default()
+        };
+        let stats = match system
+            .caller()
+            .call_with(&SagaStats::default(), &options)
+            .await
+        {
+            Ok(stats) => stats,
+            Err(error) if error.code == ErrorCode::Timeout => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
         let unfinished: u64 = stats
             .counts
             .iter()

@@ -168,7 +168,7 @@ fn part_bytes(part: &Part) -> u64 {
 }
 
 fn seconds(duration: Duration) -> String {
-    format!("{:.1} s", duration.as_secs_f64())
+    format!("{:.2} s", duration.as_secs_f64())
 }
 
 fn mebibytes(bytes: u64) -> String {
