@@ -717,6 +717,16 @@ bench *args:
     export BIKESTORE_NATS_SERVER
     cargo bench -p bikestore-tests --bench place_order -- {{ args }}
 
+# Takes a backup of a running system after a day of orders (3,000 × scale) and restores it onto a
+# fresh nats-server, timing each step until every saga has ended (the recovery time).
+# Benchmark backup and restore times (release build; `just bench-backup --scale 10`, `--help` for flags).
+bench-backup *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    BIKESTORE_NATS_SERVER="$(nats/ensure-nats-server.sh)"
+    export BIKESTORE_NATS_SERVER
+    cargo bench -p bikestore-tests --bench backup_restore -- {{ args }}
+
 # Benchmark inventory's reserve + commit against its floor.
 bench-inventory *args:
     #!/usr/bin/env bash
