@@ -31,9 +31,6 @@ pub struct RestoreTimes {
     pub nats_start: Duration,
     /// The streams and saga records restored into it.
     pub into_nats: Duration,
-    /// Waited, not counted, so the backup was older than a saga's lease when the services
-    /// started (see [`wait_out_leases`]).
-    pub aged: Duration,
     /// Every service started and ready.
     pub services_up: Duration,
     /// From the services' start until no saga is running or compensating.
@@ -119,7 +116,6 @@ pub async fn restore_and_start(
         times.into_nats.as_secs_f64()
     );
 
-    times.aged = wait_out_leases(&manifest).await;
     let began = Instant::now();
     for service in START_ORDER {
         system.start_service(service).await?;
@@ -178,30 +174,6 @@ pub async fn restore_and_start(
     }
     system.stop().await?;
     Ok((times, kept))
-}
-
-/// Waits until the backup is older than the lease a saga's driver holds, as any real restore's
-/// is by the time an operator restores it. A saga running when the backup was taken keeps its
-/// driver's lease in its record; restored seconds later the lease still looks held, so the
-/// orchestrator's start scan leaves the saga to a later scan, which takes it only once it has
-/// been idle `--stale-after-ms` (60 s): a delay no restore of an older backup sees.
-async fn wait_out_leases(manifest: &Manifest) -> Duration {
-    let lease = bikestore_orchestrator::OrchestratorConfig::new(
-        bikestore_runtime::CommonConfig::new(String::new(), std::path::PathBuf::new()),
-    )
-    .lease;
-    let lease_ends_ms = manifest.finished_at_ms + lease.as_millis() as i64 + 1_000;
-    let wait_ms = lease_ends_ms - bikestore_runtime::now_ms();
-    if wait_ms <= 0 {
-        return Duration::ZERO;
-    }
-    let wait = Duration::from_millis(wait_ms as u64);
-    eprintln!(
-        "  waiting {:.1} s (not counted) until the backup is older than a saga's lease",
-        wait.as_secs_f64()
-    );
-    tokio::time::sleep(wait).await;
-    wait
 }
 
 /// Whether notifications' consumers of the orders and inventory event streams have nothing

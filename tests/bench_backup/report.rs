@@ -89,12 +89,11 @@ impl Report<'_> {
         );
         let _ = writeln!(
             text,
-            "Restore steps: verify {}, files {}, nats-server start {}, streams and records {}, (waited {} so the backup was older than a saga lease, not counted), services up {}, every saga ended {} and notifications caught up {} after the services started.",
+            "Restore steps: verify {}, files {}, nats-server start {}, streams and records {}, services up {}, every saga ended {} and notifications caught up {} after the services started.",
             seconds(times.verify),
             seconds(times.files),
             seconds(times.nats_start),
             seconds(times.into_nats),
-            seconds(times.aged),
             seconds(times.services_up),
             seconds(times.sagas_ended),
             seconds(times.notifications_caught_up)
@@ -133,7 +132,6 @@ impl Report<'_> {
             "restore_files_seconds": times.files.as_secs_f64(),
             "nats_start_seconds": times.nats_start.as_secs_f64(),
             "restore_into_nats_seconds": times.into_nats.as_secs_f64(),
-            "lease_wait_seconds": times.aged.as_secs_f64(),
             "services_up_seconds": times.services_up.as_secs_f64(),
             "sagas_ended_seconds": times.sagas_ended.as_secs_f64(),
             "notifications_caught_up_seconds": times.notifications_caught_up.as_secs_f64(),
