@@ -27,6 +27,9 @@ use crate::error::RuntimeError;
 /// all stored already, so a wait this long means the server is not answering.
 const READ_PATIENCE: Duration = Duration::from_secs(30);
 
+/// How many phantom events are deleted at once.
+const DELETES_AT_ONCE: usize = 64;
+
 /// Deletes from `stream` every message after stream sequence `after` whose OUTBOX_SEQUENCE header
 /// is greater than `outbox_sequence` (events made after the database copy); answers how many.
 /// Messages without the header are kept (published before the header existed, or by a producer
@@ -56,17 +59,28 @@ pub async fn remove_events_newer_than_copy(
     }
     let phantoms =
         find_phantoms(&event_stream, stream, after, last_sequence, outbox_sequence).await?;
+    // One request per phantom, many at once: a restore soon after a busy backup has
+    // thousands, and one after another they took seconds.
+    let mut deletions = futures::stream::iter(phantoms)
+        .map(|sequence| {
+            let event_stream = &event_stream;
+            async move {
+                let deleted = event_stream
+                    .delete_message(sequence)
+                    .await
+                    .map_err(|error| {
+                        RuntimeError::nats(
+                            format!("delete the phantom event {sequence} from stream {stream}"),
+                            error,
+                        )
+                    })?;
+                Ok::<_, RuntimeError>((sequence, deleted))
+            }
+        })
+        .buffer_unordered(DELETES_AT_ONCE);
     let mut removed: u64 = 0;
-    for sequence in &phantoms {
-        let deleted = event_stream
-            .delete_message(*sequence)
-            .await
-            .map_err(|error| {
-                RuntimeError::nats(
-                    format!("delete the phantom event {sequence} from stream {stream}"),
-                    error,
-                )
-            })?;
+    while let Some(deletion) = deletions.next().await {
+        let (sequence, deleted) = deletion?;
         // The server answers an error for a message it cannot delete; `false` is not expected,
         // but is not counted as removed either.
         if deleted {
