@@ -3,7 +3,7 @@
 
 use bikestore_contracts::WireError;
 use bikestore_contracts::sagas::{
-    HistoryEntry, Outcome, Phase, PlaceOrderSaga, SagaPayload, SagaRecord, SagaState,
+    HistoryEntry, Outcome, Phase, PlaceOrderSaga, SagaId, SagaPayload, SagaRecord, SagaState,
 };
 
 /// The newest history entries a record keeps; older ones are counted, not kept.
@@ -153,13 +153,34 @@ pub fn as_created(record: &SagaRecord) -> SagaRecord {
         other => other.clone(),
     };
     SagaRecord {
-        saga_id: record.saga_id.clone(),
-        definition: record.definition.clone(),
-        version: record.version,
+        run: record.run,
+        ..at_first_step(
+            record.saga_id.clone(),
+            &record.definition,
+            record.version,
+            payload,
+            record.created_at_ms,
+        )
+    }
+}
+
+/// A new record of `definition` at `version`, at its first step of its first run, nothing
+/// done, created at `now_ms`.
+pub fn at_first_step(
+    saga_id: SagaId,
+    definition: &str,
+    version: u32,
+    payload: SagaPayload,
+    now_ms: i64,
+) -> SagaRecord {
+    SagaRecord {
+        saga_id,
+        definition: definition.to_owned(),
+        version,
         state: SagaState::Running,
         step: 0,
         attempt: 0,
-        run: record.run,
+        run: 0,
         completed_steps: 0,
         payload,
         error: None,
@@ -169,14 +190,14 @@ pub fn as_created(record: &SagaRecord) -> SagaRecord {
         resolution: None,
         lease: None,
         uncertain_step: None,
-        created_at_ms: record.created_at_ms,
-        updated_at_ms: record.created_at_ms,
+        created_at_ms: now_ms,
+        updated_at_ms: now_ms,
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use bikestore_contracts::sagas::{CancelOrderSaga, SagaId, SagaPayload};
+    use bikestore_contracts::sagas::CancelOrderSaga;
     use bikestore_contracts::{ErrorCode, OrderId};
 
     use super::*;

@@ -79,27 +79,13 @@ pub fn new_record(
         .ok_or_else(|| {
             OrchestratorError::Conflict(format!("this orchestrator has no {definition} saga"))
         })?;
-    let now = now_ms();
-    Ok(SagaRecord {
+    Ok(crate::engine::record::at_first_step(
         saga_id,
-        definition: definition.to_owned(),
+        definition,
         version,
-        state: SagaState::Running,
-        step: 0,
-        attempt: 0,
-        run: 0,
-        completed_steps: 0,
         payload,
-        error: None,
-        history: Vec::new(),
-        history_dropped: 0,
-        retry_at_ms: None,
-        resolution: None,
-        lease: None,
-        uncertain_step: None,
-        created_at_ms: now,
-        updated_at_ms: now,
-    })
+        now_ms(),
+    ))
 }
 
 /// The answer to a repeat of an intake under the same idempotency key, if its saga exists:
