@@ -62,6 +62,9 @@ pub enum Part {
         /// How many of them were created while the databases were copied, and are kept as
         /// their intake created them.
         restarted: u64,
+        /// The saga bucket's last revision once the databases were copied: no change after it
+        /// is in the backup.
+        last_revision: u64,
     },
     /// A copy of one service's database.
     Database {

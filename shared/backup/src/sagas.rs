@@ -142,6 +142,7 @@ impl SagaCapture {
             file: sum_file(dir, SAGAS_FILE)?,
             records: gathered.records.len() as u64,
             restarted: gathered.restarted,
+            last_revision,
         })
     }
 }
