@@ -4,9 +4,11 @@
 //! producer's database copy.
 
 use std::path::Path;
+use std::time::Duration;
 
 use async_nats::jetstream;
 use bikestore_contracts::Subjects;
+use bikestore_runtime::SnapshotError;
 use bikestore_runtime::stream_snapshot::{self, RestoreOptions, SnapshotOptions};
 
 use crate::error::BackupError;
@@ -16,6 +18,13 @@ use crate::progress::{Progress, Unit};
 
 /// The folder of the stream snapshots in a backup folder.
 pub const STREAMS_DIR: &str = "streams";
+
+/// JetStream's refusals of a new stream that a moment cures: no suitable peers for placement
+/// (a node counted offline) and JetStream temporarily unavailable (no meta leader yet).
+const PLACEMENT_NOT_YET: [u64; 2] = [10005, 10008];
+
+/// How long a restore asks again after such a refusal.
+const PLACEMENT_PATIENCE: Duration = Duration::from_secs(30);
 
 /// Snapshots every stream of [`plan::streams`] into `dir`/streams.
 pub async fn snapshot_all(
@@ -110,24 +119,42 @@ pub async fn restore(
         return Ok(());
     };
     let path = dir.join(&file.path);
-    let mut input = tokio::fs::File::open(&path)
-        .await
-        .map_err(|error| BackupError::io(&path, error))?;
     let mut progress = Progress::start(format!("stream {stream}"), Unit::Bytes, file.bytes);
     let config = stream_snapshot::with_replicas(config, replicas);
-    stream_snapshot::restore_stream(
-        client,
-        &config,
-        state,
-        &mut input,
-        &RestoreOptions::default(),
-        &mut |bytes| progress.set(bytes),
-    )
-    .await
-    .map_err(|source| BackupError::Snapshot {
-        stream: stream.clone(),
-        source,
-    })?;
+    let mut pause = Duration::from_millis(200);
+    let started = std::time::Instant::now();
+    loop {
+        let mut input = tokio::fs::File::open(&path)
+            .await
+            .map_err(|error| BackupError::io(&path, error))?;
+        let restored = stream_snapshot::restore_stream(
+            client,
+            &config,
+            state,
+            &mut input,
+            &RestoreOptions::default(),
+            &mut |bytes| progress.set(bytes),
+        )
+        .await;
+        match restored {
+            Ok(_) => break,
+            // Refused before anything was made: a cluster that counts a node as offline
+            // (a missed heartbeat, a node still starting) places the stream a moment later.
+            Err(SnapshotError::Refused { err_code, .. })
+                if PLACEMENT_NOT_YET.contains(&err_code)
+                    && started.elapsed() < PLACEMENT_PATIENCE =>
+            {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Err(source) => {
+                return Err(BackupError::Snapshot {
+                    stream: stream.clone(),
+                    source,
+                });
+            }
+        }
+    }
     progress.finish(&format!(
         "{} messages",
         state["messages"].as_u64().unwrap_or(0)
