@@ -4,36 +4,19 @@
 use bikestore_backup::sagas::{SAGAS_FILE, SagaCapture};
 use bikestore_backup::verify::read_records;
 use bikestore_contracts::Subjects;
-use bikestore_contracts::sagas::{CancelOrderSaga, SagaId, SagaPayload, SagaRecord, SagaState};
+use bikestore_contracts::sagas::{CancelOrderSaga, SagaId, SagaPayload, SagaRecord};
+use bikestore_orchestrator::engine::record::at_first_step;
 use bikestore_orchestrator::engine::store::{SagaStore, Written};
 use bikestore_testkit::NatsServer;
 
 fn record(saga_id: &str) -> SagaRecord {
-    SagaRecord {
-        saga_id: SagaId(saga_id.into()),
-        definition: "cancel_order".into(),
-        version: 1,
-        state: SagaState::Running,
-        step: 0,
-        attempt: 0,
-        run: 0,
-        completed_steps: 0,
-        payload: SagaPayload::CancelOrder(CancelOrderSaga {
-            order_id: bikestore_contracts::OrderId(1),
-            reason: "test".into(),
-            store_id: None,
-            reservation_id: None,
-        }),
-        error: None,
-        history: Vec::new(),
-        history_dropped: 0,
-        retry_at_ms: None,
-        resolution: None,
-        lease: None,
-        uncertain_step: None,
-        created_at_ms: 1,
-        updated_at_ms: 1,
-    }
+    let payload = SagaPayload::CancelOrder(CancelOrderSaga {
+        order_id: bikestore_contracts::OrderId(1),
+        reason: "test".into(),
+        store_id: None,
+        reservation_id: None,
+    });
+    at_first_step(SagaId(saga_id.into()), "cancel_order", 1, payload, 1)
 }
 
 /// Writes `record` over revision `revision` (a step done), answering the new revision.
