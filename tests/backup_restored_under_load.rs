@@ -18,10 +18,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use bikestore_backup::{restore, take};
-use bikestore_contracts::orders::{Card, GetOrder, OrderStatus};
-use bikestore_contracts::sagas::{
-    ListSagas, PlaceOrder, PlaceOrderLine, SagaStarted, SagaState, SagaStats,
-};
+use bikestore_contracts::orders::{GetOrder, OrderStatus};
+use bikestore_contracts::sagas::{ListSagas, SagaStarted, SagaState, SagaStats};
 use bikestore_contracts::{OrderId, ServiceName, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::call::CallOptions;
@@ -294,25 +292,7 @@ async fn place(
     card: &str,
     wait_ms: Option<u64>,
 ) -> anyhow::Result<SagaStarted> {
-    let place = PlaceOrder {
-        customer_id: shop.customer_id,
-        store_id: shop.store_id,
-        staff_id: StaffId(1),
-        lines: vec![PlaceOrderLine {
-            product_id: shop.product_id,
-            quantity: 1,
-            discount_percent: 0,
-            list_price: None,
-        }],
-        card: Card {
-            number: card.into(),
-            expiry_month: 12,
-            expiry_year: 2031,
-            cvc: "123".into(),
-            holder: "Kim Backup".into(),
-        },
-        wait_ms,
-    };
+    let place = shop.order(StaffId(1), 1, card, wait_ms);
     let options = CallOptions {
         timeout: Some(Duration::from_secs(20)),
         ..CallOptions::idempotent(key.to_owned())

@@ -46,8 +46,7 @@ use bikestore_contracts::orders::{
     OrderStatus,
 };
 use bikestore_contracts::sagas::{
-    CancelOrder, GetSaga, PlaceOrder, PlaceOrderLine, SagaId, SagaPayload, SagaRecord, SagaStarted,
-    SagaState,
+    CancelOrder, GetSaga, PlaceOrder, SagaId, SagaPayload, SagaRecord, SagaStarted, SagaState,
 };
 use bikestore_contracts::{Cents, ErrorCode, ReservationId, ServiceName, StaffId, Subjects};
 use bikestore_harness::System;
@@ -77,19 +76,7 @@ fn order(shop: &Shop, index: usize, staff_id: StaffId) -> PlaceOrder {
         "4242 4242 4242 4242"
     };
     let quantity = if index % 10 == 7 { STOCK * 10 } else { 1 };
-    PlaceOrder {
-        customer_id: shop.customer_id,
-        store_id: shop.store_id,
-        staff_id,
-        lines: vec![PlaceOrderLine {
-            product_id: shop.product_id,
-            quantity,
-            discount_percent: 0,
-            list_price: None,
-        }],
-        card: card(number),
-        wait_ms: None,
-    }
+    shop.order(staff_id, quantity, number, None)
 }
 
 /// Places the `index`th order, even numbers as a console through the gateway, odd ones

@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bikestore_contracts::Request;
-use bikestore_contracts::orders::{Card, ChangeOrderStatus, GetOrder, Order, OrderStatus};
+use bikestore_contracts::orders::{ChangeOrderStatus, GetOrder, Order, OrderStatus};
 use bikestore_contracts::sagas::{
-    GetSaga, PlaceOrder, PlaceOrderLine, SagaId, SagaPayload, SagaRecord, SagaStarted, SagaState,
+    GetSaga, SagaId, SagaPayload, SagaRecord, SagaStarted, SagaState,
 };
 use bikestore_contracts::{OrderId, ServiceName, StaffId};
 use bikestore_harness::System;
@@ -303,25 +303,7 @@ async fn place(
     key: &str,
     wait_ms: Option<u64>,
 ) -> anyhow::Result<SagaStarted> {
-    let place = PlaceOrder {
-        customer_id: shop.customer_id,
-        store_id: shop.store_id,
-        staff_id: StaffId(1),
-        lines: vec![PlaceOrderLine {
-            product_id: shop.product_id,
-            quantity: 1,
-            discount_percent: 0,
-            list_price: None,
-        }],
-        card: Card {
-            number: "4242 4242 4242 4242".into(),
-            expiry_month: 12,
-            expiry_year: 2031,
-            cvc: "123".into(),
-            holder: "Kim Replicated".into(),
-        },
-        wait_ms,
-    };
+    let place = shop.order(StaffId(1), 1, "4242 4242 4242 4242", wait_ms);
     let options = CallOptions {
         timeout: Some(WAIT),
         ..CallOptions::idempotent(key.to_owned())

@@ -4,8 +4,9 @@
 use bikestore_contracts::inventory::{
     CreateBrand, CreateCategory, CreateProduct, CreateStore, ProductFields, ReceiveStock,
 };
-use bikestore_contracts::orders::{CreateCustomer, CustomerFields};
-use bikestore_contracts::{Cents, CustomerId, ProductId, StoreId};
+use bikestore_contracts::orders::{Card, CreateCustomer, CustomerFields};
+use bikestore_contracts::sagas::{PlaceOrder, PlaceOrderLine};
+use bikestore_contracts::{Cents, CustomerId, ProductId, StaffId, StoreId};
 use bikestore_runtime::call::Caller;
 
 /// What every order of a test names.
@@ -69,5 +70,36 @@ impl Shop {
             product_id,
             customer_id,
         })
+    }
+
+    /// The customer's order of `quantity` of the shop's product, sold by `staff_id` and paid
+    /// with the card `number` (the simulator's test cards, README "Test cards"); `wait_ms` as
+    /// the intake takes it.
+    pub fn order(
+        &self,
+        staff_id: StaffId,
+        quantity: i64,
+        number: &str,
+        wait_ms: Option<u64>,
+    ) -> PlaceOrder {
+        PlaceOrder {
+            customer_id: self.customer_id,
+            store_id: self.store_id,
+            staff_id,
+            lines: vec![PlaceOrderLine {
+                product_id: self.product_id,
+                quantity,
+                discount_percent: 0,
+                list_price: None,
+            }],
+            card: Card {
+                number: number.into(),
+                expiry_month: 12,
+                expiry_year: 2031,
+                cvc: "123".into(),
+                holder: "Kim".into(),
+            },
+            wait_ms,
+        }
     }
 }

@@ -204,31 +204,13 @@ pub(crate) mod tests {
 
     /// A running cancel-order record at its first step.
     pub(crate) fn record() -> SagaRecord {
-        SagaRecord {
-            saga_id: SagaId("s".into()),
-            definition: "test".into(),
-            version: 1,
-            state: SagaState::Running,
-            step: 0,
-            attempt: 0,
-            run: 0,
-            completed_steps: 0,
-            payload: SagaPayload::CancelOrder(CancelOrderSaga {
-                order_id: OrderId(1),
-                reason: "r".into(),
-                store_id: None,
-                reservation_id: None,
-            }),
-            error: None,
-            history: Vec::new(),
-            history_dropped: 0,
-            retry_at_ms: None,
-            resolution: None,
-            lease: None,
-            uncertain_step: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-        }
+        let payload = SagaPayload::CancelOrder(CancelOrderSaga {
+            order_id: OrderId(1),
+            reason: "r".into(),
+            store_id: None,
+            reservation_id: None,
+        });
+        at_first_step(SagaId("s".into()), "test", 1, payload, 0)
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The stack under test: the participants and the orchestrator in-process (the harness's
 //! system), with timeouts and backoffs in milliseconds.
 
+use bikestore_orchestrator::engine::record::at_first_step;
 use std::time::Duration;
 
 use bikestore_contracts::inventory::{
@@ -58,31 +59,13 @@ pub async fn next_progress(
 
 /// A cancel-order record at its first step, as an orchestrator of `version` writes it.
 pub fn cancel_order_record(saga_id: &str, version: u32, order_id: OrderId) -> SagaRecord {
-    SagaRecord {
-        saga_id: SagaId(saga_id.into()),
-        definition: "cancel_order".into(),
-        version,
-        state: SagaState::Running,
-        step: 0,
-        attempt: 0,
-        run: 0,
-        completed_steps: 0,
-        payload: SagaPayload::CancelOrder(CancelOrderSaga {
-            order_id,
-            reason: "kept by hand".into(),
-            store_id: None,
-            reservation_id: None,
-        }),
-        error: None,
-        history: Vec::new(),
-        history_dropped: 0,
-        retry_at_ms: None,
-        resolution: None,
-        lease: None,
-        uncertain_step: None,
-        created_at_ms: 1,
-        updated_at_ms: 1,
-    }
+    let payload = SagaPayload::CancelOrder(CancelOrderSaga {
+        order_id,
+        reason: "kept by hand".into(),
+        store_id: None,
+        reservation_id: None,
+    });
+    at_first_step(SagaId(saga_id.into()), "cancel_order", version, payload, 1)
 }
 
 /// A place-order record at its first step, as an orchestrator of `version` writes it at
