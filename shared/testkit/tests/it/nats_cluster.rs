@@ -11,11 +11,18 @@ const DEADLINE: Duration = Duration::from_secs(30);
 
 async fn replicated_stream(cluster: &NatsServer) -> jetstream::Context {
     let js = jetstream::new(cluster.client().await.expect("connect to the cluster"));
-    js.create_stream(jetstream::stream::Config {
-        name: STREAM.to_owned(),
-        subjects: vec!["kit.>".to_owned()],
-        num_replicas: 3,
-        ..Default::default()
+    // A cluster just started (or under load) may count a node as offline for a moment and
+    // refuse to place three replicas ("no suitable peers"); it places them once it sees all.
+    eventually("a stream with three replicas", DEADLINE, async || {
+        js.get_or_create_stream(jetstream::stream::Config {
+            name: STREAM.to_owned(),
+            subjects: vec!["kit.>".to_owned()],
+            num_replicas: 3,
+            ..Default::default()
+        })
+        .await
+        .ok()
+        .map(drop)
     })
     .await
     .expect("create a stream with three replicas");
