@@ -4,11 +4,10 @@
 //! asserted operations the gateway's signed caller assertion. The body is the caller's, unless
 //! the gateway forced a list to the caller's store (`scope`).
 
-use std::fmt::Write as _;
-
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
 use bikestore_codec::ContentType;
+use bikestore_contracts::trace_context::TraceParent;
 use bikestore_contracts::{ErrorCode, WireError, headers};
 
 use crate::pipeline::{Caller, transport_error};
@@ -23,43 +22,6 @@ pub fn header_value_ok(value: &str) -> bool {
     !value.is_empty()
         && value.len() <= MAX_HEADER_VALUE_CHARS
         && value.bytes().all(|byte| byte.is_ascii_graphic())
-}
-
-/// Whether `value` is a W3C `traceparent` of version 00.
-fn traceparent_ok(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('-').collect();
-    let hex = |part: &str, length: usize| {
-        part.len() == length
-            && part
-                .bytes()
-                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
-    };
-    parts.len() == 4
-        && parts[0] == "00"
-        && hex(parts[1], 32)
-        && hex(parts[2], 16)
-        && hex(parts[3], 2)
-        && parts[1].bytes().any(|byte| byte != b'0')
-        && parts[2].bytes().any(|byte| byte != b'0')
-}
-
-/// A new sampled trace context with random trace and span IDs.
-fn new_traceparent() -> String {
-    let mut bytes = [0_u8; 24];
-    // Without randomness a constant still forms a valid, if unhelpful, trace.
-    if bikestore_auth::fill_random(&mut bytes).is_err() {
-        bytes = [1; 24];
-    }
-    let mut text = String::with_capacity(55);
-    text.push_str("00-");
-    for (index, byte) in bytes.iter().enumerate() {
-        if index == 16 {
-            text.push('-');
-        }
-        let _ = write!(text, "{byte:02x}");
-    }
-    text.push_str("-01");
-    text
 }
 
 /// Sends `message`'s body to the rule's internal subject and waits for the reply.
@@ -170,9 +132,15 @@ fn forwarded_headers(
         }
         forwarded.insert(headers::IDEMPOTENCY_KEY, key);
     }
-    let traceparent = header(headers::TRACEPARENT)
-        .filter(|value| traceparent_ok(value))
-        .map_or_else(new_traceparent, str::to_owned);
+    // The gateway's own span names the parent: it continues the caller's trace when the
+    // caller sent a well-formed one.
+    let traceparent = bikestore_runtime::trace::current()
+        .or_else(|| {
+            header(headers::TRACEPARENT)
+                .filter(|value| TraceParent::parse(value).is_some())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| TraceParent::new_root().to_string());
     forwarded.insert(headers::TRACEPARENT, traceparent.as_str());
     if let Some(caller) = caller {
         forwarded.insert(
@@ -221,15 +189,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trace_contexts_are_checked_and_made() {
-        assert!(traceparent_ok(
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-        ));
-        assert!(!traceparent_ok("00-x-y-01"));
-        assert!(!traceparent_ok(
-            "00-00000000000000000000000000000000-00f067aa0ba902b7-01"
-        ));
-        assert!(traceparent_ok(&new_traceparent()));
+    fn a_trace_context_is_passed_on_or_made_and_copied_values_are_checked() {
+        let sent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let forwarded = |traceparent: &str| {
+            let mut sent_headers = HeaderMap::new();
+            sent_headers.insert(headers::TRACEPARENT, traceparent);
+            let message = async_nats::Message {
+                subject: "api".into(),
+                reply: None,
+                payload: bytes::Bytes::new(),
+                headers: Some(sent_headers),
+                status: None,
+                description: None,
+                length: 0,
+            };
+            let forwarded = forwarded_headers(&message, ContentType::Json, None).expect("forwards");
+            forwarded
+                .get(headers::TRACEPARENT)
+                .map(|value| value.to_string())
+                .expect("a trace context")
+        };
+        // Outside any span (no tracing layer here) the caller's well-formed one goes on as is.
+        assert_eq!(forwarded(sent), sent);
+        let made = forwarded("00-x-y-01");
+        assert!(TraceParent::parse(&made).is_some(), "{made}");
         assert!(header_value_ok("order-42"));
         assert!(!header_value_ok("a b"));
         assert!(!header_value_ok(&"k".repeat(MAX_HEADER_VALUE_CHARS + 1)));

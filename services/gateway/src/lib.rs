@@ -53,7 +53,7 @@ use bikestore_runtime::config::Fault;
 use bikestore_runtime::{RuntimeError, Shutdown};
 use futures::StreamExt;
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{Instrument, info, warn};
 
 pub use config::GatewayConfig;
 pub use error::GatewayError;
@@ -160,9 +160,13 @@ async fn serve_public(
     mut shutdown: Shutdown,
 ) {
     let mut in_flight = JoinSet::new();
-    let spawn = |in_flight: &mut JoinSet<()>, message| {
+    let spawn = |in_flight: &mut JoinSet<()>, message: async_nats::Message| {
         let gateway = Arc::clone(&gateway);
-        in_flight.spawn(async move { pipeline::serve(&gateway, message).await });
+        // One span per public request, continuing the console's trace (or starting one), so
+        // every service the request reaches logs under the same trace ID.
+        let span = tracing::info_span!("public_request", subject = %message.subject);
+        bikestore_runtime::trace::continue_from_headers(&span, message.headers.as_ref());
+        in_flight.spawn(async move { pipeline::serve(&gateway, message).await }.instrument(span));
     };
     loop {
         tokio::select! {

@@ -163,6 +163,12 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
                 record.reason = Some(refusal.message.clone());
             }
             let error = carried.map(|refusal| refusal.code);
+            info!(
+                operation = rule.operation,
+                service = %rule.service,
+                code = error.map(|code| code.to_string()),
+                "request forwarded and answered"
+            );
             if let Some((staff_id, role)) = public::logged_in(rule, &reply) {
                 record.staff_id = Some(staff_id);
                 record.role = Some(role);

@@ -31,6 +31,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
 use bikestore_contracts::identity::{AccessToken, Login, Password};
+use bikestore_contracts::trace_context::TraceParent;
 use bikestore_contracts::{ErrorCode, Request, Subjects, WireError, headers};
 use console::ConsoleIdentity;
 
@@ -229,15 +230,20 @@ impl Client {
             .await
     }
 
-    /// Sends one request and decodes its reply.
+    /// Sends one request and decodes its reply. Each request starts a trace of its own, which
+    /// the gateway and every service it reaches continue.
     async fn send<M: bikestore_contracts::Message>(
         &self,
         subject: String,
-        map: HeaderMap,
+        mut map: HeaderMap,
         body: Vec<u8>,
         timeout: Option<Duration>,
     ) -> Result<M, ClientError> {
         let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
+        map.insert(
+            headers::TRACEPARENT,
+            TraceParent::new_root().to_string().as_str(),
+        );
         let _in_flight = self.in_flight.read().await;
         let request = async_nats::Request::new()
             .headers(map)

@@ -26,6 +26,7 @@ pub mod orders;
 pub mod sagas;
 pub mod servers;
 pub mod subjects;
+pub mod trace_context;
 
 pub use error::{ErrorCode, WireError};
 pub use ids::{

@@ -244,6 +244,11 @@ pub struct SagaRecord {
     pub created_at_ms: i64,
     /// When it last changed.
     pub updated_at_ms: i64,
+    /// The W3C `traceparent` of the request that started it: each step's span continues that
+    /// trace, so one order reads as one trace through every service, across retries, recovery
+    /// and restarts.
+    #[serde(default)]
+    pub traceparent: Option<String>,
 }
 
 /// Who drives a saga now ([`SagaRecord::lease`]).
@@ -458,7 +463,7 @@ message!(query GetSaga => SagaRecord, Orchestrator."get_saga", v 1);
 // Version 3: a place-order payload names the reservation it reserves under (`reserve_as`)
 // and its lines their products' names; a cancel-order payload the order's reservation (version
 // 2 gave a cancel-order payload its store).
-message!(SagaRecord, "saga_record", v 4);
+message!(SagaRecord, "saga_record", v 5);
 // Version 2 of `list_sagas` and `saga_stats`: a store filter at the end, which a version 1
 // postcard body lacks.
 message!(query ListSagas => SagaList, Orchestrator."list_sagas", v 2);

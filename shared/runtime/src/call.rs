@@ -22,7 +22,7 @@ pub struct CallOptions {
     pub idempotency_key: Option<String>,
     /// The saga and step the call belongs to.
     pub saga: Option<(String, String)>,
-    /// Trace context to pass on.
+    /// Trace context to pass on; the current span's when absent.
     pub traceparent: Option<String>,
     /// The body format; postcard by default.
     pub content_type: ContentType,
@@ -138,7 +138,7 @@ impl Caller {
             request_headers.insert(headers::SAGA_ID, saga_id.as_str());
             request_headers.insert(headers::SAGA_STEP, step.as_str());
         }
-        if let Some(traceparent) = &options.traceparent {
+        if let Some(traceparent) = options.traceparent.clone().or_else(crate::trace::current) {
             request_headers.insert(headers::TRACEPARENT, traceparent.as_str());
         }
         if let Some(stamp) = &self.stamp {

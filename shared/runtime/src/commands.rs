@@ -35,6 +35,8 @@ pub struct CommandTx<'a> {
     connection: &'a Connection,
     subjects: &'a Subjects,
     now_ms: i64,
+    /// The span the command runs for, which every event it emits carries on.
+    traceparent: Option<&'a str>,
 }
 
 impl<'a> CommandTx<'a> {
@@ -63,6 +65,7 @@ impl<'a> CommandTx<'a> {
                 schema_version: E::SCHEMA_VERSION,
                 payload,
                 created_at_ms: self.now_ms,
+                traceparent: self.traceparent.map(str::to_owned),
             },
         )
     }
@@ -157,6 +160,8 @@ impl ServiceDb {
         let operation = meta.operation;
         let key = meta.idempotency_key.clone();
         let subjects = self.subjects.clone();
+        // Read here: the work runs on the writer's thread, outside the request's span.
+        let traceparent = crate::trace::current();
         let recorded = self
             .database
             .write(move |connection| {
@@ -169,6 +174,7 @@ impl ServiceDb {
                     connection,
                     subjects: &subjects,
                     now_ms: now_ms(),
+                    traceparent: traceparent.as_deref(),
                 };
                 // An inner savepoint lets a refused command leave its inbox row behind while
                 // every change it made is undone.
@@ -216,6 +222,7 @@ impl ServiceDb {
         E: From<StorageError> + Send + 'static,
     {
         let subjects = self.subjects.clone();
+        let traceparent = crate::trace::current();
         let result = self
             .database
             .write(move |connection| {
@@ -223,6 +230,7 @@ impl ServiceDb {
                     connection,
                     subjects: &subjects,
                     now_ms: now_ms(),
+                    traceparent: traceparent.as_deref(),
                 })
             })
             .await;

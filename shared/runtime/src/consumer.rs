@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_nats::jetstream::{self, AckKind, consumer};
 use bikestore_contracts::backoff::Backoff;
 use futures::StreamExt;
-use tracing::{debug, warn};
+use tracing::{Instrument, debug, warn};
 
 use crate::error::RuntimeError;
 use crate::outage::{self, Patience};
@@ -187,8 +187,12 @@ pub async fn run<F, Fut>(
                     failures = 0;
                     let handle = Arc::clone(&handle);
                     let consumer_name = definition.name.clone();
+                    // Each message is handled in a span that continues the trace of the
+                    // command that made it.
+                    let span = tracing::info_span!("event", consumer = %consumer_name, subject = %message.subject);
+                    crate::trace::continue_from_headers(&span, message.headers.as_ref());
                     in_flight.spawn(async move {
-                        let kind = match handle(message.clone()).await {
+                        let kind = match handle(message.clone()).instrument(span).await {
                             Disposition::Ack => AckKind::Ack,
                             Disposition::Retry(delay) => AckKind::Nak(Some(delay)),
                         };

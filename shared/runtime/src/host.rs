@@ -41,7 +41,8 @@ pub struct RequestMeta {
     pub saga_id: Option<String>,
     /// The saga step, if any.
     pub saga_step: Option<String>,
-    /// W3C trace context, copied into outgoing requests and events.
+    /// The request's span as a W3C `traceparent`: the parent of what handling it sends on
+    /// (requests and events pick it up on their own; a saga record keeps it).
     pub traceparent: Option<String>,
 }
 
@@ -301,6 +302,7 @@ impl<S: Send + Sync + 'static> Exchange<S> {
             saga_id = field::Empty,
             saga_step = field::Empty,
         );
+        crate::trace::continue_from_headers(&span, self.request.message.headers.as_ref());
         let outcome = async {
             let headers = self.request.message.headers.as_ref();
             let header = |name: &str| {
@@ -319,7 +321,7 @@ impl<S: Send + Sync + 'static> Exchange<S> {
                 idempotency_key: header(headers::IDEMPOTENCY_KEY).map(str::to_owned),
                 saga_id: header(headers::SAGA_ID).map(str::to_owned),
                 saga_step: header(headers::SAGA_STEP).map(str::to_owned),
-                traceparent: header(headers::TRACEPARENT).map(str::to_owned),
+                traceparent: crate::trace::current(),
             };
             let span = Span::current();
             if let Some(key) = &meta.idempotency_key {

@@ -2,7 +2,10 @@
 //!
 //! - [`application`]: the start-up and shutdown every service shares ([`Application`]);
 //! - [`config`]: the flags and environment every service shares;
-//! - [`telemetry`]: tracing to stderr and to rotating per-service JSON log files;
+//! - [`telemetry`]: tracing to stderr and to rotating per-service JSON log files, with trace
+//!   and span IDs on every line, and OTLP span export when an endpoint is set;
+//! - [`trace`]: W3C trace context through requests, saga steps and events;
+//! - [`otlp`]: the plain HTTP client the OTLP exporter posts through;
 //! - [`connect`]: a NATS connection that retries at start and reconnects for ever;
 //! - [`host`]: registration as a NATS micro service, one queue group per service, and the glue
 //!   that decodes a request, calls its handler and encodes the typed reply or error;
@@ -37,6 +40,7 @@ pub mod dead_letters;
 mod error;
 pub mod host;
 pub mod ops;
+pub mod otlp;
 pub mod outage;
 pub mod phantom_events;
 pub mod relay;
@@ -46,6 +50,7 @@ pub mod shutdown;
 pub mod stream_snapshot;
 pub mod streams;
 pub mod telemetry;
+pub mod trace;
 
 pub use application::Application;
 pub use commands::{CommandTx, ServiceDb};

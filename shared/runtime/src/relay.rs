@@ -120,6 +120,9 @@ async fn publish_batch(
             headers::OUTBOX_SEQUENCE,
             HeaderValue::from(message.sequence),
         );
+        if let Some(traceparent) = &message.traceparent {
+            message_headers.insert(headers::TRACEPARENT, traceparent.as_str());
+        }
         let acknowledgement = jetstream
             .publish_with_headers(
                 message.subject.clone(),

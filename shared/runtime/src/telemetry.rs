@@ -1,29 +1,126 @@
-//! The one place a tracing subscriber is built: JSON lines to a rotating file, and optionally
-//! human-readable lines to stderr.
+//! The one place a tracing subscriber is built: JSON lines to a rotating file, optionally
+//! human-readable lines to stderr, and OpenTelemetry trace and span IDs on every span.
+//!
+//! Every span gets its IDs from the OpenTelemetry layer (tracing-opentelemetry), so a log line
+//! written inside one carries `trace_id` and `span_id` at its top level, and [`trace`](crate::trace)
+//! passes the span on in `traceparent`. With `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+//! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set, spans are sampled as their parent was (a new trace
+//! always) and exported over OTLP/HTTP in batches; without it no span is recorded or exported.
 
+use std::fmt;
 use std::path::Path;
 
+use opentelemetry::trace::{TraceContextExt, TracerProvider};
+use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter};
+use tracing::{Event, Subscriber};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{Builder, Rotation};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::{Format, Json, JsonFields, Writer};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent};
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::error::RuntimeError;
 
-/// Keeps the log writer alive; dropping it flushes the file.
+/// The environment variables that turn span export on, as the OpenTelemetry SDKs name them.
+const ENDPOINT_VARIABLES: [&str; 2] = [
+    opentelemetry_otlp::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    opentelemetry_otlp::OTEL_EXPORTER_OTLP_ENDPOINT,
+];
+
+/// Keeps the log writer and the span exporter alive; dropping it flushes both.
 #[must_use = "dropping the guard stops file logging"]
 pub struct TelemetryGuard {
     _file: WorkerGuard,
+    spans: SdkTracerProvider,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        // Exports the spans still batched; a collector that is gone is not worth a complaint
+        // at exit.
+        let _ = self.spans.shutdown();
+    }
 }
 
 /// Starts logging for `service`: `RUST_LOG` filters (default `info`), JSON lines go to
 /// `<log_dir>/<service>.log.<date>` (daily files, the last 14 kept), and with `to_stderr` a
-/// readable copy goes to stderr.
+/// readable copy goes to stderr. Spans are exported when an OTLP endpoint is set.
 pub fn init(
     service: &str,
     log_dir: &Path,
     to_stderr: bool,
+) -> Result<TelemetryGuard, RuntimeError> {
+    let spans = match configured_endpoint() {
+        Some(endpoint) => {
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_http_client(crate::otlp::PlainHttpClient)
+                .with_protocol(Protocol::HttpBinary)
+                .build()
+                .map_err(|error| {
+                    RuntimeError::Telemetry(format!("OTLP exporter for {endpoint}: {error}"))
+                })?;
+            exporting_provider(service, exporter, false)
+        }
+        None => SdkTracerProvider::builder()
+            .with_sampler(Sampler::AlwaysOff)
+            .build(),
+    };
+    install(service, log_dir, to_stderr, spans)
+}
+
+/// Like [`init`], but every span is recorded and handed to `exporter` as it ends, whatever the
+/// environment says: for a test that checks the spans one saga makes.
+pub fn init_with_exporter<E: SpanExporter + 'static>(
+    service: &str,
+    log_dir: &Path,
+    to_stderr: bool,
+    exporter: E,
+) -> Result<TelemetryGuard, RuntimeError> {
+    install(
+        service,
+        log_dir,
+        to_stderr,
+        exporting_provider(service, exporter, true),
+    )
+}
+
+fn configured_endpoint() -> Option<String> {
+    ENDPOINT_VARIABLES
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.trim().is_empty())
+}
+
+fn exporting_provider<E: SpanExporter + 'static>(
+    service: &str,
+    exporter: E,
+    at_once: bool,
+) -> SdkTracerProvider {
+    let builder = SdkTracerProvider::builder()
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)))
+        .with_resource(
+            Resource::builder()
+                .with_service_name(format!("bikestore-{service}"))
+                .build(),
+        );
+    if at_once {
+        builder.with_simple_exporter(exporter).build()
+    } else {
+        builder.with_batch_exporter(exporter).build()
+    }
+}
+
+fn install(
+    service: &str,
+    log_dir: &Path,
+    to_stderr: bool,
+    spans: SdkTracerProvider,
 ) -> Result<TelemetryGuard, RuntimeError> {
     // The appender prunes old files by reading the folder, so it must exist first.
     std::fs::create_dir_all(log_dir).map_err(|error| {
@@ -39,9 +136,18 @@ pub fn init(
         })?;
     let (file_writer, file_guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let span_layer = tracing_opentelemetry::layer()
+        .with_tracer(spans.tracer("bikestore"))
+        .with_location(false)
+        .with_threads(false);
     let file_layer = tracing_subscriber::fmt::layer()
         .json()
         .with_current_span(true)
+        .event_format(WithTraceIds(
+            tracing_subscriber::fmt::format()
+                .json()
+                .with_current_span(true),
+        ))
         .with_writer(file_writer);
     let stderr_layer = to_stderr.then(|| {
         tracing_subscriber::fmt::layer()
@@ -50,9 +156,48 @@ pub fn init(
     });
     tracing_subscriber::registry()
         .with(filter)
+        .with(span_layer)
         .with(file_layer)
         .with(stderr_layer)
         .try_init()
         .map_err(|error| RuntimeError::Telemetry(error.to_string()))?;
-    Ok(TelemetryGuard { _file: file_guard })
+    Ok(TelemetryGuard {
+        _file: file_guard,
+        spans,
+    })
+}
+
+/// The JSON line format with the trace and span ID of the span the event happened in put
+/// first, so `grep '"trace_id":"<id>"'` finds one user action in every service's log.
+struct WithTraceIds(Format<Json>);
+
+impl<S> FormatEvent<S, JsonFields> for WithTraceIds
+where
+    S: Subscriber + for<'lookup> LookupSpan<'lookup>,
+{
+    fn format_event(
+        &self,
+        context: &FmtContext<'_, S, JsonFields>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let mut line = String::new();
+        self.0
+            .format_event(context, Writer::new(&mut line), event)?;
+        let ids = context.lookup_current().and_then(|span| {
+            tracing::dispatcher::get_default(|dispatch| {
+                tracing_opentelemetry::get_otel_context(&span.id(), dispatch)
+            })
+        });
+        let span_context = ids.map(|ids| ids.span().span_context().clone());
+        match (span_context, line.strip_prefix('{')) {
+            (Some(ids), Some(rest)) if ids.is_valid() => write!(
+                writer,
+                "{{\"trace_id\":\"{}\",\"span_id\":\"{}\",{rest}",
+                ids.trace_id(),
+                ids.span_id()
+            ),
+            _ => writer.write_str(&line),
+        }
+    }
 }

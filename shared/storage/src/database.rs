@@ -191,6 +191,7 @@ fn migrate(connection: &mut Connection, migrations: &[&str]) -> Result<(), Stora
     connection
         .execute_batch(&storage_tables)
         .map_err(|source| StorageError::Migration { version: 0, source })?;
+    outbox::upgrade(connection).map_err(|source| StorageError::Migration { version: 0, source })?;
     let current: usize = connection
         .query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0))
         .map_err(StorageError::Sqlite)?

@@ -16,9 +16,24 @@ CREATE TABLE IF NOT EXISTS storage_outbox (
     content_type   TEXT    NOT NULL,
     schema_version INTEGER NOT NULL,
     payload        BLOB    NOT NULL,
-    created_at     INTEGER NOT NULL
+    created_at     INTEGER NOT NULL,
+    traceparent    TEXT
 );
 ";
+
+/// Brings an outbox made before a column was added up to [`SCHEMA`]: the storage tables are
+/// not versioned with the service's own, so each added column is checked for.
+pub(crate) fn upgrade(connection: &Connection) -> Result<(), rusqlite::Error> {
+    let has_traceparent: bool = connection.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('storage_outbox') WHERE name = 'traceparent'",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_traceparent {
+        connection.execute_batch("ALTER TABLE storage_outbox ADD COLUMN traceparent TEXT")?;
+    }
+    Ok(())
+}
 
 /// A message waiting to be published.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,14 +52,16 @@ pub struct OutboxMessage {
     pub payload: Vec<u8>,
     /// When it was written, in milliseconds since the Unix epoch.
     pub created_at_ms: i64,
+    /// The trace of the command that wrote it, passed on with the event.
+    pub traceparent: Option<String>,
 }
 
 /// Adds a message; call it in the transaction that makes the change it describes.
 pub fn push(connection: &Connection, message: &OutboxMessage) -> Result<(), StorageError> {
     let mut statement = connection.prepare_cached(
         "INSERT INTO storage_outbox
-             (message_id, subject, content_type, schema_version, payload, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             (message_id, subject, content_type, schema_version, payload, created_at, traceparent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     statement.execute(params![
         message.message_id,
@@ -53,6 +70,7 @@ pub fn push(connection: &Connection, message: &OutboxMessage) -> Result<(), Stor
         message.schema_version,
         message.payload,
         message.created_at_ms,
+        message.traceparent,
     ])?;
     Ok(())
 }
@@ -60,7 +78,8 @@ pub fn push(connection: &Connection, message: &OutboxMessage) -> Result<(), Stor
 /// The oldest `limit` messages still to publish.
 pub fn pending(connection: &Connection, limit: usize) -> Result<Vec<OutboxMessage>, StorageError> {
     let mut statement = connection.prepare_cached(
-        "SELECT sequence, message_id, subject, content_type, schema_version, payload, created_at
+        "SELECT sequence, message_id, subject, content_type, schema_version, payload, created_at,
+                traceparent
          FROM storage_outbox ORDER BY sequence LIMIT ?1",
     )?;
     let rows = statement.query_map(params![limit as i64], |row| {
@@ -72,6 +91,7 @@ pub fn pending(connection: &Connection, limit: usize) -> Result<Vec<OutboxMessag
             schema_version: row.get(4)?,
             payload: row.get(5)?,
             created_at_ms: row.get(6)?,
+            traceparent: row.get(7)?,
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)

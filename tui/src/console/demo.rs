@@ -331,6 +331,7 @@ pub fn saga(id: &str, state: SagaState) -> SagaRecord {
         uncertain_step: None,
         created_at_ms: NOW_MS,
         updated_at_ms: NOW_MS + 250,
+        traceparent: None,
     }
 }
 

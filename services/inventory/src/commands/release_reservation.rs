@@ -2,6 +2,7 @@
 
 use bikestore_contracts::inventory::{ReleaseReservation, Reservation, ReservationStatus};
 use bikestore_runtime::Ctx;
+use tracing::info;
 
 use crate::Inventory;
 use crate::domain;
@@ -17,7 +18,8 @@ pub async fn handle(
 ) -> Result<Reservation, InventoryError> {
     let reservation_id = domain::reservation_id(&request.reservation_id)?;
     let threshold = ctx.settings.low_stock_threshold;
-    ctx.db
+    let reservation = ctx
+        .db
         .command(&ctx.meta, move |transaction| {
             let reservation = reservations::find(transaction.connection(), &reservation_id)?
                 .ok_or_else(|| InventoryError::not_found("reservation", &reservation_id))?;
@@ -36,5 +38,12 @@ pub async fn handle(
                 ))),
             }
         })
-        .await
+        .await?;
+    info!(
+        reservation_id = %reservation.reservation_id,
+        store_id = %reservation.store_id,
+        lines = reservation.lines.len(),
+        "reservation released; its stock is back on sale"
+    );
+    Ok(reservation)
 }

@@ -5,6 +5,7 @@ use bikestore_contracts::inventory::{
 };
 use bikestore_runtime::Ctx;
 use rusqlite::params;
+use tracing::info;
 
 use crate::Inventory;
 use crate::domain;
@@ -27,7 +28,8 @@ pub async fn handle(
     let store_id = request.store_id;
     let threshold = ctx.settings.low_stock_threshold;
     let ttl_ms = ctx.settings.reservation_ttl.as_millis() as i64;
-    ctx.db
+    let reservation = ctx
+        .db
         .command(&ctx.meta, move |transaction| {
             let connection = transaction.connection();
             if let Some(existing) = reservations::find(connection, &reservation_id)? {
@@ -77,5 +79,12 @@ pub async fn handle(
                 expires_at_ms,
             })
         })
-        .await
+        .await?;
+    info!(
+        reservation_id = %reservation.reservation_id,
+        store_id = %reservation.store_id,
+        lines = reservation.lines.len(),
+        "stock reserved"
+    );
+    Ok(reservation)
 }

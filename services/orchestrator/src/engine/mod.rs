@@ -27,7 +27,7 @@ use bikestore_contracts::{ErrorCode, Subjects, WireError, headers};
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_runtime::now_ms;
 use bikestore_runtime::outage;
-use tracing::{error, info, warn};
+use tracing::{Instrument, Span, error, info, warn};
 
 pub use definition::{Call, Definition, RetryPolicy, Step, UnknownOutcome};
 pub use lease::{Driver, LeasePolicy};
@@ -238,7 +238,8 @@ impl Engine {
                     }
                 }
             }
-            let delay = self.run_step(definition, &mut saga).await;
+            let span = step_span(&saga);
+            let delay = self.run_step(definition, &mut saga).instrument(span).await;
             let now = now_ms();
             saga.updated_at_ms = now;
             // Going on at once keeps the lease (renewed by this very write, so a step costs no
@@ -490,6 +491,20 @@ pub const OUTCOME_DETAIL: &str = "outcome";
 /// [`OUTCOME_DETAIL`]'s value: the step may have taken effect, so it is compensated too.
 pub const OUTCOME_UNKNOWN: &str =
     "unknown: the step may have taken effect, so it is compensated too";
+
+/// The span one step attempt runs in, with what it sends: a child of the request that started
+/// the saga, whichever driver runs the step and however long after.
+fn step_span(saga: &SagaRecord) -> Span {
+    let span = tracing::info_span!(
+        "saga_step",
+        saga_id = %saga.saga_id,
+        definition = %saga.definition,
+        step = saga.step,
+        state = ?saga.state,
+    );
+    bikestore_runtime::trace::continue_trace(&span, saga.traceparent.as_deref());
+    span
+}
 
 /// A wire error for a payload that lacks what a step needs: a bug in a definition.
 pub fn missing(what: &str) -> WireError {

@@ -154,6 +154,7 @@ pub fn as_created(record: &SagaRecord) -> SagaRecord {
     };
     SagaRecord {
         run: record.run,
+        traceparent: record.traceparent.clone(),
         ..at_first_step(
             record.saga_id.clone(),
             &record.definition,
@@ -192,6 +193,7 @@ pub fn at_first_step(
         uncertain_step: None,
         created_at_ms: now_ms,
         updated_at_ms: now_ms,
+        traceparent: None,
     }
 }
 

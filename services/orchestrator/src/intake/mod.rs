@@ -65,7 +65,8 @@ pub fn saga_id_for(definition: &str, meta: &RequestMeta) -> SagaId {
     }
 }
 
-/// A new record, at its first step, under the newest version of `definition`.
+/// A new record, at its first step, under the newest version of `definition`, continuing the
+/// trace of the request being served.
 pub fn new_record(
     orchestrator: &Orchestrator,
     saga_id: SagaId,
@@ -79,13 +80,10 @@ pub fn new_record(
         .ok_or_else(|| {
             OrchestratorError::Conflict(format!("this orchestrator has no {definition} saga"))
         })?;
-    Ok(crate::engine::record::at_first_step(
-        saga_id,
-        definition,
-        version,
-        payload,
-        now_ms(),
-    ))
+    Ok(SagaRecord {
+        traceparent: bikestore_runtime::trace::current(),
+        ..crate::engine::record::at_first_step(saga_id, definition, version, payload, now_ms())
+    })
 }
 
 /// The answer to a repeat of an intake under the same idempotency key, if its saga exists:

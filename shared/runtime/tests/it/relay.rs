@@ -1,6 +1,7 @@
 //! The outbox relay rides out a nats-server that dies while it publishes: events written
 //! before, during and after the outage all reach the stream, each exactly once, each carrying
-//! the sequence of its outbox row, and the outbox empties.
+//! the sequence of its outbox row and the trace of the command that wrote it, and the outbox
+//! empties.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer};
 use bikestore_codec::ContentType;
+use bikestore_contracts::trace_context::TraceParent;
 use bikestore_contracts::{ServiceName, Subjects, headers};
 use bikestore_runtime::shutdown::Shutdown;
 use bikestore_runtime::{ServiceDb, relay, streams};
@@ -47,6 +49,7 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
     let mut written = BTreeSet::new();
     // A fresh database numbers its outbox rows from 1 in the order they are written.
     let mut outbox_sequences = BTreeMap::new();
+    let mut traceparents = BTreeMap::new();
     for period in 0..3 {
         match period {
             1 => nats.kill(),
@@ -55,8 +58,10 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
         }
         for number in 0..PER_PERIOD {
             let message_id = format!("event-{period}-{number}");
-            write_event(&db, &subject, &message_id).await?;
+            let traceparent = TraceParent::new_root().to_string();
+            write_event(&db, &subject, &message_id, &traceparent).await?;
             outbox_sequences.insert(message_id.clone(), written.len() as i64 + 1);
+            traceparents.insert(message_id.clone(), traceparent);
             written.insert(message_id);
         }
     }
@@ -101,6 +106,13 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
             outbox_sequences.get(&message_id),
             "event {message_id} carries the sequence of its outbox row"
         );
+        assert_eq!(
+            message_headers
+                .get(headers::TRACEPARENT)
+                .map(|value| value.as_str()),
+            traceparents.get(&message_id).map(String::as_str),
+            "event {message_id} carries the trace of its command"
+        );
         published.push(message_id);
     }
     let info = stream.info().await?;
@@ -119,7 +131,12 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
 }
 
 /// Writes one event to the outbox, as a command's transaction does, and wakes the relay.
-async fn write_event(db: &ServiceDb, subject: &str, message_id: &str) -> anyhow::Result<()> {
+async fn write_event(
+    db: &ServiceDb,
+    subject: &str,
+    message_id: &str,
+    traceparent: &str,
+) -> anyhow::Result<()> {
     let message = OutboxMessage {
         sequence: 0,
         message_id: message_id.to_owned(),
@@ -128,6 +145,7 @@ async fn write_event(db: &ServiceDb, subject: &str, message_id: &str) -> anyhow:
         schema_version: 1,
         payload: b"{}".to_vec(),
         created_at_ms: bikestore_runtime::now_ms(),
+        traceparent: Some(traceparent.to_owned()),
     };
     db.database()
         .write(move |connection| outbox::push(connection, &message))

@@ -33,6 +33,7 @@ fn message(number: u64) -> OutboxMessage {
         schema_version: 1,
         payload: vec![7; 64],
         created_at_ms: 0,
+        traceparent: None,
     }
 }
 

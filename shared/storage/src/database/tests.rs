@@ -121,6 +121,9 @@ async fn inbox_and_outbox_rows_commit_with_the_change() {
                     schema_version: 1,
                     payload: b"{}".to_vec(),
                     created_at_ms: 10,
+                    traceparent: Some(
+                        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into(),
+                    ),
                 },
             )?;
             Ok::<_, StorageError>(())
@@ -139,6 +142,39 @@ async fn inbox_and_outbox_rows_commit_with_the_change() {
     assert_eq!(recorded.map(|reply| reply.body), Some(vec![1, 2]));
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].message_id, "m1");
+    assert_eq!(
+        pending[0].traceparent.as_deref(),
+        Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+    );
+}
+
+#[tokio::test]
+async fn an_outbox_from_before_the_trace_column_gains_it_and_keeps_its_rows() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let path = directory.path().join("test.db");
+    {
+        let connection = Connection::open(&path).expect("opens");
+        connection
+            .execute_batch(
+                "CREATE TABLE storage_outbox (
+                     sequence INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL UNIQUE,
+                     subject TEXT NOT NULL, content_type TEXT NOT NULL,
+                     schema_version INTEGER NOT NULL, payload BLOB NOT NULL,
+                     created_at INTEGER NOT NULL);
+                 INSERT INTO storage_outbox
+                     (message_id, subject, content_type, schema_version, payload, created_at)
+                 VALUES ('old', 's', 'application/json', 1, x'7b7d', 5);",
+            )
+            .expect("an outbox of the earlier schema");
+    }
+    let database = Database::open(&path, MIGRATIONS, &DatabaseOptions::default()).expect("opens");
+    let pending = database
+        .read(|connection| outbox::pending(connection, 10))
+        .await
+        .expect("reads");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].message_id, "old");
+    assert_eq!(pending[0].traceparent, None);
 }
 
 #[tokio::test]
