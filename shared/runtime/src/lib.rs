@@ -3,6 +3,8 @@
 //! - [`application`]: the start-up and shutdown every service shares ([`Application`]);
 //! - [`config`]: the flags and environment every service shares;
 //! - [`telemetry`]: tracing to stderr and to rotating per-service JSON log files;
+//! - [`metrics`]: Prometheus metrics, served on `--metrics-addr`, and the series every service
+//!   shares (requests, inbox hits, the outbox's oldest row, consumer lag);
 //! - [`connect`]: a NATS connection that retries at start and reconnects for ever;
 //! - [`host`]: registration as a NATS micro service, one queue group per service, and the glue
 //!   that decodes a request, calls its handler and encodes the typed reply or error;
@@ -36,6 +38,7 @@ pub mod consumer;
 pub mod dead_letters;
 mod error;
 pub mod host;
+pub mod metrics;
 pub mod ops;
 pub mod outage;
 pub mod phantom_events;
