@@ -32,6 +32,7 @@ mod events;
 pub mod facts;
 mod forward;
 mod keys;
+mod metrics;
 mod pipeline;
 pub mod policy;
 mod presence;

@@ -11,6 +11,7 @@ pub mod config;
 pub mod engine;
 mod error;
 mod intake;
+mod metrics;
 mod operators;
 mod recovery;
 pub mod sagas;

@@ -231,10 +231,18 @@ mod tests {
     use super::*;
 
     async fn get(address: SocketAddr, request: &str) -> String {
-        let mut stream = TcpStream::connect(address).await.unwrap();
-        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut stream = TcpStream::connect(address)
+            .await
+            .expect("the metrics server listens");
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("the request is sent");
         let mut answer = String::new();
-        stream.read_to_string(&mut answer).await.unwrap();
+        stream
+            .read_to_string(&mut answer)
+            .await
+            .expect("an answer is read");
         answer
     }
 
@@ -242,8 +250,8 @@ mod tests {
     async fn scrapes_are_answered_and_other_paths_are_not_found() {
         let server = MetricsServer::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
-            .unwrap();
-        let address = server.local_addr().unwrap();
+            .expect("a free port binds");
+        let address = server.local_addr().expect("a bound address");
         let (trigger, shutdown) = Shutdown::new();
         let serving = tokio::spawn(server.serve(shutdown));
         request_served(
@@ -275,16 +283,19 @@ mod tests {
         assert!(posted.starts_with("HTTP/1.1 405 "), "{posted}");
 
         trigger.trigger();
-        serving.await.unwrap();
+        serving.await.expect("the server stops on shutdown");
     }
 
     #[tokio::test]
     async fn a_taken_address_is_a_clear_error() {
         let taken = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
-            .unwrap();
-        let address = taken.local_addr().unwrap();
-        let error = MetricsServer::bind(address).await.err().unwrap();
+            .expect("a free port binds");
+        let address = taken.local_addr().expect("a bound address");
+        let error = MetricsServer::bind(address)
+            .await
+            .err()
+            .expect("a taken address is refused");
         let text = error.to_string();
         assert!(
             text.contains(&format!("cannot serve metrics on {address}")),
