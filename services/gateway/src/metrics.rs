@@ -21,12 +21,13 @@ use crate::rate::Limit;
 
 const SERVICE: &str = "gateway";
 
-/// A public request being served: recorded when dropped, whichever way it ended.
+/// A public request being served, counted once: by [`Answered::finish`] before its answer
+/// leaves (so a caller that has its answer sees it counted), or else when dropped, as a query
+/// handed over to its service is.
 pub struct Answered {
     operation: &'static str,
     started: Instant,
-    /// The error code the caller got, if any.
-    pub error: Option<ErrorCode>,
+    counted: bool,
 }
 
 impl Answered {
@@ -35,15 +36,23 @@ impl Answered {
         Answered {
             operation,
             started: Instant::now(),
-            error: None,
+            counted: false,
+        }
+    }
+
+    /// Counts the request, answered with `error` (if any); later calls count nothing.
+    pub fn finish(&mut self, error: Option<ErrorCode>) {
+        if !self.counted {
+            self.counted = true;
+            let elapsed: Duration = self.started.elapsed();
+            request_served(ServiceName::Gateway, self.operation, error, elapsed);
         }
     }
 }
 
 impl Drop for Answered {
     fn drop(&mut self) {
-        let elapsed: Duration = self.started.elapsed();
-        request_served(ServiceName::Gateway, self.operation, self.error, elapsed);
+        self.finish(None);
     }
 }
 

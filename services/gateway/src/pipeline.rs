@@ -97,7 +97,7 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             "fault injection: answering unavailable"
         );
         let refusal = Fault::refusal(rule.operation);
-        answered.error = Some(refusal.code);
+        answered.finish(Some(refusal.code));
         respond_error(gateway, reply_to, content_type, &refusal).await;
         return;
     }
@@ -137,7 +137,7 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             )
             .await;
             if let Err(refusal) = handed_over {
-                answered.error = Some(refusal.code);
+                answered.finish(Some(refusal.code));
                 respond_error(gateway, reply_to, content_type, &refusal).await;
             }
             return;
@@ -168,6 +168,7 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
                 record.reason = Some(refusal.message.clone());
             }
             let error = carried.map(|refusal| refusal.code);
+            answered.finish(error);
             if let Some((staff_id, role)) = public::logged_in(rule, &reply) {
                 record.staff_id = Some(staff_id);
                 record.role = Some(role);
@@ -190,11 +191,11 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             error
         }
         Err(refusal) => {
+            answered.finish(Some(refusal.code));
             respond_error(gateway, reply_to, content_type, &refusal).await;
             Some(refusal.code)
         }
     };
-    answered.error = record.error;
     let audited = match refusal_audit {
         RefusalAudit::Always => true,
         RefusalAudit::Quiet => false,

@@ -378,9 +378,10 @@ impl<S: Send + Sync + 'static> Exchange<S> {
         .instrument(span.clone())
         .await;
         let _entered = span.enter();
+        // Counted before the reply leaves, so a caller that has its answer sees it counted.
         let error_code = outcome.1.as_ref().err().map(|refusal| refusal.code);
-        self.respond::<R>(outcome.0, outcome.1).await;
         crate::metrics::request_served(self.service, R::OPERATION, error_code, started.elapsed());
+        self.respond::<R>(outcome.0, outcome.1).await;
     }
 
     async fn respond<R: Request>(
