@@ -1,7 +1,8 @@
 //! Metrics end to end: every service runs as its real binary with `--metrics-addr` set (through
 //! `BIKESTORE_METRICS_ADDR`, as `just up` does); the test scrapes each one before and after
 //! placing orders through the gateway (some completing, some declined, one the gateway
-//! refuses) and sees the counters move by exactly as much.
+//! refuses) and flooding it past a member's rate budget, and sees the counters move by
+//! exactly as much.
 
 #[path = "support/shop.rs"]
 mod shop;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use bikestore_contracts::inventory::{ReleaseReservation, ReserveStock};
-use bikestore_contracts::orders::AuthorizeWithToken;
+use bikestore_contracts::orders::{AuthorizeWithToken, GetOrder};
 use bikestore_contracts::sagas::{PlaceOrder, SagaState};
 use bikestore_contracts::{ErrorCode, Request, ServiceName, StaffId};
 use bikestore_harness::{START_ORDER, System};
@@ -22,6 +23,10 @@ const APPROVED: &str = "4242 4242 4242 4242";
 const DECLINED: &str = "4000 0000 0000 0002";
 const COMPLETING: usize = 3;
 const DECLINING: usize = 2;
+/// The member's rate budget at the gateway: enough for the orders, spent by the flood.
+const BURST: usize = 8;
+/// Requests of the flood, sent faster than one a second refills the budget.
+const FLOOD: usize = 20;
 
 /// A loopback address with a port free now: bound, then let go for the service to take.
 fn free_address() -> anyhow::Result<SocketAddr> {
@@ -125,19 +130,31 @@ async fn every_service_serves_metrics_that_move_with_the_orders_placed() -> anyh
             common.metrics_addr = address;
         }
     });
-    for service in START_ORDER {
-        builder = builder.process(service);
+    for service in &START_ORDER[..5] {
+        builder = builder.process(*service);
     }
-    let system = builder.start().await?;
-    let shop = shop::Shop::open(&system.caller(), "Metered", 50).await?;
+    let mut system = builder.start().await?;
+    let burst = BURST.to_string();
+    system
+        .start_process(
+            ServiceName::Gateway,
+            &[
+                (bikestore_gateway::config::ENV_RATE_BURST, &burst),
+                (bikestore_gateway::config::ENV_RATE_PER_SECOND, "1"),
+            ],
+        )
+        .await?;
+    let shop = shop::Shop::open(system.caller(), "Metered", 50).await?;
     let session = system.console("admin").await?;
     let seller = session.whoami().staff_id;
 
     let before = scrape_all(&addresses).await?;
     let wait = Some(15_000);
+    let mut order_id = None;
     for _ in 0..COMPLETING {
         let placed = session.call(&shop.order(seller, 1, APPROVED, wait)).await?;
         assert_eq!(placed.state, SagaState::Completed, "{:?}", placed.error);
+        order_id = placed.order_id;
     }
     for _ in 0..DECLINING {
         let placed = session.call(&shop.order(seller, 1, DECLINED, wait)).await?;
@@ -150,6 +167,19 @@ async fn every_service_serves_metrics_that_move_with_the_orders_placed() -> anyh
         .err()
         .context("an order sold in another member's name is refused")?;
     assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    let order_id = order_id.context("a completed saga made an order")?;
+    let mut rate_limited = 0;
+    for _ in 0..FLOOD {
+        match session.call(&GetOrder { order_id }).await {
+            Ok(_) => {}
+            Err(error) if error.code() == ErrorCode::RateLimited => rate_limited += 1,
+            Err(error) => return Err(error).context("read an order"),
+        }
+    }
+    assert!(
+        rate_limited > 0,
+        "{FLOOD} reads beyond a burst of {BURST} at 1/s"
+    );
     // The orchestrator answers the intake once the saga ended; its last write and the
     // participants' replies are all in before that, so the scrape after sees every count.
     let after = scrape_all(&addresses).await?;
@@ -182,6 +212,33 @@ async fn every_service_serves_metrics_that_move_with_the_orders_placed() -> anyh
             &[("reason", "seller_not_caller")]
         ),
         1.0
+    );
+    assert_eq!(
+        scrapes.moved(
+            ServiceName::Gateway,
+            "bikestore_gateway_rate_limited_total",
+            &[("limit", "staff")]
+        ),
+        f64::from(rate_limited)
+    );
+    assert_eq!(
+        scrapes.moved(
+            ServiceName::Gateway,
+            "bikestore_gateway_refusals_total",
+            &[("reason", "rate_limited")]
+        ),
+        f64::from(rate_limited)
+    );
+    assert_eq!(
+        scrapes.moved(
+            ServiceName::Gateway,
+            requests,
+            &[
+                ("operation", GetOrder::OPERATION),
+                ("outcome", "rate_limited")
+            ]
+        ),
+        f64::from(rate_limited)
     );
     assert_eq!(
         scrapes.moved(
