@@ -28,7 +28,7 @@
 //! closed.
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use bikestore_contracts::{ErrorCode, ServiceName};
@@ -68,8 +68,12 @@ pub fn enabled() -> bool {
     HANDLE.get().is_some()
 }
 
-/// Installs the process's Prometheus recorder, or returns the one already installed.
+/// Installs the process's Prometheus recorder, or returns the one already installed (several
+/// services in one process share it; their series differ by their `service` label).
 pub fn install() -> Result<PrometheusHandle, RuntimeError> {
+    // Held while installing, so two services starting at once install one recorder.
+    static INSTALLING: Mutex<()> = Mutex::new(());
+    let _installing = INSTALLING.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(handle) = HANDLE.get() {
         return Ok(handle.clone());
     }
@@ -78,13 +82,9 @@ pub fn install() -> Result<PrometheusHandle, RuntimeError> {
         .map_err(|error| RuntimeError::Config(format!("metrics buckets: {error}")))?
         .build_recorder();
     let handle = recorder.handle();
-    // Two services starting at once in one process: the first one's recorder wins, and the
-    // other uses its handle.
-    if ::metrics::set_global_recorder(recorder).is_err() {
-        return HANDLE.get().cloned().ok_or_else(|| {
-            RuntimeError::Config("another metrics recorder is installed in this process".into())
-        });
-    }
+    ::metrics::set_global_recorder(recorder).map_err(|_| {
+        RuntimeError::Config("another metrics recorder is installed in this process".into())
+    })?;
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
@@ -106,12 +106,8 @@ impl MetricsServer {
     }
 
     /// The address it listens on (the port chosen, when bound to port 0).
-    pub fn local_addr(&self) -> Result<SocketAddr, RuntimeError> {
-        let address = self.listener.local_addr();
-        address.map_err(|source| RuntimeError::Metrics {
-            address: SocketAddr::from(([0, 0, 0, 0], 0)),
-            source,
-        })
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
     }
 
     /// Answers scrapes, one connection at a time, until shutdown.
