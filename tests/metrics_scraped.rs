@@ -12,11 +12,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use bikestore_contracts::inventory::{ReleaseReservation, ReserveStock};
+use bikestore_contracts::inventory::{ReceiveStock, ReleaseReservation, ReserveStock};
 use bikestore_contracts::orders::{AuthorizeWithToken, GetOrder};
 use bikestore_contracts::sagas::{PlaceOrder, SagaState};
 use bikestore_contracts::{ErrorCode, Request, ServiceName, StaffId};
 use bikestore_harness::{START_ORDER, System};
+use bikestore_runtime::call::CallOptions;
+use bikestore_testkit::eventually;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const APPROVED: &str = "4242 4242 4242 4242";
@@ -176,6 +178,16 @@ async fn every_service_serves_metrics_that_move_with_the_orders_placed() -> anyh
             Err(error) => return Err(error).context("read an order"),
         }
     }
+    // A command repeated under its idempotency key is answered from inventory's inbox.
+    let receive = ReceiveStock {
+        store_id: shop.store_id,
+        product_id: shop.product_id,
+        quantity: 1,
+    };
+    let once = CallOptions::idempotent("metrics-receive-once");
+    for _ in 0..2 {
+        system.caller().call_with(&receive, &once).await?;
+    }
     assert!(
         rate_limited > 0,
         "{FLOOD} reads beyond a burst of {BURST} at 1/s"
@@ -301,6 +313,46 @@ async fn every_service_serves_metrics_that_move_with_the_orders_placed() -> anyh
         ) >= placed,
         "every authorization is timed"
     );
+    assert_eq!(
+        scrapes.moved(
+            ServiceName::Inventory,
+            "bikestore_inbox_hits_total",
+            &[("operation", ReceiveStock::OPERATION)]
+        ),
+        1.0
+    );
+    let inventory = scrapes
+        .after
+        .get(&ServiceName::Inventory)
+        .context("scraped")?;
+    assert!(
+        inventory
+            .keys()
+            .any(|series| series.starts_with("bikestore_outbox_oldest_unrelayed_seconds{")),
+        "the relay reports its outbox: {inventory:?}"
+    );
+    // The durable consumers learn their lag from the messages they receive, which follow the
+    // orders on their own time.
+    for (service, consumer) in [
+        (ServiceName::Orchestrator, "orchestrator"),
+        (ServiceName::Notifications, "notifications"),
+    ] {
+        let address = addresses[&service];
+        let wanted = format!("consumer=\"{consumer}\"");
+        eventually(
+            &format!("{service} reports its consumer's lag"),
+            Duration::from_secs(20),
+            async || {
+                let text = scrape(address).await.ok()?;
+                text.lines()
+                    .any(|line| {
+                        line.starts_with("bikestore_consumer_lag{") && line.contains(&wanted)
+                    })
+                    .then_some(())
+            },
+        )
+        .await?;
+    }
     // Identity and notifications serve too, with their own service label.
     for service in [ServiceName::Identity, ServiceName::Notifications] {
         let served = scrapes.after.get(&service).context("scraped")?;
