@@ -8,7 +8,8 @@
 //! - `bikestore_sagas_compensated_total`: failed sagas that undid at least one step;
 //! - `bikestore_sagas_stuck`: sagas stuck now, as the last recovery scan counted them;
 //! - `bikestore_saga_step_duration_seconds{definition,step,phase}` and
-//!   `bikestore_saga_step_retries_total{definition,step}`: every attempt of a step;
+//!   `bikestore_saga_step_retries_total{definition,step}`: every attempt of a step (a step
+//!   skipped, with nothing to send, is none);
 //! - `bikestore_saga_work_item_age_seconds`: how long a work item waited in the queue before a
 //!   worker first took it;
 //! - `bikestore_saga_lost_cas_total`: writes of a record another writer changed first.
@@ -60,9 +61,10 @@ pub fn saga_written(record: &SagaRecord) {
     }
 }
 
-/// One attempt of a step of a saga of `definition` ended as `entry` says.
+/// One attempt of a step of a saga of `definition` ended as `entry` says; a skipped step
+/// (nothing to send) is not an attempt.
 pub fn step_recorded(definition: &str, entry: &HistoryEntry) {
-    if !enabled() {
+    if !enabled() || entry.outcome == Outcome::Skipped {
         return;
     }
     let phase = match entry.phase {
