@@ -17,6 +17,9 @@
 #                             (also power loss: JetStream fsyncs every write, SQLite synchronous=FULL)
 # A node's route port is 2000 above its client port and its monitoring port (/healthz, /jsz, which
 # `just status` reads) 4000 above: 4222, 6222 and 8222 by default, nats-server's customary ports.
+# Each service serves Prometheus metrics on 127.0.0.1, 5000 above the client port plus its place
+# in start order: 9222 (identity), 9223 (inventory), 9224 (orders), 9225 (notifications), 9226
+# (orchestrator), 9227 (gateway) by default.
 #
 # nats-server refuses clients without credentials. The first `up` writes a credentials file per NATS
 # user (nats/users.conf) to <data>/credentials/<user>.creds, one line user:password, mode 0600;
@@ -149,6 +152,10 @@ check_nats_settings() {
         echo "BIKESTORE_NATS_PORT must be a port from 1 to $((65535 - 4000 - nats_nodes + 1)) (the monitoring port is 4000 above it), not $nats_port" >&2
         return 1
     fi
+    if ((nats_port + 5005 > 65535)); then
+        echo "BIKESTORE_NATS_PORT must be at most 60530 (the services' metrics ports are 5000 to 5005 above it), not $nats_port" >&2
+        return 1
+    fi
 }
 
 # Node $1 (1 to $2) of a deployment of $2 nodes: its name in run/ and logs/ (nats, or nats-1 to
@@ -161,6 +168,17 @@ node_program() { if (($2 == 1)); then echo nats/server; else echo nats/cluster; 
 client_port() { echo $((nats_port + $1 - 1)); }
 route_port() { echo $((nats_port + $1 - 1 + 2000)); }
 monitor_port() { echo $((nats_port + $1 - 1 + 4000)); }
+# Service $1 serves Prometheus metrics on 127.0.0.1 at BIKESTORE_NATS_PORT + 5000 + its place in
+# all_services (from 0): 9222 (identity) to 9227 (gateway) by default.
+metrics_port() {
+    local index=0 service
+    for service in $all_services; do
+        if [[ "$service" == "$1" ]]; then echo $((nats_port + 5000 + index)); return; fi
+        index=$((index + 1))
+    done
+    echo "no metrics port for $1" >&2
+    return 1
+}
 
 # How many nodes this deployment runs (1 or 3): those that run, else those that left pid files
 # behind, else BIKESTORE_NATS_NODES; so `status`, `down` and `cli` need not be told.
@@ -410,6 +428,7 @@ up:
         echo "starting $name (log: $log_dir/$name.out)"
         # Every stream and bucket a service creates gets one replica per node.
         BIKESTORE_NATS_CREDENTIALS="$credentials_dir/$name.creds" BIKESTORE_JS_REPLICAS="$nats_nodes" \
+            BIKESTORE_METRICS_ADDR="127.0.0.1:$(metrics_port "$name")" \
             nohup "$binary" --nats-url "$(nats_urls "$nats_nodes")" --data-dir "$data" --subject-prefix {{ quote(prefix) }} \
             --durability {{ quote(durability) }} \
             </dev/null >>"$log_dir/$name.out" 2>&1 &

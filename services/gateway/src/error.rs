@@ -77,6 +77,29 @@ pub enum GatewayError {
     OwnerUnknown(#[source] WireError),
 }
 
+impl GatewayError {
+    /// Why the gateway refused, as a metrics label: one stable name per kind of refusal.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            GatewayError::NoSuchOperation => "no_such_operation",
+            GatewayError::Unsigned { .. } => "unsigned",
+            GatewayError::Credentials(_) => "credentials",
+            GatewayError::Replayed => "replayed",
+            GatewayError::Inactive => "inactive",
+            GatewayError::SessionEnded => "session_ended",
+            GatewayError::Forbidden { .. } => "forbidden",
+            GatewayError::DiscountOverLimit { .. } => "discount_over_limit",
+            GatewayError::SellerNotCaller => "seller_not_caller",
+            GatewayError::RateLimited(_) => "rate_limited",
+            GatewayError::Overloaded => "overloaded",
+            GatewayError::Unreadable(_) => "unreadable",
+            GatewayError::Identity(_) => "identity_unreachable",
+            GatewayError::NotInYourStore { .. } => "not_in_your_store",
+            GatewayError::OwnerUnknown(_) => "owner_unknown",
+        }
+    }
+}
+
 fn auth_message(error: &AuthError) -> &'static str {
     match error {
         AuthError::BadSignature => "the token or request signature does not verify",

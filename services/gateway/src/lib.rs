@@ -16,7 +16,7 @@
 //! answers the caller straight, while the service is known to answer (`presence`). What it
 //! forwards to identity's staff administration and logout carries its signed caller
 //! assertion (`assertion`). `pipeline` runs these steps in order; `events` follows identity's
-//! staff and key events.
+//! staff and key events; `metrics` counts requests, refusals and rate-limit hits.
 //!
 //! It registers a NATS micro service named `gateway` whose only endpoint is the runtime's
 //! `ready`, so `$SRV.PING.gateway` answers; the public subjects are served by a plain
@@ -32,6 +32,7 @@ mod events;
 pub mod facts;
 mod forward;
 mod keys;
+mod metrics;
 mod pipeline;
 pub mod policy;
 mod presence;

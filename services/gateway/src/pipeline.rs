@@ -81,10 +81,12 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
         .as_ref()
         .and_then(|target| table::lookup(target.service, &target.operation));
     let Some(rule) = rule else {
+        crate::metrics::refused(&GatewayError::NoSuchOperation);
         let refusal = GatewayError::NoSuchOperation.to_wire();
         respond_error(gateway, reply_to, content_type, &refusal).await;
         return;
     };
+    let mut answered = crate::metrics::Answered::start(rule.operation);
     if gateway
         .fault
         .as_ref()
@@ -95,6 +97,7 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             "fault injection: answering unavailable"
         );
         let refusal = Fault::refusal(rule.operation);
+        answered.finish(Some(refusal.code));
         respond_error(gateway, reply_to, content_type, &refusal).await;
         return;
     }
@@ -134,6 +137,7 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             )
             .await;
             if let Err(refusal) = handed_over {
+                answered.finish(Some(refusal.code));
                 respond_error(gateway, reply_to, content_type, &refusal).await;
             }
             return;
@@ -151,6 +155,7 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
                 "request refused"
             );
             refusal_audit = note_refusal(&error, &mut record);
+            crate::metrics::refused(&error);
             Err(refusal)
         }
     };
@@ -169,6 +174,7 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
                 code = error.map(|code| code.to_string()),
                 "request forwarded and answered"
             );
+            answered.finish(error);
             if let Some((staff_id, role)) = public::logged_in(rule, &reply) {
                 record.staff_id = Some(staff_id);
                 record.role = Some(role);
@@ -191,6 +197,7 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
             error
         }
         Err(refusal) => {
+            answered.finish(Some(refusal.code));
             respond_error(gateway, reply_to, content_type, &refusal).await;
             Some(refusal.code)
         }

@@ -4,13 +4,15 @@
 //! the KV bucket, the advance loop); `sagas` declares the three definitions (place order,
 //! cancel order, transfer stock); `intake` serves the commands that start sagas; `operators`
 //! serves listing, showing, retrying, resolving and statistics; `worker` takes work items from
-//! the work-queue stream every replica shares; `recovery` re-queues sagas nobody is driving.
+//! the work-queue stream every replica shares; `recovery` re-queues sagas nobody is driving
+//! (and counts the stuck ones); `metrics` records the sagas' Prometheus series.
 //! The orchestrator owns no SQLite file: the record in KV is the truth.
 
 pub mod config;
 pub mod engine;
 mod error;
 mod intake;
+mod metrics;
 mod operators;
 mod recovery;
 pub mod sagas;

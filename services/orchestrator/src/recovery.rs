@@ -6,7 +6,9 @@
 //! soon (an outage) or at all (a record this version cannot decode): read one at a time, each
 //! riding out an outage, a scan of thousands of records took longer than the stalls it
 //! exists to end, and one unreadable record stopped every scan before the records after it.
+//! Each scan also counts the stuck sagas, for the `bikestore_sagas_stuck` gauge.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,12 +28,14 @@ const READS_AT_ONCE: usize = 32;
 const READ_PATIENCE: Duration = Duration::from_secs(2);
 
 /// What one scan did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Scan {
     /// Sagas queued again.
     pub queued: usize,
     /// Records that could not be read or queued now; the next scan tries them again.
     pub left: usize,
+    /// Sagas stuck, per definition.
+    pub stuck: BTreeMap<String, u64>,
 }
 
 /// Re-queues stale sagas until shutdown; at start every unfinished saga counts as stale.
@@ -44,7 +48,12 @@ pub async fn run(
     let mut threshold = Duration::ZERO;
     loop {
         match requeue_stale(&engine, threshold).await {
-            Ok(Scan { queued, left }) => {
+            Ok(Scan {
+                queued,
+                left,
+                stuck,
+            }) => {
+                crate::metrics::stuck_now(&stuck);
                 if queued > 0 {
                     info!(count = queued, "recovery queued sagas nobody was driving");
                 }
@@ -82,6 +91,7 @@ pub async fn requeue_stale(
             match checked {
                 Checked::Queued => scan.queued += 1,
                 Checked::Left => scan.left += 1,
+                Checked::Stuck(definition) => *scan.stuck.entry(definition).or_default() += 1,
                 Checked::Fine => {}
             }
             scan
@@ -98,6 +108,8 @@ enum Checked {
     Queued,
     /// Unreadable now, or not queued: left to the next scan.
     Left,
+    /// Stuck, waiting for an operator: counted, per definition.
+    Stuck(String),
 }
 
 async fn requeue_if_stale(
@@ -121,11 +133,10 @@ async fn requeue_if_stale(
         .lease
         .as_ref()
         .is_some_and(|lease| lease.until_ms > now);
-    if driven
-        || saga.state.is_terminal()
-        || saga.state == SagaState::Stuck
-        || idle_ms < threshold.as_millis() as i64
-    {
+    if saga.state == SagaState::Stuck {
+        return Checked::Stuck(saga.definition);
+    }
+    if driven || saga.state.is_terminal() || idle_ms < threshold.as_millis() as i64 {
         return Checked::Fine;
     }
     // Keyed by the record's last change, so scans repeated before it moves queue it once.

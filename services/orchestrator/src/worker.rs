@@ -52,6 +52,7 @@ pub async fn run(
     consumer::run(jetstream, definition, shutdown, move |message: jetstream::Message| {
         let engine = Arc::clone(&engine);
         async move {
+            crate::metrics::work_item_picked(&message);
             // The saga ID is the subject's last token.
             let Some(saga_id) = message.subject.rsplit('.').next().map(|id| SagaId(id.to_owned())) else {
                 return Disposition::Ack;

@@ -112,8 +112,8 @@ impl SystemBuilder {
     }
 
     /// Changes the services' configurations before they start (in-process services only: a
-    /// child process reads its environment, of which the harness sets only the replicas from
-    /// here).
+    /// child process reads its environment, of which the harness sets only the replicas and
+    /// the metrics address from here).
     pub fn configure(mut self, adjust: impl FnOnce(&mut Configs) + 'static) -> SystemBuilder {
         self.adjust.push(Box::new(adjust));
         self

@@ -229,8 +229,8 @@ impl System {
     }
 
     /// Starts the binary of `service` as a child process with `env` on top of the system's
-    /// settings (its NATS user, TLS files, and the replicas its configuration in
-    /// [`System::configs`] keeps), and waits until it is ready.
+    /// settings (its NATS user, TLS files, and the replicas and metrics address its
+    /// configuration in [`System::configs`] keeps), and waits until it is ready.
     pub async fn start_process(
         &mut self,
         service: ServiceName,
@@ -296,6 +296,14 @@ impl System {
             all_env.push((bikestore_runtime::config::ENV_NATS_TLS_CA, ca));
             all_env.push((bikestore_runtime::config::ENV_NATS_TLS_CERT, cert));
             all_env.push((bikestore_runtime::config::ENV_NATS_TLS_KEY, key));
+        }
+        let metrics_addr = self
+            .configs
+            .common(service)
+            .metrics_addr
+            .map(|address| address.to_string());
+        if let Some(address) = &metrics_addr {
+            all_env.push((bikestore_runtime::config::ENV_METRICS_ADDR, address));
         }
         all_env.extend_from_slice(env);
         // Each process writes its own output file, however many a test starts.

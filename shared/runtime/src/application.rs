@@ -2,7 +2,8 @@
 //! only its own state and its endpoints.
 //!
 //! A service builds one ([`Application::build`]: subjects, the NATS connection as its own user,
-//! JetStream reachable, the dead-letter stream), opens its database through it
+//! JetStream reachable, the dead-letter stream, the metrics server when `--metrics-addr` is
+//! set), opens its database through it
 //! ([`Application::open_database`], which also starts the outbox relay and the inbox pruner),
 //! declares the event streams it needs, starts its micro-service host ([`Application::host`],
 //! with the configured fault always applied), registers its endpoints, spawns its own background
@@ -23,6 +24,7 @@ use crate::commands::ServiceDb;
 use crate::config::{CommonConfig, Fault};
 use crate::error::RuntimeError;
 use crate::host::ServiceHost;
+use crate::metrics::MetricsServer;
 use crate::shutdown::Shutdown;
 use crate::{connect, dead_letters, replica, streams};
 
@@ -48,6 +50,11 @@ impl Application {
         shutdown: Shutdown,
     ) -> Result<Application, RuntimeError> {
         let subjects = common.subjects()?;
+        // Bound first, so a taken metrics address fails the start before anything connects.
+        let metrics_server = match common.metrics_addr {
+            Some(address) => Some(MetricsServer::bind(address).await?),
+            None => None,
+        };
         let client = connect::connect_as(
             &common.nats_url,
             common.nats_credentials.as_deref(),
@@ -59,7 +66,7 @@ impl Application {
         streams::wait_for_jetstream(&jetstream).await?;
         streams::check_replicas_fit(&client, common.js_replicas)?;
         dead_letters::ensure_stream(&jetstream, &subjects, common.js_replicas).await?;
-        Ok(Application {
+        let mut application = Application {
             name,
             common: common.clone(),
             subjects,
@@ -68,7 +75,11 @@ impl Application {
             shutdown,
             db: None,
             tasks: JoinSet::new(),
-        })
+        };
+        if let Some(metrics_server) = metrics_server {
+            application.spawn(metrics_server.serve(application.shutdown()));
+        }
+        Ok(application)
     }
 
     /// Opens the service's database (migrated with `migrations`), with the configured
@@ -88,6 +99,7 @@ impl Application {
         )
         .await?;
         let db = Arc::new(ServiceDb::new(
+            self.name,
             database,
             self.subjects.clone(),
             self.common.fault.clone(),

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use bikestore_codec::ContentType;
-use bikestore_contracts::{ErrorCode, Event, Message, Subjects, WireError, headers};
+use bikestore_contracts::{ErrorCode, Event, Message, ServiceName, Subjects, WireError, headers};
 use bikestore_storage::inbox::{self, RecordedReply};
 use bikestore_storage::outbox::{self, OutboxMessage};
 use bikestore_storage::{self as storage, Database, StorageError};
@@ -24,6 +24,7 @@ use crate::now_ms;
 
 /// A service's database, with the inbox, outbox and relay wake-up wired in.
 pub struct ServiceDb {
+    service: ServiceName,
     database: Database,
     subjects: Subjects,
     outbox_ready: Arc<Notify>,
@@ -78,9 +79,15 @@ enum Recorded<R, E> {
 }
 
 impl ServiceDb {
-    /// Wraps an open database.
-    pub fn new(database: Database, subjects: Subjects, fault: Option<Fault>) -> ServiceDb {
+    /// Wraps `service`'s open database.
+    pub fn new(
+        service: ServiceName,
+        database: Database,
+        subjects: Subjects,
+        fault: Option<Fault>,
+    ) -> ServiceDb {
         ServiceDb {
+            service,
             database,
             subjects,
             outbox_ready: Arc::new(Notify::new()),
@@ -91,6 +98,11 @@ impl ServiceDb {
     /// Stops the writer after the jobs already queued.
     pub async fn close(self) {
         self.database.close().await;
+    }
+
+    /// The service whose database it is.
+    pub fn service(&self) -> ServiceName {
+        self.service
     }
 
     /// The underlying database, for reads and for maintenance jobs.
@@ -130,6 +142,9 @@ impl ServiceDb {
             .database
             .read(move |connection| inbox::find(connection, operation, &key))
             .await?;
+        if recorded.is_some() {
+            crate::metrics::inbox_hit(self.service, operation);
+        }
         Ok(recorded.map(|recorded| replay::<R>(&recorded).map_err(E::from)))
     }
 
@@ -210,7 +225,10 @@ impl ServiceDb {
                 }
                 result
             }
-            Recorded::Replayed(result) => result.map_err(E::from),
+            Recorded::Replayed(result) => {
+                crate::metrics::inbox_hit(self.service, operation);
+                result.map_err(E::from)
+            }
         }
     }
 

@@ -34,6 +34,8 @@ pub const ENV_NATS_TLS_KEY: &str = "BIKESTORE_NATS_TLS_KEY";
 pub const ENV_FAULT: &str = "BIKESTORE_FAULT";
 /// Environment variable for [`CommonConfig::js_replicas`].
 pub const ENV_JS_REPLICAS: &str = "BIKESTORE_JS_REPLICAS";
+/// Environment variable for [`CommonConfig::metrics_addr`].
+pub const ENV_METRICS_ADDR: &str = "BIKESTORE_METRICS_ADDR";
 
 /// The most copies JetStream keeps of a stream.
 pub const MAX_JS_REPLICAS: usize = 5;
@@ -183,6 +185,10 @@ pub struct CommonConfig {
     /// this at start; one found with more is kept (and a warning logged).
     #[arg(long, env = ENV_JS_REPLICAS, value_parser = parse_js_replicas, default_value = "1")]
     pub js_replicas: usize,
+    /// Serve Prometheus metrics as text on `http://<address>/metrics` (e.g. `127.0.0.1:9464`);
+    /// off when absent.
+    #[arg(long, env = ENV_METRICS_ADDR, value_name = "ADDRESS")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Fault injection for crash tests, e.g. `crash_after_commit=receive_stock`,
     /// `fail_operation=reserve_stock` or `reply_late=capture_payment:3000`.
     #[arg(long, env = ENV_FAULT, hide = true)]
@@ -203,6 +209,7 @@ impl CommonConfig {
             log_to_stderr: false,
             inbox_retention: Duration::from_secs(168 * 3600),
             js_replicas: 1,
+            metrics_addr: None,
             fault: None,
         }
     }

@@ -185,6 +185,7 @@ pub async fn run<F, Fut>(
             match next {
                 Some(Ok(message)) => {
                     failures = 0;
+                    crate::metrics::consumer_lag(&definition.name, &definition.stream, &message);
                     let handle = Arc::clone(&handle);
                     let consumer_name = definition.name.clone();
                     // Each message is handled in a span that continues the trace of the

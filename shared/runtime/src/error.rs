@@ -26,6 +26,15 @@ pub enum RuntimeError {
     /// Telemetry could not be set up.
     #[error("telemetry: {0}")]
     Telemetry(String),
+    /// The metrics address could not be bound (taken, or not this machine's).
+    #[error("cannot serve metrics on {address}")]
+    Metrics {
+        /// The address asked for.
+        address: std::net::SocketAddr,
+        /// Why it could not be bound.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl RuntimeError {

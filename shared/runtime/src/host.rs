@@ -293,6 +293,7 @@ impl<S: Send + Sync + 'static> Exchange<S> {
         F: Fn(Ctx<S>, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
     {
+        let started = std::time::Instant::now();
         let span = tracing::info_span!(
             "request",
             otel.name = R::OPERATION,
@@ -379,6 +380,9 @@ impl<S: Send + Sync + 'static> Exchange<S> {
         .instrument(span.clone())
         .await;
         let _entered = span.enter();
+        // Counted before the reply leaves, so a caller that has its answer sees it counted.
+        let error_code = outcome.1.as_ref().err().map(|refusal| refusal.code);
+        crate::metrics::request_served(self.service, R::OPERATION, error_code, started.elapsed());
         self.respond::<R>(outcome.0, outcome.1).await;
     }
 

@@ -6,6 +6,8 @@
 //!   and span IDs on every line, and OTLP span export when an endpoint is set;
 //! - [`trace`]: W3C trace context through requests, saga steps and events;
 //! - [`otlp`]: the plain HTTP client the OTLP exporter posts through;
+//! - [`metrics`]: Prometheus metrics, served on `--metrics-addr`, and the series every service
+//!   shares (requests, inbox hits, the outbox's oldest row, consumer lag);
 //! - [`connect`]: a NATS connection that retries at start and reconnects for ever;
 //! - [`host`]: registration as a NATS micro service, one queue group per service, and the glue
 //!   that decodes a request, calls its handler and encodes the typed reply or error;
@@ -39,6 +41,7 @@ pub mod consumer;
 pub mod dead_letters;
 mod error;
 pub mod host;
+pub mod metrics;
 pub mod ops;
 pub mod otlp;
 pub mod outage;

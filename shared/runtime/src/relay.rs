@@ -102,6 +102,10 @@ async fn publish_batch(
     let pending = db
         .query(|connection| outbox::pending(connection, BATCH))
         .await?;
+    crate::metrics::outbox_oldest_unrelayed(
+        db.service(),
+        pending.first().map(|row| row.created_at_ms),
+    );
     if pending.is_empty() {
         return Ok(0);
     }

@@ -1,5 +1,6 @@
 //! Pure changes to a saga record: what happens to it when a step succeeds, fails or is
-//! retried. No IO, so the rules are unit-tested on their own.
+//! retried. No IO, so the rules are unit-tested on their own; the one side effect is
+//! [`push_history`] counting each step attempt in the metrics.
 
 use bikestore_contracts::WireError;
 use bikestore_contracts::sagas::{
@@ -11,6 +12,7 @@ pub const HISTORY_LIMIT: usize = 64;
 
 /// Appends an entry, dropping the oldest past [`HISTORY_LIMIT`].
 pub fn push_history(record: &mut SagaRecord, entry: HistoryEntry) {
+    crate::metrics::step_recorded(&record.definition, &entry);
     record.history.push(entry);
     if record.history.len() > HISTORY_LIMIT {
         let excess = record.history.len() - HISTORY_LIMIT;

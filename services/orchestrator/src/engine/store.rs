@@ -151,7 +151,11 @@ impl SagaStore {
 
     /// Stores a new record; [`Written::Lost`] if the saga already exists.
     pub async fn create(&self, record: &SagaRecord) -> Result<Written, OrchestratorError> {
-        self.compare_and_set(record, None).await
+        let written = self.compare_and_set(record, None).await?;
+        if let Written::Revision(_) = written {
+            crate::metrics::saga_started(record);
+        }
+        Ok(written)
     }
 
     /// Replaces the record if it is still at `revision`; [`Written::Lost`] otherwise.
@@ -160,7 +164,12 @@ impl SagaStore {
         record: &SagaRecord,
         revision: u64,
     ) -> Result<Written, OrchestratorError> {
-        self.compare_and_set(record, Some(revision)).await
+        let written = self.compare_and_set(record, Some(revision)).await?;
+        match written {
+            Written::Revision(_) => crate::metrics::saga_written(record),
+            Written::Lost => crate::metrics::lost_cas(),
+        }
+        Ok(written)
     }
 
     /// Writes `record` if the saga is at `expected` (`None`: does not exist), riding out an

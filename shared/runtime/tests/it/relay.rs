@@ -36,7 +36,12 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
         Database::open(&path, &[], &DatabaseOptions::default())
     })
     .await??;
-    let db = Arc::new(ServiceDb::new(database, subjects.clone(), None));
+    let db = Arc::new(ServiceDb::new(
+        ServiceName::Inventory,
+        database,
+        subjects.clone(),
+        None,
+    ));
     let (trigger, shutdown) = Shutdown::new();
     let relay = tokio::spawn(relay::run(
         Arc::clone(&db),
