@@ -4,6 +4,8 @@
 //! - [`config`]: the flags and environment every service shares;
 //! - [`telemetry`]: tracing to stderr and to rotating per-service JSON log files;
 //! - [`connect`]: a NATS connection that retries at start and reconnects for ever;
+//! - [`health`]: the system's health (services' statistics, streams' lag, nodes) for
+//!   `just status` and the admins' System screen;
 //! - [`host`]: registration as a NATS micro service, one queue group per service, and the glue
 //!   that decodes a request, calls its handler and encodes the typed reply or error;
 //! - [`commands`]: command execution through the inbox (exactly once per idempotency key) with
@@ -35,6 +37,7 @@ pub mod connect;
 pub mod consumer;
 pub mod dead_letters;
 mod error;
+pub mod health;
 pub mod host;
 pub mod ops;
 pub mod outage;
