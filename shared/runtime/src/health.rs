@@ -37,7 +37,7 @@ pub async fn gather(client: &async_nats::Client) -> SystemHealthReport {
     let mut problems = Vec::new();
     let services = services(client, &mut problems).await;
     let streams = streams(&jetstream::new(client.clone()), &mut problems).await;
-    let nodes = nodes(&streams);
+    let nodes = nodes(&client.server_info().server_name, &streams);
     SystemHealthReport {
         services,
         streams,
@@ -213,10 +213,14 @@ async fn consumers(
     consumers
 }
 
-/// Each node named as a stream's leader or replica, with what the streams say is wrong with
-/// it: offline, or behind the leader.
-fn nodes(streams: &[StreamHealth]) -> Vec<NodeHealth> {
+/// The node answering (`connected`, a single server names no stream's leader) and each node
+/// named as a stream's leader or replica, with what the streams say is wrong with it: offline,
+/// or behind the leader.
+fn nodes(connected: &str, streams: &[StreamHealth]) -> Vec<NodeHealth> {
     let mut problems: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    if !connected.is_empty() {
+        problems.entry(connected).or_default();
+    }
     for stream in streams {
         if let Some(leader) = &stream.leader {
             problems.entry(leader).or_default();
@@ -256,7 +260,8 @@ pub fn saga_counts(counts: &[StateCount]) -> SagaCounts {
     }
 }
 
-/// The report as the plain-text tables `just status` prints.
+/// The report as the plain-text tables `just status` prints: per instance its totals, then
+/// each endpoint that has handled a request.
 pub fn render(report: &SystemHealthReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -266,7 +271,27 @@ pub fn render(report: &SystemHealthReport) -> String {
     );
     for service in &report.services {
         for instance in &service.instances {
-            for endpoint in &instance.endpoints {
+            let (requests, errors) =
+                instance
+                    .endpoints
+                    .iter()
+                    .fold((0, 0), |(requests, errors), endpoint| {
+                        (requests + endpoint.requests, errors + endpoint.errors)
+                    });
+            let _ = writeln!(
+                out,
+                "{:<15} {:<24} {:<26} {:>9} {:>7}",
+                service.name,
+                instance.id,
+                format!("(all {})", instance.endpoints.len()),
+                requests,
+                errors
+            );
+            for endpoint in instance
+                .endpoints
+                .iter()
+                .filter(|endpoint| endpoint.requests > 0)
+            {
                 let _ = writeln!(
                     out,
                     "{:<15} {:<24} {:<26} {:>9} {:>7} {:>10}",
@@ -296,10 +321,11 @@ pub fn render(report: &SystemHealthReport) -> String {
         }
     }
     let _ = writeln!(out);
+    let _ = writeln!(out, "{:<32} as the streams' replicas see it", "node");
     for node in &report.nodes {
         let _ = writeln!(
             out,
-            "node {:<27} {}",
+            "{:<32} {}",
             node.name,
             node.problem.as_deref().unwrap_or("ok")
         );
@@ -362,7 +388,7 @@ mod tests {
                 consumers: Vec::new(),
             },
         ];
-        let nodes = nodes(&streams);
+        let nodes = nodes("n4", &streams);
         let problem = |name: &str| {
             nodes
                 .iter()
@@ -372,6 +398,7 @@ mod tests {
         assert_eq!(problem("n1"), Some(Some("7 behind on B".to_owned())));
         assert_eq!(problem("n2"), Some(None));
         assert_eq!(problem("n3"), Some(Some("offline for A".to_owned())));
+        assert_eq!(problem("n4"), Some(None), "the one answering");
     }
 
     #[test]
@@ -398,6 +425,73 @@ mod tests {
                 stuck: 2,
                 failed: 1
             }
+        );
+    }
+
+    #[test]
+    fn the_printed_report_says_what_is_wrong() {
+        let report = SystemHealthReport {
+            services: vec![ServiceHealth {
+                name: "orders".to_owned(),
+                instances: vec![InstanceHealth {
+                    id: "i1".to_owned(),
+                    version: "0.1.0".to_owned(),
+                    endpoints: vec![
+                        EndpointHealth {
+                            name: "get_order".to_owned(),
+                            requests: 4,
+                            errors: 1,
+                            average_micros: 1_500,
+                            last_error: "500:boom".to_owned(),
+                        },
+                        EndpointHealth {
+                            name: "list_orders".to_owned(),
+                            requests: 0,
+                            errors: 0,
+                            average_micros: 0,
+                            last_error: String::new(),
+                        },
+                    ],
+                }],
+            }],
+            streams: vec![StreamHealth {
+                name: "EVENTS".to_owned(),
+                messages: 9,
+                leader: None,
+                replicas: Vec::new(),
+                consumers: vec![ConsumerHealth {
+                    name: "notifications".to_owned(),
+                    pending: 5,
+                    ack_pending: 2,
+                    redelivered: 0,
+                }],
+            }],
+            nodes: vec![NodeHealth {
+                name: "n2".to_owned(),
+                problem: Some("offline for EVENTS".to_owned()),
+            }],
+            sagas: None,
+            problems: vec!["no answer".to_owned()],
+        };
+        let printed = render(&report);
+        let words = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
+        let lines: Vec<String> = printed.lines().map(words).collect();
+        for expected in [
+            "orders i1 (all 2) 4 1",
+            "orders i1 get_order 4 1 1.5ms",
+            "EVENTS notifications 5 2",
+            "n2 offline for EVENTS",
+            "sagas: unknown",
+            "problem: no answer",
+        ] {
+            assert!(
+                lines.iter().any(|line| line == expected),
+                "{expected}:\n{printed}"
+            );
+        }
+        assert!(
+            !printed.contains("list_orders"),
+            "idle endpoints are left out"
         );
     }
 
