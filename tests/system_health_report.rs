@@ -1,8 +1,12 @@
-//! The system's health as `just status` prints it (the `health` operator subcommand) and as an
-//! admin's console reads it (`system_health` through the gateway), on a system whose services
-//! each connect as their own NATS user: after an order, every service's instance shows with
-//! its endpoints' counts, the streams' durable consumers show their lag, and the saga counts
-//! are there; a member who is not an admin is refused.
+//! The system's health as `just status` prints it (`bikestore-orchestrator health`, as `ops`)
+//! and as an admin's console reads it (`system_health` through the gateway), on a system whose
+//! services each connect as their own NATS user: while notifications is stopped its consumer's
+//! lag shows; once it is back, every service's instance shows with its endpoints' counts,
+//! every durable consumer has caught up, and the saga counts are there; a member who is not an
+//! admin is refused.
+//!
+//! It runs the orchestrator's binary: `cargo build --bin bikestore-orchestrator` first, or run
+//! the whole workspace's tests.
 
 use std::time::Duration;
 
@@ -12,9 +16,8 @@ use bikestore_contracts::sagas::SagaState;
 use bikestore_contracts::{ErrorCode, ServiceName, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::config::NatsTls;
-use bikestore_runtime::health;
 use bikestore_runtime::ops::{HealthArgs, system_health};
-use bikestore_testkit::eventually;
+use bikestore_testkit::{cargo_bin, eventually};
 
 #[path = "support/shop.rs"]
 mod shop;
@@ -89,31 +92,82 @@ fn assert_complete(report: &SystemHealthReport, work_stream: &str) -> anyhow::Re
     Ok(())
 }
 
+/// Runs `bikestore-orchestrator health` as `just status` does (as `ops`) and returns what it
+/// printed.
+async fn health_command(system: &System) -> anyhow::Result<String> {
+    let binary = cargo_bin("bikestore-orchestrator")?;
+    let credentials = system.credentials("ops").context("no ops credentials")?;
+    let output = tokio::process::Command::new(&binary)
+        .arg("health")
+        .args(["--nats-url", &system.nats_url()])
+        .arg("--nats-credentials")
+        .arg(&credentials)
+        .args(["--subject-prefix", system.subjects().prefix()])
+        .output()
+        .await
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    ensure!(
+        output.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(printed)
+}
+
+/// The columns of the printed line that starts with `first` and has `second` as a column.
+fn printed_line<'a>(printed: &'a str, first: &str, second: &str) -> anyhow::Result<Vec<&'a str>> {
+    printed
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|columns| columns.first() == Some(&first) && columns.contains(&second))
+        .with_context(|| format!("no line of {first} with {second}:\n{printed}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_health_report_shows_services_streams_and_sagas_to_operators_and_admins()
 -> anyhow::Result<()> {
-    let system = System::builder()
+    let mut system = System::builder()
         .secured()
         .seeded()
         .all_services()
         .start()
         .await?;
     let shop = Shop::open(system.caller(), "Healthy", 5).await?;
-    let placed = system
-        .caller()
-        .call(&shop.order(StaffId(1), 1, "4242 4242 4242 4242", Some(15_000)))
-        .await?;
-    assert_eq!(placed.state, SagaState::Completed, "{placed:?}");
     let work_stream = system.subjects().saga_work_stream();
-
-    // The operator's view, as `just status` prints it: once the events of the order are
-    // consumed, no durable consumer has anything pending.
+    let orders_events = system.subjects().event_stream(ServiceName::Orders);
     let operator = HealthArgs {
         nats_url: system.nats_url(),
         nats_credentials: system.credentials("ops"),
         nats_tls: NatsTls::default(),
         subject_prefix: system.subjects().prefix().to_owned(),
     };
+
+    // With notifications stopped, the order's events wait for it: its consumer lags.
+    system.stop_service(ServiceName::Notifications).await?;
+    let placed = system
+        .caller()
+        .call(&shop.order(StaffId(1), 1, "4242 4242 4242 4242", Some(15_000)))
+        .await?;
+    assert_eq!(placed.state, SagaState::Completed, "{placed:?}");
+    eventually("the notifications consumer lags", WAIT, async || {
+        let report = system_health(&operator).await?;
+        let lag = report
+            .streams
+            .iter()
+            .filter(|stream| stream.name == orders_events)
+            .flat_map(|stream| &stream.consumers)
+            .find(|consumer| consumer.name == ServiceName::Notifications.as_str())
+            .map(|consumer| consumer.pending + consumer.ack_pending);
+        anyhow::Ok(lag.filter(|lag| *lag > 0))
+    })
+    .await?;
+    let printed = health_command(&system).await?;
+    let lagging = printed_line(&printed, &orders_events, "notifications")?;
+    assert_ne!(lagging.get(2..4), Some(&["0", "0"][..]), "{printed}");
+
+    // Back, it catches up: no durable consumer has anything pending.
+    system.start_service(ServiceName::Notifications).await?;
     let report = eventually("every consumer caught up", WAIT, async || {
         let report = system_health(&operator).await?;
         let idle = report
@@ -121,23 +175,27 @@ async fn the_health_report_shows_services_streams_and_sagas_to_operators_and_adm
             .iter()
             .flat_map(|stream| &stream.consumers)
             .all(|consumer| consumer.is_idle());
-        anyhow::Ok(idle.then_some(report))
+        let notifications_back = report
+            .services
+            .iter()
+            .any(|service| service.name == ServiceName::Notifications.as_str());
+        anyhow::Ok((idle && notifications_back).then_some(report))
     })
     .await?;
     assert_complete(&report, &work_stream)?;
-    let printed = health::render(&report);
-    let place_order_line = printed
-        .lines()
-        .find(|line| line.starts_with("orchestrator") && line.contains(" place_order "))
-        .with_context(|| format!("no place_order line:\n{printed}"))?;
-    let columns: Vec<&str> = place_order_line.split_whitespace().collect();
-    assert_eq!(columns.get(3..5), Some(&["1", "0"][..]), "{printed}");
-    assert!(
-        printed.contains("sagas: 0 running, 0 compensating, 0 stuck, 0 failed"),
+    let printed = health_command(&system).await?;
+    assert_eq!(
+        printed_line(&printed, "orchestrator", "place_order")?.get(3..5),
+        Some(&["1", "0"][..]),
+        "one request, no error: {printed}"
+    );
+    assert_eq!(
+        printed_line(&printed, &orders_events, "notifications")?.get(2..4),
+        Some(&["0", "0"][..]),
         "{printed}"
     );
     assert!(
-        printed.lines().any(|line| line.starts_with(&work_stream)),
+        printed.contains("sagas: 0 running, 0 compensating, 0 stuck, 0 failed"),
         "{printed}"
     );
 
