@@ -480,8 +480,9 @@ down:
         stop "$(node_file_name "$node" "$nodes")" "$(node_program "$node" "$nodes")"
     done
 
-# Show whether nats-server and each service are running, each node's health, and each stream's and
-# bucket's leader and replicas.
+# Show whether nats-server and each service are running, each node's health, each stream's and
+# bucket's leader and replicas; then each service's instances and endpoint statistics, each
+# durable consumer's lag, and the saga counts (`bikestore-orchestrator health`, as ops).
 status:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -506,7 +507,17 @@ status:
         show "litestream-$name" "litestream-$name.yml" " (replicating the $name database)"
     done
     echo
-    python3 nats/status.py report $(status_arguments "$nodes" $(seq "$nodes"))
+    report_status=0
+    python3 nats/status.py report $(status_arguments "$nodes" $(seq "$nodes")) || report_status=$?
+    echo
+    health="$release_dir/bikestore-orchestrator"
+    if [[ -x "$health" ]]; then
+        "$health" health --nats-url "$(nats_urls "$nodes")" --nats-credentials "$credentials_dir/ops.creds" \
+            --subject-prefix "$prefix" || report_status=$?
+    else
+        echo "$health was not built (just build): no service statistics, consumer lag or saga counts"
+    fi
+    exit "$report_status"
 
 # A service's database lost with its disk or machine: rebuild it from the replica in its NATS
 # object store bucket, here or on another machine (with the deployment's credentials/ folder and

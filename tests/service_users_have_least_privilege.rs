@@ -58,6 +58,13 @@ fn refused(subjects: &Subjects) -> Vec<(ServiceName, Attempt)> {
             Publish(Subjects::key_value(&subjects.sagas_bucket(), "forged")),
         ),
         (Notifications, Publish(api("STREAM.INFO", &audit_stream))),
+        // Every service's statistics are the orchestrator's alone to gather (system health),
+        // and its grant reads streams' states, never their messages.
+        (
+            Inventory,
+            Publish(Subjects::every_service_stats().to_owned()),
+        ),
+        (Orchestrator, Publish(api("STREAM.MSG.GET", &audit_stream))),
         // Live feeds forged: stock news comes only from the inventory stream's republish, and
         // the orchestrator's live grant is saga progress alone.
         (

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use bikestore_client::{ClientError, Session};
+use bikestore_contracts::health::SystemHealth;
 use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, Password, ResetPassword,
     Role, RotateSigningKey, UnlockUsername,
@@ -88,6 +89,7 @@ const CHAIN_WIDE: &[(&str, &str)] = &[
     ("void_payment", ADMINS_ONLY),
     ("refund_payment", ADMINS_ONLY),
     ("cancel_order_payments", ADMINS_ONLY),
+    ("system_health", ADMINS_ONLY),
 ];
 
 /// Store 1's records the probes aim at.
@@ -387,6 +389,7 @@ async fn probe_admins_only(member: &Session, operation: &str, data: &Store1) -> 
             store_1,
         ),
         "rotate_signing_key" => seen(member.call(&RotateSigningKey {}).await, store_1),
+        "system_health" => seen(member.call(&SystemHealth {}).await, store_1),
         "list_staff" => seen(
             member
                 .call(&ListStaff {

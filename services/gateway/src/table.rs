@@ -8,6 +8,7 @@
 //! and act on every store; managers and sales act only on their own store. Whether a call is
 //! audited follows the request type's kind: every command is.
 
+use bikestore_contracts::health::SystemHealth;
 use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, GetStaff, ListStaff, Login, Logout, PublicKeys,
     Refresh, ResetPassword, Role, RotateSigningKey, StaffNames, UnlockUsername,
@@ -243,6 +244,8 @@ pub const TABLE: &[Rule] = &[
     forced_list::<SagaStats>(MANAGERS),
     owned_by::<RetrySaga>(MANAGERS),
     owned_by::<ResolveSaga>(MANAGERS),
+    // The system's health: every store's sagas and the whole deployment's internals.
+    chain_wide::<SystemHealth>(Access::Roles(ADMIN), ADMINS_ONLY),
 ];
 
 /// The rule of `service`'s `operation`, if the gateway serves it.

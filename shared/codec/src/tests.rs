@@ -350,6 +350,7 @@ const EVERY_REQUEST_DECODER: &[fn(&[u8])] = {
         decode_both::<sagas::RetrySaga>,
         decode_both::<sagas::ResolveSaga>,
         decode_both::<sagas::SagaStats>,
+        decode_both::<bikestore_contracts::health::SystemHealth>,
         decode_both::<identity::Login>,
         decode_both::<identity::Refresh>,
         decode_both::<identity::Logout>,

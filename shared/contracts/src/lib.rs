@@ -17,6 +17,7 @@ pub mod database_replicas;
 pub mod error;
 pub mod gateway;
 pub mod headers;
+pub mod health;
 pub mod identity;
 pub mod ids;
 pub mod inventory;

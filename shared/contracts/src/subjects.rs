@@ -382,6 +382,11 @@ impl Subjects {
         format!("$SRV.STATS.{service}")
     }
 
+    /// The NATS micro service statistics subject that every instance of every service answers.
+    pub fn every_service_stats() -> &'static str {
+        "$SRV.STATS"
+    }
+
     /// The JetStream API subject of `action` (such as `STREAM.INFO`, `STREAM.PURGE` or
     /// `CONSUMER.CREATE`) on `stream`: what a NATS user's permissions grant or deny.
     pub fn jetstream_api(action: &str, stream: &str) -> String {

@@ -9,6 +9,8 @@
 //! - [`metrics`]: Prometheus metrics, served on `--metrics-addr`, and the series every service
 //!   shares (requests, inbox hits, the outbox's oldest row, consumer lag);
 //! - [`connect`]: a NATS connection that retries at start and reconnects for ever;
+//! - [`health`]: the system's health (services' statistics, streams' lag, nodes) for
+//!   `just status` and the admins' System screen;
 //! - [`host`]: registration as a NATS micro service, one queue group per service, and the glue
 //!   that decodes a request, calls its handler and encodes the typed reply or error;
 //! - [`commands`]: command execution through the inbox (exactly once per idempotency key) with
@@ -40,6 +42,7 @@ pub mod connect;
 pub mod consumer;
 pub mod dead_letters;
 mod error;
+pub mod health;
 pub mod host;
 pub mod metrics;
 pub mod ops;

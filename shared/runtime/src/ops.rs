@@ -1,19 +1,23 @@
 //! Operator subcommands every service binary shares: listing and replaying dead letters,
-//! waiting until a service is ready, and printing its database replica's Litestream
-//! configuration; and what "ready" means ([`is_ready_info`]).
+//! waiting until a service is ready, printing its database replica's Litestream
+//! configuration, and printing the system's health (`just status`); and what "ready" means
+//! ([`is_ready_info`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use bikestore_contracts::database_replicas::has_database;
+use bikestore_contracts::health::SystemHealthReport;
+use bikestore_contracts::sagas::SagaStats;
 use bikestore_contracts::{ServiceName, Subjects};
 
+use crate::call::Caller;
 use crate::config::{
     ENV_DATA_DIR, ENV_NATS_CREDENTIALS, ENV_NATS_URL, ENV_SUBJECT_PREFIX, NatsTls, database_path,
 };
 use crate::connect::connect_once;
 use crate::error::RuntimeError;
-use crate::{dead_letters, replica};
+use crate::{dead_letters, health, replica};
 
 /// `dead-letters`: what consumers gave up on, and putting it back.
 #[derive(Debug, Clone, clap::Args)]
@@ -166,6 +170,51 @@ pub enum OpsCommand {
     /// reads from BIKESTORE_NATS_REPLICA_PASSWORD; `litestream replicate -config FILE` runs it,
     /// `litestream restore -config FILE DATABASE` rebuilds the database from it.
     ReplicaConfig(ReplicaConfigArgs),
+    /// Prints the system's health: every service instance's endpoint statistics, every
+    /// stream's consumers' lag, each node as the streams see it, and the saga counts.
+    Health(HealthArgs),
+}
+
+/// `health`: which NATS to ask.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HealthArgs {
+    /// NATS server URL, or a comma-separated list of a cluster's nodes.
+    #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+    /// NATS credentials file (`user:password`); anonymous without it.
+    #[arg(long, env = ENV_NATS_CREDENTIALS)]
+    pub nats_credentials: Option<PathBuf>,
+    /// TLS to nats-server.
+    #[command(flatten)]
+    pub nats_tls: NatsTls,
+    /// Subject prefix of the deployment.
+    #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = bikestore_contracts::subjects::DEFAULT_PREFIX)]
+    pub subject_prefix: String,
+}
+
+/// The system's health as the operator `args` connects as sees it, with the saga counts asked
+/// from the orchestrator (a problem in the report if it does not answer).
+pub async fn system_health(args: &HealthArgs) -> Result<SystemHealthReport, RuntimeError> {
+    let subjects = Subjects::new(&args.subject_prefix)
+        .map_err(|error| RuntimeError::Config(error.to_string()))?;
+    let client = connect_once(
+        &args.nats_url,
+        args.nats_credentials.as_deref(),
+        &args.nats_tls,
+        Duration::from_secs(5),
+    )
+    .await?;
+    let mut report = health::gather(&client).await;
+    match Caller::new(client, subjects)
+        .call(&SagaStats::default())
+        .await
+    {
+        Ok(stats) => report.sagas = Some(health::saga_counts(&stats.counts)),
+        Err(error) => report
+            .problems
+            .push(format!("the orchestrator did not count the sagas: {error}")),
+    }
+    Ok(report)
 }
 
 /// `replica-config`: where the database is and which NATS holds its replica.
@@ -231,6 +280,10 @@ pub async fn run_ops(command: OpsCommand, service: ServiceName) -> Result<(), Ru
             .await
         }
         OpsCommand::ReplicaConfig(args) => replica_config(&args, service),
+        OpsCommand::Health(args) => {
+            print!("{}", health::render(&system_health(&args).await?));
+            Ok(())
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! with [`BackendEvent`]s. Nothing here does IO.
 
 use bikestore_client::ClientError;
+use bikestore_contracts::health::SystemHealthReport;
 use bikestore_contracts::identity::{
     ChangeStaffRole, CreateStaff, DeactivateStaff, Password, ResetPassword, StaffName, StaffSaved,
     StaffSummary,
@@ -125,6 +126,8 @@ pub enum Operation {
     StaffChange,
     /// Naming members of staff (an order's seller).
     StaffNames,
+    /// Reading the system's health (admins).
+    SystemHealth,
 }
 
 /// The figures of the dashboard, read in one go.
@@ -211,6 +214,8 @@ pub enum BackendEvent {
     Staff(Vec<StaffSummary>),
     /// Members' names by number.
     StaffNames(Vec<StaffName>),
+    /// The system's health.
+    SystemHealth(SystemHealthReport),
     /// The catalog.
     Catalog(Vec<Product>),
     /// One product with its stock in every store.
@@ -318,6 +323,8 @@ pub enum Command {
     CreateCustomer(CreateCustomer),
     /// Name these members of staff.
     LoadStaffNames(Vec<StaffId>),
+    /// Read the system's health (admins).
+    LoadSystemHealth,
     /// List the staff.
     LoadStaff {
         /// Deactivated members too.

@@ -1,11 +1,12 @@
 //! Operator endpoints: list sagas, show one, retry a stuck or failed one, resolve one by hand,
-//! and statistics. Every saga record they reply with leaves out the card token.
+//! statistics, and the system's health for admins. Every saga record they reply with leaves out the card token.
 
 mod get_saga;
 mod list_sagas;
 mod resolve_saga;
 mod retry_saga;
 mod saga_stats;
+mod system_health;
 
 use bikestore_contracts::sagas::{SagaId, SagaPayload, SagaRecord};
 use bikestore_runtime::{RuntimeError, ServiceHost, now_ms};
@@ -21,6 +22,7 @@ pub async fn register(host: &mut ServiceHost<Orchestrator>) -> Result<(), Runtim
     host.endpoint(retry_saga::handle).await?;
     host.endpoint(resolve_saga::handle).await?;
     host.endpoint(saga_stats::handle).await?;
+    host.endpoint(system_health::handle).await?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! `saga_stats`: counts per state and duration percentiles of ended sagas, of one store or all.
 
-use bikestore_contracts::sagas::{SagaState, SagaStats, SagaStatsReport, StateCount};
+use bikestore_contracts::sagas::{SagaRecord, SagaState, SagaStats, SagaStatsReport, StateCount};
 use bikestore_runtime::Ctx;
 
 use crate::Orchestrator;
@@ -15,6 +15,17 @@ const STATES: [SagaState; 6] = [
     SagaState::Resolved,
 ];
 
+/// How many of `sagas` are in each state.
+pub fn counts(sagas: &[SagaRecord]) -> Vec<StateCount> {
+    STATES
+        .into_iter()
+        .map(|state| StateCount {
+            state,
+            count: sagas.iter().filter(|saga| saga.state == state).count() as u64,
+        })
+        .collect()
+}
+
 /// Reads every record and summarises.
 pub async fn handle(
     ctx: Ctx<Orchestrator>,
@@ -24,13 +35,7 @@ pub async fn handle(
     if let Some(store_id) = request.store_id {
         sagas.retain(|saga| saga.payload.store_id() == Some(store_id));
     }
-    let counts = STATES
-        .into_iter()
-        .map(|state| StateCount {
-            state,
-            count: sagas.iter().filter(|saga| saga.state == state).count() as u64,
-        })
-        .collect();
+    let counts = counts(&sagas);
     let mut durations: Vec<i64> = sagas
         .iter()
         .filter(|saga| saga.state.is_terminal())

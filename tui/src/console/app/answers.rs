@@ -6,7 +6,7 @@ use bikestore_contracts::identity::StaffSummary;
 
 use super::{
     App, Connection, Overlay, Tab, catalog, customers, dashboard, load, login, notifications,
-    orders, sagas, staff, stock,
+    orders, sagas, staff, stock, system,
 };
 use crate::console::event::{BackendEvent, Command, Operation, UiError};
 
@@ -59,6 +59,7 @@ impl App {
                 commands.extend(customers::on_backend(self, &other));
                 commands.extend(catalog::on_backend(self, &other));
                 commands.extend(staff::on_backend(self, &other));
+                commands.extend(system::on_backend(self, &other));
                 commands
             }
         }
@@ -125,6 +126,7 @@ impl App {
             Operation::CustomerChange => orders::failed(self, operation, &error),
             Operation::StockChange | Operation::CatalogChange | Operation::StaffChange => {}
             Operation::Staff => self.staff_screen.list = load::Load::Failed(error.clone()),
+            Operation::SystemHealth => self.system.report = load::Load::Failed(error.clone()),
             Operation::Catalog => self.catalog.list = load::Load::Failed(error.clone()),
             Operation::Product => {
                 if self.catalog.detail.is_some() {

@@ -59,7 +59,7 @@ impl App {
     /// Whether the screen shows a list the `/` filter applies to.
     pub(super) fn filters_a_list(&self) -> bool {
         match self.tab {
-            Tab::Dashboard => false,
+            Tab::Dashboard | Tab::System => false,
             Tab::Sagas => self.sagas.view == sagas::SagasView::List,
             Tab::Orders => self.orders.view == orders::OrdersView::List,
             Tab::Notifications | Tab::Stock | Tab::Staff => true,

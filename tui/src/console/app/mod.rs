@@ -23,6 +23,7 @@ pub mod routing;
 pub mod sagas;
 pub mod staff;
 pub mod stock;
+pub mod system;
 pub mod tabs;
 pub mod text_input;
 
@@ -104,6 +105,8 @@ pub struct App {
     pub staff_names: BTreeMap<StaffId, String>,
     /// The customers screen.
     pub customers: customers::CustomersState,
+    /// The System screen (admins).
+    pub system: system::SystemState,
     /// The `/` filter of the list on screen.
     pub filter: ListFilter,
     /// The message line.
@@ -139,6 +142,7 @@ impl App {
             staff_screen: staff::StaffState::default(),
             staff_names: BTreeMap::new(),
             customers: customers::CustomersState::default(),
+            system: system::SystemState::default(),
             filter: ListFilter::default(),
             status: None,
             overlay: Overlay::None,
@@ -233,6 +237,7 @@ impl App {
             Tab::Staff => Place::Staff,
             Tab::Customers if self.customers.detail.is_some() => Place::CustomerDetail,
             Tab::Customers => Place::Customers,
+            Tab::System => Place::System,
         }
     }
 
@@ -273,7 +278,7 @@ impl App {
             Event::Tick { now_ms } => {
                 self.now_ms = now_ms;
                 self.spinner = self.spinner.wrapping_add(1);
-                Vec::new()
+                system::on_tick(self)
             }
             Event::Resize => Vec::new(),
             Event::Interrupt => {

@@ -11,7 +11,7 @@ use crate::console::event::{Command, UiError};
 /// Every palette command and what it does, for the palette's own list.
 pub const COMMANDS: &[(&str, &str)] = &[
     (
-        "dashboard, orders, sagas, feed, stock, catalog, customers, staff",
+        "dashboard, orders, sagas, feed, stock, catalog, customers, staff, system",
         "go to that screen",
     ),
     ("order <id>", "open an order"),
@@ -35,6 +35,7 @@ pub fn run(app: &mut App, line: &str) -> Vec<Command> {
         "stock" => Some(Tab::Stock),
         "catalog" | "products" => Some(Tab::Catalog),
         "staff" => Some(Tab::Staff),
+        "system" | "health" => Some(Tab::System),
         "customers" | "clients" => Some(Tab::Customers),
         _ => None,
     };

@@ -6,7 +6,7 @@ use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::{
     App, ListFilter, Overlay, Tab, catalog, customers, dashboard, login, notifications, orders,
-    palette, sagas, staff, stock,
+    palette, sagas, staff, stock, system,
 };
 use crate::console::event::Command;
 use crate::console::keys::{self, Action};
@@ -100,6 +100,7 @@ impl App {
             Tab::Catalog => (!typing).then(|| catalog::on_key(self, key)).flatten(),
             Tab::Staff => (!typing).then(|| staff::on_key(self, key)).flatten(),
             Tab::Customers => (!typing).then(|| customers::on_key(self, key)).flatten(),
+            Tab::System => (!typing).then(|| system::on_key(self, key)).flatten(),
         }
     }
 }

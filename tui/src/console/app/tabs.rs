@@ -6,7 +6,7 @@ use bikestore_contracts::identity::Role;
 
 use super::{
     App, ListFilter, catalog, customers, dashboard, load, notifications, orders, sagas, staff,
-    stock,
+    stock, system,
 };
 use crate::console::event::Command;
 
@@ -29,11 +29,13 @@ pub enum Tab {
     Customers,
     /// Members of staff (admins).
     Staff,
+    /// The system's health (admins).
+    System,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Dashboard,
         Tab::Orders,
         Tab::Sagas,
@@ -42,6 +44,7 @@ impl Tab {
         Tab::Catalog,
         Tab::Customers,
         Tab::Staff,
+        Tab::System,
     ];
 
     /// The tab's title.
@@ -55,6 +58,7 @@ impl Tab {
             Tab::Catalog => "Catalog",
             Tab::Customers => "Customers",
             Tab::Staff => "Staff",
+            Tab::System => "System",
         }
     }
 
@@ -64,6 +68,7 @@ impl Tab {
             Tab::Dashboard => "Dash",
             Tab::Notifications => "Feed",
             Tab::Customers => "Clients",
+            Tab::System => "Sys",
             other => other.title(),
         }
     }
@@ -77,7 +82,7 @@ impl Tab {
             | Tab::Stock
             | Tab::Catalog
             | Tab::Customers => true,
-            Tab::Staff => role == Role::Admin,
+            Tab::Staff | Tab::System => role == Role::Admin,
             Tab::Sagas => matches!(role, Role::Manager | Role::Admin),
         }
     }
@@ -130,6 +135,7 @@ impl App {
             Tab::Customers if matches!(self.customers.list, load::Load::Idle) => {
                 customers::reload(self)
             }
+            Tab::System if matches!(self.system.report, load::Load::Idle) => system::reload(self),
             _ => Vec::new(),
         }
     }
@@ -170,6 +176,7 @@ impl App {
         self.catalog = catalog::CatalogState::default();
         self.staff_screen = staff::StaffState::default();
         self.customers = customers::CustomersState::default();
+        self.system = system::SystemState::default();
         let mut commands = vec![Command::Subscribe {
             store_id: self.store_id,
             member_store: self.member_store(),

@@ -265,6 +265,8 @@ pub enum Place {
     ProductForm,
     /// The add-member, role-and-store or password form.
     StaffForm,
+    /// The System screen.
+    System,
 }
 
 /// What `event` means in `place`, whoever is logged in: a key offered only to managers still

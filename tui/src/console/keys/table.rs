@@ -388,6 +388,10 @@ pub fn hints(place: Place) -> &'static [Hint] {
             const HINTS: &[Hint] = &[BACK];
             HINTS
         }
+        Place::System => {
+            const HINTS: &[Hint] = &[RELOAD];
+            HINTS
+        }
         Place::Staff => {
             const HINTS: &[Hint] = &[
                 MOVE,

@@ -15,6 +15,7 @@ mod orders;
 mod sagas;
 mod staff;
 mod stock;
+mod system;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -69,6 +70,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         (Some(_), Tab::Catalog) => catalog::render(app, frame, body),
         (Some(_), Tab::Staff) => staff::render(app, frame, body),
         (Some(_), Tab::Customers) => customers::render(app, frame, body),
+        (Some(_), Tab::System) => system::render(app, frame, body),
     }
     render_status(app, frame, status);
     render_hints(app, frame, hints);
@@ -88,7 +90,8 @@ pub fn render(app: &App, frame: &mut Frame) {
 
 fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let tabs_line = |short: bool| {
+    // `compact` (short titles without the space after each) is for an admin's nine tabs.
+    let tabs_line = |short: bool, compact: bool| {
         // The name gives way to the tabs when space is short.
         let mut spans = if short {
             Vec::new()
@@ -106,17 +109,18 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
             } else {
                 theme.text()
             };
-            spans.push(Span::styled(format!(" {} {title} ", index + 1), style));
+            let gap = if compact { "" } else { " " };
+            spans.push(Span::styled(format!(" {} {title}{gap}", index + 1), style));
         }
         Line::from(spans)
     };
     // Narrow terminals get the short titles, so every tab's number stays visible.
-    let full = tabs_line(false);
-    let tabs = if full.width() <= usize::from(area.width) {
-        full
-    } else {
-        tabs_line(true)
-    };
+    let fits = |line: &Line| line.width() <= usize::from(area.width);
+    let tabs = [(false, false), (true, false)]
+        .into_iter()
+        .map(|(short, compact)| tabs_line(short, compact))
+        .find(fits)
+        .unwrap_or_else(|| tabs_line(true, true));
     let used = tabs.width() as u16 + 1;
     frame.render_widget(tabs, area);
     if let Some(staff) = &app.staff {

@@ -6,6 +6,7 @@
 #![cfg(test)]
 
 use crate::console::app::tests::stock::stock_app;
+use crate::console::app::tests::system::health_report;
 use crate::console::app::tests::{backend, orders_app, press, type_text};
 use bikestore_contracts::identity::Role;
 use bikestore_contracts::sagas::{SagaId, SagaList, SagaStarted, SagaState};
@@ -333,6 +334,17 @@ pub(crate) fn every_screen() -> Vec<(&'static str, App)> {
     }
     let order_form_no_customer = order_form_add_customer.clone();
     press(&mut order_form_add_customer, KeyCode::Enter);
+    let mut system_healthy = demo::app(Role::Admin);
+    press(&mut system_healthy, KeyCode::Char('9'));
+    let mut system_degraded = system_healthy.clone();
+    backend(
+        &mut system_healthy,
+        BackendEvent::SystemHealth(health_report(true)),
+    );
+    backend(
+        &mut system_degraded,
+        BackendEvent::SystemHealth(health_report(false)),
+    );
     let mut sagas_filtered = sagas_app();
     press(&mut sagas_filtered, KeyCode::Char('/'));
     type_text(&mut sagas_filtered, "stuck");
@@ -372,6 +384,8 @@ pub(crate) fn every_screen() -> Vec<(&'static str, App)> {
         ("saga_detail_stuck", saga_detail),
         ("notifications", notifications),
         ("help_orders", help),
+        ("system_healthy", system_healthy),
+        ("system_degraded", system_degraded),
     ]
 }
 
@@ -404,6 +418,7 @@ fn the_screens_reached_are_the_ones_named() {
     assert_eq!(find("order_form_add_customer").place(), Place::CustomerForm);
     assert_eq!(find("staff_add").place(), Place::StaffForm);
     assert_eq!(find("staff_deactivate_confirm").place(), Place::Confirm);
+    assert_eq!(find("system_degraded").place(), Place::System);
 }
 
 #[test]

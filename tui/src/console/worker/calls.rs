@@ -2,6 +2,7 @@
 //! signed session, each answered with its backend event or a failure naming its operation.
 
 use bikestore_client::{CallOptions, ClientError, Session};
+use bikestore_contracts::health::SystemHealth;
 use bikestore_contracts::identity::{ListStaff, Password};
 use bikestore_contracts::inventory::{
     GetProduct, ListProducts, ListStores, LowStock, MAX_PAGE_LIMIT, Page, StoreStock,
@@ -107,6 +108,7 @@ fn operation_of(command: &Command) -> Operation {
         }
         Command::LoadStaff { .. } => Operation::Staff,
         Command::LoadStaffNames(_) => Operation::StaffNames,
+        Command::LoadSystemHealth => Operation::SystemHealth,
         Command::CreateCustomer(_) => Operation::CustomerChange,
         Command::LoadCatalog => Operation::Catalog,
         Command::LoadProduct(_) => Operation::Product,
@@ -199,6 +201,9 @@ async fn run_call(session: &Session, command: Command) -> Result<BackendEvent, U
         ),
         Command::CreateCustomer(request) => {
             BackendEvent::CustomerSaved(session.call(&request).await?)
+        }
+        Command::LoadSystemHealth => {
+            BackendEvent::SystemHealth(session.call(&SystemHealth {}).await?)
         }
         Command::LoadStaffNames(staff_ids) => BackendEvent::StaffNames(
             session

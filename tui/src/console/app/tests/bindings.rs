@@ -7,7 +7,7 @@ use crate::console::keys::{Action, Hint, Place};
 use crate::console::screens::snapshots::every_screen;
 
 /// Every place a hint bar can show.
-const EVERY_PLACE: [Place; 27] = [
+const EVERY_PLACE: [Place; 28] = [
     Place::Login,
     Place::Dashboard,
     Place::OrderList,
@@ -35,6 +35,7 @@ const EVERY_PLACE: [Place; 27] = [
     Place::CustomerForm,
     Place::ProductForm,
     Place::StaffForm,
+    Place::System,
 ];
 
 /// Consoles in every place: each screen the snapshots draw, the order form in each pane, the

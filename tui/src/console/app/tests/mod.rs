@@ -29,6 +29,7 @@ mod sagas;
 mod shell;
 mod staff;
 pub(crate) mod stock;
+pub(crate) mod system;
 
 pub(crate) fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
     app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
