@@ -64,6 +64,11 @@ pub struct Args {
     /// also measures the gateway's added latency on a cheap query.
     #[arg(long)]
     pub through_gateway: bool,
+    /// Observe the services as their binaries are observed: JSON logs with trace and span IDs
+    /// (spans exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set) and each service's
+    /// Prometheus metrics served on a free loopback port; their cost is in the numbers.
+    #[arg(long)]
+    pub observe: bool,
     /// A short smoke run (2 s, concurrency 8, scale 1, some declines and short orders) that
     /// fails unless every saga reached a terminal state with the expected outcome.
     #[arg(long)]
@@ -128,6 +133,7 @@ pub struct Settings {
     pub compare: Option<PathBuf>,
     pub quick: bool,
     pub through_gateway: bool,
+    pub observe: bool,
 }
 
 impl Settings {
@@ -190,6 +196,7 @@ impl Settings {
             compare: args.compare.map(from_workspace),
             quick,
             through_gateway: args.through_gateway,
+            observe: args.observe,
         })
     }
 }

@@ -21,7 +21,8 @@
 //! It prints a markdown table with the ratios to the floor saga, the outcomes and a per-step
 //! breakdown read from the saga records, saves it with a JSON copy under
 //! `target/bench-results/`, and with `--compare` prints the change against an earlier JSON.
-//! `--quick` is the CI smoke run: it fails unless every saga ended as it should.
+//! `--observe` runs the services observed as their binaries are (JSON logs with trace IDs,
+//! metrics served), to show what observing costs. `--quick` is the CI smoke run: it fails unless every saga ended as it should.
 //!
 //! Layout: `cli` (flags), `stack` (server, seed, services, stock), `front` (identity, gateway,
 //! console connection, logged-in staff), `driver` (workers, timing, progress line), `floor`
@@ -72,6 +73,16 @@ async fn main() -> anyhow::Result<()> {
             ""
         }
     );
+    // Held for the run: the log writer and the span exporter stop with it.
+    let logs = tempfile::tempdir()?;
+    let _telemetry = match settings.observe {
+        true => Some(bikestore_runtime::telemetry::init(
+            "bench",
+            logs.path(),
+            false,
+        )?),
+        false => None,
+    };
     let stack = Stack::start(&settings).await?;
     let floor = Floor::start(
         stack.client.clone(),

@@ -4,6 +4,7 @@
 //! profile; with `--through-gateway` also identity and the gateway, and the demo staff logged
 //! in.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -84,11 +85,15 @@ impl Stack {
             Profile::Durable => Durability::Durable,
         };
         let through_gateway = settings.through_gateway;
+        let observe = settings.observe;
         let builder = builder
             .seeded_at(settings.scale)
             .configure(move |configs| {
                 for common in configs.every_common() {
                     common.durability = durability;
+                    if observe {
+                        common.metrics_addr = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+                    }
                 }
                 if through_gateway {
                     front::configure_gateway(&mut configs.gateway);

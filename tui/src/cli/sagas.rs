@@ -9,6 +9,7 @@ use bikestore_contracts::sagas::{
     GetSaga, HistoryEntry, ListSagas, Phase, ResolveSaga, RetrySaga, SagaId, SagaPayload,
     SagaRecord, SagaStarted, SagaState, SagaStats,
 };
+use bikestore_contracts::trace_context::TraceParent;
 
 use crate::cli::exit::{CliError, describe_wire_error};
 use crate::cli::output::{Printer, Table, View, name_of, or_dash, parse_wire_name, utc_time};
@@ -253,6 +254,10 @@ fn saga_view(saga: &SagaRecord) -> View {
         ("created", utc_time(saga.created_at_ms)),
         ("updated", utc_time(saga.updated_at_ms)),
     ];
+    // What to grep the services' logs for (README, "Tracing").
+    if let Some(trace) = saga.traceparent.as_deref().and_then(TraceParent::parse) {
+        fields.push(("trace id", trace.trace_id_hex()));
+    }
     // The payload's IDs only: a place-order payload also holds the card's provider token,
     // which has no business on a screen.
     match &saga.payload {
