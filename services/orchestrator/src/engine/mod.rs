@@ -11,6 +11,7 @@
 
 pub mod definition;
 pub mod lease;
+mod progress;
 pub mod record;
 pub mod store;
 
@@ -20,14 +21,12 @@ use async_nats::HeaderMap;
 use async_nats::jetstream;
 use bikestore_codec::ContentType;
 use bikestore_contracts::backoff::Backoff;
-use bikestore_contracts::sagas::{
-    Lease, Outcome, Phase, SagaId, SagaProgressed, SagaRecord, SagaState,
-};
+use bikestore_contracts::sagas::{Lease, Outcome, Phase, SagaId, SagaRecord, SagaState};
 use bikestore_contracts::{ErrorCode, Subjects, WireError, headers};
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_runtime::now_ms;
 use bikestore_runtime::outage;
-use tracing::{Instrument, Span, error, info, warn};
+use tracing::{Instrument, error, info, warn};
 
 pub use definition::{Call, Definition, RetryPolicy, Step, UnknownOutcome};
 pub use lease::{Driver, LeasePolicy};
@@ -238,7 +237,7 @@ impl Engine {
                     }
                 }
             }
-            let span = step_span(&saga);
+            let span = progress::step_span(&saga);
             let delay = self.run_step(definition, &mut saga).instrument(span).await;
             let now = now_ms();
             saga.updated_at_ms = now;
@@ -448,42 +447,6 @@ impl Engine {
             .await?;
         call.apply(&reply, &mut saga.payload)
     }
-
-    /// Publishes the record's progress for live views, on its store's live subject. It is
-    /// fire-and-forget on purpose: the record in KV is the truth, and a saga never waits for a
-    /// view.
-    async fn publish_progress(&self, definition: &Definition, saga: &SagaRecord) {
-        let step = record::current_index(saga)
-            .and_then(|index| definition.steps.get(index))
-            .map(|step| step.name)
-            .unwrap_or("end");
-        let event = SagaProgressed {
-            saga_id: saga.saga_id.clone(),
-            definition: saga.definition.clone(),
-            state: saga.state,
-            step: step.to_owned(),
-            last: saga.history.last().cloned(),
-        };
-        let Ok(body) = bikestore_codec::encode(ContentType::Json, &event) else {
-            return;
-        };
-        let mut event_headers = HeaderMap::new();
-        event_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
-        // A saga's consoles are its store's; one whose store is not known yet (see
-        // `SagaPayload::store_id`) still reaches a waiting intake and admins.
-        let subject = match saga.payload.store_id() {
-            Some(store) => self.subjects.live_saga_progress(store, &saga.saga_id.0),
-            None => self.subjects.live_saga_progress_unassigned(&saga.saga_id.0),
-        };
-        if let Err(error) = self
-            .caller
-            .client()
-            .publish_with_headers(subject, event_headers, body.into())
-            .await
-        {
-            warn!(saga_id = %saga.saga_id, error = %error, "could not publish saga progress");
-        }
-    }
 }
 
 /// The detail a step's error carries when its outcome is unknown.
@@ -491,20 +454,6 @@ pub const OUTCOME_DETAIL: &str = "outcome";
 /// [`OUTCOME_DETAIL`]'s value: the step may have taken effect, so it is compensated too.
 pub const OUTCOME_UNKNOWN: &str =
     "unknown: the step may have taken effect, so it is compensated too";
-
-/// The span one step attempt runs in, with what it sends: a child of the request that started
-/// the saga, whichever driver runs the step and however long after.
-fn step_span(saga: &SagaRecord) -> Span {
-    let span = tracing::info_span!(
-        "saga_step",
-        saga_id = %saga.saga_id,
-        definition = %saga.definition,
-        step = saga.step,
-        state = ?saga.state,
-    );
-    bikestore_runtime::trace::continue_trace(&span, saga.traceparent.as_deref());
-    span
-}
 
 /// A wire error for a payload that lacks what a step needs: a bug in a definition.
 pub fn missing(what: &str) -> WireError {
