@@ -2,11 +2,13 @@
 //! runs as its real binary writing its own JSON log, and the trace the console's request
 //! started (which the saga record keeps) is found on log lines of the gateway, the
 //! orchestrator, orders, inventory and notifications, with span IDs, and on the event the
-//! order's confirmation made.
+//! order's confirmation made. Each service also exports its spans over OTLP/HTTP to a collector
+//! the test plays, and each export of the order's trace names its service.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::jetstream;
@@ -39,9 +41,19 @@ async fn an_order_placed_at_the_console_is_one_trace_in_every_services_log() {
         .start()
         .await
         .unwrap();
+    let collector = Collector::start().await;
+    let endpoint = format!("http://{}", collector.address);
     for service in START_ORDER {
         system
-            .start_process(service, &[("RUST_LOG", "info")])
+            .start_process(
+                service,
+                &[
+                    ("RUST_LOG", "info"),
+                    ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+                    // Batches leave every 100 ms instead of 5 s.
+                    ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+                ],
+            )
             .await
             .unwrap();
     }
@@ -163,7 +175,106 @@ async fn an_order_placed_at_the_console_is_one_trace_in_every_services_log() {
         traced_events > 0,
         "no event of the orders stream carries the order's trace"
     );
+
+    // Every traced service exported spans of the order's trace, under its own name.
+    for service in TRACED {
+        let name = format!("bikestore-{service}");
+        eventually("the service's spans at the collector", WAIT, async || {
+            collector
+                .received()
+                .iter()
+                .any(|(path, body)| {
+                    path == "/v1/traces"
+                        && contains(body, &traceparent.trace_id)
+                        && contains(body, name.as_bytes())
+                })
+                .then_some(())
+        })
+        .await
+        .unwrap_or_else(|error| panic!("{error}: no export of the order's trace from {name}"));
+    }
     system.stop().await.unwrap();
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// An OTLP/HTTP collector as far as the exporters can tell: it keeps each request's path and
+/// body and answers 200.
+struct Collector {
+    address: std::net::SocketAddr,
+    received: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+}
+
+impl Collector {
+    async fn start() -> Collector {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let keep = Arc::clone(&received);
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let keep = Arc::clone(&keep);
+                tokio::spawn(async move {
+                    if let Some(request) = read_request(socket).await
+                        && let Ok(mut received) = keep.lock()
+                    {
+                        received.push(request);
+                    }
+                });
+            }
+        });
+        Collector { address, received }
+    }
+
+    fn received(&self) -> Vec<(String, Vec<u8>)> {
+        self.received
+            .lock()
+            .map(|received| received.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads one HTTP/1.1 request (its head, then `Content-Length` bytes) and answers 200.
+async fn read_request(mut socket: tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut bytes = Vec::new();
+    let mut chunk = [0_u8; 8192];
+    let head_end = loop {
+        let read = socket.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        bytes.extend_from_slice(&chunk[..read]);
+        if let Some(end) = bytes.windows(4).position(|window| window == b"\r\n\r\n") {
+            break end + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
+    let path = head.split_whitespace().nth(1)?.to_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while bytes.len() < head_end + length {
+        let read = socket.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        bytes.extend_from_slice(&chunk[..read]);
+    }
+    socket
+        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        .await
+        .ok()?;
+    Some((path, bytes[head_end..head_end + length].to_vec()))
 }
 
 /// The JSON lines of `service`'s log files that carry `trace_id` at their top level.
