@@ -6,23 +6,23 @@
 //! the test plays, and each export of the order's trace names its service.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/console_sale.rs"]
+mod console_sale;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::jetstream;
-use bikestore_contracts::inventory::{Page, StoreStock};
-use bikestore_contracts::orders::Card;
-use bikestore_contracts::sagas::{GetSaga, PlaceOrder, PlaceOrderLine, SagaState};
 use bikestore_contracts::trace_context::TraceParent;
-use bikestore_contracts::{CustomerId, ServiceName, StoreId, headers};
+use bikestore_contracts::{ServiceName, headers};
 use bikestore_harness::{START_ORDER, System};
 use bikestore_testkit::eventually;
+use console_sale::sell_one_at_the_console;
 use futures::StreamExt;
 
 const WAIT: Duration = Duration::from_secs(30);
-const STORE_1: StoreId = StoreId(1);
 
 /// The services whose log lines must show the order's trace.
 const TRACED: [ServiceName; 5] = [
@@ -57,55 +57,7 @@ async fn an_order_placed_at_the_console_is_one_trace_in_every_services_log() {
             .await
             .unwrap();
     }
-    let admin = system.console("admin").await.unwrap();
-    let seller = system.console("sales1a").await.unwrap();
-    let stock = admin
-        .call(&StoreStock {
-            store_id: STORE_1,
-            page: Page::default(),
-        })
-        .await
-        .unwrap();
-    let level = stock
-        .levels
-        .iter()
-        .find(|level| level.available >= 1)
-        .expect("store 1 has stock");
-    let started = seller
-        .call(&PlaceOrder {
-            customer_id: CustomerId(1),
-            store_id: STORE_1,
-            staff_id: seller.whoami().staff_id,
-            lines: vec![PlaceOrderLine {
-                product_id: level.product_id,
-                quantity: 1,
-                discount_percent: 0,
-                list_price: None,
-            }],
-            card: Card {
-                number: "4242424242424242".into(),
-                expiry_month: 12,
-                expiry_year: 2031,
-                cvc: "123".into(),
-                holder: "Trace".into(),
-            },
-            wait_ms: Some(20_000),
-        })
-        .await
-        .unwrap();
-    assert_eq!(started.state, SagaState::Completed, "{:?}", started.error);
-
-    let saga = admin
-        .call(&GetSaga {
-            saga_id: started.saga_id.clone(),
-        })
-        .await
-        .unwrap();
-    let traceparent = saga
-        .traceparent
-        .as_deref()
-        .and_then(TraceParent::parse)
-        .expect("the saga keeps the trace of the request that started it");
+    let traceparent = sell_one_at_the_console(&system).await.unwrap();
     let trace_id = traceparent.trace_id_hex();
 
     let logs = system.data_dir().join("logs");
@@ -202,11 +154,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|window| window == needle)
 }
 
+/// A request as the collector received it: its path and body.
+type Received = (String, Vec<u8>);
+
 /// An OTLP/HTTP collector as far as the exporters can tell: it keeps each request's path and
 /// body and answers 200.
 struct Collector {
     address: std::net::SocketAddr,
-    received: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Collector {
@@ -230,7 +185,7 @@ impl Collector {
         Collector { address, received }
     }
 
-    fn received(&self) -> Vec<(String, Vec<u8>)> {
+    fn received(&self) -> Vec<Received> {
         self.received
             .lock()
             .map(|received| received.clone())
@@ -239,7 +194,7 @@ impl Collector {
 }
 
 /// Reads one HTTP/1.1 request (its head, then `Content-Length` bytes) and answers 200.
-async fn read_request(mut socket: tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
+async fn read_request(mut socket: tokio::net::TcpStream) -> Option<Received> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut bytes = Vec::new();
     let mut chunk = [0_u8; 8192];

@@ -5,22 +5,20 @@
 //! as a child of the participant request that emitted it.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/console_sale.rs"]
+mod console_sale;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bikestore_contracts::inventory::{Page, StoreStock};
-use bikestore_contracts::orders::Card;
-use bikestore_contracts::sagas::{GetSaga, PlaceOrder, PlaceOrderLine, SagaState};
-use bikestore_contracts::trace_context::TraceParent;
-use bikestore_contracts::{CustomerId, StoreId};
 use bikestore_harness::System;
 use bikestore_testkit::eventually;
+use console_sale::sell_one_at_the_console;
 use opentelemetry::trace::{SpanId, TraceId};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 const WAIT: Duration = Duration::from_secs(30);
-const STORE_1: StoreId = StoreId(1);
 
 /// Keeps every span it is handed.
 #[derive(Debug, Clone, Default)]
@@ -82,54 +80,7 @@ async fn one_sagas_spans_form_one_tree_from_the_console_to_its_notifications() {
         .start()
         .await
         .unwrap();
-    let admin = system.console("admin").await.unwrap();
-    let seller = system.console("sales1a").await.unwrap();
-    let stock = admin
-        .call(&StoreStock {
-            store_id: STORE_1,
-            page: Page::default(),
-        })
-        .await
-        .unwrap();
-    let level = stock
-        .levels
-        .iter()
-        .find(|level| level.available >= 1)
-        .expect("store 1 has stock");
-    let started = seller
-        .call(&PlaceOrder {
-            customer_id: CustomerId(1),
-            store_id: STORE_1,
-            staff_id: seller.whoami().staff_id,
-            lines: vec![PlaceOrderLine {
-                product_id: level.product_id,
-                quantity: 1,
-                discount_percent: 0,
-                list_price: None,
-            }],
-            card: Card {
-                number: "4242424242424242".into(),
-                expiry_month: 12,
-                expiry_year: 2031,
-                cvc: "123".into(),
-                holder: "Spans".into(),
-            },
-            wait_ms: Some(20_000),
-        })
-        .await
-        .unwrap();
-    assert_eq!(started.state, SagaState::Completed, "{:?}", started.error);
-    let saga = admin
-        .call(&GetSaga {
-            saga_id: started.saga_id.clone(),
-        })
-        .await
-        .unwrap();
-    let traceparent = saga
-        .traceparent
-        .as_deref()
-        .and_then(TraceParent::parse)
-        .expect("the saga keeps its trace");
+    let traceparent = sell_one_at_the_console(&system).await.unwrap();
     let trace_id = TraceId::from_bytes(traceparent.trace_id);
 
     // Notifications handles the order's events after the saga answered; wait for its spans.
