@@ -78,6 +78,11 @@ impl TraceParent {
     pub fn trace_id_hex(&self) -> String {
         hex(&self.trace_id)
     }
+
+    /// The span ID as 16 lowercase hex digits.
+    pub fn span_id_hex(&self) -> String {
+        hex(&self.span_id)
+    }
 }
 
 impl fmt::Display for TraceParent {
@@ -125,6 +130,7 @@ mod tests {
         let parsed = TraceParent::parse(EXAMPLE).expect("parses");
         assert_eq!(parsed.flags, SAMPLED);
         assert_eq!(parsed.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(parsed.span_id_hex(), "00f067aa0ba902b7");
         assert_eq!(parsed.to_string(), EXAMPLE);
     }
 

@@ -6,6 +6,8 @@
 //!   and span IDs on every line, and OTLP span export when an endpoint is set;
 //! - [`trace`]: W3C trace context through requests, saga steps and events;
 //! - [`otlp`]: the plain HTTP client the OTLP exporter posts through;
+//! - [`span_ids`]: trace and span IDs for every span when none is exported, at a few
+//!   nanoseconds a span;
 //! - [`metrics`]: Prometheus metrics, served on `--metrics-addr`, and the series every service
 //!   shares (requests, inbox hits, the outbox's oldest row, consumer lag);
 //! - [`connect`]: a NATS connection that retries at start and reconnects for ever;
@@ -53,6 +55,7 @@ pub mod relay;
 pub mod replica;
 pub mod secret_files;
 pub mod shutdown;
+pub mod span_ids;
 pub mod stream_snapshot;
 pub mod streams;
 pub mod telemetry;

@@ -1,15 +1,18 @@
 //! The one place a tracing subscriber is built: JSON lines to a rotating file, optionally
-//! human-readable lines to stderr, and OpenTelemetry trace and span IDs on every span.
+//! human-readable lines to stderr, and trace and span IDs on every span.
 //!
-//! Every span gets its IDs from the OpenTelemetry layer (tracing-opentelemetry), so a log line
-//! written inside one carries `trace_id` and `span_id` at its top level, and [`trace`](crate::trace)
-//! passes the span on in `traceparent`. With `OTEL_EXPORTER_OTLP_ENDPOINT` (or
-//! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set, spans are sampled as their parent was (a new trace
-//! always) and exported over OTLP/HTTP in batches; without it no span is recorded or exported.
+//! Every span gets a trace and span ID, so a log line written inside one carries `trace_id` and
+//! `span_id` at its top level, and [`trace`](crate::trace) passes the span on in `traceparent`.
+//! With `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set, the IDs come
+//! from the OpenTelemetry layer (tracing-opentelemetry), which records the spans, sampled as
+//! their parent was (a new trace always), with their log lines as events, and exports them over
+//! OTLP/HTTP in batches; without it, the [`span_ids`](crate::span_ids) layer gives IDs alone and
+//! nothing is recorded, so tracing costs next to nothing.
 
 use std::fmt;
 use std::path::Path;
 
+use bikestore_contracts::trace_context::TraceParent;
 use opentelemetry::trace::{TraceContextExt, TracerProvider};
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
@@ -36,14 +39,16 @@ const ENDPOINT_VARIABLES: [&str; 2] = [
 #[must_use = "dropping the guard stops file logging"]
 pub struct TelemetryGuard {
     _file: WorkerGuard,
-    spans: SdkTracerProvider,
+    spans: Option<SdkTracerProvider>,
 }
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
         // Exports the spans still batched; a collector that is gone is not worth a complaint
         // at exit.
-        let _ = self.spans.shutdown();
+        if let Some(spans) = &self.spans {
+            let _ = spans.shutdown();
+        }
     }
 }
 
@@ -65,11 +70,9 @@ pub fn init(
                 .map_err(|error| {
                     RuntimeError::Telemetry(format!("OTLP exporter for {endpoint}: {error}"))
                 })?;
-            exporting_provider(service, exporter, false)
+            Some(exporting_provider(service, exporter, false))
         }
-        None => SdkTracerProvider::builder()
-            .with_sampler(Sampler::AlwaysOff)
-            .build(),
+        None => None,
     };
     install(service, log_dir, to_stderr, spans)
 }
@@ -86,7 +89,7 @@ pub fn init_with_exporter<E: SpanExporter + 'static>(
         service,
         log_dir,
         to_stderr,
-        exporting_provider(service, exporter, true),
+        Some(exporting_provider(service, exporter, true)),
     )
 }
 
@@ -116,11 +119,13 @@ fn exporting_provider<E: SpanExporter + 'static>(
     }
 }
 
+/// With `spans` to export to, the OpenTelemetry layer gives spans their IDs and records them,
+/// log lines included as span events; without, the span-ID layer gives them IDs alone.
 fn install(
     service: &str,
     log_dir: &Path,
     to_stderr: bool,
-    spans: SdkTracerProvider,
+    spans: Option<SdkTracerProvider>,
 ) -> Result<TelemetryGuard, RuntimeError> {
     // The appender prunes old files by reading the folder, so it must exist first.
     std::fs::create_dir_all(log_dir).map_err(|error| {
@@ -136,10 +141,17 @@ fn install(
         })?;
     let (file_writer, file_guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let span_layer = tracing_opentelemetry::layer()
-        .with_tracer(spans.tracer("bikestore"))
-        .with_location(false)
-        .with_threads(false);
+    // Every option that costs on each enter or exit is off: a span's context is built when
+    // something asks for it (a traceparent to send, a log line's IDs, its end).
+    let exporting_layer = spans.as_ref().map(|spans| {
+        tracing_opentelemetry::layer()
+            .with_tracer(spans.tracer("bikestore"))
+            .with_context_activation(false)
+            .with_tracked_inactivity(false)
+            .with_location(false)
+            .with_threads(false)
+    });
+    let span_ids_layer = spans.is_none().then_some(crate::span_ids::SpanIds);
     let file_layer = tracing_subscriber::fmt::layer()
         .json()
         .with_current_span(true)
@@ -156,7 +168,8 @@ fn install(
     });
     tracing_subscriber::registry()
         .with(filter)
-        .with(span_layer)
+        .with(exporting_layer)
+        .with(span_ids_layer)
         .with(file_layer)
         .with(stderr_layer)
         .try_init()
@@ -185,17 +198,25 @@ where
         self.0
             .format_event(context, Writer::new(&mut line), event)?;
         let ids = context.lookup_current().and_then(|span| {
-            tracing::dispatcher::get_default(|dispatch| {
-                tracing_opentelemetry::get_otel_context(&span.id(), dispatch)
+            let own = span.extensions().get::<TraceParent>().copied();
+            own.or_else(|| {
+                let exported = tracing::dispatcher::get_default(|dispatch| {
+                    tracing_opentelemetry::get_otel_context(&span.id(), dispatch)
+                })?;
+                let span_context = exported.span().span_context().clone();
+                span_context.is_valid().then(|| TraceParent {
+                    trace_id: span_context.trace_id().to_bytes(),
+                    span_id: span_context.span_id().to_bytes(),
+                    flags: span_context.trace_flags().to_u8(),
+                })
             })
         });
-        let span_context = ids.map(|ids| ids.span().span_context().clone());
-        match (span_context, line.strip_prefix('{')) {
-            (Some(ids), Some(rest)) if ids.is_valid() => write!(
+        match (ids, line.strip_prefix('{')) {
+            (Some(ids), Some(rest)) => write!(
                 writer,
                 "{{\"trace_id\":\"{}\",\"span_id\":\"{}\",{rest}",
-                ids.trace_id(),
-                ids.span_id()
+                ids.trace_id_hex(),
+                ids.span_id_hex()
             ),
             _ => writer.write_str(&line),
         }

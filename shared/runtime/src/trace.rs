@@ -1,10 +1,11 @@
 //! Trace context across NATS: a span continues the trace named by a message's `traceparent`,
 //! and whatever the span sends on (a request, an event, a saga step) carries the span's own.
 //!
-//! Spans are `tracing` spans; the OpenTelemetry layer [`telemetry`](crate::telemetry) installs
-//! gives each one its trace and span ID, which log lines show and, with an OTLP endpoint set,
-//! the exporter sends. Without that layer (a test binary that installs no subscriber) nothing
-//! is continued and nothing is sent on: tracing is never a reason for a request to fail.
+//! Spans are `tracing` spans. [`telemetry`](crate::telemetry) gives each one its trace and span
+//! ID: the OpenTelemetry layer when spans are exported, else the far cheaper
+//! [`span_ids`](crate::span_ids) layer; log lines show the IDs either way. Without either (a
+//! test binary that installs no subscriber) nothing is continued and nothing is sent on:
+//! tracing is never a reason for a request to fail.
 
 use async_nats::HeaderMap;
 use bikestore_contracts::headers;
@@ -26,9 +27,14 @@ pub fn continue_trace(span: &Span, traceparent: Option<&str>) {
         true,
         TraceState::default(),
     );
-    // Refused only when no OpenTelemetry layer is installed or the span already started: then
-    // there is no trace to continue.
-    let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote));
+    // Refused when the OpenTelemetry layer is not installed (the span-ID layer then takes the
+    // trace) or the span already started (there is no trace to continue).
+    if span
+        .set_parent(opentelemetry::Context::new().with_remote_span_context(remote))
+        .is_err()
+    {
+        crate::span_ids::adopt(span, parent);
+    }
 }
 
 /// Makes `span` continue the trace of a message's `traceparent` header.
@@ -39,18 +45,23 @@ pub fn continue_from_headers(span: &Span, message_headers: Option<&HeaderMap>) {
     continue_trace(span, traceparent);
 }
 
-/// The `traceparent` that names `span` as the parent of what it sends; `None` without an
-/// OpenTelemetry layer.
+/// The `traceparent` that names `span` as the parent of what it sends; `None` without a layer
+/// that gives spans IDs.
 pub fn traceparent_of(span: &Span) -> Option<String> {
+    ids_of(span).map(|ids| ids.to_string())
+}
+
+/// `span`'s own place in its trace, from whichever layer gives spans IDs.
+pub fn ids_of(span: &Span) -> Option<TraceParent> {
+    if let Some(ids) = crate::span_ids::ids_of(span) {
+        return Some(ids);
+    }
     let context = span.context();
     let span_context = context.span().span_context().clone();
-    span_context.is_valid().then(|| {
-        TraceParent {
-            trace_id: span_context.trace_id().to_bytes(),
-            span_id: span_context.span_id().to_bytes(),
-            flags: span_context.trace_flags().to_u8(),
-        }
-        .to_string()
+    span_context.is_valid().then(|| TraceParent {
+        trace_id: span_context.trace_id().to_bytes(),
+        span_id: span_context.span_id().to_bytes(),
+        flags: span_context.trace_flags().to_u8(),
     })
 }
 
