@@ -16,7 +16,7 @@ use bikestore_contracts::sagas::SagaState;
 use bikestore_contracts::{ErrorCode, ServiceName, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::config::NatsTls;
-use bikestore_runtime::ops::{HealthArgs, system_health};
+use bikestore_runtime::ops::{OpsConnection, system_health};
 use bikestore_testkit::{cargo_bin, eventually};
 
 #[path = "support/shop.rs"]
@@ -136,7 +136,7 @@ async fn the_health_report_shows_services_streams_and_sagas_to_operators_and_adm
     let shop = Shop::open(system.caller(), "Healthy", 5).await?;
     let work_stream = system.subjects().saga_work_stream();
     let orders_events = system.subjects().event_stream(ServiceName::Orders);
-    let operator = HealthArgs {
+    let operator = OpsConnection {
         nats_url: system.nats_url(),
         nats_credentials: system.credentials("ops"),
         nats_tls: NatsTls::default(),

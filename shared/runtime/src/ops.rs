@@ -19,10 +19,10 @@ use crate::connect::connect_once;
 use crate::error::RuntimeError;
 use crate::{dead_letters, health, replica};
 
-/// `dead-letters`: what consumers gave up on, and putting it back.
+/// Which deployment an operator subcommand speaks to, and as whom.
 #[derive(Debug, Clone, clap::Args)]
-pub struct DeadLetterArgs {
-    /// NATS server URL.
+pub struct OpsConnection {
+    /// NATS server URL, or a comma-separated list of a cluster's nodes.
     #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
     /// NATS credentials file (`user:password`); anonymous without it.
@@ -34,6 +34,30 @@ pub struct DeadLetterArgs {
     /// Subject prefix of the deployment.
     #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = bikestore_contracts::subjects::DEFAULT_PREFIX)]
     pub subject_prefix: String,
+}
+
+impl OpsConnection {
+    /// Connects, trying once for a few seconds, and names the deployment's subjects.
+    pub async fn connect(&self) -> Result<(async_nats::Client, Subjects), RuntimeError> {
+        let subjects = Subjects::new(&self.subject_prefix)
+            .map_err(|error| RuntimeError::Config(error.to_string()))?;
+        let client = connect_once(
+            &self.nats_url,
+            self.nats_credentials.as_deref(),
+            &self.nats_tls,
+            Duration::from_secs(5),
+        )
+        .await?;
+        Ok((client, subjects))
+    }
+}
+
+/// `dead-letters`: what consumers gave up on, and putting it back.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeadLetterArgs {
+    /// Which deployment, as whom.
+    #[command(flatten)]
+    pub connection: OpsConnection,
     /// What to do.
     #[command(subcommand)]
     pub action: DeadLetterAction,
@@ -57,15 +81,7 @@ pub enum DeadLetterAction {
 
 /// Runs a dead-letter action, printing its result on stdout.
 pub async fn dead_letters(args: DeadLetterArgs) -> Result<(), RuntimeError> {
-    let subjects = Subjects::new(&args.subject_prefix)
-        .map_err(|error| RuntimeError::Config(error.to_string()))?;
-    let client = connect_once(
-        &args.nats_url,
-        args.nats_credentials.as_deref(),
-        &args.nats_tls,
-        Duration::from_secs(5),
-    )
-    .await?;
+    let (client, subjects) = args.connection.connect().await?;
     let jetstream = async_nats::jetstream::new(client);
     match args.action {
         DeadLetterAction::List { limit } => {
@@ -172,38 +188,13 @@ pub enum OpsCommand {
     ReplicaConfig(ReplicaConfigArgs),
     /// Prints the system's health: every service instance's endpoint statistics, every
     /// stream's consumers' lag, each node as the streams see it, and the saga counts.
-    Health(HealthArgs),
-}
-
-/// `health`: which NATS to ask.
-#[derive(Debug, Clone, clap::Args)]
-pub struct HealthArgs {
-    /// NATS server URL, or a comma-separated list of a cluster's nodes.
-    #[arg(long, env = ENV_NATS_URL, default_value = "nats://127.0.0.1:4222")]
-    pub nats_url: String,
-    /// NATS credentials file (`user:password`); anonymous without it.
-    #[arg(long, env = ENV_NATS_CREDENTIALS)]
-    pub nats_credentials: Option<PathBuf>,
-    /// TLS to nats-server.
-    #[command(flatten)]
-    pub nats_tls: NatsTls,
-    /// Subject prefix of the deployment.
-    #[arg(long, env = ENV_SUBJECT_PREFIX, default_value = bikestore_contracts::subjects::DEFAULT_PREFIX)]
-    pub subject_prefix: String,
+    Health(OpsConnection),
 }
 
 /// The system's health as the operator `args` connects as sees it, with the saga counts asked
 /// from the orchestrator (a problem in the report if it does not answer).
-pub async fn system_health(args: &HealthArgs) -> Result<SystemHealthReport, RuntimeError> {
-    let subjects = Subjects::new(&args.subject_prefix)
-        .map_err(|error| RuntimeError::Config(error.to_string()))?;
-    let client = connect_once(
-        &args.nats_url,
-        args.nats_credentials.as_deref(),
-        &args.nats_tls,
-        Duration::from_secs(5),
-    )
-    .await?;
+pub async fn system_health(args: &OpsConnection) -> Result<SystemHealthReport, RuntimeError> {
+    let (client, subjects) = args.connect().await?;
     let mut report = health::gather(&client).await;
     match Caller::new(client, subjects)
         .call(&SagaStats::default())
