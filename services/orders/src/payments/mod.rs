@@ -49,9 +49,14 @@ impl TimedProvider {
         self.provider.name()
     }
 
-    /// Exchanges a checked card for a token.
-    pub async fn tokenize(&self, card: &Card) -> Result<String, OrdersError> {
-        self.bounded("tokenize", self.provider.tokenize(card)).await
+    /// Exchanges a checked card for a token; the same `idempotency_key` answers the same one.
+    pub async fn tokenize(
+        &self,
+        card: &Card,
+        idempotency_key: Option<&str>,
+    ) -> Result<String, OrdersError> {
+        self.bounded("tokenize", self.provider.tokenize(card, idempotency_key))
+            .await
     }
 
     /// What is kept of the card a token stands for; an unknown token is `invalid`.

@@ -129,13 +129,19 @@ pub struct Receipt {
 }
 
 /// A payment provider: authorize, capture, void and refund, each idempotent by key; and card
-/// tokens, which need no key (a repeated tokenize only mints another token for the same card).
+/// tokens, for which a key is optional: with one, a repeat answers the same token (so the
+/// service need store nothing to answer it); without, it mints another for the same card.
 pub trait PaymentProvider: Send + Sync + 'static {
     /// A short name for logs.
     fn name(&self) -> &'static str;
 
-    /// Exchanges a card (already checked by the service) for a token that stands for it.
-    fn tokenize<'a>(&'a self, card: &'a Card) -> ProviderFuture<'a, String>;
+    /// Exchanges a card (already checked by the service) for a token that stands for it; the
+    /// same `idempotency_key` answers the same token.
+    fn tokenize<'a>(
+        &'a self,
+        card: &'a Card,
+        idempotency_key: Option<&'a str>,
+    ) -> ProviderFuture<'a, String>;
 
     /// What is kept of the card `token` stands for, or [`ProviderError::UnknownToken`].
     fn token_card<'a>(&'a self, token: &'a str) -> ProviderFuture<'a, CardSummary>;

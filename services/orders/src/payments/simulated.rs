@@ -186,8 +186,12 @@ impl PaymentProvider for SimulatedProvider {
         "simulated"
     }
 
-    fn tokenize<'a>(&'a self, card: &'a Card) -> ProviderFuture<'a, String> {
-        Box::pin(std::future::ready(Ok(token::mint(card))))
+    fn tokenize<'a>(
+        &'a self,
+        card: &'a Card,
+        idempotency_key: Option<&'a str>,
+    ) -> ProviderFuture<'a, String> {
+        Box::pin(std::future::ready(Ok(token::mint(card, idempotency_key))))
     }
 
     fn token_card<'a>(&'a self, token: &'a str) -> ProviderFuture<'a, CardSummary> {

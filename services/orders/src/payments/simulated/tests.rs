@@ -131,7 +131,7 @@ async fn a_token_authorizes_as_its_card_would_even_in_a_new_simulator() {
         CARD_INSUFFICIENT_FUNDS,
         CARD_FLAKY,
     ] {
-        let token = minting.tokenize(&card(number)).await;
+        let token = minting.tokenize(&card(number), None).await;
         tokens.push(token.unwrap_or_default());
     }
     // A new simulator, as after a restart, knows nothing of the tokens and still reads them.
@@ -161,7 +161,7 @@ async fn a_token_authorizes_as_its_card_would_even_in_a_new_simulator() {
     let summary = provider.token_card(&tokens[0]).await;
     assert_eq!(summary.map(|card| card.last_four), Ok("4242".to_owned()));
 
-    let silent = minting.tokenize(&card(CARD_NEVER_ANSWERS)).await;
+    let silent = minting.tokenize(&card(CARD_NEVER_ANSWERS), None).await;
     let silent = silent.unwrap_or_default();
     let hang = tokio::time::timeout(
         Duration::from_millis(20),
@@ -187,4 +187,24 @@ async fn an_unknown_token_is_refused_as_such() {
         Err(ProviderError::UnknownToken)
     );
     assert_eq!(provider.holds(), 0);
+}
+
+#[tokio::test]
+async fn a_key_answers_the_same_token_and_no_key_a_new_one() {
+    let provider = SimulatedProvider::new(0);
+    let visa = card(CARD_APPROVES);
+    let first = provider.tokenize(&visa, Some("saga-1:tokenize_card")).await;
+    let repeat = SimulatedProvider::new(0)
+        .tokenize(&visa, Some("saga-1:tokenize_card"))
+        .await;
+    assert_eq!(first, repeat, "a repeat, even to a new simulator");
+    let other = provider.tokenize(&visa, Some("saga-2:tokenize_card")).await;
+    assert_ne!(first, other);
+    let unkeyed = provider.tokenize(&visa, None).await;
+    assert_ne!(unkeyed, provider.tokenize(&visa, None).await);
+    let token = first.unwrap_or_default();
+    assert_eq!(
+        provider.token_card(&token).await.map(|card| card.last_four),
+        Ok("4242".to_owned())
+    );
 }

@@ -4,7 +4,9 @@
 //!
 //! A token reads `tok_sim_<behaviour>_<brand>_<last4>_<mm><yyyy>_<ulid>`: how the test card
 //! behaves (`approve`, `declined`, `insufficient`, `never` or `flaky`), what a payment keeps
-//! of the card, and a random ULID so that two tokens of one card differ. Anyone who knows the
+//! of the card, and a ULID so that two tokens of one card differ: random, or drawn from the
+//! request's idempotency key, so that a repeat is answered the same token without anything
+//! being stored. Anyone who knows the
 //! format can write a token, which is fine for a simulator: a real provider's tokens are
 //! opaque and looked up on its side.
 
@@ -78,8 +80,9 @@ pub struct TokenCard {
     pub card: CardSummary,
 }
 
-/// A new token for `card`, which the service has already checked.
-pub fn mint(card: &Card) -> String {
+/// A token for `card`, which the service has already checked: the same for the same
+/// `idempotency_key`, a new one without.
+pub fn mint(card: &Card, idempotency_key: Option<&str>) -> String {
     let number = digits(&card.number);
     let last_four = number
         .get(number.len().saturating_sub(4)..)
@@ -90,8 +93,18 @@ pub fn mint(card: &Card) -> String {
         card::brand(&number),
         card.expiry_month,
         card.expiry_year,
-        ulid::Ulid::new()
+        idempotency_key.map_or_else(ulid::Ulid::new, ulid_of_key)
     )
+}
+
+/// The ULID a token minted under `idempotency_key` carries: its SHA-256 digest's first 16
+/// bytes, so keys never collide in practice and the key cannot be read back from the token.
+fn ulid_of_key(idempotency_key: &str) -> ulid::Ulid {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(idempotency_key.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    ulid::Ulid::from_bytes(bytes)
 }
 
 /// What `token` stands for, if it is a well-formed simulated token.
@@ -151,7 +164,7 @@ mod tests {
             (CARD_FLAKY, Behaviour::Flaky),
             ("5555 5555 5555 4444", Behaviour::Approve),
         ] {
-            let token = mint(&card(number));
+            let token = mint(&card(number), None);
             let digits = digits(number);
             assert!(
                 !token.contains(&digits) && !token.contains(number),
@@ -174,13 +187,13 @@ mod tests {
             );
         }
         let visa = card(CARD_APPROVES);
-        assert_ne!(mint(&visa), mint(&visa), "every token is new");
-        assert!(mint(&visa).starts_with("tok_sim_approve_visa_4242_032031_"));
+        assert_ne!(mint(&visa, None), mint(&visa, None), "every token is new");
+        assert!(mint(&visa, None).starts_with("tok_sim_approve_visa_4242_032031_"));
     }
 
     #[test]
     fn malformed_tokens_read_as_nothing() {
-        let good = mint(&card(CARD_APPROVES));
+        let good = mint(&card(CARD_APPROVES), None);
         let ulid = good.rsplit('_').next().unwrap_or_default().to_owned();
         for bad in [
             String::new(),
