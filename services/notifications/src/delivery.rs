@@ -118,7 +118,7 @@ async fn deliver_due(
         let names = channel_names.clone();
         let due = state
             .db
-            .query(move |connection| deliveries::due(connection, now_ms(), &names, BATCH))
+            .query_by_key(move |connection| deliveries::due(connection, now_ms(), &names, BATCH))
             .await?;
         if due.is_empty() || shutdown.is_triggered() {
             break;
@@ -142,7 +142,7 @@ async fn deliver_due(
     let names = channel_names.clone();
     state
         .db
-        .query(move |connection| deliveries::next_due_at(connection, &names))
+        .query_by_key(move |connection| deliveries::next_due_at(connection, &names))
         .await
 }
 

@@ -125,6 +125,16 @@ impl ServiceDb {
         self.database.read(work).await
     }
 
+    /// Runs a read by key on a read-only connection, on the calling task's thread (see
+    /// [`Database::read_by_key`]): for the few indexed rows a saga step or the relay reads.
+    pub async fn query_by_key<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E>,
+        E: From<StorageError>,
+    {
+        self.database.read_by_key(work).await
+    }
+
     /// The reply already recorded for this request's idempotency key, if any: for commands that
     /// call something outside the database (a payment provider) before writing, so a repeat
     /// is answered without calling it again. [`ServiceDb::command`] still checks again inside
@@ -140,7 +150,7 @@ impl ServiceDb {
         let operation = meta.operation;
         let recorded = self
             .database
-            .read(move |connection| inbox::find(connection, operation, &key))
+            .read_by_key(move |connection| inbox::find(connection, operation, &key))
             .await?;
         if recorded.is_some() {
             crate::metrics::inbox_hit(self.service, operation);

@@ -100,7 +100,7 @@ async fn publish_batch(
     jetstream: &jetstream::Context,
 ) -> Result<usize, RuntimeError> {
     let pending = db
-        .query(|connection| outbox::pending(connection, BATCH))
+        .query_by_key(|connection| outbox::pending(connection, BATCH))
         .await?;
     crate::metrics::outbox_oldest_unrelayed(
         db.service(),

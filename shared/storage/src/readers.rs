@@ -1,4 +1,6 @@
-//! A small pool of read-only connections, used from `spawn_blocking`.
+//! A small pool of read-only connections, used from `spawn_blocking`, or on the caller's own
+//! thread for a read by key, which takes less time than the two thread switches the blocking
+//! pool costs.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -55,5 +57,52 @@ impl ReaderPool {
         });
         task.await
             .unwrap_or_else(|_| Err(E::from(StorageError::ReadCancelled)))
+    }
+
+    pub(crate) async fn run_here<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E>,
+        E: From<StorageError>,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| E::from(StorageError::ReadCancelled))?;
+        let connection = self
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let Some(connection) = connection else {
+            return Err(E::from(StorageError::ReadCancelled));
+        };
+        // Back in the pool even if `work` panics, so a panic cannot shrink the pool.
+        let idle = &self.idle;
+        let returned = ReturnOnDrop {
+            idle,
+            connection: Some(connection),
+        };
+        match &returned.connection {
+            Some(connection) => work(connection),
+            None => Err(E::from(StorageError::ReadCancelled)),
+        }
+    }
+}
+
+/// Puts a borrowed connection back into the idle list when dropped.
+struct ReturnOnDrop<'a> {
+    idle: &'a Mutex<Vec<Connection>>,
+    connection: Option<Connection>,
+}
+
+impl Drop for ReturnOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            self.idle
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(connection);
+        }
     }
 }

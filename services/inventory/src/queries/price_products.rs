@@ -18,7 +18,7 @@ pub async fn handle(
 ) -> Result<ProductPrices, InventoryError> {
     let product_ids = product_ids(request.product_ids)?;
     ctx.db
-        .query(move |connection| {
+        .query_by_key(move |connection| {
             let mut statement = connection
                 .prepare_cached("SELECT name, list_price FROM products WHERE product_id = ?1")?;
             let mut prices = Vec::with_capacity(product_ids.len());

@@ -42,7 +42,7 @@ pub(super) async fn authorize(
 ) -> Result<Payment, OrdersError> {
     let order_status = ctx
         .db
-        .query(move |connection| orders::status(connection, order_id))
+        .query_by_key(move |connection| orders::status(connection, order_id))
         .await?;
     domain::check_takes_payment(order_id, order_status)?;
     let provider_key = payments::authorize_key(order_id, &ctx.meta);
@@ -131,7 +131,7 @@ pub(super) async fn refuse_if_declined(
     let payment_id = payment.payment_id;
     let reason = ctx
         .db
-        .query(move |connection| stored::decline_reason(connection, payment_id))
+        .query_by_key(move |connection| stored::decline_reason(connection, payment_id))
         .await?;
     Err(OrdersError::PaymentDeclined {
         payment_id,

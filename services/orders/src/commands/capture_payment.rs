@@ -30,7 +30,7 @@ async fn capture(ctx: &Ctx<Orders>, request: CapturePayment) -> Result<Payment, 
     let payment_id = request.payment_id;
     let payment = ctx
         .db
-        .query(move |connection| stored::get(connection, payment_id))
+        .query_by_key(move |connection| stored::get(connection, payment_id))
         .await?;
     domain::check_capture(&payment, amount)?;
     let receipt = ctx

@@ -31,7 +31,7 @@ async fn refund(ctx: &Ctx<Orders>, request: RefundPayment) -> Result<Payment, Or
     let payment_id = request.payment_id;
     let payment = ctx
         .db
-        .query(move |connection| stored::get(connection, payment_id))
+        .query_by_key(move |connection| stored::get(connection, payment_id))
         .await?;
     domain::check_refund(&payment, amount)?;
     let receipt = ctx

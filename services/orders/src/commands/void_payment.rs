@@ -29,7 +29,7 @@ async fn void(ctx: &Ctx<Orders>, request: VoidPayment) -> Result<Payment, Orders
     let payment_id = request.payment_id;
     let payment = ctx
         .db
-        .query(move |connection| stored::get(connection, payment_id))
+        .query_by_key(move |connection| stored::get(connection, payment_id))
         .await?;
     domain::check_void(&payment)?;
     let receipt = ctx

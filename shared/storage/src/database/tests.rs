@@ -219,3 +219,54 @@ async fn pruning_forgets_only_replies_older_than_the_cutoff() {
         .expect("reads");
     assert!(old.is_none() && new.is_some());
 }
+
+#[tokio::test]
+async fn a_read_by_key_sees_commits_refuses_writes_and_keeps_its_connection_after_a_panic() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = Arc::new(open(&directory));
+    database
+        .write(|connection| {
+            connection
+                .execute("UPDATE counter SET value = 5", [])
+                .map_err(StorageError::from)
+        })
+        .await
+        .expect("writes");
+    let read = |connection: &rusqlite::Connection| {
+        connection
+            .query_row("SELECT value FROM counter WHERE id = 1", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(StorageError::from)
+    };
+    assert_eq!(database.read_by_key(read).await.expect("reads"), 5);
+    let refused = database
+        .read_by_key(|connection| {
+            connection
+                .execute("UPDATE counter SET value = 7", [])
+                .map_err(StorageError::from)
+        })
+        .await;
+    assert!(refused.is_err());
+    // Every connection of the pool panics once; each must come back, or the reads after
+    // would wait for ever.
+    for _ in 0..DatabaseOptions::default().readers.max(1) {
+        let database = Arc::clone(&database);
+        let panicked = tokio::spawn(async move {
+            database
+                .read_by_key(|_connection| -> Result<(), StorageError> {
+                    panic!("a bug in a read")
+                })
+                .await
+        });
+        assert!(panicked.await.is_err(), "the read panicked");
+    }
+    let after = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        database.read_by_key(read),
+    );
+    assert_eq!(
+        after.await.expect("a connection is free").expect("reads"),
+        5
+    );
+}
