@@ -146,7 +146,8 @@ async fn deliver_due(
         .await
 }
 
-/// Attempts `due`: each channel works through its share in order, the channels side by side.
+/// Attempts `due`: each channel delivers its share in one go (in order), the channels side
+/// by side; a share that takes longer than [`ATTEMPT_TIMEOUT`] fails as a whole.
 async fn attempt(state: &Notifications, due: Vec<Due>) -> Vec<Outcome> {
     let mut by_channel: BTreeMap<String, Vec<Due>> = BTreeMap::new();
     for delivery in due {
@@ -155,45 +156,62 @@ async fn attempt(state: &Notifications, due: Vec<Due>) -> Vec<Outcome> {
             .or_default()
             .push(delivery);
     }
-    let rounds = by_channel.into_values().map(|share| async move {
-        let mut outcomes = Vec::with_capacity(share.len());
-        for delivery in share {
-            let error = match state.channels.get(&delivery.channel) {
+    let rounds = by_channel
+        .into_iter()
+        .map(|(channel_name, share)| async move {
+            let errors: Vec<Option<String>> = match state.channels.get(&channel_name) {
                 Some(channel) => {
-                    match tokio::time::timeout(
-                        ATTEMPT_TIMEOUT,
-                        channel.deliver(&delivery.notification),
-                    )
-                    .await
+                    let notifications: Vec<_> = share
+                        .iter()
+                        .map(|delivery| delivery.notification.clone())
+                        .collect();
+                    match tokio::time::timeout(ATTEMPT_TIMEOUT, channel.deliver_all(&notifications))
+                        .await
                     {
-                        Ok(Ok(())) => None,
-                        Ok(Err(failure)) => Some(error_chain(&failure)),
-                        Err(_) => Some(format!("no answer within {ATTEMPT_TIMEOUT:?}")),
+                        Ok(outcomes) => outcomes
+                            .into_iter()
+                            .map(|outcome| outcome.err().map(|failure| error_chain(&failure)))
+                            .chain(std::iter::repeat_with(|| {
+                                Some("the channel answered no outcome".to_owned())
+                            }))
+                            .take(share.len())
+                            .collect(),
+                        Err(_) => {
+                            vec![Some(format!("no answer within {ATTEMPT_TIMEOUT:?}")); share.len()]
+                        }
                     }
                 }
-                None => Some("the channel is not configured".to_owned()),
+                None => vec![Some("the channel is not configured".to_owned()); share.len()],
             };
-            if let Some(error) = &error {
-                let attempt = delivery.attempts.saturating_add(1);
-                let notification_id = delivery.notification.notification_id;
-                let channel = &delivery.channel;
-                if state.settings.retry_policy.after_failure(attempt).is_some() {
-                    warn!(%notification_id, %channel, attempt, %error, "delivery failed; will retry");
-                } else {
-                    error!(%notification_id, %channel, attempt, %error,
-                        "delivery failed for the last time; the notification is marked failed");
-                }
-            }
-            outcomes.push(Outcome {
-                due: delivery,
-                error,
-            });
-        }
-        outcomes
-    });
+            share
+                .into_iter()
+                .zip(errors)
+                .map(|(delivery, error)| {
+                    if let Some(error) = &error {
+                        log_failure(state, &delivery, error);
+                    }
+                    Outcome {
+                        due: delivery,
+                        error,
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
     futures::future::join_all(rounds)
         .await
         .into_iter()
         .flatten()
         .collect()
+}
+
+fn log_failure(state: &Notifications, delivery: &Due, error: &str) {
+    let attempt = delivery.attempts.saturating_add(1);
+    let notification_id = delivery.notification.notification_id;
+    let channel = &delivery.channel;
+    if state.settings.retry_policy.after_failure(attempt).is_some() {
+        warn!(%notification_id, %channel, attempt, %error, "delivery failed; will retry");
+    } else {
+        error!(%notification_id, %channel, attempt, %error,
+            "delivery failed for the last time; the notification is marked failed");
+    }
 }

@@ -49,29 +49,61 @@ impl Channel for LiveChannel {
         notification: &'a Notification,
     ) -> BoxFuture<'a, Result<(), ChannelError>> {
         Box::pin(async move {
-            let Some(store_id) = notification.store_id else {
-                return Ok(());
-            };
-            let payload = bikestore_codec::encode(ContentType::Json, notification)
-                .map_err(ChannelError::Encode)?;
-            let mut message_headers = HeaderMap::new();
-            message_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
-            message_headers.insert(
-                headers::SCHEMA_VERSION,
-                Notification::SCHEMA_VERSION.to_string().as_str(),
-            );
-            self.client
-                .publish_with_headers(
-                    self.subjects.live_store_notifications(store_id),
-                    message_headers,
-                    payload.into(),
-                )
-                .await
-                .map_err(|error| ChannelError::Nats(Box::new(error)))?;
-            tokio::time::timeout(FLUSH_TIMEOUT, self.client.flush())
-                .await
-                .map_err(|_| ChannelError::Timeout(FLUSH_TIMEOUT))?
-                .map_err(|error| ChannelError::Nats(Box::new(error)))
+            self.publish(notification).await?;
+            self.flush().await
         })
+    }
+
+    fn deliver_all<'a>(
+        &'a self,
+        notifications: &'a [Notification],
+    ) -> BoxFuture<'a, Vec<Result<(), ChannelError>>> {
+        Box::pin(async move {
+            let mut outcomes = Vec::with_capacity(notifications.len());
+            for notification in notifications {
+                outcomes.push(self.publish(notification).await);
+            }
+            // One flush confirms every publish before it; if it fails, none is confirmed.
+            if let Err(failure) = self.flush().await {
+                let failure = std::sync::Arc::new(failure);
+                for outcome in outcomes.iter_mut().filter(|outcome| outcome.is_ok()) {
+                    *outcome = Err(ChannelError::Unconfirmed(std::sync::Arc::clone(&failure)));
+                }
+            }
+            outcomes
+        })
+    }
+}
+
+impl LiveChannel {
+    /// Publishes `notification` on its store's live subject, unconfirmed until a flush.
+    async fn publish(&self, notification: &Notification) -> Result<(), ChannelError> {
+        let Some(store_id) = notification.store_id else {
+            return Ok(());
+        };
+        let payload = bikestore_codec::encode(ContentType::Json, notification)
+            .map_err(ChannelError::Encode)?;
+        let mut message_headers = HeaderMap::new();
+        message_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
+        message_headers.insert(
+            headers::SCHEMA_VERSION,
+            Notification::SCHEMA_VERSION.to_string().as_str(),
+        );
+        self.client
+            .publish_with_headers(
+                self.subjects.live_store_notifications(store_id),
+                message_headers,
+                payload.into(),
+            )
+            .await
+            .map_err(|error| ChannelError::Nats(Box::new(error)))
+    }
+
+    /// Waits until the server has every message published before.
+    async fn flush(&self) -> Result<(), ChannelError> {
+        tokio::time::timeout(FLUSH_TIMEOUT, self.client.flush())
+            .await
+            .map_err(|_| ChannelError::Timeout(FLUSH_TIMEOUT))?
+            .map_err(|error| ChannelError::Nats(Box::new(error)))
     }
 }

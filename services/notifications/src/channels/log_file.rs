@@ -71,6 +71,33 @@ impl Channel for LogFileChannel {
             .map_err(ChannelError::LogFile)
         })
     }
+
+    fn deliver_all<'a>(
+        &'a self,
+        notifications: &'a [Notification],
+    ) -> BoxFuture<'a, Vec<Result<(), ChannelError>>> {
+        let file = Arc::clone(&self.file);
+        let lines: Vec<(i64, String)> = notifications
+            .iter()
+            .map(|notification| (notification.notification_id.0, log_line(notification)))
+            .collect();
+        let count = lines.len();
+        Box::pin(async move {
+            // One blocking task for the whole round, not one per line.
+            let written = tokio::task::spawn_blocking(move || {
+                let mut log = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                lines
+                    .iter()
+                    .map(|(notification_id, line)| {
+                        log.append(*notification_id, line)
+                            .map_err(ChannelError::LogFile)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await;
+            written.unwrap_or_else(|_| (0..count).map(|_| Err(ChannelError::TaskStopped)).collect())
+        })
+    }
 }
 
 /// The line for one notification, without its line break.
@@ -316,6 +343,24 @@ mod tests {
             .map(|line| notification_id_of(line))
             .collect();
         assert_eq!(ids, [Some(1), Some(2), Some(3), None, Some(4), Some(5)]);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_round_is_written_in_order_in_one_go_skipping_lines_already_written() -> TestResult {
+        let folder = tempfile::tempdir()?;
+        let path = folder.path().join("notifications.log");
+        let channel = LogFileChannel::new(path.clone(), 1 << 20, 5);
+        channel.deliver(&notification(2)).await?;
+        let round: Vec<Notification> = (1..=4).map(notification).collect();
+        let outcomes = channel.deliver_all(&round).await;
+        assert_eq!(outcomes.len(), 4);
+        assert!(outcomes.iter().all(Result::is_ok));
+        let ids: Vec<Option<i64>> = lines(&path)
+            .iter()
+            .map(|line| notification_id_of(line))
+            .collect();
+        assert_eq!(ids, [Some(2), Some(1), Some(3), Some(4)]);
         Ok(())
     }
 }

@@ -31,6 +31,9 @@ pub enum ChannelError {
     /// NATS refused the message.
     #[error("NATS did not take the notification")]
     Nats(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The message went out with others whose confirmation failed.
+    #[error("not confirmed, with the messages sent beside it")]
+    Unconfirmed(#[source] std::sync::Arc<ChannelError>),
     /// The attempt took too long.
     #[error("no confirmation within {0:?}")]
     Timeout(Duration),
@@ -57,6 +60,22 @@ pub trait Channel: Send + Sync {
         &'a self,
         notification: &'a Notification,
     ) -> BoxFuture<'a, Result<(), ChannelError>>;
+
+    /// Delivers each of `notifications` once, in order, answering one outcome for each: a
+    /// channel overrides it where one round trip or one hand-off can serve many (one flush,
+    /// one blocking task) instead of one per notification.
+    fn deliver_all<'a>(
+        &'a self,
+        notifications: &'a [Notification],
+    ) -> BoxFuture<'a, Vec<Result<(), ChannelError>>> {
+        Box::pin(async move {
+            let mut outcomes = Vec::with_capacity(notifications.len());
+            for notification in notifications {
+                outcomes.push(self.deliver(notification).await);
+            }
+            outcomes
+        })
+    }
 }
 
 /// The channels of this service.
