@@ -3,10 +3,12 @@
 //! It reads the oldest pending outbox rows, publishes each with its message ID in
 //! `Nats-Msg-Id` and its outbox sequence in `Bikestore-Outbox-Sequence` (so that a restore can
 //! tell the events newer than its copy of the database), waits for the acknowledgements, and
-//! only then deletes the rows. If the process dies in between, the next start publishes the
-//! same rows again and JetStream drops the duplicates inside its duplicate window. It wakes
-//! when a command commits, and also every second so that rows left by another process on the
-//! same database are not stranded.
+//! only then marks the rows relayed: the database's writer removes them with its next batch
+//! of commands (or, when no command comes, the relay's idle wake-up asks it to), so a published
+//! event costs no transaction of its own, and the relay reads past them meanwhile. If the
+//! process dies in between, the next start publishes the same rows again and JetStream drops
+//! the duplicates inside its duplicate window. It wakes when a command commits, and also
+//! every second so that rows left by another process on the same database are not stranded.
 //!
 //! A failed publish or acknowledgement (a restarted server, a stream electing a new leader,
 //! an acknowledgement lost with its outcome unknown) leaves the batch in the outbox; the relay
@@ -44,6 +46,7 @@ pub async fn run(
 ) {
     let ready: Arc<Notify> = db.outbox_ready();
     let mut failures: u32 = 0;
+    let mut removal_asked_up_to = 0;
     loop {
         match catch_up(&db, &jetstream).await {
             Ok(()) => failures = 0,
@@ -65,16 +68,35 @@ pub async fn run(
         }
         tokio::select! {
             _ = ready.notified() => {}
-            _ = tokio::time::sleep(IDLE_POLL) => {}
+            _ = tokio::time::sleep(IDLE_POLL) => {
+                let relayed_up_to = db.database().relayed_up_to();
+                if relayed_up_to > removal_asked_up_to {
+                    remove_relayed(&db).await;
+                    removal_asked_up_to = relayed_up_to;
+                }
+            }
             _ = shutdown.wait() => break,
         }
     }
-    match tokio::time::timeout(grace, flush(&db, &jetstream)).await {
+    let flushed = async {
+        flush(&db, &jetstream).await?;
+        remove_relayed(&db).await;
+        Ok::<(), RuntimeError>(())
+    };
+    match tokio::time::timeout(grace, flushed).await {
         Ok(Ok(())) => debug!("outbox flushed at shutdown"),
         Ok(Err(error)) => {
             warn!(error = %error_chain(&error), "outbox not flushed at shutdown; it will be at next start")
         }
         Err(_) => warn!("outbox flush timed out at shutdown; it will finish at next start"),
+    }
+}
+
+/// Has the writer remove the rows marked relayed now rather than with the next command: the
+/// relay is idle, and a row left in the outbox is published again after a crash.
+async fn remove_relayed(db: &ServiceDb) {
+    if let Err(error) = db.database().write(|_| Ok::<(), StorageError>(())).await {
+        warn!(error = %error_chain(&error), "could not remove relayed outbox rows; will retry");
     }
 }
 
@@ -99,8 +121,9 @@ async fn publish_batch(
     db: &ServiceDb,
     jetstream: &jetstream::Context,
 ) -> Result<usize, RuntimeError> {
+    let relayed_up_to = db.database().relayed_up_to();
     let pending = db
-        .query_by_key(|connection| outbox::pending(connection, BATCH))
+        .query_by_key(|connection| outbox::pending_after(connection, relayed_up_to, BATCH))
         .await?;
     crate::metrics::outbox_oldest_unrelayed(
         db.service(),
@@ -142,11 +165,8 @@ async fn publish_batch(
             .await
             .map_err(|error| RuntimeError::nats("await an outbox acknowledgement", error))?;
     }
-    let sequences: Vec<i64> = pending.iter().map(|message| message.sequence).collect();
-    let published = sequences.len();
-    db.database()
-        .write(move |connection| outbox::remove(connection, &sequences))
-        .await
-        .map_err(|error: StorageError| RuntimeError::Storage(error))?;
-    Ok(published)
+    if let Some(last) = pending.last() {
+        db.database().mark_relayed(last.sequence);
+    }
+    Ok(pending.len())
 }

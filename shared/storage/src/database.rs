@@ -114,6 +114,19 @@ impl Database {
         self.writer.submit(work).await
     }
 
+    /// Records that every outbox row up to `sequence` is published and acknowledged: the
+    /// writer removes them with its next batch, so the relay spends no transaction on it.
+    /// Until then they stay in the outbox; read past them with
+    /// [`outbox::pending_after`](crate::outbox::pending_after)`(`[`Database::relayed_up_to`]`)`.
+    pub fn mark_relayed(&self, sequence: i64) {
+        self.writer.relayed().raise(sequence);
+    }
+
+    /// The highest outbox sequence marked relayed in this process (0 before any).
+    pub fn relayed_up_to(&self) -> i64 {
+        self.writer.relayed().get()
+    }
+
     /// Runs `work` on a read-only connection, off the async runtime.
     pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where

@@ -77,12 +77,22 @@ pub fn push(connection: &Connection, message: &OutboxMessage) -> Result<(), Stor
 
 /// The oldest `limit` messages still to publish.
 pub fn pending(connection: &Connection, limit: usize) -> Result<Vec<OutboxMessage>, StorageError> {
+    pending_after(connection, 0, limit)
+}
+
+/// The oldest `limit` messages after `sequence`: those before it are published, awaiting
+/// removal.
+pub fn pending_after(
+    connection: &Connection,
+    sequence: i64,
+    limit: usize,
+) -> Result<Vec<OutboxMessage>, StorageError> {
     let mut statement = connection.prepare_cached(
         "SELECT sequence, message_id, subject, content_type, schema_version, payload, created_at,
                 traceparent
-         FROM storage_outbox ORDER BY sequence LIMIT ?1",
+         FROM storage_outbox WHERE sequence > ?1 ORDER BY sequence LIMIT ?2",
     )?;
-    let rows = statement.query_map(params![limit as i64], |row| {
+    let rows = statement.query_map(params![sequence, limit as i64], |row| {
         Ok(OutboxMessage {
             sequence: row.get(0)?,
             message_id: row.get(1)?,
@@ -105,6 +115,14 @@ pub fn remove(connection: &Connection, sequences: &[i64]) -> Result<(), StorageE
         statement.execute(params![sequence])?;
     }
     Ok(())
+}
+
+/// Removes every message up to `sequence`, all published: for the writer, which does it with
+/// its next batch once the relay has [`marked them relayed`](crate::Database::mark_relayed).
+pub(crate) fn remove_up_to(connection: &Connection, sequence: i64) -> rusqlite::Result<usize> {
+    connection
+        .prepare_cached("DELETE FROM storage_outbox WHERE sequence <= ?1")?
+        .execute(params![sequence])
 }
 
 /// How many messages wait to be published.

@@ -5,8 +5,13 @@
 //! and only then sends each job its result. One commit, and so one fsync, serves a whole batch,
 //! which is what lets many concurrent commands share the cost of durability. The transaction
 //! and savepoint statements are prepared once and cached, not parsed again for every job.
+//!
+//! Each batch also removes the outbox rows the relay has published since the last one (see
+//! [`RelayedUpTo`]), so a published event costs no transaction of its own.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
@@ -73,16 +78,43 @@ where
 pub(crate) struct Writer {
     sender: mpsc::Sender<Box<dyn Job>>,
     thread: Option<JoinHandle<()>>,
+    relayed: RelayedUpTo,
+}
+
+/// The highest outbox sequence whose row, and every row before it, the relay has published
+/// and JetStream acknowledged: the writer removes them with its next batch.
+#[derive(Clone, Default)]
+pub(crate) struct RelayedUpTo(Arc<AtomicI64>);
+
+impl RelayedUpTo {
+    pub(crate) fn raise(&self, sequence: i64) {
+        self.0.fetch_max(sequence, Ordering::AcqRel);
+    }
+
+    pub(crate) fn get(&self) -> i64 {
+        self.0.load(Ordering::Acquire)
+    }
 }
 
 impl Writer {
     pub(crate) fn start(connection: Connection, max_batch: usize) -> Writer {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let relayed = RelayedUpTo::default();
+        let loop_relayed = relayed.clone();
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(connection, receiver, max_batch.max(1)))
+            .spawn(move || write_loop(connection, receiver, max_batch.max(1), loop_relayed))
             .ok();
-        Writer { sender, thread }
+        Writer {
+            sender,
+            thread,
+            relayed,
+        }
+    }
+
+    /// What the relay has published; removed from the outbox with the next batch.
+    pub(crate) fn relayed(&self) -> &RelayedUpTo {
+        &self.relayed
     }
 
     pub(crate) async fn submit<T, E, F>(&self, work: F) -> Result<T, E>
@@ -106,7 +138,7 @@ impl Writer {
     }
 
     pub(crate) async fn stop(mut self) {
-        let Writer { sender, thread } = &mut self;
+        let Writer { sender, thread, .. } = &mut self;
         drop(std::mem::replace(sender, mpsc::channel(1).0));
         if let Some(thread) = thread.take() {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
@@ -118,8 +150,10 @@ fn write_loop(
     connection: Connection,
     mut receiver: mpsc::Receiver<Box<dyn Job>>,
     max_batch: usize,
+    relayed: RelayedUpTo,
 ) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(max_batch);
+    let mut removed_up_to = 0;
     while let Some(first) = receiver.blocking_recv() {
         batch.push(first);
         while batch.len() < max_batch {
@@ -128,17 +162,40 @@ fn write_loop(
                 Err(_) => break,
             }
         }
-        let commit = run_batch(&connection, &mut batch);
+        let relayed_up_to = relayed.get();
+        let removing = (relayed_up_to > removed_up_to).then_some(relayed_up_to);
+        let commit = run_batch(&connection, &mut batch, removing);
+        if commit.is_ok()
+            && let Some(removed) = removing
+        {
+            removed_up_to = removed;
+        }
         for job in batch.drain(..) {
             job.finish(commit.as_ref().map(|_| ()));
         }
     }
 }
 
-fn run_batch(connection: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), StorageError> {
+fn run_batch(
+    connection: &Connection,
+    batch: &mut [Box<dyn Job>],
+    remove_relayed_up_to: Option<i64>,
+) -> Result<(), StorageError> {
     control(connection, "BEGIN IMMEDIATE")?;
     for job in batch.iter_mut() {
         job.run(connection);
+    }
+    if let Some(sequence) = remove_relayed_up_to {
+        // Failing here only leaves the rows for a later batch: the jobs' work stands.
+        let _ = control(connection, "SAVEPOINT relayed").and_then(|()| {
+            let removed = crate::outbox::remove_up_to(connection, sequence);
+            let close = if removed.is_ok() {
+                "RELEASE relayed"
+            } else {
+                "ROLLBACK TO relayed"
+            };
+            control(connection, close)
+        });
     }
     if let Err(error) = control(connection, "COMMIT") {
         let _ = connection.execute_batch("ROLLBACK");

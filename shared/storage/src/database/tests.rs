@@ -270,3 +270,61 @@ async fn a_read_by_key_sees_commits_refuses_writes_and_keeps_its_connection_afte
         5
     );
 }
+
+fn outbox_row(message_id: &str) -> outbox::OutboxMessage {
+    outbox::OutboxMessage {
+        sequence: 0,
+        message_id: message_id.into(),
+        subject: "s".into(),
+        content_type: "application/json".into(),
+        schema_version: 1,
+        payload: b"{}".to_vec(),
+        created_at_ms: 1,
+        traceparent: None,
+    }
+}
+
+#[tokio::test]
+async fn rows_marked_relayed_go_with_the_next_batch_and_only_they() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    let push = |message_id: &'static str| {
+        move |connection: &Connection| outbox::push(connection, &outbox_row(message_id))
+    };
+    for message_id in ["a", "b", "c"] {
+        database.write(push(message_id)).await.expect("writes");
+    }
+    database.mark_relayed(2);
+    database.mark_relayed(1);
+    assert_eq!(database.relayed_up_to(), 2, "the mark never goes back");
+    let ids = |messages: Vec<outbox::OutboxMessage>| -> Vec<String> {
+        messages
+            .into_iter()
+            .map(|message| message.message_id)
+            .collect()
+    };
+    let after_mark = database
+        .read(move |connection| outbox::pending_after(connection, 2, 10))
+        .await
+        .expect("reads");
+    assert_eq!(
+        ids(after_mark),
+        ["c"],
+        "the relay reads past what it published"
+    );
+    let all = database
+        .read(|connection| outbox::pending(connection, 10))
+        .await
+        .expect("reads");
+    assert_eq!(all.len(), 3, "nothing is removed before a batch runs");
+    database.write(push("d")).await.expect("writes");
+    let left = database
+        .read(|connection| outbox::pending(connection, 10))
+        .await
+        .expect("reads");
+    assert_eq!(
+        ids(left),
+        ["c", "d"],
+        "the next batch removed a and b, with its own work"
+    );
+}
