@@ -21,7 +21,7 @@ use bikestore_contracts::{ErrorCode, Request, ServiceName, Subjects, WireError, 
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use tokio::task::JoinSet;
-use tracing::{Instrument, Span, debug, error, field, info, warn};
+use tracing::{Instrument, debug, error, info, warn};
 
 use crate::config::Fault;
 use crate::error::{RuntimeError, ServiceError, error_chain};
@@ -294,14 +294,24 @@ impl<S: Send + Sync + 'static> Exchange<S> {
         Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
     {
         let started = std::time::Instant::now();
+        let request_header = |name: &str| {
+            self.request
+                .message
+                .headers
+                .as_ref()
+                .and_then(|map| map.get(name))
+                .map(|value| value.as_str())
+        };
+        // Given at creation, not recorded after: the JSON log layer re-parses a span's fields
+        // on every later record, which the profile showed on every request.
         let span = tracing::info_span!(
             "request",
             otel.name = R::OPERATION,
             service = %self.service,
             subject = %self.request.message.subject,
-            idempotency_key = field::Empty,
-            saga_id = field::Empty,
-            saga_step = field::Empty,
+            idempotency_key = request_header(headers::IDEMPOTENCY_KEY),
+            saga_id = request_header(headers::SAGA_ID),
+            saga_step = request_header(headers::SAGA_STEP),
         );
         crate::trace::continue_from_headers(&span, self.request.message.headers.as_ref());
         let outcome = async {
@@ -324,16 +334,6 @@ impl<S: Send + Sync + 'static> Exchange<S> {
                 saga_step: header(headers::SAGA_STEP).map(str::to_owned),
                 traceparent: crate::trace::current(),
             };
-            let span = Span::current();
-            if let Some(key) = &meta.idempotency_key {
-                span.record("idempotency_key", key.as_str());
-            }
-            if let Some(saga_id) = &meta.saga_id {
-                span.record("saga_id", saga_id.as_str());
-            }
-            if let Some(step) = &meta.saga_step {
-                span.record("saga_step", step.as_str());
-            }
             let request =
                 bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))
                     .and_then(|version| {
