@@ -39,7 +39,9 @@ const MAX_FILES: usize = 64;
 pub struct SagaIndex {
     database: Database,
     bucket: kv::Store,
-    applied: watch::Sender<u64>,
+    /// The bucket revision applied last, once the feed has checked that the index is of the
+    /// bucket's current stream (`None` before: the stored revision may be of another one).
+    applied: watch::Sender<Option<u64>>,
     /// Held while the index is open: no other replica writes this file.
     _lock: File,
 }
@@ -63,10 +65,7 @@ impl SagaIndex {
             .map_err(|error| {
                 OrchestratorError::Index(StorageError::JobPanicked(error.to_string()))
             })??;
-        let position = database
-            .read(|connection| apply::position(connection).map_err(StorageError::from))
-            .await?;
-        let (applied, _) = watch::channel(position.revision);
+        let (applied, _) = watch::channel(None);
         Ok(SagaIndex {
             database,
             bucket,
@@ -80,9 +79,15 @@ impl SagaIndex {
         self.database.path()
     }
 
-    /// The bucket revision applied last.
+    /// The bucket revision applied last; 0 until the feed has checked the index against the
+    /// bucket.
     pub fn applied(&self) -> u64 {
-        *self.applied.borrow()
+        self.applied.borrow().unwrap_or(0)
+    }
+
+    /// Marks the index as checked against the bucket, at `revision`.
+    fn checked(&self, revision: u64) {
+        self.applied.send_replace(Some(revision));
     }
 
     /// Where the index stands, as stored.
@@ -104,7 +109,7 @@ impl SagaIndex {
         let mut applied = self.applied.subscribe();
         let reached = tokio::time::timeout(
             CATCH_UP_PATIENCE,
-            applied.wait_for(|revision| *revision >= target),
+            applied.wait_for(|revision| revision.is_some_and(|revision| revision >= target)),
         )
         .await;
         match reached {
@@ -124,7 +129,6 @@ impl SagaIndex {
                 apply::reset(connection, &stream_created).map_err(StorageError::from)
             })
             .await?;
-        self.applied.send_replace(0);
         Ok(())
     }
 
@@ -136,7 +140,7 @@ impl SagaIndex {
         self.database
             .write(move |connection| apply::apply(connection, &changes).map_err(StorageError::from))
             .await?;
-        self.applied.send_replace(last);
+        self.applied.send_replace(Some(last));
         Ok(())
     }
 
