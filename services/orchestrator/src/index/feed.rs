@@ -54,6 +54,7 @@ async fn follow(index: &SagaIndex) -> Result<(), OrchestratorError> {
     let stream_created = info.created.unix_timestamp_nanos().to_string();
     let position = index.position().await?;
     let last = info.state.last_sequence;
+    let mut applied = position.revision;
     if position.stream_created != stream_created || position.revision > last {
         if position.revision > 0 {
             info!(
@@ -63,8 +64,11 @@ async fn follow(index: &SagaIndex) -> Result<(), OrchestratorError> {
             );
         }
         index.reset(stream_created).await?;
+        applied = 0;
     }
-    let from = index.applied() + 1;
+    // Queries may rely on the revision from now on.
+    index.checked(applied);
+    let from = applied + 1;
     info!(from, bucket_last = last, path = %index.path().display(), "the saga index follows the bucket");
     let watch = index
         .bucket
