@@ -83,6 +83,7 @@ pub async fn run(settings: &Settings, records: u64) -> anyhow::Result<()> {
     let catch_up_seconds = starting.elapsed().as_secs_f64();
     eprintln!("the saga index caught up in {catch_up_seconds:.1} s");
 
+    check(&caller, &mix).await?;
     let requests = if settings.quick { 50 } else { 200 };
     let mut rows = Vec::new();
     for (name, query) in queries() {
@@ -268,6 +269,35 @@ async fn load(
         ack?;
     }
     Ok(mix)
+}
+
+/// Fails unless the counts and the list of stuck sagas match what was loaded.
+async fn check(caller: &Caller, mix: &Mix) -> anyhow::Result<()> {
+    let report = caller.call(&SagaStats::default()).await?;
+    let counted: Vec<u64> = report.counts.iter().map(|count| count.count).collect();
+    anyhow::ensure!(
+        counted == mix.counts,
+        "saga_stats counted {counted:?}, the load made {:?}",
+        mix.counts
+    );
+    let stuck = caller
+        .call(&ListSagas {
+            state: Some(SagaState::Stuck),
+            limit: Some(1_000),
+            ..ListSagas::default()
+        })
+        .await?;
+    anyhow::ensure!(
+        stuck.sagas.len() as u64 == mix.counts[4].min(1_000)
+            && stuck
+                .sagas
+                .iter()
+                .all(|saga| saga.state == SagaState::Stuck),
+        "list_sagas listed {} stuck sagas, the load made {}",
+        stuck.sagas.len(),
+        mix.counts[4]
+    );
+    Ok(())
 }
 
 /// Waits until `saga_stats` counts every record, showing how far the index got.
