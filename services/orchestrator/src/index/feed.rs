@@ -18,7 +18,7 @@ use tracing::{info, warn};
 use super::{Change, SagaIndex};
 use crate::error::OrchestratorError;
 
-/// The most changes one transaction applies.
+/// The most changes one batch holds (the writer may join two batches in one transaction).
 const MAX_BATCH: usize = 4_096;
 
 /// How long to wait before watching again after the watch broke.
@@ -75,28 +75,44 @@ async fn follow(index: &SagaIndex) -> Result<(), OrchestratorError> {
         .watch_all_from_revision(from)
         .await
         .map_err(|error| OrchestratorError::nats("watch the saga bucket", error))?;
-    let mut batches = watch.ready_chunks(MAX_BATCH);
-    while let Some(batch) = batches.next().await {
-        let mut changes = Vec::with_capacity(batch.len());
-        let mut broken = None;
-        for entry in batch {
-            match entry {
-                Ok(entry) => changes.push(change(entry)),
-                Err(error) => {
-                    broken = Some(error);
-                    break;
+    // Reading the watch and applying to SQLite overlap: one batch is applied (on the writer
+    // thread) while the next gathers, at most two waiting between them.
+    let (ready, mut waiting) = tokio::sync::mpsc::channel::<Vec<Change>>(2);
+    let reading = async move {
+        let mut batches = watch.ready_chunks(MAX_BATCH);
+        while let Some(batch) = batches.next().await {
+            let mut changes = Vec::with_capacity(batch.len());
+            let mut broken = None;
+            for entry in batch {
+                match entry {
+                    Ok(entry) => changes.push(change(entry)),
+                    Err(error) => {
+                        broken = Some(error);
+                        break;
+                    }
                 }
             }
+            if ready.send(changes).await.is_err() {
+                break;
+            }
+            if let Some(error) = broken {
+                return Err(OrchestratorError::nats("watch the saga bucket", error));
+            }
         }
-        index.apply(changes).await?;
-        if let Some(error) = broken {
-            return Err(OrchestratorError::nats("watch the saga bucket", error));
+        Err::<(), _>(OrchestratorError::nats(
+            "watch the saga bucket",
+            std::io::Error::other("the watch ended"),
+        ))
+    };
+    let applying = async {
+        while let Some(changes) = waiting.recv().await {
+            index.apply(changes).await?;
         }
-    }
-    Err(OrchestratorError::nats(
-        "watch the saga bucket",
-        std::io::Error::other("the watch ended"),
-    ))
+        Ok::<(), OrchestratorError>(())
+    };
+    // The first error (the watch broke or ended, or a write failed) ends both; what was
+    // applied is recorded, and the next watch starts after it.
+    tokio::try_join!(reading, applying).map(|_| ())
 }
 
 /// The change an entry of the watch makes.
