@@ -18,7 +18,7 @@ use bikestore_orchestrator::index::query::Filter;
 use bikestore_orchestrator::index::{feed, retention};
 use bikestore_runtime::shutdown::ShutdownTrigger;
 use bikestore_runtime::{Shutdown, now_ms};
-use bikestore_testkit::NatsServer;
+use bikestore_testkit::{NatsServer, eventually};
 
 use crate::support::{Stack, cancel_order_record, transfer_record};
 
@@ -217,7 +217,7 @@ async fn lists_and_statistics_match_a_scan_and_see_a_change_made_just_before() -
 
 /// A bucket on its own server, and a folder for index files.
 struct Bucket {
-    _server: NatsServer,
+    server: NatsServer,
     jetstream: jetstream::Context,
     store: SagaStore,
     folder: tempfile::TempDir,
@@ -230,7 +230,7 @@ impl Bucket {
         let jetstream = jetstream::new(client);
         let store = SagaStore::open(&jetstream, &Subjects::default(), 1).await?;
         Ok(Bucket {
-            _server: server,
+            server,
             jetstream,
             store,
             folder: tempfile::tempdir()?,
@@ -343,6 +343,30 @@ async fn the_index_resumes_where_it_stopped_and_rebuilds_for_another_bucket() ->
 }
 
 #[tokio::test]
+async fn the_index_follows_the_bucket_across_a_nats_restart() -> anyhow::Result<()> {
+    let mut bucket = Bucket::start().await?;
+    let sagas = mixed_sagas(40);
+    put_all(bucket.kv(), &sagas[..20]).await?;
+    let (index, feeder) = bucket.index().await?;
+    assert_eq!(total(&index).await?, 20);
+
+    bucket.server.restart().await?;
+    eventually(
+        "the other sagas written after the restart",
+        Duration::from_secs(20),
+        async || Ok(put_all(bucket.kv(), &sagas[20..]).await.ok()),
+    )
+    .await?;
+    eventually(
+        "the index to count every saga",
+        Duration::from_secs(20),
+        async || Ok(total(&index).await.ok().filter(|total| *total == 40)),
+    )
+    .await?;
+    feeder.stop().await
+}
+
+#[tokio::test]
 async fn retention_removes_old_ended_sagas_only() -> anyhow::Result<()> {
     let bucket = Bucket::start().await?;
     let mut sagas = Vec::new();
@@ -376,4 +400,35 @@ async fn retention_removes_old_ended_sagas_only() -> anyhow::Result<()> {
     let again = retention::sweep(&index, keep).await?;
     assert_eq!(again, retention::Swept::default(), "nothing left to remove");
     feeder.stop().await
+}
+
+#[tokio::test]
+async fn two_replicas_sweeping_at_once_remove_each_old_saga_once() -> anyhow::Result<()> {
+    let bucket = Bucket::start().await?;
+    let sagas: Vec<SagaRecord> = (0..30)
+        .map(|number| {
+            let state = [SagaState::Completed, SagaState::Running][number % 2];
+            saga(number, state, Some(1), 60 * DAY_MS, 40 * DAY_MS)
+        })
+        .collect();
+    put_all(bucket.kv(), &sagas).await?;
+    // Two replicas on one data folder: each locks its own index file.
+    let (first, first_feeder) = bucket.index().await?;
+    let (second, second_feeder) = bucket.index().await?;
+    assert_ne!(first.path(), second.path());
+    let keep = Duration::from_millis(30 * DAY_MS as u64);
+
+    let (by_first, by_second) = tokio::try_join!(
+        retention::sweep(&first, keep),
+        retention::sweep(&second, keep)
+    )?;
+    assert_eq!(
+        by_first.removed + by_second.removed,
+        15,
+        "{by_first:?} {by_second:?}"
+    );
+    assert_eq!(total(&first).await?, 15);
+    assert_eq!(total(&second).await?, 15);
+    first_feeder.stop().await?;
+    second_feeder.stop().await
 }
