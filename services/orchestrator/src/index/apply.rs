@@ -211,7 +211,16 @@ pub fn apply(connection: &Connection, changes: &[Change]) -> rusqlite::Result<()
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     let mut delete = connection.prepare_cached("DELETE FROM sagas WHERE saga_id = ?1")?;
-    for change in changes {
+    // A saga's steps write its record several times in quick succession, often within one
+    // batch: only its last change in the batch is decoded and applied.
+    let last_of_key: HashMap<&str, u64> = changes
+        .iter()
+        .map(|change| (change.key.as_str(), change.revision))
+        .collect();
+    let latest = changes
+        .iter()
+        .filter(|change| last_of_key.get(change.key.as_str()) == Some(&change.revision));
+    for change in latest {
         let old = select
             .query_row(params![change.key], |row| {
                 Ok(Row {
@@ -262,7 +271,7 @@ pub fn apply(connection: &Connection, changes: &[Change]) -> rusqlite::Result<()
     deltas.write(connection)?;
     if let Some(last) = changes.last() {
         connection.execute(
-            "UPDATE index_position SET revision = ?1 WHERE id = 1",
+            "UPDATE index_position SET revision = MAX(revision, ?1) WHERE id = 1",
             params![last.revision as i64],
         )?;
     }
@@ -282,6 +291,96 @@ fn decode(change: &Change, value: &Bytes) -> Option<SagaRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bikestore_contracts::StoreId;
+    use bikestore_contracts::sagas::{SagaId, SagaPayload, TransferStockSaga};
+
+    fn put(key: &str, revision: u64, state: SagaState) -> Change {
+        let payload = SagaPayload::TransferStock(TransferStockSaga {
+            from_store_id: StoreId(7),
+            to_store_id: StoreId(8),
+            product_id: bikestore_contracts::ProductId(1),
+            quantity: 1,
+            reservation_id: None,
+        });
+        let mut record = crate::engine::record::at_first_step(
+            SagaId(key.into()),
+            "transfer_stock",
+            1,
+            payload,
+            1_000,
+        );
+        record.state = state;
+        record.updated_at_ms = 1_250;
+        Change {
+            key: key.into(),
+            revision,
+            value: Some(serde_json::to_vec(&record).unwrap().into()),
+        }
+    }
+
+    fn count(connection: &Connection, state: &str) -> i64 {
+        connection
+            .query_row(
+                "SELECT COALESCE(SUM(count), 0) FROM saga_counts WHERE store_key = 7 AND state = ?1",
+                params![state],
+                |row| row.get(0),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_batch_applies_each_sagas_last_change_and_counts_follow() {
+        let connection = Connection::open_in_memory().unwrap();
+        connection.execute_batch(SCHEMA).unwrap();
+        let delete = |key: &str, revision| Change {
+            key: key.into(),
+            revision,
+            value: None,
+        };
+        let unreadable = Change {
+            key: "c".into(),
+            revision: 6,
+            value: Some(Bytes::from_static(b"not a record")),
+        };
+        let batch = [
+            put("a", 1, SagaState::Running),
+            put("b", 2, SagaState::Running),
+            put("a", 3, SagaState::Completed),
+            delete("b", 4),
+            put("c", 5, SagaState::Stuck),
+            unreadable,
+        ];
+        apply(&connection, &batch).unwrap();
+        assert_eq!(count(&connection, "completed"), 1);
+        assert_eq!(count(&connection, "running"), 0);
+        assert_eq!(
+            count(&connection, "stuck"),
+            0,
+            "c's last change cannot be read"
+        );
+        let rows: i64 = connection
+            .query_row("SELECT COUNT(*) FROM sagas", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
+        assert_eq!(position(&connection).unwrap().revision, 6);
+        // An older change arriving again (a watch restarted early) changes nothing.
+        apply(&connection, &[put("a", 3, SagaState::Failed)]).unwrap();
+        assert_eq!(count(&connection, "completed"), 1);
+        assert_eq!(count(&connection, "failed"), 0);
+        assert_eq!(
+            position(&connection).unwrap().revision,
+            6,
+            "never goes back"
+        );
+        let durations: i64 = connection
+            .query_row(
+                "SELECT SUM(count) FROM saga_durations WHERE bucket = ?1",
+                params![duration_bucket(250)],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(durations, 1);
+    }
 
     #[test]
     fn a_bucket_holds_durations_within_two_percent_and_names_one_inside_it() {
