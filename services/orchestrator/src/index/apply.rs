@@ -294,7 +294,7 @@ mod tests {
     use bikestore_contracts::StoreId;
     use bikestore_contracts::sagas::{SagaId, SagaPayload, TransferStockSaga};
 
-    fn put(key: &str, revision: u64, state: SagaState) -> Change {
+    fn put(key: &str, revision: u64, state: SagaState) -> anyhow::Result<Change> {
         let payload = SagaPayload::TransferStock(TransferStockSaga {
             from_store_id: StoreId(7),
             to_store_id: StoreId(8),
@@ -311,27 +311,25 @@ mod tests {
         );
         record.state = state;
         record.updated_at_ms = 1_250;
-        Change {
+        Ok(Change {
             key: key.into(),
             revision,
-            value: Some(serde_json::to_vec(&record).unwrap().into()),
-        }
+            value: Some(serde_json::to_vec(&record)?.into()),
+        })
     }
 
-    fn count(connection: &Connection, state: &str) -> i64 {
-        connection
-            .query_row(
-                "SELECT COALESCE(SUM(count), 0) FROM saga_counts WHERE store_key = 7 AND state = ?1",
-                params![state],
-                |row| row.get(0),
-            )
-            .unwrap()
+    fn count(connection: &Connection, state: &str) -> rusqlite::Result<i64> {
+        connection.query_row(
+            "SELECT COALESCE(SUM(count), 0) FROM saga_counts WHERE store_key = 7 AND state = ?1",
+            params![state],
+            |row| row.get(0),
+        )
     }
 
     #[test]
-    fn a_batch_applies_each_sagas_last_change_and_counts_follow() {
-        let connection = Connection::open_in_memory().unwrap();
-        connection.execute_batch(SCHEMA).unwrap();
+    fn a_batch_applies_each_sagas_last_change_and_counts_follow() -> anyhow::Result<()> {
+        let connection = Connection::open_in_memory()?;
+        connection.execute_batch(SCHEMA)?;
         let delete = |key: &str, revision| Change {
             key: key.into(),
             revision,
@@ -343,43 +341,36 @@ mod tests {
             value: Some(Bytes::from_static(b"not a record")),
         };
         let batch = [
-            put("a", 1, SagaState::Running),
-            put("b", 2, SagaState::Running),
-            put("a", 3, SagaState::Completed),
+            put("a", 1, SagaState::Running)?,
+            put("b", 2, SagaState::Running)?,
+            put("a", 3, SagaState::Completed)?,
             delete("b", 4),
-            put("c", 5, SagaState::Stuck),
+            put("c", 5, SagaState::Stuck)?,
             unreadable,
         ];
-        apply(&connection, &batch).unwrap();
-        assert_eq!(count(&connection, "completed"), 1);
-        assert_eq!(count(&connection, "running"), 0);
+        apply(&connection, &batch)?;
+        assert_eq!(count(&connection, "completed")?, 1);
+        assert_eq!(count(&connection, "running")?, 0);
         assert_eq!(
-            count(&connection, "stuck"),
+            count(&connection, "stuck")?,
             0,
             "c's last change cannot be read"
         );
-        let rows: i64 = connection
-            .query_row("SELECT COUNT(*) FROM sagas", [], |row| row.get(0))
-            .unwrap();
+        let rows: i64 = connection.query_row("SELECT COUNT(*) FROM sagas", [], |row| row.get(0))?;
         assert_eq!(rows, 1);
-        assert_eq!(position(&connection).unwrap().revision, 6);
+        assert_eq!(position(&connection)?.revision, 6);
         // An older change arriving again (a watch restarted early) changes nothing.
-        apply(&connection, &[put("a", 3, SagaState::Failed)]).unwrap();
-        assert_eq!(count(&connection, "completed"), 1);
-        assert_eq!(count(&connection, "failed"), 0);
-        assert_eq!(
-            position(&connection).unwrap().revision,
-            6,
-            "never goes back"
-        );
-        let durations: i64 = connection
-            .query_row(
-                "SELECT SUM(count) FROM saga_durations WHERE bucket = ?1",
-                params![duration_bucket(250)],
-                |row| row.get(0),
-            )
-            .unwrap();
+        apply(&connection, &[put("a", 3, SagaState::Failed)?])?;
+        assert_eq!(count(&connection, "completed")?, 1);
+        assert_eq!(count(&connection, "failed")?, 0);
+        assert_eq!(position(&connection)?.revision, 6, "never goes back");
+        let durations: i64 = connection.query_row(
+            "SELECT SUM(count) FROM saga_durations WHERE bucket = ?1",
+            params![duration_bucket(250)],
+            |row| row.get(0),
+        )?;
         assert_eq!(durations, 1);
+        Ok(())
     }
 
     #[test]
