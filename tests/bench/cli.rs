@@ -73,6 +73,11 @@ pub struct Args {
     /// fails unless every saga reached a terminal state with the expected outcome.
     #[arg(long)]
     pub quick: bool,
+    /// Instead of the sagas: load this many saga records (1,000,000 when no number is given)
+    /// into a fresh bucket, start the orchestrator, and time its saga index catching up and
+    /// operators' saga queries (`saga_stats`, `list_sagas` of stuck, failed, running sagas).
+    #[arg(long, num_args = 0..=1, default_missing_value = "1000000")]
+    pub saga_records: Option<u64>,
     /// Cargo passes `--bench`; it is accepted and ignored.
     #[arg(long, hide = true)]
     pub bench: bool,
@@ -134,6 +139,7 @@ pub struct Settings {
     pub quick: bool,
     pub through_gateway: bool,
     pub observe: bool,
+    pub saga_records: Option<u64>,
 }
 
 impl Settings {
@@ -175,6 +181,10 @@ impl Settings {
         );
         let scale = args.scale.unwrap_or(1);
         anyhow::ensure!((1..=1000).contains(&scale), "--scale must be 1 to 1000");
+        anyhow::ensure!(
+            args.saga_records.is_none_or(|records| records > 0),
+            "--saga-records must be at least 1"
+        );
         let until = match args.count {
             Some(0) => anyhow::bail!("--count must be at least 1"),
             Some(count) => Until::Count(count),
@@ -197,6 +207,7 @@ impl Settings {
             quick,
             through_gateway: args.through_gateway,
             observe: args.observe,
+            saga_records: args.saga_records,
         })
     }
 }

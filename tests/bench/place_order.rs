@@ -24,11 +24,14 @@
 //! `--observe` runs the services observed as their binaries are (JSON logs with trace IDs,
 //! metrics served), to show what observing costs. `--quick` is the CI smoke run: it fails unless every saga ended as it should.
 //!
+//! `--saga-records N` measures something else: operators' saga queries over N records loaded
+//! straight into the bucket (see `saga_records`).
+//!
 //! Layout: `cli` (flags), `stack` (server, seed, services, stock), `front` (identity, gateway,
 //! console connection, logged-in staff), `driver` (workers, timing, progress line), `floor`
 //! (primitives and the floor saga), `gateway_latency` (the query both ways), `orders` (the
 //! place-order load), `steps` (the breakdown from the records), `report` (table, JSON,
-//! comparison), `random`.
+//! comparison), `saga_records` (the saga query mode), `random`.
 
 mod cli;
 mod connect;
@@ -40,6 +43,7 @@ mod gateway_latency;
 mod orders;
 mod random;
 mod report;
+mod saga_records;
 mod stack;
 mod steps;
 
@@ -58,6 +62,9 @@ use crate::stack::Stack;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_args(Args::parse())?;
+    if let Some(records) = settings.saga_records {
+        return saga_records::run(&settings, records).await;
+    }
     let started_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();

@@ -26,6 +26,9 @@ pub const ENV_LEASE_MS: &str = "BIKESTORE_ORCHESTRATOR_LEASE_MS";
 /// Environment variable for [`OrchestratorConfig::stale_after`].
 pub const ENV_STALE_AFTER_MS: &str = "BIKESTORE_ORCHESTRATOR_STALE_AFTER_MS";
 
+/// Environment variable for [`OrchestratorConfig::keep_ended_sagas_days`].
+pub const ENV_KEEP_ENDED_SAGAS_DAYS: &str = "BIKESTORE_ORCHESTRATOR_KEEP_ENDED_SAGAS_DAYS";
+
 /// Flags and environment of `bikestore-orchestrator`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OrchestratorConfig {
@@ -58,6 +61,11 @@ pub struct OrchestratorConfig {
     /// A non-terminal saga unchanged for this many milliseconds is driven again by the scan.
     #[arg(long = "stale-after-ms", env = ENV_STALE_AFTER_MS, value_parser = parse_millis, default_value = "60000")]
     pub stale_after: Duration,
+    /// Days an ended saga (completed, failed, resolved) is kept after its last change before
+    /// it is removed from the bucket, checked every recovery interval; running, compensating
+    /// and stuck sagas are never removed. 0 keeps every saga for ever.
+    #[arg(long, env = ENV_KEEP_ENDED_SAGAS_DAYS, default_value_t = 30)]
+    pub keep_ended_sagas_days: u32,
 }
 
 impl OrchestratorConfig {
@@ -73,6 +81,7 @@ impl OrchestratorConfig {
             recovery_interval: Duration::from_secs(30),
             lease: Duration::from_secs(10),
             stale_after: Duration::from_secs(60),
+            keep_ended_sagas_days: 30,
         }
     }
 
@@ -90,6 +99,12 @@ impl OrchestratorConfig {
             ));
         }
         Ok(())
+    }
+
+    /// How long an ended saga is kept, or `None` to keep every one.
+    pub fn keep_ended_sagas(&self) -> Option<Duration> {
+        (self.keep_ended_sagas_days > 0)
+            .then(|| Duration::from_secs(u64::from(self.keep_ended_sagas_days) * 24 * 60 * 60))
     }
 
     /// The step timeout and retry policy every definition uses.

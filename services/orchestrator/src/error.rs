@@ -41,6 +41,26 @@ pub enum OrchestratorError {
     /// A participant refused or failed a request made at intake.
     #[error("{}", .0.message)]
     Participant(WireError),
+    /// The saga index's SQLite file failed.
+    #[error("the saga index failed")]
+    Index(#[from] bikestore_storage::StorageError),
+    /// The saga index's file or its lock could not be opened.
+    #[error("cannot open the saga index at {path}")]
+    IndexFile {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The saga index has not yet applied every change the bucket held when asked.
+    #[error("saga index is catching up: {applied} of {target}")]
+    IndexCatchingUp {
+        /// The bucket revision applied.
+        applied: u64,
+        /// The bucket revision it must reach.
+        target: u64,
+    },
 }
 
 impl OrchestratorError {
@@ -73,6 +93,10 @@ impl ServiceError for OrchestratorError {
             OrchestratorError::CorruptRecord { .. } => ErrorCode::Internal,
             OrchestratorError::Nats { .. } => ErrorCode::Unavailable,
             OrchestratorError::Participant(wire) => wire.code,
+            OrchestratorError::Index(_) | OrchestratorError::IndexFile { .. } => {
+                ErrorCode::Internal
+            }
+            OrchestratorError::IndexCatchingUp { .. } => ErrorCode::Unavailable,
         }
     }
 

@@ -5,12 +5,14 @@
 //! cancel order, transfer stock); `intake` serves the commands that start sagas; `operators`
 //! serves listing, showing, retrying, resolving and statistics; `worker` takes work items from
 //! the work-queue stream every replica shares; `recovery` re-queues sagas nobody is driving
-//! (and counts the stuck ones); `metrics` records the sagas' Prometheus series.
-//! The orchestrator owns no SQLite file: the record in KV is the truth.
+//! (and counts the stuck ones); `metrics` records the sagas' Prometheus series; `index` keeps
+//! a SQLite projection of the bucket that lists, statistics, recovery and retention read.
+//! The record in KV is the truth: the index is a cache, rebuilt from the bucket when needed.
 
 pub mod config;
 pub mod engine;
 mod error;
+pub mod index;
 mod intake;
 mod metrics;
 mod operators;
@@ -33,6 +35,7 @@ pub use error::OrchestratorError;
 
 use engine::Engine;
 use engine::store::SagaStore;
+use index::SagaIndex;
 
 /// How long JetStream remembers a work item's ID, so a repeated start or recovery is dropped.
 const WORK_DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
@@ -45,6 +48,8 @@ pub struct Orchestrator {
     pub caller: Caller,
     /// Subject builder.
     pub subjects: Subjects,
+    /// The saga index that lists and statistics read.
+    pub index: Arc<SagaIndex>,
 }
 
 /// Runs the orchestrator until `shutdown`, with every definition this build knows.
@@ -74,6 +79,23 @@ pub async fn run_with(
     let store = SagaStore::open(&jetstream, &subjects, replicas)
         .await
         .map_err(|error| RuntimeError::Config(error.to_string()))?;
+    let index_folder = config
+        .common
+        .data_dir
+        .join(ServiceName::Orchestrator.as_str());
+    let index = SagaIndex::open(&index_folder, store.bucket().clone())
+        .await
+        .map(Arc::new)
+        .map_err(|error| RuntimeError::Config(bikestore_runtime::error_chain(&error)))?;
+    app.spawn(index::feed::run(Arc::clone(&index), app.shutdown()));
+    if let Some(keep) = config.keep_ended_sagas() {
+        app.spawn(index::retention::run(
+            Arc::clone(&index),
+            keep,
+            config.recovery_interval,
+            app.shutdown(),
+        ));
+    }
     let caller = Caller::new(app.client().clone(), subjects.clone());
     let engine = Arc::new(Engine::new(
         store,
@@ -93,6 +115,7 @@ pub async fn run_with(
     ));
     app.spawn(recovery::run(
         Arc::clone(&engine),
+        Arc::clone(&index),
         config.recovery_interval,
         config.stale_after,
         app.shutdown(),
@@ -101,6 +124,7 @@ pub async fn run_with(
         engine,
         caller,
         subjects,
+        index,
     });
     let mut host = app
         .host(

@@ -7,6 +7,12 @@
 //! riding out an outage, a scan of thousands of records took longer than the stalls it
 //! exists to end, and one unreadable record stopped every scan before the records after it.
 //! Each scan also counts the stuck sagas, for the `bikestore_sagas_stuck` gauge.
+//!
+//! The saga index names the candidates (running or compensating, unchanged for the threshold)
+//! and counts the stuck ones, once it has applied every change the bucket held at the scan's
+//! start; only the candidates are read from the bucket, and checked again there. A scan that
+//! finds the index catching up (a rebuild at start) fails and is tried at the next interval,
+//! the threshold kept at zero until a scan has run.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,6 +24,7 @@ use futures::StreamExt;
 use tracing::{info, warn};
 
 use crate::engine::Engine;
+use crate::index::SagaIndex;
 
 /// How many records a scan reads at once.
 const READS_AT_ONCE: usize = 32;
@@ -41,18 +48,20 @@ pub struct Scan {
 /// Re-queues stale sagas until shutdown; at start every unfinished saga counts as stale.
 pub async fn run(
     engine: Arc<Engine>,
+    index: Arc<SagaIndex>,
     interval: Duration,
     stale_after: Duration,
     mut shutdown: Shutdown,
 ) {
     let mut threshold = Duration::ZERO;
     loop {
-        match requeue_stale(&engine, threshold).await {
+        match requeue_stale(&engine, &index, threshold).await {
             Ok(Scan {
                 queued,
                 left,
                 stuck,
             }) => {
+                threshold = stale_after;
                 crate::metrics::stuck_now(&stuck);
                 if queued > 0 {
                     info!(count = queued, "recovery queued sagas nobody was driving");
@@ -68,7 +77,6 @@ pub async fn run(
                 warn!(error = %bikestore_runtime::error_chain(&error), "recovery scan failed; will retry")
             }
         }
-        threshold = stale_after;
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = shutdown.wait() => return,
@@ -80,18 +88,26 @@ pub async fn run(
 /// be listed.
 pub async fn requeue_stale(
     engine: &Engine,
+    index: &SagaIndex,
     threshold: Duration,
 ) -> Result<Scan, crate::OrchestratorError> {
+    index.caught_up().await?;
     let now = now_ms();
-    let saga_ids = engine.store().ids().await?;
+    let stuck = index.stuck().await?;
+    let saga_ids = index
+        .unfinished_since(now - threshold.as_millis() as i64)
+        .await?;
+    let scan = Scan {
+        stuck,
+        ..Scan::default()
+    };
     let scan = futures::stream::iter(saga_ids)
         .map(|saga_id| requeue_if_stale(engine, saga_id, now, threshold))
         .buffer_unordered(READS_AT_ONCE)
-        .fold(Scan::default(), |mut scan, checked| async move {
+        .fold(scan, |mut scan, checked| async move {
             match checked {
                 Checked::Queued => scan.queued += 1,
                 Checked::Left => scan.left += 1,
-                Checked::Stuck(definition) => *scan.stuck.entry(definition).or_default() += 1,
                 Checked::Fine => {}
             }
             scan
@@ -102,14 +118,12 @@ pub async fn requeue_stale(
 
 /// What a scan found of one saga.
 enum Checked {
-    /// Driven, ended, stuck or recently changed: nothing to do.
+    /// Driven, ended, stuck (counted from the index) or recently changed: nothing to do.
     Fine,
     /// Stale, and queued again.
     Queued,
     /// Unreadable now, or not queued: left to the next scan.
     Left,
-    /// Stuck, waiting for an operator: counted, per definition.
-    Stuck(String),
 }
 
 async fn requeue_if_stale(
@@ -133,10 +147,11 @@ async fn requeue_if_stale(
         .lease
         .as_ref()
         .is_some_and(|lease| lease.until_ms > now);
-    if saga.state == SagaState::Stuck {
-        return Checked::Stuck(saga.definition);
-    }
-    if driven || saga.state.is_terminal() || idle_ms < threshold.as_millis() as i64 {
+    if driven
+        || saga.state.is_terminal()
+        || saga.state == SagaState::Stuck
+        || idle_ms < threshold.as_millis() as i64
+    {
         return Checked::Fine;
     }
     // Keyed by the record's last change, so scans repeated before it moves queue it once.

@@ -78,6 +78,11 @@ impl SagaStore {
         Ok(SagaStore { bucket })
     }
 
+    /// The bucket itself, for the saga index's watch and retention's removals.
+    pub fn bucket(&self) -> &kv::Store {
+        &self.bucket
+    }
+
     /// The record and its revision, if the saga exists (the leader confirms that it does not);
     /// rides out an outage.
     pub async fn load(

@@ -1,10 +1,9 @@
 //! `system_health`: the system's health for an admin's console (the gateway lets only admins
-//! call it): what the runtime's gatherer sees over NATS, with the saga counts read here.
+//! call it): what the runtime's gatherer sees over NATS, with the saga counts read from the saga index.
 
 use bikestore_contracts::health::{SystemHealth, SystemHealthReport};
 use bikestore_runtime::{Ctx, error_chain, health};
 
-use super::saga_stats;
 use crate::Orchestrator;
 use crate::error::OrchestratorError;
 
@@ -15,8 +14,12 @@ pub async fn handle(
     _request: SystemHealth,
 ) -> Result<SystemHealthReport, OrchestratorError> {
     let mut report = health::gather(ctx.caller.client()).await;
-    match ctx.engine.store().all().await {
-        Ok(sagas) => report.sagas = Some(health::saga_counts(&saga_stats::counts(&sagas))),
+    let counts = match ctx.index.caught_up().await {
+        Ok(()) => ctx.index.counts().await,
+        Err(error) => Err(error),
+    };
+    match counts {
+        Ok(counts) => report.sagas = Some(health::saga_counts(&counts)),
         Err(error) => {
             tracing::warn!(error = %error_chain(&error), "cannot read the sagas for system health");
             report

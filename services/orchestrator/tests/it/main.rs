@@ -4,6 +4,7 @@
 mod cancel_order;
 mod contention;
 mod crash;
+mod index;
 mod lease;
 mod live;
 mod nats_restart;
