@@ -377,3 +377,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_saga_states_word_is_its_json_name() {
+    use bikestore_contracts::sagas::SagaState;
+    for state in SagaState::ALL {
+        let json = serde_json::to_string(&state).unwrap_or_default();
+        assert_eq!(json, format!("\"{}\"", state.as_str()));
+    }
+}

@@ -38,6 +38,28 @@ pub enum SagaState {
 }
 
 impl SagaState {
+    /// Every state, in the order statistics list them.
+    pub const ALL: [SagaState; 6] = [
+        SagaState::Running,
+        SagaState::Compensating,
+        SagaState::Completed,
+        SagaState::Failed,
+        SagaState::Stuck,
+        SagaState::Resolved,
+    ];
+
+    /// Its wire name, as JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SagaState::Running => "running",
+            SagaState::Compensating => "compensating",
+            SagaState::Completed => "completed",
+            SagaState::Failed => "failed",
+            SagaState::Stuck => "stuck",
+            SagaState::Resolved => "resolved",
+        }
+    }
+
     /// Whether the saga has ended.
     pub fn is_terminal(self) -> bool {
         matches!(

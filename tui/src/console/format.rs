@@ -70,14 +70,7 @@ pub fn order_status(status: OrderStatus) -> &'static str {
 
 /// A saga state as a word.
 pub fn saga_state(state: SagaState) -> &'static str {
-    match state {
-        SagaState::Running => "running",
-        SagaState::Compensating => "compensating",
-        SagaState::Completed => "completed",
-        SagaState::Failed => "failed",
-        SagaState::Stuck => "stuck",
-        SagaState::Resolved => "resolved",
-    }
+    state.as_str()
 }
 
 /// A history entry's outcome as a mark and a word.

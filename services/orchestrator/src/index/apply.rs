@@ -53,25 +53,11 @@ INSERT INTO index_position (id, revision, stream_created) VALUES (1, 0, '');
 pub const NO_STORE: i64 = -1;
 
 /// Every state, in the order statistics list them.
-pub const STATES: [SagaState; 6] = [
-    SagaState::Running,
-    SagaState::Compensating,
-    SagaState::Completed,
-    SagaState::Failed,
-    SagaState::Stuck,
-    SagaState::Resolved,
-];
+pub const STATES: [SagaState; 6] = SagaState::ALL;
 
 /// How a state is stored: its wire name.
 pub fn state_name(state: SagaState) -> &'static str {
-    match state {
-        SagaState::Running => "running",
-        SagaState::Compensating => "compensating",
-        SagaState::Completed => "completed",
-        SagaState::Failed => "failed",
-        SagaState::Stuck => "stuck",
-        SagaState::Resolved => "resolved",
-    }
+    state.as_str()
 }
 
 /// The width of a duration bucket: each is 2% wider than the one before, so a percentile read

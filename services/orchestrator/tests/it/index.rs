@@ -24,15 +24,7 @@ use crate::support::{Stack, cancel_order_record, transfer_record};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1_000;
 
-/// Every state, in the order statistics list them.
-const STATES: [SagaState; 6] = [
-    SagaState::Running,
-    SagaState::Compensating,
-    SagaState::Completed,
-    SagaState::Failed,
-    SagaState::Stuck,
-    SagaState::Resolved,
-];
+const STATES: [SagaState; 6] = SagaState::ALL;
 
 /// A saga of `store` (none: a cancel-order record that does not know its store yet) in
 /// `state`, created `age_ms` ago and last changed `idle_ms` ago. Unended ones carry a lease
