@@ -165,43 +165,47 @@ fn write_loop(
         let relayed_up_to = relayed.get();
         let removing = (relayed_up_to > removed_up_to).then_some(relayed_up_to);
         let commit = run_batch(&connection, &mut batch, removing);
-        if commit.is_ok()
-            && let Some(removed) = removing
-        {
+        if let Ok(Some(removed)) = commit {
             removed_up_to = removed;
         }
+        let commit = commit.map(|_| ());
         for job in batch.drain(..) {
             job.finish(commit.as_ref().map(|_| ()));
         }
     }
 }
 
+/// Runs the batch in one transaction, with the removal of the outbox rows relayed up to
+/// `remove_relayed_up_to`; answers up to where rows were removed, once committed.
 fn run_batch(
     connection: &Connection,
     batch: &mut [Box<dyn Job>],
     remove_relayed_up_to: Option<i64>,
-) -> Result<(), StorageError> {
+) -> Result<Option<i64>, StorageError> {
     control(connection, "BEGIN IMMEDIATE")?;
     for job in batch.iter_mut() {
         job.run(connection);
     }
-    if let Some(sequence) = remove_relayed_up_to {
-        // Failing here only leaves the rows for a later batch: the jobs' work stands.
-        let _ = control(connection, "SAVEPOINT relayed").and_then(|()| {
-            let removed = crate::outbox::remove_up_to(connection, sequence);
-            let close = if removed.is_ok() {
-                "RELEASE relayed"
-            } else {
-                "ROLLBACK TO relayed"
-            };
-            control(connection, close)
-        });
-    }
+    let removed = remove_relayed_up_to.and_then(|sequence| remove_relayed(connection, sequence));
     if let Err(error) = control(connection, "COMMIT") {
         let _ = connection.execute_batch("ROLLBACK");
         return Err(StorageError::Sqlite(error));
     }
-    Ok(())
+    Ok(removed)
+}
+
+/// Removes the outbox rows up to `sequence` in a savepoint of their own: a failure undoes only
+/// that, leaving the rows to a later batch while the jobs' work stands.
+fn remove_relayed(connection: &Connection, sequence: i64) -> Option<i64> {
+    control(connection, "SAVEPOINT relayed").ok()?;
+    if crate::outbox::remove_up_to(connection, sequence).is_ok() {
+        return control(connection, "RELEASE relayed")
+            .ok()
+            .map(|()| sequence);
+    }
+    let _ = control(connection, "ROLLBACK TO relayed")
+        .and_then(|()| control(connection, "RELEASE relayed"));
+    None
 }
 
 /// Runs one transaction-control statement (`BEGIN`, `COMMIT`, `SAVEPOINT`, `RELEASE`, ...)
