@@ -17,7 +17,6 @@ use bikestore_contracts::{Subjects, headers};
 use bikestore_runtime::outage::{self, Failure, Patience};
 use bikestore_runtime::streams;
 use bytes::Bytes;
-use futures::TryStreamExt;
 use tracing::info;
 
 use crate::error::OrchestratorError;
@@ -239,33 +238,6 @@ impl SagaStore {
                 return Err(error);
             }
         }
-    }
-
-    /// Every saga ID in the bucket.
-    pub async fn ids(&self) -> Result<Vec<SagaId>, OrchestratorError> {
-        outage::ride_out("list saga keys", || async {
-            let keys = self
-                .bucket
-                .keys()
-                .await
-                .map_err(|error| OrchestratorError::nats("list saga keys", error))?;
-            keys.map_ok(SagaId)
-                .try_collect()
-                .await
-                .map_err(|error| OrchestratorError::nats("list saga keys", error))
-        })
-        .await
-    }
-
-    /// Every record, for operators' lists and statistics.
-    pub async fn all(&self) -> Result<Vec<SagaRecord>, OrchestratorError> {
-        let mut records = Vec::new();
-        for saga_id in self.ids().await? {
-            if let Some((record, _)) = self.load(&saga_id).await? {
-                records.push(record);
-            }
-        }
-        Ok(records)
     }
 }
 
