@@ -78,15 +78,14 @@ impl ReaderPool {
             return Err(E::from(StorageError::ReadCancelled));
         };
         // Back in the pool even if `work` panics, so a panic cannot shrink the pool.
-        let idle = &self.idle;
         let returned = ReturnOnDrop {
-            idle,
+            idle: &self.idle,
             connection: Some(connection),
         };
-        match &returned.connection {
-            Some(connection) => work(connection),
-            None => Err(E::from(StorageError::ReadCancelled)),
-        }
+        returned
+            .connection
+            .as_ref()
+            .map_or_else(|| Err(E::from(StorageError::ReadCancelled)), work)
     }
 }
 
