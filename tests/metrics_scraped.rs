@@ -18,7 +18,7 @@ use bikestore_contracts::sagas::{PlaceOrder, SagaState};
 use bikestore_contracts::{ErrorCode, Request, ServiceName, StaffId};
 use bikestore_harness::{START_ORDER, System};
 use bikestore_runtime::call::CallOptions;
-use bikestore_testkit::eventually;
+use bikestore_testkit::{eventually, prometheus_samples, prometheus_value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const APPROVED: &str = "4242 4242 4242 4242";
@@ -53,34 +53,6 @@ async fn scrape(address: SocketAddr) -> anyhow::Result<String> {
     Ok(body.to_owned())
 }
 
-/// Every scraped sample, keyed by its series (`name{labels}`, exactly as served).
-fn samples(text: &str) -> BTreeMap<String, f64> {
-    text.lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .filter_map(|line| {
-            let (series, value) = line.rsplit_once(' ')?;
-            Some((series.to_owned(), value.parse().ok()?))
-        })
-        .collect()
-}
-
-/// The value of the series `name` whose labels include every one of `labels` (0 when there is
-/// none yet: a counter not yet incremented is not served).
-fn value(samples: &BTreeMap<String, f64>, name: &str, labels: &[(&str, &str)]) -> f64 {
-    samples
-        .iter()
-        .filter(|(series, _)| {
-            series.strip_prefix(name).is_some_and(|rest| {
-                rest.starts_with('{')
-                    && labels
-                        .iter()
-                        .all(|(key, wanted)| rest.contains(&format!("{key}=\"{wanted}\"")))
-            })
-        })
-        .map(|(_, value)| value)
-        .sum()
-}
-
 struct Scrapes {
     before: HashMap<ServiceName, BTreeMap<String, f64>>,
     after: HashMap<ServiceName, BTreeMap<String, f64>>,
@@ -92,7 +64,7 @@ impl Scrapes {
         let read = |scrapes: &HashMap<ServiceName, BTreeMap<String, f64>>| {
             scrapes
                 .get(&service)
-                .map_or(0.0, |samples| value(samples, name, labels))
+                .map_or(0.0, |samples| prometheus_value(samples, name, labels))
         };
         read(&self.after) - read(&self.before)
     }
@@ -106,7 +78,7 @@ async fn scrape_all(
         let text = scrape(*address)
             .await
             .with_context(|| format!("scrape {service}"))?;
-        scraped.insert(*service, samples(&text));
+        scraped.insert(*service, prometheus_samples(&text));
     }
     Ok(scraped)
 }

@@ -23,6 +23,7 @@
 //! - `bad_input`: [`assert_survives_bad_input`], the bad-input suite every endpoint must pass.
 //! - `events`: [`read_events`] and [`count_on_subject`], what a service published to its stream.
 //! - `files`: [`files_under`], what processes wrote to disk.
+//! - `prometheus`: [`prometheus_samples`] and [`prometheus_value`], reading scraped metrics.
 //! - `fault_proxy`: [`FaultProxy`], a TCP proxy that delays, stalls and cuts connections to
 //!   nats-server on a seeded [`FaultSchedule`].
 
@@ -40,6 +41,7 @@ mod nats;
 mod nats_cluster;
 mod nats_node;
 mod process;
+mod prometheus;
 mod server_errors;
 mod service;
 mod tls;
@@ -55,6 +57,7 @@ pub use in_process::{InProcess, SERVICE_READY};
 pub use nats::{JetStreamSync, NatsOptions, NatsServer, NatsTls};
 pub use nats_cluster::node_name;
 pub use process::ChildProcess;
+pub use prometheus::{prometheus_samples, prometheus_value};
 pub use server_errors::ServerErrors;
 pub use service::wait_for_service;
 pub use tls::TlsFiles;

@@ -7,6 +7,7 @@ mod crash;
 mod index;
 mod lease;
 mod live;
+mod metrics;
 mod nats_restart;
 mod outage;
 mod place_order;
