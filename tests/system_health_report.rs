@@ -3,7 +3,8 @@
 //! services each connect as their own NATS user: while notifications is stopped its consumer's
 //! lag shows; once it is back, every service's instance shows with its endpoints' counts,
 //! every durable consumer has caught up, and the saga counts are there; a member who is not an
-//! admin is refused.
+//! admin is refused. On a 3-node cluster it names every node, every stream's leader and two
+//! followers, and a killed node as the one with a problem until it is back and caught up.
 //!
 //! It runs the orchestrator's binary: `cargo build --bin bikestore-orchestrator` first, or run
 //! the whole workspace's tests.
@@ -17,7 +18,7 @@ use bikestore_contracts::{ErrorCode, ServiceName, StaffId};
 use bikestore_harness::System;
 use bikestore_runtime::config::NatsTls;
 use bikestore_runtime::ops::{OpsConnection, system_health};
-use bikestore_testkit::{cargo_bin, eventually};
+use bikestore_testkit::{NatsOptions, cargo_bin, eventually, node_name};
 
 #[path = "support/shop.rs"]
 mod shop;
@@ -210,5 +211,96 @@ async fn the_health_report_shows_services_streams_and_sagas_to_operators_and_adm
         .await
         .expect_err("only admins see the system's health");
     assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    system.stop().await
+}
+
+/// The names of the report's nodes that have a problem, if it names exactly `nodes`.
+fn troubled_nodes(report: &SystemHealthReport, nodes: &[String]) -> Option<Vec<String>> {
+    let named: Vec<&String> = report.nodes.iter().map(|node| &node.name).collect();
+    (named == nodes.iter().collect::<Vec<_>>()).then(|| {
+        report
+            .nodes
+            .iter()
+            .filter(|node| node.problem.is_some())
+            .map(|node| node.name.clone())
+            .collect()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_cluster_the_report_names_every_node_and_shows_a_killed_one_until_it_is_back()
+-> anyhow::Result<()> {
+    let mut system = System::builder()
+        .nats_options(NatsOptions::cluster())
+        .secured()
+        .seeded()
+        .all_services()
+        .start()
+        .await?;
+    let shop = Shop::open(system.caller(), "Clustered", 5).await?;
+    let placed = system
+        .caller()
+        .call(&shop.order(StaffId(1), 1, "4242 4242 4242 4242", Some(15_000)))
+        .await?;
+    assert_eq!(placed.state, SagaState::Completed, "{placed:?}");
+    let operator = OpsConnection {
+        nats_url: system.nats_url(),
+        nats_credentials: system.credentials("ops"),
+        nats_tls: NatsTls::default(),
+        subject_prefix: system.subjects().prefix().to_owned(),
+    };
+    let nodes: Vec<String> = (0..system.nats().node_count()).map(node_name).collect();
+    assert_eq!(nodes.len(), 3);
+
+    // Every node healthy, every stream led by one with two followers beside it.
+    let report = eventually(
+        "every node healthy and every stream replicated",
+        WAIT,
+        async || {
+            let report = system_health(&operator).await?;
+            let healthy =
+                troubled_nodes(&report, &nodes).is_some_and(|troubled| troubled.is_empty());
+            let replicated = report
+                .streams
+                .iter()
+                .all(|stream| stream.leader.is_some() && stream.replicas.len() == 2);
+            anyhow::Ok((healthy && replicated && report.problems.is_empty()).then_some(report))
+        },
+    )
+    .await?;
+    ensure!(
+        EVERY_SERVICE.iter().all(|service| report
+            .services
+            .iter()
+            .any(|health| health.name == service.as_str())),
+        "every service answers on a cluster: {report:#?}"
+    );
+    let printed = health_command(&system).await?;
+    for node in &nodes {
+        printed_line(&printed, node, "ok")?;
+    }
+
+    // A node dies: the streams it followed or led report it, and so does the report.
+    let killed = nodes.len() - 1;
+    system.nats_mut().kill_node(killed);
+    eventually("the killed node reported", WAIT, async || {
+        let report = system_health(&operator).await?;
+        anyhow::Ok(troubled_nodes(&report, &nodes).filter(|troubled| troubled == &nodes[killed..]))
+    })
+    .await?;
+    let printed = health_command(&system).await?;
+    let line = printed
+        .lines()
+        .find(|line| line.starts_with(&nodes[killed]))
+        .with_context(|| format!("no line of {}:\n{printed}", nodes[killed]))?;
+    assert!(!line.trim_end().ends_with(" ok"), "{printed}");
+
+    // Back, it catches up and the report is clean again.
+    system.nats_mut().restart_node(killed).await?;
+    eventually("the node back and caught up", WAIT, async || {
+        let report = system_health(&operator).await?;
+        anyhow::Ok(troubled_nodes(&report, &nodes).filter(|troubled| troubled.is_empty()))
+    })
+    .await?;
     system.stop().await
 }
