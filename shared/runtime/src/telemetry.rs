@@ -9,31 +9,31 @@
 //! OTLP/HTTP in batches; without it, the [`span_ids`](crate::span_ids) layer gives IDs alone and
 //! nothing is recorded, so tracing costs next to nothing.
 
-use std::fmt;
+use std::io::BufWriter;
 use std::path::Path;
 
-use bikestore_contracts::trace_context::TraceParent;
-use opentelemetry::trace::{TraceContextExt, TracerProvider};
+use opentelemetry::trace::TracerProvider;
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter};
-use tracing::{Event, Subscriber};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{Builder, Rotation};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::{Format, Json, JsonFields, Writer};
-use tracing_subscriber::fmt::{FmtContext, FormatEvent};
+use tracing_subscriber::fmt::format::JsonFields;
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::error::RuntimeError;
+use crate::log_lines::JsonLines;
 
 /// The environment variables that turn span export on, as the OpenTelemetry SDKs name them.
 const ENDPOINT_VARIABLES: [&str; 2] = [
     opentelemetry_otlp::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
     opentelemetry_otlp::OTEL_EXPORTER_OTLP_ENDPOINT,
 ];
+
+/// The bytes of log lines the writer's thread gathers before it writes them to the file.
+const LOG_BUFFER: usize = 64 * 1024;
 
 /// Keeps the log writer and the span exporter alive; dropping it flushes both.
 #[must_use = "dropping the guard stops file logging"]
@@ -139,7 +139,10 @@ fn install(
         .map_err(|error| {
             RuntimeError::Telemetry(format!("log folder {}: {error}", log_dir.display()))
         })?;
-    let (file_writer, file_guard) = tracing_appender::non_blocking(appender);
+    // The writer's thread writes every line it has been handed, then flushes: buffered, that is
+    // one write to the file per wake-up instead of one per line.
+    let (file_writer, file_guard) =
+        tracing_appender::non_blocking(BufWriter::with_capacity(LOG_BUFFER, appender));
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // Every option that costs on each enter or exit is off: a span's context is built when
     // something asks for it (a traceparent to send, a log line's IDs, its end).
@@ -153,13 +156,8 @@ fn install(
     });
     let span_ids_layer = spans.is_none().then_some(crate::span_ids::SpanIds);
     let file_layer = tracing_subscriber::fmt::layer()
-        .json()
-        .with_current_span(true)
-        .event_format(WithTraceIds(
-            tracing_subscriber::fmt::format()
-                .json()
-                .with_current_span(true),
-        ))
+        .fmt_fields(JsonFields::new())
+        .event_format(JsonLines)
         .with_writer(file_writer);
     let stderr_layer = to_stderr.then(|| {
         tracing_subscriber::fmt::layer()
@@ -178,47 +176,4 @@ fn install(
         _file: file_guard,
         spans,
     })
-}
-
-/// The JSON line format with the trace and span ID of the span the event happened in put
-/// first, so `grep '"trace_id":"<id>"'` finds one user action in every service's log.
-struct WithTraceIds(Format<Json>);
-
-impl<S> FormatEvent<S, JsonFields> for WithTraceIds
-where
-    S: Subscriber + for<'lookup> LookupSpan<'lookup>,
-{
-    fn format_event(
-        &self,
-        context: &FmtContext<'_, S, JsonFields>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
-        let mut line = String::new();
-        self.0
-            .format_event(context, Writer::new(&mut line), event)?;
-        let ids = context.lookup_current().and_then(|span| {
-            let own = span.extensions().get::<TraceParent>().copied();
-            own.or_else(|| {
-                let exported = tracing::dispatcher::get_default(|dispatch| {
-                    tracing_opentelemetry::get_otel_context(&span.id(), dispatch)
-                })?;
-                let span_context = exported.span().span_context().clone();
-                span_context.is_valid().then(|| TraceParent {
-                    trace_id: span_context.trace_id().to_bytes(),
-                    span_id: span_context.span_id().to_bytes(),
-                    flags: span_context.trace_flags().to_u8(),
-                })
-            })
-        });
-        match (ids, line.strip_prefix('{')) {
-            (Some(ids), Some(rest)) => write!(
-                writer,
-                "{{\"trace_id\":\"{}\",\"span_id\":\"{}\",{rest}",
-                ids.trace_id_hex(),
-                ids.span_id_hex()
-            ),
-            _ => writer.write_str(&line),
-        }
-    }
 }
