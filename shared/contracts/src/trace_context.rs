@@ -76,34 +76,65 @@ impl TraceParent {
 
     /// The trace ID as 32 lowercase hex digits, as log lines and tracing back ends show it.
     pub fn trace_id_hex(&self) -> String {
-        hex(&self.trace_id)
+        self.text().trace_id().to_owned()
     }
 
     /// The span ID as 16 lowercase hex digits.
     pub fn span_id_hex(&self) -> String {
-        hex(&self.span_id)
+        self.text().span_id().to_owned()
+    }
+
+    /// The `traceparent` text, built on the stack without an allocation: a log line writes
+    /// its IDs' slices as they are.
+    pub fn text(&self) -> TraceParentText {
+        let mut text = *b"00-00000000000000000000000000000000-0000000000000000-00";
+        encode_hex(&self.trace_id, &mut text[TRACE_ID]);
+        encode_hex(&self.span_id, &mut text[SPAN_ID]);
+        encode_hex(&[self.flags], &mut text[53..TEXT_LENGTH]);
+        TraceParentText(text)
+    }
+}
+
+/// Where the trace ID's hex digits are in a `traceparent`.
+const TRACE_ID: std::ops::Range<usize> = 3..35;
+/// Where the span ID's hex digits are in a `traceparent`.
+const SPAN_ID: std::ops::Range<usize> = 36..52;
+
+/// A `traceparent` as text, indexable by byte ranges like a `str`.
+#[derive(Clone, Copy)]
+pub struct TraceParentText([u8; TEXT_LENGTH]);
+
+impl TraceParentText {
+    /// The whole value.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits and dashes are ever written into it.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The trace ID's 32 hex digits.
+    pub fn trace_id(&self) -> &str {
+        &self.as_str()[TRACE_ID]
+    }
+
+    /// The span ID's 16 hex digits.
+    pub fn span_id(&self) -> &str {
+        &self.as_str()[SPAN_ID]
     }
 }
 
 impl fmt::Display for TraceParent {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            formatter,
-            "00-{}-{}-{:02x}",
-            hex(&self.trace_id),
-            hex(&self.span_id),
-            self.flags
-        )
+        formatter.write_str(self.text().as_str())
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use fmt::Write as _;
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(text, "{byte:02x}");
+/// Writes `bytes` as lowercase hex into `out`, two digits a byte.
+fn encode_hex(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (byte, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
     }
-    text
 }
 
 /// Lowercase hex only: the recommendation forbids uppercase.

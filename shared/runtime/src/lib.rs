@@ -3,8 +3,8 @@
 //! - [`application`]: the start-up and shutdown every service shares ([`Application`]);
 //! - [`config`]: the flags and environment every service shares;
 //! - [`telemetry`]: tracing to stderr and to rotating per-service JSON log files, with trace
-//!   and span IDs on every line (`log_lines` writes them), and OTLP span export when an
-//!   endpoint is set;
+//!   and span IDs on every line (`log_lines` formats them, `log_writer` writes them to the
+//!   file in batches), and OTLP span export when an endpoint is set;
 //! - [`trace`]: W3C trace context through requests, saga steps and events;
 //! - [`otlp`]: the plain HTTP client the OTLP exporter posts through;
 //! - [`span_ids`]: trace and span IDs for every span when none is exported, at a few
@@ -48,6 +48,7 @@ mod error;
 pub mod health;
 pub mod host;
 mod log_lines;
+mod log_writer;
 pub mod metrics;
 pub mod ops;
 pub mod otlp;

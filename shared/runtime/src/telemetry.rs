@@ -9,22 +9,20 @@
 //! OTLP/HTTP in batches; without it, the [`span_ids`](crate::span_ids) layer gives IDs alone and
 //! nothing is recorded, so tracing costs next to nothing.
 
-use std::io::BufWriter;
 use std::path::Path;
 
 use opentelemetry::trace::TracerProvider;
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter};
-use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{Builder, Rotation};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::JsonFields;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::error::RuntimeError;
-use crate::log_lines::JsonLines;
+use crate::log_lines::{JsonLines, JsonText};
+use crate::log_writer::{LogWriterGuard, log_writer};
 
 /// The environment variables that turn span export on, as the OpenTelemetry SDKs name them.
 const ENDPOINT_VARIABLES: [&str; 2] = [
@@ -32,13 +30,10 @@ const ENDPOINT_VARIABLES: [&str; 2] = [
     opentelemetry_otlp::OTEL_EXPORTER_OTLP_ENDPOINT,
 ];
 
-/// The bytes of log lines the writer's thread gathers before it writes them to the file.
-const LOG_BUFFER: usize = 64 * 1024;
-
 /// Keeps the log writer and the span exporter alive; dropping it flushes both.
 #[must_use = "dropping the guard stops file logging"]
 pub struct TelemetryGuard {
-    _file: WorkerGuard,
+    _file: LogWriterGuard,
     spans: Option<SdkTracerProvider>,
 }
 
@@ -139,10 +134,9 @@ fn install(
         .map_err(|error| {
             RuntimeError::Telemetry(format!("log folder {}: {error}", log_dir.display()))
         })?;
-    // The writer's thread writes every line it has been handed, then flushes: buffered, that is
-    // one write to the file per wake-up instead of one per line.
-    let (file_writer, file_guard) =
-        tracing_appender::non_blocking(BufWriter::with_capacity(LOG_BUFFER, appender));
+    let (file_writer, file_guard) = log_writer(appender).map_err(|error| {
+        RuntimeError::Telemetry(format!("cannot start the log writer: {error}"))
+    })?;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // Every option that costs on each enter or exit is off: a span's context is built when
     // something asks for it (a traceparent to send, a log line's IDs, its end).
@@ -156,7 +150,7 @@ fn install(
     });
     let span_ids_layer = spans.is_none().then_some(crate::span_ids::SpanIds);
     let file_layer = tracing_subscriber::fmt::layer()
-        .fmt_fields(JsonFields::new())
+        .fmt_fields(JsonText)
         .event_format(JsonLines)
         .with_writer(file_writer);
     let stderr_layer = to_stderr.then(|| {
