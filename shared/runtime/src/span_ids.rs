@@ -52,8 +52,9 @@ pub fn ids_of(span: &Span) -> Option<TraceParent> {
     .flatten()
 }
 
-/// Moves `span` into the trace of `remote`, its parent in another process.
-pub fn adopt(span: &Span, remote: TraceParent) {
+/// Moves `span` into the trace of `remote`, its parent in another process; false when the
+/// span has no IDs of this layer's to move (the layer is not installed).
+pub fn adopt(span: &Span, remote: TraceParent) -> bool {
     span.with_subscriber(|(id, dispatch)| {
         if let Some(data) = dispatch
             .downcast_ref::<Registry>()
@@ -62,8 +63,11 @@ pub fn adopt(span: &Span, remote: TraceParent) {
         {
             ids.trace_id = remote.trace_id;
             ids.flags = remote.flags;
+            return true;
         }
-    });
+        false
+    })
+    .unwrap_or(false)
 }
 
 fn new_root() -> TraceParent {

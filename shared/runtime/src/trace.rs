@@ -20,6 +20,11 @@ pub fn continue_trace(span: &Span, traceparent: Option<&str>) {
     let Some(parent) = traceparent.and_then(TraceParent::parse) else {
         return;
     };
+    // The span-ID layer, when it gives spans their IDs, takes the trace without the
+    // OpenTelemetry context (a few allocations) that the exporting layer needs.
+    if crate::span_ids::adopt(span, parent) {
+        return;
+    }
     let remote = SpanContext::new(
         TraceId::from_bytes(parent.trace_id),
         SpanId::from_bytes(parent.span_id),
@@ -27,14 +32,9 @@ pub fn continue_trace(span: &Span, traceparent: Option<&str>) {
         true,
         TraceState::default(),
     );
-    // Refused when the OpenTelemetry layer is not installed (the span-ID layer then takes the
-    // trace) or the span already started (there is no trace to continue).
-    if span
-        .set_parent(opentelemetry::Context::new().with_remote_span_context(remote))
-        .is_err()
-    {
-        crate::span_ids::adopt(span, parent);
-    }
+    // Refused when the OpenTelemetry layer is not installed either or the span already
+    // started (there is no trace to continue).
+    let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote));
 }
 
 /// Makes `span` continue the trace of a message's `traceparent` header.
