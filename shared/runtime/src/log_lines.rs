@@ -317,11 +317,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_line_is_tracing_subscribers_json_line_with_the_trace_and_span_id_first() {
-        let ours = Captured::default();
-        let stock = Captured::default();
-        let subscriber = tracing_subscriber::registry()
+    /// A registry with span IDs whose log lines, in this module's format, go to `ours`.
+    fn with_our_lines(ours: &Captured) -> impl Subscriber + for<'lookup> LookupSpan<'lookup> {
+        tracing_subscriber::registry()
             .with(crate::span_ids::SpanIds)
             .with(
                 tracing_subscriber::fmt::layer()
@@ -329,12 +327,18 @@ mod tests {
                     .event_format(JsonLines)
                     .with_writer(ours.clone()),
             )
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_current_span(true)
-                    .with_writer(stock.clone()),
-            );
+    }
+
+    #[test]
+    fn a_line_is_tracing_subscribers_json_line_with_the_trace_and_span_id_first() {
+        let ours = Captured::default();
+        let stock = Captured::default();
+        let subscriber = with_our_lines(&ours).with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_current_span(true)
+                .with_writer(stock.clone()),
+        );
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!("outside any span");
             let request = tracing::info_span!("request", service = "orders", attempt = 2_u32);
@@ -382,14 +386,7 @@ mod tests {
     #[test]
     fn the_trace_and_span_id_come_before_every_other_key() {
         let ours = Captured::default();
-        let subscriber = tracing_subscriber::registry()
-            .with(crate::span_ids::SpanIds)
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .fmt_fields(JsonText)
-                    .event_format(JsonLines)
-                    .with_writer(ours.clone()),
-            );
+        let subscriber = with_our_lines(&ours);
         tracing::subscriber::with_default(subscriber, || {
             tracing::info_span!("request").in_scope(|| tracing::info!("hello"));
         });
