@@ -1,7 +1,8 @@
 //! Gathers the system's health ([`SystemHealthReport`]) over NATS alone, for `just status`
 //! (the `health` operator subcommand) and the orchestrator's admin-only `system_health` query:
 //! every micro service instance's endpoint statistics from one `$SRV.STATS` fan-out, collected
-//! until the replies fall quiet; every stream's replicas and its consumers' lag from the
+//! until the replies fall quiet (instances of another deployment on the server, under another
+//! subject prefix, left out); every stream's replicas and its consumers' lag from the
 //! JetStream API; each node's health from the streams' cluster information. Saga counts come
 //! from the orchestrator, which the caller asks ([`saga_counts`] turns its statistics into them).
 //!
@@ -33,9 +34,9 @@ const LISTING: Duration = Duration::from_secs(5);
 
 /// The system's health as `client` sees it, without saga counts (`sagas` is `None`; the
 /// caller fills it in).
-pub async fn gather(client: &async_nats::Client) -> SystemHealthReport {
+pub async fn gather(client: &async_nats::Client, subjects: &Subjects) -> SystemHealthReport {
     let mut problems = Vec::new();
-    let services = services(client, &mut problems).await;
+    let services = services(client, subjects.prefix(), &mut problems).await;
     let streams = streams(&jetstream::new(client.clone()), &mut problems).await;
     let nodes = nodes(&client.server_info().server_name, &streams);
     SystemHealthReport {
@@ -47,8 +48,13 @@ pub async fn gather(client: &async_nats::Client) -> SystemHealthReport {
     }
 }
 
-/// Every instance's statistics, grouped by service, from the replies to one `$SRV.STATS`.
-async fn services(client: &async_nats::Client, problems: &mut Vec<String>) -> Vec<ServiceHealth> {
+/// Every instance's statistics, grouped by service, from the replies to one `$SRV.STATS`; an
+/// instance of another deployment on the same server (another subject prefix) is left out.
+async fn services(
+    client: &async_nats::Client,
+    prefix: &str,
+    problems: &mut Vec<String>,
+) -> Vec<ServiceHealth> {
     let inbox = client.new_inbox();
     let mut replies = match client.subscribe(inbox.clone()).await {
         Ok(replies) => replies,
@@ -74,6 +80,7 @@ async fn services(client: &async_nats::Client, problems: &mut Vec<String>) -> Ve
         };
         wait = QUIET;
         match serde_json::from_slice::<async_nats::service::Stats>(&reply.payload) {
+            Ok(stats) if !serves_deployment(&stats, prefix) => {}
             Ok(stats) => by_service
                 .entry(stats.name.clone())
                 .or_default()
@@ -91,6 +98,17 @@ async fn services(client: &async_nats::Client, problems: &mut Vec<String>) -> Ve
             ServiceHealth { name, instances }
         })
         .collect()
+}
+
+/// Whether an instance serves the deployment of subject prefix `prefix`: `$SRV.STATS` reaches
+/// every micro service on the server, whichever deployment it belongs to.
+fn serves_deployment(stats: &async_nats::service::Stats, prefix: &str) -> bool {
+    stats.endpoints.iter().any(|endpoint| {
+        endpoint
+            .subject
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
 }
 
 fn instance(stats: async_nats::service::Stats) -> InstanceHealth {
@@ -368,6 +386,44 @@ mod tests {
             offline,
             lag: if current { 0 } else { 7 },
         }
+    }
+
+    #[test]
+    fn only_instances_with_endpoints_under_the_prefix_serve_the_deployment() {
+        let stats = |subjects: &[&str]| -> async_nats::service::Stats {
+            let endpoints: Vec<serde_json::Value> = subjects
+                .iter()
+                .map(|subject| {
+                    serde_json::json!({
+                        "name": "op", "subject": subject, "queue_group": "q",
+                        "num_requests": 0, "num_errors": 0, "processing_time": 0,
+                        "average_processing_time": 0, "last_error": "",
+                    })
+                })
+                .collect();
+            serde_json::from_value(serde_json::json!({
+                "type": "io.nats.micro.v1.stats_response", "name": "orders", "id": "1",
+                "version": "0.1.0", "started": "2026-12-07T00:00:00Z", "endpoints": endpoints,
+            }))
+            .expect("stats parse")
+        };
+        assert!(serves_deployment(
+            &stats(&["shop.svc.orders.create_order"]),
+            "shop"
+        ));
+        assert!(serves_deployment(
+            &stats(&["other.x", "shop.api.>"]),
+            "shop"
+        ));
+        assert!(!serves_deployment(
+            &stats(&["shopping.svc.orders.create_order"]),
+            "shop"
+        ));
+        assert!(!serves_deployment(
+            &stats(&["other.svc.orders.create_order"]),
+            "shop"
+        ));
+        assert!(!serves_deployment(&stats(&[]), "shop"));
     }
 
     #[test]

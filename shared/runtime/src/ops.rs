@@ -195,7 +195,7 @@ pub enum OpsCommand {
 /// from the orchestrator (a problem in the report if it does not answer).
 pub async fn system_health(args: &OpsConnection) -> Result<SystemHealthReport, RuntimeError> {
     let (client, subjects) = args.connect().await?;
-    let mut report = health::gather(&client).await;
+    let mut report = health::gather(&client, &subjects).await;
     match Caller::new(client, subjects)
         .call(&SagaStats::default())
         .await

@@ -13,7 +13,7 @@ pub async fn handle(
     ctx: Ctx<Orchestrator>,
     _request: SystemHealth,
 ) -> Result<SystemHealthReport, OrchestratorError> {
-    let mut report = health::gather(ctx.caller.client()).await;
+    let mut report = health::gather(ctx.caller.client(), &ctx.subjects).await;
     let counts = match ctx.index.caught_up().await {
         Ok(()) => ctx.index.counts().await,
         Err(error) => Err(error),
