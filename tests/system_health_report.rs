@@ -3,7 +3,7 @@
 //! services each connect as their own NATS user: while notifications is stopped its consumer's
 //! lag shows; once it is back, every service's instance shows with its endpoints' counts,
 //! every durable consumer has caught up, and the saga counts are there; a member who is not an
-//! admin is refused. On a 3-node cluster it names every node, every stream's leader and two
+//! admin is refused; another deployment's service on the same server is not listed. On a 3-node cluster it names every node, every stream's leader and two
 //! followers, and a killed node as the one with a problem until it is back and caught up.
 //!
 //! It runs the orchestrator's binary: `cargo build --bin bikestore-orchestrator` first, or run
@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
+use async_nats::service::ServiceExt;
 use bikestore_contracts::health::{SagaCounts, SystemHealth, SystemHealthReport};
 use bikestore_contracts::sagas::SagaState;
 use bikestore_contracts::{ErrorCode, ServiceName, StaffId};
@@ -166,6 +167,19 @@ async fn the_health_report_shows_services_streams_and_sagas_to_operators_and_adm
     let printed = health_command(&system).await?;
     let lagging = printed_line(&printed, &orders_events, "notifications")?;
     assert_ne!(lagging.get(2..4), Some(&["0", "0"][..]), "{printed}");
+
+    // Another deployment's orders on the same server, under another subject prefix, answers
+    // `$SRV.STATS` too; it is not one of this deployment's instances (each service has one).
+    let foreign = system
+        .client()
+        .service_builder()
+        .start(ServiceName::Orders.as_str(), "9.9.9")
+        .await
+        .map_err(|error| anyhow::anyhow!("start a foreign service: {error}"))?;
+    let _foreign_endpoint = foreign
+        .endpoint("elsewhere.svc.orders.place_order")
+        .await
+        .map_err(|error| anyhow::anyhow!("add its endpoint: {error}"))?;
 
     // Back, it catches up: no durable consumer has anything pending.
     system.start_service(ServiceName::Notifications).await?;
