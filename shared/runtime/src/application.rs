@@ -8,8 +8,9 @@
 //! declares the event streams it needs, starts its micro-service host ([`Application::host`],
 //! with the configured fault always applied), registers its endpoints, spawns its own background
 //! tasks ([`Application::spawn`]) and hands the host back to [`Application::serve`], which
-//! serves until shutdown, drains, joins every task, closes the database and flushes the
-//! connection, in that order.
+//! serves until shutdown, drains, joins every task, then has the relay flush the outbox (so
+//! the events of every request and message finished while draining leave too), closes the
+//! database and flushes the connection, in that order.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use crate::config::{CommonConfig, Fault};
 use crate::error::RuntimeError;
 use crate::host::ServiceHost;
 use crate::metrics::MetricsServer;
-use crate::shutdown::Shutdown;
+use crate::shutdown::{Shutdown, ShutdownTrigger};
 use crate::{connect, dead_letters, replica, streams};
 
 /// A service being started, then served: what every service's `run` shares.
@@ -36,6 +37,11 @@ pub struct Application {
     client: async_nats::Client,
     jetstream: jetstream::Context,
     shutdown: Shutdown,
+    /// Triggered once the host has drained and the service's own tasks have ended: the relay
+    /// and the inbox pruner stop on it, so the relay's last flush comes after every commit.
+    drained: (ShutdownTrigger, Shutdown),
+    /// The relay and the inbox pruner, joined after the service's own tasks.
+    background: JoinSet<()>,
     db: Option<Arc<ServiceDb>>,
     tasks: JoinSet<()>,
 }
@@ -73,6 +79,8 @@ impl Application {
             client,
             jetstream,
             shutdown,
+            drained: Shutdown::new(),
+            background: JoinSet::new(),
             db: None,
             tasks: JoinSet::new(),
         };
@@ -104,10 +112,8 @@ impl Application {
             self.subjects.clone(),
             self.common.fault.clone(),
         ));
-        let mut background =
-            crate::commands::background(&db, self.jetstream.clone(), &self.common, &self.shutdown);
-        // The relay and the pruner join the service's own tasks, so `serve` waits for both.
-        self.spawn(async move { while background.join_next().await.is_some() {} });
+        self.background =
+            crate::commands::background(&db, self.jetstream.clone(), &self.common, &self.drained.1);
         self.db = Some(Arc::clone(&db));
         Ok(db)
     }
@@ -169,8 +175,9 @@ impl Application {
         self.tasks.spawn(task);
     }
 
-    /// Serves `host` until shutdown, then drains it, waits for every spawned task, closes the
-    /// database and makes sure every reply and event has left.
+    /// Serves `host` until shutdown, then drains it, waits for every spawned task, has the
+    /// relay flush the outbox and stop, closes the database and makes sure every reply and
+    /// event has left.
     pub async fn serve<S: Send + Sync + 'static>(
         mut self,
         host: ServiceHost<S>,
@@ -182,6 +189,8 @@ impl Application {
             self.tasks.shutdown().await;
         }
         while self.tasks.join_next().await.is_some() {}
+        self.drained.0.trigger();
+        while self.background.join_next().await.is_some() {}
         if let Some(db) = self.db.take() {
             match Arc::try_unwrap(db) {
                 Ok(db) => db.close().await,
