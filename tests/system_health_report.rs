@@ -176,8 +176,9 @@ async fn the_health_report_shows_services_streams_and_sagas_to_operators_and_adm
         .start(ServiceName::Orders.as_str(), "9.9.9")
         .await
         .map_err(|error| anyhow::anyhow!("start a foreign service: {error}"))?;
+    let elsewhere = bikestore_contracts::Subjects::new("elsewhere")?;
     let _foreign_endpoint = foreign
-        .endpoint("elsewhere.svc.orders.place_order")
+        .endpoint(elsewhere.svc(ServiceName::Orders, "place_order"))
         .await
         .map_err(|error| anyhow::anyhow!("add its endpoint: {error}"))?;
 

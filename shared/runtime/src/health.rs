@@ -377,6 +377,8 @@ fn micros(value: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use bikestore_contracts::ServiceName;
+
     use super::*;
 
     fn replica(node: &str, current: bool, offline: bool) -> ReplicaHealth {
@@ -390,7 +392,7 @@ mod tests {
 
     #[test]
     fn only_instances_with_endpoints_under_the_prefix_serve_the_deployment() {
-        let stats = |subjects: &[&str]| -> async_nats::service::Stats {
+        let stats = |subjects: &[String]| -> async_nats::service::Stats {
             let endpoints: Vec<serde_json::Value> = subjects
                 .iter()
                 .map(|subject| {
@@ -407,22 +409,20 @@ mod tests {
             }))
             .expect("stats parse")
         };
+        let subjects_of = |prefix: &str| Subjects::new(prefix).expect("a valid prefix");
+        let (shop, shopping, other) = (
+            subjects_of("shop"),
+            subjects_of("shopping"),
+            subjects_of("other"),
+        );
+        let orders = |subjects: &Subjects| subjects.svc(ServiceName::Orders, "create_order");
+        assert!(serves_deployment(&stats(&[orders(&shop)]), "shop"));
         assert!(serves_deployment(
-            &stats(&["shop.svc.orders.create_order"]),
+            &stats(&[orders(&other), shop.api_all()]),
             "shop"
         ));
-        assert!(serves_deployment(
-            &stats(&["other.x", "shop.api.>"]),
-            "shop"
-        ));
-        assert!(!serves_deployment(
-            &stats(&["shopping.svc.orders.create_order"]),
-            "shop"
-        ));
-        assert!(!serves_deployment(
-            &stats(&["other.svc.orders.create_order"]),
-            "shop"
-        ));
+        assert!(!serves_deployment(&stats(&[orders(&shopping)]), "shop"));
+        assert!(!serves_deployment(&stats(&[orders(&other)]), "shop"));
         assert!(!serves_deployment(&stats(&[]), "shop"));
     }
 
