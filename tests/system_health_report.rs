@@ -94,6 +94,16 @@ fn assert_complete(report: &SystemHealthReport, work_stream: &str) -> anyhow::Re
     Ok(())
 }
 
+/// How `just status` connects to `system`: as `ops`, with the system's subject prefix.
+fn operator_of(system: &System) -> OpsConnection {
+    OpsConnection {
+        nats_url: system.nats_url(),
+        nats_credentials: system.credentials("ops"),
+        nats_tls: NatsTls::default(),
+        subject_prefix: system.subjects().prefix().to_owned(),
+    }
+}
+
 /// Runs `bikestore-orchestrator health` as `just status` does (as `ops`) and returns what it
 /// printed.
 async fn health_command(system: &System) -> anyhow::Result<String> {
@@ -138,12 +148,7 @@ async fn the_health_report_shows_services_streams_and_sagas_to_operators_and_adm
     let shop = Shop::open(system.caller(), "Healthy", 5).await?;
     let work_stream = system.subjects().saga_work_stream();
     let orders_events = system.subjects().event_stream(ServiceName::Orders);
-    let operator = OpsConnection {
-        nats_url: system.nats_url(),
-        nats_credentials: system.credentials("ops"),
-        nats_tls: NatsTls::default(),
-        subject_prefix: system.subjects().prefix().to_owned(),
-    };
+    let operator = operator_of(&system);
 
     // With notifications stopped, the order's events wait for it: its consumer lags.
     system.stop_service(ServiceName::Notifications).await?;
@@ -258,12 +263,7 @@ async fn on_a_cluster_the_report_names_every_node_and_shows_a_killed_one_until_i
         .call(&shop.order(StaffId(1), 1, "4242 4242 4242 4242", Some(15_000)))
         .await?;
     assert_eq!(placed.state, SagaState::Completed, "{placed:?}");
-    let operator = OpsConnection {
-        nats_url: system.nats_url(),
-        nats_credentials: system.credentials("ops"),
-        nats_tls: NatsTls::default(),
-        subject_prefix: system.subjects().prefix().to_owned(),
-    };
+    let operator = operator_of(&system);
     let nodes: Vec<String> = (0..system.nats().node_count()).map(node_name).collect();
     assert_eq!(nodes.len(), 3);
 

@@ -100,7 +100,7 @@ const TRACE_ID: std::ops::Range<usize> = 3..35;
 /// Where the span ID's hex digits are in a `traceparent`.
 const SPAN_ID: std::ops::Range<usize> = 36..52;
 
-/// A `traceparent` as text, indexable by byte ranges like a `str`.
+/// A `traceparent` as text, with its trace and span IDs' digits as slices of it.
 #[derive(Clone, Copy)]
 pub struct TraceParentText([u8; TEXT_LENGTH]);
 

@@ -39,7 +39,9 @@ pub struct Application {
     shutdown: Shutdown,
     /// Triggered once the host has drained and the service's own tasks have ended: the relay
     /// and the inbox pruner stop on it, so the relay's last flush comes after every commit.
-    drained: (ShutdownTrigger, Shutdown),
+    drained: Shutdown,
+    /// Triggers `drained` once `serve` has joined the service's own tasks.
+    drain_done: ShutdownTrigger,
     /// The relay and the inbox pruner, joined after the service's own tasks.
     background: JoinSet<()>,
     db: Option<Arc<ServiceDb>>,
@@ -72,6 +74,7 @@ impl Application {
         streams::wait_for_jetstream(&jetstream).await?;
         streams::check_replicas_fit(&client, common.js_replicas)?;
         dead_letters::ensure_stream(&jetstream, &subjects, common.js_replicas).await?;
+        let (drain_done, drained) = Shutdown::new();
         let mut application = Application {
             name,
             common: common.clone(),
@@ -79,7 +82,8 @@ impl Application {
             client,
             jetstream,
             shutdown,
-            drained: Shutdown::new(),
+            drained,
+            drain_done,
             background: JoinSet::new(),
             db: None,
             tasks: JoinSet::new(),
@@ -113,7 +117,7 @@ impl Application {
             self.common.fault.clone(),
         ));
         self.background =
-            crate::commands::background(&db, self.jetstream.clone(), &self.common, &self.drained.1);
+            crate::commands::background(&db, self.jetstream.clone(), &self.common, &self.drained);
         self.db = Some(Arc::clone(&db));
         Ok(db)
     }
@@ -189,7 +193,7 @@ impl Application {
             self.tasks.shutdown().await;
         }
         while self.tasks.join_next().await.is_some() {}
-        self.drained.0.trigger();
+        self.drain_done.trigger();
         while self.background.join_next().await.is_some() {}
         if let Some(db) = self.db.take() {
             match Arc::try_unwrap(db) {

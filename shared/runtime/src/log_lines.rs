@@ -14,7 +14,6 @@
 use std::fmt::{self, Write as _};
 
 use bikestore_contracts::trace_context::TraceParent;
-use opentelemetry::trace::TraceContextExt;
 use tracing::field::{Field, Visit};
 use tracing::span::Record;
 use tracing::{Event, Subscriber};
@@ -86,12 +85,7 @@ where
     let exported = tracing::dispatcher::get_default(|dispatch| {
         tracing_opentelemetry::get_otel_context(&span.id(), dispatch)
     })?;
-    let span_context = exported.span().span_context().clone();
-    span_context.is_valid().then(|| TraceParent {
-        trace_id: span_context.trace_id().to_bytes(),
-        span_id: span_context.span_id().to_bytes(),
-        flags: span_context.trace_flags().to_u8(),
-    })
+    crate::trace::exported_ids(&exported)
 }
 
 /// A span as an object of its recorded fields and its `name`. The fields were recorded as a

@@ -48,7 +48,6 @@ impl Shared {
 }
 
 /// Hands lines to the writer thread; see the module documentation.
-#[derive(Clone)]
 pub struct LogWriter {
     shared: Arc<Shared>,
 }
@@ -102,7 +101,7 @@ fn write_until_stopped<W: Write>(shared: &Shared, mut file: W) {
                 "{{\"level\":\"WARN\",\"fields\":{{\"message\":\"{dropped} log lines dropped: the log file could not keep up\"}}}}"
             );
         }
-        // A failed write cannot be logged anywhere better; the next interval tries again.
+        // A failed write loses its batch: there is nowhere better to say so.
         if !writing.is_empty() {
             let _ = file.write_all(&writing);
             let _ = file.flush();
@@ -114,7 +113,12 @@ fn write_until_stopped<W: Write>(shared: &Shared, mut file: W) {
     }
 }
 
-impl Write for LogWriter {
+/// One line's writer: a borrow of what the writer thread shares, so a line costs no count.
+pub struct LineWriter<'a> {
+    shared: &'a Shared,
+}
+
+impl Write for LineWriter<'_> {
     fn write(&mut self, line: &[u8]) -> io::Result<usize> {
         let mut buffer = self.shared.buffer();
         if buffer.len() + line.len() > MAX_BUFFERED {
@@ -134,10 +138,12 @@ impl Write for LogWriter {
 }
 
 impl<'writer> MakeWriter<'writer> for LogWriter {
-    type Writer = LogWriter;
+    type Writer = LineWriter<'writer>;
 
-    fn make_writer(&'writer self) -> LogWriter {
-        self.clone()
+    fn make_writer(&'writer self) -> LineWriter<'writer> {
+        LineWriter {
+            shared: &self.shared,
+        }
     }
 }
 

@@ -56,7 +56,11 @@ pub fn ids_of(span: &Span) -> Option<TraceParent> {
     if let Some(ids) = crate::span_ids::ids_of(span) {
         return Some(ids);
     }
-    let context = span.context();
+    exported_ids(&span.context())
+}
+
+/// The place in its trace of the span an OpenTelemetry `context` holds, if it is valid.
+pub(crate) fn exported_ids(context: &opentelemetry::Context) -> Option<TraceParent> {
     let span_context = context.span().span_context().clone();
     span_context.is_valid().then(|| TraceParent {
         trace_id: span_context.trace_id().to_bytes(),
