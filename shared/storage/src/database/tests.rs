@@ -328,3 +328,30 @@ async fn rows_marked_relayed_go_with_the_next_batch_and_only_they() {
         "the next batch removed a and b, with its own work"
     );
 }
+
+/// Runs a statement with a bound `LIMIT` three times with different values, and answers how
+/// often SQLite compiled it again.
+fn recompilations(connection: &rusqlite::Connection) -> Result<i32, StorageError> {
+    const SQL: &str = "SELECT id FROM counter WHERE id > ?1 ORDER BY id LIMIT ?2";
+    for limit in 1..=3_i64 {
+        connection
+            .prepare_cached(SQL)?
+            .query_map(rusqlite::params![limit - 1, limit], |row| {
+                row.get::<_, i64>(0)
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+    }
+    let statement = connection.prepare_cached(SQL)?;
+    Ok(statement.get_status(rusqlite::StatementStatus::RePrepare))
+}
+
+#[tokio::test]
+async fn a_cached_statement_is_not_compiled_again_for_new_bound_values() {
+    // Under the bundled SQLite's STAT4 a new `LIMIT ?` value expired the statement, so hot
+    // queries (the relay's outbox read, notifications' due deliveries) were compiled every run.
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    let by_reader = database.read(recompilations).await.expect("reads");
+    let by_writer = database.write(recompilations).await.expect("writes");
+    assert_eq!((by_reader, by_writer), (0, 0));
+}
