@@ -120,6 +120,12 @@ pub async fn run_with(
         config.stale_after,
         app.shutdown(),
     ));
+    app.spawn(recovery::take_over_abandoned(
+        Arc::clone(&engine),
+        Arc::clone(&index),
+        recovery::takeover_interval(config.lease),
+        app.shutdown(),
+    ));
     let orchestrator = Arc::new(Orchestrator {
         engine,
         caller,

@@ -13,6 +13,10 @@
 //! start; only the candidates are read from the bucket, and checked again there. A scan that
 //! finds the index catching up (a rebuild at start) fails and is tried at the next interval,
 //! the threshold kept at zero until a scan has run.
+//!
+//! Beside it, a takeover check asks the index several times a lease for sagas whose driver's
+//! lease ran out ([`queue_abandoned`]): the driver died mid-saga, so the saga is queued about
+//! one lease after its last write, without a work item per saga waiting for that.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,6 +28,7 @@ use futures::StreamExt;
 use tracing::{info, warn};
 
 use crate::engine::Engine;
+use crate::engine::lease::MARGIN;
 use crate::index::SagaIndex;
 
 /// How many records a scan reads at once.
@@ -101,7 +106,61 @@ pub async fn requeue_stale(
         stuck,
         ..Scan::default()
     };
-    let scan = futures::stream::iter(saga_ids)
+    Ok(requeue_each(engine, saga_ids, now, threshold, scan).await)
+}
+
+/// How often the index is asked for sagas whose driver's lease ran out: a twentieth of the
+/// lease, within 100 ms to 1 s, so a dead driver's saga waits little more than its lease.
+pub fn takeover_interval(lease: Duration) -> Duration {
+    (lease / 20).clamp(Duration::from_millis(100), Duration::from_secs(1))
+}
+
+/// Takes over, every `every` until shutdown, the sagas whose driver's lease ran out (see
+/// [`queue_abandoned`]).
+pub async fn take_over_abandoned(
+    engine: Arc<Engine>,
+    index: Arc<SagaIndex>,
+    every: Duration,
+    mut shutdown: Shutdown,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.wait() => return,
+        }
+        match queue_abandoned(&engine, &index).await {
+            Ok(Scan { queued, .. }) if queued > 0 => {
+                info!(count = queued, "queued sagas whose driver's lease ran out");
+            }
+            Ok(_) => {}
+            Err(error) => {
+                warn!(error = %bikestore_runtime::error_chain(&error), "could not look for sagas whose driver's lease ran out; will retry")
+            }
+        }
+    }
+}
+
+/// Queues every unfinished saga whose driver's lease ended more than [`MARGIN`] ago (clocks
+/// differ) and that nobody has taken since, as read again from the bucket: an intake or
+/// worker that died mid-saga. This is what takes such a saga over within about one lease, not
+/// at the next recovery scan; the index names the candidates, so it reads no other record.
+pub async fn queue_abandoned(
+    engine: &Engine,
+    index: &SagaIndex,
+) -> Result<Scan, crate::OrchestratorError> {
+    let now = now_ms();
+    let saga_ids = index.abandoned(now - MARGIN.as_millis() as i64).await?;
+    Ok(requeue_each(engine, saga_ids, now, Duration::ZERO, Scan::default()).await)
+}
+
+async fn requeue_each(
+    engine: &Engine,
+    saga_ids: Vec<SagaId>,
+    now: i64,
+    threshold: Duration,
+    scan: Scan,
+) -> Scan {
+    futures::stream::iter(saga_ids)
         .map(|saga_id| requeue_if_stale(engine, saga_id, now, threshold))
         .buffer_unordered(READS_AT_ONCE)
         .fold(scan, |mut scan, checked| async move {
@@ -112,8 +171,7 @@ pub async fn requeue_stale(
             }
             scan
         })
-        .await;
-    Ok(scan)
+        .await
 }
 
 /// What a scan found of one saga.

@@ -24,10 +24,10 @@ const MAX_DELIVER: i64 = 1_000;
 /// worker that died mid-saga lets its item come back about when its lease runs out, and a
 /// worker still driving keeps the lease, so the item's second delivery waits for it.
 const ACK_WAIT_BEYOND_LEASE: Duration = Duration::from_secs(2);
-/// How many work items may wait to be offered again at once: every saga an intake drives has
-/// a watch item waiting out its driver's lease (10 s by default), so at a thousand sagas a
-/// second some ten thousand wait; a bound near the handlers' count would stall the queue
-/// behind them.
+/// How many work items may wait to be offered again at once: every saga waiting for a retry
+/// has one (and, under versions before the takeover check, every saga an intake drove had a
+/// watch item waiting out its driver's lease, some ten thousand at a thousand sagas a second);
+/// a bound near the handlers' count would stall the queue behind them.
 const MAX_WAITING_ITEMS: i64 = 1 << 20;
 /// How long a work item waits after its saga failed to advance (the store has already ridden
 /// out an outage for a while by then): from 1 s, doubling with the item's deliveries up to 5 s.
@@ -57,7 +57,8 @@ pub async fn run(
             let Some(saga_id) = message.subject.rsplit('.').next().map(|id| SagaId(id.to_owned())) else {
                 return Disposition::Ack;
             };
-            // A watch item before its driver's lease runs out: not worth a read of the record.
+            // A watch item (queued by an older version) before its driver's lease runs out:
+            // not worth a read of the record.
             if let Some(left) = watch_left(&message) {
                 return Disposition::Retry(left);
             }

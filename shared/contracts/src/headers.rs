@@ -43,8 +43,9 @@ pub const NATS_MSG_ID: &str = "Nats-Msg-Id";
 pub const KV_OPERATION: &str = "KV-Operation";
 /// The `KV-Operation` of a message that holds a value.
 pub const KV_OPERATION_PUT: &str = "PUT";
-/// On a saga's watch item: when the lease of the driver it watches runs out, in milliseconds
-/// since the Unix epoch; the item is not worth reading the record for before then.
+/// On a saga's watch item, which versions before the index's takeover check queued beside
+/// every saga an intake drove: when the lease of the driver it watches runs out, in
+/// milliseconds since the Unix epoch; the item is not worth reading the record for before then.
 pub const WATCH_UNTIL: &str = "Bikestore-Watch-Until";
 /// On an event the outbox relay published: the `sequence` its outbox row had in the database of
 /// the service that made it. Sequences only grow, so a restore can tell which events in a stream

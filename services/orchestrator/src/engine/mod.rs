@@ -21,7 +21,7 @@ use async_nats::HeaderMap;
 use async_nats::jetstream;
 use bikestore_codec::ContentType;
 use bikestore_contracts::backoff::Backoff;
-use bikestore_contracts::sagas::{Lease, Outcome, Phase, SagaId, SagaRecord, SagaState};
+use bikestore_contracts::sagas::{Outcome, Phase, SagaId, SagaRecord, SagaState};
 use bikestore_contracts::{ErrorCode, Subjects, WireError, headers};
 use bikestore_runtime::call::{CallOptions, Caller};
 use bikestore_runtime::now_ms;
@@ -148,28 +148,6 @@ impl Engine {
         .await
         .map_err(|error| OrchestratorError::nats("queue saga work", error))?;
         Ok(())
-    }
-
-    /// Queues a work item that takes the saga over if its driver (an intake holding its
-    /// lease) dies: its worker waits for the lease to run out, then drives the saga or, finding
-    /// it ended, drops the item. Published without waiting for JetStream's acknowledgement,
-    /// since it only shortens a stall: if it is lost, the recovery scan still finds the saga.
-    pub async fn watch(&self, saga_id: &SagaId, lease: &Lease) {
-        let mut work_headers = HeaderMap::new();
-        work_headers.insert(headers::NATS_MSG_ID, format!("{saga_id}:watch").as_str());
-        work_headers.insert(headers::WATCH_UNTIL, lease.until_ms.to_string().as_str());
-        if let Err(error) = self
-            .caller
-            .client()
-            .publish_with_headers(
-                self.subjects.saga_work(&saga_id.0),
-                work_headers,
-                Default::default(),
-            )
-            .await
-        {
-            warn!(saga_id = %saga_id, error = %error, "could not queue the saga's watch item; recovery will find it if its driver dies");
-        }
     }
 
     /// Drives one saga as far as it can go now.

@@ -48,6 +48,14 @@ CREATE TABLE index_position (
 INSERT INTO index_position (id, revision, stream_created) VALUES (1, 0, '');
 ";
 
+/// The second schema version: when the lease of the driver holding a saga ends, so that a saga
+/// whose driver died is found by the index (`SagaIndex::abandoned`). A row indexed before it
+/// has none until its saga's next change.
+pub const LEASES: &str = "ALTER TABLE sagas ADD COLUMN lease_until_ms INTEGER;";
+
+/// The index's schema migrations, in order.
+pub const MIGRATIONS: &[&str] = &[SCHEMA, LEASES];
+
 /// The counters' key for a saga whose store is not known yet (a cancel-order record written
 /// before sagas named their store); store IDs are positive.
 pub const NO_STORE: i64 = -1;
@@ -135,6 +143,7 @@ struct Row {
     created_at_ms: i64,
     updated_at_ms: i64,
     revision: u64,
+    lease_until_ms: Option<i64>,
 }
 
 impl Row {
@@ -205,13 +214,16 @@ pub fn apply(connection: &Connection, changes: &[Change]) -> rusqlite::Result<()
     )?;
     let mut upsert = connection.prepare_cached(
         "INSERT OR REPLACE INTO sagas
-         (saga_id, definition, state, store_id, created_at_ms, updated_at_ms, revision)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         (saga_id, definition, state, store_id, created_at_ms, updated_at_ms, revision,
+          lease_until_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    // Most changes are a step of a running saga: only its time and revision move, and
+    // Most changes are a step of a running saga: only its time, revision and lease move, and
     // updating just those leaves both secondary indexes untouched.
-    let mut touch = connection
-        .prepare_cached("UPDATE sagas SET updated_at_ms = ?2, revision = ?3 WHERE saga_id = ?1")?;
+    let mut touch = connection.prepare_cached(
+        "UPDATE sagas SET updated_at_ms = ?2, revision = ?3, lease_until_ms = ?4
+         WHERE saga_id = ?1",
+    )?;
     let mut delete = connection.prepare_cached("DELETE FROM sagas WHERE saga_id = ?1")?;
     // A saga's steps write its record several times in quick succession, often within one
     // batch: only its last change in the batch is decoded and applied.
@@ -231,6 +243,7 @@ pub fn apply(connection: &Connection, changes: &[Change]) -> rusqlite::Result<()
                     created_at_ms: row.get(2)?,
                     updated_at_ms: row.get(3)?,
                     revision: row.get::<_, i64>(4)? as u64,
+                    lease_until_ms: None,
                 })
             })
             .optional()?;
@@ -252,10 +265,16 @@ pub fn apply(connection: &Connection, changes: &[Change]) -> rusqlite::Result<()
                     created_at_ms: record.created_at_ms,
                     updated_at_ms: record.updated_at_ms,
                     revision: change.revision,
+                    lease_until_ms: record.lease.map(|lease| lease.until_ms),
                 };
                 deltas.add(&row, 1);
                 if old.as_ref().is_some_and(|old| row.keys_as(old)) {
-                    touch.execute(params![change.key, row.updated_at_ms, row.revision as i64])?;
+                    touch.execute(params![
+                        change.key,
+                        row.updated_at_ms,
+                        row.revision as i64,
+                        row.lease_until_ms,
+                    ])?;
                     continue;
                 }
                 upsert.execute(params![
@@ -266,6 +285,7 @@ pub fn apply(connection: &Connection, changes: &[Change]) -> rusqlite::Result<()
                     row.created_at_ms,
                     row.updated_at_ms,
                     row.revision as i64,
+                    row.lease_until_ms,
                 ])?;
             }
             None if old.is_some() => {
@@ -293,6 +313,14 @@ struct Indexed {
     created_at_ms: i64,
     updated_at_ms: i64,
     payload: IndexedPayload,
+    #[serde(default)]
+    lease: Option<IndexedLease>,
+}
+
+/// When the lease of the saga's driver ends.
+#[derive(Deserialize)]
+struct IndexedLease {
+    until_ms: i64,
 }
 
 /// The store a saga belongs to, as `SagaPayload::store_id` names it.
@@ -361,6 +389,14 @@ mod tests {
         })
     }
 
+    fn migrated() -> rusqlite::Result<Connection> {
+        let connection = Connection::open_in_memory()?;
+        for migration in MIGRATIONS {
+            connection.execute_batch(migration)?;
+        }
+        Ok(connection)
+    }
+
     fn count(connection: &Connection, state: &str) -> rusqlite::Result<i64> {
         connection.query_row(
             "SELECT COALESCE(SUM(count), 0) FROM saga_counts WHERE store_key = 7 AND state = ?1",
@@ -371,8 +407,7 @@ mod tests {
 
     #[test]
     fn a_batch_applies_each_sagas_last_change_and_counts_follow() -> anyhow::Result<()> {
-        let connection = Connection::open_in_memory()?;
-        connection.execute_batch(SCHEMA)?;
+        let connection = migrated()?;
         let delete = |key: &str, revision| Change {
             key: key.into(),
             revision,
@@ -419,21 +454,25 @@ mod tests {
     #[test]
     fn a_step_of_a_running_saga_moves_its_time_and_revision_and_keeps_its_counts()
     -> anyhow::Result<()> {
-        let connection = Connection::open_in_memory()?;
-        connection.execute_batch(SCHEMA)?;
+        let connection = migrated()?;
         apply(&connection, &[put("a", 1, SagaState::Running)?])?;
         let mut step = put("a", 2, SagaState::Running)?;
         let mut record: serde_json::Value =
             serde_json::from_slice(step.value.as_deref().unwrap_or_default())?;
         record["updated_at_ms"] = 9_000.into();
+        record["lease"] = serde_json::json!({"holder": "driver.1", "until_ms": 19_000});
         step.value = Some(serde_json::to_vec(&record)?.into());
         apply(&connection, &[step])?;
-        let (updated_at_ms, revision): (i64, i64) = connection.query_row(
-            "SELECT updated_at_ms, revision FROM sagas WHERE saga_id = 'a'",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        assert_eq!((updated_at_ms, revision), (9_000, 2));
+        let (updated_at_ms, revision, lease_until_ms): (i64, i64, Option<i64>) = connection
+            .query_row(
+                "SELECT updated_at_ms, revision, lease_until_ms FROM sagas WHERE saga_id = 'a'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )?;
+        assert_eq!(
+            (updated_at_ms, revision, lease_until_ms),
+            (9_000, 2, Some(19_000))
+        );
         assert_eq!(count(&connection, "running")?, 1);
         apply(&connection, &[put("a", 3, SagaState::Completed)?])?;
         assert_eq!(count(&connection, "running")?, 0);
@@ -443,6 +482,12 @@ mod tests {
                 row.get(0)
             })?;
         assert_eq!(state, "completed");
+        let lease_until_ms: Option<i64> = connection.query_row(
+            "SELECT lease_until_ms FROM sagas WHERE saga_id = 'a'",
+            [],
+            |row| row.get(0),
+        )?;
+        assert_eq!(lease_until_ms, None, "an ended saga's driver let go of it");
         Ok(())
     }
 

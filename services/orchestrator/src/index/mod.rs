@@ -198,7 +198,7 @@ fn open_free_file(folder: &Path) -> Result<(Database, File), OrchestratorError> 
         if lock.try_lock().is_err() {
             continue;
         }
-        let database = Database::open(&path, &[apply::SCHEMA], &DatabaseOptions::default())?;
+        let database = Database::open(&path, apply::MIGRATIONS, &DatabaseOptions::default())?;
         return Ok((database, lock));
     }
     Err(OrchestratorError::IndexFile {

@@ -192,6 +192,24 @@ impl SagaIndex {
         .await
     }
 
+    /// The unfinished sagas whose driver's lease ended at or before `lease_ended_by_ms`: their
+    /// driver died (or stalled), and nobody else will move them until someone queues them.
+    pub async fn abandoned(
+        &self,
+        lease_ended_by_ms: i64,
+    ) -> Result<Vec<SagaId>, OrchestratorError> {
+        self.read(move |connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT saga_id FROM sagas
+                 WHERE state IN ('running', 'compensating') AND lease_until_ms <= ?1",
+            )?;
+            statement
+                .query_map(params![lease_ended_by_ms], |row| Ok(SagaId(row.get(0)?)))?
+                .collect()
+        })
+        .await
+    }
+
     /// How many sagas are stuck, per definition.
     pub async fn stuck(&self) -> Result<BTreeMap<String, u64>, OrchestratorError> {
         self.read(|connection| {

@@ -4,10 +4,9 @@
 //!
 //! A caller who waits has its saga driven right here, by the replica that created the record
 //! holding its lease: no re-read of the record and no progress subscription, because the
-//! engine hands back the final record. A watch item goes to the work queue as the record is
-//! created; its worker finds the lease held and waits for it to run out, so if this replica
-//! dies mid-saga another takes the saga over within a lease, and otherwise the item finds the
-//! saga ended and is dropped. A saga that must wait for a retry, fails to advance, or outlives
+//! engine hands back the final record. If this replica dies mid-saga, its lease runs out and
+//! every replica's takeover check (`recovery::queue_abandoned`) finds the saga in its index
+//! and queues it, so another takes it over within about a lease. A saga that must wait for a retry, fails to advance, or outlives
 //! the caller's wait is handed to the work queue, and the intake then follows its progress
 //! until the wait ends.
 
@@ -165,7 +164,6 @@ pub async fn start_and_reply(
     match orchestrator.engine.store().create(&record).await? {
         Written::Revision(revision) => {
             info!(saga_id = %saga_id, definition = %record.definition, "saga started");
-            orchestrator.engine.watch(&saga_id, &lease).await;
             drive(orchestrator, record, revision, &driver, deadline).await
         }
         // Someone else started it (a repeat of the request): follow it.
@@ -207,8 +205,7 @@ async fn drive(
         // The caller's wait is over; the step in flight is repeated by the next driver.
         Err(_elapsed) => {}
     }
-    // Subscribe before queueing, so no progress event can slip past. The watch item may be
-    // waiting for this driver's lease to run out; this one is offered at once.
+    // Subscribe before queueing, so no progress event can slip past.
     let progress = subscribe_progress(orchestrator, &saga_id).await?;
     orchestrator.engine.enqueue(&saga_id, "handoff").await?;
     wait_for_end(orchestrator, &saga_id, progress, deadline).await

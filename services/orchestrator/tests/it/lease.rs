@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use async_nats::HeaderMap;
 use bikestore_contracts::sagas::{Lease, Phase, SagaId, SagaRecord, SagaState};
-use bikestore_contracts::{ServiceName, Subjects, headers};
+use bikestore_contracts::{ServiceName, Subjects};
 use bikestore_runtime::now_ms;
 use bikestore_testkit::eventually;
 
@@ -23,7 +22,8 @@ async fn a_dead_drivers_saga_waits_for_its_lease_then_is_taken_over_at_once() ->
     let destination = stack.store().await?;
 
     // A transfer an intake created and started driving, then died: its record holds the
-    // intake's lease, and its watch item waits for it.
+    // intake's lease, and nothing is queued for it. The takeover check finds it in the index
+    // once the lease has run out.
     let until_ms = now_ms() + GHOST_LEASE.as_millis() as i64;
     let saga_id = SagaId("taken-over".into());
     let record = SagaRecord {
@@ -38,13 +38,6 @@ async fn a_dead_drivers_saga_waits_for_its_lease_then_is_taken_over_at_once() ->
     let bucket = jetstream.get_key_value(subjects.sagas_bucket()).await?;
     bucket
         .create(&saga_id.0, serde_json::to_vec(&record)?.into())
-        .await?;
-    let mut watch = HeaderMap::new();
-    watch.insert(headers::NATS_MSG_ID, "taken-over:watch");
-    watch.insert(headers::WATCH_UNTIL, until_ms.to_string().as_str());
-    jetstream
-        .publish_with_headers(subjects.saga_work(&saga_id.0), watch, "".into())
-        .await?
         .await?;
 
     let ended = eventually(
@@ -69,7 +62,7 @@ async fn a_dead_drivers_saga_waits_for_its_lease_then_is_taken_over_at_once() ->
         "a step started {} ms before the dead driver's lease ran out",
         until_ms - first.started_at_ms
     );
-    // Taken over within the lease margin and a redelivery, not at a recovery scan.
+    // Taken over within the lease margin and a takeover check, not at a recovery scan.
     let waited_ms = first.started_at_ms - until_ms;
     assert!(
         waited_ms < 3_000,

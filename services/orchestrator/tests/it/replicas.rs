@@ -1,6 +1,6 @@
 //! Two orchestrator replicas serve intakes side by side under load: every saga completes with
 //! each step applied once. Each intake here waits, so it drives its own saga inline (holding
-//! its lease; its watch work item finds the lease and waits) and the replicas split the sagas
+//! its lease) and the replicas split the sagas
 //! between them without contending for one; `contention.rs` is the test that forces several
 //! drivers onto the same saga at once.
 
