@@ -5,4 +5,7 @@ pub mod deliveries;
 pub mod notifications;
 
 /// The schema migrations, in order; each runs once.
-pub const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("drop_event_index.sql"),
+];
