@@ -105,11 +105,12 @@ pub async fn run(config: NotificationsConfig, shutdown: Shutdown) -> Result<(), 
     for definition in events::consumers(&subjects, config.event_ack_wait) {
         let state = Arc::clone(&notifications);
         let max_deliver = definition.max_deliver;
-        app.spawn(consumer::run(
+        app.spawn(consumer::run_batched(
             app.jetstream().clone(),
             definition,
+            events::BATCH,
             app.shutdown(),
-            move |message| events::handle(Arc::clone(&state), max_deliver, message),
+            move |messages| events::handle_batch(Arc::clone(&state), max_deliver, messages),
         ));
     }
     app.spawn(delivery::run(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, AckKind, consumer};
 use bikestore_contracts::backoff::Backoff;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tracing::{Instrument, debug, warn};
 
 use crate::error::RuntimeError;
@@ -147,29 +147,9 @@ pub async fn run<F, Fut>(
     let slots = Arc::new(tokio::sync::Semaphore::new(definition.concurrency.max(1)));
     let mut in_flight = tokio::task::JoinSet::new();
     let mut failures: u32 = 0;
-    while !shutdown.is_triggered() {
-        let messages = match definition.ensure(&jetstream).await {
-            Ok(consumer) => consumer
-                .stream()
-                .heartbeat(HEARTBEAT)
-                .messages()
-                .await
-                .map_err(|error| {
-                    RuntimeError::nats(format!("subscribe consumer {}", definition.name), error)
-                }),
-            Err(error) => Err(error),
-        };
-        let mut messages = match messages {
-            Ok(messages) => messages,
-            Err(error) => {
-                warn!(consumer = %definition.name, error = %crate::error_chain(&error), "consumer not ready; retrying");
-                failures = failures.saturating_add(1);
-                if !pause(failures, &mut shutdown).await {
-                    break;
-                }
-                continue;
-            }
-        };
+    while let Some(mut messages) =
+        subscribe(&jetstream, &definition, &mut failures, &mut shutdown).await
+    {
         loop {
             // A free slot first, so no message waits unacknowledged behind busy handlers.
             let slot = tokio::select! {
@@ -208,15 +188,144 @@ pub async fn run<F, Fut>(
                 None => break,
             }
         }
-        // A subscription that failed before its first message (the consumer has no leader
-        // yet, as right after its creation on a cluster) is not asked for again at once: it
-        // was, dozens of times in a few milliseconds.
-        failures = failures.saturating_add(1);
-        if !pause(failures, &mut shutdown).await {
+        if !resubscribe_after_pause(&mut failures, &mut shutdown).await {
             break;
         }
     }
     while in_flight.join_next().await.is_some() {}
+}
+
+/// Hands the messages of `definition` to `handle` in batches, in order, one batch at a time:
+/// every message already delivered, up to `max_batch`, so that the handler can record them
+/// all in one transaction and they cost one commit. `handle` answers a disposition per
+/// message, in the batch's order (a message it answers none for is put back after a second).
+/// Subscription failures are handled as [`run`] does; `definition.max_ack_pending` should
+/// leave room for a whole batch.
+pub async fn run_batched<F, Fut>(
+    jetstream: jetstream::Context,
+    definition: DurableConsumer,
+    max_batch: usize,
+    mut shutdown: Shutdown,
+    handle: F,
+) where
+    F: Fn(Arc<[jetstream::Message]>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Vec<Disposition>> + Send + 'static,
+{
+    let mut failures: u32 = 0;
+    while let Some(mut messages) =
+        subscribe(&jetstream, &definition, &mut failures, &mut shutdown).await
+    {
+        loop {
+            let first = tokio::select! {
+                next = messages.next() => next,
+                _ = shutdown.wait() => break,
+            };
+            let mut batch = Vec::with_capacity(max_batch.max(1));
+            let mut ended = match first {
+                Some(Ok(message)) => {
+                    batch.push(message);
+                    None
+                }
+                other => Some(other),
+            };
+            // Whatever else has already arrived joins the batch; nothing waits for more.
+            while ended.is_none() && batch.len() < max_batch {
+                match messages.next().now_or_never() {
+                    Some(Some(Ok(message))) => batch.push(message),
+                    Some(other) => ended = Some(other),
+                    None => break,
+                }
+            }
+            if !batch.is_empty() {
+                failures = 0;
+                handle_batch(&definition, &handle, batch).await;
+            }
+            match ended {
+                None => {}
+                Some(Some(Err(error))) => {
+                    warn!(consumer = %definition.name, error = %error, "consumer subscription failed; re-creating it");
+                    break;
+                }
+                Some(_) => break,
+            }
+        }
+        if !resubscribe_after_pause(&mut failures, &mut shutdown).await {
+            break;
+        }
+    }
+}
+
+async fn handle_batch<F, Fut>(
+    definition: &DurableConsumer,
+    handle: &F,
+    batch: Vec<jetstream::Message>,
+) where
+    F: Fn(Arc<[jetstream::Message]>) -> Fut,
+    Fut: Future<Output = Vec<Disposition>>,
+{
+    for message in &batch {
+        crate::metrics::consumer_lag(&definition.name, &definition.stream, message);
+    }
+    let batch: Arc<[jetstream::Message]> = batch.into();
+    let span = tracing::info_span!("events", consumer = %definition.name, count = batch.len());
+    let dispositions = handle(Arc::clone(&batch)).instrument(span).await;
+    let kinds = dispositions
+        .into_iter()
+        .map(|disposition| match disposition {
+            Disposition::Ack => AckKind::Ack,
+            Disposition::Retry(delay) => AckKind::Nak(Some(delay)),
+        })
+        .chain(std::iter::repeat(AckKind::Nak(Some(Duration::from_secs(
+            1,
+        )))));
+    let acknowledgements = batch
+        .iter()
+        .zip(kinds)
+        .map(|(message, kind)| acknowledge(message, kind, &definition.name));
+    futures::future::join_all(acknowledgements).await;
+}
+
+/// The consumer's message stream, once the consumer exists and answers; retried (with a
+/// growing pause, counted in `failures`) until it does or shutdown comes (`None`).
+async fn subscribe(
+    jetstream: &jetstream::Context,
+    definition: &DurableConsumer,
+    failures: &mut u32,
+    shutdown: &mut Shutdown,
+) -> Option<consumer::pull::Stream> {
+    while !shutdown.is_triggered() {
+        let messages = match definition.ensure(jetstream).await {
+            Ok(consumer) => consumer
+                .stream()
+                .heartbeat(HEARTBEAT)
+                .messages()
+                .await
+                .map_err(|error| {
+                    RuntimeError::nats(format!("subscribe consumer {}", definition.name), error)
+                }),
+            Err(error) => Err(error),
+        };
+        match messages {
+            Ok(messages) => return Some(messages),
+            Err(error) => {
+                warn!(consumer = %definition.name, error = %crate::error_chain(&error), "consumer not ready; retrying");
+                *failures = failures.saturating_add(1);
+                if !pause(*failures, shutdown).await {
+                    return None;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Pauses before a subscription that ended is made again; `false` when shutdown came first.
+/// A subscription that failed before its first message (the consumer has no leader yet, as
+/// right after its creation on a cluster) is not asked for again at once: it was, dozens of
+/// times in a few milliseconds.
+async fn resubscribe_after_pause(failures: &mut u32, shutdown: &mut Shutdown) -> bool {
+    *failures = failures.saturating_add(1);
+    pause(*failures, shutdown).await
 }
 
 /// Waits before the consumer is asked for again after its `failures`th failure in a row;

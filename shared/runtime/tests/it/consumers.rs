@@ -138,3 +138,91 @@ async fn a_consumer_carries_on_after_the_server_restarts() -> anyhow::Result<()>
     running.await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_batched_consumer_takes_what_has_arrived_at_once_in_order_and_acknowledges_each()
+-> anyhow::Result<()> {
+    let nats = NatsServer::start().await?;
+    let jetstream = jetstream::new(nats.client().await?);
+    let subjects = Subjects::default();
+    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
+    // Forty events wait before the consumer starts, so they arrive together.
+    let subject = subjects.event(ServiceName::Inventory, "stock_changed");
+    for number in 0..40_u32 {
+        jetstream
+            .publish(subject.clone(), number.to_string().into())
+            .await?
+            .await?;
+    }
+
+    let (trigger, shutdown) = Shutdown::new();
+    let (batches, mut handled) = mpsc::channel(64);
+    let definition = DurableConsumer {
+        max_ack_pending: Some(64),
+        ..test_consumer(&subjects, "batched", 5)
+    };
+    let consuming = tokio::spawn(consumer::run_batched(
+        jetstream.clone(),
+        definition,
+        16,
+        shutdown,
+        move |messages: std::sync::Arc<[jetstream::Message]>| {
+            let batches = batches.clone();
+            async move {
+                let payloads: Vec<String> = messages
+                    .iter()
+                    .map(|message| String::from_utf8_lossy(&message.payload).into_owned())
+                    .collect();
+                // The first delivery of event 7 is put back: it comes again, later.
+                let dispositions = messages
+                    .iter()
+                    .map(|message| {
+                        let first = message.info().map_or(true, |info| info.delivered == 1);
+                        if &message.payload[..] == b"7" && first {
+                            Disposition::Retry(Duration::from_millis(10))
+                        } else {
+                            Disposition::Ack
+                        }
+                    })
+                    .collect();
+                let _ = batches.send(payloads).await;
+                dispositions
+            }
+        },
+    ));
+
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    while seen.len() < 41 {
+        let batch = tokio::time::timeout(PATIENCE, handled.recv())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the consumer stopped"))?;
+        sizes.push(batch.len());
+        seen.extend(batch);
+    }
+    assert!(
+        sizes.iter().all(|size| (1..=16).contains(size)),
+        "batches of {sizes:?}"
+    );
+    assert!(
+        sizes.iter().any(|size| *size > 1),
+        "events that had arrived came one at a time: {sizes:?}"
+    );
+    let first_pass: Vec<String> = seen.iter().take(40).cloned().collect();
+    let expected: Vec<String> = (0..40).map(|number: u32| number.to_string()).collect();
+    assert_eq!(first_pass, expected, "in the stream's order");
+    assert_eq!(seen[40], "7", "the event put back comes again");
+    let pending = eventually("every event acknowledged", PATIENCE, async || {
+        let events = jetstream
+            .get_stream(subjects.event_stream(ServiceName::Inventory))
+            .await
+            .ok()?;
+        let info = events.consumer_info("batched").await.ok()?;
+        (info.num_ack_pending == 0 && info.num_pending == 0).then_some(info.num_ack_pending)
+    })
+    .await?;
+    assert_eq!(pending, 0);
+    trigger.trigger();
+    consuming.await?;
+    Ok(())
+}
