@@ -154,6 +154,24 @@ impl Row {
             && self.store_id == old.store_id
             && self.created_at_ms == old.created_at_ms
     }
+
+    /// Whether a change filed under the same keys as `old` is worth writing. A driver renews
+    /// its lease with every step it writes, and a step's time and lease are read only by
+    /// recovery (idle for a minute) and the takeover check (lease run out): while the same
+    /// lease is held, a renewal by less than half a lease is left out, so a saga that ends
+    /// within half a lease costs the index an insert and its final write, not a write per
+    /// step (which was most of the index's writes). The indexed lease end is then at most half
+    /// a lease early, and the takeover check reads the record before acting on it. A lease
+    /// taken, released or changed hands is always written.
+    fn worth_writing_over(&self, old: &Row) -> bool {
+        match (old.lease_until_ms, self.lease_until_ms) {
+            (Some(old_until), Some(new_until)) => {
+                let half_lease = (old_until - old.updated_at_ms) / 2;
+                new_until - old_until >= half_lease
+            }
+            _ => true,
+        }
+    }
 }
 
 /// Counter changes gathered over a batch, written once at its end.
@@ -210,7 +228,8 @@ fn ended(state: &str) -> bool {
 pub fn apply(connection: &Connection, changes: &[Change]) -> rusqlite::Result<()> {
     let mut deltas = Deltas::default();
     let mut select = connection.prepare_cached(
-        "SELECT state, store_id, created_at_ms, updated_at_ms, revision FROM sagas WHERE saga_id = ?1",
+        "SELECT state, store_id, created_at_ms, updated_at_ms, revision, lease_until_ms
+         FROM sagas WHERE saga_id = ?1",
     )?;
     let mut upsert = connection.prepare_cached(
         "INSERT OR REPLACE INTO sagas
@@ -243,7 +262,7 @@ pub fn apply(connection: &Connection, changes: &[Change]) -> rusqlite::Result<()
                     created_at_ms: row.get(2)?,
                     updated_at_ms: row.get(3)?,
                     revision: row.get::<_, i64>(4)? as u64,
-                    lease_until_ms: None,
+                    lease_until_ms: row.get(5)?,
                 })
             })
             .optional()?;
@@ -268,7 +287,10 @@ pub fn apply(connection: &Connection, changes: &[Change]) -> rusqlite::Result<()
                     lease_until_ms: record.lease.map(|lease| lease.until_ms),
                 };
                 deltas.add(&row, 1);
-                if old.as_ref().is_some_and(|old| row.keys_as(old)) {
+                if let Some(old) = old.as_ref().filter(|old| row.keys_as(old)) {
+                    if !row.worth_writing_over(old) {
+                        continue;
+                    }
                     touch.execute(params![
                         change.key,
                         row.updated_at_ms,
@@ -488,6 +510,60 @@ mod tests {
             |row| row.get(0),
         )?;
         assert_eq!(lease_until_ms, None, "an ended saga's driver let go of it");
+        Ok(())
+    }
+
+    #[test]
+    fn a_renewal_by_less_than_half_a_lease_is_left_out_and_any_other_lease_change_is_written()
+    -> anyhow::Result<()> {
+        let connection = migrated()?;
+        let step = |revision: u64, updated_at_ms: i64, lease: Option<(&str, i64)>| {
+            let mut change = put("a", revision, SagaState::Running)?;
+            let mut record: serde_json::Value =
+                serde_json::from_slice(change.value.as_deref().unwrap_or_default())?;
+            record["updated_at_ms"] = updated_at_ms.into();
+            record["lease"] = match lease {
+                Some((holder, until_ms)) => {
+                    serde_json::json!({"holder": holder, "until_ms": until_ms})
+                }
+                None => serde_json::Value::Null,
+            };
+            change.value = Some(serde_json::to_vec(&record)?.into());
+            anyhow::Ok(change)
+        };
+        let indexed = |connection: &Connection| -> rusqlite::Result<(i64, i64, Option<i64>)> {
+            connection.query_row(
+                "SELECT updated_at_ms, revision, lease_until_ms FROM sagas WHERE saga_id = 'a'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+        };
+        // Taken with a 10 s lease at 1 s.
+        apply(&connection, &[step(1, 1_000, Some(("one.1", 11_000)))?])?;
+        assert_eq!(indexed(&connection)?, (1_000, 1, Some(11_000)));
+        // Renewed by 4 s: less than half the lease, left out.
+        apply(&connection, &[step(2, 5_000, Some(("one.1", 15_000)))?])?;
+        assert_eq!(indexed(&connection)?, (1_000, 1, Some(11_000)));
+        // Renewed by 5 s from the indexed one: written.
+        apply(&connection, &[step(3, 6_000, Some(("one.1", 16_000)))?])?;
+        assert_eq!(indexed(&connection)?, (6_000, 3, Some(16_000)));
+        // Let go of (waiting for a retry): written.
+        apply(&connection, &[step(4, 6_500, None)?])?;
+        assert_eq!(indexed(&connection)?, (6_500, 4, None));
+        // A step without a lease before and after (an operator's write): written.
+        apply(&connection, &[step(5, 7_000, None)?])?;
+        assert_eq!(indexed(&connection)?, (7_000, 5, None));
+        // Taken again: written.
+        apply(&connection, &[step(6, 7_500, Some(("two.1", 17_500)))?])?;
+        assert_eq!(indexed(&connection)?, (7_500, 6, Some(17_500)));
+        // The saga ends, however soon: written, with its state.
+        apply(&connection, &[put("a", 7, SagaState::Completed)?])?;
+        let state: String =
+            connection.query_row("SELECT state FROM sagas WHERE saga_id = 'a'", [], |row| {
+                row.get(0)
+            })?;
+        assert_eq!(state, "completed");
+        assert_eq!(count(&connection, "running")?, 0);
         Ok(())
     }
 
