@@ -154,7 +154,7 @@ fn prepare(state: &Notifications, max_deliver: i64, message: &jetstream::Message
     };
     let span = info_span!("event", %subject, %event_id, deliveries);
     bikestore_runtime::trace::continue_from_headers(&span, message.headers.as_ref());
-    let _entered = span.enter();
+    let entered = span.enter();
     let last_delivery = deliveries >= max_deliver;
     let drafts = match render(&state.subjects, message, state.settings.max_event_bytes) {
         Ok(Some(drafts)) if !drafts.is_empty() => drafts,
@@ -172,7 +172,7 @@ fn prepare(state: &Notifications, max_deliver: i64, message: &jetstream::Message
             return Prepared::Done(Disposition::Retry(state.settings.event_retry));
         }
     };
-    drop(_entered);
+    drop(entered);
     Prepared::Record(Rendered {
         source: SourceEvent {
             event_id,
