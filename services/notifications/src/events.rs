@@ -152,7 +152,7 @@ fn prepare(state: &Notifications, max_deliver: i64, message: &jetstream::Message
         error!(%subject, "event without a message ID or stream position; not handled");
         return Prepared::Done(Disposition::Retry(state.settings.event_retry));
     };
-    let span = info_span!("event", %subject, %event_id, deliveries);
+    let span = info_span!("event", consumer = ServiceName::Notifications.as_str(), %subject, %event_id, deliveries);
     bikestore_runtime::trace::continue_from_headers(&span, message.headers.as_ref());
     let entered = span.enter();
     let last_delivery = deliveries >= max_deliver;

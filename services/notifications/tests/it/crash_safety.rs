@@ -14,7 +14,9 @@ use crate::support::{
     without_service,
 };
 
-const EVENTS: i64 = 300;
+// Enough that a kill soon after the first log line lands mid-way, now that events are recorded
+// in batches.
+const EVENTS: i64 = 2_000;
 
 #[tokio::test]
 async fn a_kill_in_the_middle_of_a_batch_loses_nothing_and_doubles_nothing() -> anyhow::Result<()> {
