@@ -180,16 +180,8 @@ impl SagaIndex {
     /// Running or compensating sagas unchanged since `before_ms`: the ones recovery may have
     /// to queue again.
     pub async fn unfinished_since(&self, before_ms: i64) -> Result<Vec<SagaId>, OrchestratorError> {
-        self.read(move |connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT saga_id FROM sagas
-                 WHERE state IN ('running', 'compensating') AND updated_at_ms <= ?1",
-            )?;
-            statement
-                .query_map(params![before_ms], |row| Ok(SagaId(row.get(0)?)))?
-                .collect()
-        })
-        .await
+        self.unfinished_where("updated_at_ms <= ?1", before_ms)
+            .await
     }
 
     /// The unfinished sagas whose driver's lease ended at or before `lease_ended_by_ms`: their
@@ -198,13 +190,24 @@ impl SagaIndex {
         &self,
         lease_ended_by_ms: i64,
     ) -> Result<Vec<SagaId>, OrchestratorError> {
+        self.unfinished_where("lease_until_ms <= ?1", lease_ended_by_ms)
+            .await
+    }
+
+    /// Running or compensating sagas that also meet `condition`, a time column compared with
+    /// `?1`, bound to `time_ms`.
+    async fn unfinished_where(
+        &self,
+        condition: &'static str,
+        time_ms: i64,
+    ) -> Result<Vec<SagaId>, OrchestratorError> {
         self.read(move |connection| {
-            let mut statement = connection.prepare_cached(
+            let mut statement = connection.prepare_cached(&format!(
                 "SELECT saga_id FROM sagas
-                 WHERE state IN ('running', 'compensating') AND lease_until_ms <= ?1",
-            )?;
+                 WHERE state IN ('running', 'compensating') AND {condition}"
+            ))?;
             statement
-                .query_map(params![lease_ended_by_ms], |row| Ok(SagaId(row.get(0)?)))?
+                .query_map(params![time_ms], |row| Ok(SagaId(row.get(0)?)))?
                 .collect()
         })
         .await
