@@ -2,13 +2,14 @@
 //! re-creates its subscription after a missed heartbeat, a lost connection or a restarted server.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, AckKind, consumer};
 use bikestore_contracts::backoff::Backoff;
 use futures::{FutureExt, StreamExt};
-use tracing::{Instrument, debug, warn};
+use tracing::{Instrument, debug, error, warn};
 
 use crate::error::RuntimeError;
 use crate::outage::{self, Patience};
@@ -25,6 +26,10 @@ const HEARTBEAT: Duration = Duration::from_secs(5);
 /// How long to wait before asking again for a consumer that is not ready: from 50 ms, doubling
 /// up to 2 s.
 const NOT_READY_RETRY: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(2));
+
+/// How long a message of a batch waits to come again when its handler answered nothing for it
+/// (or panicked).
+const UNANSWERED_RETRY: Duration = Duration::from_secs(1);
 
 /// A durable pull consumer's definition.
 #[derive(Debug, Clone)]
@@ -198,7 +203,8 @@ pub async fn run<F, Fut>(
 /// Hands the messages of `definition` to `handle` in batches, in order, one batch at a time:
 /// every message already delivered, up to `max_batch`, so that the handler can record them
 /// all in one transaction and they cost one commit. `handle` answers a disposition per
-/// message, in the batch's order (a message it answers none for is put back after a second).
+/// message, in the batch's order; a message it answers none for, or every message of a batch
+/// whose handler panicked, is put back for [`UNANSWERED_RETRY`].
 /// Subscription failures are handled as [`run`] does; `definition.max_ack_pending` should
 /// leave room for a whole batch.
 pub async fn run_batched<F, Fut>(
@@ -268,16 +274,21 @@ async fn handle_batch<F, Fut>(
     }
     let batch: Arc<[jetstream::Message]> = batch.into();
     let span = tracing::info_span!("events", consumer = %definition.name, count = batch.len());
-    let dispositions = handle(Arc::clone(&batch)).instrument(span).await;
+    // A panicking handler puts its batch back rather than ending the consumer.
+    let dispositions = AssertUnwindSafe(handle(Arc::clone(&batch)).instrument(span))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            error!(consumer = %definition.name, count = batch.len(), "the handler of a batch panicked; its messages will be redelivered");
+            Vec::new()
+        });
     let kinds = dispositions
         .into_iter()
         .map(|disposition| match disposition {
             Disposition::Ack => AckKind::Ack,
             Disposition::Retry(delay) => AckKind::Nak(Some(delay)),
         })
-        .chain(std::iter::repeat(AckKind::Nak(Some(Duration::from_secs(
-            1,
-        )))));
+        .chain(std::iter::repeat(AckKind::Nak(Some(UNANSWERED_RETRY))));
     let acknowledgements = batch
         .iter()
         .zip(kinds)

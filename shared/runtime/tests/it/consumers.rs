@@ -226,3 +226,56 @@ async fn a_batched_consumer_takes_what_has_arrived_at_once_in_order_and_acknowle
     consuming.await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_batch_whose_handler_panics_comes_again_and_the_consumer_carries_on() -> anyhow::Result<()>
+{
+    let nats = NatsServer::start().await?;
+    let jetstream = jetstream::new(nats.client().await?);
+    let subjects = Subjects::default();
+    streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
+    let subject = subjects.event(ServiceName::Inventory, "stock_changed");
+    jetstream
+        .publish(subject.clone(), "first".into())
+        .await?
+        .await?;
+
+    let (trigger, shutdown) = Shutdown::new();
+    let (handled, mut seen) = mpsc::channel(16);
+    let consuming = tokio::spawn(consumer::run_batched(
+        jetstream.clone(),
+        test_consumer(&subjects, "panics-once", 5),
+        16,
+        shutdown,
+        move |messages: std::sync::Arc<[jetstream::Message]>| {
+            let handled = handled.clone();
+            async move {
+                let first_delivery = messages
+                    .iter()
+                    .any(|message| message.info().is_ok_and(|info| info.delivered == 1));
+                if first_delivery && &messages[0].payload[..] == b"first" {
+                    panic!("a handler bug");
+                }
+                for message in messages.iter() {
+                    let _ = handled.send(message.payload.clone()).await;
+                }
+                vec![Disposition::Ack; messages.len()]
+            }
+        },
+    ));
+    let again = tokio::time::timeout(PATIENCE, seen.recv()).await?;
+    assert_eq!(again.as_deref(), Some(&b"first"[..]), "put back, not lost");
+    jetstream
+        .publish(subject.clone(), "second".into())
+        .await?
+        .await?;
+    let next = tokio::time::timeout(PATIENCE, seen.recv()).await?;
+    assert_eq!(
+        next.as_deref(),
+        Some(&b"second"[..]),
+        "the consumer carries on"
+    );
+    trigger.trigger();
+    consuming.await?;
+    Ok(())
+}
