@@ -20,7 +20,7 @@ pub async fn handle(
     ctx.db
         .query(move |connection| {
             let total: i64 = connection
-                .prepare_cached(&format!("SELECT COUNT(*) FROM notifications n {filter}"))?
+                .prepare_cached(&count_sql(&filter))?
                 .query_row(params_from_iter(values.iter()), |row| row.get(0))?;
             let sql = page_sql(&filter, values.len());
             let mut page_values = values;
@@ -72,6 +72,11 @@ fn filter(request: &ListNotifications) -> (String, Vec<Value>) {
     } else {
         (format!("WHERE {}", conditions.join(" AND ")), values)
     }
+}
+
+/// How many notifications `filter` selects.
+fn count_sql(filter: &str) -> String {
+    format!("SELECT COUNT(*) FROM notifications n {filter}")
 }
 
 /// One page of the notifications `filter` (with `bound` values) selects, newest first.
@@ -133,11 +138,7 @@ mod tests {
         ];
         for (request, index) in requests {
             let (filter, mut values) = filter(&request);
-            let count = plan(
-                &connection,
-                &format!("SELECT COUNT(*) FROM notifications n {filter}"),
-                &values,
-            )?;
+            let count = plan(&connection, &count_sql(&filter), &values)?;
             assert!(count.contains(index), "count of {request:?}: {count}");
             let sql = page_sql(&filter, values.len());
             values.extend([Value::Integer(20), Value::Integer(0)]);

@@ -6,9 +6,9 @@
 //! holding its lease: no re-read of the record and no progress subscription, because the
 //! engine hands back the final record. If this replica dies mid-saga, its lease runs out and
 //! every replica's takeover check (`recovery::queue_abandoned`) finds the saga in its index
-//! and queues it, so another takes it over within about a lease. A saga that must wait for a retry, fails to advance, or outlives
-//! the caller's wait is handed to the work queue, and the intake then follows its progress
-//! until the wait ends.
+//! and queues it, so another takes it over within about a lease. A saga that must wait for a
+//! retry, fails to advance, or outlives the caller's wait is handed to the work queue, and the
+//! intake then follows its progress until the wait ends.
 
 mod cancel_order;
 mod place_order;
@@ -159,8 +159,7 @@ pub async fn start_and_reply(
     let saga_id = record.saga_id.clone();
     let driver = orchestrator.engine.driver();
     let mut record = record;
-    let lease = driver.fresh(now_ms());
-    record.lease = Some(lease.clone());
+    record.lease = Some(driver.fresh(now_ms()));
     match orchestrator.engine.store().create(&record).await? {
         Written::Revision(revision) => {
             info!(saga_id = %saga_id, definition = %record.definition, "saga started");
