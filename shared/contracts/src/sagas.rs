@@ -1,12 +1,15 @@
-//! The orchestrator's contracts: saga intake and operator requests, and the saga record kept
-//! as JSON in the `sagas` KV bucket (readable with `nats kv get sagas <id>`).
+//! The orchestrator's contracts: saga intake ([`intake`]) and operator requests, and the saga
+//! record kept as JSON in the `sagas` KV bucket (readable with `nats kv get sagas <id>`).
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::WireError;
 use crate::ids::{CustomerId, OrderId, PaymentId, ProductId, ReservationId, StaffId, StoreId};
 use crate::message;
-use crate::orders::{Card, OrderLine};
+use crate::orders::OrderLine;
+
+mod intake;
+pub use intake::*;
 
 /// Names a saga: a ULID, or a digest of the caller's idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -264,6 +267,14 @@ pub struct SagaRecord {
     pub uncertain_step: Option<u32>,
     /// When it was created.
     pub created_at_ms: i64,
+    /// Whether its steps' idempotency keys begin with its creation time, so that each
+    /// participant's inbox (keyed by them) adds the rows of the sagas in flight side by side at
+    /// the end of its table rather than on random pages. `false` in a record written before:
+    /// its keys begin with the saga ID, as its participants recorded them. A record with it
+    /// set is refused by an orchestrator that predates it (which would key its steps the old
+    /// way), as is any record a newer one has written since.
+    #[serde(default)]
+    pub keys_by_time: bool,
     /// When it last changed.
     pub updated_at_ms: i64,
     /// The W3C `traceparent` of the request that started it: each step's span continues that
@@ -281,91 +292,6 @@ pub struct Lease {
     pub holder: String,
     /// When the lease ends, in milliseconds since the Unix epoch, unless its holder renews it.
     pub until_ms: i64,
-}
-
-// ---------------------------------------------------------------- intake
-
-/// Starts a place-order saga. With an `Idempotency-Key` header, a repeat returns the same saga.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlaceOrder {
-    /// Who buys.
-    pub customer_id: CustomerId,
-    /// Which store sells.
-    pub store_id: StoreId,
-    /// Who took the order: through the gateway, always the caller (another member is
-    /// `forbidden`); operators calling the orchestrator directly may name anyone.
-    pub staff_id: StaffId,
-    /// What is bought; the saga prices every line from the catalog.
-    pub lines: Vec<PlaceOrderLine>,
-    /// How the customer pays; turned into a provider token at intake and never stored.
-    pub card: Card,
-    /// Reply only once the saga has ended (or this many milliseconds passed).
-    #[serde(default)]
-    pub wait_ms: Option<u64>,
-}
-
-/// One line of an order to place: what and how many, and the discount asked for. The price
-/// comes from the catalog, never from the caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlaceOrderLine {
-    /// The product.
-    pub product_id: ProductId,
-    /// Units, at least one.
-    pub quantity: i64,
-    /// Discount in whole percent, 0 to 100, within the caller's role's limit.
-    #[serde(default)]
-    pub discount_percent: u8,
-    /// Must be absent: a price sent by a client is refused as `invalid` (field
-    /// `lines.list_price`) rather than silently replaced, so a client that still sends one
-    /// learns that it is not used.
-    #[serde(default)]
-    pub list_price: Option<crate::Cents>,
-}
-
-/// Starts a cancel-order saga.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CancelOrder {
-    /// The order.
-    pub order_id: OrderId,
-    /// Why, for the customer.
-    pub reason: String,
-    /// Reply only once the saga has ended (or this many milliseconds passed).
-    #[serde(default)]
-    pub wait_ms: Option<u64>,
-}
-
-/// Starts a transfer-stock saga.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransferStock {
-    /// The store giving the stock.
-    pub from_store_id: StoreId,
-    /// The store receiving it.
-    pub to_store_id: StoreId,
-    /// The product.
-    pub product_id: ProductId,
-    /// How many units.
-    pub quantity: i64,
-    /// Reply only once the saga has ended (or this many milliseconds passed).
-    #[serde(default)]
-    pub wait_ms: Option<u64>,
-}
-
-/// The reply to an intake: the saga, and its state when the reply was sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SagaStarted {
-    /// The saga.
-    pub saga_id: SagaId,
-    /// Its state now (terminal if the caller waited and it ended).
-    pub state: SagaState,
-    /// Its last error, if it failed.
-    pub error: Option<WireError>,
-    /// The order it created or worked on, if any.
-    pub order_id: Option<OrderId>,
 }
 
 // ---------------------------------------------------------------- operators
@@ -475,22 +401,18 @@ pub struct SagaProgressed {
 }
 
 // Version 2: lines are `PlaceOrderLine`s, priced by the saga from the catalog.
-message!(command PlaceOrder => SagaStarted, Orchestrator."place_order", v 2);
-message!(command CancelOrder => SagaStarted, Orchestrator."cancel_order", v 1);
-message!(command TransferStock => SagaStarted, Orchestrator."transfer_stock", v 1);
-message!(SagaStarted, "saga_started", v 1);
 message!(query GetSaga => SagaRecord, Orchestrator."get_saga", v 1);
 // Version 2: a cancel-order payload names its store. Postcard encodes by position, so a
 // version 1 reader would misread every field after it; it refuses version 2 instead.
 // Version 3: a place-order payload names the reservation it reserves under (`reserve_as`)
 // and its lines their products' names; a cancel-order payload the order's reservation (version
 // 2 gave a cancel-order payload its store).
-message!(SagaRecord, "saga_record", v 5);
+message!(SagaRecord, "saga_record", v 6);
 // Version 2 of `list_sagas` and `saga_stats`: a store filter at the end, which a version 1
 // postcard body lacks.
 message!(query ListSagas => SagaList, Orchestrator."list_sagas", v 2);
 // Version 3 with the saga record's version 3.
-message!(SagaList, "saga_list", v 3);
+message!(SagaList, "saga_list", v 4);
 message!(command RetrySaga => SagaRecord, Orchestrator."retry_saga", v 1);
 message!(command ResolveSaga => SagaRecord, Orchestrator."resolve_saga", v 1);
 message!(query SagaStats => SagaStatsReport, Orchestrator."saga_stats", v 2);

@@ -330,6 +330,7 @@ pub fn saga(id: &str, state: SagaState) -> SagaRecord {
         lease: None,
         uncertain_step: None,
         created_at_ms: NOW_MS,
+        keys_by_time: true,
         updated_at_ms: NOW_MS + 250,
         traceparent: None,
     }

@@ -407,7 +407,7 @@ impl Engine {
         };
         let step_key = format!("{}:{}", step.name, phase_name);
         let options = CallOptions {
-            idempotency_key: Some(format!("{}:{}:{}", saga.saga_id, saga.run, step_key)),
+            idempotency_key: Some(record::idempotency_key(saga, &step_key)),
             saga: Some((saga.saga_id.0.clone(), step_key)),
             traceparent: None,
             content_type: ContentType::Postcard,

@@ -156,6 +156,7 @@ pub fn as_created(record: &SagaRecord) -> SagaRecord {
     };
     SagaRecord {
         run: record.run,
+        keys_by_time: record.keys_by_time,
         traceparent: record.traceparent.clone(),
         ..at_first_step(
             record.saga_id.clone(),
@@ -194,8 +195,28 @@ pub fn at_first_step(
         lease: None,
         uncertain_step: None,
         created_at_ms: now_ms,
+        keys_by_time: true,
         updated_at_ms: now_ms,
         traceparent: None,
+    }
+}
+
+/// The idempotency key of one step of `saga` (`step_key`: the step's name and phase): the same
+/// for every attempt and every driver of this run, and new for each run an operator starts.
+///
+/// A saga's keys begin with its creation time (milliseconds, in 12 hexadecimal digits, so that
+/// their text sorts as the times do) when [`SagaRecord::keys_by_time`]: the participants'
+/// inboxes are keyed by them, and a digest first (the saga ID) put every step's row on a page
+/// of its own, each one more page for a commit to write. A record from before keeps the keys
+/// its participants recorded.
+pub fn idempotency_key(saga: &SagaRecord, step_key: &str) -> String {
+    if saga.keys_by_time {
+        format!(
+            "{:012x}:{}:{}:{step_key}",
+            saga.created_at_ms, saga.saga_id, saga.run
+        )
+    } else {
+        format!("{}:{}:{step_key}", saga.saga_id, saga.run)
     }
 }
 
@@ -334,5 +355,53 @@ pub(crate) mod tests {
         assert!(created.error.is_none() && created.lease.is_none());
         assert_eq!(created.updated_at_ms, 7);
         assert_eq!(created.payload, saga.payload);
+        for keys_by_time in [false, true] {
+            saga.keys_by_time = keys_by_time;
+            assert_eq!(
+                idempotency_key(&as_created(&saga), "create_order:action"),
+                idempotency_key(&saga, "create_order:action"),
+                "a saga restored from a backup keeps its steps' keys"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_sagas_step_keys_begin_with_its_creation_time_and_sort_by_it() {
+        let mut earlier = record();
+        earlier.created_at_ms = 0xfff;
+        earlier.saga_id = SagaId("f0".into());
+        let mut later = earlier.clone();
+        later.created_at_ms = 0x1000;
+        later.saga_id = SagaId("0f".into());
+        later.run = 1;
+        assert!(earlier.keys_by_time, "a new record keys its steps by time");
+        assert_eq!(
+            idempotency_key(&earlier, "release_stock:compensation"),
+            "000000000fff:f0:0:release_stock:compensation"
+        );
+        assert_eq!(
+            idempotency_key(&later, "release_stock:compensation"),
+            "000000001000:0f:1:release_stock:compensation"
+        );
+        assert!(
+            idempotency_key(&earlier, "a:action") < idempotency_key(&later, "a:action"),
+            "keys sort as their sagas were created, whatever the saga IDs"
+        );
+    }
+
+    #[test]
+    fn a_record_written_before_keeps_the_keys_its_participants_recorded() {
+        let mut json = serde_json::to_value(record()).expect("encode");
+        let fields = json.as_object_mut().expect("an object");
+        assert_eq!(
+            fields.remove("keys_by_time"),
+            Some(serde_json::Value::Bool(true))
+        );
+        let before: SagaRecord = serde_json::from_value(json).expect("decode");
+        assert!(!before.keys_by_time);
+        assert_eq!(
+            idempotency_key(&before, "create_order:action"),
+            "s:0:create_order:action"
+        );
     }
 }

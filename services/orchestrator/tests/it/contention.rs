@@ -15,6 +15,7 @@ use async_nats::jetstream;
 use bikestore_contracts::orders::{GetPayment, ListOrders, OrderStatus, PaymentStatus};
 use bikestore_contracts::sagas::{ListSagas, Outcome, Phase, SagaPayload, SagaRecord, SagaState};
 use bikestore_contracts::{ServiceName, Subjects, headers};
+use bikestore_orchestrator::engine::record::idempotency_key;
 use bikestore_testkit::{InProcess, eventually};
 use futures::StreamExt;
 
@@ -171,7 +172,7 @@ async fn contending_replicas_and_recovery_send_each_step_once() -> anyhow::Resul
                 Phase::Action => "action",
                 Phase::Compensation => "compensation",
             };
-            let key = format!("{}:{}:{}:{phase}", saga.saga_id, saga.run, entry.step);
+            let key = idempotency_key(saga, &format!("{}:{phase}", entry.step));
             *recorded_per_key.entry(key).or_default() += 1;
         }
     }

@@ -5,12 +5,14 @@
 use std::time::Duration;
 
 use async_nats::jetstream;
+use bikestore_codec::ContentType;
 use bikestore_contracts::orders::GetOrder;
 use bikestore_contracts::sagas::{Outcome, SagaPayload, SagaRecord, SagaState, TransferStock};
 use bikestore_contracts::{OrderId, ServiceName, Subjects, WireError};
 use bikestore_orchestrator::engine::definition::StepSettings;
 use bikestore_orchestrator::engine::{Call, Definition, Step, UnknownOutcome, missing};
 use bikestore_orchestrator::sagas::{self, place_order};
+use bikestore_runtime::call::CallOptions;
 use bikestore_runtime::now_ms;
 use bikestore_testkit::{eventually, wait_for_service};
 
@@ -229,5 +231,66 @@ async fn an_old_replica_leaves_new_versions_to_a_new_one_and_old_sagas_finish_as
             saga.history
         );
     }
+    stack.stop().await
+}
+
+/// A saga whose intake wrote its record before step keys began with the saga's creation time:
+/// its participants recorded its steps under keys that begin with the saga ID, and today's
+/// driver must send them so, or a step done before the upgrade would be done again.
+#[tokio::test]
+async fn a_saga_begun_before_keys_by_time_keeps_the_keys_its_participants_recorded()
+-> anyhow::Result<()> {
+    let stack = Stack::everything().await?;
+    let customer_id = stack.customer().await?;
+    let (store_id, product_id) = stack.store_with_stock(1).await?;
+    let payload = stack
+        .place_order_payload(customer_id, store_id, product_id, APPROVES)
+        .await?;
+    let mut record = place_order_record("begun-before", 1, payload);
+    record.keys_by_time = false;
+
+    // Its first step went through under the old key, and its driver died before writing so.
+    let settings = stack.system.configs().orchestrator.step_settings();
+    let create_order = (place_order::definition(settings).steps[0].action)(&record.payload)?
+        .ok_or_else(|| anyhow::anyhow!("create_order sends no request"))?;
+    let options = CallOptions {
+        idempotency_key: Some(format!("{}:0:create_order:action", record.saga_id)),
+        content_type: ContentType::Postcard,
+        ..CallOptions::default()
+    };
+    let reply = stack
+        .caller
+        .call_raw(
+            create_order.service,
+            create_order.operation,
+            create_order.body.clone(),
+            create_order.schema_version,
+            &options,
+        )
+        .await?;
+    let mut done_before = record.payload.clone();
+    create_order.apply(&reply, &mut done_before)?;
+    let SagaPayload::PlaceOrder(done_before) = done_before else {
+        anyhow::bail!("not a place-order payload");
+    };
+
+    stack
+        .keep_and_queue(&record.saga_id, &serde_json::to_value(&record)?)
+        .await?;
+    let saga = eventually("the saga to end", Duration::from_secs(20), async || {
+        let saga = stack.saga(&record.saga_id).await.ok()?;
+        saga.state.is_terminal().then_some(saga)
+    })
+    .await?;
+    assert_eq!(saga.state, SagaState::Completed, "{:?}", saga.history);
+    assert!(!saga.keys_by_time, "the record keeps its keys' form");
+    let SagaPayload::PlaceOrder(finished) = &saga.payload else {
+        anyhow::bail!("not a place-order payload");
+    };
+    assert!(done_before.order_id.is_some());
+    assert_eq!(
+        finished.order_id, done_before.order_id,
+        "the order created before the upgrade, not a second one"
+    );
     stack.stop().await
 }
