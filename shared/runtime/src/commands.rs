@@ -72,6 +72,16 @@ impl<'a> CommandTx<'a> {
     }
 }
 
+/// What [`ServiceDb::recorded_else`] found: the reply recorded for the request's key, or else
+/// what the command read.
+#[derive(Debug)]
+pub enum Prior<Recorded, Read> {
+    /// The request is a repeat; this is its recorded reply.
+    Recorded(Recorded),
+    /// The request is new (or carries no key); this is what the command read.
+    Read(Read),
+}
+
 /// The outcome of a command before its inbox bookkeeping is unwrapped.
 enum Recorded<R, E> {
     Fresh(Result<R, E>),
@@ -144,18 +154,50 @@ impl ServiceDb {
         R: Message,
         E: From<StorageError> + From<WireError> + Send + 'static,
     {
-        let Some(key) = meta.idempotency_key.clone() else {
+        if meta.idempotency_key.is_none() {
             return Ok(None);
-        };
-        let operation = meta.operation;
-        let recorded = self
-            .database
-            .read_by_key(move |connection| inbox::find(connection, operation, &key))
-            .await?;
-        if recorded.is_some() {
-            crate::metrics::inbox_hit(self.service, operation);
         }
-        Ok(recorded.map(|recorded| replay::<R>(&recorded).map_err(E::from)))
+        Ok(match self.recorded_else(meta, |_| Ok(())).await? {
+            Prior::Recorded(recorded) => Some(recorded),
+            Prior::Read(()) => None,
+        })
+    }
+
+    /// [`ServiceDb::recorded`], or else what `read` finds, in one read transaction: a command
+    /// that reads its state before calling outside (the order it pays for, the payment it
+    /// captures) would otherwise begin two, each reading again the pages the last commit
+    /// changed.
+    pub async fn recorded_else<R, E, T, F>(
+        &self,
+        meta: &RequestMeta,
+        read: F,
+    ) -> Result<Prior<Result<R, E>, T>, E>
+    where
+        R: Message,
+        E: From<StorageError> + From<WireError> + Send + 'static,
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let key = meta.idempotency_key.clone();
+        let operation = meta.operation;
+        let prior = self
+            .database
+            .read_by_key(move |connection| {
+                if let Some(key) = key
+                    && let Some(recorded) = inbox::find(connection, operation, &key)?
+                {
+                    return Ok(Prior::Recorded(recorded));
+                }
+                read(connection).map(Prior::Read)
+            })
+            .await?;
+        Ok(match prior {
+            Prior::Recorded(recorded) => {
+                crate::metrics::inbox_hit(self.service, operation);
+                Prior::Recorded(replay::<R>(&recorded).map_err(E::from))
+            }
+            Prior::Read(read) => Prior::Read(read),
+        })
     }
 
     /// What answers a request whose checks or outside calls before [`ServiceDb::command`]
@@ -383,4 +425,74 @@ pub fn background(
             .await
     });
     tasks
+}
+
+#[cfg(test)]
+mod tests {
+    use bikestore_contracts::sagas::{SagaId, SagaStarted, SagaState};
+    use bikestore_storage::DatabaseOptions;
+
+    use super::*;
+    use crate::error::CoreError;
+
+    fn meta(key: Option<&str>) -> RequestMeta {
+        RequestMeta {
+            operation: "start",
+            idempotency_key: key.map(str::to_owned),
+            saga_id: None,
+            saga_step: None,
+            traceparent: None,
+        }
+    }
+
+    fn seven(connection: &Connection) -> Result<i64, CoreError> {
+        Ok(connection.query_row("SELECT 7", [], |row| row.get(0))?)
+    }
+
+    #[tokio::test]
+    async fn a_repeat_gets_its_recorded_reply_and_anything_else_what_the_command_reads()
+    -> anyhow::Result<()> {
+        let folder = tempfile::tempdir()?;
+        let database = Database::open(
+            &folder.path().join("commands.db"),
+            &[],
+            &DatabaseOptions::default(),
+        )?;
+        let db = ServiceDb::new(ServiceName::Orders, database, Subjects::default(), None);
+        let started = SagaStarted {
+            saga_id: SagaId("s".into()),
+            state: SagaState::Running,
+            error: None,
+            order_id: None,
+        };
+        let reply = started.clone();
+        db.command::<SagaStarted, CoreError, _>(&meta(Some("done")), move |_| Ok(reply))
+            .await?;
+
+        let repeat = db
+            .recorded_else::<SagaStarted, CoreError, i64, _>(&meta(Some("done")), |_| {
+                Err(CoreError::Conflict("a repeat reads nothing".into()))
+            })
+            .await?;
+        assert!(
+            matches!(&repeat, Prior::Recorded(Ok(recorded)) if *recorded == started),
+            "{repeat:?}"
+        );
+        for key in [Some("new"), None] {
+            let fresh = db
+                .recorded_else::<SagaStarted, CoreError, _, _>(&meta(key), seven)
+                .await?;
+            assert!(matches!(fresh, Prior::Read(7)), "{key:?}: {fresh:?}");
+        }
+        let recorded = db
+            .recorded::<SagaStarted, CoreError>(&meta(Some("done")))
+            .await?;
+        assert_eq!(recorded.transpose()?, Some(started));
+        assert!(
+            db.recorded::<SagaStarted, CoreError>(&meta(Some("new")))
+                .await?
+                .is_none()
+        );
+        Ok(())
+    }
 }

@@ -65,7 +65,7 @@ pub mod telemetry;
 pub mod trace;
 
 pub use application::Application;
-pub use commands::{CommandTx, ServiceDb};
+pub use commands::{CommandTx, Prior, ServiceDb};
 pub use config::CommonConfig;
 pub use error::{CoreError, RuntimeError, ServiceError, SnapshotError, error_chain};
 pub use host::{Ctx, RequestMeta, ServiceHost};

@@ -1,11 +1,11 @@
 //! `authorize_payment`: holds money on a card for an order, or records the decline.
 
 use bikestore_contracts::orders::{
-    AuthorizePayment, CardSummary, Payment, PaymentAuthorized, PaymentDeclined, PaymentEvent,
-    PaymentStatus,
+    AuthorizePayment, CardSummary, OrderStatus, Payment, PaymentAuthorized, PaymentDeclined,
+    PaymentEvent, PaymentStatus,
 };
 use bikestore_contracts::{Cents, OrderId, PaymentId};
-use bikestore_runtime::{Ctx, now_ms};
+use bikestore_runtime::{Ctx, Prior, now_ms};
 use tracing::{info, instrument};
 
 use crate::Orders;
@@ -19,31 +19,42 @@ use crate::store::{orders, payments as stored};
 /// recorded payment (and so the same decline) without calling the provider again.
 #[instrument(skip_all, fields(order_id = %request.order_id, amount = %request.amount))]
 pub async fn handle(ctx: Ctx<Orders>, request: AuthorizePayment) -> Result<Payment, OrdersError> {
-    if let Some(recorded) = ctx.db.recorded::<Payment, OrdersError>(&ctx.meta).await? {
-        return refuse_if_declined(&ctx, recorded?).await;
-    }
+    let order_status = match recorded_else_order_status(&ctx, request.order_id).await? {
+        Prior::Recorded(recorded) => return refuse_if_declined(&ctx, recorded?).await,
+        Prior::Read(order_status) => order_status,
+    };
     let amount = domain::amount(request.amount)?;
     let card_summary = card::check(&request.card, now_ms())?;
     let method = PaymentMethod::Card(&request.card);
-    authorize(&ctx, request.order_id, amount, method, card_summary).await
+    let order = (request.order_id, order_status?);
+    authorize(&ctx, order, amount, method, card_summary).await
 }
 
-/// Checks the order takes payments, then asks the provider to hold `amount` on `method`
-/// (checked by the caller, and kept only as `card_summary`). Either answer is stored with its
-/// event under the idempotency key; a decline is then answered `payment_declined`. Provider
-/// timeouts and outages are transient and not recorded. Shared by `authorize_payment` and
-/// `authorize_with_token`.
-pub(super) async fn authorize(
+/// The payment recorded for a repeat of this request, or else the order's status (or why it
+/// has none), in one read.
+pub(super) async fn recorded_else_order_status(
     ctx: &Ctx<Orders>,
     order_id: OrderId,
+) -> Result<Prior<Result<Payment, OrdersError>, Result<OrderStatus, OrdersError>>, OrdersError> {
+    ctx.db
+        .recorded_else(&ctx.meta, move |connection| {
+            Ok(orders::status(connection, order_id))
+        })
+        .await
+}
+
+/// Checks the order (its ID and status) takes payments, then asks the provider to hold
+/// `amount` on `method` (checked by the caller, and kept only as `card_summary`). Either answer
+/// is stored with its event under the idempotency key; a decline is then answered
+/// `payment_declined`. Provider timeouts and outages are transient and not recorded. Shared by
+/// `authorize_payment` and `authorize_with_token`.
+pub(super) async fn authorize(
+    ctx: &Ctx<Orders>,
+    (order_id, order_status): (OrderId, OrderStatus),
     amount: Cents,
     method: PaymentMethod<'_>,
     card_summary: CardSummary,
 ) -> Result<Payment, OrdersError> {
-    let order_status = ctx
-        .db
-        .query_by_key(move |connection| orders::status(connection, order_id))
-        .await?;
     domain::check_takes_payment(order_id, order_status)?;
     let provider_key = payments::authorize_key(order_id, &ctx.meta);
     let authorization = ctx

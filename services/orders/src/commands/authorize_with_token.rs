@@ -2,10 +2,10 @@
 //! records the decline.
 
 use bikestore_contracts::orders::{AuthorizeWithToken, Payment};
-use bikestore_runtime::Ctx;
+use bikestore_runtime::{Ctx, Prior};
 use tracing::instrument;
 
-use super::authorize_payment::{authorize, refuse_if_declined};
+use super::authorize_payment::{authorize, recorded_else_order_status, refuse_if_declined};
 use crate::Orders;
 use crate::domain;
 use crate::error::OrdersError;
@@ -16,12 +16,14 @@ use crate::payments::PaymentMethod;
 /// `authorize_payment` does: the same recorded repeats, declines, timeouts and outages.
 #[instrument(skip_all, fields(order_id = %request.order_id, amount = %request.amount))]
 pub async fn handle(ctx: Ctx<Orders>, request: AuthorizeWithToken) -> Result<Payment, OrdersError> {
-    if let Some(recorded) = ctx.db.recorded::<Payment, OrdersError>(&ctx.meta).await? {
-        return refuse_if_declined(&ctx, recorded?).await;
-    }
+    let order_status = match recorded_else_order_status(&ctx, request.order_id).await? {
+        Prior::Recorded(recorded) => return refuse_if_declined(&ctx, recorded?).await,
+        Prior::Read(order_status) => order_status,
+    };
     let amount = domain::amount(request.amount)?;
     let card_token = domain::card_token(&request.card_token)?;
     let card_summary = ctx.provider.token_card(card_token).await?;
     let method = PaymentMethod::Token(card_token);
-    authorize(&ctx, request.order_id, amount, method, card_summary).await
+    let order = (request.order_id, order_status?);
+    authorize(&ctx, order, amount, method, card_summary).await
 }

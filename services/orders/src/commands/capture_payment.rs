@@ -3,7 +3,7 @@
 use bikestore_contracts::orders::{
     CapturePayment, Payment, PaymentCaptured, PaymentEvent, PaymentStatus,
 };
-use bikestore_runtime::Ctx;
+use bikestore_runtime::{Ctx, Prior};
 use tracing::{info, instrument};
 
 use crate::Orders;
@@ -16,22 +16,32 @@ use crate::store::payments as stored;
 /// its event; the rule is checked again under the writer, so two captures never both land.
 #[instrument(skip_all, fields(payment_id = %request.payment_id, amount = %request.amount))]
 pub async fn handle(ctx: Ctx<Orders>, request: CapturePayment) -> Result<Payment, OrdersError> {
-    if let Some(recorded) = ctx.db.recorded::<Payment, OrdersError>(&ctx.meta).await? {
-        return recorded;
-    }
-    match capture(&ctx, request).await {
+    let payment_id = request.payment_id;
+    let payment = match ctx
+        .db
+        .recorded_else(&ctx.meta, move |connection| {
+            Ok(stored::get(connection, payment_id))
+        })
+        .await?
+    {
+        Prior::Recorded(recorded) => return recorded,
+        Prior::Read(payment) => payment,
+    };
+    match capture(&ctx, request, payment).await {
         Err(error) => ctx.db.recorded_or(&ctx.meta, error).await,
         done => done,
     }
 }
 
-async fn capture(ctx: &Ctx<Orders>, request: CapturePayment) -> Result<Payment, OrdersError> {
+/// Captures `payment` (as read with the repeat check, or why it could not be).
+async fn capture(
+    ctx: &Ctx<Orders>,
+    request: CapturePayment,
+    payment: Result<Payment, OrdersError>,
+) -> Result<Payment, OrdersError> {
     let amount = domain::amount(request.amount)?;
     let payment_id = request.payment_id;
-    let payment = ctx
-        .db
-        .query_by_key(move |connection| stored::get(connection, payment_id))
-        .await?;
+    let payment = payment?;
     domain::check_capture(&payment, amount)?;
     let receipt = ctx
         .provider
