@@ -26,8 +26,16 @@ pub async fn handle(ctx: Ctx<Orders>, request: AuthorizePayment) -> Result<Payme
     let amount = domain::amount(request.amount)?;
     let card_summary = card::check(&request.card, now_ms())?;
     let method = PaymentMethod::Card(&request.card);
-    let order = (request.order_id, order_status?);
-    authorize(&ctx, order, amount, method, card_summary).await
+    let order_status = order_status?;
+    authorize(
+        &ctx,
+        request.order_id,
+        order_status,
+        amount,
+        method,
+        card_summary,
+    )
+    .await
 }
 
 /// The payment recorded for a repeat of this request, or else the order's status (or why it
@@ -43,14 +51,15 @@ pub(super) async fn recorded_else_order_status(
         .await
 }
 
-/// Checks the order (its ID and status) takes payments, then asks the provider to hold
-/// `amount` on `method` (checked by the caller, and kept only as `card_summary`). Either answer
-/// is stored with its event under the idempotency key; a decline is then answered
-/// `payment_declined`. Provider timeouts and outages are transient and not recorded. Shared by
-/// `authorize_payment` and `authorize_with_token`.
+/// Checks the order takes payments (its status as the caller read it), then asks the provider
+/// to hold `amount` on `method` (checked by the caller, and kept only as `card_summary`).
+/// Either answer is stored with its event under the idempotency key; a decline is then
+/// answered `payment_declined`. Provider timeouts and outages are transient and not recorded.
+/// Shared by `authorize_payment` and `authorize_with_token`.
 pub(super) async fn authorize(
     ctx: &Ctx<Orders>,
-    (order_id, order_status): (OrderId, OrderStatus),
+    order_id: OrderId,
+    order_status: OrderStatus,
     amount: Cents,
     method: PaymentMethod<'_>,
     card_summary: CardSummary,

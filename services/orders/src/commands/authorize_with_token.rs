@@ -24,6 +24,14 @@ pub async fn handle(ctx: Ctx<Orders>, request: AuthorizeWithToken) -> Result<Pay
     let card_token = domain::card_token(&request.card_token)?;
     let card_summary = ctx.provider.token_card(card_token).await?;
     let method = PaymentMethod::Token(card_token);
-    let order = (request.order_id, order_status?);
-    authorize(&ctx, order, amount, method, card_summary).await
+    let order_status = order_status?;
+    authorize(
+        &ctx,
+        request.order_id,
+        order_status,
+        amount,
+        method,
+        card_summary,
+    )
+    .await
 }
