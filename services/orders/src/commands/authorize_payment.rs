@@ -26,11 +26,10 @@ pub async fn handle(ctx: Ctx<Orders>, request: AuthorizePayment) -> Result<Payme
     let amount = domain::amount(request.amount)?;
     let card_summary = card::check(&request.card, now_ms())?;
     let method = PaymentMethod::Card(&request.card);
-    let order_status = order_status?;
     authorize(
         &ctx,
         request.order_id,
-        order_status,
+        order_status?,
         amount,
         method,
         card_summary,

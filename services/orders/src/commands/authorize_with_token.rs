@@ -24,11 +24,10 @@ pub async fn handle(ctx: Ctx<Orders>, request: AuthorizeWithToken) -> Result<Pay
     let card_token = domain::card_token(&request.card_token)?;
     let card_summary = ctx.provider.token_card(card_token).await?;
     let method = PaymentMethod::Token(card_token);
-    let order_status = order_status?;
     authorize(
         &ctx,
         request.order_id,
-        order_status,
+        order_status?,
         amount,
         method,
         card_summary,
