@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use async_nats::jetstream;
+use bikestore_contracts::headers::NATS_MSG_ID;
 use bikestore_testkit::{NatsOptions, NatsServer, eventually, node_name, workspace_root};
 
 const STREAM: &str = "REPORTED";
@@ -78,10 +79,20 @@ async fn replicated_stream_and_bucket(nats: &NatsServer, replicas: usize) -> any
     .await
     .context("create the stream")?;
     for number in 0..3 {
-        js.publish("reported.event", number.to_string().into())
-            .await?
-            .await
-            .context("publish")?;
+        // On a cluster the stream's subjects reach the node this client talks to a moment after
+        // the stream is made, and a publish before that finds no stream: each is sent until it
+        // lands, its message ID making a repeat a duplicate the stream drops.
+        eventually("an event to be stored", ELECTION_DEADLINE, async || {
+            let mut event_headers = async_nats::HeaderMap::new();
+            event_headers.insert(NATS_MSG_ID, format!("reported-{number}").as_str());
+            js.publish_with_headers("reported.event", event_headers, number.to_string().into())
+                .await
+                .ok()?
+                .await
+                .ok()
+        })
+        .await
+        .context("publish")?;
     }
     js.create_key_value(jetstream::kv::Config {
         bucket: BUCKET.to_owned(),
