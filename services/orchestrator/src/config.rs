@@ -53,9 +53,10 @@ pub struct OrchestratorConfig {
     /// Milliseconds between scans for sagas nobody is driving.
     #[arg(long = "recovery-interval-ms", env = ENV_RECOVERY_INTERVAL_MS, value_parser = parse_millis, default_value = "30000")]
     pub recovery_interval: Duration,
-    /// Milliseconds a driver's lease on a saga lasts unless renewed (each step renews it): a
-    /// saga whose driver died waits about this long before another replica takes it over.
-    /// It must exceed the step timeout by a second, or every step first renews it.
+    /// Milliseconds a driver's lease on a saga lasts unless renewed (renewed before a step
+    /// that it might not outlast): a saga whose driver died waits about this long before
+    /// another replica takes it over. It must be at least the step timeout plus a second, and
+    /// should be more, or every step first renews it, which writes the record.
     #[arg(long = "lease-ms", env = ENV_LEASE_MS, value_parser = parse_millis, default_value = "10000")]
     pub lease: Duration,
     /// A non-terminal saga unchanged for this many milliseconds is driven again by the scan.

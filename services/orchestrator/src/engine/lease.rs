@@ -1,7 +1,8 @@
 //! One driver at a time: a saga's record names the engine allowed to advance it, and until
 //! when ([`Lease`]). A driver takes the lease with a compare-and-set before it sends a step's
-//! request and renews it with each outcome it writes, so two replicas, an intake and a work
-//! item, or a work item and the recovery scan never send a saga's requests at the same time.
+//! request and renews it with each record it writes, and first if the lease might run out
+//! before the step's reply, so two replicas, an intake and a work item, or a work item and the
+//! recovery scan never send a saga's requests at the same time.
 //! A driver is one pass over one saga, not a replica: two work items of one saga on one
 //! replica exclude each other too. A driver that dies stops renewing: its lease runs out within [`LeasePolicy::duration`] and
 //! the saga's work item, waiting for exactly that, lets another driver take over.

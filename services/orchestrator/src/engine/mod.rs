@@ -3,11 +3,15 @@
 //! A work item ("advance saga X") arrives from the work queue, or an intake that has just
 //! created a record drives it at once ([`Engine::advance_from`], no work item, no re-read).
 //! The engine runs the current step (a request to the participant with saga ID + run + step +
-//! phase as its idempotency key) and writes the outcome with a compare-and-set. It keeps going,
-//! step after step, until the saga ends or must wait for a retry, so a saga costs one request
-//! and one KV write per step. A lost compare-and-set means another replica moved the saga: the
+//! phase as its idempotency key) and keeps going, step after step, until the saga ends or must
+//! wait for a retry. It writes the record with a compare-and-set when the saga's course
+//! changes (a failure, an unknown outcome, a retry) and when it ends, not after each step that
+//! went through: such a step's participant recorded its reply in its inbox, so a driver that
+//! takes over from the last record written asks again and learns the same (see
+//! `StepEnd::WentThrough`). A lost compare-and-set means another replica moved the saga: the
 //! engine re-reads and carries on from there, and the participants' inboxes make any repeated
-//! request harmless. Nothing about a saga lives only in memory.
+//! request harmless. Nothing about a saga lives only in memory that its participants do not
+//! keep.
 
 pub mod definition;
 pub mod lease;
@@ -216,14 +220,26 @@ impl Engine {
                 }
             }
             let span = progress::step_span(&saga);
-            let delay = self.run_step(definition, &mut saga).instrument(span).await;
+            let end = self.run_step(definition, &mut saga).instrument(span).await;
             let now = now_ms();
             saga.updated_at_ms = now;
+            let settled = saga.state.is_terminal() || saga.state == SagaState::Stuck;
+            if end == StepEnd::WentThrough && !settled {
+                // Not written: see `StepEnd::WentThrough`. The lease in hand is the one in
+                // the record, so the check above renews it (with everything learnt since)
+                // before a request could outlast it.
+                self.publish_progress(definition, &saga).await;
+                loaded = Some((saga, revision));
+                continue;
+            }
+            let delay = match end {
+                StepEnd::RetryAfter(delay) => Some(delay),
+                StepEnd::WentThrough | StepEnd::Changed => None,
+            };
             // Going on at once keeps the lease (renewed by this very write, so a step costs no
             // extra write); waiting or ending lets go of it, so whoever takes the next work
             // item need not wait for it to run out.
-            let going_on =
-                delay.is_none() && !saga.state.is_terminal() && saga.state != SagaState::Stuck;
+            let going_on = delay.is_none() && !settled;
             saga.lease = going_on.then(|| driver.fresh(now));
             match self.store.update(&saga, revision).await? {
                 Written::Revision(new_revision) => {
@@ -235,7 +251,7 @@ impl Engine {
                 }
                 // Someone else wrote first (an operator, or a driver that took over after this
                 // one's lease ran out): its view wins. Read it and go on from there; the
-                // outcome just learnt is not lost, since the step's participant answers its
+                // outcomes just learnt are not lost, since each step's participant answers its
                 // repeat from its inbox.
                 Written::Lost => loaded = self.store.load(saga_id).await?,
             }
@@ -250,12 +266,14 @@ impl Engine {
     /// again under its own idempotency key, which the participant answers from its inbox if it
     /// was done (or does now), so its compensation has what it needs; a refusal of that repeat
     /// means it never happened and there is nothing to undo.
-    async fn run_step(&self, definition: &Definition, saga: &mut SagaRecord) -> Option<Duration> {
-        let index = record::current_index(saga)?;
+    async fn run_step(&self, definition: &Definition, saga: &mut SagaRecord) -> StepEnd {
+        let Some(index) = record::current_index(saga) else {
+            return StepEnd::Changed;
+        };
         let Some(step) = definition.steps.get(index) else {
             // A forward cursor past the end means every step is done.
             record::forward_done(saga, definition.steps.len());
-            return None;
+            return StepEnd::Changed;
         };
         let phase = if saga.state == SagaState::Compensating {
             Phase::Compensation
@@ -307,25 +325,25 @@ impl Engine {
             (Phase::Action, Ok(outcome)) => {
                 record::push_history(saga, history(outcome, None));
                 record::forward_done(saga, definition.steps.len());
-                None
+                StepEnd::WentThrough
             }
             (Phase::Compensation, Ok(outcome)) if reconciling && step.compensation.is_none() => {
                 info!(saga_id = %saga.saga_id, step = step.name, "the step of unknown outcome answered and cannot be undone; going on");
                 record::push_history(saga, history(outcome, None));
                 record::uncertain_step_went_through(saga, definition.steps.len());
-                None
+                StepEnd::Changed
             }
             (Phase::Compensation, Ok(outcome)) if reconciling => {
                 info!(saga_id = %saga.saga_id, step = step.name, "the step of unknown outcome answered; undoing it");
                 record::push_history(saga, history(outcome, None));
                 record::uncertainty_resolved(saga);
-                None
+                StepEnd::Changed
             }
             (Phase::Compensation, Ok(outcome)) => {
                 record::push_history(saga, history(outcome, None));
                 info!(saga_id = %saga.saga_id, step = step.name, "step compensated");
                 record::backward_done(saga);
-                None
+                StepEnd::WentThrough
             }
             (_, Err(failure)) if failure.code.is_transient() && attempt < max_attempts => {
                 let delay = step.retry.backoff(attempt);
@@ -335,7 +353,7 @@ impl Engine {
                 );
                 record::push_history(saga, history(Outcome::Retrying, Some(failure)));
                 record::schedule_retry(saga, finished_at_ms + delay.as_millis() as i64);
-                Some(delay)
+                StepEnd::RetryAfter(delay)
             }
             (Phase::Action, Err(failure)) if failure.code.is_transient() => {
                 let failure = failure.with_detail(OUTCOME_DETAIL, OUTCOME_UNKNOWN);
@@ -353,7 +371,7 @@ impl Engine {
                 }
                 let ask_again = step.unknown_outcome == UnknownOutcome::AskAgain || !undoable;
                 record::start_compensating_uncertain(saga, failure, ask_again);
-                None
+                StepEnd::Changed
             }
             (Phase::Action, Err(failure)) => {
                 warn!(
@@ -363,7 +381,7 @@ impl Engine {
                 record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
                 (definition.on_failure)(&mut saga.payload, &failure);
                 record::start_compensating(saga, failure);
-                None
+                StepEnd::Changed
             }
             (Phase::Compensation, Err(failure)) if reconciling && !failure.code.is_transient() => {
                 info!(
@@ -379,7 +397,7 @@ impl Engine {
                 record::push_history(saga, history(Outcome::Failed, Some(failure)));
                 record::uncertainty_resolved(saga);
                 record::backward_done(saga);
-                None
+                StepEnd::Changed
             }
             (Phase::Compensation, Err(failure)) => {
                 error!(
@@ -388,7 +406,7 @@ impl Engine {
                 );
                 record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
                 record::get_stuck(saga, failure);
-                None
+                StepEnd::Changed
             }
         }
     }
@@ -425,6 +443,25 @@ impl Engine {
             .await?;
         call.apply(&reply, &mut saga.payload)
     }
+}
+
+/// How one run of a step left the saga, which decides whether the record is written before the
+/// next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StepEnd {
+    /// The step (or its compensation) went through and the saga goes on the way it was going.
+    /// The participant recorded its reply under the step's idempotency key, so the record
+    /// need not be written before the next step: a driver that takes over from the last
+    /// written record (this one died, or lost a compare-and-set) asks again, gets the
+    /// recorded replies and arrives at the same record. What changes the saga's course (a
+    /// failure, an unknown outcome, a retry, an end) is written before anything more is sent,
+    /// since asking again might not answer the same.
+    WentThrough,
+    /// The saga's course changed, or it ended: the record is written first.
+    Changed,
+    /// The step waits for its retry, this long: the record is written, letting go of the
+    /// lease.
+    RetryAfter(Duration),
 }
 
 /// The detail a step's error carries when its outcome is unknown.

@@ -16,3 +16,4 @@ mod replicas;
 mod support;
 mod transfer_stock;
 mod versions;
+mod written;

@@ -1,0 +1,170 @@
+//! When a saga's record is written: when it is created, when its course changes and when it
+//! ends, not after every step that went through. A driver that dies with steps unwritten
+//! leaves them to whoever takes over, who asks each again and gets its participant's recorded
+//! reply: every step is still applied once.
+
+use std::time::Duration;
+
+use bikestore_contracts::sagas::{
+    Outcome, Phase, SagaRecord, SagaStarted, SagaState, TransferStock,
+};
+use bikestore_contracts::{ProductId, ServiceName, StoreId, Subjects};
+use bikestore_harness::Configs;
+use bikestore_runtime::config::Fault;
+use futures::StreamExt;
+
+use crate::support::Stack;
+
+/// Transfers two units, waiting up to `wait_ms` for the saga to end.
+async fn transfer_two(
+    stack: &Stack,
+    source: StoreId,
+    destination: StoreId,
+    product_id: ProductId,
+    wait_ms: u64,
+) -> anyhow::Result<SagaStarted> {
+    let request = TransferStock {
+        from_store_id: source,
+        to_store_id: destination,
+        product_id,
+        quantity: 2,
+        wait_ms: Some(wait_ms),
+    };
+    Ok(stack.caller.call(&request).await?)
+}
+
+#[tokio::test]
+async fn a_saga_that_goes_through_is_written_when_created_and_when_it_ends() -> anyhow::Result<()> {
+    let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
+    let (source, product_id) = stack.store_with_stock(5).await?;
+    let destination = stack.store().await?;
+    let jetstream = async_nats::jetstream::new(stack.client.clone());
+    let bucket = jetstream
+        .get_key_value(Subjects::default().sagas_bucket())
+        .await?;
+    let mut writes = bucket.watch_all().await?;
+
+    let started = transfer_two(&stack, source, destination, product_id, 20_000).await?;
+    assert_eq!(started.state, SagaState::Completed, "{:?}", started.error);
+
+    let mut states = Vec::new();
+    while states.last() != Some(&SagaState::Completed) {
+        let entry = tokio::time::timeout(Duration::from_secs(10), writes.next())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the bucket's watch ended"))??;
+        if entry.key == started.saga_id.0 {
+            let record: SagaRecord = serde_json::from_slice(&entry.value)?;
+            states.push(record.state);
+        }
+    }
+    assert_eq!(
+        states,
+        [SagaState::Running, SagaState::Completed],
+        "three steps went through between the record's creation and its end"
+    );
+    let saga = stack.saga(&started.saga_id).await?;
+    let steps: Vec<&str> = saga
+        .history
+        .iter()
+        .map(|entry| entry.step.as_str())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "reserve_at_source",
+            "receive_at_destination",
+            "commit_at_source"
+        ],
+        "the record that ended holds every step's history"
+    );
+    stack.stop().await
+}
+
+/// How long a driver's lease lasts in the next test: short, but a second longer than the least
+/// a 2 s step timeout allows, since a lease with less than that left is renewed (and the
+/// record with it) before each step.
+const LEASE: Duration = Duration::from_secs(4);
+
+#[tokio::test]
+async fn a_driver_gone_after_unwritten_steps_leaves_them_asked_again_and_each_done_once()
+-> anyhow::Result<()> {
+    // The intake drives the transfer while its caller waits 300 ms: the first two steps go
+    // through, the third commits and its reply is held, and the intake gives up, with nothing
+    // written since the record's creation. Its lease then runs out and another driver takes
+    // the saga from that record.
+    let stack = Stack::configured(
+        &[ServiceName::Inventory, ServiceName::Orchestrator],
+        |configs: &mut Configs| {
+            configs.orchestrator.lease = LEASE;
+            configs.inventory.common.fault = Some(Fault::ReplyLate(
+                "commit_reservation".into(),
+                Duration::from_millis(1_000),
+            ));
+        },
+    )
+    .await?;
+    let (source, product_id) = stack.store_with_stock(5).await?;
+    let destination = stack.store().await?;
+    let started = transfer_two(&stack, source, destination, product_id, 300).await?;
+    assert_eq!(started.state, SagaState::Running);
+    let left_behind = stack.saga(&started.saga_id).await?;
+    assert!(
+        left_behind.history.is_empty(),
+        "the steps that went through were not written: {:?}",
+        left_behind.history
+    );
+    let dead_lease_until = left_behind
+        .lease
+        .as_ref()
+        .map(|lease| lease.until_ms)
+        .ok_or_else(|| anyhow::anyhow!("the intake's lease is not in the record"))?;
+    let level = stack.stock(source, product_id).await?;
+    assert_eq!(
+        (level.on_hand, level.reserved),
+        (3, 0),
+        "the reservation was committed before the intake gave up"
+    );
+
+    let ended = bikestore_testkit::eventually(
+        "the saga to be taken over and complete",
+        Duration::from_secs(20),
+        async || {
+            let saga = stack.saga(&started.saga_id).await?;
+            Ok((saga.state == SagaState::Completed).then_some(saga))
+        },
+    )
+    .await?;
+    let steps: Vec<(&str, Phase, Outcome)> = ended
+        .history
+        .iter()
+        .map(|entry| (entry.step.as_str(), entry.phase, entry.outcome))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("reserve_at_source", Phase::Action, Outcome::Succeeded),
+            ("receive_at_destination", Phase::Action, Outcome::Succeeded),
+            ("commit_at_source", Phase::Action, Outcome::Succeeded),
+        ]
+    );
+    assert!(
+        ended
+            .history
+            .iter()
+            .all(|entry| entry.started_at_ms >= dead_lease_until),
+        "every step was asked again by the driver that took over: {:?}",
+        ended.history
+    );
+    let level = stack.stock(source, product_id).await?;
+    assert_eq!(
+        (level.on_hand, level.reserved),
+        (3, 0),
+        "taken from the source once"
+    );
+    assert_eq!(
+        stack.stock(destination, product_id).await?.on_hand,
+        2,
+        "received at the destination once"
+    );
+    stack.stop().await
+}
