@@ -1,19 +1,21 @@
 //! When a saga's record is written: when it is created, when its course changes and when it
 //! ends, not after every step that went through. A driver that dies with steps unwritten
 //! leaves them to whoever takes over, who asks each again and gets its participant's recorded
-//! reply: every step is still applied once.
+//! reply: every step is still applied once. For the same reason an operator cannot resolve a
+//! saga while a driver holds it.
 
 use std::time::Duration;
 
 use bikestore_contracts::sagas::{
-    Outcome, Phase, SagaRecord, SagaStarted, SagaState, TransferStock,
+    Lease, Outcome, Phase, ResolveSaga, SagaId, SagaRecord, SagaStarted, SagaState, TransferStock,
 };
-use bikestore_contracts::{ProductId, ServiceName, StoreId, Subjects};
+use bikestore_contracts::{ErrorCode, ProductId, ServiceName, StoreId, Subjects};
 use bikestore_harness::Configs;
 use bikestore_runtime::config::Fault;
+use bikestore_runtime::now_ms;
 use futures::StreamExt;
 
-use crate::support::Stack;
+use crate::support::{Stack, transfer_record};
 
 /// Transfers two units, waiting up to `wait_ms` for the saga to end.
 async fn transfer_two(
@@ -166,5 +168,40 @@ async fn a_driver_gone_after_unwritten_steps_leaves_them_asked_again_and_each_do
         2,
         "received at the destination once"
     );
+    stack.stop().await
+}
+
+#[tokio::test]
+async fn a_saga_a_driver_holds_cannot_be_resolved_under_it() -> anyhow::Result<()> {
+    // A driver elsewhere holds the saga and may have steps done that its record does not show.
+    let stack = Stack::with(&[ServiceName::Orchestrator]).await?;
+    let saga_id = SagaId("driven-elsewhere".into());
+    let record = SagaRecord {
+        lease: Some(Lease {
+            holder: "a-driver-elsewhere.0".into(),
+            until_ms: now_ms() + 60_000,
+        }),
+        ..transfer_record(&saga_id, StoreId(1), StoreId(2), ProductId(1))
+    };
+    let jetstream = async_nats::jetstream::new(stack.client.clone());
+    let bucket = jetstream
+        .get_key_value(Subjects::default().sagas_bucket())
+        .await?;
+    bucket
+        .create(&saga_id.0, serde_json::to_vec(&record)?.into())
+        .await?;
+
+    let refused = stack
+        .caller
+        .call(&ResolveSaga {
+            saga_id: saga_id.clone(),
+            reason: "looked done".into(),
+        })
+        .await
+        .expect_err("resolved under its driver");
+    assert_eq!(refused.code, ErrorCode::Conflict, "{refused}");
+    assert!(refused.message.contains("being driven"), "{refused}");
+    let kept = stack.saga(&saga_id).await?;
+    assert_eq!((kept.state, kept.resolution), (SagaState::Running, None));
     stack.stop().await
 }
