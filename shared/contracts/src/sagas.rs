@@ -265,6 +265,15 @@ pub struct SagaRecord {
     /// its compensation knows what to undo.
     #[serde(default)]
     pub uncertain_step: Option<u32>,
+    /// Whether the record may be behind its participants. A driver does not write the steps
+    /// that go through (their participants keep the replies), so one that stopped without
+    /// letting go (it died, or its caller's wait ended) may have done steps the record does
+    /// not show; the driver that takes over sets this. Until a step is answered with work done
+    /// now rather than a reply replayed from the participant's inbox, or is refused, a step
+    /// that gives no answer is asked again later rather than given up: giving up would undo
+    /// the steps before it and leave those after it, done unseen, in place.
+    #[serde(default)]
+    pub may_be_behind: bool,
     /// When it was created.
     pub created_at_ms: i64,
     /// Whether its steps' idempotency keys begin with its creation time, so that each
@@ -407,12 +416,14 @@ message!(query GetSaga => SagaRecord, Orchestrator."get_saga", v 1);
 // Version 3: a place-order payload names the reservation it reserves under (`reserve_as`)
 // and its lines their products' names; a cancel-order payload the order's reservation (version
 // 2 gave a cancel-order payload its store).
-message!(SagaRecord, "saga_record", v 6);
+// Version 7: `may_be_behind`, after `uncertain_step`.
+message!(SagaRecord, "saga_record", v 7);
 // Version 2 of `list_sagas` and `saga_stats`: a store filter at the end, which a version 1
 // postcard body lacks.
 message!(query ListSagas => SagaList, Orchestrator."list_sagas", v 2);
 // Version 3 with the saga record's version 3.
-message!(SagaList, "saga_list", v 4);
+// Version 5 with the saga record's version 7.
+message!(SagaList, "saga_list", v 5);
 message!(command RetrySaga => SagaRecord, Orchestrator."retry_saga", v 1);
 message!(command ResolveSaga => SagaRecord, Orchestrator."resolve_saga", v 1);
 message!(query SagaStats => SagaStatsReport, Orchestrator."saga_stats", v 2);

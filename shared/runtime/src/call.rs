@@ -62,6 +62,16 @@ impl fmt::Debug for Caller {
     }
 }
 
+/// A reply as [`Caller::call_raw`] returns it.
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    /// The encoded reply.
+    pub body: bytes::Bytes,
+    /// Whether the participant answered from its inbox, a reply recorded before for the
+    /// request's idempotency key (`Bikestore-Replayed`), rather than doing the work now.
+    pub replayed: bool,
+}
+
 impl Caller {
     /// A caller over `client`.
     pub fn new(client: async_nats::Client, subjects: Subjects) -> Caller {
@@ -112,13 +122,20 @@ impl Caller {
         body: Vec<u8>,
         schema_version: u16,
         options: &CallOptions,
-    ) -> Result<bytes::Bytes, WireError> {
+    ) -> Result<RawReply, WireError> {
         let subject = self.subjects.svc(service, operation);
         let reply = self.send(subject, body, schema_version, options).await?;
         if let Some(error) = carried_error(&reply) {
             return Err(error);
         }
-        Ok(reply.payload)
+        let replayed = reply
+            .headers
+            .as_ref()
+            .is_some_and(|map| map.get(headers::REPLAYED).is_some());
+        Ok(RawReply {
+            body: reply.payload,
+            replayed,
+        })
     }
 
     async fn send(

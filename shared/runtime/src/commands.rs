@@ -194,6 +194,7 @@ impl ServiceDb {
         Ok(match prior {
             Prior::Recorded(recorded) => {
                 crate::metrics::inbox_hit(self.service, operation);
+                meta.replayed.mark();
                 Prior::Recorded(replay::<R>(&recorded).map_err(E::from))
             }
             Prior::Read(read) => Prior::Read(read),
@@ -279,6 +280,7 @@ impl ServiceDb {
             }
             Recorded::Replayed(result) => {
                 crate::metrics::inbox_hit(self.service, operation);
+                meta.replayed.mark();
                 result.map_err(E::from)
             }
         }
@@ -442,6 +444,7 @@ mod tests {
             saga_id: None,
             saga_step: None,
             traceparent: None,
+            replayed: Default::default(),
         }
     }
 
@@ -450,7 +453,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_repeat_gets_its_recorded_reply_and_anything_else_what_the_command_reads()
+    async fn a_repeat_gets_its_recorded_reply_marked_replayed_and_anything_else_what_it_reads()
     -> anyhow::Result<()> {
         let folder = tempfile::tempdir()?;
         let database = Database::open(
@@ -465,12 +468,23 @@ mod tests {
             error: None,
             order_id: None,
         };
+        let first = meta(Some("done"));
         let reply = started.clone();
-        db.command::<SagaStarted, CoreError, _>(&meta(Some("done")), move |_| Ok(reply))
+        db.command::<SagaStarted, CoreError, _>(&first, move |_| Ok(reply))
             .await?;
+        assert!(!first.replayed.is_marked(), "done now, not replayed");
+        let again = meta(Some("done"));
+        let replayed = db
+            .command::<SagaStarted, CoreError, _>(&again, |_| {
+                Err(CoreError::Conflict("a repeat does nothing".into()))
+            })
+            .await?;
+        assert_eq!(replayed, started);
+        assert!(again.replayed.is_marked(), "answered from the inbox");
 
+        let looked_up = meta(Some("done"));
         let repeat = db
-            .recorded_else::<SagaStarted, CoreError, i64, _>(&meta(Some("done")), |_| {
+            .recorded_else::<SagaStarted, CoreError, i64, _>(&looked_up, |_| {
                 Err(CoreError::Conflict("a repeat reads nothing".into()))
             })
             .await?;
@@ -478,11 +492,14 @@ mod tests {
             matches!(&repeat, Prior::Recorded(Ok(recorded)) if *recorded == started),
             "{repeat:?}"
         );
+        assert!(looked_up.replayed.is_marked());
         for key in [Some("new"), None] {
+            let unseen = meta(key);
             let fresh = db
-                .recorded_else::<SagaStarted, CoreError, _, _>(&meta(key), seven)
+                .recorded_else::<SagaStarted, CoreError, _, _>(&unseen, seven)
                 .await?;
             assert!(matches!(fresh, Prior::Read(7)), "{key:?}: {fresh:?}");
+            assert!(!unseen.replayed.is_marked(), "{key:?}");
         }
         let recorded = db
             .recorded::<SagaStarted, CoreError>(&meta(Some("done")))

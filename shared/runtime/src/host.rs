@@ -44,6 +44,26 @@ pub struct RequestMeta {
     /// The request's span as a W3C `traceparent`: the parent of what handling it sends on
     /// (requests and events pick it up on their own; a saga record keeps it).
     pub traceparent: Option<String>,
+    /// Marked when the request is answered from the inbox; the reply then says so
+    /// (`Bikestore-Replayed`).
+    pub replayed: ReplayMark,
+}
+
+/// Whether a request was answered from the inbox, set by [`crate::ServiceDb`] and read when
+/// the reply is sent.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayMark(Arc<std::sync::atomic::AtomicBool>);
+
+impl ReplayMark {
+    /// The request is answered with a reply recorded before.
+    pub fn mark(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether [`ReplayMark::mark`] was called.
+    pub fn is_marked(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// What a handler receives beside its request: the service's state and the request's metadata.
@@ -314,6 +334,7 @@ impl<S: Send + Sync + 'static> Exchange<S> {
             saga_step = request_header(headers::SAGA_STEP),
         );
         crate::trace::continue_from_headers(&span, self.request.message.headers.as_ref());
+        let replayed = ReplayMark::default();
         let outcome = async {
             let headers = self.request.message.headers.as_ref();
             let header = |name: &str| {
@@ -333,6 +354,7 @@ impl<S: Send + Sync + 'static> Exchange<S> {
                 saga_id: header(headers::SAGA_ID).map(str::to_owned),
                 saga_step: header(headers::SAGA_STEP).map(str::to_owned),
                 traceparent: crate::trace::current(),
+                replayed: replayed.clone(),
             };
             let request =
                 bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))
@@ -383,13 +405,15 @@ impl<S: Send + Sync + 'static> Exchange<S> {
         // Counted before the reply leaves, so a caller that has its answer sees it counted.
         let error_code = outcome.1.as_ref().err().map(|refusal| refusal.code);
         crate::metrics::request_served(self.service, R::OPERATION, error_code, started.elapsed());
-        self.respond::<R>(outcome.0, outcome.1).await;
+        self.respond::<R>(outcome.0, outcome.1, replayed.is_marked())
+            .await;
     }
 
     async fn respond<R: Request>(
         &self,
         content_type: ContentType,
         reply: Result<R::Reply, WireError>,
+        replayed: bool,
     ) {
         if self.request.message.reply.is_none() {
             debug!("request without a reply subject; nothing to answer");
@@ -397,6 +421,9 @@ impl<S: Send + Sync + 'static> Exchange<S> {
         }
         let mut reply_headers = HeaderMap::new();
         reply_headers.insert(headers::CONTENT_TYPE, content_type.header_value());
+        if replayed {
+            reply_headers.insert(headers::REPLAYED, "true");
+        }
         let body = match reply.and_then(|reply| {
             bikestore_codec::encode(content_type, &reply).map_err(|error| codec_error(&error))
         }) {

@@ -68,7 +68,7 @@ pub use application::Application;
 pub use commands::{CommandTx, Prior, ServiceDb};
 pub use config::CommonConfig;
 pub use error::{CoreError, RuntimeError, ServiceError, SnapshotError, error_chain};
-pub use host::{Ctx, RequestMeta, ServiceHost};
+pub use host::{Ctx, ReplayMark, RequestMeta, ServiceHost};
 pub use shutdown::Shutdown;
 
 /// Milliseconds since the Unix epoch, the one clock services use for stored timestamps.

@@ -329,6 +329,7 @@ pub fn saga(id: &str, state: SagaState) -> SagaRecord {
         resolution: None,
         lease: None,
         uncertain_step: None,
+        may_be_behind: false,
         created_at_ms: NOW_MS,
         keys_by_time: true,
         updated_at_ms: NOW_MS + 250,

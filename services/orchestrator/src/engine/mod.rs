@@ -17,23 +17,24 @@ pub mod definition;
 pub mod lease;
 mod progress;
 pub mod record;
+mod step;
 pub mod store;
 
 use std::time::Duration;
 
 use async_nats::HeaderMap;
 use async_nats::jetstream;
-use bikestore_codec::ContentType;
 use bikestore_contracts::backoff::Backoff;
-use bikestore_contracts::sagas::{Outcome, Phase, SagaId, SagaRecord, SagaState};
+use bikestore_contracts::sagas::{SagaId, SagaRecord, SagaState};
 use bikestore_contracts::{ErrorCode, Subjects, WireError, headers};
-use bikestore_runtime::call::{CallOptions, Caller};
+use bikestore_runtime::call::Caller;
 use bikestore_runtime::now_ms;
 use bikestore_runtime::outage;
-use tracing::{Instrument, error, info, warn};
+use tracing::{Instrument, info, warn};
 
 pub use definition::{Call, Definition, RetryPolicy, Step, UnknownOutcome};
 pub use lease::{Driver, LeasePolicy};
+use step::StepEnd;
 use store::{SagaStore, Written};
 
 use crate::error::OrchestratorError;
@@ -66,11 +67,6 @@ pub struct Engine {
     definitions: Vec<Definition>,
     lease: LeasePolicy,
 }
-
-/// How many times as many attempts a compensation (or the repeat of a step of unknown outcome)
-/// gets as an action before the saga is stuck: giving up on undoing leaves work for an
-/// operator, giving up on doing only fails the saga.
-const COMPENSATION_PERSISTENCE: u32 = 4;
 
 impl Engine {
     /// An engine over `definitions`.
@@ -167,8 +163,8 @@ impl Engine {
     /// waits for the outcome needs no further read.
     ///
     /// Dropping the future between two awaits is safe: the record is never half written, and
-    /// whoever drives the saga next repeats at most the step in flight, under the same
-    /// idempotency key.
+    /// whoever drives the saga next repeats the steps since the record was last written, each
+    /// under the same idempotency key, and gets the replies their participants recorded.
     pub async fn advance_from(
         &self,
         saga_id: &SagaId,
@@ -210,6 +206,15 @@ impl Engine {
                 .map_or(Duration::ZERO, |step| step.timeout);
             let mut revision = revision;
             if !driver.holds_for(&saga, now, step_timeout) {
+                // Taking over from a driver that never let go (its lease ran out): it may
+                // have done steps it did not write.
+                if saga
+                    .lease
+                    .as_ref()
+                    .is_some_and(|lease| lease.holder != driver.holder)
+                {
+                    saga.may_be_behind = true;
+                }
                 saga.lease = Some(driver.fresh(now));
                 match self.store.update(&saga, revision).await? {
                     Written::Revision(leased) => revision = leased,
@@ -257,211 +262,6 @@ impl Engine {
             }
         }
     }
-
-    /// Runs the current step's action or compensation once and records the outcome in the
-    /// record; returns a delay when the step must be retried later.
-    ///
-    /// A step given up with an unknown outcome (its last attempt timed out or went
-    /// unanswered) may have taken effect, so it is compensated too: first its action is sent
-    /// again under its own idempotency key, which the participant answers from its inbox if it
-    /// was done (or does now), so its compensation has what it needs; a refusal of that repeat
-    /// means it never happened and there is nothing to undo.
-    async fn run_step(&self, definition: &Definition, saga: &mut SagaRecord) -> StepEnd {
-        let Some(index) = record::current_index(saga) else {
-            return StepEnd::Changed;
-        };
-        let Some(step) = definition.steps.get(index) else {
-            // A forward cursor past the end means every step is done.
-            record::forward_done(saga, definition.steps.len());
-            return StepEnd::Changed;
-        };
-        let phase = if saga.state == SagaState::Compensating {
-            Phase::Compensation
-        } else {
-            Phase::Action
-        };
-        let reconciling = phase == Phase::Compensation && saga.uncertain_step == Some(index as u32);
-        let attempt = saga.attempt + 1;
-        let started_at_ms = now_ms();
-        let (sent_phase, call) = match phase {
-            Phase::Action => (Phase::Action, (step.action)(&saga.payload)),
-            Phase::Compensation if reconciling => (Phase::Action, (step.action)(&saga.payload)),
-            Phase::Compensation => (
-                Phase::Compensation,
-                match step.compensation {
-                    Some(compensation) => compensation(&saga.payload, saga.error.as_ref()),
-                    None => Ok(None),
-                },
-            ),
-        };
-        let result = match call {
-            Ok(Some(call)) => self
-                .execute(saga, step, sent_phase, call)
-                .await
-                .map(|()| Outcome::Succeeded),
-            Ok(None) => Ok(Outcome::Skipped),
-            Err(error) => Err(error),
-        };
-        let finished_at_ms = now_ms();
-        let history = |outcome, error| {
-            record::entry(
-                step.name,
-                sent_phase,
-                attempt,
-                outcome,
-                error,
-                started_at_ms,
-                finished_at_ms,
-            )
-        };
-        let max_attempts = match phase {
-            Phase::Action => step.retry.max_attempts,
-            Phase::Compensation => step
-                .retry
-                .max_attempts
-                .saturating_mul(COMPENSATION_PERSISTENCE),
-        };
-        match (phase, result) {
-            (Phase::Action, Ok(outcome)) => {
-                record::push_history(saga, history(outcome, None));
-                record::forward_done(saga, definition.steps.len());
-                StepEnd::WentThrough
-            }
-            (Phase::Compensation, Ok(outcome)) if reconciling && step.compensation.is_none() => {
-                info!(saga_id = %saga.saga_id, step = step.name, "the step of unknown outcome answered and cannot be undone; going on");
-                record::push_history(saga, history(outcome, None));
-                record::uncertain_step_went_through(saga, definition.steps.len());
-                StepEnd::Changed
-            }
-            (Phase::Compensation, Ok(outcome)) if reconciling => {
-                info!(saga_id = %saga.saga_id, step = step.name, "the step of unknown outcome answered; undoing it");
-                record::push_history(saga, history(outcome, None));
-                record::uncertainty_resolved(saga);
-                StepEnd::Changed
-            }
-            (Phase::Compensation, Ok(outcome)) => {
-                record::push_history(saga, history(outcome, None));
-                info!(saga_id = %saga.saga_id, step = step.name, "step compensated");
-                record::backward_done(saga);
-                StepEnd::WentThrough
-            }
-            (_, Err(failure)) if failure.code.is_transient() && attempt < max_attempts => {
-                let delay = step.retry.backoff(attempt);
-                warn!(
-                    saga_id = %saga.saga_id, step = step.name, ?phase, attempt, code = %failure.code,
-                    error = %failure.message, retry_in_ms = delay.as_millis() as u64, "saga step failed; will retry"
-                );
-                record::push_history(saga, history(Outcome::Retrying, Some(failure)));
-                record::schedule_retry(saga, finished_at_ms + delay.as_millis() as i64);
-                StepEnd::RetryAfter(delay)
-            }
-            (Phase::Action, Err(failure)) if failure.code.is_transient() => {
-                let failure = failure.with_detail(OUTCOME_DETAIL, OUTCOME_UNKNOWN);
-                warn!(
-                    saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
-                    error = %failure.message,
-                    "saga step gave no answer; it may have taken effect, so its outcome is settled before anything is undone"
-                );
-                record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
-                // A step that cannot be undone and may have taken effect must not have the
-                // steps before it undone: it is asked again, and goes on if it answers.
-                let undoable = step.compensation.is_some();
-                if undoable {
-                    (definition.on_failure)(&mut saga.payload, &failure);
-                }
-                let ask_again = step.unknown_outcome == UnknownOutcome::AskAgain || !undoable;
-                record::start_compensating_uncertain(saga, failure, ask_again);
-                StepEnd::Changed
-            }
-            (Phase::Action, Err(failure)) => {
-                warn!(
-                    saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
-                    error = %failure.message, "saga step failed; compensating the steps done"
-                );
-                record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
-                (definition.on_failure)(&mut saga.payload, &failure);
-                record::start_compensating(saga, failure);
-                StepEnd::Changed
-            }
-            (Phase::Compensation, Err(failure)) if reconciling && !failure.code.is_transient() => {
-                info!(
-                    saga_id = %saga.saga_id, step = step.name, code = %failure.code,
-                    "the step of unknown outcome was refused when asked again: it never took effect"
-                );
-                if step.compensation.is_none() {
-                    // Its failure is the saga's now (it was not when the step went unanswered):
-                    // the reason the steps before it are undone.
-                    (definition.on_failure)(&mut saga.payload, &failure);
-                    saga.error = Some(failure.clone());
-                }
-                record::push_history(saga, history(Outcome::Failed, Some(failure)));
-                record::uncertainty_resolved(saga);
-                record::backward_done(saga);
-                StepEnd::Changed
-            }
-            (Phase::Compensation, Err(failure)) => {
-                error!(
-                    saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
-                    error = %failure.message, "saga compensation failed; the saga is stuck until an operator retries or resolves it"
-                );
-                record::push_history(saga, history(Outcome::Failed, Some(failure.clone())));
-                record::get_stuck(saga, failure);
-                StepEnd::Changed
-            }
-        }
-    }
-
-    /// Sends a step's request and applies the reply to the payload.
-    async fn execute(
-        &self,
-        saga: &mut SagaRecord,
-        step: &Step,
-        phase: Phase,
-        call: Call,
-    ) -> Result<(), WireError> {
-        let phase_name = match phase {
-            Phase::Action => "action",
-            Phase::Compensation => "compensation",
-        };
-        let step_key = format!("{}:{}", step.name, phase_name);
-        let options = CallOptions {
-            idempotency_key: Some(record::idempotency_key(saga, &step_key)),
-            saga: Some((saga.saga_id.0.clone(), step_key)),
-            traceparent: None,
-            content_type: ContentType::Postcard,
-            timeout: Some(step.timeout),
-        };
-        let reply = self
-            .caller
-            .call_raw(
-                call.service,
-                call.operation,
-                call.body.clone(),
-                call.schema_version,
-                &options,
-            )
-            .await?;
-        call.apply(&reply, &mut saga.payload)
-    }
-}
-
-/// How one run of a step left the saga, which decides whether the record is written before the
-/// next step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StepEnd {
-    /// The step (or its compensation) went through and the saga goes on the way it was going.
-    /// The participant recorded its reply under the step's idempotency key, so the record
-    /// need not be written before the next step: a driver that takes over from the last
-    /// written record (this one died, or lost a compare-and-set) asks again, gets the
-    /// recorded replies and arrives at the same record. What changes the saga's course (a
-    /// failure, an unknown outcome, a retry, an end) is written before anything more is sent,
-    /// since asking again might not answer the same.
-    WentThrough,
-    /// The saga's course changed, or it ended: the record is written first.
-    Changed,
-    /// The step waits for its retry, this long: the record is written, letting go of the
-    /// lease.
-    RetryAfter(Duration),
 }
 
 /// The detail a step's error carries when its outcome is unknown.

@@ -157,6 +157,9 @@ pub fn as_created(record: &SagaRecord) -> SagaRecord {
     SagaRecord {
         run: record.run,
         keys_by_time: record.keys_by_time,
+        // Its participants may have done any of its steps: each is asked again, and one that
+        // gives no answer must not be given up.
+        may_be_behind: true,
         traceparent: record.traceparent.clone(),
         ..at_first_step(
             record.saga_id.clone(),
@@ -194,6 +197,7 @@ pub fn at_first_step(
         resolution: None,
         lease: None,
         uncertain_step: None,
+        may_be_behind: false,
         created_at_ms: now_ms,
         keys_by_time: true,
         updated_at_ms: now_ms,

@@ -156,7 +156,7 @@ impl Row {
     }
 
     /// Whether a change filed under the same keys as `old` is worth writing. A driver renews
-    /// its lease with every step it writes, and a step's time and lease are read only by
+    /// its lease with every record it writes, and a step's time and lease are read only by
     /// recovery (idle for a minute) and the takeover check (lease run out): while the same
     /// lease is held, a renewal by less than half a lease is left out, so a saga that ends
     /// within half a lease costs the index an insert and its final write, not a write per

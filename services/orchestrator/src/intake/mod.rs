@@ -201,7 +201,8 @@ async fn drive(
         Ok(Err(error)) => {
             warn!(saga_id = %saga_id, error = %bikestore_runtime::error_chain(&error), "saga could not advance at intake; queueing it");
         }
-        // The caller's wait is over; the step in flight is repeated by the next driver.
+        // The caller's wait is over; the next driver repeats the steps since the record was
+        // last written, answered from the participants' inboxes.
         Err(_elapsed) => {}
     }
     // Subscribe before queueing, so no progress event can slip past.

@@ -269,7 +269,7 @@ async fn a_saga_begun_before_keys_by_time_keeps_the_keys_its_participants_record
         )
         .await?;
     let mut done_before = record.payload.clone();
-    create_order.apply(&reply, &mut done_before)?;
+    create_order.apply(&reply.body, &mut done_before)?;
     let SagaPayload::PlaceOrder(done_before) = done_before else {
         anyhow::bail!("not a place-order payload");
     };

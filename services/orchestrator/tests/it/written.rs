@@ -87,6 +87,22 @@ async fn a_saga_that_goes_through_is_written_when_created_and_when_it_ends() -> 
 /// record with it) before each step.
 const LEASE: Duration = Duration::from_secs(4);
 
+/// Inventory and an orchestrator whose leases last [`LEASE`], with inventory holding the reply
+/// of `operation` for a second after committing it.
+async fn holding_replies_of(operation: &'static str) -> anyhow::Result<Stack> {
+    Stack::configured(
+        &[ServiceName::Inventory, ServiceName::Orchestrator],
+        move |configs: &mut Configs| {
+            configs.orchestrator.lease = LEASE;
+            configs.inventory.common.fault = Some(Fault::ReplyLate(
+                operation.into(),
+                Duration::from_millis(1_000),
+            ));
+        },
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_driver_gone_after_unwritten_steps_leaves_them_asked_again_and_each_done_once()
 -> anyhow::Result<()> {
@@ -94,17 +110,7 @@ async fn a_driver_gone_after_unwritten_steps_leaves_them_asked_again_and_each_do
     // through, the third commits and its reply is held, and the intake gives up, with nothing
     // written since the record's creation. Its lease then runs out and another driver takes
     // the saga from that record.
-    let stack = Stack::configured(
-        &[ServiceName::Inventory, ServiceName::Orchestrator],
-        |configs: &mut Configs| {
-            configs.orchestrator.lease = LEASE;
-            configs.inventory.common.fault = Some(Fault::ReplyLate(
-                "commit_reservation".into(),
-                Duration::from_millis(1_000),
-            ));
-        },
-    )
-    .await?;
+    let stack = holding_replies_of("commit_reservation").await?;
     let (source, product_id) = stack.store_with_stock(5).await?;
     let destination = stack.store().await?;
     let started = transfer_two(&stack, source, destination, product_id, 300).await?;
@@ -203,5 +209,108 @@ async fn a_saga_a_driver_holds_cannot_be_resolved_under_it() -> anyhow::Result<(
     assert!(refused.message.contains("being driven"), "{refused}");
     let kept = stack.saga(&saga_id).await?;
     assert_eq!((kept.state, kept.resolution), (SagaState::Running, None));
+    stack.stop().await
+}
+
+#[tokio::test]
+async fn a_step_asked_again_after_a_takeover_is_not_given_up_while_the_record_may_be_behind()
+-> anyhow::Result<()> {
+    // As above, the intake gives up with two steps done and the third committed, none
+    // written. Then inventory goes away, so the driver that takes over gets no answer to the
+    // first step, past all its attempts. Giving that step up would release the source's
+    // reservation, which is committed, and leave the destination's units in place.
+    let mut stack = holding_replies_of("commit_reservation").await?;
+    let attempts = stack.system.configs().orchestrator.max_attempts as usize;
+    let (source, product_id) = stack.store_with_stock(5).await?;
+    let destination = stack.store().await?;
+    let started = transfer_two(&stack, source, destination, product_id, 300).await?;
+    assert_eq!(started.state, SagaState::Running);
+    assert!(stack.saga(&started.saga_id).await?.history.is_empty());
+    stack.system.stop_service(ServiceName::Inventory).await?;
+
+    let unanswered = bikestore_testkit::eventually(
+        "the first step to be asked more times than its attempts",
+        Duration::from_secs(30),
+        async || {
+            let saga = stack.saga(&started.saga_id).await?;
+            let asked = saga
+                .history
+                .iter()
+                .filter(|entry| entry.step == "reserve_at_source")
+                .count();
+            Ok((asked > attempts || saga.state != SagaState::Running).then_some(saga))
+        },
+    )
+    .await?;
+    assert_eq!(
+        (unanswered.state, unanswered.may_be_behind),
+        (SagaState::Running, true),
+        "{:?}",
+        unanswered.history
+    );
+    assert!(
+        unanswered
+            .history
+            .iter()
+            .all(|entry| entry.phase == Phase::Action && entry.outcome == Outcome::Retrying),
+        "asked again, never given up: {:?}",
+        unanswered.history
+    );
+
+    stack.system.start_service(ServiceName::Inventory).await?;
+    let ended = bikestore_testkit::eventually(
+        "the saga to complete once inventory is back",
+        Duration::from_secs(30),
+        async || {
+            let saga = stack.saga(&started.saga_id).await?;
+            Ok(saga.state.is_terminal().then_some(saga))
+        },
+    )
+    .await?;
+    assert_eq!(ended.state, SagaState::Completed, "{:?}", ended.history);
+    assert!(
+        ended
+            .history
+            .iter()
+            .all(|entry| entry.phase == Phase::Action),
+        "nothing was undone: {:?}",
+        ended.history
+    );
+    let level = stack.stock(source, product_id).await?;
+    assert_eq!(
+        (level.on_hand, level.reserved),
+        (3, 0),
+        "taken from the source once"
+    );
+    assert_eq!(stack.stock(destination, product_id).await?.on_hand, 2);
+    stack.stop().await
+}
+
+#[tokio::test]
+async fn a_step_done_now_after_a_takeover_shows_the_record_caught_up() -> anyhow::Result<()> {
+    // The intake gives up while the second step's reply is held: the driver that takes over
+    // gets the first two steps replayed and does the third itself.
+    let stack = holding_replies_of("receive_stock").await?;
+    let (source, product_id) = stack.store_with_stock(5).await?;
+    let destination = stack.store().await?;
+    let started = transfer_two(&stack, source, destination, product_id, 300).await?;
+    assert_eq!(started.state, SagaState::Running);
+    let ended = bikestore_testkit::eventually(
+        "the saga to be taken over and complete",
+        Duration::from_secs(20),
+        async || {
+            let saga = stack.saga(&started.saga_id).await?;
+            Ok((saga.state == SagaState::Completed).then_some(saga))
+        },
+    )
+    .await?;
+    assert!(
+        !ended.may_be_behind,
+        "commit_at_source was done now, so nothing lay beyond the record"
+    );
+    assert_eq!(ended.history.len(), 3, "{:?}", ended.history);
+    let level = stack.stock(source, product_id).await?;
+    assert_eq!((level.on_hand, level.reserved), (3, 0));
+    assert_eq!(stack.stock(destination, product_id).await?.on_hand, 2);
     stack.stop().await
 }

@@ -26,11 +26,24 @@ pub struct SagaWatch {
 }
 
 impl SagaWatch {
-    /// Takes in a record read from the orchestrator; it is the truth, so it replaces the
-    /// history, and live entries already in it are not repeated.
+    /// Takes in a record read from the orchestrator; it is the truth, so its history comes
+    /// first, and live entries already in it are not repeated. A running saga's record may be
+    /// behind the live events (the orchestrator writes it when the saga's course changes, not
+    /// at every step): the live entries it lacks stay after its own, and so does the live
+    /// state. A record that has ended, or is stuck, holds everything.
     pub fn apply_record(&mut self, record: &SagaRecord) {
-        self.state = record.state;
+        let settled = record.state.is_terminal() || record.state == SagaState::Stuck;
+        let ahead: Vec<HistoryEntry> = self
+            .history
+            .iter()
+            .filter(|entry| !settled && !record.history.contains(entry))
+            .cloned()
+            .collect();
+        if ahead.is_empty() {
+            self.state = record.state;
+        }
         self.history = record.history.clone();
+        self.history.extend(ahead);
         if let bikestore_contracts::sagas::SagaPayload::PlaceOrder(place) = &record.payload {
             self.order_id = place.order_id.or(self.order_id);
             if let Some(reason) = &place.failure_reason {
@@ -126,5 +139,46 @@ pub fn failed(app: &mut App, operation: Operation, error: &UiError) {
         Operation::Products => form.products.results = Load::Failed(error.clone()),
         Operation::PlaceOrder => form.submission = Submission::Editing,
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::demo;
+
+    fn watching(record: &SagaRecord) -> SagaWatch {
+        SagaWatch {
+            saga_id: record.saga_id.clone(),
+            order_id: None,
+            state: SagaState::Running,
+            history: Vec::new(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_record_behind_the_live_events_keeps_what_they_told_and_an_ended_one_replaces_it() {
+        let mut record = demo::saga("s", SagaState::Running);
+        let done = record.history.split_off(1);
+        let mut watch = watching(&record);
+        for entry in record.history.iter().chain(&done) {
+            watch.apply_progress(SagaState::Running, Some(entry));
+        }
+        let live = watch.history.clone();
+
+        // Read while running, written before the steps the live events told.
+        watch.apply_record(&record);
+        assert_eq!(watch.history, live, "nothing told live is lost or repeated");
+        assert_eq!(watch.state, SagaState::Running);
+
+        let mut ended = demo::saga("s", SagaState::Failed);
+        ended.history.truncate(2);
+        watch.apply_record(&ended);
+        assert_eq!(
+            watch.history, ended.history,
+            "an ended record is the whole story"
+        );
+        assert_eq!(watch.state, SagaState::Failed);
     }
 }
