@@ -37,6 +37,8 @@ pub async fn handle(
                 saga.run += 1;
                 saga.error = None;
                 saga.uncertain_step = None;
+                // A new run's keys are new: no participant has done any of its steps.
+                saga.may_be_behind = false;
             }
             other => {
                 return Err(OrchestratorError::Conflict(format!(
