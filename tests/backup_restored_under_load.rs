@@ -151,11 +151,16 @@ async fn backup_under_load_then_restore(nats: fn() -> NatsOptions) -> anyhow::Re
         1,
     )
     .await?;
+    let jetstream = async_nats::jetstream::new(system.client().clone());
+    let unfinished = unfinished_sagas_not_marked_behind(&jetstream, system.subjects()).await?;
+    anyhow::ensure!(
+        unfinished.is_empty(),
+        "restored unfinished sagas not marked may_be_behind: {unfinished:?}"
+    );
     for service in START_ORDER {
         system.start_service(service).await?;
     }
     let restored_at = std::time::Instant::now();
-    let jetstream = async_nats::jetstream::new(system.client().clone());
     for stream in bikestore_backup::plan::streams(system.subjects()) {
         let mut found = jetstream.get_stream(&stream).await?;
         let copies = found.info().await?.config.num_replicas;
@@ -361,4 +366,26 @@ fn repeated_notifications(data: &Path) -> anyhow::Result<Vec<String>> {
         "notifications",
         "SELECT text FROM notifications WHERE kind LIKE 'order_%' GROUP BY kind, audience, text HAVING COUNT(*) > 1",
     )
+}
+
+/// The restored sagas that have not ended and yet are not marked `may_be_behind`: their
+/// participants' copies may be ahead of them, so each must be.
+async fn unfinished_sagas_not_marked_behind(
+    jetstream: &async_nats::jetstream::Context,
+    subjects: &bikestore_contracts::Subjects,
+) -> anyhow::Result<Vec<String>> {
+    use futures::TryStreamExt;
+    let bucket = jetstream.get_key_value(subjects.sagas_bucket()).await?;
+    let keys: Vec<String> = bucket.keys().await?.try_collect().await?;
+    let mut unmarked = Vec::new();
+    for key in keys {
+        let Some(value) = bucket.get(&key).await? else {
+            continue;
+        };
+        let record: bikestore_contracts::sagas::SagaRecord = serde_json::from_slice(&value)?;
+        if !record.state.is_terminal() && !record.may_be_behind {
+            unmarked.push(key);
+        }
+    }
+    Ok(unmarked)
 }

@@ -287,6 +287,12 @@ pub async fn restore(
         // A lease names a driver of the system the backup was taken from; none of them
         // drives this one, and recovery skips a saga whose lease has not run out yet.
         record.lease = None;
+        // Its participants' copies may be ahead of it by steps no record shows (a driver
+        // writes when a saga's course changes, not at every step): whoever drives it first
+        // asks those steps again and must not give one up for want of an answer.
+        if !record.state.is_terminal() {
+            record.may_be_behind = true;
+        }
         async move {
             match store.create(&record).await? {
                 Written::Revision(_) => Ok(()),

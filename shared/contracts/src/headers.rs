@@ -34,9 +34,10 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 pub const SAGA_ID: &str = "Bikestore-Saga-Id";
 /// The saga step a request performs.
 pub const SAGA_STEP: &str = "Bikestore-Saga-Step";
-/// On a reply: the participant answered from its inbox, with the reply it recorded for this
-/// idempotency key before, rather than doing the work now. A saga driver that takes over from
-/// a record that may be behind learns from it where the last driver got to.
+/// On a command's reply, `true` or `false`: whether the participant answered from its inbox,
+/// with the reply it recorded for this idempotency key before, rather than doing the work now.
+/// A saga driver that takes over from a record that may be behind learns from it where the
+/// last driver got to.
 pub const REPLAYED: &str = "Bikestore-Replayed";
 /// W3C trace context.
 pub const TRACEPARENT: &str = "traceparent";

@@ -68,8 +68,9 @@ pub struct RawReply {
     /// The encoded reply.
     pub body: bytes::Bytes,
     /// Whether the participant answered from its inbox, a reply recorded before for the
-    /// request's idempotency key (`Bikestore-Replayed`), rather than doing the work now.
-    pub replayed: bool,
+    /// request's idempotency key, rather than doing the work now (`Bikestore-Replayed` on a
+    /// command's reply); `None` from a service too old to say.
+    pub replayed: Option<bool>,
 }
 
 impl Caller {
@@ -131,7 +132,8 @@ impl Caller {
         let replayed = reply
             .headers
             .as_ref()
-            .is_some_and(|map| map.get(headers::REPLAYED).is_some());
+            .and_then(|map| map.get(headers::REPLAYED))
+            .map(|value| value.as_str() == "true");
         Ok(RawReply {
             body: reply.payload,
             replayed,

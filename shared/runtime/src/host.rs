@@ -421,8 +421,8 @@ impl<S: Send + Sync + 'static> Exchange<S> {
         }
         let mut reply_headers = HeaderMap::new();
         reply_headers.insert(headers::CONTENT_TYPE, content_type.header_value());
-        if replayed {
-            reply_headers.insert(headers::REPLAYED, "true");
+        if R::KIND == OperationKind::Command {
+            reply_headers.insert(headers::REPLAYED, if replayed { "true" } else { "false" });
         }
         let body = match reply.and_then(|reply| {
             bikestore_codec::encode(content_type, &reply).map_err(|error| codec_error(&error))

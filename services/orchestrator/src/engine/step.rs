@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use bikestore_codec::ContentType;
-use bikestore_contracts::WireError;
 use bikestore_contracts::sagas::{Outcome, Phase, SagaRecord, SagaState};
+use bikestore_contracts::{ErrorCode, WireError};
 use bikestore_runtime::call::CallOptions;
 use bikestore_runtime::now_ms;
 use tracing::{error, info, warn};
@@ -36,6 +36,13 @@ pub(super) enum StepEnd {
     /// The step waits for its retry, this long: the record is written, letting go of the
     /// lease.
     RetryAfter(Duration),
+}
+
+/// Whether a failed step's error tells nothing of whether the step was done before: no
+/// answer, or an internal error, which participants do not record (a refusal they record is
+/// answered the same to every repeat).
+fn says_nothing(failure: &WireError) -> bool {
+    failure.code.is_transient() || failure.code == ErrorCode::Internal
 }
 
 impl Engine {
@@ -75,24 +82,23 @@ impl Engine {
                 },
             ),
         };
-        let result = match call {
-            Ok(Some(call)) => self
-                .execute(saga, step, sent_phase, call)
-                .await
-                .map(|replayed| {
-                    // Done now, not replayed: the driver before never got this far.
-                    if !replayed {
-                        saga.may_be_behind = false;
-                    }
-                    Outcome::Succeeded
-                }),
-            Ok(None) => Ok(Outcome::Skipped),
-            Err(error) => Err(error),
+        let (result, replayed) = match call {
+            Ok(Some(call)) => match self.execute(saga, step, sent_phase, call).await {
+                Ok(replayed) => (Ok(Outcome::Succeeded), replayed),
+                Err(error) => (Err(error), None),
+            },
+            Ok(None) => (Ok(Outcome::Skipped), None),
+            Err(error) => (Err(error), None),
         };
-        if let Err(failure) = &result
-            && !failure.code.is_transient()
-        {
-            // A refusal: neither this driver nor the one before got past this step.
+        // A step done now (not replayed), or refused as the participant records refusals, is
+        // where the driver before stopped: it sends no step before the one ahead has
+        // answered. No answer, an internal error or a participant too old to say which
+        // replies it replays tells nothing.
+        let caught_up = match &result {
+            Ok(_) => replayed == Some(false),
+            Err(failure) => !says_nothing(failure),
+        };
+        if caught_up {
             saga.may_be_behind = false;
         }
         let finished_at_ms = now_ms();
@@ -148,15 +154,23 @@ impl Engine {
                 record::schedule_retry(saga, finished_at_ms + delay.as_millis() as i64);
                 StepEnd::RetryAfter(delay)
             }
-            (Phase::Action, Err(failure)) if failure.code.is_transient() && saga.may_be_behind => {
+            (Phase::Action, Err(failure)) if saga.may_be_behind && says_nothing(&failure) => {
                 // Giving up would undo the steps before this one, and the driver before may
                 // have done steps after it that the record does not show.
                 let delay = step.retry.backoff(attempt);
-                warn!(
-                    saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
-                    error = %failure.message, retry_in_ms = delay.as_millis() as u64,
-                    "saga step gave no answer, and the driver before this one may have gone further than the record shows; asking again later rather than giving up"
-                );
+                if attempt < max_attempts {
+                    warn!(
+                        saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
+                        error = %failure.message, retry_in_ms = delay.as_millis() as u64,
+                        "saga step failed, and the driver before this one may have gone further than the record shows; will retry"
+                    );
+                } else {
+                    error!(
+                        saga_id = %saga.saga_id, step = step.name, attempt, code = %failure.code,
+                        error = %failure.message, retry_in_ms = delay.as_millis() as u64,
+                        "saga step still fails past its attempts, and the driver before this one may have gone further than the record shows, so it is not given up: it is asked again until its participant answers (bring the participant back within its inbox retention)"
+                    );
+                }
                 record::push_history(saga, history(Outcome::Retrying, Some(failure)));
                 record::schedule_retry(saga, finished_at_ms + delay.as_millis() as i64);
                 StepEnd::RetryAfter(delay)
@@ -218,14 +232,14 @@ impl Engine {
     }
 
     /// Sends a step's request and applies the reply to the payload; answers whether the
-    /// participant replayed a reply recorded before.
+    /// participant replayed a reply recorded before (`None`: it does not say).
     async fn execute(
         &self,
         saga: &mut SagaRecord,
         step: &Step,
         phase: Phase,
         call: Call,
-    ) -> Result<bool, WireError> {
+    ) -> Result<Option<bool>, WireError> {
         let phase_name = match phase {
             Phase::Action => "action",
             Phase::Compensation => "compensation",
