@@ -47,7 +47,8 @@ fn says_nothing(failure: &WireError) -> bool {
 
 impl Engine {
     /// Runs the current step's action or compensation once and records the outcome in the
-    /// record; returns a delay when the step must be retried later.
+    /// record; answers how it left the saga ([`StepEnd`]), which says whether the record is
+    /// written before the next step.
     ///
     /// A step given up with an unknown outcome (its last attempt timed out or went
     /// unanswered) may have taken effect, so it is compensated too: first its action is sent

@@ -87,6 +87,15 @@ async fn a_saga_that_goes_through_is_written_when_created_and_when_it_ends() -> 
 /// record with it) before each step.
 const LEASE: Duration = Duration::from_secs(4);
 
+/// The saga's record once it has ended (within 30 s).
+async fn ended(stack: &Stack, saga_id: &SagaId) -> anyhow::Result<SagaRecord> {
+    bikestore_testkit::eventually("the saga to end", Duration::from_secs(30), async || {
+        let saga = stack.saga(saga_id).await?;
+        Ok(saga.state.is_terminal().then_some(saga))
+    })
+    .await
+}
+
 /// Inventory and an orchestrator whose leases last [`LEASE`], with inventory holding the reply
 /// of `operation` for a second after committing it.
 async fn holding_replies_of(operation: &'static str) -> anyhow::Result<Stack> {
@@ -133,15 +142,8 @@ async fn a_driver_gone_after_unwritten_steps_leaves_them_asked_again_and_each_do
         "the reservation was committed before the intake gave up"
     );
 
-    let ended = bikestore_testkit::eventually(
-        "the saga to be taken over and complete",
-        Duration::from_secs(20),
-        async || {
-            let saga = stack.saga(&started.saga_id).await?;
-            Ok((saga.state == SagaState::Completed).then_some(saga))
-        },
-    )
-    .await?;
+    let ended = ended(&stack, &started.saga_id).await?;
+    assert_eq!(ended.state, SagaState::Completed, "{:?}", ended.history);
     let steps: Vec<(&str, Phase, Outcome)> = ended
         .history
         .iter()
@@ -288,15 +290,7 @@ async fn a_step_asked_again_after_a_takeover_is_not_given_up_while_the_record_ma
     );
 
     stack.system.start_service(ServiceName::Inventory).await?;
-    let ended = bikestore_testkit::eventually(
-        "the saga to complete once inventory is back",
-        Duration::from_secs(30),
-        async || {
-            let saga = stack.saga(&started.saga_id).await?;
-            Ok(saga.state.is_terminal().then_some(saga))
-        },
-    )
-    .await?;
+    let ended = ended(&stack, &started.saga_id).await?;
     assert_eq!(ended.state, SagaState::Completed, "{:?}", ended.history);
     assert!(
         ended
@@ -325,15 +319,8 @@ async fn a_step_done_now_after_a_takeover_shows_the_record_caught_up() -> anyhow
     let destination = stack.store().await?;
     let started = transfer_two(&stack, source, destination, product_id, 300).await?;
     assert_eq!(started.state, SagaState::Running);
-    let ended = bikestore_testkit::eventually(
-        "the saga to be taken over and complete",
-        Duration::from_secs(20),
-        async || {
-            let saga = stack.saga(&started.saga_id).await?;
-            Ok((saga.state == SagaState::Completed).then_some(saga))
-        },
-    )
-    .await?;
+    let ended = ended(&stack, &started.saga_id).await?;
+    assert_eq!(ended.state, SagaState::Completed, "{:?}", ended.history);
     assert!(
         !ended.may_be_behind,
         "commit_at_source was done now, so nothing lay beyond the record"
