@@ -213,6 +213,20 @@ impl NatsServer {
     /// stream's leader reports from its replication log, this is what the node's store holds: a
     /// restored stream's followers get its messages out of band, after they count as current.
     pub async fn node_last_sequence(&self, index: usize, stream: &str) -> Option<u64> {
+        self.node_stream_detail(index, stream)
+            .await??
+            .get("state")?
+            .get("last_seq")?
+            .as_u64()
+    }
+
+    /// What node `index` (0-based) reports of `stream` on its monitoring port: `Some(None)`
+    /// when it holds no copy, `None` when it cannot be asked.
+    async fn node_stream_detail(
+        &self,
+        index: usize,
+        stream: &str,
+    ) -> Option<Option<serde_json::Value>> {
         let port = self.node_monitoring_port(index)?;
         let path = "/jsz?accounts=true&streams=true";
         let (_, body) = tokio::time::timeout(ATTEMPT_TIMEOUT, http_get(port, path))
@@ -221,13 +235,36 @@ impl NatsServer {
             .ok()?;
         let jsz: serde_json::Value = serde_json::from_str(&body).ok()?;
         let accounts = jsz.get("account_details")?.as_array()?;
-        let streams = accounts
+        let mut streams = accounts
             .iter()
             .filter_map(|account| account.get("stream_detail")?.as_array())
             .flatten();
-        streams
-            .filter(|detail| detail.get("name").and_then(serde_json::Value::as_str) == Some(stream))
-            .find_map(|detail| detail.get("state")?.get("last_seq")?.as_u64())
+        Some(
+            streams
+                .find(|detail| {
+                    detail.get("name").and_then(serde_json::Value::as_str) == Some(stream)
+                })
+                .cloned(),
+        )
+    }
+
+    /// Waits until no node holds a copy of `stream`: a deletion the meta leader acknowledged
+    /// reaches the other nodes a moment later, and a stream of the same name created or
+    /// restored meanwhile may find an old copy in its way.
+    pub async fn wait_until_no_node_holds(&self, stream: &str) -> anyhow::Result<()> {
+        eventually(
+            &format!("every node to drop its copy of {stream}"),
+            CLUSTER_DEADLINE,
+            async || {
+                for index in 0..self.node_count() {
+                    if self.node_stream_detail(index, stream).await?.is_some() {
+                        return None;
+                    }
+                }
+                Some(())
+            },
+        )
+        .await
     }
 
     /// Waits until every node's copy of `stream` holds its messages up to `last_sequence`

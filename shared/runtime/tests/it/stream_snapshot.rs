@@ -266,6 +266,7 @@ async fn a_replicated_stream_comes_back_on_a_cluster_with_its_replicas() -> anyh
     assert_eq!(snapshot.config["num_replicas"], 3);
 
     jetstream.delete_stream(&name).await?;
+    nats.wait_until_no_node_holds(&name).await?;
     let config = stream_snapshot::with_replicas(&snapshot.config, 3);
     stream_snapshot::restore_stream(
         &client,
