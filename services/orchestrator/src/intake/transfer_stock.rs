@@ -1,13 +1,12 @@
 //! `transfer_stock`: starts a transfer-stock saga.
 
-use bikestore_contracts::ReservationId;
 use bikestore_contracts::sagas::{SagaPayload, SagaStarted, TransferStock, TransferStockSaga};
 use bikestore_runtime::Ctx;
 
 use super::{new_record, saga_id_for, start_and_reply};
 use crate::Orchestrator;
 use crate::error::OrchestratorError;
-use crate::sagas::transfer_stock::NAME;
+use crate::sagas::transfer_stock::{NAME, fresh_reservation_id};
 
 /// The most units one transfer may move.
 const MAX_QUANTITY: i64 = 1_000_000;
@@ -35,10 +34,7 @@ pub async fn handle(
         to_store_id: request.to_store_id,
         product_id: request.product_id,
         quantity: request.quantity,
-        // Chosen once and kept in the record, so every retry of the reservation finds the same
-        // one; random, so nobody can guess it and hold it first (the saga ID is a digest of the
-        // caller's idempotency key, which may be predictable).
-        reservation_id: Some(ReservationId(format!("transfer-{}", ulid::Ulid::new()))),
+        reservation_id: Some(fresh_reservation_id()),
     });
     let record = new_record(&ctx, saga_id, NAME, payload)?;
     start_and_reply(&ctx, record, request.wait_ms).await

@@ -4,15 +4,15 @@
 //! out. A commit that gave no answer may have taken effect: it is asked again and, answered,
 //! the transfer completes (the source's units are gone, so nothing before it may be undone).
 
-use bikestore_contracts::WireError;
 use bikestore_contracts::inventory::{
     AdjustStock, CommitReservation, ReceiveStock, ReleaseReservation, ReservationLine, ReserveStock,
 };
 use bikestore_contracts::sagas::{SagaPayload, TransferStockSaga};
+use bikestore_contracts::{ReservationId, WireError};
 
 use crate::engine::definition::StepSettings;
 use crate::engine::{Call, Definition, Step, UnknownOutcome, missing};
-use crate::sagas::{ignore_failure, keep_payload, wrong_kind};
+use crate::sagas::{ignore_failure, wrong_kind};
 
 /// The definition's name.
 pub const NAME: &str = "transfer_stock";
@@ -53,7 +53,22 @@ pub fn definition(settings: StepSettings) -> Definition {
             step("commit_at_source", commit_at_source, None),
         ],
         on_failure: ignore_failure,
-        reset: keep_payload,
+        reset: reserve_anew,
+    }
+}
+
+/// A reservation ID for one run of a transfer: chosen once and kept in the record, so every
+/// retry of the reservation finds the same one; random, so nobody can guess it and hold it
+/// first (the saga ID is a digest of the caller's idempotency key, which may be predictable).
+pub fn fresh_reservation_id() -> ReservationId {
+    ReservationId(format!("transfer-{}", ulid::Ulid::new()))
+}
+
+/// An operator's new run reserves under a new ID: the last run's reservation was released,
+/// and reserving under its ID again would only find that one.
+fn reserve_anew(payload: &mut SagaPayload) {
+    if let SagaPayload::TransferStock(saga) = payload {
+        saga.reservation_id = Some(fresh_reservation_id());
     }
 }
 

@@ -345,3 +345,69 @@ async fn an_operator_can_resolve_a_stuck_saga_by_hand() -> anyhow::Result<()> {
     assert_eq!(retry.code, ErrorCode::Conflict);
     stack.stop().await
 }
+
+#[tokio::test]
+async fn a_failed_transfer_retried_by_an_operator_reserves_anew_and_completes() -> anyhow::Result<()>
+{
+    let stack = Stack::with(&[ServiceName::Inventory, ServiceName::Orchestrator]).await?;
+    let (source, product_id) = stack.store_with_stock(5).await?;
+    // The destination does not exist yet: the units are reserved at the source, refused at
+    // the destination, and the reservation released.
+    let destination = StoreId(source.0 + 1);
+    let request = TransferStock {
+        from_store_id: source,
+        to_store_id: destination,
+        product_id,
+        quantity: 2,
+        wait_ms: WAIT_MS,
+    };
+    let failed = stack.caller.call(&request).await?;
+    assert_eq!(failed.state, SagaState::Failed);
+    let first_run = stack.saga(&failed.saga_id).await?;
+    assert!(
+        first_run
+            .history
+            .iter()
+            .any(|entry| entry.step == "reserve_at_source" && entry.phase == Phase::Compensation),
+        "the first run reserved and released: {:?}",
+        first_run.history
+    );
+    assert_eq!(
+        stack.store().await?,
+        destination,
+        "the store the transfer named"
+    );
+
+    let retried = stack
+        .caller
+        .call(&RetrySaga {
+            saga_id: failed.saga_id.clone(),
+        })
+        .await?;
+    assert_eq!(retried.run, 1);
+    let ended = bikestore_testkit::eventually(
+        "the new run to end",
+        std::time::Duration::from_secs(20),
+        async || {
+            let saga = stack.saga(&failed.saga_id).await?;
+            Ok(saga.state.is_terminal().then_some(saga))
+        },
+    )
+    .await?;
+    assert_eq!(ended.state, SagaState::Completed, "{:?}", ended.history);
+    let reservation = |saga: &bikestore_contracts::sagas::SagaRecord| match &saga.payload {
+        bikestore_contracts::sagas::SagaPayload::TransferStock(transfer) => {
+            transfer.reservation_id.clone()
+        }
+        other => panic!("not a transfer: {other:?}"),
+    };
+    assert_ne!(
+        reservation(&ended),
+        reservation(&first_run),
+        "reserved anew"
+    );
+    let level = stack.stock(source, product_id).await?;
+    assert_eq!((level.on_hand, level.reserved), (3, 0));
+    assert_eq!(stack.stock(destination, product_id).await?.on_hand, 2);
+    stack.stop().await
+}
