@@ -87,6 +87,27 @@ async fn a_saga_that_goes_through_is_written_when_created_and_when_it_ends() -> 
 /// record with it) before each step.
 const LEASE: Duration = Duration::from_secs(4);
 
+/// Checks that two of the source's five units moved to the destination, once.
+async fn assert_moved_once(
+    stack: &Stack,
+    source: StoreId,
+    destination: StoreId,
+    product_id: ProductId,
+) -> anyhow::Result<()> {
+    let level = stack.stock(source, product_id).await?;
+    assert_eq!(
+        (level.on_hand, level.reserved),
+        (3, 0),
+        "taken from the source once"
+    );
+    assert_eq!(
+        stack.stock(destination, product_id).await?.on_hand,
+        2,
+        "received at the destination once"
+    );
+    Ok(())
+}
+
 /// The saga's record once it has ended (within 30 s).
 async fn ended(stack: &Stack, saga_id: &SagaId) -> anyhow::Result<SagaRecord> {
     bikestore_testkit::eventually("the saga to end", Duration::from_secs(30), async || {
@@ -165,17 +186,7 @@ async fn a_driver_gone_after_unwritten_steps_leaves_them_asked_again_and_each_do
         "every step was asked again by the driver that took over: {:?}",
         ended.history
     );
-    let level = stack.stock(source, product_id).await?;
-    assert_eq!(
-        (level.on_hand, level.reserved),
-        (3, 0),
-        "taken from the source once"
-    );
-    assert_eq!(
-        stack.stock(destination, product_id).await?.on_hand,
-        2,
-        "received at the destination once"
-    );
+    assert_moved_once(&stack, source, destination, product_id).await?;
     stack.stop().await
 }
 
@@ -300,13 +311,7 @@ async fn a_step_asked_again_after_a_takeover_is_not_given_up_while_the_record_ma
         "nothing was undone: {:?}",
         ended.history
     );
-    let level = stack.stock(source, product_id).await?;
-    assert_eq!(
-        (level.on_hand, level.reserved),
-        (3, 0),
-        "taken from the source once"
-    );
-    assert_eq!(stack.stock(destination, product_id).await?.on_hand, 2);
+    assert_moved_once(&stack, source, destination, product_id).await?;
     stack.stop().await
 }
 
@@ -326,8 +331,6 @@ async fn a_step_done_now_after_a_takeover_shows_the_record_caught_up() -> anyhow
         "commit_at_source was done now, so nothing lay beyond the record"
     );
     assert_eq!(ended.history.len(), 3, "{:?}", ended.history);
-    let level = stack.stock(source, product_id).await?;
-    assert_eq!((level.on_hand, level.reserved), (3, 0));
-    assert_eq!(stack.stock(destination, product_id).await?.on_hand, 2);
+    assert_moved_once(&stack, source, destination, product_id).await?;
     stack.stop().await
 }
