@@ -217,6 +217,11 @@ fn configure(
     };
     connection.pragma_update(None, "synchronous", synchronous)?;
     connection.pragma_update(None, "foreign_keys", true)?;
+    // Each job of a batch runs in a savepoint, so SQLite keeps the pages it changes in a
+    // sub-journal; past 64 KiB that spills to a temporary file, which then grows for the whole
+    // transaction. In memory it is dropped at each release: the profile counted more writes to
+    // sub-journals than to the WAL. Nothing durable lives there, so a crash loses nothing.
+    connection.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 

@@ -355,3 +355,56 @@ async fn a_cached_statement_is_not_compiled_again_for_new_bound_values() {
     let by_writer = database.write(recompilations).await.expect("writes");
     assert_eq!((by_reader, by_writer), (0, 0));
 }
+
+/// The sub-journal of each job's savepoint stays in memory, however many pages a job changes
+/// (it spilled to a temporary file past 64 KiB, and that file then grew for the whole batch),
+/// and rolling a large job back still undoes exactly that job.
+#[tokio::test]
+async fn savepoints_journal_in_memory_and_a_large_job_still_rolls_back_alone() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = Arc::new(open(&directory));
+    let temp_store: i64 = database
+        .write(|connection| {
+            connection
+                .query_row("PRAGMA temp_store", [], |row| row.get(0))
+                .map_err(StorageError::from)
+        })
+        .await
+        .expect("reads the pragma");
+    assert_eq!(temp_store, 2, "the writer keeps temporary data in memory");
+    database
+        .write(|connection| {
+            connection.execute_batch("CREATE TABLE filler (id INTEGER PRIMARY KEY, pad BLOB)")?;
+            Ok::<_, StorageError>(())
+        })
+        .await
+        .expect("creates the table");
+    let kept = database.write(|connection| {
+        connection.execute("UPDATE counter SET value = 7", [])?;
+        Ok::<_, StorageError>(())
+    });
+    let undone = database.write(|connection| {
+        // About 2 MiB of new pages, far past the 64 KiB a sub-journal once held in memory.
+        for id in 0..512 {
+            connection.execute(
+                "INSERT INTO filler (id, pad) VALUES (?1, zeroblob(4000))",
+                [id],
+            )?;
+        }
+        connection.execute("UPDATE counter SET value = 99", [])?;
+        Err::<(), _>(StorageError::ReadCancelled)
+    });
+    let (kept, undone) = tokio::join!(kept, undone);
+    kept.expect("the first job commits");
+    assert!(undone.is_err(), "the large job fails");
+    assert_eq!(value(&database).await, 7);
+    let filler: i64 = database
+        .read(|connection| {
+            connection
+                .query_row("SELECT COUNT(*) FROM filler", [], |row| row.get(0))
+                .map_err(StorageError::from)
+        })
+        .await
+        .expect("counts");
+    assert_eq!(filler, 0, "nothing of the failed job is left");
+}
