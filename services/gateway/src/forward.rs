@@ -4,11 +4,12 @@
 //! asserted operations the gateway's signed caller assertion. The body is the caller's, unless
 //! the gateway forced a list to the caller's store (`scope`).
 
-use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
+use async_nats::{HeaderMap, HeaderName, HeaderValue};
 use bikestore_codec::ContentType;
 use bikestore_contracts::trace_context::TraceParent;
-use bikestore_contracts::{ErrorCode, WireError, headers};
+use bikestore_contracts::{ErrorCode, WireError};
+use bikestore_runtime::header_name;
 
 use crate::pipeline::{Caller, transport_error};
 use crate::table::Rule;
@@ -106,7 +107,7 @@ fn forwarded_headers(
     content_type: ContentType,
     caller: Option<&Caller>,
 ) -> Result<HeaderMap, WireError> {
-    let header = |name: &str| {
+    let header = |name: HeaderName| {
         message
             .headers
             .as_ref()
@@ -114,14 +115,14 @@ fn forwarded_headers(
             .map(|value| value.as_str())
     };
     let mut forwarded = HeaderMap::new();
-    forwarded.insert(headers::CONTENT_TYPE, content_type.header_value());
+    forwarded.insert(header_name::CONTENT_TYPE, content_type.header_value());
     if let Some(version) =
-        bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))
+        bikestore_codec::schema_version_from_header(header(header_name::SCHEMA_VERSION))
             .map_err(|error| WireError::new(error.code(), error.to_string()))?
     {
-        forwarded.insert(headers::SCHEMA_VERSION, version.to_string().as_str());
+        forwarded.insert(header_name::SCHEMA_VERSION, HeaderValue::from(version));
     }
-    if let Some(key) = header(headers::IDEMPOTENCY_KEY) {
+    if let Some(key) = header(header_name::IDEMPOTENCY_KEY) {
         if !header_value_ok(key) {
             return Err(WireError::new(
                 ErrorCode::Invalid,
@@ -130,26 +131,26 @@ fn forwarded_headers(
                 ),
             ));
         }
-        forwarded.insert(headers::IDEMPOTENCY_KEY, key);
+        forwarded.insert(header_name::IDEMPOTENCY_KEY, key);
     }
     // The gateway's own span names the parent: it continues the caller's trace when the
     // caller sent a well-formed one.
     let traceparent = bikestore_runtime::trace::current()
         .or_else(|| {
-            header(headers::TRACEPARENT)
+            header(header_name::TRACEPARENT)
                 .filter(|value| TraceParent::parse(value).is_some())
                 .map(str::to_owned)
         })
         .unwrap_or_else(|| TraceParent::new_root().to_string());
-    forwarded.insert(headers::TRACEPARENT, traceparent.as_str());
+    forwarded.insert(header_name::TRACEPARENT, traceparent.as_str());
     if let Some(caller) = caller {
         forwarded.insert(
-            headers::CALLER_STAFF_ID,
+            header_name::CALLER_STAFF_ID,
             caller.access.claims.staff_id.to_string().as_str(),
         );
-        forwarded.insert(headers::CALLER_ROLE, caller.status.role.as_str());
+        forwarded.insert(header_name::CALLER_ROLE, caller.status.role.as_str());
         if let Some(store) = caller.status.store_id {
-            forwarded.insert(headers::CALLER_STORE_ID, store.to_string().as_str());
+            forwarded.insert(header_name::CALLER_STORE_ID, store.to_string().as_str());
         }
     }
     Ok(forwarded)
@@ -159,12 +160,12 @@ fn forwarded_headers(
 /// decode. For the few replies the gateway reads (a login's member, a customer read's rows).
 pub fn decode_success<M: bikestore_contracts::Message>(reply: &async_nats::Message) -> Option<M> {
     let reply_headers = reply.headers.as_ref();
-    if reply_headers.is_some_and(|map| map.get(headers::NATS_SERVICE_ERROR).is_some()) {
+    if reply_headers.is_some_and(|map| map.get(header_name::NATS_SERVICE_ERROR).is_some()) {
         return None;
     }
     let content_type = ContentType::from_header(
         reply_headers
-            .and_then(|map| map.get(headers::CONTENT_TYPE))
+            .and_then(|map| map.get(header_name::CONTENT_TYPE))
             .map(|value| value.as_str()),
     )
     .unwrap_or_default();
@@ -174,10 +175,10 @@ pub fn decode_success<M: bikestore_contracts::Message>(reply: &async_nats::Messa
 /// The error a service's reply carries, if it is an error reply.
 pub fn carried_error(reply: &async_nats::Message) -> Option<WireError> {
     let reply_headers = reply.headers.as_ref()?;
-    reply_headers.get(headers::NATS_SERVICE_ERROR)?;
+    reply_headers.get(header_name::NATS_SERVICE_ERROR)?;
     let content_type = ContentType::from_header(
         reply_headers
-            .get(headers::CONTENT_TYPE)
+            .get(header_name::CONTENT_TYPE)
             .map(|value| value.as_str()),
     )
     .unwrap_or_default();
@@ -186,6 +187,8 @@ pub fn carried_error(reply: &async_nats::Message) -> Option<WireError> {
 
 #[cfg(test)]
 mod tests {
+    use bikestore_contracts::headers;
+
     use super::*;
 
     #[test]

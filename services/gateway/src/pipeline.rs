@@ -13,15 +13,15 @@
 //! run of rate-limited refusals by one bucket once), and every read of customer data, which is
 //! forwarded rather than handed over so its rows can be counted (see `audit`).
 
-use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
+use async_nats::{HeaderMap, HeaderName};
 use bikestore_auth::{RequestSignature, VerifiedAccess, verify_request};
 use bikestore_codec::ContentType;
 use bikestore_contracts::gateway::AuditRecord;
 use bikestore_contracts::message::OperationKind;
 use bikestore_contracts::{ErrorCode, WireError, headers};
-use bikestore_runtime::ServiceError;
 use bikestore_runtime::config::Fault;
+use bikestore_runtime::{ServiceError, header_name};
 use tracing::{debug, info, warn};
 
 use crate::Gateway;
@@ -63,14 +63,14 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
         debug!("public request without an inbox to answer; ignored");
         return;
     };
-    let header = |name: &str| {
+    let header = |name: HeaderName| {
         message
             .headers
             .as_ref()
             .and_then(|map| map.get(name))
             .map(|value| value.as_str())
     };
-    let content_type = ContentType::from_header(header(headers::CONTENT_TYPE));
+    let content_type = ContentType::from_header(header(header_name::CONTENT_TYPE));
     let Ok(content_type) = content_type else {
         let refusal = WireError::new(ErrorCode::Invalid, "unknown content type");
         respond_error(gateway, reply_to, ContentType::Json, &refusal).await;
@@ -109,7 +109,7 @@ pub async fn serve(gateway: &Gateway, message: async_nats::Message) {
         operation: rule.operation.to_owned(),
         store_id: None,
         error: None,
-        idempotency_key: header(headers::IDEMPOTENCY_KEY)
+        idempotency_key: header(header_name::IDEMPOTENCY_KEY)
             .filter(|key| forward::header_value_ok(key))
             .map(str::to_owned),
         target_ids: Default::default(),
@@ -225,7 +225,8 @@ async fn admit(
         message
             .headers
             .as_ref()
-            .and_then(|map| map.get(name))
+            // Built from the static name, the lookup copies nothing to the heap.
+            .and_then(|map| map.get(HeaderName::from_static(name)))
             .map(|value| value.as_str())
             .ok_or(GatewayError::Unsigned { header: name })
     };
@@ -362,7 +363,7 @@ fn request_version(
         message
             .headers
             .as_ref()
-            .and_then(|map| map.get(headers::SCHEMA_VERSION))
+            .and_then(|map| map.get(header_name::SCHEMA_VERSION))
             .map(|value| value.as_str()),
     )
 }
@@ -416,10 +417,10 @@ async fn respond_error(
     refusal: &WireError,
 ) {
     let mut reply_headers = HeaderMap::new();
-    reply_headers.insert(headers::CONTENT_TYPE, content_type.header_value());
-    reply_headers.insert(headers::NATS_SERVICE_ERROR, refusal.message.as_str());
+    reply_headers.insert(header_name::CONTENT_TYPE, content_type.header_value());
+    reply_headers.insert(header_name::NATS_SERVICE_ERROR, refusal.message.as_str());
     reply_headers.insert(
-        headers::NATS_SERVICE_ERROR_CODE,
+        header_name::NATS_SERVICE_ERROR_CODE,
         refusal.code.status().to_string().as_str(),
     );
     let body = bikestore_codec::encode_error(content_type, refusal);

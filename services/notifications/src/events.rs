@@ -15,13 +15,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream;
+use async_nats::{HeaderName, jetstream};
 use bikestore_codec::{CodecError, ContentType};
 use bikestore_contracts::inventory::StockLow;
 use bikestore_contracts::orders::OrderStatusChanged;
-use bikestore_contracts::{Message, ServiceName, Subjects, headers};
+use bikestore_contracts::{Message, ServiceName, Subjects};
 use bikestore_runtime::consumer::{Disposition, DurableConsumer};
-use bikestore_runtime::error_chain;
+use bikestore_runtime::{error_chain, header_name};
 use tracing::{Span, debug, error, info, info_span, warn};
 
 use crate::Notifications;
@@ -140,7 +140,7 @@ fn prepare(state: &Notifications, max_deliver: i64, message: &jetstream::Message
     let event_id = message
         .headers
         .as_ref()
-        .and_then(|map| map.get(headers::NATS_MSG_ID))
+        .and_then(|map| map.get(header_name::NATS_MSG_ID))
         .map(|value| value.as_str().to_owned())
         .filter(|value| !value.is_empty())
         .or_else(|| {
@@ -203,15 +203,15 @@ fn render(
 }
 
 fn decode<M: Message>(message: &jetstream::Message, max_bytes: usize) -> Result<M, CodecError> {
-    let header = |name: &str| {
+    let header = |name: HeaderName| {
         message
             .headers
             .as_ref()
             .and_then(|map| map.get(name))
             .map(|value| value.as_str())
     };
-    let content_type = ContentType::from_header(header(headers::CONTENT_TYPE))?;
+    let content_type = ContentType::from_header(header(header_name::CONTENT_TYPE))?;
     let schema_version =
-        bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))?;
+        bikestore_codec::schema_version_from_header(header(header_name::SCHEMA_VERSION))?;
     bikestore_codec::decode(content_type, schema_version, &message.payload, max_bytes)
 }

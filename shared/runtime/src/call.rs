@@ -7,10 +7,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::HeaderMap;
 use async_nats::client::RequestErrorKind;
+use async_nats::{HeaderMap, HeaderName, HeaderValue};
 use bikestore_codec::ContentType;
-use bikestore_contracts::{ErrorCode, Message, Request, ServiceName, Subjects, WireError, headers};
+use bikestore_contracts::{ErrorCode, Message, Request, ServiceName, Subjects, WireError};
+
+use crate::header_name;
 
 /// The default time a caller waits for a reply.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -132,7 +134,7 @@ impl Caller {
         let replayed = reply
             .headers
             .as_ref()
-            .and_then(|map| map.get(headers::REPLAYED))
+            .and_then(|map| map.get(header_name::REPLAYED))
             .map(|value| value.as_str() == "true");
         Ok(RawReply {
             body: reply.payload,
@@ -148,17 +150,23 @@ impl Caller {
         options: &CallOptions,
     ) -> Result<async_nats::Message, WireError> {
         let mut request_headers = HeaderMap::new();
-        request_headers.insert(headers::CONTENT_TYPE, options.content_type.header_value());
-        request_headers.insert(headers::SCHEMA_VERSION, schema_version.to_string().as_str());
+        request_headers.insert(
+            header_name::CONTENT_TYPE,
+            options.content_type.header_value(),
+        );
+        request_headers.insert(
+            header_name::SCHEMA_VERSION,
+            HeaderValue::from(schema_version),
+        );
         if let Some(key) = &options.idempotency_key {
-            request_headers.insert(headers::IDEMPOTENCY_KEY, key.as_str());
+            request_headers.insert(header_name::IDEMPOTENCY_KEY, key.as_str());
         }
         if let Some((saga_id, step)) = &options.saga {
-            request_headers.insert(headers::SAGA_ID, saga_id.as_str());
-            request_headers.insert(headers::SAGA_STEP, step.as_str());
+            request_headers.insert(header_name::SAGA_ID, saga_id.as_str());
+            request_headers.insert(header_name::SAGA_STEP, step.as_str());
         }
         if let Some(traceparent) = options.traceparent.clone().or_else(crate::trace::current) {
-            request_headers.insert(headers::TRACEPARENT, traceparent.as_str());
+            request_headers.insert(header_name::TRACEPARENT, traceparent.as_str());
         }
         if let Some(stamp) = &self.stamp {
             stamp(&subject, &body, &mut request_headers);
@@ -195,10 +203,10 @@ impl Caller {
 /// The wire error a reply carries, if it is an error reply.
 fn carried_error(reply: &async_nats::Message) -> Option<WireError> {
     let reply_headers = reply.headers.as_ref()?;
-    reply_headers.get(headers::NATS_SERVICE_ERROR)?;
+    reply_headers.get(header_name::NATS_SERVICE_ERROR)?;
     let content_type = ContentType::from_header(
         reply_headers
-            .get(headers::CONTENT_TYPE)
+            .get(header_name::CONTENT_TYPE)
             .map(|value| value.as_str()),
     )
     .unwrap_or_default();
@@ -207,19 +215,19 @@ fn carried_error(reply: &async_nats::Message) -> Option<WireError> {
 
 /// Decodes a reply message: the typed reply, or the wire error it carries.
 pub fn decode_reply<M: Message>(reply: &async_nats::Message) -> Result<M, WireError> {
-    let header = |name: &str| {
+    let header = |name: HeaderName| {
         reply
             .headers
             .as_ref()
             .and_then(|map| map.get(name))
             .map(|value| value.as_str())
     };
-    let content_type = ContentType::from_header(header(headers::CONTENT_TYPE))
+    let content_type = ContentType::from_header(header(header_name::CONTENT_TYPE))
         .map_err(|error| WireError::new(ErrorCode::Internal, error.to_string()))?;
     if let Some(error) = carried_error(reply) {
         return Err(error);
     }
-    let version = bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))
+    let version = bikestore_codec::schema_version_from_header(header(header_name::SCHEMA_VERSION))
         .map_err(|error| WireError::new(ErrorCode::Internal, error.to_string()))?;
     bikestore_codec::decode::<M>(content_type, version, &reply.payload, usize::MAX).map_err(
         |error| {

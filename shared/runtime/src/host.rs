@@ -13,11 +13,11 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use async_nats::HeaderMap;
 use async_nats::service::{Service, ServiceExt};
+use async_nats::{HeaderMap, HeaderName, HeaderValue};
 use bikestore_codec::{CodecError, ContentType};
 use bikestore_contracts::message::OperationKind;
-use bikestore_contracts::{ErrorCode, Request, ServiceName, Subjects, WireError, headers};
+use bikestore_contracts::{ErrorCode, Request, ServiceName, Subjects, WireError};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use tokio::task::JoinSet;
@@ -25,6 +25,7 @@ use tracing::{Instrument, debug, error, info, warn};
 
 use crate::config::Fault;
 use crate::error::{RuntimeError, ServiceError, error_chain};
+use crate::header_name;
 use crate::shutdown::Shutdown;
 
 /// How long shutdown waits for requests already delivered to an endpoint.
@@ -314,7 +315,7 @@ impl<S: Send + Sync + 'static> Exchange<S> {
         Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
     {
         let started = std::time::Instant::now();
-        let request_header = |name: &str| {
+        let request_header = |name: HeaderName| {
             self.request
                 .message
                 .headers
@@ -329,35 +330,35 @@ impl<S: Send + Sync + 'static> Exchange<S> {
             otel.name = R::OPERATION,
             service = %self.service,
             subject = %self.request.message.subject,
-            idempotency_key = request_header(headers::IDEMPOTENCY_KEY),
-            saga_id = request_header(headers::SAGA_ID),
-            saga_step = request_header(headers::SAGA_STEP),
+            idempotency_key = request_header(header_name::IDEMPOTENCY_KEY),
+            saga_id = request_header(header_name::SAGA_ID),
+            saga_step = request_header(header_name::SAGA_STEP),
         );
         crate::trace::continue_from_headers(&span, self.request.message.headers.as_ref());
         let replayed = ReplayMark::default();
         let outcome = async {
             let headers = self.request.message.headers.as_ref();
-            let header = |name: &str| {
+            let header = |name: HeaderName| {
                 headers
                     .and_then(|map| map.get(name))
                     .map(|value| value.as_str())
             };
             // An unreadable content type is answered in JSON, the format a human is most likely
             // to be typing.
-            let content_type = match ContentType::from_header(header(headers::CONTENT_TYPE)) {
+            let content_type = match ContentType::from_header(header(header_name::CONTENT_TYPE)) {
                 Ok(content_type) => content_type,
                 Err(error) => return (ContentType::Json, Err(codec_error(&error))),
             };
             let meta = RequestMeta {
                 operation: R::OPERATION,
-                idempotency_key: header(headers::IDEMPOTENCY_KEY).map(str::to_owned),
-                saga_id: header(headers::SAGA_ID).map(str::to_owned),
-                saga_step: header(headers::SAGA_STEP).map(str::to_owned),
+                idempotency_key: header(header_name::IDEMPOTENCY_KEY).map(str::to_owned),
+                saga_id: header(header_name::SAGA_ID).map(str::to_owned),
+                saga_step: header(header_name::SAGA_STEP).map(str::to_owned),
                 traceparent: crate::trace::current(),
                 replayed: replayed.clone(),
             };
             let request =
-                bikestore_codec::schema_version_from_header(header(headers::SCHEMA_VERSION))
+                bikestore_codec::schema_version_from_header(header(header_name::SCHEMA_VERSION))
                     .and_then(|version| {
                         bikestore_codec::decode::<R>(
                             content_type,
@@ -420,26 +421,27 @@ impl<S: Send + Sync + 'static> Exchange<S> {
             return;
         }
         let mut reply_headers = HeaderMap::new();
-        reply_headers.insert(headers::CONTENT_TYPE, content_type.header_value());
+        reply_headers.insert(header_name::CONTENT_TYPE, content_type.header_value());
         if R::KIND == OperationKind::Command {
-            reply_headers.insert(headers::REPLAYED, if replayed { "true" } else { "false" });
+            reply_headers.insert(
+                header_name::REPLAYED,
+                if replayed { "true" } else { "false" },
+            );
         }
         let body = match reply.and_then(|reply| {
             bikestore_codec::encode(content_type, &reply).map_err(|error| codec_error(&error))
         }) {
             Ok(body) => {
                 reply_headers.insert(
-                    headers::SCHEMA_VERSION,
-                    <R::Reply as bikestore_contracts::Message>::SCHEMA_VERSION
-                        .to_string()
-                        .as_str(),
+                    header_name::SCHEMA_VERSION,
+                    HeaderValue::from(<R::Reply as bikestore_contracts::Message>::SCHEMA_VERSION),
                 );
                 body
             }
             Err(wire_error) => {
-                reply_headers.insert(headers::NATS_SERVICE_ERROR, wire_error.message.as_str());
+                reply_headers.insert(header_name::NATS_SERVICE_ERROR, wire_error.message.as_str());
                 reply_headers.insert(
-                    headers::NATS_SERVICE_ERROR_CODE,
+                    header_name::NATS_SERVICE_ERROR_CODE,
                     wire_error.code.status().to_string().as_str(),
                 );
                 bikestore_codec::encode_error(content_type, &wire_error)

@@ -14,6 +14,7 @@
 //! - [`connect`]: a NATS connection that retries at start and reconnects for ever;
 //! - [`health`]: the system's health (services' statistics, streams' lag, nodes) for
 //!   `just status` and the admins' System screen;
+//! - [`header_name`]: the headers every message carries, as names built at compile time;
 //! - [`host`]: registration as a NATS micro service, one queue group per service, and the glue
 //!   that decodes a request, calls its handler and encodes the typed reply or error;
 //! - [`commands`]: command execution through the inbox (exactly once per idempotency key) with
@@ -45,6 +46,7 @@ pub mod connect;
 pub mod consumer;
 pub mod dead_letters;
 mod error;
+pub mod header_name;
 pub mod health;
 pub mod host;
 mod log_lines;

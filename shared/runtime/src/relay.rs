@@ -21,7 +21,6 @@ use std::time::Duration;
 use async_nats::jetstream;
 use async_nats::{HeaderMap, HeaderValue};
 use bikestore_contracts::backoff::Backoff;
-use bikestore_contracts::headers;
 use bikestore_storage::StorageError;
 use bikestore_storage::outbox;
 use tokio::sync::Notify;
@@ -29,6 +28,7 @@ use tracing::{debug, error, warn};
 
 use crate::commands::ServiceDb;
 use crate::error::{RuntimeError, error_chain};
+use crate::header_name;
 use crate::outage;
 use crate::shutdown::Shutdown;
 
@@ -135,20 +135,20 @@ async fn publish_batch(
     let mut acknowledgements = Vec::with_capacity(pending.len());
     for message in &pending {
         let mut message_headers = HeaderMap::new();
-        message_headers.insert(headers::NATS_MSG_ID, message.message_id.as_str());
-        message_headers.insert(headers::CONTENT_TYPE, message.content_type.as_str());
+        message_headers.insert(header_name::NATS_MSG_ID, message.message_id.as_str());
+        message_headers.insert(header_name::CONTENT_TYPE, message.content_type.as_str());
         // Formatted straight into the header's own string, with no intermediate copy.
         message_headers.insert(
-            headers::SCHEMA_VERSION,
+            header_name::SCHEMA_VERSION,
             HeaderValue::from(message.schema_version),
         );
         // A restore reads it to find events newer than its copy of the database.
         message_headers.insert(
-            headers::OUTBOX_SEQUENCE,
+            header_name::OUTBOX_SEQUENCE,
             HeaderValue::from(message.sequence),
         );
         if let Some(traceparent) = &message.traceparent {
-            message_headers.insert(headers::TRACEPARENT, traceparent.as_str());
+            message_headers.insert(header_name::TRACEPARENT, traceparent.as_str());
         }
         let acknowledgement = jetstream
             .publish_with_headers(

@@ -8,11 +8,12 @@
 //! tracing is never a reason for a request to fail.
 
 use async_nats::HeaderMap;
-use bikestore_contracts::headers;
 use bikestore_contracts::trace_context::TraceParent;
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::header_name;
 
 /// Makes `span` continue the trace `traceparent` names; a missing or malformed one leaves it
 /// the root of a new trace. Call it before the span is first entered.
@@ -40,7 +41,7 @@ pub fn continue_trace(span: &Span, traceparent: Option<&str>) {
 /// Makes `span` continue the trace of a message's `traceparent` header.
 pub fn continue_from_headers(span: &Span, message_headers: Option<&HeaderMap>) {
     let traceparent = message_headers
-        .and_then(|map| map.get(headers::TRACEPARENT))
+        .and_then(|map| map.get(header_name::TRACEPARENT))
         .map(|value| value.as_str());
     continue_trace(span, traceparent);
 }

@@ -8,10 +8,11 @@
 
 use std::time::Duration;
 
-use async_nats::HeaderMap;
+use async_nats::{HeaderMap, HeaderValue};
 use bikestore_codec::ContentType;
 use bikestore_contracts::notifications::Notification;
-use bikestore_contracts::{Message, Subjects, headers};
+use bikestore_contracts::{Message, Subjects};
+use bikestore_runtime::header_name;
 use futures::future::BoxFuture;
 
 use crate::channels::{Channel, ChannelError};
@@ -84,10 +85,10 @@ impl LiveChannel {
         let payload = bikestore_codec::encode(ContentType::Json, notification)
             .map_err(ChannelError::Encode)?;
         let mut message_headers = HeaderMap::new();
-        message_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
+        message_headers.insert(header_name::CONTENT_TYPE, ContentType::Json.header_value());
         message_headers.insert(
-            headers::SCHEMA_VERSION,
-            Notification::SCHEMA_VERSION.to_string().as_str(),
+            header_name::SCHEMA_VERSION,
+            HeaderValue::from(Notification::SCHEMA_VERSION),
         );
         self.client
             .publish_with_headers(

@@ -26,10 +26,10 @@ use async_nats::HeaderMap;
 use async_nats::jetstream;
 use bikestore_contracts::backoff::Backoff;
 use bikestore_contracts::sagas::{SagaId, SagaRecord, SagaState};
-use bikestore_contracts::{ErrorCode, Subjects, WireError, headers};
+use bikestore_contracts::{ErrorCode, Subjects, WireError};
 use bikestore_runtime::call::Caller;
-use bikestore_runtime::now_ms;
 use bikestore_runtime::outage;
+use bikestore_runtime::{header_name, now_ms};
 use tracing::{Instrument, info, warn};
 
 pub use definition::{Call, Definition, RetryPolicy, Step, UnknownOutcome};
@@ -137,7 +137,10 @@ impl Engine {
     /// ID, so the same reason is queued once (and a repeat of a try that landed is dropped).
     pub async fn enqueue(&self, saga_id: &SagaId, reason: &str) -> Result<(), OrchestratorError> {
         let mut work_headers = HeaderMap::new();
-        work_headers.insert(headers::NATS_MSG_ID, format!("{saga_id}:{reason}").as_str());
+        work_headers.insert(
+            header_name::NATS_MSG_ID,
+            format!("{saga_id}:{reason}").as_str(),
+        );
         let subject = self.subjects.saga_work(&saga_id.0);
         outage::ride_out("queue saga work", || async {
             self.jetstream

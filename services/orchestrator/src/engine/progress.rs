@@ -3,8 +3,8 @@
 
 use async_nats::HeaderMap;
 use bikestore_codec::ContentType;
-use bikestore_contracts::headers;
 use bikestore_contracts::sagas::{SagaProgressed, SagaRecord};
+use bikestore_runtime::header_name;
 use tracing::{Span, warn};
 
 use super::definition::Definition;
@@ -30,7 +30,7 @@ impl Engine {
             return;
         };
         let mut event_headers = HeaderMap::new();
-        event_headers.insert(headers::CONTENT_TYPE, ContentType::Json.header_value());
+        event_headers.insert(header_name::CONTENT_TYPE, ContentType::Json.header_value());
         // A saga's consoles are its store's; one whose store is not known yet (see
         // `SagaPayload::store_id`) still reaches a waiting intake and admins.
         let subject = match saga.payload.store_id() {

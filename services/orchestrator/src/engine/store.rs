@@ -15,7 +15,7 @@ use async_nats::jetstream::{self, kv, stream};
 use bikestore_contracts::sagas::{SagaId, SagaRecord};
 use bikestore_contracts::{Subjects, headers};
 use bikestore_runtime::outage::{self, Failure, Patience};
-use bikestore_runtime::streams;
+use bikestore_runtime::{header_name, streams};
 use bytes::Bytes;
 use tracing::info;
 
@@ -270,7 +270,7 @@ fn after_failed_write(
 /// Whether a message of the bucket's stream holds a value, rather than marking its key
 /// deleted or purged.
 fn holds_value(message_headers: &async_nats::HeaderMap) -> bool {
-    let operation = message_headers.get(headers::KV_OPERATION);
+    let operation = message_headers.get(header_name::KV_OPERATION);
     operation.is_none_or(|operation| operation.as_str() == headers::KV_OPERATION_PUT)
         && message_headers
             .get(async_nats::header::NATS_MARKER_REASON)
@@ -326,11 +326,11 @@ mod tests {
     fn a_message_read_from_the_leader_holds_a_value_unless_it_marks_a_deletion() {
         let mut put = async_nats::HeaderMap::new();
         assert!(holds_value(&put), "a plain put");
-        put.insert(headers::KV_OPERATION, "PUT");
+        put.insert(header_name::KV_OPERATION, "PUT");
         assert!(holds_value(&put));
         for operation in ["DEL", "PURGE"] {
             let mut deleted = async_nats::HeaderMap::new();
-            deleted.insert(headers::KV_OPERATION, operation);
+            deleted.insert(header_name::KV_OPERATION, operation);
             assert!(!holds_value(&deleted), "{operation}");
         }
         let mut expired = async_nats::HeaderMap::new();
