@@ -315,14 +315,16 @@ impl<S: Send + Sync + 'static> Exchange<S> {
         Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
     {
         let started = std::time::Instant::now();
-        let request_header = |name: HeaderName| {
-            self.request
-                .message
-                .headers
-                .as_ref()
+        let headers = self.request.message.headers.as_ref();
+        let header = |name: HeaderName| {
+            headers
                 .and_then(|map| map.get(name))
                 .map(|value| value.as_str())
         };
+        // Read once, for the span and for the handler's meta.
+        let idempotency_key = header(header_name::IDEMPOTENCY_KEY).map(str::to_owned);
+        let saga_id = header(header_name::SAGA_ID).map(str::to_owned);
+        let saga_step = header(header_name::SAGA_STEP).map(str::to_owned);
         // Given at creation, not recorded after: the JSON log layer re-parses a span's fields
         // on every later record, which the profile showed on every request.
         let span = tracing::info_span!(
@@ -330,19 +332,13 @@ impl<S: Send + Sync + 'static> Exchange<S> {
             otel.name = R::OPERATION,
             service = %self.service,
             subject = %self.request.message.subject,
-            idempotency_key = request_header(header_name::IDEMPOTENCY_KEY),
-            saga_id = request_header(header_name::SAGA_ID),
-            saga_step = request_header(header_name::SAGA_STEP),
+            idempotency_key = idempotency_key.as_deref(),
+            saga_id = saga_id.as_deref(),
+            saga_step = saga_step.as_deref(),
         );
-        crate::trace::continue_from_headers(&span, self.request.message.headers.as_ref());
+        crate::trace::continue_from_headers(&span, headers);
         let replayed = ReplayMark::default();
         let outcome = async {
-            let headers = self.request.message.headers.as_ref();
-            let header = |name: HeaderName| {
-                headers
-                    .and_then(|map| map.get(name))
-                    .map(|value| value.as_str())
-            };
             // An unreadable content type is answered in JSON, the format a human is most likely
             // to be typing.
             let content_type = match ContentType::from_header(header(header_name::CONTENT_TYPE)) {
@@ -351,9 +347,9 @@ impl<S: Send + Sync + 'static> Exchange<S> {
             };
             let meta = RequestMeta {
                 operation: R::OPERATION,
-                idempotency_key: header(header_name::IDEMPOTENCY_KEY).map(str::to_owned),
-                saga_id: header(header_name::SAGA_ID).map(str::to_owned),
-                saga_step: header(header_name::SAGA_STEP).map(str::to_owned),
+                idempotency_key,
+                saga_id,
+                saga_step,
                 traceparent: crate::trace::current(),
                 replayed: replayed.clone(),
             };
