@@ -58,7 +58,7 @@ impl<'a> CommandTx<'a> {
             .map_err(|error| StorageError::JobPanicked(error.to_string()))?;
         outbox::push(
             self.connection,
-            &OutboxMessage {
+            OutboxMessage {
                 sequence: 0,
                 message_id: ulid::Ulid::new().to_string(),
                 subject: self.subjects.event_subject(event),

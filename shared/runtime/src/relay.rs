@@ -1,19 +1,23 @@
 //! The outbox relay: publishes committed events to JetStream, at least once, de-duplicated.
 //!
-//! It reads the oldest pending outbox rows, publishes each with its message ID in
-//! `Nats-Msg-Id` and its outbox sequence in `Bikestore-Outbox-Sequence` (so that a restore can
-//! tell the events newer than its copy of the database), waits for the acknowledgements, and
-//! only then marks the rows relayed: the database's writer removes them with its next batch
-//! of commands (or, when no command comes, the relay's idle wake-up asks it to), so a published
-//! event costs no transaction of its own, and the relay reads past them meanwhile. If the
-//! process dies in between, the next start publishes the same rows again and JetStream drops
-//! the duplicates inside its duplicate window. It wakes when a command commits, and also
-//! every second so that rows left by another process on the same database are not stranded.
+//! It takes the outbox rows the database's writer hands it as they commit, or reads the oldest
+//! pending rows when the hand-over cannot vouch for them (see
+//! [`Database::take_committed_outbox`](bikestore_storage::Database::take_committed_outbox)).
+//! It publishes each with its message ID in `Nats-Msg-Id` and its outbox sequence in
+//! `Bikestore-Outbox-Sequence` (so that a restore can tell the events newer than its copy of
+//! the database), waits for the acknowledgements, and only then marks the rows relayed: the
+//! database's writer removes them with its next batch of commands (or, when no command comes,
+//! the relay's idle wake-up asks it to), so a published event costs no transaction of its own,
+//! and the relay reads past them meanwhile. If the process dies in between, the next start
+//! reads the same rows and publishes them again, and JetStream drops the duplicates inside its
+//! duplicate window. It wakes when a command commits, and also every second, when it reads the
+//! outbox so that rows left by another process on the same database are not stranded.
 //!
 //! A failed publish or acknowledgement (a restarted server, a stream electing a new leader,
 //! an acknowledgement lost with its outcome unknown) leaves the batch in the outbox; the relay
-//! waits its backoff and publishes the batch again, whose message IDs make a repeat of what
-//! landed a duplicate JetStream drops. So nothing is lost and nothing is published twice.
+//! waits its backoff, reads the outbox and publishes the batch again, whose message IDs make a
+//! repeat of what landed a duplicate JetStream drops. So nothing is lost and nothing is
+//! published twice.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,8 +51,16 @@ pub async fn run(
     let ready: Arc<Notify> = db.outbox_ready();
     let mut failures: u32 = 0;
     let mut removal_asked_up_to = 0;
+    // Rows another process wrote, or a batch that failed halfway, reach no hand-over.
+    let mut read_outbox = false;
     loop {
-        match catch_up(&db, &jetstream).await {
+        let source = if read_outbox {
+            Source::Outbox
+        } else {
+            Source::HandedOver
+        };
+        read_outbox = false;
+        match catch_up(&db, &jetstream, source).await {
             Ok(()) => failures = 0,
             Err(error) => {
                 // It never gives up: an event dropped is lost for good. An outage (a restarted
@@ -59,6 +71,7 @@ pub async fn run(
                     error!(error = %error_chain(&error), "outbox relay could not publish, and waiting will not help; will retry");
                 }
                 failures = failures.saturating_add(1);
+                read_outbox = true;
                 tokio::select! {
                     _ = tokio::time::sleep(RETRY.delay(failures)) => {}
                     _ = shutdown.wait() => break,
@@ -69,6 +82,7 @@ pub async fn run(
         tokio::select! {
             _ = ready.notified() => {}
             _ = tokio::time::sleep(IDLE_POLL) => {
+                read_outbox = true;
                 let relayed_up_to = db.database().relayed_up_to();
                 if relayed_up_to > removal_asked_up_to {
                     remove_relayed(&db).await;
@@ -100,31 +114,57 @@ async fn remove_relayed(db: &ServiceDb) {
     }
 }
 
+/// Where a batch's rows come from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The rows the writer handed over as they committed, unless they cannot be vouched for.
+    HandedOver,
+    /// The outbox itself.
+    Outbox,
+}
+
 /// Publishes every pending row, batch by batch, until the outbox is empty.
 pub async fn flush(db: &ServiceDb, jetstream: &jetstream::Context) -> Result<(), RuntimeError> {
-    while publish_batch(db, jetstream).await? > 0 {}
+    while publish_batch(db, jetstream, Source::Outbox).await? > 0 {}
     Ok(())
 }
 
 /// Publishes what is pending, like [`flush`], but stops after a batch shorter than the limit
-/// instead of reading the outbox once more to find it empty: that batch was everything
-/// pending when it was read, and a row committed since has woken the relay again (the wake-up
-/// is kept until the relay waits), so nothing is left behind. This saves a read per wake-up.
-async fn catch_up(db: &ServiceDb, jetstream: &jetstream::Context) -> Result<(), RuntimeError> {
-    while publish_batch(db, jetstream).await? == BATCH {}
+/// instead of looking once more to find nothing: that batch was everything pending when it
+/// was taken, and a row committed since has woken the relay again (the wake-up is kept until
+/// the relay waits), so nothing is left behind. Only the first batch comes from `source`:
+/// after a full one the hand-over says whether the rest must be read.
+async fn catch_up(
+    db: &ServiceDb,
+    jetstream: &jetstream::Context,
+    source: Source,
+) -> Result<(), RuntimeError> {
+    let mut source = source;
+    while publish_batch(db, jetstream, source).await? == BATCH {
+        source = Source::HandedOver;
+    }
     Ok(())
 }
 
 /// Publishes the oldest pending rows (up to [`BATCH`]), waits for their acknowledgements and
-/// deletes them; returns how many there were.
+/// marks them relayed; returns how many there were.
 async fn publish_batch(
     db: &ServiceDb,
     jetstream: &jetstream::Context,
+    source: Source,
 ) -> Result<usize, RuntimeError> {
     let relayed_up_to = db.database().relayed_up_to();
-    let pending = db
-        .query_by_key(|connection| outbox::pending_after(connection, relayed_up_to, BATCH))
-        .await?;
+    let handed_over = match source {
+        Source::HandedOver => db.database().take_committed_outbox(relayed_up_to, BATCH),
+        Source::Outbox => None,
+    };
+    let pending = match handed_over {
+        Some(rows) => rows,
+        None => {
+            db.query_by_key(|connection| outbox::pending_after(connection, relayed_up_to, BATCH))
+                .await?
+        }
+    };
     crate::metrics::outbox_oldest_unrelayed(
         db.service(),
         pending.first().map(|row| row.created_at_ms),
@@ -132,8 +172,10 @@ async fn publish_batch(
     if pending.is_empty() {
         return Ok(0);
     }
-    let mut acknowledgements = Vec::with_capacity(pending.len());
-    for message in &pending {
+    let count = pending.len();
+    let last_sequence = pending.last().map(|message| message.sequence);
+    let mut acknowledgements = Vec::with_capacity(count);
+    for message in pending {
         let mut message_headers = HeaderMap::new();
         message_headers.insert(header_name::NATS_MSG_ID, message.message_id.as_str());
         message_headers.insert(header_name::CONTENT_TYPE, message.content_type.as_str());
@@ -151,11 +193,7 @@ async fn publish_batch(
             message_headers.insert(header_name::TRACEPARENT, traceparent.as_str());
         }
         let acknowledgement = jetstream
-            .publish_with_headers(
-                message.subject.clone(),
-                message_headers,
-                message.payload.clone().into(),
-            )
+            .publish_with_headers(message.subject, message_headers, message.payload.into())
             .await
             .map_err(|error| RuntimeError::nats("publish an outbox event", error))?;
         acknowledgements.push(acknowledgement);
@@ -165,8 +203,8 @@ async fn publish_batch(
             .await
             .map_err(|error| RuntimeError::nats("await an outbox acknowledgement", error))?;
     }
-    if let Some(last) = pending.last() {
-        db.database().mark_relayed(last.sequence);
+    if let Some(last_sequence) = last_sequence {
+        db.database().mark_relayed(last_sequence);
     }
-    Ok(pending.len())
+    Ok(count)
 }

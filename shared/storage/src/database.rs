@@ -128,6 +128,19 @@ impl Database {
         self.writer.relayed().get()
     }
 
+    /// Up to `limit` outbox rows after `sequence`, as this process's writer committed them,
+    /// without reading the outbox; `None` when they must be read with
+    /// [`outbox::pending_after`](crate::outbox::pending_after) instead: at start, after many
+    /// rows went untaken, or when a row after `sequence` did not come through this writer.
+    /// Taken rows are not answered again.
+    pub fn take_committed_outbox(
+        &self,
+        sequence: i64,
+        limit: usize,
+    ) -> Option<Vec<crate::outbox::OutboxMessage>> {
+        self.writer.committed().take(sequence, limit)
+    }
+
     /// Runs `work` on a read-only connection, off the async runtime.
     pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where

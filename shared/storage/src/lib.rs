@@ -13,6 +13,7 @@
 //! back what a copy holds. This crate knows nothing of NATS or of any service's schema.
 #![warn(missing_docs)]
 
+mod committed;
 mod copy;
 mod database;
 mod error;

@@ -57,7 +57,7 @@ pub struct OutboxMessage {
 }
 
 /// Adds a message; call it in the transaction that makes the change it describes.
-pub fn push(connection: &Connection, message: &OutboxMessage) -> Result<(), StorageError> {
+pub fn push(connection: &Connection, message: OutboxMessage) -> Result<(), StorageError> {
     let mut statement = connection.prepare_cached(
         "INSERT INTO storage_outbox
              (message_id, subject, content_type, schema_version, payload, created_at, traceparent)
@@ -72,6 +72,7 @@ pub fn push(connection: &Connection, message: &OutboxMessage) -> Result<(), Stor
         message.created_at_ms,
         message.traceparent,
     ])?;
+    crate::committed::written(message, connection.last_insert_rowid());
     Ok(())
 }
 

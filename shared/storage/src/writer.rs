@@ -7,7 +7,8 @@
 //! and savepoint statements are prepared once and cached, not parsed again for every job.
 //!
 //! Each batch also removes the outbox rows the relay has published since the last one (see
-//! [`RelayedUpTo`]), so a published event costs no transaction of its own.
+//! [`RelayedUpTo`]), so a published event costs no transaction of its own, and hands the rows
+//! it wrote to the relay once committed ([`crate::committed`]).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::committed::{self, CommittedOutbox};
 use crate::error::StorageError;
 
 const QUEUE_CAPACITY: usize = 1024;
@@ -48,6 +50,7 @@ where
             self.result = Some(Err(E::from(StorageError::Sqlite(error))));
             return;
         }
+        let rows_before = committed::written_so_far();
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| work(connection)));
         let result = match outcome {
             Ok(result) => result,
@@ -58,10 +61,16 @@ where
         } else {
             control(connection, "ROLLBACK TO job").and_then(|()| control(connection, "RELEASE job"))
         };
-        self.result = Some(match close {
+        let result = match close {
             Ok(()) => result,
             Err(error) => Err(E::from(StorageError::Sqlite(error))),
-        });
+        };
+        if result.is_err() {
+            // Its rows are gone, or (a savepoint that would not close) of unknown fate: either
+            // way not handed over; a row that did commit leaves a gap, and the relay reads.
+            committed::forget_written_since(rows_before);
+        }
+        self.result = Some(result);
     }
 
     fn finish(self: Box<Self>, commit: Result<(), &StorageError>) {
@@ -79,6 +88,7 @@ pub(crate) struct Writer {
     sender: mpsc::Sender<Box<dyn Job>>,
     thread: Option<JoinHandle<()>>,
     relayed: RelayedUpTo,
+    committed: CommittedOutbox,
 }
 
 /// The highest outbox sequence whose row, and every row before it, the relay has published
@@ -100,21 +110,31 @@ impl Writer {
     pub(crate) fn start(connection: Connection, max_batch: usize) -> Writer {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let relayed = RelayedUpTo::default();
-        let loop_relayed = relayed.clone();
+        let committed = CommittedOutbox::new();
+        let outbox = Outbox {
+            relayed: relayed.clone(),
+            committed: committed.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(connection, receiver, max_batch.max(1), loop_relayed))
+            .spawn(move || write_loop(connection, receiver, max_batch.max(1), outbox))
             .ok();
         Writer {
             sender,
             thread,
             relayed,
+            committed,
         }
     }
 
     /// What the relay has published; removed from the outbox with the next batch.
     pub(crate) fn relayed(&self) -> &RelayedUpTo {
         &self.relayed
+    }
+
+    /// The outbox rows committed and not yet taken by the relay.
+    pub(crate) fn committed(&self) -> &CommittedOutbox {
+        &self.committed
     }
 
     pub(crate) async fn submit<T, E, F>(&self, work: F) -> Result<T, E>
@@ -146,12 +166,19 @@ impl Writer {
     }
 }
 
+/// What the writer shares with the relay about the outbox.
+struct Outbox {
+    relayed: RelayedUpTo,
+    committed: CommittedOutbox,
+}
+
 fn write_loop(
     connection: Connection,
     mut receiver: mpsc::Receiver<Box<dyn Job>>,
     max_batch: usize,
-    relayed: RelayedUpTo,
+    outbox: Outbox,
 ) {
+    committed::keep_written_rows();
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(max_batch);
     let mut removed_up_to = 0;
     while let Some(first) = receiver.blocking_recv() {
@@ -162,11 +189,18 @@ fn write_loop(
                 Err(_) => break,
             }
         }
-        let relayed_up_to = relayed.get();
+        let relayed_up_to = outbox.relayed.get();
         let removing = (relayed_up_to > removed_up_to).then_some(relayed_up_to);
         let commit = run_batch(&connection, &mut batch, removing);
-        if let Ok(Some(removed)) = commit {
-            removed_up_to = removed;
+        match commit {
+            Ok(removed) => {
+                // Before the jobs hear of their commit: a job's caller wakes the relay.
+                committed::hand_over_written(&outbox.committed);
+                if let Some(removed) = removed {
+                    removed_up_to = removed;
+                }
+            }
+            Err(_) => committed::forget_written_since(0),
         }
         let commit = commit.map(|_| ());
         for job in batch.drain(..) {

@@ -153,7 +153,7 @@ async fn write_event(
         traceparent: Some(traceparent.to_owned()),
     };
     db.database()
-        .write(move |connection| outbox::push(connection, &message))
+        .write(move |connection| outbox::push(connection, message))
         .await
         .map_err(|error: StorageError| anyhow::anyhow!(error))?;
     db.outbox_ready().notify_one();

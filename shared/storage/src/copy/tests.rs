@@ -46,7 +46,7 @@ fn commit_batch(connection: &mut Connection, batch: u64) -> Result<(), StorageEr
             params![batch as i64, side],
         )?;
     }
-    outbox::push(&transaction, &message(batch))?;
+    outbox::push(&transaction, message(batch))?;
     transaction.commit()?;
     Ok(())
 }
@@ -127,7 +127,7 @@ async fn the_copy_reports_its_schema_version_and_the_outbox_mark_of_an_emptied_o
     database
         .write(|connection| {
             for number in 1..=3 {
-                outbox::push(connection, &message(number))?;
+                outbox::push(connection, message(number))?;
             }
             Ok::<_, StorageError>(())
         })
@@ -223,7 +223,7 @@ async fn garbage_empty_and_truncated_files_are_refused() {
     database
         .write(|connection| {
             for number in 0..2_000 {
-                outbox::push(connection, &message(number))?;
+                outbox::push(connection, message(number))?;
                 connection.execute(
                     "INSERT INTO pairs (batch, side) VALUES (?1, 'left')",
                     params![number as i64],

@@ -113,7 +113,7 @@ async fn inbox_and_outbox_rows_commit_with_the_change() {
             inbox::record(connection, "op", "key-1", &reply, 10)?;
             outbox::push(
                 connection,
-                &outbox::OutboxMessage {
+                outbox::OutboxMessage {
                     sequence: 0,
                     message_id: "m1".into(),
                     subject: "s".into(),
@@ -289,7 +289,7 @@ async fn rows_marked_relayed_go_with_the_next_batch_and_only_they() {
     let directory = tempfile::tempdir().expect("tempdir");
     let database = open(&directory);
     let push = |message_id: &'static str| {
-        move |connection: &Connection| outbox::push(connection, &outbox_row(message_id))
+        move |connection: &Connection| outbox::push(connection, outbox_row(message_id))
     };
     for message_id in ["a", "b", "c"] {
         database.write(push(message_id)).await.expect("writes");
@@ -407,4 +407,125 @@ async fn savepoints_journal_in_memory_and_a_large_job_still_rolls_back_alone() {
         .await
         .expect("counts");
     assert_eq!(filler, 0, "nothing of the failed job is left");
+}
+
+fn message_ids_and_sequences(messages: &[outbox::OutboxMessage]) -> Vec<(String, i64)> {
+    messages
+        .iter()
+        .map(|message| (message.message_id.clone(), message.sequence))
+        .collect()
+}
+
+#[tokio::test]
+async fn committed_outbox_rows_are_handed_over_in_order_and_rolled_back_ones_never() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    assert_eq!(
+        database.take_committed_outbox(0, 10),
+        None,
+        "at start rows from before may wait: the outbox must be read"
+    );
+    database
+        .write(|connection: &Connection| {
+            outbox::push(connection, outbox_row("a1"))?;
+            outbox::push(connection, outbox_row("a2"))
+        })
+        .await
+        .expect("writes");
+    let refused = database
+        .write(|connection: &Connection| {
+            outbox::push(connection, outbox_row("refused"))?;
+            Err::<(), _>(StorageError::JobPanicked("the command refused".into()))
+        })
+        .await;
+    assert!(refused.is_err());
+    database
+        .write(|connection: &Connection| outbox::push(connection, outbox_row("c1")))
+        .await
+        .expect("writes");
+
+    let handed_over = database
+        .take_committed_outbox(0, 10)
+        .expect("every row after 0 came through this writer");
+    let stored = database
+        .read(|connection| outbox::pending(connection, 10))
+        .await
+        .expect("reads");
+    assert_eq!(
+        message_ids_and_sequences(&handed_over),
+        [("a1".into(), 1), ("a2".into(), 2), ("c1".into(), 3)],
+        "committed rows in order with their sequences, the refused job's not among them"
+    );
+    assert_eq!(handed_over, stored, "the very rows the outbox holds");
+    assert_eq!(
+        database.take_committed_outbox(3, 10),
+        Some(Vec::new()),
+        "taken rows are not answered again"
+    );
+}
+
+#[tokio::test]
+async fn a_row_that_did_not_come_through_the_writer_sends_the_relay_to_the_outbox() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    assert_eq!(database.take_committed_outbox(0, 10), None, "at start");
+    let other_process =
+        Connection::open(directory.path().join("test.db")).expect("a second connection opens");
+    other_process
+        .busy_timeout(Duration::from_secs(5))
+        .expect("sets a busy timeout");
+    outbox::push(&other_process, outbox_row("elsewhere")).expect("the other process writes");
+    database
+        .write(|connection: &Connection| outbox::push(connection, outbox_row("here")))
+        .await
+        .expect("writes");
+    assert_eq!(
+        database.take_committed_outbox(0, 10),
+        None,
+        "row 1 came from elsewhere: only a read finds it"
+    );
+    let read = database
+        .read(|connection| outbox::pending_after(connection, 0, 10))
+        .await
+        .expect("reads");
+    assert_eq!(
+        message_ids_and_sequences(&read),
+        [("elsewhere".into(), 1), ("here".into(), 2)]
+    );
+    database.mark_relayed(2);
+    assert_eq!(
+        database.take_committed_outbox(2, 10),
+        Some(Vec::new()),
+        "a row published from the read is not handed over again"
+    );
+}
+
+#[tokio::test]
+async fn an_overflowing_hand_over_sends_the_relay_to_the_outbox() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = open(&directory);
+    assert_eq!(database.take_committed_outbox(0, 10), None, "at start");
+    database
+        .write(|connection: &Connection| {
+            for number in 0..=crate::committed::CAPACITY {
+                outbox::push(connection, outbox_row(&format!("row-{number}")))?;
+            }
+            Ok::<(), StorageError>(())
+        })
+        .await
+        .expect("writes");
+    assert_eq!(
+        database.take_committed_outbox(0, 10),
+        None,
+        "more rows than the hand-over holds: they must be read"
+    );
+    database
+        .write(|connection: &Connection| outbox::push(connection, outbox_row("next")))
+        .await
+        .expect("writes");
+    assert_eq!(
+        database.take_committed_outbox(0, 10),
+        None,
+        "the rows it forgot still come before the next one"
+    );
 }
