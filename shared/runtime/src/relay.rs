@@ -10,8 +10,9 @@
 //! the relay's idle wake-up asks it to), so a published event costs no transaction of its own,
 //! and the relay reads past them meanwhile. If the process dies in between, the next start
 //! reads the same rows and publishes them again, and JetStream drops the duplicates inside its
-//! duplicate window. It wakes when a command commits, and also every second, when it reads the
-//! outbox so that rows left by another process on the same database are not stranded.
+//! duplicate window. It wakes when a command commits, and also every second; it reads the
+//! outbox at least once a second, busy or idle, so that rows left by another process on the
+//! same database are not stranded.
 //!
 //! A failed publish or acknowledgement (a restarted server, a stream electing a new leader,
 //! an acknowledgement lost with its outcome unknown) leaves the batch in the outbox; the relay
@@ -28,6 +29,7 @@ use bikestore_contracts::backoff::Backoff;
 use bikestore_storage::StorageError;
 use bikestore_storage::outbox;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use tracing::{debug, error, warn};
 
 use crate::commands::ServiceDb;
@@ -51,10 +53,14 @@ pub async fn run(
     let ready: Arc<Notify> = db.outbox_ready();
     let mut failures: u32 = 0;
     let mut removal_asked_up_to = 0;
-    // Rows another process wrote, or a batch that failed halfway, reach no hand-over.
+    // Rows another process wrote, or a batch that failed halfway, reach no hand-over: the
+    // outbox is read after a failure, and at least every `IDLE_POLL` even while commands keep
+    // waking the relay (they need not add a row that would show the gap).
     let mut read_outbox = false;
+    let mut next_read = Instant::now();
     loop {
-        let source = if read_outbox {
+        let source = if read_outbox || Instant::now() >= next_read {
+            next_read = Instant::now() + IDLE_POLL;
             Source::Outbox
         } else {
             Source::HandedOver
@@ -82,7 +88,6 @@ pub async fn run(
         tokio::select! {
             _ = ready.notified() => {}
             _ = tokio::time::sleep(IDLE_POLL) => {
-                read_outbox = true;
                 let relayed_up_to = db.database().relayed_up_to();
                 if relayed_up_to > removal_asked_up_to {
                     remove_relayed(&db).await;

@@ -1,7 +1,8 @@
 //! The outbox relay rides out a nats-server that dies while it publishes: events written
 //! before, during and after the outage all reach the stream, each exactly once, each carrying
 //! the sequence of its outbox row and the trace of the command that wrote it, and the outbox
-//! empties.
+//! empties. And a row that came through no hand-over from the writer (another process's) is
+//! published even while commands keep the relay from ever being idle.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -157,5 +158,89 @@ async fn write_event(
         .await
         .map_err(|error: StorageError| anyhow::anyhow!(error))?;
     db.outbox_ready().notify_one();
+    Ok(())
+}
+
+/// A row that reaches no hand-over (another process wrote it) is published even while
+/// commands that write no event keep waking the relay, so that it is never idle.
+#[tokio::test]
+async fn a_row_another_process_wrote_is_published_while_commands_keep_the_relay_busy()
+-> anyhow::Result<()> {
+    let nats = NatsServer::start().await?;
+    let jetstream = jetstream::new(nats.client().await?);
+    let subjects = Subjects::default();
+    let mut stream =
+        streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
+    let folder = tempfile::tempdir()?;
+    let path = folder.path().join("relay.sqlite");
+    let open_path = path.clone();
+    let database = tokio::task::spawn_blocking(move || {
+        Database::open(&open_path, &[], &DatabaseOptions::default())
+    })
+    .await??;
+    let db = Arc::new(ServiceDb::new(
+        ServiceName::Inventory,
+        database,
+        subjects.clone(),
+        None,
+    ));
+    let (trigger, shutdown) = Shutdown::new();
+    let relay = tokio::spawn(relay::run(
+        Arc::clone(&db),
+        jetstream.clone(),
+        shutdown,
+        Duration::from_secs(5),
+    ));
+    let subject = subjects.event(ServiceName::Inventory, "stock_changed");
+    let published = async |stream: &mut jetstream::stream::Stream, count: u64| {
+        let info = stream.info().await.ok()?;
+        (info.state.messages >= count).then_some(())
+    };
+    let traceparent = TraceParent::new_root().to_string();
+    write_event(&db, &subject, "through-the-writer", &traceparent).await?;
+    eventually("the writer's event to be published", PATIENCE, async || {
+        published(&mut stream, 1).await
+    })
+    .await?;
+
+    let elsewhere = OutboxMessage {
+        sequence: 0,
+        message_id: "elsewhere".to_owned(),
+        subject: subject.clone(),
+        content_type: ContentType::Json.header_value().to_owned(),
+        schema_version: 1,
+        payload: b"{}".to_vec(),
+        created_at_ms: bikestore_runtime::now_ms(),
+        traceparent: None,
+    };
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let other_process = rusqlite::Connection::open(&path)?;
+        other_process.busy_timeout(Duration::from_secs(5))?;
+        outbox::push(&other_process, elsewhere)?;
+        Ok(())
+    })
+    .await??;
+    let busy_db = Arc::clone(&db);
+    let commands_without_events = tokio::spawn(async move {
+        loop {
+            let _ = busy_db
+                .database()
+                .write(|_| Ok::<(), StorageError>(()))
+                .await;
+            busy_db.outbox_ready().notify_one();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    let seen = eventually(
+        "the other process's event to be published",
+        Duration::from_secs(15),
+        async || published(&mut stream, 2).await,
+    )
+    .await;
+    commands_without_events.abort();
+    seen?;
+
+    trigger.trigger();
+    relay.await?;
     Ok(())
 }
