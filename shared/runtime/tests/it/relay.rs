@@ -5,6 +5,7 @@
 //! published even while commands keep the relay from ever being idle.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,12 +13,13 @@ use async_nats::jetstream::{self, consumer};
 use bikestore_codec::ContentType;
 use bikestore_contracts::trace_context::TraceParent;
 use bikestore_contracts::{ServiceName, Subjects, headers};
-use bikestore_runtime::shutdown::Shutdown;
+use bikestore_runtime::shutdown::{Shutdown, ShutdownTrigger};
 use bikestore_runtime::{ServiceDb, relay, streams};
 use bikestore_storage::outbox::{self, OutboxMessage};
 use bikestore_storage::{Database, DatabaseOptions, StorageError};
 use bikestore_testkit::{NatsServer, eventually};
 use futures::StreamExt;
+use tokio::task::JoinHandle;
 
 const PATIENCE: Duration = Duration::from_secs(60);
 /// Events written in each of the three periods: before the kill, while the server is away,
@@ -32,24 +34,8 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
     let stream =
         streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
     let folder = tempfile::tempdir()?;
-    let path = folder.path().join("relay.sqlite");
-    let database = tokio::task::spawn_blocking(move || {
-        Database::open(&path, &[], &DatabaseOptions::default())
-    })
-    .await??;
-    let db = Arc::new(ServiceDb::new(
-        ServiceName::Inventory,
-        database,
-        subjects.clone(),
-        None,
-    ));
-    let (trigger, shutdown) = Shutdown::new();
-    let relay = tokio::spawn(relay::run(
-        Arc::clone(&db),
-        jetstream.clone(),
-        shutdown,
-        Duration::from_secs(5),
-    ));
+    let (db, trigger, relay) =
+        start_relay(&jetstream, &subjects, folder.path().join("relay.sqlite")).await?;
 
     let subject = subjects.event(ServiceName::Inventory, "stock_changed");
     let mut written = BTreeSet::new();
@@ -136,6 +122,32 @@ async fn the_relay_publishes_every_event_once_through_a_killed_server() -> anyho
     Ok(())
 }
 
+/// Opens inventory's database at `path` and starts its relay; stop it with the trigger.
+async fn start_relay(
+    jetstream: &jetstream::Context,
+    subjects: &Subjects,
+    path: PathBuf,
+) -> anyhow::Result<(Arc<ServiceDb>, ShutdownTrigger, JoinHandle<()>)> {
+    let database = tokio::task::spawn_blocking(move || {
+        Database::open(&path, &[], &DatabaseOptions::default())
+    })
+    .await??;
+    let db = Arc::new(ServiceDb::new(
+        ServiceName::Inventory,
+        database,
+        subjects.clone(),
+        None,
+    ));
+    let (trigger, shutdown) = Shutdown::new();
+    let relay = tokio::spawn(relay::run(
+        Arc::clone(&db),
+        jetstream.clone(),
+        shutdown,
+        Duration::from_secs(5),
+    ));
+    Ok((db, trigger, relay))
+}
+
 /// Writes one event to the outbox, as a command's transaction does, and wakes the relay.
 async fn write_event(
     db: &ServiceDb,
@@ -173,24 +185,7 @@ async fn a_row_another_process_wrote_is_published_while_commands_keep_the_relay_
         streams::ensure_event_stream(&jetstream, &subjects, ServiceName::Inventory, 1).await?;
     let folder = tempfile::tempdir()?;
     let path = folder.path().join("relay.sqlite");
-    let open_path = path.clone();
-    let database = tokio::task::spawn_blocking(move || {
-        Database::open(&open_path, &[], &DatabaseOptions::default())
-    })
-    .await??;
-    let db = Arc::new(ServiceDb::new(
-        ServiceName::Inventory,
-        database,
-        subjects.clone(),
-        None,
-    ));
-    let (trigger, shutdown) = Shutdown::new();
-    let relay = tokio::spawn(relay::run(
-        Arc::clone(&db),
-        jetstream.clone(),
-        shutdown,
-        Duration::from_secs(5),
-    ));
+    let (db, trigger, relay) = start_relay(&jetstream, &subjects, path.clone()).await?;
     let subject = subjects.event(ServiceName::Inventory, "stock_changed");
     let published = async |stream: &mut jetstream::stream::Stream, count: u64| {
         let info = stream.info().await.ok()?;
