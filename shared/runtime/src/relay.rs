@@ -56,16 +56,14 @@ pub async fn run(
     // Rows another process wrote, or a batch that failed halfway, reach no hand-over: the
     // outbox is read after a failure, and at least every `IDLE_POLL` even while commands keep
     // waking the relay (they need not add a row that would show the gap).
-    let mut read_outbox = false;
     let mut next_read = Instant::now();
     loop {
-        let source = if read_outbox || Instant::now() >= next_read {
+        let source = if Instant::now() >= next_read {
             next_read = Instant::now() + IDLE_POLL;
             Source::Outbox
         } else {
             Source::HandedOver
         };
-        read_outbox = false;
         match catch_up(&db, &jetstream, source).await {
             Ok(()) => failures = 0,
             Err(error) => {
@@ -77,7 +75,7 @@ pub async fn run(
                     error!(error = %error_chain(&error), "outbox relay could not publish, and waiting will not help; will retry");
                 }
                 failures = failures.saturating_add(1);
-                read_outbox = true;
+                next_read = Instant::now();
                 tokio::select! {
                     _ = tokio::time::sleep(RETRY.delay(failures)) => {}
                     _ = shutdown.wait() => break,
