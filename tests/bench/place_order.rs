@@ -59,6 +59,10 @@ use crate::orders::{OrderMaker, Outcomes, Route};
 use crate::report::Report;
 use crate::stack::Stack;
 
+/// The allocator the services' binaries use, so the services measure as they run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_args(Args::parse())?;
