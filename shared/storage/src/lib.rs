@@ -21,6 +21,7 @@ pub mod inbox;
 mod like;
 pub mod outbox;
 mod readers;
+pub mod schema_check;
 mod writer;
 
 pub use copy::{DatabaseCopy, copy_database, inspect_database};

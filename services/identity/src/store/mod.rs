@@ -10,4 +10,29 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema.sql"),
     include_str!("bind_refresh_tokens.sql"),
     include_str!("link_refresh_tokens.sql"),
+    include_str!("checks_as_comparisons.sql"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::MIGRATIONS;
+
+    #[test]
+    fn every_insert_checks_its_values_without_building_a_temporary_table() {
+        let connection = Connection::open_in_memory().expect("an in-memory database");
+        for migration in MIGRATIONS {
+            connection
+                .execute_batch(migration)
+                .expect("the migration applies");
+        }
+        let found =
+            bikestore_storage::schema_check::inserts_that_build_temporary_tables(&connection)
+                .expect("the schema can be read");
+        assert!(
+            found.is_empty(),
+            "inserts into {found:?} build a temporary table"
+        );
+    }
+}

@@ -383,6 +383,23 @@ fn decode(change: &Change, value: &Bytes) -> Option<Indexed> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_insert_checks_its_values_without_building_a_temporary_table() {
+        let connection = Connection::open_in_memory().expect("an in-memory database");
+        for migration in super::MIGRATIONS {
+            connection
+                .execute_batch(migration)
+                .expect("the migration applies");
+        }
+        let found =
+            bikestore_storage::schema_check::inserts_that_build_temporary_tables(&connection)
+                .expect("the schema can be read");
+        assert!(
+            found.is_empty(),
+            "inserts into {found:?} build a temporary table"
+        );
+    }
+
     use super::*;
     use bikestore_contracts::StoreId;
     use bikestore_contracts::sagas::{SagaId, SagaPayload, TransferStockSaga};

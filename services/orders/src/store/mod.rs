@@ -5,9 +5,37 @@ pub mod orders;
 pub mod payments;
 
 /// The schema migrations, in order; each runs once.
-pub const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), RECEIPTS];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    RECEIPTS,
+    include_str!("checks_as_comparisons.sql"),
+];
 
 /// Migration 2: each order line keeps its product's name, as a receipt does, and each order
 /// the reservation holding its stock; orders placed before have neither.
 const RECEIPTS: &str = "ALTER TABLE order_items ADD COLUMN product_name TEXT;
     ALTER TABLE orders ADD COLUMN reservation_id TEXT;";
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::MIGRATIONS;
+
+    #[test]
+    fn every_insert_checks_its_values_without_building_a_temporary_table() {
+        let connection = Connection::open_in_memory().expect("an in-memory database");
+        for migration in MIGRATIONS {
+            connection
+                .execute_batch(migration)
+                .expect("the migration applies");
+        }
+        let found =
+            bikestore_storage::schema_check::inserts_that_build_temporary_tables(&connection)
+                .expect("the schema can be read");
+        assert!(
+            found.is_empty(),
+            "inserts into {found:?} build a temporary table"
+        );
+    }
+}
