@@ -144,14 +144,21 @@ pub fn record_move(
     reason: Option<&str>,
     at_ms: i64,
 ) -> Result<(), OrdersError> {
+    // Two statements, not `INSERT ... SELECT` from the same table, which SQLite runs through a
+    // temporary table built for each move; the writer's transaction keeps them together.
+    let step: i64 = connection
+        .prepare_cached(
+            "SELECT COALESCE(MAX(step), 0) + 1 FROM order_status_history WHERE order_id = ?1",
+        )?
+        .query_row(params![order_id.0], |row| row.get(0))?;
     connection
         .prepare_cached(
             "INSERT INTO order_status_history (order_id, step, from_status, to_status, reason, at_ms)
-             SELECT ?1, COALESCE(MAX(step), 0) + 1, ?2, ?3, ?4, ?5
-             FROM order_status_history WHERE order_id = ?1",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
         .execute(params![
             order_id.0,
+            step,
             from.map(domain::status_name),
             domain::status_name(to),
             reason,
