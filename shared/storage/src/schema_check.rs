@@ -9,6 +9,19 @@
 
 use rusqlite::Connection;
 
+/// The tables of the schema `migrations` make (applied in order to an empty in-memory
+/// database) whose insert program builds a temporary table, in name order; empty when none
+/// does.
+pub fn migrated_tables_whose_inserts_build_temporary_tables(
+    migrations: &[&str],
+) -> rusqlite::Result<Vec<String>> {
+    let connection = Connection::open_in_memory()?;
+    for migration in migrations {
+        connection.execute_batch(migration)?;
+    }
+    inserts_that_build_temporary_tables(&connection)
+}
+
 /// The tables of `connection`'s main database whose insert program builds a temporary table
 /// (`OpenEphemeral`), in name order; empty when none does.
 pub fn inserts_that_build_temporary_tables(
@@ -48,16 +61,12 @@ mod tests {
     #[test]
     fn a_check_with_an_in_list_of_three_is_found_and_the_same_check_as_comparisons_is_not()
     -> rusqlite::Result<()> {
-        let connection = Connection::open_in_memory()?;
-        connection.execute_batch(
+        let found = migrated_tables_whose_inserts_build_temporary_tables(&[
             "CREATE TABLE listed (status TEXT CHECK (status IN ('a', 'b', 'c')));
-             CREATE TABLE compared (status TEXT CHECK (status = 'a' OR status = 'b' OR status = 'c'));
-             CREATE TABLE \"two values\" (flag INTEGER CHECK (flag IN (0, 1)));",
-        )?;
-        assert_eq!(
-            inserts_that_build_temporary_tables(&connection)?,
-            vec!["listed".to_owned()]
-        );
+             CREATE TABLE compared (status TEXT CHECK (status = 'a' OR status = 'b' OR status = 'c'));",
+            "CREATE TABLE \"two values\" (flag INTEGER CHECK (flag IN (0, 1)));",
+        ])?;
+        assert_eq!(found, vec!["listed".to_owned()]);
         Ok(())
     }
 }
