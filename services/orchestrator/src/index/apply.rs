@@ -383,17 +383,6 @@ fn decode(change: &Change, value: &Bytes) -> Option<Indexed> {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn every_insert_checks_its_values_without_building_a_temporary_table() {
-        use bikestore_storage::schema_check::migrated_tables_whose_inserts_build_temporary_tables;
-        let found = migrated_tables_whose_inserts_build_temporary_tables(super::MIGRATIONS)
-            .expect("migrated");
-        assert!(
-            found.is_empty(),
-            "inserts into {found:?} build a temporary table"
-        );
-    }
-
     use super::*;
     use bikestore_contracts::StoreId;
     use bikestore_contracts::sagas::{SagaId, SagaPayload, TransferStockSaga};
@@ -436,6 +425,17 @@ mod tests {
             params![state],
             |row| row.get(0),
         )
+    }
+
+    #[test]
+    fn every_insert_checks_its_values_without_building_a_temporary_table() {
+        use bikestore_storage::schema_check::migrated_tables_whose_inserts_build_temporary_tables;
+        let found = migrated_tables_whose_inserts_build_temporary_tables(super::MIGRATIONS)
+            .expect("migrated");
+        assert!(
+            found.is_empty(),
+            "inserts into {found:?} build a temporary table"
+        );
     }
 
     #[test]
